@@ -1,0 +1,86 @@
+// The one reader of process.env: parses the environment once into a typed, frozen object.
+// Entrypoints call loadConfig() and pass sections down; tests pass a literal env object.
+import { z } from 'zod';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every variable Faultline reads, with its default. The README config table mirrors this. */
+export const envSchema = z.object({
+  ROLE: z.enum(['all', 'api', 'ingest', 'worker']).default('all'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().default('0.0.0.0'),
+  BASE_URL: z.string().url().optional(),
+  SECRET_KEY: z.string().min(16).default('faultline-insecure-development-secret'),
+  DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/faultline'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}.-]+$/).default('faultline'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.default(false),
+  MAX_EVENT_BYTES: z.coerce.number().int().positive().default(1 * MiB),
+  MAX_ENVELOPE_BYTES: z.coerce.number().int().positive().default(20 * MiB),
+  MAX_API_BODY_BYTES: z.coerce.number().int().positive().default(1 * MiB),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(5000).default(256),
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(5),
+  RUN_MIGRATIONS: bool.default(true),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  role: 'all' | 'api' | 'ingest' | 'worker';
+  http: { port: number; host: string; baseUrl: string; maxApiBodyBytes: number };
+  secretKey: string;
+  db: { url: string; poolSize: number; runMigrations: boolean };
+  redis: { url: string; prefix: string };
+  log: { level: string; pretty: boolean };
+  ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
+  worker: { concurrency: number; batchSize: number; batchWaitMs: number };
+  retention: { days: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(defined);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(defined[String(i.path[0])])})`);
+    throw new ConfigError(`invalid configuration, fix these environment variables:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    role: e.ROLE,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      baseUrl: (e.BASE_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+      maxApiBodyBytes: e.MAX_API_BODY_BYTES,
+    },
+    secretKey: e.SECRET_KEY,
+    db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, runMigrations: e.RUN_MIGRATIONS },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    ingest: { maxEventBytes: e.MAX_EVENT_BYTES, maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES },
+    worker: { concurrency: e.WORKER_CONCURRENCY, batchSize: e.WORKER_BATCH_SIZE, batchWaitMs: e.WORKER_BATCH_WAIT_MS },
+    retention: { days: e.RETENTION_DAYS },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,75 @@
+// The migration runner: applies numbered plain .sql files from migrations/ in order, each with
+// its ledger row in one transaction, under an advisory lock so concurrent starts are safe.
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Pool } from './pool.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+const MIN_SERVER_VERSION = 140000; // PG 14: partition features and ranges we use
+const LOCK_KEY = 7_246_131; // arbitrary, constant: "faultline migrations"
+
+export interface Migration {
+  version: number;
+  name: string;
+  file: string;
+}
+
+export async function listMigrations(dir = resolveMigrationsDir()): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  return files.map((f) => ({ version: Number(f.slice(0, 4)), name: f.slice(5, -4), file: path.join(dir, f) }));
+}
+
+/** The migrations folder next to the sources, also when running from dist/. */
+function resolveMigrationsDir(): string {
+  return MIGRATIONS_DIR.includes(`${path.sep}dist${path.sep}`)
+    ? MIGRATIONS_DIR.replace(`${path.sep}dist${path.sep}`, path.sep)
+    : MIGRATIONS_DIR;
+}
+
+export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<number[]> {
+  const migrations = await listMigrations(opts.dir);
+  const client = await pool.connect();
+  try {
+    const { rows: ver } = await client.query<{ v: string }>('SHOW server_version_num');
+    if (Number(ver[0]?.v) < MIN_SERVER_VERSION) {
+      throw new Error(`PostgreSQL ${ver[0]?.v} is too old: Faultline needs 14 or newer; upgrade the server`);
+    }
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.version));
+      const newest = migrations.at(-1)?.version ?? 0;
+      const unknown = [...applied].filter((v) => v > newest);
+      if (unknown.length > 0) {
+        throw new Error(
+          `the database has migrations ${unknown.join(', ')} that this build does not know: ` +
+            'it was migrated by a newer Faultline; run that version or restore a matching backup',
+        );
+      }
+      const done: number[] = [];
+      for (const m of migrations) {
+        if (applied.has(m.version)) continue;
+        const sql = await readFile(m.file, 'utf8');
+        try {
+          await client.query('BEGIN');
+          await client.query(sql);
+          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw new Error(`migration ${path.basename(m.file)} failed: ${(err as Error).message}; fix the file or the database and start again`, { cause: err });
+        }
+        opts.log?.(`applied migration ${path.basename(m.file)}`);
+        done.push(m.version);
+      }
+      return done;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}
