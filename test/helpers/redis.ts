@@ -19,6 +19,12 @@ export async function cleanRedisPrefix(prefix: string, url = TEST_REDIS_URL): Pr
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+    cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `{${prefix}}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');
   } finally {
     redis.disconnect();

@@ -1,0 +1,17 @@
+// The dependencies entrypoints build once and hand down: no module builds its own pools.
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Pool } from './db/pool.js';
+import type { ProcessJob } from './queue/queues.js';
+
+export interface Deps {
+  config: Config;
+  log: Logger;
+  pool: Pool;
+  /** Request-path Redis client (fails fast when Redis is down). */
+  redis: Redis;
+  /** Producer for the process-event queue. */
+  queue: Queue<ProcessJob>;
+}

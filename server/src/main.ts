@@ -1,0 +1,121 @@
+// Entrypoint: `npm start` (ROLE=all) or one role with ROLE=api|ingest|worker or --role=...
+// Loads config, builds the shared dependencies, runs migrations, starts the role's parts,
+// and on SIGTERM/SIGINT stops accepting, drains and exits within SHUTDOWN_TIMEOUT_MS.
+import type { Server } from 'node:http';
+import type Koa from 'koa';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './log.js';
+import { createPool, ensureDatabase } from './db/pool.js';
+import { migrate } from './db/migrate.js';
+import { createRedis } from './redis.js';
+import { createProcessQueue } from './queue/queues.js';
+import { createApp } from './api/app.js';
+import { createApiRouter } from './api/router.js';
+import { serveUi } from './api/ui.js';
+import { createIngestRouter } from '../../ingest/src/http.js';
+import { startWorker } from './main-worker.js';
+import type { Deps } from './deps.js';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000; // drains in-flight requests and the current worker batch
+
+export interface Running {
+  deps: Deps;
+  server?: Server;
+  port?: number;
+  stop: () => Promise<void>;
+}
+
+export async function start(config: Config): Promise<Running> {
+  const log = createLogger(config.log);
+  const role = config.role;
+  if (role !== 'ingest') await ensureDatabase(config.db.url);
+  const pool = createPool(config.db.url, config.db.poolSize);
+  if (role !== 'ingest' && config.db.runMigrations) {
+    await migrate(pool, { log: (msg) => log.info(msg) });
+  }
+  const redis = createRedis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const queue = createProcessQueue(createRedis(config.redis.url, { maxRetriesPerRequest: null }), config.redis.prefix);
+  queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
+  const deps: Deps = { config, log, pool, redis, queue };
+
+  const stoppers: Array<() => Promise<void>> = [];
+  let server: Server | undefined;
+  if (role !== 'worker') {
+    const mounts: Koa.Middleware[] = [];
+    if (role === 'all' || role === 'ingest') {
+      const ingest = createIngestRouter(deps);
+      mounts.push(ingest.middleware);
+      stoppers.push(ingest.close);
+    }
+    if (role === 'all' || role === 'api') {
+      const api = createApiRouter(deps);
+      mounts.push(api.middleware);
+      stoppers.push(api.close);
+      mounts.push(serveUi());
+    }
+    const app = createApp(deps, { mounts });
+    server = app.listen(config.http.port, config.http.host);
+    await new Promise<void>((resolve, reject) => server!.once('listening', resolve).once('error', reject));
+    // Node's default keep-alive timeout is shorter than many load balancers'; avoid 502s on reuse.
+    server.keepAliveTimeout = 65_000;
+    log.info({ role, port: addressPort(server) }, 'http listening');
+  }
+  if (role === 'all' || role === 'worker') {
+    const worker = await startWorker(deps);
+    stoppers.push(worker.close);
+    log.info({ role }, 'worker started');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down');
+      if (server) await new Promise<void>((r) => { server!.close(() => r()); server!.closeIdleConnections(); });
+      for (const s of stoppers.reverse()) await s().catch((err) => log.warn({ err }, 'shutdown step failed'));
+      await queue.close().catch(() => {});
+      redis.disconnect();
+      await pool.end().catch(() => {});
+      log.info('stopped');
+    })());
+  return { deps, server, port: server ? addressPort(server) : undefined, stop };
+}
+
+function addressPort(server: Server): number | undefined {
+  const a = server.address();
+  return a && typeof a === 'object' ? a.port : undefined;
+}
+
+function roleFromArgv(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (i < 0) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    const role = roleFromArgv(process.argv.slice(2));
+    config = loadConfig(role ? { ...process.env, ROLE: role } : process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const running = await start(config);
+  const shutdown = () => {
+    const timer = setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    running.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    process.stderr.write(`faultline failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,63 @@
+// Queue names, job payload schemas and producers. Ingest enqueues raw items here; the worker
+// (main-worker.ts) consumes them. Payloads carry `v: 1` and are validated on pickup.
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+export const QUEUE_PROCESS_EVENT = 'process-event';
+
+/** BullMQ prefix: a Redis Cluster hash tag, so all of a queue's keys live in one slot. */
+export function bullPrefix(prefix: string): string {
+  return `{${prefix}}`;
+}
+
+export const eventJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('event'),
+  projectId: z.string(),
+  eventId: z.string().regex(/^[0-9a-f]{32}$/),
+  receivedAt: z.number(), // ms since epoch
+  /** The event item payload as received, decompressed (JSON text). */
+  payload: z.string(),
+  meta: z
+    .object({
+      clientIp: z.string().optional(),
+      userAgent: z.string().optional(),
+      sdk: z.string().optional(),
+      keyId: z.string().optional(),
+      endpoint: z.enum(['store', 'envelope', 'udp']).optional(),
+    })
+    .default({}),
+});
+
+/** Release-health and loss inputs that ride along in envelopes: session, sessions, client_report. */
+export const auxJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.enum(['session', 'sessions', 'client_report']),
+  projectId: z.string(),
+  receivedAt: z.number(),
+  payload: z.string(),
+});
+
+export type EventJob = z.infer<typeof eventJobSchema>;
+export type AuxJob = z.infer<typeof auxJobSchema>;
+export type ProcessJob = EventJob | AuxJob;
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export function createProcessQueue(connection: ConnectionOptions, prefix: string): Queue<ProcessJob> {
+  return new Queue<ProcessJob>(QUEUE_PROCESS_EVENT, {
+    connection,
+    prefix: bullPrefix(prefix),
+    defaultJobOptions: DEFAULT_JOB_OPTIONS,
+  });
+}
+
+/** Job id for an event: re-sent events (same project and event id) collapse while queued. */
+export function eventJobId(projectId: string, eventId: string): string {
+  return `e-${projectId}-${eventId}`;
+}
