@@ -1,7 +1,142 @@
-// The ingest HTTP endpoints (Sentry store and envelope). (Stub until ingest lands.)
+// The Sentry ingest endpoints over HTTP (protocol.md §2): POST /api/{id}/envelope/,
+// POST|GET /api/{id}/store/ and /api/store/, tolerant of `//` and a missing trailing slash, with
+// CORS on every answer. Handlers only read the request (bounded) and call accept().
+import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Deps } from '../../server/src/deps.js';
+import { createKeyLookup } from '../../server/src/projects/keys.js';
+import { accept, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
+import { parseRequestAuth } from './auth.js';
+import { parseContentEncoding, readBody } from './decompress.js';
+import { createEnqueuer } from './enqueue.js';
+import { drop, dropBody, type Drop } from './outcomes.js';
 
-export function createIngestRouter(_deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void> } {
-  return { middleware: async (_ctx, next) => next(), close: async () => {} };
+const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
+const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
+/** 1x1 transparent GIF: the answer to GET /store/ (image beacons of old browser SDKs). */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void> } {
+  const log = deps.log.child({ component: 'ingest.http' });
+  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
+  const ad: AcceptDeps = { keys: createKeyLookup(deps.pool, { log }), enqueuer, limits: deps.config.ingest, log };
+
+  const router = new Router();
+  router.post('/api/:projectId/envelope/', (ctx) => handle(ctx, 'envelope', ad));
+  router.post(['/api/:projectId/store/', '/api/store/'], (ctx) => handle(ctx, 'store', ad));
+  router.get(['/api/:projectId/store/', '/api/store/'], (ctx) => handleStoreGet(ctx, ad));
+  const routes = router.routes() as unknown as Koa.Middleware;
+  const allowed = router.allowedMethods() as unknown as Koa.Middleware;
+
+  const middleware: Koa.Middleware = async (ctx, next) => {
+    const path = normalizePath(ctx.path);
+    if (!INGEST_PATH.test(path)) return next();
+    if (path !== ctx.path) ctx.path = path;
+    setCors(ctx);
+    if (ctx.method === 'OPTIONS') return preflight(ctx);
+    await routes(ctx, () => allowed(ctx, next));
+    const reason = (ctx.state as { dropReason?: string }).dropReason;
+    if (reason) log.debug({ reason, status: ctx.status, requestId: ctx.state.requestId }, 'ingest request dropped');
+  };
+  return { middleware, close: () => enqueuer.close() };
+}
+
+/** Folds `//` and adds the trailing slash Relay's routes are declared with. */
+function normalizePath(path: string): string {
+  const folded = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+  return folded.endsWith('/') ? folded : `${folded}/`;
+}
+
+async function handle(ctx: Koa.Context, endpoint: 'envelope' | 'store', ad: AcceptDeps): Promise<void> {
+  const meta = requestMeta(ctx, endpoint);
+  const pre = precheck(meta);
+  if ('reason' in pre) return respond(ctx, pre);
+  const encoding = parseContentEncoding(ctx.get('content-encoding'));
+  if (!encoding) return respond(ctx, drop('unsupported-encoding', 415, 'unsupported content encoding', [ctx.get('content-encoding')]));
+  const asEnvelope = endpoint === 'envelope' || ctx.get('content-type').split(';')[0]!.trim().toLowerCase() === ENVELOPE_CONTENT_TYPE;
+  const limit = asEnvelope ? ad.limits.maxEnvelopeBytes : ad.limits.maxEventBytes;
+  const bytes = await readBody(ctx.req, { encoding, limit, declaredLength: ctx.request.length });
+  if (!Buffer.isBuffer(bytes)) return respond(ctx, bytes, { closeConnection: true });
+  const body: AcceptInput['body'] = asEnvelope ? { kind: 'envelope', bytes } : { kind: 'store', bytes, contentEncoded: encoding !== 'identity' };
+  respond(ctx, await accept({ ...meta, body }, ad));
+}
+
+/** GET /store/?sentry_data=<event>&sentry_key=...: answers a pixel instead of JSON on success. */
+async function handleStoreGet(ctx: Koa.Context, ad: AcceptDeps): Promise<void> {
+  const meta = requestMeta(ctx, 'store');
+  const data = ctx.URL.searchParams.get('sentry_data') ?? '';
+  const result = await accept({ ...meta, body: { kind: 'store', bytes: Buffer.from(data, 'utf8'), contentEncoded: false } }, ad);
+  if (!result.ok) return respond(ctx, result);
+  ctx.set('Cache-Control', 'no-cache');
+  ctx.type = 'image/gif';
+  ctx.body = PIXEL;
+}
+
+function requestMeta(ctx: Koa.Context, endpoint: 'envelope' | 'store'): Omit<AcceptInput, 'body'> {
+  const rawQuery = ctx.querystring;
+  return {
+    endpoint,
+    projectIdFromPath: (ctx.params as Record<string, string | undefined>).projectId,
+    auth: parseRequestAuth({ xSentryAuth: header(ctx, 'x-sentry-auth'), authorization: header(ctx, 'authorization'), rawQuery }),
+    clientIp: clientIp(ctx),
+    userAgent: header(ctx, 'user-agent'),
+    origin: requestOrigin(ctx),
+    receivedAt: Date.now(),
+  };
+}
+
+function header(ctx: Koa.Context, name: string): string | undefined {
+  const v = ctx.get(name);
+  return v === '' ? undefined : v;
+}
+
+/** Tunnels forward the browser's address in X-Sentry-Forwarded-For; else Koa's proxy-aware ip. */
+function clientIp(ctx: Koa.Context): string | undefined {
+  const ip = ctx.get('x-sentry-forwarded-for').split(',')[0]?.trim() || ctx.ip;
+  if (!ip) return undefined;
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip; // IPv4-mapped socket address
+}
+
+/** Origin, else Referer, if it is an http(s) URL (Relay `parse_header_url`). */
+function requestOrigin(ctx: Koa.Context): string | undefined {
+  for (const name of ['origin', 'referer']) {
+    const v = ctx.get(name);
+    if (!v) continue;
+    try {
+      const url = new URL(v);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
+    } catch {
+      // not a URL: try the next header, as Relay does
+    }
+  }
+  return undefined;
+}
+
+function respond(ctx: Koa.Context, result: AcceptResult | Drop, opts: { closeConnection?: boolean } = {}): void {
+  if (result.ok) {
+    ctx.status = 200;
+    ctx.body = result.eventId ? { id: result.eventId } : {};
+    return;
+  }
+  ctx.status = result.status;
+  (ctx.state as { dropReason?: string }).dropReason = result.reason;
+  ctx.set('X-Sentry-Error', result.detail);
+  // The body was not read to its end: close instead of draining a possibly huge upload.
+  if (opts.closeConnection && result.status === 413) ctx.set('Connection', 'close');
+  ctx.body = dropBody(result);
+}
+
+/** Every ingest answer, errors and 429 included, must be readable cross-origin (protocol.md §2.5). */
+function setCors(ctx: Koa.Context): void {
+  ctx.set('Access-Control-Allow-Origin', '*');
+  ctx.set('Access-Control-Expose-Headers', 'x-sentry-error, x-sentry-rate-limits, retry-after');
+  ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
+}
+
+function preflight(ctx: Koa.Context): void {
+  ctx.set('Access-Control-Allow-Methods', 'POST');
+  ctx.set('Access-Control-Allow-Headers', 'x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, content-type, authentication, authorization, content-encoding, transfer-encoding');
+  ctx.set('Access-Control-Max-Age', '3600');
+  ctx.status = 200;
+  ctx.body = '';
 }

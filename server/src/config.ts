@@ -30,6 +30,16 @@ export const envSchema = z.object({
   WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(5),
   RUN_MIGRATIONS: bool.default(true),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  LIVE_STREAM_BUFFER: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  SOURCEMAP_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(256),
+  MAX_ARTIFACT_BUNDLE_MB: z.coerce.number().int().min(1).max(2048).default(256),
+  SMTP_URL: z.string().url().optional(),
+  EMAIL_FROM: z.string().min(3).default('Faultline <faultline@localhost>'),
+  WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  ALERT_DIGEST_WINDOW_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+  ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(1).max(600_000).default(2_000),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -44,6 +54,25 @@ export interface Config {
   ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
   worker: { concurrency: number; batchSize: number; batchWaitMs: number };
   retention: { days: number };
+  /** Live stream: messages kept per organization for Last-Event-ID resume. */
+  realtime: { bufferSize: number };
+  /** Parsed source maps kept by the worker; uploaded bundles larger than maxBundleBytes are refused. */
+  sourcemaps: { cacheBytes: number; maxBundleBytes: number };
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** null: email delivery disabled (deliveries are recorded as skipped with a warning). */
+  smtpUrl: string | null;
+  emailFrom: string;
+  /** Hosts, IPs or CIDR ranges webhooks may reach even though they are private or loopback. */
+  webhookAllowedHosts: string[];
+  webhookTimeoutMs: number;
+  /** Alerts to one address within this window after an email are bundled into one digest. */
+  digestWindowMs: number;
+  deliveryAttempts: number;
+  /** First retry delay; doubles per attempt (12 attempts at 2 s: about 2.3 hours in total). */
+  retryDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +102,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingest: { maxEventBytes: e.MAX_EVENT_BYTES, maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES },
     worker: { concurrency: e.WORKER_CONCURRENCY, batchSize: e.WORKER_BATCH_SIZE, batchWaitMs: e.WORKER_BATCH_WAIT_MS },
     retention: { days: e.RETENTION_DAYS },
+    realtime: { bufferSize: e.LIVE_STREAM_BUFFER },
+    sourcemaps: { cacheBytes: e.SOURCEMAP_CACHE_MB * MiB, maxBundleBytes: e.MAX_ARTIFACT_BUNDLE_MB * MiB },
+    alerts: {
+      smtpUrl: e.SMTP_URL ?? null,
+      emailFrom: e.EMAIL_FROM,
+      webhookAllowedHosts: e.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      digestWindowMs: e.ALERT_DIGEST_WINDOW_SECONDS * 1000,
+      deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
+      retryDelayMs: e.ALERT_RETRY_DELAY_MS,
+    },
   };
   return deepFreeze(config);
 }

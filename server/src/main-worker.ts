@@ -1,6 +1,67 @@
-// Worker entry: consumes the process-event queue and hands batches to the pipeline. (Stub.)
+// Worker entry: consumes the process-event queue and feeds jobs through the batcher into the
+// pipeline (pipeline/process-event.ts tells the whole path of an event). Also keeps the daily
+// events partitions created ahead of time.
+import { UnrecoverableError, Worker } from 'bullmq';
+import { startAlertWorker } from './alerts/send-alert.js';
 import type { Deps } from './deps.js';
+import { ensureEventPartitions } from './events/queries.js';
+import { createBatcher } from './pipeline/batcher.js';
+import { processBatch, type JobOutcome } from './pipeline/process-event.js';
+import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
+import { createRedis } from './redis.js';
 
-export async function startWorker(_deps: Deps): Promise<{ close: () => Promise<void> }> {
-  return { close: async () => {} };
+const MAX_CONCURRENT_BATCHES = 2; // one committing while the next one fills and prepares
+const PARTITIONS_BEHIND_DAYS = 31; // events up to 30 days old are accepted (timestamp clamp)
+const PARTITIONS_AHEAD_DAYS = 3; // and up to 60 s in the future; days ahead cover a long outage
+const PARTITION_CHECK_MS = 6 * 3600 * 1000; // the check is cheap; run it often enough to never miss a day
+
+export async function startWorker(deps: Deps): Promise<{ close: () => Promise<void> }> {
+  const log = deps.log.child({ component: 'worker' });
+  await ensurePartitions(deps);
+  const partitionTimer = setInterval(() => {
+    ensurePartitions(deps).catch((err: unknown) => log.warn({ err }, 'creating event partitions failed, will retry'));
+  }, PARTITION_CHECK_MS);
+  partitionTimer.unref();
+
+  const batcher = createBatcher<ProcessJob, JobOutcome>({
+    maxSize: deps.config.worker.batchSize,
+    maxWaitMs: deps.config.worker.batchWaitMs,
+    maxConcurrent: MAX_CONCURRENT_BATCHES,
+    run: (jobs) => processBatch(deps, jobs),
+  });
+  const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
+  const worker = new Worker<ProcessJob, JobOutcome>(QUEUE_PROCESS_EVENT, async (job) => settle(await batcher.add(job.data)), {
+    connection,
+    prefix: bullPrefix(deps.config.redis.prefix),
+    concurrency: deps.config.worker.concurrency,
+  });
+  worker.on('error', (err) => log.warn({ err }, 'worker connection error'));
+  worker.on('failed', (job, err) => {
+    if (err instanceof UnrecoverableError) log.warn({ err, jobId: job?.id }, 'job dropped as invalid');
+  });
+  const alerts = await startAlertWorker(deps);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(partitionTimer);
+      const stopped = worker.close(); // stops fetching, waits for the active jobs …
+      await batcher.flush(); // … which settle once their batches have run
+      await stopped;
+      await alerts.close();
+      await connection.quit().catch(() => connection.disconnect());
+    })());
+  return { close };
+}
+
+/** A job's result for BullMQ: returns for done work, throws to retry or to fail for good. */
+function settle(outcome: JobOutcome): JobOutcome {
+  if (outcome.kind === 'invalid') throw new UnrecoverableError(outcome.message);
+  if (outcome.kind === 'failed') throw outcome.error;
+  return outcome;
+}
+
+async function ensurePartitions(deps: Deps): Promise<void> {
+  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  await ensureEventPartitions(deps.pool, day(-PARTITIONS_BEHIND_DAYS), day(PARTITIONS_AHEAD_DAYS));
 }

@@ -3,6 +3,7 @@
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
+import { ZodError } from 'zod';
 import { HttpError } from './errors.js';
 
 export interface AppParts {
@@ -33,15 +34,25 @@ function renderErrors(deps: Deps): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
-    } catch (err) {
+    } catch (caught) {
+      // zod failures at a trust boundary are the caller's fault: 400 with the flattened issues.
+      const err = caught instanceof ZodError
+        ? new HttpError(400, 'invalid-request', `invalid request: ${summarizeZod(caught)}`, { details: caught.flatten() })
+        : caught;
       const status = errorStatus(err);
       const code = err instanceof HttpError ? err.code : status >= 500 ? 'internal-error' : 'bad-request';
       const expose = status < 500;
       if (status >= 500) log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      const message = expose ? (err as Error).message : 'internal server error';
+      const details = expose && err instanceof HttpError && err.details !== undefined ? { details: err.details } : {};
       ctx.status = status;
-      ctx.body = { error: { code, message: expose ? (err as Error).message : 'internal server error' }, detail: expose ? (err as Error).message : 'internal server error' };
+      ctx.body = { error: { code, message, ...details }, detail: message };
     }
   };
+}
+
+function summarizeZod(err: ZodError): string {
+  return err.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 }
 
 function errorStatus(err: unknown): number {

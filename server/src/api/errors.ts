@@ -1,13 +1,16 @@
-// Errors the API renders as { error: { code, message } }: vary `code`, not classes.
+// Errors the API renders as { error: { code, message, details? }, detail }: vary `code`, not classes.
 export class HttpError extends Error {
   override name = 'HttpError';
+  /** Extra machine-readable context for 4xx answers (e.g. flattened validation issues). */
+  public readonly details?: unknown;
   constructor(
     public readonly status: number,
     public readonly code: string,
     message: string,
-    opts?: { cause?: unknown },
+    opts?: { cause?: unknown; details?: unknown },
   ) {
     super(message, opts);
+    this.details = opts?.details;
   }
   /** 4xx messages are meant for the caller; 5xx messages are hidden. */
   get expose(): boolean {

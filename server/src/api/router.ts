@@ -1,7 +1,82 @@
-// The /api/0/ web API: every concept's routes.ts registers here. (Stub until the API lands.)
+// The /api/0/ web API. Requests under /api/0/ get, in order: per-request state (apiState),
+// a size-bounded JSON body (body.ts), authentication (auth.ts), the routes, and a JSON 404.
+//
+// How a concept adds routes: write `<concept>/routes.ts` exporting
+//   export function registerXRoutes(router: ApiRouter, deps: Deps): void
+// with paths relative to /api/0 and a trailing slash (Sentry's style; the slash is optional
+// when matching), and add one line to createApiRouter below. Inside a handler: check the
+// scope and the access first (`requireScope(ctx, 'event:read')`, then `requireOrg`,
+// `requireProject`, `requireIssue`/`requireIssueParam` from auth.ts — they answer 401/404),
+// validate the body with `parseBody(ctx, zodSchema)`, answer with types from types.ts.
+// Lists paginate with pagination.ts (keyset cursors + Sentry Link headers).
+import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Deps } from '../deps.js';
+import { registerAlertRoutes } from '../alerts/routes.js';
+import { registerEventRoutes } from '../events/routes.js';
+import { registerIssueRoutes } from '../issues/routes.js';
+import { registerMemberRoutes } from '../members/routes.js';
+import { registerOncallRoutes } from '../oncall/routes.js';
+import { registerOrganizationRoutes } from '../organizations/routes.js';
+import { registerProjectRoutes } from '../projects/routes.js';
+import { registerReleaseRoutes } from '../releases/routes.js';
+import { registerSourcemapRoutes } from '../sourcemaps/routes.js';
+import { registerRealtimeRoutes } from '../realtime/routes.js';
+import { registerUserRoutes } from '../users/routes.js';
+import { authenticate } from './auth.js';
+import { jsonBody } from './body.js';
+import { apiState } from './context.js';
+import { NotFoundError } from './errors.js';
 
-export function createApiRouter(_deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void> } {
-  return { middleware: async (_ctx, next) => next(), close: async () => {} };
+export const API_PREFIX = '/api/0';
+
+export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void> } {
+  const router = new Router({ prefix: API_PREFIX });
+  registerUserRoutes(router, deps);
+  registerOrganizationRoutes(router, deps);
+  registerProjectRoutes(router, deps);
+  registerIssueRoutes(router, deps);
+  registerEventRoutes(router, deps);
+  registerReleaseRoutes(router, deps);
+  registerSourcemapRoutes(router, deps);
+  registerAlertRoutes(router, deps);
+  registerOncallRoutes(router, deps);
+  registerMemberRoutes(router, deps);
+  const realtime = registerRealtimeRoutes(router, deps);
+
+  const stack: Koa.Middleware[] = [
+    async (ctx, next) => {
+      const state = apiState(ctx);
+      state.db = deps.pool;
+      state.caller = null;
+      ctx.set('Cache-Control', 'private, no-store');
+      await next();
+    },
+    jsonBody(deps.config.http.maxApiBodyBytes),
+    authenticate(deps),
+    async (ctx, next) => {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('not-found', 'no such API endpoint');
+    },
+    // @koa/router types its middleware for contexts that already carry `params`; it adds them.
+    router.routes() as unknown as Koa.Middleware,
+    router.allowedMethods() as unknown as Koa.Middleware,
+  ];
+  const run = compose(stack);
+  return {
+    // API paths end here: they never fall through to the UI's index.html.
+    middleware: (ctx, next) => (ctx.path === API_PREFIX || ctx.path.startsWith(`${API_PREFIX}/`) ? run(ctx) : next()),
+    close: () => realtime.close(),
+  };
+}
+
+/** A tiny koa-compose: each middleware's `next` runs the following one; the last one's is a no-op. */
+function compose(stack: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
+  return (ctx) => {
+    const dispatch = async (i: number): Promise<void> => {
+      const mw = stack[i];
+      if (mw) await mw(ctx, () => dispatch(i + 1));
+    };
+    return dispatch(0);
+  };
 }

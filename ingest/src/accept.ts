@@ -1,0 +1,229 @@
+// THE accept path of ingest, shared by the HTTP endpoints and (later) the UDP listener: given
+// the request's auth, path project id and decompressed body it checks auth, the project key,
+// the envelope structure and size limits, then queues the event and the release-health items.
+// It returns an outcome, never throws for bad input: { ok, eventId } or a Drop (outcomes.ts).
+import { randomUUID } from 'node:crypto';
+import type { KeyLookup, ProjectKeyInfo } from '../../server/src/projects/keys.js';
+import type { EventJob, AuxJob } from '../../server/src/queue/queues.js';
+import { eventJobId } from '../../server/src/queue/queues.js';
+import type { Logger } from '../../server/src/log.js';
+import { normalizeProjectId, parseDsn, parsePublicKey, PROTOCOL_VERSION, type RequestAuth, type SentryAuth } from './auth.js';
+import { isObject, parseEnvelope, readEnvelopeMeta, type Envelope, type EnvelopeMeta } from './envelope.js';
+import { parseJsonHeader } from './parse-json-header.js';
+import { findOversizeItemType, oversizeDetail, type SizeLimits } from './limits.js';
+import { parseStoreBody } from './store-body.js';
+import { QueueUnavailableError, type Enqueuer, type QueuedJob } from './enqueue.js';
+import { drop, KEYS_UNAVAILABLE_DETAIL, QUEUE_UNAVAILABLE_DETAIL, type Drop } from './outcomes.js';
+
+export type { Drop, DropReason } from './outcomes.js';
+
+export interface AcceptInput {
+  endpoint: 'store' | 'envelope' | 'udp';
+  /** Raw `{project_id}` path segment; absent for `/api/store/` (the key decides the project). */
+  projectIdFromPath?: string | undefined;
+  auth: RequestAuth;
+  body: { kind: 'envelope'; bytes: Buffer } | { kind: 'store'; bytes: Buffer; contentEncoded: boolean };
+  clientIp?: string | undefined;
+  userAgent?: string | undefined;
+  /** The request's Origin (else Referer) as an http(s) URL, if any. */
+  origin?: string | undefined;
+  receivedAt: number;
+}
+
+export interface AcceptDeps {
+  keys: KeyLookup;
+  enqueuer: Enqueuer;
+  limits: SizeLimits;
+  log: Logger;
+}
+
+export type AcceptResult = { ok: true; eventId: string | null } | Drop;
+
+/** A request that passed auth: who sent it and for which project key. */
+interface Sender {
+  input: AcceptInput;
+  auth: SentryAuth;
+  key: ProjectKeyInfo;
+}
+
+/** Items that belong to an event: the answer carries an id when one is present (Relay `requires_event`). */
+const REQUIRES_EVENT = new Set(['event', 'transaction', 'security', 'raw_security', 'attachment', 'form_data', 'unreal_report', 'user_report', 'feedback', 'replay_event', 'profile']);
+const AUX_TYPES = new Set(['session', 'sessions', 'client_report']);
+
+export async function accept(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
+  try {
+    return await acceptOrDrop(input, deps);
+  } catch (err) {
+    deps.log.error({ err, endpoint: input.endpoint }, 'ingest accept failed');
+    return drop('internal', 500, 'internal server error');
+  }
+}
+
+/**
+ * The checks that need only the request line and headers (Relay's order: path, auth, key,
+ * version). HTTP runs them before reading the body; accept() runs them again (cheap).
+ */
+export function precheck(input: Pick<AcceptInput, 'endpoint' | 'projectIdFromPath' | 'auth'>): Drop | { pathProject: string | undefined } {
+  let pathProject: string | undefined;
+  if (input.projectIdFromPath !== undefined) {
+    if (!/^\d{1,18}$/.test(input.projectIdFromPath)) return drop('invalid-project-path', 400, 'bad project path parameter');
+    pathProject = normalizeProjectId(input.projectIdFromPath);
+  }
+  const a = input.auth;
+  if (a.kind === 'error') return drop(a.reason, a.status, a.detail, a.causes);
+  if (a.kind === 'none' && input.endpoint === 'store') return drop('missing-auth', 401, 'missing authorization information');
+  if (a.kind === 'ok') {
+    const key = checkAuthKey(a.auth);
+    if (typeof key !== 'string') return key;
+  }
+  return { pathProject };
+}
+
+/** The 32-character key (flags stripped) or why it is unacceptable. */
+function checkAuthKey(auth: SentryAuth): string | Drop {
+  const publicKey = parsePublicKey(auth.publicKey);
+  if (!publicKey) return drop('invalid-key', 400, 'bad sentry DSN public key', ['invalid project key']);
+  if (auth.version > PROTOCOL_VERSION) return drop('unsupported-version', 400, `unsupported protocol version (${auth.version})`);
+  return publicKey;
+}
+
+async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
+  const pre = precheck(input);
+  if ('reason' in pre) return pre;
+  const { pathProject } = pre;
+  const body = input.body;
+  const auth = input.auth.kind === 'ok' ? input.auth.auth : authFromEnvelope(body.bytes);
+  if ('reason' in auth) return auth;
+  const publicKey = checkAuthKey(auth);
+  if (typeof publicKey !== 'string') return publicKey;
+
+  if (body.kind === 'store') {
+    const event = parseStoreBody(body.bytes, { limit: deps.limits.maxEventBytes, contentEncoded: body.contentEncoded });
+    if (!event.ok) return event;
+    const key = await checkKey(publicKey, pathProject, deps);
+    if ('reason' in key) return key;
+    const eventId = event.eventId ?? newEventId();
+    return enqueue([eventJob({ input, auth, key }, eventId, event.payload)], eventId, deps);
+  }
+
+  const parsed = parseRequestEnvelope(body.bytes, { origin: input.origin, auth, publicKey, pathProject });
+  if ('reason' in parsed) return parsed;
+  const key = await checkKey(publicKey, pathProject, deps);
+  if ('reason' in key) return key;
+  const oversize = findOversizeItemType(parsed.envelope.items, deps.limits);
+  if (oversize) return drop('too-large', 413, oversizeDetail(oversize));
+  return acceptEnvelope(parsed.envelope, parsed.meta, { input, auth, key }, deps);
+}
+
+/** Envelopes without request auth authenticate with the envelope header's `dsn` (tunnels). */
+function authFromEnvelope(bytes: Buffer): SentryAuth | Drop {
+  const bad = (cause: string) => drop('invalid-auth', 401, 'bad envelope authentication header', [cause]);
+  const head = parseJsonHeader(bytes, 0);
+  if (!head.ok) return bad(head.error);
+  if (!isObject(head.value)) return bad('invalid type: expected struct with field `dsn`');
+  const dsn = head.value.dsn;
+  if (typeof dsn !== 'string') return bad(dsn === undefined ? 'missing field `dsn`' : 'invalid type for `dsn`: expected a string');
+  const parsed = parseDsn(dsn);
+  if (typeof parsed === 'string') return bad(parsed);
+  return { publicKey: parsed.publicKey, version: PROTOCOL_VERSION, client: null, source: 'envelope' };
+}
+
+interface RequestFacts {
+  origin: string | undefined;
+  auth: SentryAuth;
+  publicKey: string;
+  pathProject: string | undefined;
+}
+
+/** Parses the envelope and checks its header against the request (Relay `EnvelopeHeaders::complete`). */
+function parseRequestEnvelope(bytes: Buffer, req: RequestFacts): { envelope: Envelope; meta: EnvelopeMeta } | Drop {
+  const { auth, publicKey, pathProject } = req;
+  if (bytes.length === 0) return drop('empty-body', 400, 'empty request body');
+  const invalid = (causes: string[]) => drop('invalid-envelope', 400, 'invalid event envelope', causes);
+  const parsed = parseEnvelope(bytes);
+  if (!parsed.ok) return invalid(parsed.causes);
+  // At most one event per envelope: which one would be "the" event is undefined.
+  if (parsed.envelope.items.filter((i) => i.type === 'event').length > 1) return invalid(['duplicate item of type `event`']);
+  const read = readEnvelopeMeta(parsed.envelope.headers);
+  if (!read.ok) return invalid(read.causes);
+  const meta = read.meta;
+  if (meta.dsn !== null) {
+    const dsn = parseDsn(meta.dsn);
+    if (typeof dsn === 'string') return invalid(['invalid envelope header', dsn]);
+    if (pathProject !== undefined && dsn.projectId !== pathProject) return invalid(['project id header mismatch between envelope and request']);
+    if (auth.source !== 'envelope' && parsePublicKey(dsn.publicKey) !== publicKey) return invalid(['public key header mismatch between envelope and request']);
+  }
+  if (meta.origin !== null && !sameUrl(meta.origin, req.origin)) return invalid(['origin header mismatch between envelope and request']);
+  return { envelope: parsed.envelope, meta };
+}
+
+function sameUrl(a: string, b: string | undefined): boolean {
+  if (b === undefined) return false;
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
+}
+
+async function checkKey(publicKey: string, pathProject: string | undefined, deps: AcceptDeps): Promise<ProjectKeyInfo | Drop> {
+  let key: ProjectKeyInfo | null;
+  try {
+    key = await deps.keys.find(publicKey);
+  } catch (err) {
+    deps.log.warn({ err }, 'project key lookup failed, answering 503');
+    return drop('keys-unavailable', 503, KEYS_UNAVAILABLE_DETAIL);
+  }
+  const rejected = 'event submission rejected with_reason: ProjectId';
+  if (!key) return drop('unknown-key', 403, rejected);
+  if (!key.isActive) return drop('disabled-key', 403, rejected);
+  if (pathProject !== undefined && pathProject !== key.projectId) return drop('project-mismatch', 403, rejected);
+  return key;
+}
+
+async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Sender, deps: AcceptDeps): Promise<AcceptResult> {
+  const { input, auth, key } = sender;
+  const needsId = envelope.items.some((i) => REQUIRES_EVENT.has(i.type));
+  // The envelope header's event_id wins over the payload's; the worker sees only ours.
+  const eventId = meta.eventId ?? (needsId ? newEventId() : null);
+  const jobs: QueuedJob[] = [];
+  const event = envelope.items.find((i) => i.type === 'event');
+  if (event && eventId) {
+    const sdk = auth.client ?? sdkFromHeader(envelope.headers.sdk);
+    jobs.push(eventJob({ input, auth: { ...auth, client: sdk }, key }, eventId, event.payload.toString('utf8')));
+  }
+  for (const item of envelope.items) {
+    if (!AUX_TYPES.has(item.type)) continue; // everything else is accepted and dropped
+    const data: AuxJob = { v: 1, kind: item.type as AuxJob['kind'], projectId: key.projectId, receivedAt: input.receivedAt, payload: item.payload.toString('utf8') };
+    jobs.push({ name: item.type, data });
+  }
+  return enqueue(jobs, eventId, deps);
+}
+
+function eventJob({ input, auth, key }: Sender, eventId: string, payload: string): QueuedJob {
+  const meta: EventJob['meta'] = { keyId: key.keyId, endpoint: input.endpoint };
+  if (input.clientIp) meta.clientIp = input.clientIp;
+  if (input.userAgent) meta.userAgent = input.userAgent;
+  if (auth.client) meta.sdk = auth.client;
+  const data: EventJob = { v: 1, kind: 'event', projectId: key.projectId, eventId, receivedAt: input.receivedAt, payload, meta };
+  return { name: 'event', data, jobId: eventJobId(key.projectId, eventId) };
+}
+
+async function enqueue(jobs: QueuedJob[], eventId: string | null, deps: AcceptDeps): Promise<AcceptResult> {
+  try {
+    await deps.enqueuer.enqueue(jobs);
+  } catch (err) {
+    if (err instanceof QueueUnavailableError) return drop('queue-unavailable', 503, QUEUE_UNAVAILABLE_DETAIL);
+    throw err;
+  }
+  return { ok: true, eventId };
+}
+
+function sdkFromHeader(sdk: unknown): string | null {
+  if (!isObject(sdk) || typeof sdk.name !== 'string') return null;
+  return typeof sdk.version === 'string' ? `${sdk.name}/${sdk.version}` : sdk.name;
+}
+
+function newEventId(): string {
+  return randomUUID().replaceAll('-', '');
+}

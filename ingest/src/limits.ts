@@ -1,0 +1,74 @@
+// Size limits of the ingest tier, all measured after decompression (protocol.md §5), and the
+// per-item-type check Relay runs on a structurally valid envelope (413 names the offending type).
+// The event and envelope limits are configurable (MAX_EVENT_BYTES, MAX_ENVELOPE_BYTES).
+import type { EnvelopeItem } from './envelope.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** serde_json's recursion limit: Relay rejects deeper JSON as invalid, so do we. */
+export const MAX_JSON_DEPTH = 128;
+/** Relay `max_attachment_count`: more attachments than a crash report plausibly needs. */
+export const MAX_ATTACHMENT_COUNT = 30;
+/** Relay `max_session_count`: SDKs flush sessions in batches far below this. */
+export const MAX_SESSION_COUNT = 100;
+/** Relay `max_sessions_size`: bound on all session/sessions payloads of one envelope. */
+export const MAX_SESSIONS_BYTES = 10 * MiB;
+/** Relay `max_client_reports_size`: client reports are a few hundred bytes in practice. */
+export const MAX_CLIENT_REPORTS_BYTES = 100 * KiB;
+/** Relay `max_check_in_size`: cron check-ins are tiny JSON documents. */
+export const MAX_CHECK_IN_BYTES = 100 * KiB;
+/** Compressed bytes may exceed the decompressed limit by this much (stored-block overhead). */
+export const COMPRESSED_SLACK_BYTES = 64 * KiB;
+/** Largest zstd window we allocate: zstd levels 1-19 never need more; fzstd copies the window per block. */
+export const MAX_ZSTD_WINDOW_BYTES = 8 * MiB;
+/** fzstd shifts the whole window once per block: bound window x blocks (bytes moved) per request. */
+export const MAX_ZSTD_WINDOW_MOVES_BYTES = 2048 * MiB;
+/** A dead Redis must not hang requests: answer 503 after this long. */
+export const ENQUEUE_TIMEOUT_MS = 2_000;
+/** Coalescing window of the producer: requests arriving within it share one addBulk. */
+export const ENQUEUE_BATCH_WAIT_MS = 1;
+/** Flush early once this many jobs are waiting. */
+export const ENQUEUE_BATCH_MAX_JOBS = 200;
+
+export interface SizeLimits {
+  maxEventBytes: number;
+  maxEnvelopeBytes: number;
+}
+
+/** Item types that carry an event-sized JSON document (Relay: max_event_size each). */
+const EVENT_LIKE = new Set(['event', 'transaction', 'security', 'raw_security', 'replay_event', 'feedback', 'form_data', 'user_report_v2']);
+
+/** Returns the item type whose limit the envelope exceeds, or null when it fits. */
+export function findOversizeItemType(items: readonly EnvelopeItem[], limits: SizeLimits): string | null {
+  let attachments = 0;
+  let attachmentBytes = 0;
+  let sessions = 0;
+  let sessionBytes = 0;
+  let clientReportBytes = 0;
+  for (const item of items) {
+    const size = item.payload.length;
+    if (EVENT_LIKE.has(item.type)) {
+      if (size > limits.maxEventBytes) return item.type;
+    } else if (item.type === 'attachment') {
+      attachments += 1;
+      attachmentBytes += size;
+      if (attachments > MAX_ATTACHMENT_COUNT || attachmentBytes > limits.maxEnvelopeBytes) return 'attachment';
+    } else if (item.type === 'session' || item.type === 'sessions') {
+      sessions += 1;
+      sessionBytes += size;
+      if (sessions > MAX_SESSION_COUNT || sessionBytes > MAX_SESSIONS_BYTES) return item.type;
+    } else if (item.type === 'client_report') {
+      clientReportBytes += size;
+      if (clientReportBytes > MAX_CLIENT_REPORTS_BYTES) return 'client_report';
+    } else if (item.type === 'check_in') {
+      if (size > MAX_CHECK_IN_BYTES) return 'check_in';
+    }
+  }
+  return null;
+}
+
+/** The 413 detail Relay sends for an item over its limit (SDKs log it verbatim). */
+export function oversizeDetail(type: string): string {
+  return `envelope exceeded size limits for type '${type}' (https://develop.sentry.dev/sdk/envelopes/#size-limits)`;
+}

@@ -1,0 +1,113 @@
+// Issue reads: project and organization issue search (keyset pages, Link headers), issue
+// details, tag distributions and hashes. Every /issues/{id}/ route also answers under
+// /organizations/{org}/issues/{id}/ (Sentry has both). Triage writes: triage-routes.ts.
+import type Koa from 'koa';
+import type { Deps } from '../deps.js';
+import type { ApiTagDistribution, ApiTagValue } from '../api/types.js';
+import type { ApiRouter } from '../api/context.js';
+import { requireIssueParam, requireOrg, requireProject, requireScope } from '../api/auth.js';
+import { HttpError, NotFoundError } from '../api/errors.js';
+import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../api/pagination.js';
+import { listProjects } from '../projects/queries.js';
+import { durationSeconds, parseSort, pickProjectIds, searchFromParams, statsPeriodsFromParam } from './list-params.js';
+import { presentIssueDetails, presentIssues } from './present.js';
+import { listIssueHashes, listIssues, listIssueTagKeys, listTopIssueTagValues, type TagValueRow } from './read-queries.js';
+import { ISSUE_PREFIXES, registerIssueTriageRoutes } from './triage-routes.js';
+
+const TOP_TAG_VALUES = 9; // what Sentry's tag summary shows per key
+
+export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
+  router.get('/projects/:org/:project/issues/', async (ctx) => {
+    requireScope(ctx, 'event:read');
+    const access = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
+    await answerIssueList(ctx, deps, { projectIds: [access.project.id], callerUserId: access.caller.user.id, filterByPeriod: false });
+  });
+
+  router.get('/organizations/:org/issues/', async (ctx) => {
+    requireScope(ctx, 'event:read');
+    const access = await requireOrg(ctx, ctx.params.org!);
+    const projectIds = pickProjectIds((await listProjects(deps.pool, access.org.id)).map((p) => p.id), ctx.query);
+    await answerIssueList(ctx, deps, { projectIds, callerUserId: access.caller.user.id, filterByPeriod: true });
+  });
+
+  for (const prefix of ISSUE_PREFIXES) {
+    router.get(`${prefix}/`, async (ctx) => {
+      requireScope(ctx, 'event:read');
+      const { issue } = await requireIssueParam(ctx);
+      ctx.body = await presentIssueDetails(deps.pool, issue, { baseUrl: deps.config.http.baseUrl, now: new Date() });
+    });
+
+    router.get(`${prefix}/tags/`, async (ctx) => {
+      requireScope(ctx, 'event:read');
+      const { issue } = await requireIssueParam(ctx);
+      const [keys, values] = await Promise.all([
+        listIssueTagKeys(deps.pool, issue.id),
+        listTopIssueTagValues(deps.pool, { issueId: issue.id, perKey: TOP_TAG_VALUES }),
+      ]);
+      ctx.body = keys.map((k) => tagDistribution(k, values));
+    });
+
+    router.get(`${prefix}/tags/:key/`, async (ctx) => {
+      requireScope(ctx, 'event:read');
+      const { issue } = await requireIssueParam(ctx);
+      const key = (await listIssueTagKeys(deps.pool, issue.id)).find((k) => k.key === ctx.params.key);
+      if (!key) throw new NotFoundError('tag-not-found', 'tag not found');
+      const values = await listTopIssueTagValues(deps.pool, { issueId: issue.id, key: key.key, perKey: TOP_TAG_VALUES });
+      ctx.body = tagDistribution(key, values);
+    });
+
+    router.get(`${prefix}/tags/:key/values/`, async (ctx) => {
+      requireScope(ctx, 'event:read');
+      const { issue } = await requireIssueParam(ctx);
+      const values = await listTopIssueTagValues(deps.pool, { issueId: issue.id, key: ctx.params.key!, perKey: parseLimit(ctx.query, 100, 1000) });
+      ctx.body = values.map(tagValue);
+    });
+
+    router.get(`${prefix}/hashes/`, async (ctx) => {
+      requireScope(ctx, 'event:read');
+      const { issue } = await requireIssueParam(ctx);
+      ctx.body = (await listIssueHashes(deps.pool, issue.id)).map((id) => ({ id, latestEvent: null, mergedBySeer: false }));
+    });
+  }
+
+  registerIssueTriageRoutes(router, deps);
+}
+
+async function answerIssueList(
+  ctx: Koa.Context,
+  deps: Deps,
+  args: { projectIds: string[]; callerUserId: string; filterByPeriod: boolean },
+): Promise<void> {
+  const q = ctx.query;
+  const cursor = parseCursor(firstValue(q.cursor));
+  if (cursor && !/^\d+$/.test(cursor.id)) throw new HttpError(400, 'invalid-cursor', 'invalid cursor: pass back a cursor from a Link header');
+  const limit = parseLimit(q, 25, 100);
+  const period = firstValue(q.statsPeriod);
+  const now = new Date();
+  const rows = await listIssues(deps.pool, {
+    projectIds: args.projectIds,
+    search: searchFromParams(q),
+    sort: parseSort(firstValue(q.sort)),
+    cursor,
+    fetch: limit + 1,
+    callerUserId: args.callerUserId,
+    lastSeenSince: args.filterByPeriod && period ? new Date(now.getTime() - durationSeconds(period) * 1000) : undefined,
+  });
+  const page = toPage(rows, limit, cursor, (r) => ({ key: r.sortKey, id: r.id }));
+  setLinkHeader(ctx, deps.config.http.baseUrl, page);
+  ctx.body = await presentIssues(deps.pool, page.items, { baseUrl: deps.config.http.baseUrl, statsPeriods: statsPeriodsFromParam(period), now });
+}
+
+function tagDistribution(key: { key: string; totalValues: number; uniqueValues: number }, values: TagValueRow[]): ApiTagDistribution {
+  return {
+    key: key.key,
+    name: key.key,
+    totalValues: key.totalValues,
+    uniqueValues: key.uniqueValues,
+    topValues: values.filter((v) => v.key === key.key).map(tagValue),
+  };
+}
+
+function tagValue(v: TagValueRow): ApiTagValue {
+  return { key: v.key, name: v.value, value: v.value, count: v.count, firstSeen: v.firstSeen.toISOString(), lastSeen: v.lastSeen.toISOString() };
+}

@@ -1,0 +1,66 @@
+// Turns a parsed issue search (search.ts) into SQL conditions over `issues i` joined with
+// `projects p`. Values always travel as $n parameters; tag filters read issue_tag_values
+// (one row per issue, key and value), so `environment:` and `release:` mean "has events there".
+import type { IssueSearch, SearchTerm } from './search.js';
+
+/** Appends a parameter and returns its placeholder. */
+export type Bind = (value: unknown) => string;
+
+export function binder(params: unknown[]): Bind {
+  return (value) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+}
+
+/** Escapes LIKE wildcards; `*` in the input becomes `%` when wildcards are allowed. */
+export function likePattern(value: string, opts: { wildcards: boolean }): string {
+  const escaped = value.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return opts.wildcards ? escaped.replace(/\*/g, '%') : escaped;
+}
+
+export function searchConditions(search: IssueSearch, bind: Bind, callerUserId: string): string[] {
+  return search.terms.map((term) => termCondition(term, bind, callerUserId));
+}
+
+function termCondition(term: SearchTerm, bind: Bind, callerUserId: string): string {
+  const not = (sql: string) => (term.negated ? `NOT (${sql})` : sql);
+  switch (term.kind) {
+    case 'status':
+      return not(`i.status = ANY(${bind(term.statuses)}::text[])`);
+    case 'substatus':
+      return not(`coalesce(i.substatus, '') = ANY(${bind(term.substatuses)}::text[])`);
+    case 'level':
+      return not(`i.level = ANY(${bind(term.values)}::text[])`);
+    case 'assigned':
+      return not(assignedCondition(term.to, bind, callerUserId));
+    case 'has':
+      return not(`EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = i.id AND t.key = ${bind(term.key)})`);
+    case 'tag':
+      return not(tagCondition(term.key, term.values, bind));
+    case 'text':
+      return not(textCondition(term.value, bind));
+  }
+}
+
+function assignedCondition(to: 'anyone' | 'me' | { email: string }, bind: Bind, callerUserId: string): string {
+  if (to === 'anyone') return 'i.assignee_user_id IS NOT NULL';
+  if (to === 'me') return `coalesce(i.assignee_user_id = ${bind(callerUserId)}::bigint, false)`;
+  return `coalesce(i.assignee_user_id IN (SELECT u.id FROM users u WHERE lower(u.email) = lower(${bind(to.email)})), false)`;
+}
+
+function tagCondition(key: string, values: string[], bind: Bind): string {
+  const exact = values.filter((v) => !v.includes('*'));
+  const patterns = values.filter((v) => v.includes('*')).map((v) => likePattern(v, { wildcards: true }));
+  const matches: string[] = [];
+  if (exact.length > 0) matches.push(`t.value = ANY(${bind(exact)}::text[])`);
+  for (const p of patterns) matches.push(`t.value LIKE ${bind(p)} ESCAPE '\\'`);
+  return `EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = i.id AND t.key = ${bind(key)} AND (${matches.join(' OR ')}))`;
+}
+
+/** Free text: a substring of the title or culprit, or the issue's exact short id (WEB-12). */
+function textCondition(value: string, bind: Bind): string {
+  const pattern = bind(`%${likePattern(value, { wildcards: false })}%`);
+  return `(i.title ILIKE ${pattern} ESCAPE '\\' OR i.culprit ILIKE ${pattern} ESCAPE '\\'
+    OR p.short_id_prefix || '-' || i.short_id = upper(${bind(value)}))`;
+}

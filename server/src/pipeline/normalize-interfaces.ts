@@ -1,0 +1,206 @@
+// Structured "interfaces" for the normalize stage: exception, stacktrace, threads, breadcrumbs,
+// user, request and contexts, each accepted in every shape SDKs send (bare arrays or {values},
+// pairs or objects) and returned in the one shape NormalizedEvent declares. Pure.
+import type { Breadcrumb, EventUser, ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../protocol/event.js';
+import { isRecord, normalizeLevel, parseTimestamp } from './normalize-values.js';
+
+/** Items of a Sentry "values" container: a bare array, {values: [...]}, or one object. */
+export function valuesOf(value: unknown): Record<string, unknown>[] {
+  const list = Array.isArray(value) ? value : isRecord(value) ? (Array.isArray(value.values) ? value.values : 'values' in value ? [] : [value]) : [];
+  return list.filter(isRecord);
+}
+
+function toInt(value: unknown): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.trunc(n) : undefined;
+}
+
+function normalizeFrame(raw: Record<string, unknown>): Frame {
+  const frame: Frame = { ...raw };
+  for (const key of ['lineno', 'colno'] as const) {
+    const n = toInt(raw[key]);
+    if (n === undefined) delete frame[key];
+    else frame[key] = n;
+  }
+  if (typeof raw.in_app !== 'boolean') delete frame.in_app;
+  for (const key of ['filename', 'abs_path', 'function', 'raw_function', 'module', 'package', 'context_line'] as const) {
+    if (typeof raw[key] !== 'string') delete frame[key];
+  }
+  for (const key of ['pre_context', 'post_context'] as const) {
+    const lines = raw[key];
+    if (Array.isArray(lines)) frame[key] = lines.map((l) => (typeof l === 'string' ? l : ''));
+    else delete frame[key];
+  }
+  if (!isRecord(raw.vars)) delete frame.vars;
+  return frame;
+}
+
+/** Frames oldest first as sent; undefined when there are none. */
+export function normalizeStacktrace(value: unknown): Stacktrace | undefined {
+  if (!isRecord(value) || !Array.isArray(value.frames)) return undefined;
+  const frames = value.frames.filter(isRecord).map(normalizeFrame);
+  return frames.length > 0 ? { ...value, frames } : undefined;
+}
+
+// Relay splits "Type: value" when an exception came without a type.
+const TYPE_VALUE_RE = /^(\w+):(.*)$/;
+
+function normalizeExceptionValue(raw: Record<string, unknown>): ExceptionValue | undefined {
+  const exc: ExceptionValue = { ...raw };
+  exc.type = typeof raw.type === 'string' && raw.type ? raw.type : undefined;
+  exc.value = raw.value === undefined || raw.value === null ? undefined : typeof raw.value === 'string' ? raw.value : JSON.stringify(raw.value);
+  if (!exc.type && exc.value) {
+    const m = TYPE_VALUE_RE.exec(exc.value);
+    if (m) {
+      exc.type = m[1];
+      exc.value = m[2]!.trim();
+    }
+  }
+  if (typeof raw.module !== 'string') delete exc.module;
+  const stacktrace = normalizeStacktrace(raw.stacktrace);
+  if (stacktrace) exc.stacktrace = stacktrace;
+  else delete exc.stacktrace;
+  if (isRecord(raw.mechanism)) {
+    const mech = { ...raw.mechanism };
+    if (typeof mech.type !== 'string' || !mech.type) mech.type = 'generic';
+    if (typeof mech.handled !== 'boolean') delete mech.handled;
+    exc.mechanism = mech;
+  } else delete exc.mechanism;
+  for (const key of ['type', 'value'] as const) if (exc[key] === undefined) delete exc[key];
+  return exc.type || exc.value || exc.stacktrace ? exc : undefined;
+}
+
+/** Exceptions, cause first and the raised one last (the order SDKs send). */
+export function normalizeException(value: unknown): { values: ExceptionValue[] } | undefined {
+  const values = valuesOf(value).map(normalizeExceptionValue).filter((e): e is ExceptionValue => e !== undefined);
+  return values.length > 0 ? { values } : undefined;
+}
+
+type Thread = NonNullable<NormalizedEvent['threads']>['values'][number];
+
+export function normalizeThreads(value: unknown): { values: Thread[] } | undefined {
+  const values = valuesOf(value).map((raw) => {
+    const thread: Thread = { ...raw };
+    const stacktrace = normalizeStacktrace(raw.stacktrace);
+    if (stacktrace) thread.stacktrace = stacktrace;
+    else delete thread.stacktrace;
+    return thread;
+  });
+  return values.length > 0 ? { values } : undefined;
+}
+
+export function normalizeBreadcrumbs(value: unknown): { values: Breadcrumb[] } | undefined {
+  const values = valuesOf(value).map((raw) => {
+    const crumb: Breadcrumb = { ...raw };
+    const ts = parseTimestamp(raw.timestamp);
+    if (ts === undefined) delete crumb.timestamp;
+    else crumb.timestamp = ts;
+    if (raw.level !== undefined) crumb.level = normalizeLevel(raw.level, 'info');
+    if (!isRecord(raw.data)) delete crumb.data;
+    return crumb;
+  });
+  return values.length > 0 ? { values } : undefined;
+}
+
+const AUTO_IP = '{{auto}}';
+
+/** How the client IP may be used: `auto` fills it in, `never` removes `{{auto}}`, legacy: see below. */
+export type InferIp = 'auto' | 'never' | 'legacy';
+
+// Without an infer_ip setting, Relay fills a missing user IP only for client-side platforms.
+const LEGACY_INFER_PLATFORMS = new Set(['javascript', 'cocoa', 'objc']);
+
+export function normalizeUser(value: unknown, opts: { clientIp?: string; inferIp: InferIp; platform: string }): EventUser | undefined {
+  const user: EventUser = isRecord(value) ? { ...value } : {};
+  for (const key of ['id', 'username', 'email'] as const) {
+    const v = user[key];
+    if (typeof v === 'number') user[key] = String(v);
+    else if (typeof v !== 'string' || v === '') delete user[key];
+  }
+  const ip = user.ip_address;
+  const wantsAuto =
+    ip === AUTO_IP ||
+    (ip === undefined && (opts.inferIp === 'auto' || (opts.inferIp === 'legacy' && LEGACY_INFER_PLATFORMS.has(opts.platform))));
+  if (wantsAuto && opts.clientIp && opts.inferIp !== 'never') user.ip_address = opts.clientIp;
+  else if (typeof ip !== 'string' || ip === AUTO_IP) delete user.ip_address;
+  return Object.keys(user).length > 0 ? user : undefined;
+}
+
+function pairsOf(value: unknown): Array<[string, string]> {
+  const entries: Array<[unknown, unknown]> = Array.isArray(value)
+    ? value.filter((p): p is unknown[] => Array.isArray(p) && p.length === 2).map((p) => [p[0], p[1]])
+    : isRecord(value) ? Object.entries(value) : [];
+  const out: Array<[string, string]> = [];
+  for (const [k, v] of entries) {
+    if (typeof k !== 'string' || v === null || v === undefined) continue;
+    out.push([k, typeof v === 'string' ? v : Array.isArray(v) ? v.map(String).join(',') : String(v)]);
+  }
+  return out;
+}
+
+function parseCookies(header: string): Array<[string, string]> {
+  return header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.includes('='))
+    .map((part) => {
+      const i = part.indexOf('=');
+      return [part.slice(0, i).trim(), part.slice(i + 1).trim()] as [string, string];
+    });
+}
+
+function parseQuery(value: unknown): Array<[string, string]> {
+  if (typeof value === 'string') return [...new URLSearchParams(value.replace(/^\?/, ''))];
+  return pairsOf(value);
+}
+
+/** request with headers, cookies and query_string as [name, value] pairs. */
+export function normalizeRequest(value: unknown, clientIp: string | undefined): Record<string, unknown> | undefined {
+  if (!isRecord(value)) return undefined;
+  const req: Record<string, unknown> = { ...value };
+  if (typeof req.method === 'string') req.method = req.method.toUpperCase();
+  else delete req.method;
+  if (typeof req.url === 'string') {
+    const [beforeHash, fragment] = splitOnce(req.url, '#');
+    const [base, query] = splitOnce(beforeHash, '?');
+    req.url = base;
+    if (query !== undefined && req.query_string === undefined) req.query_string = query;
+    if (fragment !== undefined && req.fragment === undefined) req.fragment = fragment;
+  } else delete req.url;
+  let headers = pairsOf(value.headers);
+  if (value.cookies === undefined || value.cookies === null) {
+    const cookieHeader = headers.find(([k]) => k.toLowerCase() === 'cookie');
+    if (cookieHeader) {
+      req.cookies = parseCookies(cookieHeader[1]);
+      headers = headers.filter(([k]) => k.toLowerCase() !== 'cookie');
+    } else delete req.cookies;
+  } else req.cookies = typeof value.cookies === 'string' ? parseCookies(value.cookies) : pairsOf(value.cookies);
+  if (value.headers !== undefined) req.headers = headers;
+  if (req.query_string !== undefined && req.query_string !== null) req.query_string = parseQuery(req.query_string);
+  else delete req.query_string;
+  if (isRecord(value.env)) {
+    const env = { ...value.env };
+    if (env.REMOTE_ADDR === AUTO_IP) {
+      if (clientIp) env.REMOTE_ADDR = clientIp;
+      else delete env.REMOTE_ADDR;
+    }
+    req.env = env;
+  }
+  return req;
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** Named contexts; non-object entries dropped, `type` defaults to the key (Relay). */
+export function normalizeContexts(value: unknown): Record<string, Record<string, unknown>> | undefined {
+  if (!isRecord(value)) return undefined;
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [key, ctx] of Object.entries(value)) {
+    if (!isRecord(ctx)) continue;
+    out[key] = typeof ctx.type === 'string' ? ctx : { ...ctx, type: key };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}

@@ -1,0 +1,143 @@
+// Stage "normalize": the raw event JSON an SDK sent, in any shape the protocol allows, becomes
+// the one canonical NormalizedEvent (protocol/event.ts). Pure: the received time and the client
+// IP come from the job. Reference: protocol.md §4 and Relay's event normalization.
+import type { NormalizedEvent } from '../protocol/event.js';
+import {
+  normalizeBreadcrumbs,
+  normalizeContexts,
+  normalizeException,
+  normalizeRequest,
+  normalizeStacktrace,
+  normalizeThreads,
+  normalizeUser,
+  type InferIp,
+} from './normalize-interfaces.js';
+import {
+  clampTimestamp,
+  isRecord,
+  normalizeDist,
+  normalizeEnvironment,
+  normalizeFingerprint,
+  normalizeLevel,
+  normalizeLogentry,
+  normalizePlatform,
+  normalizeRelease,
+  normalizeTags,
+  parseTimestamp,
+  shortString,
+} from './normalize-values.js';
+
+/** The payload is not an event at all; retrying cannot help. */
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+export interface NormalizeContext {
+  eventId: string;
+  /** When ingest received the event, ms since the epoch. */
+  receivedAt: number;
+  clientIp?: string;
+}
+
+// Pre-protocol-7 SDKs used interface class names as keys.
+const LEGACY_ALIASES: Record<string, string> = {
+  'sentry.interfaces.Exception': 'exception',
+  'sentry.interfaces.Message': 'logentry',
+  'sentry.interfaces.Http': 'request',
+  'sentry.interfaces.User': 'user',
+  'sentry.interfaces.Stacktrace': 'stacktrace',
+  'sentry.interfaces.Breadcrumbs': 'breadcrumbs',
+  'sentry.interfaces.Template': 'template',
+};
+
+// Server-side or legacy fields clients must not set; `message` becomes logentry.
+const DISCARDED = ['message', 'culprit', 'received', 'project', 'key_id', '_meta', 'site'];
+
+// JSON escapes Postgres cannot store (NUL in text/jsonb, lone UTF-16 surrogates in jsonb).
+const UNSTORABLE_ESCAPE_RE = /\\u0000|\\u[dD][89a-fA-F]/;
+
+/** Stage "parse": the payload text as JSON, with strings Postgres could not store repaired. */
+export function parseEventJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  return UNSTORABLE_ESCAPE_RE.test(text) ? repairStrings(value) : value;
+}
+
+function repairStrings(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  if (Array.isArray(value)) return value.map(repairStrings);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [repairStrings(k) as string, repairStrings(v)]));
+}
+
+export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedEvent {
+  if (!isRecord(raw)) throw new InvalidEventError('event payload is not a JSON object');
+  const src = withLegacyAliases(raw);
+  const received = ctx.receivedAt / 1000;
+  const platform = normalizePlatform(src.platform);
+  const rest: Record<string, unknown> = { ...src };
+  for (const key of DISCARDED) delete rest[key];
+
+  const event: NormalizedEvent = {
+    ...rest,
+    event_id: ctx.eventId,
+    timestamp: clampTimestamp(parseTimestamp(src.timestamp), received),
+    received,
+    platform,
+    level: normalizeLevel(src.level),
+    tags: normalizeTags(src.tags),
+  };
+  const optional: Partial<NormalizedEvent> = {
+    logger: shortString(src.logger, 64),
+    logentry: normalizeLogentry(src.logentry, src.message),
+    exception: normalizeException(src.exception),
+    stacktrace: normalizeStacktrace(src.stacktrace),
+    threads: normalizeThreads(src.threads),
+    breadcrumbs: normalizeBreadcrumbs(src.breadcrumbs),
+    contexts: normalizeContexts(src.contexts),
+    user: normalizeUser(src.user, { clientIp: ctx.clientIp, inferIp: inferIpSetting(src.sdk), platform }),
+    request: normalizeRequest(src.request, ctx.clientIp),
+    release: normalizeRelease(src.release),
+    dist: normalizeDist(src.dist),
+    environment: normalizeEnvironment(src.environment),
+    server_name: shortString(src.server_name, 256, { truncate: true }),
+    transaction: shortString(src.transaction, 200, { truncate: true }),
+    fingerprint: normalizeFingerprint(src.fingerprint),
+    template: isRecord(src.template) ? src.template : undefined,
+    modules: normalizeModules(src.modules),
+    extra: isRecord(src.extra) ? src.extra : undefined,
+    sdk: isRecord(src.sdk) ? src.sdk : undefined,
+    debug_meta: isRecord(src.debug_meta) ? src.debug_meta : undefined,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value === undefined) delete event[key];
+    else event[key] = value;
+  }
+  event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
+  return event;
+}
+
+function withLegacyAliases(raw: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(raw).some((k) => k in LEGACY_ALIASES)) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const alias = LEGACY_ALIASES[key];
+    if (alias === undefined) out[key] = value;
+    else if (raw[alias] === undefined) out[alias] = value;
+  }
+  return out;
+}
+
+// JS SDK v10+ sends sdk.settings.infer_ip instead of "{{auto}}" (protocol.md §4.1 `user`).
+function inferIpSetting(sdk: unknown): InferIp {
+  const setting = isRecord(sdk) && isRecord(sdk.settings) ? sdk.settings.infer_ip : undefined;
+  return setting === 'auto' || setting === 'never' ? setting : 'legacy';
+}
+
+function normalizeModules(value: unknown): Record<string, string> | undefined {
+  if (!isRecord(value)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, version] of Object.entries(value)) {
+    if (version !== null && version !== undefined) out[name] = String(version);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}

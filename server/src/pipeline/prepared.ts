@@ -1,0 +1,45 @@
+// The shapes an event takes between pipeline stages: prepared (per-event CPU stages done),
+// assigned to an issue (group), and stored (committed; what publish receives).
+import type { EventSummary, GroupingResult } from '../grouping/index.js';
+import type { NormalizedEvent } from '../protocol/event.js';
+
+/** After normalize → fingerprint → tag: everything the batch transaction needs, no I/O yet. */
+export interface PreparedEvent {
+  projectId: string;
+  eventId: string;
+  receivedAt: number; // ms since epoch
+  event: NormalizedEvent;
+  grouping: GroupingResult;
+  summary: EventSummary;
+  /** Derived + own tags, the set the event is counted under (also stored as event.tags). */
+  tags: Array<[string, string]>;
+  userKey: string | undefined;
+}
+
+/** A prepared event with the issue the group stage found or created for it. */
+export interface AssignedEvent extends PreparedEvent {
+  issueId: string;
+  /** This event created its issue (first event of a new issue). */
+  isNewIssue: boolean;
+}
+
+/** A committed, newly stored event (duplicates are not published). */
+export interface StoredEvent {
+  projectId: string;
+  eventId: string;
+  issueId: string;
+  timestamp: number; // seconds since epoch
+  title: string;
+  level: string;
+  release: string | null;
+  environment: string | null;
+  isNewIssue: boolean;
+  /** The event reopened a resolved issue. */
+  isRegression: boolean;
+  /** When ingest accepted it (ms since epoch): the live stream measures lag from here. */
+  receivedAt?: number;
+  serverName?: string | null;
+  /** Derived + own tags (alert rules filter on them) and the counted user (user-frequency alerts). */
+  tags?: Array<[string, string]>;
+  userKey?: string | null;
+}

@@ -1,0 +1,103 @@
+// GET /api/0/organizations/{org}/stream/ — the live stream as server-sent events.
+// Filters: ?project=slug|id&environment=&release=&level= (repeatable; empty = any). Resume: the
+// browser's Last-Event-ID header (or ?lastEventId=) replays the buffered entries after it, then
+// switches to live ones, skipping what the replay already sent, so a reconnect leaves no gap.
+import type Koa from 'koa';
+import type { Deps } from '../deps.js';
+import type { ApiRouter } from '../api/context.js';
+import { requireOrg, requireScope } from '../api/auth.js';
+import { HttpError } from '../api/errors.js';
+import { createHub, type Hub, type StreamEntry } from './hub.js';
+import { matchesStreamFilter, type StreamFilter, type StreamHello } from './messages.js';
+import { compareStreamIds, isStreamId } from './stream-id.js';
+
+const HEARTBEAT_MS = 15_000; // keeps proxies from closing an idle connection
+const RETRY_MS = 2_000; // the browser's reconnect delay
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // a client this far behind is cut off; it resumes on reconnect
+
+export function parseStreamFilter(query: Record<string, string | string[] | undefined>): StreamFilter {
+  const list = (k: string) => {
+    const v = query[k];
+    return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((s) => s.trim()).filter((s) => s !== '').slice(0, 50);
+  };
+  return { projects: list('project'), environments: list('environment'), releases: list('release'), levels: list('level') };
+}
+
+export function formatFrame(entry: StreamEntry): string {
+  return `id: ${entry.id}\nevent: ${entry.message.type}\ndata: ${JSON.stringify(entry.message)}\n\n`;
+}
+
+export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: () => Promise<void> } {
+  let hub: Hub | null = null;
+  const open = new Set<() => void>();
+  const getHub = () =>
+    (hub ??= createHub(deps.redis, deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix));
+
+  router.get('/organizations/:org/stream/', async (ctx) => {
+    requireScope(ctx, 'event:read');
+    const access = await requireOrg(ctx, ctx.params.org!);
+    const filter = parseStreamFilter(ctx.query);
+    const resumeFrom = ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : '');
+    if (resumeFrom !== '' && !isStreamId(resumeFrom)) throw new HttpError(400, 'invalid-last-event-id', 'Last-Event-ID must be an id this stream sent');
+    await openStream(ctx, getHub(), open, { orgId: access.org.id, filter, resumeFrom: resumeFrom || null });
+  });
+
+  return {
+    close: async () => {
+      for (const end of [...open]) end();
+      await hub?.close();
+      hub = null;
+    },
+  };
+}
+
+async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: { orgId: string; filter: StreamFilter; resumeFrom: string | null }): Promise<void> {
+  const res = ctx.res;
+  let lastSeen = o.resumeFrom;
+  let live = false;
+  const pending: StreamEntry[] = [];
+  const send = (entries: StreamEntry[]) => {
+    let out = '';
+    for (const e of entries) {
+      if (lastSeen !== null && compareStreamIds(e.id, lastSeen) <= 0) continue; // already sent by the replay
+      lastSeen = e.id;
+      if (matchesStreamFilter(e.message, o.filter)) out += formatFrame(e);
+    }
+    if (out === '') return;
+    res.write(out);
+    if (res.writableLength > MAX_BUFFERED_BYTES) end();
+  };
+  // Subscribe before reading the buffer: entries published meanwhile wait in `pending`.
+  const unsubscribe = await hub.subscribe(o.orgId, (entries) => (live ? send(entries) : pending.push(...entries)));
+  let replay: { entries: StreamEntry[]; gap: boolean } = { entries: [], gap: false };
+  try {
+    if (o.resumeFrom) replay = await hub.replay(o.orgId, o.resumeFrom);
+  } catch (err) {
+    unsubscribe();
+    throw err;
+  }
+  const heartbeat = setInterval(() => res.write(': keepalive\n\n'), HEARTBEAT_MS);
+  let ended = false;
+  function end() {
+    if (ended) return;
+    ended = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+    open.delete(end);
+    res.end();
+  }
+  open.add(end);
+  res.on('close', end);
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  // The response is a long-lived stream written here, not a Koa body: bypass Koa's responder.
+  ctx.respond = false;
+  ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+  ctx.status = 200; // for the middleware above (the API's 404 check), which runs after this returns
+  res.writeHead(200);
+  const hello: StreamHello = { type: 'StreamHello', serverTime: new Date().toISOString(), resumed: o.resumeFrom !== null, gap: replay.gap };
+  res.write(`retry: ${RETRY_MS}\nevent: StreamHello\ndata: ${JSON.stringify(hello)}\n\n`);
+  send(replay.entries);
+  send(pending.splice(0));
+  live = true;
+}

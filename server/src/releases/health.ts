@@ -1,0 +1,146 @@
+// Deploy health: gathers the aggregates around one deploy (health-queries.ts), hands them to the
+// pure verdict (verdict.ts), and adds the rollback target — the newest earlier deploy of another
+// release to the same environment that was not failing. While the deploy is young the verdict
+// is recomputed on every request; once its after window is complete it is stored as final.
+import type { Queryable } from '../db/pool.js';
+import { listEarlierDeploys, updateDeployVerdict, type DeployRow } from './deploy-queries.js';
+import { countEventsByHostRelease, listNewIssues, listRegressions, type HealthScope, type HostReleaseCount, type IssueCountRow } from './health-queries.js';
+import { decideVerdict, type HealthInputs, type HostGroup, type IssueEvidence, type VerdictResult, type Window } from './verdict.js';
+
+/** How long after a deploy its verdict keeps moving; later data is a different question. */
+export const OBSERVATION_MINUTES = 60;
+/** The baseline before a deploy is at least this long, so a young deploy is not judged on seconds of history. */
+export const MIN_BASELINE_MINUTES = 10;
+const ISSUE_LIMIT = 50;
+const ROLLBACK_CANDIDATES = 10;
+
+/**
+ * Requests served per host × release in a window (from the SDK's counter datagrams), when that
+ * data exists; the verdict then compares errors per 1,000 requests instead of per minute.
+ */
+export interface RequestCountSource {
+  countRequests(scope: { projectIds: string[]; environment: string; from: Date; to: Date }): Promise<Array<{ serverName: string | null; release: string | null; requests: number }> | null>;
+}
+
+export interface HealthReport extends VerdictResult {
+  deployId: string;
+  release: string;
+  environment: string;
+  window: { deployedAt: string; beforeStart: string; afterEnd: string; beforeMinutes: number; afterMinutes: number; isFinal: boolean };
+  before: Window;
+  after: Window;
+  hosts: { newRelease: HostGroup; otherReleases: HostGroup } | null;
+  newIssues: IssueEvidence[];
+  regressions: IssueEvidence[];
+  rollbackTarget: { version: string; deployId: string; deployedAt: string; verdict: string | null } | null;
+}
+
+export async function computeDeployHealth(
+  db: Queryable,
+  deploy: DeployRow,
+  now: Date,
+  opts: { requests?: RequestCountSource; withRollback?: boolean; store?: boolean } = {},
+): Promise<HealthReport> {
+  const deployedAt = deployTime(deploy);
+  const afterMinutes = clamp((now.getTime() - deployedAt.getTime()) / 60_000, 0, OBSERVATION_MINUTES);
+  const beforeMinutes = Math.max(afterMinutes, MIN_BASELINE_MINUTES);
+  const scope: HealthScope = {
+    projectIds: deploy.projectIds,
+    environment: deploy.environment,
+    version: deploy.version,
+    deployAt: deployedAt,
+    beforeStart: new Date(deployedAt.getTime() - beforeMinutes * 60_000),
+    afterEnd: new Date(deployedAt.getTime() + afterMinutes * 60_000),
+  };
+  const [counts, newIssues, regressions, before, after] = await Promise.all([
+    countEventsByHostRelease(db, scope),
+    listNewIssues(db, scope, ISSUE_LIMIT),
+    listRegressions(db, scope, ISSUE_LIMIT),
+    opts.requests?.countRequests({ projectIds: scope.projectIds, environment: scope.environment, from: scope.beforeStart, to: deployedAt }) ?? null,
+    opts.requests?.countRequests({ projectIds: scope.projectIds, environment: scope.environment, from: deployedAt, to: scope.afterEnd }) ?? null,
+  ]);
+  const inputs = healthInputs({ counts, version: deploy.version, beforeMinutes, afterMinutes, requestsBefore: before, requestsAfter: after });
+  inputs.newIssues = newIssues.map(toEvidence);
+  inputs.regressions = regressions.map(toEvidence);
+  const result = decideVerdict(inputs);
+  const isFinal = afterMinutes >= OBSERVATION_MINUTES;
+  if (opts.store !== false) await updateDeployVerdict(db, { deployId: deploy.id, verdict: result.verdict, at: now, isFinal });
+  const rollbackTarget = opts.withRollback === false ? null : await findRollbackTarget(db, deploy, now, opts);
+  return {
+    ...result,
+    deployId: deploy.id,
+    release: deploy.version,
+    environment: deploy.environment,
+    window: { deployedAt: deployedAt.toISOString(), beforeStart: scope.beforeStart.toISOString(), afterEnd: scope.afterEnd.toISOString(), beforeMinutes, afterMinutes, isFinal },
+    before: inputs.before,
+    after: inputs.after,
+    hosts: inputs.canary,
+    newIssues: inputs.newIssues,
+    regressions: inputs.regressions,
+    rollbackTarget,
+  };
+}
+
+type RequestRows = Awaited<ReturnType<RequestCountSource['countRequests']>>;
+
+/** Folds host × release counts into the verdict's windows and canary groups. Pure. */
+export function healthInputs(a: {
+  counts: HostReleaseCount[];
+  version: string;
+  beforeMinutes: number;
+  afterMinutes: number;
+  requestsBefore: RequestRows;
+  requestsAfter: RequestRows;
+}): HealthInputs {
+  const sum = (rows: HostReleaseCount[]) => rows.reduce((n, r) => n + r.events, 0);
+  const reqSum = (rows: RequestRows, hosts?: Set<string>) =>
+    rows ? rows.filter((r) => !hosts || (r.serverName !== null && hosts.has(r.serverName))).reduce((n, r) => n + r.requests, 0) : null;
+  const beforeRows = a.counts.filter((c) => !c.isAfter);
+  const afterRows = a.counts.filter((c) => c.isAfter);
+  const newHosts = new Set(afterRows.filter((c) => c.release === a.version && c.serverName !== null).map((c) => c.serverName!));
+  // Hosts still on another release, told apart by request counts too when a host sent no errors.
+  const otherHosts = new Set(
+    [...afterRows.map((c) => ({ serverName: c.serverName, release: c.release })), ...(a.requestsAfter ?? [])]
+      .filter((c) => c.serverName !== null && c.release !== a.version && !newHosts.has(c.serverName))
+      .map((c) => c.serverName!),
+  );
+  const group = (hosts: Set<string>): HostGroup => ({
+    hosts: [...hosts].sort(),
+    before: { events: sum(beforeRows.filter((c) => c.serverName !== null && hosts.has(c.serverName))), minutes: a.beforeMinutes, requests: reqSum(a.requestsBefore, hosts) },
+    after: { events: sum(afterRows.filter((c) => c.serverName !== null && hosts.has(c.serverName))), minutes: a.afterMinutes, requests: reqSum(a.requestsAfter, hosts) },
+  });
+  return {
+    minutesSinceDeploy: a.afterMinutes,
+    before: { events: sum(beforeRows), minutes: a.beforeMinutes, requests: reqSum(a.requestsBefore) },
+    after: { events: sum(afterRows), minutes: a.afterMinutes, requests: reqSum(a.requestsAfter) },
+    canary: newHosts.size > 0 && otherHosts.size > 0 ? { newRelease: group(newHosts), otherReleases: group(otherHosts) } : null,
+    newIssues: [],
+    regressions: [],
+  };
+}
+
+function toEvidence(r: IssueCountRow): IssueEvidence {
+  return { issueId: r.issueId, shortId: r.shortId, title: r.title, events: r.events, eventsOtherReleases: r.eventsOtherReleases, hosts: r.hosts };
+}
+
+export function deployTime(d: DeployRow): Date {
+  return d.dateStarted ?? d.dateFinished;
+}
+
+/**
+ * Newest earlier deploy to the environment whose verdict is not failing. A verdict not yet
+ * final is recomputed on the data before this deploy, so this deploy's errors are not blamed on it.
+ */
+async function findRollbackTarget(db: Queryable, deploy: DeployRow, now: Date, opts: { requests?: RequestCountSource }): Promise<HealthReport['rollbackTarget']> {
+  const until = new Date(Math.min(now.getTime(), deployTime(deploy).getTime()));
+  for (const d of await listEarlierDeploys(db, deploy, ROLLBACK_CANDIDATES)) {
+    const verdict = d.isVerdictFinal && d.verdict ? d.verdict : (await computeDeployHealth(db, d, until, { ...opts, withRollback: false, store: false })).verdict;
+    if (verdict === 'failing') continue;
+    return { version: d.version, deployId: d.id, deployedAt: deployTime(d).toISOString(), verdict };
+  }
+  return null;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}

@@ -1,0 +1,152 @@
+// Releases API for sentry-cli 2.x/3.x (protocol.md §8.2): `releases new` (201 created / 208
+// already there), `finalize` and other updates (PUT), `list`, `info`, `delete`, and what
+// `set-commits --local` needs (no repositories, no previous commits; commits are accepted and
+// ignored). Deploy routes are in deploys.ts.
+import type Koa from 'koa';
+import { z } from 'zod';
+import type { Deps } from '../deps.js';
+import type { ApiRouter } from '../api/context.js';
+import { requireOrg, requireProject } from '../api/auth.js';
+import { parseBody } from '../api/body.js';
+import { HttpError } from '../api/errors.js';
+import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../api/pagination.js';
+import { getRelease, releaseNotFound, requireReleaseScope } from './access.js';
+import { deleteRelease, listProjectsByRef, listReleases, updateRelease, upsertRelease } from './api-queries.js';
+import { registerDeployRoutes } from './deploys.js';
+import { serializeRelease } from './serialize.js';
+
+/** Sentry's release-name rules: no control whitespace, not `.`/`..`/`latest`, ≤ 200 chars. */
+export const versionSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((v) => !/[\n\r\t\f\v]/.test(v) && !['.', '..', 'latest'].includes(v) && !v.includes('/'), 'invalid release version');
+
+const date = z.union([z.string().datetime({ offset: true }), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/)])
+  .transform((s) => new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`));
+const projectRefs = z.array(z.union([z.string(), z.number()]).transform(String));
+
+const createSchema = z.object({
+  version: versionSchema,
+  projects: projectRefs.min(1),
+  url: z.string().max(2048).nullish(),
+  ref: z.string().max(200).nullish(),
+  dateStarted: date.nullish(),
+  dateReleased: date.nullish(),
+});
+
+const updateSchema = z.object({
+  url: z.string().max(2048).nullish(),
+  ref: z.string().max(200).nullish(),
+  dateStarted: date.nullish(),
+  dateReleased: date.nullish(),
+  projects: projectRefs.optional(),
+  // set-commits and Sentry's UI send these; accepted and ignored (no repository integration).
+  refs: z.array(z.unknown()).optional(),
+  commits: z.array(z.unknown()).optional(),
+  status: z.enum(['open', 'archived']).optional(),
+});
+
+export function registerReleaseRoutes(router: ApiRouter, deps: Deps): void {
+  // `releases list` asks the project endpoint; the organization one takes ?project= filters.
+  router.get('/organizations/:org/releases/', async (ctx) => {
+    requireReleaseScope(ctx);
+    const { org } = await requireOrg(ctx, ctx.params.org!);
+    const refs = ([] as string[]).concat(ctx.query.project ?? []).filter((p) => p !== '' && p !== '-1');
+    const projectIds = refs.length > 0 ? (await listProjectsByRef(deps.pool, org.id, refs)).map((p) => p.id) : null;
+    await respondWithReleases(ctx, deps, org.id, projectIds);
+  });
+
+  router.get('/projects/:org/:project/releases/', async (ctx) => {
+    requireReleaseScope(ctx);
+    const { org, project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
+    await respondWithReleases(ctx, deps, org.id, [project.id]);
+  });
+
+  router.post('/organizations/:org/releases/', async (ctx) => {
+    requireReleaseScope(ctx);
+    const { org } = await requireOrg(ctx, ctx.params.org!);
+    const body = parseBody(ctx, createSchema);
+    const projectIds = await resolveProjects(deps, org, body.projects);
+    const { changed } = await upsertRelease(deps.pool, {
+      organizationId: org.id,
+      version: body.version,
+      url: body.url ?? null,
+      dateStarted: body.dateStarted ?? null,
+      dateReleased: body.dateReleased ?? null,
+      projectIds,
+    });
+    ctx.status = changed ? 201 : 208;
+    ctx.body = serializeRelease(await getRelease(deps, org.id, body.version));
+  });
+
+  router.get('/organizations/:org/releases/:version/', async (ctx) => {
+    requireReleaseScope(ctx);
+    const { org } = await requireOrg(ctx, ctx.params.org!);
+    ctx.body = serializeRelease(await getRelease(deps, org.id, ctx.params.version!));
+  });
+
+  router.put('/organizations/:org/releases/:version/', async (ctx) => {
+    requireReleaseScope(ctx);
+    const { org } = await requireOrg(ctx, ctx.params.org!);
+    const body = parseBody(ctx, updateSchema);
+    const projectIds = body.projects ? await resolveProjects(deps, org, body.projects) : undefined;
+    const found = await updateRelease(deps.pool, {
+      organizationId: org.id,
+      version: ctx.params.version!,
+      url: body.url,
+      dateReleased: body.dateReleased,
+      dateStarted: body.dateStarted,
+      projectIds,
+    });
+    if (!found) throw releaseNotFound();
+    ctx.body = serializeRelease(await getRelease(deps, org.id, ctx.params.version!));
+  });
+
+  router.delete('/organizations/:org/releases/:version/', async (ctx) => {
+    requireReleaseScope(ctx);
+    const { org } = await requireOrg(ctx, ctx.params.org!);
+    if (!(await deleteRelease(deps.pool, org.id, ctx.params.version!))) throw releaseNotFound();
+    ctx.status = 204;
+  });
+
+  // set-commits: without repositories the CLI reads local git history and sends commits (ignored).
+  router.get('/organizations/:org/releases/:version/previous-with-commits/', async (ctx) => {
+    requireReleaseScope(ctx);
+    const { org } = await requireOrg(ctx, ctx.params.org!);
+    await getRelease(deps, org.id, ctx.params.version!);
+    ctx.body = {};
+  });
+
+  router.get('/organizations/:org/repos/', async (ctx) => {
+    requireReleaseScope(ctx);
+    await requireOrg(ctx, ctx.params.org!);
+    ctx.body = [];
+  });
+
+  registerDeployRoutes(router, deps);
+}
+
+async function respondWithReleases(ctx: Koa.Context, deps: Deps, organizationId: string, projectIds: string[] | null): Promise<void> {
+  const limit = parseLimit(ctx.query, 100, 1000);
+  const cursor = parseCursor(firstValue(ctx.query.cursor));
+  const after = cursor?.direction === 'next' ? cursor : null; // lists page forwards only
+  const rows = await listReleases(deps.pool, {
+    organizationId,
+    projectIds,
+    query: firstValue(ctx.query.query) || null,
+    limit: limit + 1,
+    before: after ? { micros: after.key, id: after.id } : null,
+  });
+  const page = toPage(rows, limit, after, (r) => ({ key: r.createdMicros, id: r.id }));
+  setLinkHeader(ctx, deps.config.http.baseUrl, page);
+  ctx.body = page.items.map(serializeRelease);
+}
+
+async function resolveProjects(deps: Deps, org: { id: string; slug: string }, refs: string[]): Promise<string[]> {
+  const found = await listProjectsByRef(deps.pool, org.id, refs);
+  const unknown = refs.filter((r) => !found.some((p) => p.slug === r || p.id === r));
+  if (unknown.length > 0) throw new HttpError(400, 'unknown-project', `invalid project slugs: ${unknown.join(', ')} (not in organization ${org.slug})`);
+  return found.map((p) => p.id);
+}

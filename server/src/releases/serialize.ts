@@ -1,0 +1,62 @@
+// Release and deploy JSON in Sentry's shapes (what sentry-cli's ReleaseInfo and Deploy parse:
+// every project entry carries slug and name; deploys carry name/url/dateStarted even when null).
+import type { ReleaseRow } from './api-queries.js';
+import type { DeployRow } from './deploy-queries.js';
+
+export interface ApiDeploy {
+  id: string;
+  environment: string;
+  name: string | null;
+  url: string | null;
+  dateStarted: string | null;
+  dateFinished: string;
+}
+
+export function serializeRelease(r: ReleaseRow) {
+  return {
+    id: r.id,
+    version: r.version,
+    shortVersion: r.version,
+    ref: r.ref,
+    url: r.url,
+    status: 'open' as const,
+    dateCreated: r.createdAt.toISOString(),
+    dateReleased: iso(r.dateReleased),
+    dateStarted: iso(r.dateStarted),
+    firstEvent: iso(r.firstEvent),
+    lastEvent: iso(r.lastEvent),
+    newGroups: r.newGroups,
+    commitCount: 0,
+    lastCommit: null,
+    authors: [],
+    data: {},
+    deployCount: r.deployCount,
+    lastDeploy: r.lastDeploy
+      ? { ...r.lastDeploy, dateStarted: iso(r.lastDeploy.dateStarted), dateFinished: r.lastDeploy.dateFinished.toISOString() }
+      : null,
+    projects: r.projects.map((p) => ({
+      id: p.id,
+      slug: p.slug,
+      name: p.name,
+      platform: p.platform,
+      platforms: p.platform ? [p.platform] : [],
+      newGroups: p.newGroups,
+      hasHealthData: false,
+    })),
+  };
+}
+
+export function serializeDeploy(d: DeployRow): ApiDeploy {
+  return {
+    id: d.id,
+    environment: d.environment,
+    name: d.name,
+    url: d.url,
+    dateStarted: iso(d.dateStarted),
+    dateFinished: d.dateFinished.toISOString(),
+  };
+}
+
+function iso(d: Date | null): string | null {
+  return d ? d.toISOString() : null;
+}

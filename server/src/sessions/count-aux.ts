@@ -1,0 +1,80 @@
+// Counts a batch of aux jobs (session, sessions, client_report) into session_counts and
+// client_report_counts in one short transaction. Redelivery may count an item twice
+// (idempotency here is best effort); a session's status change is counted once.
+import type { Redis } from 'ioredis';
+import type { Pool } from '../db/pool.js';
+import { withTransaction } from '../db/tx.js';
+import type { AuxJob } from '../queue/queues.js';
+import {
+  parseClientReport,
+  parseSessionAggregates,
+  parseSessionUpdate,
+  type ClientReportRow,
+  type SessionCountRow,
+  type SessionUpdate,
+} from './aux-payloads.js';
+import { upsertClientReportCounts, upsertSessionCounts } from './queries.js';
+import { advanceSessions } from './session-state.js';
+
+export type AuxOutcome = { kind: 'counted' } | { kind: 'dropped'; reason: 'invalid-session' | 'invalid-client-report' } | { kind: 'invalid'; message: string };
+
+export interface CountAuxDeps {
+  pool: Pool;
+  redis: Redis;
+  redisPrefix: string;
+}
+
+/** Throws when the counts could not be written (the caller retries); per-job problems are outcomes. */
+export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<AuxOutcome[]> {
+  const updates: SessionUpdate[] = [];
+  const sessionRows: SessionCountRow[] = [];
+  const reportRows: ClientReportRow[] = [];
+  const outcomes = jobs.map((job): AuxOutcome => {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(job.payload);
+    } catch {
+      return { kind: 'invalid', message: `${job.kind} payload is not JSON` };
+    }
+    const ctx = { projectId: job.projectId, receivedAt: job.receivedAt };
+    if (job.kind === 'session') {
+      const update = parseSessionUpdate(payload, ctx);
+      if (!update) return { kind: 'dropped', reason: 'invalid-session' };
+      updates.push(update);
+    } else if (job.kind === 'sessions') {
+      const rows = parseSessionAggregates(payload, ctx);
+      if (rows.length === 0) return { kind: 'dropped', reason: 'invalid-session' };
+      sessionRows.push(...rows);
+    } else {
+      const rows = parseClientReport(payload, ctx);
+      if (rows.length === 0) return { kind: 'dropped', reason: 'invalid-client-report' };
+      reportRows.push(...rows);
+    }
+    return { kind: 'counted' };
+  });
+  sessionRows.push(...(await advanceSessions(deps.redis, deps.redisPrefix, updates)));
+  const sessions = sumBy(sessionRows, (r) => [r.projectId, r.release, r.environment, r.hour, r.status], (r) => r.count, (r, n) => ({ ...r, count: n }));
+  const reports = sumBy(reportRows, (r) => [r.projectId, r.hour, r.reason, r.category], (r) => r.quantity, (r, n) => ({ ...r, quantity: n }));
+  if (sessions.length > 0 || reports.length > 0) {
+    await withTransaction(deps.pool, async (tx) => {
+      await upsertSessionCounts(tx, sessions);
+      await upsertClientReportCounts(tx, reports);
+    });
+  }
+  return outcomes;
+}
+
+/** Sums rows with equal keys, drops zero sums, sorts by key (one lock order for all batches). */
+function sumBy<T>(rows: T[], key: (r: T) => string[], amount: (r: T) => number, withAmount: (r: T, n: number) => T): T[] {
+  const sums = new Map<string, { row: T; n: number }>();
+  for (const r of rows) {
+    const k = key(r).join('\u0000');
+    const s = sums.get(k);
+    if (s) s.n += amount(r);
+    else sums.set(k, { row: r, n: amount(r) });
+  }
+  return [...sums.entries()]
+    .filter(([, s]) => s.n !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, s]) => withAmount(s.row, s.n));
+}

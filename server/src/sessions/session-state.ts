@@ -1,0 +1,43 @@
+// Remembers each live session's counted status in Redis so a session is counted once, under
+// its latest status: a new session adds 1, a status change moves 1 from the old status to the
+// new. Best effort: state expires after a day of silence, and a lost key counts a session again.
+import type { Redis } from 'ioredis';
+import { SESSION_STATUS_RANK, type SessionCountRow, type SessionStatus, type SessionUpdate } from './aux-payloads.js';
+
+const STATE_TTL_SECONDS = 24 * 3600; // sessions silent longer than this are over
+
+// Sets the status only when it ranks higher than the stored one. Value: "<rank><status>".
+// Returns {1, previous or ''} when it changed, {0, previous} when not.
+const ADVANCE_SCRIPT = `
+local prev = redis.call('GET', KEYS[1])
+if prev and tonumber(string.sub(prev, 1, 1)) >= tonumber(ARGV[1]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return {0, prev}
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ARGV[2], 'EX', ARGV[3])
+return {1, prev or ''}`;
+
+export function sessionStateKey(prefix: string, projectId: string, sid: string): string {
+  return `${prefix}:session:${projectId}:${sid}`;
+}
+
+/** Applies updates in order and returns the session count deltas they cause. */
+export async function advanceSessions(redis: Redis, prefix: string, updates: SessionUpdate[]): Promise<SessionCountRow[]> {
+  if (updates.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const u of updates) {
+    pipeline.eval(ADVANCE_SCRIPT, 1, sessionStateKey(prefix, u.projectId, u.sid), SESSION_STATUS_RANK[u.status], u.status, STATE_TTL_SECONDS);
+  }
+  const results = (await pipeline.exec()) ?? [];
+  const rows: SessionCountRow[] = [];
+  updates.forEach((u, i) => {
+    const [err, reply] = results[i] ?? [new Error('no reply'), null];
+    if (err) throw new Error(`session state update failed: ${err.message}`, { cause: err });
+    const [changed, prev] = reply as [number, string];
+    if (changed !== 1) return;
+    const { sid: _sid, status, ...bucket } = u;
+    rows.push({ ...bucket, status, count: 1 });
+    if (prev) rows.push({ ...bucket, status: prev.slice(1) as SessionStatus, count: -1 });
+  });
+  return rows;
+}

@@ -1,0 +1,149 @@
+// Source-map storage queries: upload chunks, assembled artifact bundles with their files, and
+// the lookups symbolication makes (by debug id; by release + dist + URL) — few queries per batch,
+// file contents fetched only for what the cache lacks.
+import type { Queryable } from '../db/pool.js';
+import type { ArtifactType, BundleFile } from './bundle.js';
+
+export async function listStoredChunks(db: Queryable, organizationId: string, checksums: string[]): Promise<Set<string>> {
+  if (checksums.length === 0) return new Set();
+  const { rows } = await db.query<{ checksum: string }>(
+    `SELECT checksum FROM upload_chunks WHERE organization_id = $1 AND checksum = ANY($2::text[])`,
+    [organizationId, checksums],
+  );
+  return new Set(rows.map((r) => r.checksum));
+}
+
+export async function insertChunk(db: Queryable, organizationId: string, checksum: string, data: Buffer): Promise<void> {
+  await db.query(
+    `INSERT INTO upload_chunks (organization_id, checksum, data) VALUES ($1, $2, $3)
+     ON CONFLICT (organization_id, checksum) DO NOTHING`,
+    [organizationId, checksum, data],
+  );
+}
+
+export async function listChunkData(db: Queryable, organizationId: string, checksums: string[]): Promise<Map<string, Buffer>> {
+  if (checksums.length === 0) return new Map();
+  const { rows } = await db.query<{ checksum: string; data: Buffer }>(
+    `SELECT checksum, data FROM upload_chunks WHERE organization_id = $1 AND checksum = ANY($2::text[])`,
+    [organizationId, checksums],
+  );
+  return new Map(rows.map((r) => [r.checksum, r.data]));
+}
+
+/** Removes chunks of assembled bundles, and any chunk older than `olderThan` (abandoned uploads). */
+export async function deleteChunks(db: Queryable, organizationId: string, checksums: string[], olderThan: Date): Promise<void> {
+  await db.query(
+    `DELETE FROM upload_chunks WHERE (organization_id = $1 AND checksum = ANY($2::text[])) OR created_at < $3`,
+    [organizationId, checksums, olderThan],
+  );
+}
+
+export async function findBundleId(db: Queryable, organizationId: string, checksum: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM artifact_bundles WHERE organization_id = $1 AND checksum = $2`,
+    [organizationId, checksum],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** Inserts the bundle row; null when a concurrent assemble of the same checksum won. */
+export async function insertBundle(
+  db: Queryable,
+  args: { organizationId: string; checksum: string; bundleDebugId: string | null; fileCount: number; sizeBytes: number },
+): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO artifact_bundles (organization_id, checksum, bundle_debug_id, file_count, size_bytes)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, checksum) DO NOTHING RETURNING id`,
+    [args.organizationId, args.checksum, args.bundleDebugId, args.fileCount, args.sizeBytes],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** One INSERT per file: bundles can be large, and a single statement would hold them all at once. */
+export async function insertBundleFiles(db: Queryable, bundleId: string, files: Array<BundleFile & { debugId: string | null; sha1: string }>): Promise<void> {
+  for (const f of files) {
+    await db.query(
+      `INSERT INTO artifact_files (bundle_id, url, type, debug_id, sourcemap, sha1, size_bytes, content)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [bundleId, f.url, f.type, f.debugId, f.sourcemap, f.sha1, f.content.length, f.content],
+    );
+  }
+}
+
+export async function linkBundle(
+  db: Queryable,
+  args: { bundleId: string; organizationId: string; projectIds: string[]; release: string | null; dist: string | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO artifact_bundle_projects (bundle_id, project_id)
+     SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`,
+    [args.bundleId, args.projectIds],
+  );
+  if (args.release) {
+    await db.query(
+      `INSERT INTO artifact_bundle_releases (bundle_id, organization_id, release, dist) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [args.bundleId, args.organizationId, args.release, args.dist ?? ''],
+    );
+  }
+}
+
+export interface ArtifactFileRef {
+  id: string;
+  bundleId: string;
+  url: string;
+  type: ArtifactType;
+  debugId: string | null;
+  sourcemap: string | null;
+}
+
+const FILE_COLUMNS = `f.id, f.bundle_id AS "bundleId", f.url, f.type, f.debug_id::text AS "debugId", f.sourcemap`;
+
+/** Files carrying any of the debug ids in bundles uploaded for the project; newest bundle first. */
+export async function listFilesByDebugId(db: Queryable, projectIds: string[], debugIds: string[]): Promise<Array<ArtifactFileRef & { projectId: string }>> {
+  if (debugIds.length === 0) return [];
+  const { rows } = await db.query<ArtifactFileRef & { projectId: string }>(
+    `SELECT ${FILE_COLUMNS}, p.project_id AS "projectId"
+       FROM artifact_files f JOIN artifact_bundle_projects p ON p.bundle_id = f.bundle_id
+      WHERE f.debug_id = ANY($1::uuid[]) AND p.project_id = ANY($2::bigint[])
+        AND f.type IN ('minified_source', 'source_map')
+      ORDER BY f.bundle_id DESC, f.id`,
+    [debugIds, projectIds],
+  );
+  return rows;
+}
+
+/** Files with one of the URLs in bundles uploaded for the project's release + dist; newest first. */
+export async function listReleaseFiles(db: Queryable, args: { projectId: string; release: string; dist: string; urls: string[] }): Promise<ArtifactFileRef[]> {
+  if (args.urls.length === 0) return [];
+  const { rows } = await db.query<ArtifactFileRef>(
+    `SELECT ${FILE_COLUMNS}
+       FROM artifact_bundle_releases r
+       JOIN artifact_bundle_projects p ON p.bundle_id = r.bundle_id AND p.project_id = $1
+       JOIN projects pr ON pr.id = p.project_id AND pr.organization_id = r.organization_id
+       JOIN artifact_files f ON f.bundle_id = r.bundle_id
+      WHERE r.release = $2 AND r.dist = $3 AND f.url = ANY($4::text[])
+      ORDER BY f.bundle_id DESC, f.id`,
+    [args.projectId, args.release, args.dist, args.urls],
+  );
+  return rows;
+}
+
+/** Whether any bundle was uploaded for the project's release + dist (to explain a miss). */
+export async function hasReleaseBundles(db: Queryable, args: { projectId: string; release: string; dist: string }): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM artifact_bundle_releases r JOIN artifact_bundle_projects p ON p.bundle_id = r.bundle_id
+      WHERE p.project_id = $1 AND r.release = $2 AND r.dist = $3 LIMIT 1`,
+    [args.projectId, args.release, args.dist],
+  );
+  return rows.length > 0;
+}
+
+export async function listFileContents(db: Queryable, ids: string[]): Promise<Map<string, Buffer>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; content: Buffer }>(
+    `SELECT id, content FROM artifact_files WHERE id = ANY($1::bigint[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.content]));
+}

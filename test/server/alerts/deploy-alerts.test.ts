@@ -1,0 +1,88 @@
+// Deploy conditions: a new issue shortly after a deploy (from the deploys table), and a deploy's
+// health verdict turning failing (the onDeployVerdict hook and the periodic scan).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertDeps } from '../../../server/src/alerts/deps.js';
+import { onDeployVerdict, scanFailingDeploys } from '../../../server/src/alerts/deploy-verdict.js';
+import { evaluateAlerts } from '../../../server/src/alerts/evaluate.js';
+import { insertRule, listHistory, type RuleInput } from '../../../server/src/alerts/queries.js';
+import { bumpRulesVersion } from '../../../server/src/alerts/rule-cache.js';
+import { loadConfig } from '../../../server/src/config.js';
+import { createLogger } from '../../../server/src/log.js';
+import { createTestDatabase } from '../../helpers/db.js';
+import { createProject } from '../../helpers/factories.js';
+import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
+import { createIssueWithEvent, newRedis } from './fixtures.js';
+
+describe('deploy alert conditions', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let deps: AlertDeps;
+  let project: Awaited<ReturnType<typeof createProject>>;
+  let deployId: string;
+  const prefix = testRedisPrefix();
+  const rule = (over: Partial<RuleInput>): RuleInput => ({
+    name: 'r', environment: null, conditionMatch: 'any', conditions: [], filters: [], actions: [{ type: 'email', to: ['ops@example.com'] }],
+    frequencyMinutes: 30, isEnabled: true, ...over,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    deps = {
+      config: loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix }), log: createLogger({ level: 'silent', pretty: false }),
+      pool: db.pool, redis: newRedis(TEST_REDIS_URL),
+    };
+    project = await createProject(db.pool);
+    const { rows: [rel] } = await db.pool.query<{ id: string }>(`INSERT INTO releases (organization_id, version) VALUES ($1, 'shop@3') RETURNING id`, [project.orgId]);
+    deployId = (await db.pool.query<{ id: string }>(
+      `INSERT INTO deploys (organization_id, release_id, environment, date_finished, project_ids)
+       VALUES ($1, $2, 'production', now() - interval '5 minutes', ARRAY[$3::bigint]) RETURNING id`,
+      [project.orgId, rel!.id, project.projectId])).rows[0]!.id;
+  });
+  afterAll(async () => {
+    deps.redis.disconnect();
+    await cleanRedisPrefix(prefix);
+    await db.drop();
+  });
+
+  const addRule = async (input: RuleInput) => {
+    const created = await insertRule(db.pool, project.projectId, input, null);
+    await bumpRulesVersion(deps.redis, prefix, project.projectId); // what the API does after a write
+    return created;
+  };
+
+  const newIssue = async (environment: string) => {
+    const { issueId, eventId } = await createIssueWithEvent(db.pool, project.projectId, `boom in ${environment}`);
+    await evaluateAlerts(deps, [{
+      projectId: project.projectId, issueId, eventId, isNew: true, isRegression: false, level: 'error', environment,
+      release: 'shop@3', tags: [], userKey: null, timestamp: Date.now(),
+    }]);
+    return issueId;
+  };
+
+  it('fires for a new issue within the window after a deploy to its environment', async () => {
+    const r = await addRule(rule({ name: 'after deploy', conditions: [{ type: 'new_issue_after_deploy', minutes: 30 }] }));
+    const issueId = await newIssue('production');
+    await newIssue('staging');
+    const rows = await listHistory(db.pool, { projectId: project.projectId, ruleId: r.id, limit: 10 });
+    expect(rows.map((x) => [x.status, x.issueId, x.deployId, x.message])).toEqual([
+      ['fired', issueId, deployId, 'a new issue appeared within 30 minutes after a deploy'],
+    ]);
+    const { rows: [delivery] } = await db.pool.query<{ alert: { deploy: { id: string; release: string } } }>(
+      'SELECT alert FROM alert_deliveries WHERE fired_id = $1', [rows[0]!.id]);
+    expect(delivery!.alert.deploy).toMatchObject({ id: deployId, release: 'shop@3' });
+  });
+
+  it('fires once when a deploy verdict turns failing, through the hook and the scan', async () => {
+    const r = await addRule(rule({ name: 'failing deploys', conditions: [{ type: 'deploy_failing' }] }));
+    const deploy = { id: deployId, projectIds: [project.projectId], environment: 'production', release: 'shop@3' };
+    await onDeployVerdict(deps, deploy, { verdict: 'healthy' });
+    await onDeployVerdict(deps, deploy, { verdict: 'failing', reasons: [{ message: 'error rate 5x the baseline', severity: 'failing' }] });
+    await onDeployVerdict(deps, deploy, { verdict: 'failing' });
+    await db.pool.query(`UPDATE deploys SET verdict = 'failing', verdict_at = now() WHERE id = $1`, [deployId]);
+    await scanFailingDeploys(deps);
+    const rows = await listHistory(db.pool, { projectId: project.projectId, ruleId: r.id, limit: 10 });
+    expect(rows.map((x) => [x.status, x.deployId])).toEqual([['suppressed', deployId], ['fired', deployId]]);
+    const { rows: [delivery] } = await db.pool.query<{ alert: { deploy: { verdict: string; evidence: string[] } } }>(
+      'SELECT alert FROM alert_deliveries WHERE fired_id = $1', [rows[1]!.id]);
+    expect(delivery!.alert.deploy).toMatchObject({ verdict: 'failing', evidence: ['error rate 5x the baseline'] });
+  });
+});

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { createProject, type CreatedProject } from '../../helpers/factories.js';
+import { createMember, type Member } from '../api/factories.js';
+import { publishToStream } from '../../../server/src/realtime/hub.js';
+import { publishDeploy } from '../../../server/src/realtime/publish.js';
+import type { EventCreateMessage } from '../../../server/src/realtime/messages.js';
+import { openSse, type SseConnection } from './sse-client.js';
+
+function event(eventId: string, over: Partial<EventCreateMessage> = {}): EventCreateMessage {
+  const t = new Date().toISOString();
+  return {
+    type: 'EventCreate', eventId, project: { id: '1', slug: 'web' },
+    issue: { id: '7', shortId: 'WEB-7', title: 'Error: boom', culprit: 'app.js', isNew: false, isRegression: false },
+    level: 'error', release: '1.0', environment: 'production', serverName: 'web-1', timestamp: t, receivedAt: t, publishedAt: t, ...over,
+  };
+}
+
+describe('GET /api/0/organizations/{org}/stream/', () => {
+  let server: TestServer;
+  let member: Member;
+  let outsider: Member;
+  let other: CreatedProject;
+  const open: SseConnection[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ ROLE: 'api' });
+    other = await createProject(server.pool, { baseUrl: server.url });
+    member = await createMember(server.pool, { orgId: server.project.orgId });
+    outsider = await createMember(server.pool, { orgId: other.orgId });
+  });
+  afterAll(async () => {
+    for (const c of open) c.close();
+    await server?.stop();
+  });
+
+  const url = (q = '') => `${server.url}/api/0/organizations/${server.project.orgSlug}/stream/${q}`;
+  const connect = async (q = '', headers: Record<string, string> = {}, token = member.token) => {
+    const c = await openSse(url(q), { authorization: `Bearer ${token}`, ...headers });
+    open.push(c);
+    return c;
+  };
+  const publish = (messages: EventCreateMessage[]) =>
+    publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 1000 }, server.project.orgId, messages);
+
+  it('streams published events with their stream ids after a hello frame', async () => {
+    const c = await connect();
+    expect(c.status).toBe(200);
+    const [hello] = await c.waitForFrames(1, 'StreamHello');
+    expect(JSON.parse(hello!.data)).toMatchObject({ type: 'StreamHello', resumed: false, gap: false });
+    await publish([event('a'), event('b')]);
+    const frames = await c.waitForFrames(2, 'EventCreate');
+    expect(frames.map((f) => JSON.parse(f.data).eventId)).toEqual(['a', 'b']);
+    expect(frames.every((f) => /^\d+-\d+$/.test(f.id ?? ''))).toBe(true);
+    c.close();
+  });
+
+  it('resumes after Last-Event-ID without gaps or repeats', async () => {
+    const c = await connect();
+    await c.waitForFrames(1, 'StreamHello');
+    await publish([event('r1')]);
+    const [first] = await c.waitForFrames(1, 'EventCreate');
+    c.close();
+    await publish([event('r2'), event('r3')]); // sent while disconnected
+    const again = await connect('', { 'last-event-id': first!.id! });
+    const [hello] = await again.waitForFrames(1, 'StreamHello');
+    expect(JSON.parse(hello!.data)).toMatchObject({ resumed: true, gap: false });
+    await publish([event('r4')]);
+    const frames = await again.waitForFrames(3, 'EventCreate');
+    expect(frames.map((f) => JSON.parse(f.data).eventId)).toEqual(['r2', 'r3', 'r4']);
+    again.close();
+  });
+
+  it('applies project, environment, release and level filters', async () => {
+    const c = await connect('?level=fatal&environment=production');
+    await c.waitForFrames(1, 'StreamHello');
+    await publish([event('f1', { level: 'error' }), event('f2', { level: 'fatal', environment: 'staging' }), event('f3', { level: 'fatal' })]);
+    const frames = await c.waitForFrames(1, 'EventCreate');
+    expect(frames.map((f) => JSON.parse(f.data).eventId)).toEqual(['f3']);
+    c.close();
+  });
+
+  it('carries deploy markers', async () => {
+    const c = await connect();
+    await c.waitForFrames(1, 'StreamHello');
+    await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, server.project.orgId, {
+      id: '5', release: '2.0', environment: 'production', dateFinished: new Date(), projects: ['web'],
+    });
+    const [d] = await c.waitForFrames(1, 'DeployCreate');
+    expect(JSON.parse(d!.data).deploy).toMatchObject({ id: '5', release: '2.0', environment: 'production' });
+    c.close();
+  });
+
+  it("answers 404 for another organization's stream and 401 without credentials", async () => {
+    const denied = await openSse(url(), { authorization: `Bearer ${outsider.token}` });
+    open.push(denied);
+    expect(denied.status).toBe(404);
+    const anon = await openSse(url(), {});
+    open.push(anon);
+    expect(anon.status).toBe(401);
+    const bad = await connect('', { 'last-event-id': 'nope' });
+    expect(bad.status).toBe(400);
+  });
+});

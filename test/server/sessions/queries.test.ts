@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../helpers/db.js';
+import { upsertClientReportCounts, upsertSessionCounts } from '../../../server/src/sessions/queries.js';
+import { createProject } from '../pipeline/db-fixtures.js';
+
+describe('session and client report queries', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let projectId: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ projectId } = await createProject(db.pool, 'sq'));
+  });
+  afterAll(async () => { await db.drop(); });
+
+  it('adds session deltas and skips unknown projects', async () => {
+    const row = { projectId, release: 'r', environment: 'e', hour: '2026-11-26T01:00:00.000Z', status: 'ok' as const, count: 2 };
+    await upsertSessionCounts(db.pool, [row, { ...row, projectId: '999999' }]);
+    await upsertSessionCounts(db.pool, [{ ...row, count: -1 }]);
+    expect((await db.pool.query('SELECT project_id, count::int FROM session_counts')).rows).toEqual([{ project_id: projectId, count: 1 }]);
+  });
+
+  it('adds client report quantities', async () => {
+    const row = { projectId, hour: '2026-11-26T01:00:00.000Z', reason: 'queue_overflow', category: 'error', quantity: 3 };
+    await upsertClientReportCounts(db.pool, [row]);
+    await upsertClientReportCounts(db.pool, [row]);
+    expect((await db.pool.query('SELECT quantity::int FROM client_report_counts')).rows).toEqual([{ quantity: 6 }]);
+  });
+});

@@ -1,0 +1,46 @@
+// Browser test helpers: a built UI, headless Chromium through playwright-core, signing in, and
+// screenshots of a page in the light and the dark theme (test-output/screenshots/, git-ignored).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SCREENSHOT_DIR = `${ROOT}test-output/screenshots`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** `npm run build` builds the UI before the tests in CI; a local run without ui/dist builds it here. */
+export async function ensureUiBuilt(): Promise<void> {
+  if (existsSync(`${ROOT}ui/dist/index.html`)) return;
+  await promisify(execFile)('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, timeout: 180_000 });
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/organizations\/[^/]+\/issues\//);
+}
+
+/** Saves `<name>-light.png` and `<name>-dark.png` (full page), following the system theme. */
+export async function screenshotThemes(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string[]> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const files: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const file = `${SCREENSHOT_DIR}/${name}-${scheme}.png`;
+    await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
+    files.push(file);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return files;
+}
