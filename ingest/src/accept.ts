@@ -48,7 +48,7 @@ interface Sender {
 
 /** Items that belong to an event: the answer carries an id when one is present (Relay `requires_event`). */
 const REQUIRES_EVENT = new Set(['event', 'transaction', 'security', 'raw_security', 'attachment', 'form_data', 'unreal_report', 'user_report', 'feedback', 'replay_event', 'profile']);
-const AUX_TYPES = new Set(['session', 'sessions', 'client_report']);
+const AUX_TYPES = new Set(['session', 'sessions', 'client_report', 'faultline_counter']);
 
 export async function accept(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
   try {

@@ -119,7 +119,8 @@ export function parseDsn(dsn: string): ParsedDsn | string {
   } catch {
     return 'invalid dsn: not a URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'invalid dsn: unsupported scheme';
+  // udp: Faultline's own SDK puts its udp:// DSN in the envelope header of datagrams (docs/udp.md).
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'udp:') return 'invalid dsn: unsupported scheme';
   const publicKey = decodeURIComponent(url.username);
   if (!publicKey) return 'invalid dsn: username is empty';
   const projectId = url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';

@@ -16,7 +16,7 @@ const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
 /** 1x1 transparent GIF: the answer to GET /store/ (image beacons of old browser SDKs). */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void> } {
+export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
   const log = deps.log.child({ component: 'ingest.http' });
   const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
   const ad: AcceptDeps = { keys: createKeyLookup(deps.pool, { log }), enqueuer, limits: deps.config.ingest, log };
@@ -38,7 +38,7 @@ export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; cl
     const reason = (ctx.state as { dropReason?: string }).dropReason;
     if (reason) log.debug({ reason, status: ctx.status, requestId: ctx.state.requestId }, 'ingest request dropped');
   };
-  return { middleware, close: () => enqueuer.close() };
+  return { middleware, acceptDeps: ad, close: () => enqueuer.close() };
 }
 
 /** Folds `//` and adds the trailing slash Relay's routes are declared with. */

@@ -16,6 +16,8 @@ export const MAX_SESSION_COUNT = 100;
 export const MAX_SESSIONS_BYTES = 10 * MiB;
 /** Relay `max_client_reports_size`: client reports are a few hundred bytes in practice. */
 export const MAX_CLIENT_REPORTS_BYTES = 100 * KiB;
+/** Faultline's request counter item is ~200 bytes of JSON (client-sdk/README.md). */
+export const MAX_COUNTER_BYTES = 4 * KiB;
 /** Relay `max_check_in_size`: cron check-ins are tiny JSON documents. */
 export const MAX_CHECK_IN_BYTES = 100 * KiB;
 /** Compressed bytes may exceed the decompressed limit by this much (stored-block overhead). */
@@ -63,6 +65,8 @@ export function findOversizeItemType(items: readonly EnvelopeItem[], limits: Siz
       if (clientReportBytes > MAX_CLIENT_REPORTS_BYTES) return 'client_report';
     } else if (item.type === 'check_in') {
       if (size > MAX_CHECK_IN_BYTES) return 'check_in';
+    } else if (item.type === 'faultline_counter') {
+      if (size > MAX_COUNTER_BYTES) return 'faultline_counter';
     }
   }
   return null;

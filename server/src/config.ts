@@ -25,6 +25,10 @@ export const envSchema = z.object({
   MAX_EVENT_BYTES: z.coerce.number().int().positive().default(1 * MiB),
   MAX_ENVELOPE_BYTES: z.coerce.number().int().positive().default(20 * MiB),
   MAX_API_BODY_BYTES: z.coerce.number().int().positive().default(1 * MiB),
+  UDP_ENABLED: bool.default(true),
+  UDP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
+  UDP_HOST: z.string().default('0.0.0.0'),
+  UDP_RECV_BUFFER_BYTES: z.coerce.number().int().min(0).max(1024 * MiB).default(4 * MiB),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(5000).default(256),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(5),
@@ -40,6 +44,15 @@ export const envSchema = z.object({
   ALERT_DIGEST_WINDOW_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
   ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(1).max(600_000).default(2_000),
+  WORKER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WORKER_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  SCRUB_DEFAULTS: bool.default(true),
+  SCRUB_IP_ADDRESSES: bool.default(false),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  STATSD_HOST: z.string().optional(),
+  STATSD_PORT: z.coerce.number().int().min(1).max(65535).default(8125),
+  STATSD_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default('faultline.'),
+  TEST_POISON_MESSAGE: z.string().min(8).optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -52,13 +65,23 @@ export interface Config {
   redis: { url: string; prefix: string };
   log: { level: string; pretty: boolean };
   ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
-  worker: { concurrency: number; batchSize: number; batchWaitMs: number };
+  /** The UDP ingest listener (ingest and all roles); port 0 picks a free port; recvBufferBytes 0 keeps the OS default. */
+  udp: { enabled: boolean; port: number; host: string; recvBufferBytes: number };
+  /** maxAttempts: a job failing this often is dead-lettered (outages of Postgres do not count);
+   *  stallTimeoutMs: a job whose worker died is handed to another worker after about this long. */
+  worker: { concurrency: number; batchSize: number; batchWaitMs: number; maxAttempts: number; stallTimeoutMs: number };
   retention: { days: number };
   /** Live stream: messages kept per organization for Last-Event-ID resume. */
   realtime: { bufferSize: number };
   /** Parsed source maps kept by the worker; uploaded bundles larger than maxBundleBytes are refused. */
   sourcemaps: { cacheBytes: number; maxBundleBytes: number };
   alerts: AlertsConfig;
+  /** Data scrubbing for projects that did not choose (project settings override both). */
+  scrub: { defaults: boolean; ipAddresses: boolean };
+  /** /metrics (Bearer token when set) and the optional StatsD push (null: off). */
+  metrics: { token: string | null; statsd: { host: string; port: number; prefix: string } | null };
+  /** Test-only hooks; never set in production. poisonMessage: events whose message contains it fail every attempt. */
+  testing: { poisonMessage: string | null };
 }
 
 export interface AlertsConfig {
@@ -100,7 +123,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     ingest: { maxEventBytes: e.MAX_EVENT_BYTES, maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES },
-    worker: { concurrency: e.WORKER_CONCURRENCY, batchSize: e.WORKER_BATCH_SIZE, batchWaitMs: e.WORKER_BATCH_WAIT_MS },
+    udp: { enabled: e.UDP_ENABLED, port: e.UDP_PORT, host: e.UDP_HOST, recvBufferBytes: e.UDP_RECV_BUFFER_BYTES },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      batchSize: e.WORKER_BATCH_SIZE,
+      batchWaitMs: e.WORKER_BATCH_WAIT_MS,
+      maxAttempts: e.WORKER_MAX_ATTEMPTS,
+      stallTimeoutMs: e.WORKER_STALL_TIMEOUT_MS,
+    },
     retention: { days: e.RETENTION_DAYS },
     realtime: { bufferSize: e.LIVE_STREAM_BUFFER },
     sourcemaps: { cacheBytes: e.SOURCEMAP_CACHE_MB * MiB, maxBundleBytes: e.MAX_ARTIFACT_BUNDLE_MB * MiB },
@@ -113,6 +143,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
       retryDelayMs: e.ALERT_RETRY_DELAY_MS,
     },
+    scrub: { defaults: e.SCRUB_DEFAULTS, ipAddresses: e.SCRUB_IP_ADDRESSES },
+    metrics: {
+      token: e.METRICS_TOKEN ?? null,
+      statsd: e.STATSD_HOST ? { host: e.STATSD_HOST, port: e.STATSD_PORT, prefix: e.STATSD_PREFIX } : null,
+    },
+    testing: { poisonMessage: e.TEST_POISON_MESSAGE ?? null },
   };
   return deepFreeze(config);
 }

@@ -13,6 +13,7 @@ import { createApp } from './api/app.js';
 import { createApiRouter } from './api/router.js';
 import { serveUi } from './api/ui.js';
 import { createIngestRouter } from '../../ingest/src/http.js';
+import { startUdpIngest, type UdpIngest } from '../../ingest/src/udp.js';
 import { startWorker } from './main-worker.js';
 import type { Deps } from './deps.js';
 
@@ -22,6 +23,9 @@ export interface Running {
   deps: Deps;
   server?: Server;
   port?: number;
+  /** The UDP ingest listener (ingest and all roles, unless UDP_ENABLED=false); its bound port. */
+  udp?: UdpIngest;
+  udpPort?: number;
   stop: () => Promise<void>;
 }
 
@@ -40,12 +44,18 @@ export async function start(config: Config): Promise<Running> {
 
   const stoppers: Array<() => Promise<void>> = [];
   let server: Server | undefined;
+  let udp: UdpIngest | undefined;
   if (role !== 'worker') {
     const mounts: Koa.Middleware[] = [];
     if (role === 'all' || role === 'ingest') {
       const ingest = createIngestRouter(deps);
       mounts.push(ingest.middleware);
       stoppers.push(ingest.close);
+      if (config.udp.enabled) {
+        const udpLog = log.child({ component: 'ingest.udp' });
+        udp = await startUdpIngest(config.udp, { ...ingest.acceptDeps, log: udpLog }); // same key cache and enqueuer as HTTP
+        stoppers.push(udp.close); // stoppers run in reverse: UDP stops before the enqueuer flushes
+      }
     }
     if (role === 'all' || role === 'api') {
       const api = createApiRouter(deps);
@@ -77,7 +87,7 @@ export async function start(config: Config): Promise<Running> {
       await pool.end().catch(() => {});
       log.info('stopped');
     })());
-  return { deps, server, port: server ? addressPort(server) : undefined, stop };
+  return { deps, server, port: server ? addressPort(server) : undefined, udp, udpPort: udp?.port, stop };
 }
 
 function addressPort(server: Server): number | undefined {

@@ -39,6 +39,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       REDIS_PREFIX: redisPrefix,
       ROLE: 'ingest',
       LOG_LEVEL: 'silent',
+      UDP_PORT: '0', // parallel test servers must not fight over the default 8001
       ...overrides,
     });
     running = await start(config);

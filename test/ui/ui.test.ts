@@ -14,6 +14,7 @@ import { ensureUiBuilt, launchBrowser, login, screenshotThemes } from './browser
 
 const PROGRAM = fileURLToPath(new URL('./programs/checkout.mjs', import.meta.url));
 const RELEASE = 'shop@1.4.2';
+const PROJECT = 'shop-backend';
 const LAG_BOUND_MS = 5_000; // generous: the target is under a second; the lag is printed, not tuned for
 
 interface Seen {
@@ -53,17 +54,26 @@ describe('web UI (Chromium)', () => {
   let org: string;
   let issueId = '';
   let deployId = '';
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     await ensureUiBuilt();
     server = await startTestServer({ ROLE: 'all' });
-    org = server.project.orgSlug;
+    // Friendly names for the screenshots (this test file has its own database).
+    org = 'acme';
+    await server.pool.query(`UPDATE organizations SET slug = $2, name = 'Acme' WHERE id = $1`, [server.project.orgId, org]);
+    await server.pool.query(`UPDATE projects SET slug = $2, name = 'Shop backend', short_id_prefix = 'SHOP' WHERE id = $1`, [server.project.projectId, PROJECT]);
     owner = await createMember(server.pool, { orgId: server.project.orgId, role: 'owner', email: 'ada@example.com' });
     other = await createProject(server.pool, { baseUrl: server.url, slug: 'intruder-app' });
     outsider = await createMember(server.pool, { orgId: other.orgId, role: 'owner', email: 'mallory@example.com' });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
+    // Script errors and CSP violations fail the run; failed fetches (401 before login) do not.
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -126,7 +136,7 @@ describe('web UI (Chromium)', () => {
     await marker.waitFor({ timeout: 3_000 }).catch(async () => {
       // Until the deploys route publishes its marker itself, publish it the way it will.
       await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, server.project.orgId, {
-        id: deployId, release: RELEASE, environment: 'production', name: 'blue-green', dateFinished: new Date(), projects: [server.project.slug],
+        id: deployId, release: RELEASE, environment: 'production', name: 'blue-green', dateFinished: new Date(), projects: [PROJECT],
       });
     });
     await page.locator('[data-kind="deploy"]').waitFor();
@@ -215,7 +225,7 @@ describe('web UI (Chromium)', () => {
       ['release', `/organizations/${org}/releases/${encodeURIComponent(RELEASE)}/`, RELEASE],
       ['deploy', `/organizations/${org}/releases/${encodeURIComponent(RELEASE)}/deploys/${deployId}/`, 'Deploy health'],
       ['settings', `/settings/${org}/`, 'Settings'],
-      ['project-settings', `/settings/${org}/projects/${server.project.slug}/`, server.project.slug],
+      ['project-settings', `/settings/${org}/projects/${PROJECT}/`, PROJECT],
       ['account', '/settings/account/', 'Account'],
     ];
     for (const [name, path, heading] of pages) {
@@ -236,5 +246,6 @@ describe('web UI (Chromium)', () => {
     } finally {
       await phone.close();
     }
+    expect(pageErrors).toEqual([]);
   }, 90_000);
 });

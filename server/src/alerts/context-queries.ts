@@ -1,6 +1,7 @@
 // Read-only queries that give a firing its context: the issue with its counts, the triggering
 // event's payload, the project and organization, and the latest deploy before a new issue.
 import type { Queryable } from '../db/pool.js';
+import type { DeployRow } from '../releases/deploy-queries.js';
 import type { DeployFact } from './rules.js';
 
 export interface ProjectContextRow {
@@ -93,14 +94,20 @@ export function deployKey(projectId: string, environment: string | null): string
   return `${projectId}\u0000${environment ?? ''}`;
 }
 
-/** Deploys whose stored health verdict is failing, judged since `since` (the periodic scan). */
-export async function findFailingDeploys(db: Queryable, since: Date): Promise<Array<{ id: string; projectIds: string[]; environment: string; release: string }>> {
-  const { rows } = await db.query<{ id: string; projectIds: string[]; environment: string; release: string }>(
-    `SELECT d.id::text AS id, d.project_ids::text[] AS "projectIds", d.environment, r.version AS release
+/**
+ * Deploys still inside their health observation window (finished after `since`, verdict not
+ * final), in the releases module's row shape so its computeDeployHealth can judge them.
+ */
+export async function listObservedDeploys(db: Queryable, since: Date, now: Date): Promise<DeployRow[]> {
+  const { rows } = await db.query<DeployRow>(
+    `SELECT d.id::text AS id, d.organization_id::text AS "organizationId", d.release_id::text AS "releaseId", r.version,
+            r.created_at AS "releaseCreatedAt", d.environment, d.name, d.url, d.date_started AS "dateStarted",
+            d.date_finished AS "dateFinished", d.project_ids::text[] AS "projectIds", d.verdict, d.verdict_at AS "verdictAt",
+            d.is_verdict_final AS "isVerdictFinal"
        FROM deploys d JOIN releases r ON r.id = d.release_id
-      WHERE d.verdict = 'failing' AND d.verdict_at >= $1
+      WHERE d.date_finished >= $1 AND d.date_finished <= $2 AND NOT d.is_verdict_final
       ORDER BY d.id`,
-    [since],
+    [since, now],
   );
   return rows;
 }

@@ -1,13 +1,13 @@
 // Deploy-health alerts: when a deploy's verdict turns `failing`, rules with the deploy_failing
-// condition fire once per deploy. The health code (or the lead) calls onDeployVerdict; the
-// periodic scan below catches verdicts persisted on the deploys table without a call.
+// condition fire once per deploy. The health code (or the lead) may call onDeployVerdict; the
+// periodic evaluator below judges young deploys itself, so no call is required.
 import type { AlertDeps } from './deps.js';
-import { findFailingDeploys } from './context-queries.js';
+import { computeDeployHealth, OBSERVATION_MINUTES } from '../releases/health.js';
+import { listObservedDeploys } from './context-queries.js';
 import { gateAndRecord, ruleCacheOf } from './evaluate.js';
 import { evaluateDeployVerdict } from './rules.js';
 
 const ONCE_PER_DEPLOY_MS = 30 * 24 * 3600_000; // a deploy's verdict does not matter after a month
-const SCAN_LOOKBACK_MS = 6 * 3600_000;
 
 export interface DeployRef {
   id: string;
@@ -43,8 +43,18 @@ export async function onDeployVerdict(deps: AlertDeps, deploy: DeployRef, verdic
   }
 }
 
-/** Fires for failing verdicts recorded on deploys recently (the gate keeps it once per deploy). */
-export async function scanFailingDeploys(deps: AlertDeps, now = Date.now()): Promise<void> {
-  const deploys = await findFailingDeploys(deps.pool, new Date(now - SCAN_LOOKBACK_MS));
-  for (const d of deploys) await onDeployVerdict(deps, d, { verdict: 'failing' }, now);
+/**
+ * The periodic evaluator (once a minute from the send-alert worker): judges every deploy still
+ * in its observation window, so a failing deploy alerts even when nobody opens its health page.
+ */
+export async function evaluateObservedDeploys(deps: AlertDeps, now = Date.now()): Promise<void> {
+  const deploys = await listObservedDeploys(deps.pool, new Date(now - (OBSERVATION_MINUTES + 5) * 60_000), new Date(now));
+  for (const d of deploys) {
+    try {
+      const report = await computeDeployHealth(deps.pool, d, new Date(now), { withRollback: false });
+      await onDeployVerdict(deps, { id: d.id, projectIds: d.projectIds, environment: d.environment, release: d.version }, report, now);
+    } catch (err) {
+      deps.log.warn({ err, component: 'alerts.deploy', deployId: d.id }, 'deploy health evaluation failed; retrying next minute');
+    }
+  }
 }

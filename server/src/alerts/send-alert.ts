@@ -8,7 +8,7 @@ import { sendAlertJobSchema, QUEUE_SEND_ALERT, enqueueStranded, type SendAlertJo
 import { bullPrefix } from '../queue/queues.js';
 import { createRedis } from '../redis.js';
 import { DeliveryError } from './channels/delivery-error.js';
-import { scanFailingDeploys } from './deploy-verdict.js';
+import { evaluateObservedDeploys } from './deploy-verdict.js';
 import { createMailer, type Mailer } from './channels/email.js';
 import { redact } from './channels/http-post.js';
 import { sendSlack } from './channels/slack.js';
@@ -96,7 +96,7 @@ async function record(s: SenderDeps, rows: DeliveryRow[], status: HistoryStatus,
 
 /**
  * Starts the send-alert worker, plus a once-a-minute sweep that re-enqueues stranded deliveries
- * and fires deploy_failing rules for failing verdicts stored on deploys. main-worker.ts calls it.
+ * and judges the health of young deploys for deploy_failing rules. main-worker.ts calls it.
  */
 export async function startAlertWorker(deps: AlertDeps): Promise<{ close: () => Promise<void> }> {
   const log = deps.log.child({ component: 'alerts.send' });
@@ -132,5 +132,5 @@ async function sweep(deps: AlertDeps, log: Logger): Promise<void> {
   } catch (err) {
     log.warn({ err }, 'alert delivery sweep failed; retrying next minute');
   }
-  await scanFailingDeploys(deps).catch((err: unknown) => log.warn({ err }, 'failing-deploy scan failed; retrying next minute'));
+  await evaluateObservedDeploys(deps).catch((err: unknown) => log.warn({ err }, 'deploy health evaluation failed; retrying next minute'));
 }

@@ -1,10 +1,14 @@
-// The Koa application: error rendering, request ids, health endpoints, then the role's routers
-// (ingest endpoints, the /api/0/ API, the UI). One app serves every HTTP role.
+// The Koa application: request ids, metrics and request logs, security headers, error
+// rendering, health endpoints and /metrics, then the role's routers (ingest endpoints, the
+// /api/0/ API, the UI). One app serves every HTTP role.
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { ZodError } from 'zod';
 import { HttpError } from './errors.js';
+import { observeRequests, serveMetrics } from '../metrics/http.js';
+import { requestLog } from './request-log.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface AppParts {
   /** Middleware stacks mounted in order after the common ones (ingest router, API router, UI). */
@@ -14,8 +18,12 @@ export interface AppParts {
 export function createApp(deps: Deps, parts: AppParts): Koa {
   const app = new Koa({ proxy: true });
   app.use(requestId());
+  app.use(observeRequests());
+  app.use(requestLog(deps.log));
+  app.use(securityHeaders());
   app.use(renderErrors(deps));
   app.use(health(deps));
+  app.use(serveMetrics({ token: deps.config.metrics.token }));
   for (const m of parts.mounts) app.use(m);
   return app;
 }

@@ -26,9 +26,9 @@ export async function count(tx: Queryable, events: AssignedEvent[], now: Date): 
   const regressed = new Set<string>();
   const rows: IssueCounterRow[] = [];
   for (const d of t.issues) {
-    const locked1 = locked.get(d.issueId);
-    if (!locked1) continue; // deleted concurrently; its events stay orphaned until retention
-    const issue = { ...locked1, ...reg.resolutions.get(d.issueId) };
+    const row = locked.get(d.issueId);
+    if (!row) continue; // deleted concurrently; its events stay orphaned until retention
+    const issue = { ...row, ...reg.resolutions.get(d.issueId) };
     const facts = d.events.map((e) => ({ timestamp: new Date(e.event.timestamp * 1000), release: e.event.release ?? null }));
     const next = nextStatusOnEvents(issue, facts, now, reg.releaseOf(d.events[0]!.projectId));
     if (next.isRegression) regressed.add(d.issueId);

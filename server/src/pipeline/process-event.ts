@@ -12,7 +12,9 @@
 //    acknowledges only durable work.
 // 3. Per event, pure CPU, no I/O (prepareEvent): parse the JSON → normalize (every shape SDKs
 //    send becomes one canonical event; timestamp clamped to the received time when > 60 s ahead
-//    or > 30 days old) → fingerprint (grouping hashes, title, culprit) → tag (derived + own
+//    or > 30 days old) → scrub (scrub.ts: passwords, tokens, auth headers, cookies, card numbers
+//    replaced with the project's data-scrubbing settings, loaded once per batch, before anything
+//    is derived or stored) → fingerprint (grouping hashes, title, culprit) → tag (derived + own
 //    tags). A payload that is not an event fails here permanently (UnrecoverableError).
 //    Then, for the batch, symbolicate (symbolicate.ts): minified JavaScript frames are mapped
 //    through uploaded source maps (lookups outside any transaction) and the events it changed
@@ -45,6 +47,7 @@ import { InvalidEventError, normalizeEvent, parseEventJson } from './normalize.j
 import type { PreparedEvent, StoredEvent } from './prepared.js';
 import { notify } from './notify.js';
 import { publishEvents } from './publish.js';
+import { loadScrubInputs, scrub, type ScrubInput } from './scrub.js';
 import { store } from './store.js';
 import { symbolicatePrepared } from './symbolicate.js';
 import { iso } from './tally.js';
@@ -55,7 +58,7 @@ export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'>;
 // renewals, the other batch's queries) run in between keeps the worker responsive.
 const YIELD_EVERY_EVENTS = 50;
 
-export type DropReason = 'unknown-project' | 'invalid-session' | 'invalid-client-report';
+export type DropReason = 'unknown-project' | 'invalid-session' | 'invalid-client-report' | 'invalid-counter';
 
 /** What happened to one job. `invalid` must not be retried; `failed` should be. */
 export type JobOutcome =
@@ -67,7 +70,7 @@ export type JobOutcome =
   | { kind: 'failed'; error: Error };
 
 /** The per-event stages, in order; prepareEvent runs them (see 3. above). */
-export const EVENT_STAGES = ['parse', 'normalize', 'fingerprint', 'tag'] as const;
+export const EVENT_STAGES = ['parse', 'normalize', 'scrub', 'fingerprint', 'tag'] as const;
 /** The per-batch stages, in order: symbolicate, one transaction, then after commit (4., 5.). */
 export const BATCH_STAGES = ['symbolicate', 'group', 'store', 'count', 'publish', 'notify'] as const;
 
@@ -87,12 +90,14 @@ export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise
 }
 
 /** Runs the per-event stages. Returns the prepared event or the job's final outcome. */
-export function prepareEvent(job: EventJob): PreparedEvent | JobOutcome {
+export function prepareEvent(job: EventJob, scrubbing?: ScrubInput): PreparedEvent | JobOutcome {
   let stage: (typeof EVENT_STAGES)[number] = 'parse';
   try {
     const raw = parseEventJson(job.payload);
     stage = 'normalize';
     const event = normalizeEvent(raw, { eventId: job.eventId, receivedAt: job.receivedAt, clientIp: job.meta.clientIp });
+    stage = 'scrub';
+    scrub(event, scrubbing);
     stage = 'fingerprint';
     const { grouping, summary } = fingerprint(event);
     stage = 'tag';
@@ -108,6 +113,7 @@ async function processEvents(deps: PipelineDeps, items: Array<{ index: number; j
   // The same event twice in one batch: prepare and store it once, settle both jobs alike.
   const byKey = new Map<string, number[]>();
   const prepared: PreparedEvent[] = [];
+  const scrubbing = await loadScrubInputs(deps, items.map((i) => i.job.projectId));
   for (const [n, { index, job }] of items.entries()) {
     if (n > 0 && n % YIELD_EVERY_EVENTS === 0) await yieldToEventLoop();
     const key = eventKey(job.projectId, job.eventId);
@@ -117,7 +123,7 @@ async function processEvents(deps: PipelineDeps, items: Array<{ index: number; j
       continue;
     }
     byKey.set(key, [index]);
-    const p = prepareEvent(job);
+    const p = prepareEvent(job, scrubbing(job.projectId));
     if ('kind' in p) {
       if (p.kind === 'failed') deps.log.error({ err: p.error, eventId: job.eventId, projectId: job.projectId }, 'event stage failed');
       outcomes[index] = p;

@@ -29,10 +29,10 @@ export const eventJobSchema = z.object({
     .default({}),
 });
 
-/** Release-health and loss inputs that ride along in envelopes: session, sessions, client_report. */
+/** Release-health and loss inputs that ride along in envelopes: session, sessions, client_report, faultline_counter. */
 export const auxJobSchema = z.object({
   v: z.literal(1),
-  kind: z.enum(['session', 'sessions', 'client_report']),
+  kind: z.enum(['session', 'sessions', 'client_report', 'faultline_counter']),
   projectId: z.string(),
   receivedAt: z.number(),
   payload: z.string(),

@@ -1,6 +1,6 @@
 // Deploy health: gathers the aggregates around one deploy (health-queries.ts), hands them to the
 // pure verdict (verdict.ts), and adds the rollback target — the newest earlier deploy of another
-// release to the same environment that was not failing. While the deploy is young the verdict
+// release to the same environment that was healthy. While the deploy is young the verdict
 // is recomputed on every request; once its after window is complete it is stored as final.
 import type { Queryable } from '../db/pool.js';
 import { listEarlierDeploys, updateDeployVerdict, type DeployRow } from './deploy-queries.js';
@@ -128,17 +128,20 @@ export function deployTime(d: DeployRow): Date {
 }
 
 /**
- * Newest earlier deploy to the environment whose verdict is not failing. A verdict not yet
- * final is recomputed on the data before this deploy, so this deploy's errors are not blamed on it.
+ * The newest earlier deploy of another release to the environment that was healthy (else the
+ * newest that was at least not failing). A verdict not yet final is recomputed on the data
+ * before this deploy, so this deploy's errors are not blamed on it.
  */
 async function findRollbackTarget(db: Queryable, deploy: DeployRow, now: Date, opts: { requests?: RequestCountSource }): Promise<HealthReport['rollbackTarget']> {
   const until = new Date(Math.min(now.getTime(), deployTime(deploy).getTime()));
+  let fallback: HealthReport['rollbackTarget'] = null;
   for (const d of await listEarlierDeploys(db, deploy, ROLLBACK_CANDIDATES)) {
     const verdict = d.isVerdictFinal && d.verdict ? d.verdict : (await computeDeployHealth(db, d, until, { ...opts, withRollback: false, store: false })).verdict;
-    if (verdict === 'failing') continue;
-    return { version: d.version, deployId: d.id, deployedAt: deployTime(d).toISOString(), verdict };
+    const target = { version: d.version, deployId: d.id, deployedAt: deployTime(d).toISOString(), verdict };
+    if (verdict === 'healthy') return target;
+    if (verdict === 'suspect') fallback ??= target;
   }
-  return null;
+  return fallback;
 }
 
 function clamp(x: number, lo: number, hi: number): number {

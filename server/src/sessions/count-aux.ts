@@ -1,6 +1,6 @@
-// Counts a batch of aux jobs (session, sessions, client_report) into session_counts and
-// client_report_counts in one short transaction. Redelivery may count an item twice
-// (idempotency here is best effort); a session's status change is counted once.
+// Counts a batch of aux jobs (session, sessions, client_report, faultline_counter) into
+// session_counts, client_report_counts and request_counts in one short transaction. Redelivery
+// may count an item twice (idempotency here is best effort); a session's status change is counted once.
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
@@ -14,9 +14,11 @@ import {
   type SessionUpdate,
 } from './aux-payloads.js';
 import { upsertClientReportCounts, upsertSessionCounts } from './queries.js';
+import { upsertRequestCounts } from '../counters/queries.js';
+import { parseRequestCounter, type RequestCountRow } from '../counters/request-counter.js';
 import { advanceSessions } from './session-state.js';
 
-export type AuxOutcome = { kind: 'counted' } | { kind: 'dropped'; reason: 'invalid-session' | 'invalid-client-report' } | { kind: 'invalid'; message: string };
+export type AuxOutcome = { kind: 'counted' } | { kind: 'dropped'; reason: 'invalid-session' | 'invalid-client-report' | 'invalid-counter' } | { kind: 'invalid'; message: string };
 
 export interface CountAuxDeps {
   pool: Pool;
@@ -29,6 +31,7 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
   const updates: SessionUpdate[] = [];
   const sessionRows: SessionCountRow[] = [];
   const reportRows: ClientReportRow[] = [];
+  const requestRows: RequestCountRow[] = [];
   const outcomes = jobs.map((job): AuxOutcome => {
     let payload: unknown;
     try {
@@ -45,6 +48,10 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
       const rows = parseSessionAggregates(payload, ctx);
       if (rows.length === 0) return { kind: 'dropped', reason: 'invalid-session' };
       sessionRows.push(...rows);
+    } else if (job.kind === 'faultline_counter') {
+      const rows = parseRequestCounter(payload, ctx);
+      if (!rows) return { kind: 'dropped', reason: 'invalid-counter' };
+      requestRows.push(...rows);
     } else {
       const rows = parseClientReport(payload, ctx);
       if (rows.length === 0) return { kind: 'dropped', reason: 'invalid-client-report' };
@@ -55,10 +62,12 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
   sessionRows.push(...(await advanceSessions(deps.redis, deps.redisPrefix, updates)));
   const sessions = sumBy(sessionRows, (r) => [r.projectId, r.release, r.environment, r.hour, r.status], (r) => r.count, (r, n) => ({ ...r, count: n }));
   const reports = sumBy(reportRows, (r) => [r.projectId, r.hour, r.reason, r.category], (r) => r.quantity, (r, n) => ({ ...r, quantity: n }));
-  if (sessions.length > 0 || reports.length > 0) {
+  const requests = sumBy(requestRows, (r) => [r.projectId, r.environment, r.minute, r.serverName, r.release], (r) => r.requests, (r, n) => ({ ...r, requests: n }));
+  if (sessions.length > 0 || reports.length > 0 || requests.length > 0) {
     await withTransaction(deps.pool, async (tx) => {
       await upsertSessionCounts(tx, sessions);
       await upsertClientReportCounts(tx, reports);
+      await upsertRequestCounts(tx, requests);
     });
   }
   return outcomes;

@@ -2,7 +2,7 @@
 // health verdict turning failing (the onDeployVerdict hook and the periodic scan).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDeps } from '../../../server/src/alerts/deps.js';
-import { onDeployVerdict, scanFailingDeploys } from '../../../server/src/alerts/deploy-verdict.js';
+import { evaluateObservedDeploys, onDeployVerdict } from '../../../server/src/alerts/deploy-verdict.js';
 import { evaluateAlerts } from '../../../server/src/alerts/evaluate.js';
 import { insertRule, listHistory, type RuleInput } from '../../../server/src/alerts/queries.js';
 import { bumpRulesVersion } from '../../../server/src/alerts/rule-cache.js';
@@ -71,18 +71,41 @@ describe('deploy alert conditions', () => {
     expect(delivery!.alert.deploy).toMatchObject({ id: deployId, release: 'shop@3' });
   });
 
-  it('fires once when a deploy verdict turns failing, through the hook and the scan', async () => {
+  it('fires once when a deploy verdict turns failing, through the hook', async () => {
     const r = await addRule(rule({ name: 'failing deploys', conditions: [{ type: 'deploy_failing' }] }));
     const deploy = { id: deployId, projectIds: [project.projectId], environment: 'production', release: 'shop@3' };
     await onDeployVerdict(deps, deploy, { verdict: 'healthy' });
     await onDeployVerdict(deps, deploy, { verdict: 'failing', reasons: [{ message: 'error rate 5x the baseline', severity: 'failing' }] });
     await onDeployVerdict(deps, deploy, { verdict: 'failing' });
-    await db.pool.query(`UPDATE deploys SET verdict = 'failing', verdict_at = now() WHERE id = $1`, [deployId]);
-    await scanFailingDeploys(deps);
     const rows = await listHistory(db.pool, { projectId: project.projectId, ruleId: r.id, limit: 10 });
     expect(rows.map((x) => [x.status, x.deployId])).toEqual([['suppressed', deployId], ['fired', deployId]]);
     const { rows: [delivery] } = await db.pool.query<{ alert: { deploy: { verdict: string; evidence: string[] } } }>(
       'SELECT alert FROM alert_deliveries WHERE fired_id = $1', [rows[1]!.id]);
     expect(delivery!.alert.deploy).toMatchObject({ verdict: 'failing', evidence: ['error rate 5x the baseline'] });
+  });
+
+  it('judges young deploys periodically and fires when one is failing', async () => {
+    const other = await createProject(db.pool, { orgSlug: project.orgSlug });
+    const created = await insertRule(db.pool, other.projectId, rule({ name: 'failing', conditions: [{ type: 'deploy_failing' }] }), null);
+    await bumpRulesVersion(deps.redis, prefix, other.projectId);
+    const { rows: [rel] } = await db.pool.query<{ id: string }>(`INSERT INTO releases (organization_id, version) VALUES ($1, 'api@9') RETURNING id`, [project.orgId]);
+    const { rows: [dep] } = await db.pool.query<{ id: string }>(
+      `INSERT INTO deploys (organization_id, release_id, environment, date_finished, project_ids)
+       VALUES ($1, $2, 'production', now() - interval '5 minutes', ARRAY[$3::bigint]) RETURNING id`, [project.orgId, rel!.id, other.projectId]);
+    await evaluateObservedDeploys(deps);
+    expect(await listHistory(db.pool, { projectId: other.projectId, limit: 5 })).toEqual([]); // no data: healthy
+
+    // A brand-new issue of this release with 12 events since the deploy: the health check says failing.
+    const { rows: [issue] } = await db.pool.query<{ id: string }>(
+      `INSERT INTO issues (project_id, short_id, title, level, first_seen, last_seen, first_release, event_count)
+       VALUES ($1, 1, 'Checkout broke', 'error', now() - interval '2 minutes', now() - interval '1 minute', 'api@9', 12) RETURNING id`, [other.projectId]);
+    await db.pool.query(
+      `INSERT INTO events (project_id, event_id, timestamp, received_at, issue_id, level, release, environment, server_name, title, payload)
+       SELECT $1, gen_random_uuid(), now() - interval '1 minute', now(), $2, 'error', 'api@9', 'production', 'web-1', 'Checkout broke', '{}'
+         FROM generate_series(1, 12)`, [other.projectId, issue!.id]);
+    await evaluateObservedDeploys(deps);
+    await evaluateObservedDeploys(deps);
+    const rows = await listHistory(db.pool, { projectId: other.projectId, ruleId: created.id, limit: 5 });
+    expect(rows.map((x) => [x.status, x.deployId])).toEqual([['suppressed', dep!.id], ['fired', dep!.id]]);
   });
 });

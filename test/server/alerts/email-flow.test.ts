@@ -40,7 +40,7 @@ describe('alert emails', { timeout: 90_000 }, () => {
     await smtp?.stop();
   });
 
-  const api = <T = any>(path: string, opts: { method?: string; body?: unknown } = {}) => call<T>(server.url, `/api/0${path}`, { ...opts, token });
+  const api = (path: string, opts: { method?: string; body?: unknown } = {}) => call(server.url, `/api/0${path}`, { ...opts, token });
   const projectPath = (p: CreatedProject) => `/projects/${p.orgSlug}/${p.slug}`;
   const sendEvents = (p: CreatedProject, scenario: string, count = 1) =>
     run(process.execPath, [APP, scenario, String(count)], { env: { ...process.env, DSN: p.dsn }, timeout: 20_000 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  findEventPayloads, findFailingDeploys, findIssueContexts, findLatestDeploys, findProjectContexts, deployKey,
+  findEventPayloads, findIssueContexts, listObservedDeploys, findLatestDeploys, findProjectContexts, deployKey,
 } from '../../../server/src/alerts/context-queries.js';
 import {
   claimDeliveries, deleteRule, findRule, finishDeliveries, insertDeliveries, insertHistory, insertRule, listHistory,
@@ -84,7 +84,7 @@ describe('alert queries', () => {
     expect(payload!.payload).toHaveProperty('exception.values.0.type', 'TypeError');
   });
 
-  it('finds the latest finished deploy per project and environment, and failing verdicts', async () => {
+  it('finds the latest finished deploy per project and environment, and the deploys still observed', async () => {
     const p = await createProject(db.pool);
     const { rows: [rel] } = await db.pool.query<{ id: string }>(
       `INSERT INTO releases (organization_id, version) VALUES ($1, 'web@2') RETURNING id`, [p.orgId]);
@@ -92,7 +92,7 @@ describe('alert queries', () => {
       `INSERT INTO deploys (organization_id, release_id, environment, date_finished, project_ids, verdict, verdict_at)
        VALUES ($1, $2, $3, now() - make_interval(mins => $4), ARRAY[$5::bigint], $6, now()) RETURNING id`,
       [p.orgId, rel!.id, env, minutesAgo, p.projectId, verdict])).rows[0]!.id;
-    await deploy('production', 30, null);
+    const older = await deploy('production', 30, null);
     const recent = await deploy('production', 5, 'failing');
     const staging = await deploy('staging', 1, 'healthy');
     await deploy('production', -10, null); // scheduled in the future: not finished yet
@@ -102,6 +102,8 @@ describe('alert queries', () => {
     expect(found.get(deployKey(p.projectId, 'production'))).toMatchObject({ id: recent, environment: 'production', release: 'web@2' });
     expect(found.get(deployKey(p.projectId, null))?.id).toBe(staging);
     expect(found.has(deployKey(p.projectId, 'qa'))).toBe(false);
-    expect((await findFailingDeploys(db.pool, new Date(Date.now() - 60_000))).map((d) => d.id)).toEqual([recent]);
+    const observed = await listObservedDeploys(db.pool, new Date(Date.now() - 65 * 60_000), new Date());
+    expect(observed.map((d) => d.id)).toEqual([older, recent, staging]); // the future one has not finished yet
+    expect(observed.find((d) => d.id === recent)).toMatchObject({ version: 'web@2', environment: 'production', projectIds: [p.projectId], verdict: 'failing' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breadcrumbs, eventMessage, exceptionChain, groupFrames, pairs, toFrame } from './event.js';
+import { breadcrumbs, eventMessage, exceptionChain, groupFrames, pairs, processingNotes, toFrame } from './event.js';
 import type { ApiEventEntry } from './types.js';
 
 const ev = (entries: ApiEventEntry[]) => ({ entries, message: '' });
@@ -66,5 +66,17 @@ describe('breadcrumbs and pairs', () => {
   });
   it('reads the message entry', () => {
     expect(eventMessage(ev([{ type: 'message', data: { formatted: 'hello 1' } }]))).toBe('hello 1');
+  });
+});
+
+describe('symbolication notes', () => {
+  it('names the sourcemap of a symbolicated frame and why another stayed minified', () => {
+    expect(toFrame({ data: { sourcemap: 'app.js.map', resolved_with: 'debug-id', symbolicator_status: 'symbolicated' } }, 0).notes).toEqual(['symbolicated with app.js.map (found by debug-id)']);
+    expect(toFrame({ data: { symbolicator_status: 'missing-sourcemap' } }, 0).notes).toEqual(['not symbolicated: missing-sourcemap']);
+    expect(toFrame({}, 0).notes).toEqual([]);
+  });
+  it('lists event processing errors', () => {
+    expect(processingNotes({ errors: [{ type: 'missing-sourcemap', url: 'https://x/app.js' }, 'junk'] })).toEqual(['missing-sourcemap · https://x/app.js']);
+    expect(processingNotes({})).toEqual([]);
   });
 });

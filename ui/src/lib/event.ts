@@ -60,13 +60,17 @@ function contextLines(f: Obj, lineNo: number | null): ContextLine[] {
 }
 
 function frameNotes(f: Obj): string[] {
-  const notes: string[] = [];
   const data = isObj(f.data) ? f.data : {};
-  const resolved = str(data.sourcemap) ?? str(data.resolved_with);
-  if (resolved) notes.push(`symbolicated with ${resolved}`);
-  const err = str(data.symbolicator_status) ?? str(data.sourcemap_error) ?? str(data.error);
-  if (err) notes.push(err);
-  return notes;
+  const map = str(data.sourcemap);
+  const status = str(data.symbolicator_status);
+  if (map) return [`symbolicated with ${map}${str(data.resolved_with) ? ` (found by ${str(data.resolved_with)})` : ''}`];
+  if (status && status !== 'symbolicated') return [`not symbolicated: ${status}`];
+  return [];
+}
+
+/** Event-level processing notes (symbolication failures and the like), one line each. */
+export function processingNotes(event: { errors?: unknown[] }): string[] {
+  return (event.errors ?? []).filter(isObj).map((e) => [str(e.type) ?? 'error', str(e.url) ?? str(e.name) ?? '', str(e.debug_id) ? `debug id ${str(e.debug_id)}` : ''].filter(Boolean).join(' · '));
 }
 
 export function toFrame(f: Obj, i: number): FrameView {

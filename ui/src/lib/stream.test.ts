@@ -72,10 +72,15 @@ describe('applyMessages', () => {
     expect(eventRate(s, T0 + 4000)).toBeGreaterThanOrEqual(400);
   });
 
-  it('measures lag on the server clock', () => {
-    const offset = clockOffset(new Date(T0 + 1000).toISOString(), T0); // server is 1 s ahead
-    const s = applyMessages(emptyStream(), [ev('a', '1', { receivedAt: T0 + 1000 - 150 })], T0, offset);
+  it('measures lag on the server clock when the browser clock is off', () => {
+    const offset = clockOffset(new Date(T0 + 5000).toISOString(), T0); // server is 5 s ahead
+    const s = applyMessages(emptyStream(), [ev('a', '1', { receivedAt: T0 + 5000 - 150 })], T0, offset);
     expect(s.lags).toEqual([150]);
+  });
+
+  it('treats a small hello difference as transit time, not skew', () => {
+    expect(clockOffset(new Date(T0 - 300).toISOString(), T0)).toBe(0);
+    expect(clockOffset('garbage', T0)).toBe(0);
   });
 });
 

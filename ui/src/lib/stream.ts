@@ -102,8 +102,17 @@ export function summarizeLags(lags: number[]): LagSummary {
   return { last: lags[lags.length - 1]!, p50: sorted[Math.floor((sorted.length - 1) / 2)]!, max: sorted[sorted.length - 1]! };
 }
 
-/** Clock offset (server minus client) from the hello frame, so lag is measured on one clock. */
+/**
+ * Clock offset (server minus client) from the hello frame, so lag is measured on one clock.
+ * The hello's own transit time makes the raw difference too small by that much, so within
+ * SKEW_TOLERANCE_MS the clocks count as synchronized (NTP) and the offset is 0; beyond it the
+ * browser's clock is clearly off and the estimate is the better of two evils.
+ */
+export const SKEW_TOLERANCE_MS = 1_000;
+
 export function clockOffset(serverTimeIso: string, clientNow: number): number {
   const t = Date.parse(serverTimeIso);
-  return Number.isFinite(t) ? t - clientNow : 0;
+  if (!Number.isFinite(t)) return 0;
+  const diff = t - clientNow;
+  return Math.abs(diff) < SKEW_TOLERANCE_MS ? 0 : diff;
 }

@@ -1,0 +1,108 @@
+// How long and how hard each phase runs: the full plan (about 10 minutes on 2 cores) and the
+// quick plan (a smoke run of a minute or two), and the shared state the phases work with.
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ProcessJob } from '../server/src/queue/queues.js';
+import type { BenchDatabase } from './database.js';
+import type { LoadGenerator } from './processes.js';
+import type { PayloadKind, Target } from './payloads.js';
+
+export interface Plan {
+  /** Closed-loop run that finds the maximum accepted rate, per payload. */
+  ingestMaxMs: number;
+  ingestConcurrency: number;
+  /** Open-loop runs at these fractions of the maximum, per payload. */
+  ingestRateFractions: number[];
+  ingestRateMs: number;
+  connections: number;
+  /** Jobs queued with the worker stopped: Redis bytes per job, then the split worker's drain. */
+  queuedEvents: number;
+  fingerprints: number;
+  zipfS: number;
+  newFraction: number;
+  probeMs: number;
+  maxProbes: number;
+  sustainMs: number;
+  /** 50 KB events: sustained run length (0 skips it). */
+  largeSustainMs: number;
+  burstMs: number;
+  burstFactor: number;
+  drainTimeoutMs: number;
+  latencyRate: number;
+  latencyMs: number;
+  apiPollMs: number;
+  pgBaselineMs: number;
+  pgBatchSize: number;
+  idleSettleMs: number;
+  /** Also run a sustained run in split mode (ingest + worker processes). */
+  splitSustain: boolean;
+}
+
+export const FULL_PLAN: Plan = {
+  ingestMaxMs: 5_000,
+  ingestConcurrency: 64,
+  ingestRateFractions: [0.25, 0.5, 0.75],
+  ingestRateMs: 5_000,
+  connections: 32,
+  queuedEvents: 30_000,
+  fingerprints: 200,
+  zipfS: 1.0,
+  newFraction: 0.1,
+  probeMs: 8_000,
+  maxProbes: 3,
+  sustainMs: 60_000,
+  largeSustainMs: 60_000,
+  burstMs: 10_000,
+  burstFactor: 3,
+  drainTimeoutMs: 90_000,
+  latencyRate: 1_000,
+  latencyMs: 20_000,
+  apiPollMs: 20,
+  pgBaselineMs: 5_000,
+  pgBatchSize: 500,
+  idleSettleMs: 3_000,
+  splitSustain: true,
+};
+
+export const QUICK_PLAN: Plan = {
+  ...FULL_PLAN,
+  ingestMaxMs: 1_000,
+  ingestRateFractions: [0.5],
+  ingestRateMs: 1_000,
+  queuedEvents: 1_000,
+  probeMs: 1_500,
+  maxProbes: 1,
+  sustainMs: 2_000,
+  largeSustainMs: 1_500,
+  burstMs: 1_000,
+  drainTimeoutMs: 30_000,
+  latencyRate: 200,
+  latencyMs: 2_000,
+  pgBaselineMs: 500,
+  idleSettleMs: 500,
+  splitSustain: false,
+};
+
+export interface BenchContext {
+  plan: Plan;
+  db: BenchDatabase;
+  redis: Redis;
+  redisPrefix: string;
+  queue: Queue<ProcessJob>;
+  load: LoadGenerator;
+  /** Environment every Faultline process gets (database, Redis prefix, log level). */
+  env: Record<string, string>;
+  /** Directory for --cpu-prof output, when profiling. */
+  cpuProfDir?: string;
+  errors: string[];
+  log: (msg: string) => void;
+}
+
+export function targetOf(ctx: BenchContext, origin: string): Target {
+  return { origin, projectId: ctx.db.project.projectId, publicKey: ctx.db.project.publicKey };
+}
+
+let specCounter = 0;
+export function specId(kind: PayloadKind | 'seed'): string {
+  return `${kind}-${++specCounter}`;
+}

@@ -1,0 +1,179 @@
+// The processes a benchmark run starts: Faultline by role (the built dist when present, else the
+// TypeScript sources through tsx), the bare Koa baseline and the load generator, each a separate
+// OS process; plus reading a process's resident memory from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { LoadProgress, LoadResult, LoadSpec } from './load.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const DIST_MAIN = `${ROOT}dist/server/src/main.js`;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export interface Proc {
+  name: string;
+  pid: number;
+  port?: number;
+  child: ChildProcess;
+  /** Last lines of output, for error messages. */
+  tail: string[];
+  /** Listeners for each stdout line. */
+  lineListeners: Array<(line: string) => void>;
+  stop: () => Promise<void>;
+}
+
+/** How Faultline is started: `dist` when `npm run build` output exists, else `tsx`. */
+export function faultlineLauncher(): { kind: 'dist' | 'tsx'; args: string[] } {
+  return existsSync(DIST_MAIN) ? { kind: 'dist', args: [DIST_MAIN] } : { kind: 'tsx', args: ['--import', 'tsx', `${ROOT}server/src/main.ts`] };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function launch(name: string, args: string[], env: Record<string, string>, extraNodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...extraNodeArgs, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const keep = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+  };
+  const lineListeners: Array<(line: string) => void> = [];
+  createInterface({ input: child.stderr! }).on('line', keep);
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (name !== 'load') keep(line);
+    for (const l of lineListeners) l(line);
+  });
+  return { name, pid: child.pid!, child, tail, lineListeners, stop: () => stopChild(child) };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts Faultline with ROLE=role; waits for /healthz (HTTP roles) or the "worker started" log
+ * line (worker). `cpuProf` writes a V8 CPU profile into that directory on exit.
+ */
+export async function startFaultline(role: 'all' | 'ingest' | 'worker' | 'api', env: Record<string, string>, opts: { cpuProf?: string } = {}): Promise<Proc> {
+  const port = role === 'worker' ? undefined : await freePort();
+  const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
+  const proc = launch(`faultline-${role}`, faultlineLauncher().args, { ...env, ROLE: role, ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}) }, nodeArgs);
+  proc.port = port;
+  const exited = new Promise<never>((_, reject) => proc.child.once('exit', (code) => reject(new Error(`${proc.name} exited with ${code} before it was ready:\n${proc.tail.join('\n')}`))));
+  const ready = port ? waitHttp(`http://127.0.0.1:${port}/healthz`) : waitLine(proc, /"msg":"worker started"/);
+  await Promise.race([ready, exited, timeout(START_TIMEOUT_MS, `${proc.name} did not start within ${START_TIMEOUT_MS} ms:\n${proc.tail.join('\n')}`)]);
+  return proc;
+}
+
+export async function startKoaBaseline(): Promise<Proc> {
+  const port = await freePort();
+  const proc = launch('koa-baseline', ['--import', 'tsx', `${ROOT}bench/koa-baseline.ts`], { PORT: String(port) });
+  proc.port = port;
+  await Promise.race([waitHttp(`http://127.0.0.1:${port}/`), timeout(START_TIMEOUT_MS, `koa baseline did not start:\n${proc.tail.join('\n')}`)]);
+  return proc;
+}
+
+export interface LoadGenerator extends Proc {
+  run(spec: LoadSpec, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
+}
+
+export function startLoadGenerator(): LoadGenerator {
+  const proc = launch('load', ['--import', 'tsx', `${ROOT}bench/load.ts`], {});
+  const pending = new Map<string, { resolve: (r: LoadResult) => void; reject: (e: Error) => void; onProgress?: (p: LoadProgress) => void }>();
+  proc.lineListeners.push((line) => {
+    const msg = JSON.parse(line) as LoadResult | LoadProgress | { type: 'error'; id: string; message: string };
+    const p = pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'progress') return p.onProgress?.(msg);
+    pending.delete(msg.id);
+    if (msg.type === 'error') p.reject(new Error(`load generator: ${msg.message}`));
+    else p.resolve(msg);
+  });
+  proc.child.once('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`load generator exited with ${code}:\n${proc.tail.join('\n')}`));
+  });
+  return {
+    ...proc,
+    stop: async () => {
+      proc.child.stdin!.end();
+      await stopChild(proc.child);
+    },
+    run(spec, onProgress) {
+      return new Promise((resolve, reject) => {
+        pending.set(spec.id, { resolve, reject, onProgress });
+        proc.child.stdin!.write(`${JSON.stringify(spec)}\n`);
+      });
+    },
+  };
+}
+
+/** Resident set size in bytes (VmRSS), or null when the process is gone. */
+export function readRss(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null; // exited between the check and the read: no sample
+  }
+}
+
+/** Samples the RSS of some processes every `everyMs`; `take()` returns the maxima and resets. */
+export function rssSampler(procs: Proc[], everyMs = 250): { take: () => Record<string, number>; stop: () => void } {
+  let max: Record<string, number> = {};
+  const sample = () => {
+    for (const p of procs) {
+      const rss = readRss(p.pid);
+      if (rss !== null) max[p.name] = Math.max(max[p.name] ?? 0, rss);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    take: () => {
+      sample();
+      const out = max;
+      max = {};
+      return out;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+async function waitHttp(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function waitLine(proc: Proc, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.tail.some((l) => pattern.test(l))) return resolve();
+    proc.lineListeners.push((line) => void (pattern.test(line) && resolve()));
+  });
+}
+
+function timeout(ms: number, message: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms).unref());
+}

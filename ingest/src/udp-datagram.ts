@@ -1,0 +1,44 @@
+// The cheap first look at a UDP datagram (docs/udp.md): empty, gzip or plain, then a bounded
+// inflate, and the envelope's first byte. What passes is envelope bytes for accept(); junk is
+// turned into a drop reason here without touching the key cache, Redis or the JSON parser.
+import { gunzipSync } from 'node:zlib';
+import { MAX_CLIENT_REPORTS_BYTES, type SizeLimits } from './limits.js';
+import { drop, type Drop } from './outcomes.js';
+
+/** UDP/IPv4's largest payload; nothing bigger can arrive, so this is a sanity bound only. */
+export const MAX_UDP_PAYLOAD_BYTES = 65_507;
+
+/**
+ * Inflated datagrams may hold one event plus a client report: bounding the inflate there keeps
+ * a gzip bomb (a 64 KB datagram can claim 60+ MB) to the work of one large event.
+ */
+export function maxInflatedBytes(limits: SizeLimits): number {
+  return Math.min(limits.maxEnvelopeBytes, limits.maxEventBytes + MAX_CLIENT_REPORTS_BYTES);
+}
+
+/** The envelope bytes of a datagram, or why it was dropped. */
+export function decodeDatagram(datagram: Buffer, maxBytes: number): Buffer | Drop {
+  if (datagram.length === 0) return drop('empty-body', 400, 'empty datagram');
+  if (datagram.length > MAX_UDP_PAYLOAD_BYTES) return drop('too-large', 413, 'datagram exceeds the UDP payload limit');
+  let bytes = datagram;
+  if (datagram[0] === 0x1f && datagram[1] === 0x8b) {
+    if (datagram[2] !== 0x08) return drop('invalid-body', 400, 'invalid datagram', ['gzip: unknown compression method']);
+    try {
+      bytes = gunzipSync(datagram, { maxOutputLength: maxBytes });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return drop('too-large', 413, `datagram exceeds ${maxBytes} bytes after decompression`);
+      return drop('invalid-body', 400, 'invalid datagram', [`gzip: ${(err as Error).message}`]);
+    }
+  }
+  // An envelope starts with its JSON header object (leading whitespace is allowed, as in Relay).
+  if (firstNonSpace(bytes) !== 0x7b) return drop('invalid-envelope', 400, 'invalid event envelope', ['datagram is not an envelope']);
+  return bytes;
+}
+
+function firstNonSpace(buf: Buffer): number | undefined {
+  for (let i = 0; i < buf.length && i < 64; i++) {
+    const b = buf[i]!;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
+  }
+  return undefined;
+}

@@ -1,0 +1,169 @@
+// The UDP ingest listener (docs/udp.md): one datagram is one envelope, authenticated by the
+// `dsn` in its header and handed to the same accept() as the HTTP endpoints. There is no answer,
+// so each datagram ends as a count: accepted, or dropped by reason. Datagrams wait in a bounded
+// backlog drained in short slices, so a flood sheds load here and HTTP keeps its event-loop turns.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../server/src/log.js';
+import { accept, type AcceptDeps, type DropReason } from './accept.js';
+import { decodeDatagram, maxInflatedBytes } from './udp-datagram.js';
+
+/** Datagrams waiting for their slice; more are dropped as `overloaded` (the socket buffer is the next queue). */
+export const UDP_BACKLOG_DATAGRAMS = 8192;
+/** Raw bytes waiting in the backlog: 8192 full-size datagrams would be 512 MiB. */
+export const UDP_BACKLOG_BYTES = 32 * 1024 * 1024;
+/** Accepted datagrams whose enqueue has not settled; past this the backlog stops draining (a slow Redis). */
+export const UDP_MAX_IN_FLIGHT = 4096;
+/** Longest run of datagram work per event-loop turn, so HTTP requests are served in between. */
+export const UDP_SLICE_MS = 4;
+/** Drops are summarized in the log at most this often (never per datagram). */
+const DROP_LOG_INTERVAL_MS = 60_000;
+
+export type UdpDropReason = DropReason | 'overloaded';
+
+export interface UdpStats {
+  received: number;
+  accepted: number;
+  dropped: Partial<Record<UdpDropReason, number>>;
+  /** Datagrams in the backlog or in accept() right now. */
+  pending: number;
+}
+
+export interface UdpIngestOptions {
+  host: string;
+  port: number;
+  /** SO_RCVBUF to ask for; 0 keeps the OS default. */
+  recvBufferBytes: number;
+}
+
+export interface UdpIngest {
+  port: number;
+  /** What the kernel granted (Linux reports twice the usable size). */
+  recvBufferBytes: number;
+  stats(): UdpStats;
+  /** Stops receiving, processes the backlog and waits for in-flight accepts. */
+  close(): Promise<void>;
+}
+
+interface Waiting {
+  msg: Buffer;
+  address: string;
+  receivedAt: number;
+}
+
+export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): Promise<UdpIngest> {
+  const log = deps.log;
+  const maxBytes = maxInflatedBytes(deps.limits);
+  const stats: UdpStats = { received: 0, accepted: 0, dropped: {}, pending: 0 };
+  const backlog: Array<Waiting | undefined> = [];
+  let head = 0;
+  let backlogBytes = 0;
+  let inFlight = 0;
+  let scheduled = false;
+  let idle: (() => void) | undefined;
+
+  const count = (reason: UdpDropReason) => void (stats.dropped[reason] = (stats.dropped[reason] ?? 0) + 1);
+
+  function onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    stats.received++;
+    if (backlog.length - head >= UDP_BACKLOG_DATAGRAMS || backlogBytes + msg.length > UDP_BACKLOG_BYTES) return count('overloaded');
+    backlog.push({ msg, address: rinfo.address, receivedAt: Date.now() });
+    backlogBytes += msg.length;
+    schedule();
+  }
+
+  function schedule(): void {
+    if (scheduled || head === backlog.length || inFlight >= UDP_MAX_IN_FLIGHT) return;
+    scheduled = true;
+    setImmediate(drain);
+  }
+
+  function drain(): void {
+    scheduled = false;
+    const until = performance.now() + UDP_SLICE_MS;
+    while (head < backlog.length && inFlight < UDP_MAX_IN_FLIGHT && performance.now() < until) {
+      const w = backlog[head]!;
+      backlog[head++] = undefined;
+      backlogBytes -= w.msg.length;
+      handle(w);
+    }
+    if (head === backlog.length) {
+      backlog.length = 0;
+      head = 0;
+    } else if (head > 4096) {
+      backlog.splice(0, head); // compact now and then instead of shifting per datagram
+      head = 0;
+    }
+    schedule();
+    settleIfIdle();
+  }
+
+  function handle(w: Waiting): void {
+    const bytes = decodeDatagram(w.msg, maxBytes);
+    if (!Buffer.isBuffer(bytes)) return count(bytes.reason);
+    inFlight++;
+    const input = { endpoint: 'udp' as const, auth: { kind: 'none' as const }, body: { kind: 'envelope' as const, bytes }, clientIp: w.address, receivedAt: w.receivedAt };
+    void accept(input, deps).then((result) => {
+      if (result.ok) stats.accepted++;
+      else count(result.reason);
+      inFlight--;
+      schedule();
+      settleIfIdle();
+    });
+  }
+
+  function settleIfIdle(): void {
+    if (idle && inFlight === 0 && head === backlog.length) idle();
+  }
+
+  const socket: Socket = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4', ...(opts.recvBufferBytes > 0 ? { recvBufferSize: opts.recvBufferBytes } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(opts.port, opts.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  socket.on('error', (err) => log.warn({ err }, 'udp socket error'));
+  socket.on('message', onMessage);
+  const port = socket.address().port;
+  const granted = socket.getRecvBufferSize();
+  if (opts.recvBufferBytes > 0 && granted < opts.recvBufferBytes) {
+    log.warn({ requested: opts.recvBufferBytes, granted }, 'udp receive buffer smaller than requested, raise net.core.rmem_max (docs/udp.md)');
+  }
+  log.info({ port, host: opts.host, recvBufferBytes: granted }, 'udp listening');
+  const dropLog = logDrops(log, stats);
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    recvBufferBytes: granted,
+    stats: () => ({ ...stats, dropped: { ...stats.dropped }, pending: backlog.length - head + inFlight }),
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(dropLog);
+        await new Promise<void>((r) => socket.close(() => r()));
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+          schedule();
+          settleIfIdle();
+        });
+      })()),
+  };
+}
+
+/** Every minute with drops: one warn line with the drops since the previous line. */
+function logDrops(log: Logger, stats: UdpStats): NodeJS.Timeout {
+  let last: Partial<Record<UdpDropReason, number>> = {};
+  const timer = setInterval(() => {
+    const delta = Object.fromEntries(
+      Object.entries(stats.dropped)
+        .map(([reason, n]) => [reason, n - (last[reason as UdpDropReason] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    );
+    last = { ...stats.dropped };
+    if (Object.keys(delta).length > 0) log.warn({ dropped: delta, received: stats.received, accepted: stats.accepted }, 'udp datagrams dropped');
+  }, DROP_LOG_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,30 @@
+// One structured log line per HTTP request with its request id. Only the path is logged, never
+// the query string (ingest URLs carry sentry_key) nor headers (Authorization, Cookie,
+// X-Sentry-Auth); the root logger's redaction (log.ts) covers anything logged beside them.
+// Ingest, health and static files log at debug (nothing per event at info), the API at info;
+// 5xx are logged by the error middleware with the error itself.
+import type Koa from 'koa';
+import type { Logger } from '../log.js';
+import { requestPart } from '../metrics/http.js';
+
+export function requestLog(root: Logger): Koa.Middleware {
+  const log = root.child({ component: 'http' });
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const part = requestPart(ctx.path);
+      const fields = {
+        requestId: ctx.state.requestId as string | undefined,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+        part,
+      };
+      if (part === 'api' && ctx.status < 500) log.info(fields, 'request completed');
+      else log.debug(fields, 'request completed');
+    }
+  };
+}

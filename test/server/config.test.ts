@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, envSchema, loadConfig } from '../../server/src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(8000);
+    expect(c.db.url).toBe('postgres://127.0.0.1:5432/faultline');
+    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.role).toBe('all');
+    expect(Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('names every bad variable in one error', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url', ROLE: 'boss' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    for (const name of ['PORT', 'REDIS_URL', 'ROLE']) expect(msg).toContain(name);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ BASE_URL: '', PORT: '9000' }).http.baseUrl).toBe('http://127.0.0.1:9000');
+  });
+
+  it('every variable is in the README config table', () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const missing = Object.keys(envSchema.shape).filter((k) => !readme.includes(`| \`${k}\``));
+    expect(missing).toEqual([]);
+  });
+});
