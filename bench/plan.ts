@@ -79,6 +79,7 @@ export const QUICK_PLAN: Plan = {
   latencyRate: 200,
   latencyMs: 2_000,
   pgBaselineMs: 500,
+  pgBatchSize: 50,
   idleSettleMs: 500,
   splitSustain: false,
 };

@@ -183,7 +183,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
 }
 
 async function machineInfo(ctx: BenchContext): Promise<BenchResult['machine']> {
-  const pg = await ctx.db.pool.query<{ v: string }>('SHOW server_version');
+  const pg = await ctx.db.pool.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   const redisVersion = /^redis_version:(\S+)/m.exec(await ctx.redis.info('server'))?.[1] ?? 'unknown';
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memBytes: totalmem(), node: process.version, postgres: pg.rows[0]!.v, redis: redisVersion, loadAvgAtStart: loadavg() };
 }

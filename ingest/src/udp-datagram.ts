@@ -2,8 +2,11 @@
 // inflate, and the envelope's first byte. What passes is envelope bytes for accept(); junk is
 // turned into a drop reason here without touching the key cache, Redis or the JSON parser.
 import { gunzipSync } from 'node:zlib';
+import { parseDsn } from './auth.js';
+import { isObject } from './envelope.js';
 import { MAX_CLIENT_REPORTS_BYTES, type SizeLimits } from './limits.js';
 import { drop, type Drop } from './outcomes.js';
+import { parseJsonHeader } from './parse-json-header.js';
 
 /** UDP/IPv4's largest payload; nothing bigger can arrive, so this is a sanity bound only. */
 export const MAX_UDP_PAYLOAD_BYTES = 65_507;
@@ -41,4 +44,16 @@ function firstNonSpace(buf: Buffer): number | undefined {
     if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
   }
   return undefined;
+}
+
+/**
+ * The project id of the header `dsn`: a datagram has no URL path, so the DSN's project plays
+ * its part (accept() then refuses a key of another project). Undefined when there is no usable
+ * dsn; accept() names the reason.
+ */
+export function dsnProjectId(envelope: Buffer): string | undefined {
+  const head = parseJsonHeader(envelope, 0);
+  if (!head.ok || !isObject(head.value) || typeof head.value.dsn !== 'string') return undefined;
+  const dsn = parseDsn(head.value.dsn);
+  return typeof dsn === 'string' ? undefined : dsn.projectId;
 }

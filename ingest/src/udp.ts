@@ -5,8 +5,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../server/src/log.js';
-import { accept, type AcceptDeps, type DropReason } from './accept.js';
-import { decodeDatagram, maxInflatedBytes } from './udp-datagram.js';
+import { accept, type AcceptDeps, type AcceptInput, type DropReason } from './accept.js';
+import { decodeDatagram, dsnProjectId, maxInflatedBytes } from './udp-datagram.js';
 
 /** Datagrams waiting for their slice; more are dropped as `overloaded` (the socket buffer is the next queue). */
 export const UDP_BACKLOG_DATAGRAMS = 8192;
@@ -102,7 +102,14 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
     const bytes = decodeDatagram(w.msg, maxBytes);
     if (!Buffer.isBuffer(bytes)) return count(bytes.reason);
     inFlight++;
-    const input = { endpoint: 'udp' as const, auth: { kind: 'none' as const }, body: { kind: 'envelope' as const, bytes }, clientIp: w.address, receivedAt: w.receivedAt };
+    const input: AcceptInput = {
+      endpoint: 'udp',
+      projectIdFromPath: dsnProjectId(bytes),
+      auth: { kind: 'none' },
+      body: { kind: 'envelope', bytes },
+      clientIp: w.address,
+      receivedAt: w.receivedAt,
+    };
     void accept(input, deps).then((result) => {
       if (result.ok) stats.accepted++;
       else count(result.reason);

@@ -13,7 +13,7 @@ export interface RuntimeSource {
 }
 
 const SCRAPE_TIMEOUT_MS = 1_000; // a scrape must answer even while Redis hangs
-const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'paused'] as const;
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
 const sources = new Set<RuntimeSource>();
 
 /** Starts reporting this pool and queue; returns the function that stops it. */

@@ -13,6 +13,17 @@ export interface ProjectKeyInfo {
   isActive: boolean;
   /** At most `count` events per `window` seconds, or null for unlimited. */
   rateLimit: { count: number; window: number } | null;
+  /** The project's and organization's own event quotas (null: the configured default applies). */
+  quotas: KeyQuotas;
+  /** The project's inbound filter settings as stored (ingest/src/filters parses them). */
+  inboundFilters: unknown;
+}
+
+export interface KeyQuotas {
+  projectPerMinute: number | null;
+  projectPerHour: number | null;
+  orgPerMinute: number | null;
+  orgPerHour: number | null;
 }
 
 export interface KeyLookup {
@@ -100,13 +111,21 @@ interface ProjectKeyRow {
   is_active: boolean;
   rate_limit_count: number | null;
   rate_limit_window: number | null;
+  project_per_minute: number | null;
+  project_per_hour: number | null;
+  org_per_minute: number | null;
+  org_per_hour: number | null;
+  inbound_filters: unknown;
 }
 
 export async function findProjectKey(db: Queryable, publicKey: string): Promise<ProjectKeyInfo | null> {
   const { rows } = await db.query<ProjectKeyRow>(
-    `SELECT k.id, k.project_id, p.organization_id, k.public_key, k.is_active, k.rate_limit_count, k.rate_limit_window
+    `SELECT k.id, k.project_id, p.organization_id, k.public_key, k.is_active, k.rate_limit_count, k.rate_limit_window,
+            p.quota_events_per_minute AS project_per_minute, p.quota_events_per_hour AS project_per_hour,
+            o.quota_events_per_minute AS org_per_minute, o.quota_events_per_hour AS org_per_hour, p.inbound_filters
        FROM project_keys k
        JOIN projects p ON p.id = k.project_id
+       JOIN organizations o ON o.id = p.organization_id
       WHERE k.public_key = $1`,
     [publicKey],
   );
@@ -119,5 +138,7 @@ export async function findProjectKey(db: Queryable, publicKey: string): Promise<
     publicKey: r.public_key,
     isActive: r.is_active,
     rateLimit: r.rate_limit_count !== null && r.rate_limit_window !== null ? { count: r.rate_limit_count, window: r.rate_limit_window } : null,
+    quotas: { projectPerMinute: r.project_per_minute, projectPerHour: r.project_per_hour, orgPerMinute: r.org_per_minute, orgPerHour: r.org_per_hour },
+    inboundFilters: r.inbound_filters,
   };
 }

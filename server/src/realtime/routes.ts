@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
 import { requireOrg, requireScope } from '../api/auth.js';
 import { HttpError } from '../api/errors.js';
+import { findOrganizationForMember } from '../organizations/queries.js';
 import { createHub, type Hub, type StreamEntry } from './hub.js';
 import { matchesStreamFilter, type StreamFilter, type StreamHello } from './messages.js';
 import { compareStreamIds, isStreamId } from './stream-id.js';
@@ -39,7 +40,9 @@ export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: 
     const filter = parseStreamFilter(ctx.query);
     const resumeFrom = ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : '');
     if (resumeFrom !== '' && !isStreamId(resumeFrom)) throw new HttpError(400, 'invalid-last-event-id', 'Last-Event-ID must be an id this stream sent');
-    await openStream(ctx, getHub(), open, { orgId: access.org.id, filter, resumeFrom: resumeFrom || null });
+    // Membership is checked again on every heartbeat: a removed member's stream ends.
+    const stillMember = async () => (await findOrganizationForMember(deps.pool, access.org.slug, access.caller.user.id)) !== null;
+    await openStream(ctx, getHub(), open, { orgId: access.org.id, filter, resumeFrom: resumeFrom || null, stillMember });
   });
 
   return {
@@ -51,7 +54,14 @@ export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: 
   };
 }
 
-async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: { orgId: string; filter: StreamFilter; resumeFrom: string | null }): Promise<void> {
+interface StreamOptions {
+  orgId: string;
+  filter: StreamFilter;
+  resumeFrom: string | null;
+  stillMember: () => Promise<boolean>;
+}
+
+async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: StreamOptions): Promise<void> {
   const res = ctx.res;
   let lastSeen = o.resumeFrom;
   let live = false;
@@ -76,7 +86,10 @@ async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: 
     unsubscribe();
     throw err;
   }
-  const heartbeat = setInterval(() => res.write(': keepalive\n\n'), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    res.write(': keepalive\n\n');
+    o.stillMember().then((ok) => ok || end(), () => {}); // a failed check keeps the stream; the next one decides
+  }, HEARTBEAT_MS);
   let ended = false;
   function end() {
     if (ended) return;
