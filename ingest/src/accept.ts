@@ -1,7 +1,8 @@
-// THE accept path of ingest, shared by the HTTP endpoints and (later) the UDP listener: given
-// the request's auth, path project id and decompressed body it checks auth, the project key,
-// the envelope structure and size limits, then queues the event and the release-health items.
-// It returns an outcome, never throws for bad input: { ok, eventId } or a Drop (outcomes.ts).
+// THE accept path of ingest, shared by the HTTP endpoints and the UDP listener: given the
+// request's auth, path project id and decompressed body it checks auth, the project key, the
+// envelope structure and size limits, then the protections (protect.ts: early filters, queue
+// backpressure, quotas), queues the event and the release-health items, and counts an outcome
+// for every item it does not queue. It never throws for bad input: { ok, eventId } or a Drop.
 import { randomUUID } from 'node:crypto';
 import type { KeyLookup, ProjectKeyInfo } from '../../server/src/projects/keys.js';
 import type { EventJob, AuxJob } from '../../server/src/queue/queues.js';
@@ -10,10 +11,12 @@ import type { Logger } from '../../server/src/log.js';
 import { normalizeProjectId, parseDsn, parsePublicKey, PROTOCOL_VERSION, type RequestAuth, type SentryAuth } from './auth.js';
 import { isObject, parseEnvelope, readEnvelopeMeta, type Envelope, type EnvelopeMeta } from './envelope.js';
 import { parseJsonHeader } from './parse-json-header.js';
-import { findOversizeItemType, oversizeDetail, type SizeLimits } from './limits.js';
+import { findOversizeItemType, MAX_JSON_DEPTH, oversizeDetail, type SizeLimits } from './limits.js';
+import { jsonDepthExceeds } from './json-depth.js';
 import { parseStoreBody } from './store-body.js';
 import { QueueUnavailableError, type Enqueuer, type QueuedJob } from './enqueue.js';
-import { drop, KEYS_UNAVAILABLE_DETAIL, QUEUE_UNAVAILABLE_DETAIL, type Drop } from './outcomes.js';
+import { drop, itemCategory, KEYS_UNAVAILABLE_DETAIL, outcomeOfDrop, QUEUE_UNAVAILABLE_DETAIL, type ActiveLimit, type Drop, type Outcome } from './outcomes.js';
+import { eventFate, fateOutcome, isAuxLimited, QUEUE_FULL_LIMIT, rateLimited, type EventFate, type ProtectionDeps } from './protect.js';
 
 export type { Drop, DropReason } from './outcomes.js';
 
@@ -30,14 +33,25 @@ export interface AcceptInput {
   receivedAt: number;
 }
 
-export interface AcceptDeps {
+export interface AcceptDeps extends ProtectionDeps {
   keys: KeyLookup;
   enqueuer: Enqueuer;
   limits: SizeLimits;
   log: Logger;
 }
 
-export type AcceptResult = { ok: true; eventId: string | null } | Drop;
+/** `limits`: some items were refused by a quota; the answer still carries X-Sentry-Rate-Limits. */
+export type AcceptResult = { ok: true; eventId: string | null; limits?: ActiveLimit[] } | Drop;
+
+/** What accept() learned about a request so far, for counting the outcome of a refusal. */
+interface Tally {
+  publicKey: string | null;
+  projectId: string | null;
+  /** Data categories of the request's items, once the body is parsed. */
+  categories: string[] | null;
+  /** Outcomes were counted item by item already. */
+  counted: boolean;
+}
 
 /** A request that passed auth: who sent it and for which project key. */
 interface Sender {
@@ -51,12 +65,30 @@ const REQUIRES_EVENT = new Set(['event', 'transaction', 'security', 'raw_securit
 const AUX_TYPES = new Set(['session', 'sessions', 'client_report', 'faultline_counter']);
 
 export async function accept(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
+  const tally: Tally = { publicKey: null, projectId: null, categories: null, counted: false };
+  let result: AcceptResult;
   try {
-    return await acceptOrDrop(input, deps);
+    result = await acceptOrDrop(input, deps, tally);
   } catch (err) {
     deps.log.error({ err, endpoint: input.endpoint }, 'ingest accept failed');
-    return drop('internal', 500, 'internal server error');
+    result = drop('internal', 500, 'internal server error');
   }
+  if (!result.ok && !tally.counted) countRefused(result, tally, input, deps);
+  return result;
+}
+
+/** Every item of a refused request gets the drop's outcome, under its project when one is known. */
+function countRefused(d: Drop, tally: Tally, input: AcceptInput, deps: AcceptDeps): void {
+  const counter = deps.outcomes;
+  if (!counter) return;
+  const categories = tally.categories ?? [input.body.kind === 'store' ? 'error' : 'default'];
+  const add = (projectId: string | null) => categories.forEach((c) => counter.add(projectId, c, outcomeOfDrop(d), 1, input.receivedAt));
+  if (tally.projectId !== null || tally.publicKey === null) return add(tally.projectId);
+  // Refused before the key was looked up (e.g. a malformed body): attribute it if the key exists.
+  deps.keys.find(tally.publicKey).then(
+    (key) => add(key?.projectId ?? null),
+    () => add(null),
+  );
 }
 
 /**
@@ -87,7 +119,7 @@ function checkAuthKey(auth: SentryAuth): string | Drop {
   return publicKey;
 }
 
-async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
+async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps, tally: Tally): Promise<AcceptResult> {
   const pre = precheck(input);
   if ('reason' in pre) return pre;
   const { pathProject } = pre;
@@ -96,24 +128,36 @@ async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps): Promise<Accep
   if ('reason' in auth) return auth;
   const publicKey = checkAuthKey(auth);
   if (typeof publicKey !== 'string') return publicKey;
+  tally.publicKey = publicKey;
 
   if (body.kind === 'store') {
     const event = parseStoreBody(body.bytes, { limit: deps.limits.maxEventBytes, contentEncoded: body.contentEncoded });
     if (!event.ok) return event;
-    const key = await checkKey(publicKey, pathProject, deps);
+    const key = await checkKey(publicKey, pathProject, deps, tally);
     if ('reason' in key) return key;
     const eventId = event.eventId ?? newEventId();
+    const fate = await eventFate(key, null, deps);
+    if (fate.kind !== 'queue') return refuseEvent(fate, eventId, key.projectId, input, deps, tally);
     return enqueue([eventJob({ input, auth, key }, eventId, event.payload)], eventId, deps);
   }
 
   const parsed = parseRequestEnvelope(body.bytes, { origin: input.origin, auth, publicKey, pathProject });
   if ('reason' in parsed) return parsed;
-  const key = await checkKey(publicKey, pathProject, deps);
+  tally.categories = parsed.envelope.items.map((i) => itemCategory(i.type));
+  const key = await checkKey(publicKey, pathProject, deps, tally);
   if ('reason' in key) return key;
   const oversize = findOversizeItemType(parsed.envelope.items, deps.limits);
   if (oversize) return drop('too-large', 413, oversizeDetail(oversize));
-  return acceptEnvelope(parsed.envelope, parsed.meta, { input, auth, key }, deps);
+  return acceptEnvelope(parsed.envelope, parsed.meta, { input, auth, key }, deps, tally);
 }
+
+/** A store event that is filtered (200, as Relay: the SDK did nothing wrong) or limited (429). */
+function refuseEvent(fate: Exclude<EventFate, { kind: 'queue' }>, eventId: string, projectId: string, input: AcceptInput, deps: AcceptDeps, tally: Tally): AcceptResult {
+  tally.counted = true;
+  deps.outcomes?.add(projectId, 'error', fateOutcome(fate), 1, input.receivedAt);
+  return fate.kind === 'limited' ? rateLimited(fate.limits) : { ok: true, eventId };
+}
+
 
 /** Envelopes without request auth authenticate with the envelope header's `dsn` (tunnels). */
 function authFromEnvelope(bytes: Buffer): SentryAuth | Drop {
@@ -166,7 +210,7 @@ function sameUrl(a: string, b: string | undefined): boolean {
   }
 }
 
-async function checkKey(publicKey: string, pathProject: string | undefined, deps: AcceptDeps): Promise<ProjectKeyInfo | Drop> {
+async function checkKey(publicKey: string, pathProject: string | undefined, deps: AcceptDeps, tally: Tally): Promise<ProjectKeyInfo | Drop> {
   let key: ProjectKeyInfo | null;
   try {
     key = await deps.keys.find(publicKey);
@@ -176,28 +220,54 @@ async function checkKey(publicKey: string, pathProject: string | undefined, deps
   }
   const rejected = 'event submission rejected with_reason: ProjectId';
   if (!key) return drop('unknown-key', 403, rejected);
+  tally.projectId = key.projectId;
   if (!key.isActive) return drop('disabled-key', 403, rejected);
   if (pathProject !== undefined && pathProject !== key.projectId) return drop('project-mismatch', 403, rejected);
   return key;
 }
 
-async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Sender, deps: AcceptDeps): Promise<AcceptResult> {
+async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Sender, deps: AcceptDeps, tally: Tally): Promise<AcceptResult> {
   const { input, auth, key } = sender;
   const needsId = envelope.items.some((i) => REQUIRES_EVENT.has(i.type));
   // The envelope header's event_id wins over the payload's; the worker sees only ours.
   const eventId = meta.eventId ?? (needsId ? newEventId() : null);
   const jobs: QueuedJob[] = [];
+  const outcomes: Array<[string, Outcome]> = []; // counted once the jobs are queued
+  const limits: ActiveLimit[] = [];
   const event = envelope.items.find((i) => i.type === 'event');
   if (event && eventId) {
-    const sdk = auth.client ?? sdkFromHeader(envelope.headers.sdk);
-    jobs.push(eventJob({ input, auth: { ...auth, client: sdk }, key }, eventId, event.payload.toString('utf8')));
+    // Deeper than serde_json's recursion limit: Relay accepts the envelope and then drops the
+    // event as invalid in processing; so do we, before it costs queue memory and worker stack.
+    const fate: EventFate = jsonDepthExceeds(event.payload, MAX_JSON_DEPTH) ? { kind: 'invalid' } : await eventFate(key, envelope.headers, deps);
+    if (fate.kind === 'queue') {
+      const sdk = auth.client ?? sdkFromHeader(envelope.headers.sdk);
+      jobs.push(eventJob({ input, auth: { ...auth, client: sdk }, key }, eventId, event.payload.toString('utf8')));
+    } else {
+      outcomes.push(['error', fateOutcome(fate)]);
+      if (fate.kind === 'limited') limits.push(...fate.limits);
+    }
   }
   for (const item of envelope.items) {
-    if (!AUX_TYPES.has(item.type)) continue; // everything else is accepted and dropped
-    const data: AuxJob = { v: 1, kind: item.type as AuxJob['kind'], projectId: key.projectId, receivedAt: input.receivedAt, payload: item.payload.toString('utf8') };
-    jobs.push({ name: item.type, data });
+    if (item.type === 'event') continue;
+    const category = itemCategory(item.type);
+    if (!AUX_TYPES.has(item.type)) {
+      outcomes.push([category, { outcome: 'filtered', reason: 'unsupported-item' }]); // accepted and dropped, as Relay
+    } else if (isAuxLimited(item.type, deps)) {
+      outcomes.push([category, { outcome: 'rate_limited', reason: 'queue_full' }]);
+      if (!limits.includes(QUEUE_FULL_LIMIT)) limits.push(QUEUE_FULL_LIMIT);
+    } else {
+      const data: AuxJob = { v: 1, kind: item.type as AuxJob['kind'], projectId: key.projectId, receivedAt: input.receivedAt, payload: item.payload.toString('utf8') };
+      jobs.push({ name: item.type, data });
+      outcomes.push([category, { outcome: 'accepted' }]);
+    }
   }
-  return enqueue(jobs, eventId, deps);
+  const result = await enqueue(jobs, eventId, deps);
+  if (!result.ok) return result;
+  tally.counted = true;
+  for (const [category, o] of outcomes) deps.outcomes?.add(key.projectId, category, o, 1, input.receivedAt);
+  if (limits.length === 0) return result;
+  // Limited, and nothing but client reports got through: the SDK must see a 429 to back off.
+  return jobs.every((j) => j.name === 'client_report') ? rateLimited(limits) : { ...result, limits };
 }
 
 function eventJob({ input, auth, key }: Sender, eventId: string, payload: string): QueuedJob {

@@ -5,11 +5,15 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Deps } from '../../server/src/deps.js';
 import { createKeyLookup } from '../../server/src/projects/keys.js';
+import { subscribeKeyChanges } from '../../server/src/projects/key-changes.js';
 import { accept, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
 import { createEnqueuer } from './enqueue.js';
-import { drop, dropBody, type Drop } from './outcomes.js';
+import { drop, dropBody, type ActiveLimit, type Drop } from './outcomes.js';
+import { createOutcomeCounter } from './outcome-counter.js';
+import { createQueueDepthGuard } from './queue-depth.js';
+import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
@@ -18,8 +22,8 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 
 export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
   const log = deps.log.child({ component: 'ingest.http' });
-  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
-  const ad: AcceptDeps = { keys: createKeyLookup(deps.pool, { log }), enqueuer, limits: deps.config.ingest, log };
+  const ad = createAcceptDeps(deps, log);
+  const keyChanges = subscribeKeyChanges(deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
 
   const router = new Router();
   router.post('/api/:projectId/envelope/', (ctx) => handle(ctx, 'envelope', ad));
@@ -38,7 +42,37 @@ export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; ac
     const reason = (ctx.state as { dropReason?: string }).dropReason;
     if (reason) log.debug({ reason, status: ctx.status, requestId: ctx.state.requestId }, 'ingest request dropped');
   };
-  return { middleware, acceptDeps: ad, close: () => enqueuer.close() };
+  const close = async () => {
+    await ad.enqueuer.close();
+    await ad.outcomes?.close();
+    await keyChanges.close();
+  };
+  return { middleware, acceptDeps: ad, close };
+}
+
+/** The accept path's dependencies, shared by HTTP and UDP: key cache, enqueuer and the protections. */
+export function createAcceptDeps(deps: Deps, log: Deps['log']): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
+  const { prefix } = deps.config.redis;
+  const p = deps.config.protection;
+  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
+  const queueDepth = createQueueDepthGuard({
+    maxDepth: p.queueMaxDepth,
+    measure: async () => {
+      const c = await deps.queue.getJobCounts('wait', 'delayed', 'prioritized');
+      return Object.values(c).reduce((a, b) => a + b, 0);
+    },
+    log,
+  });
+  return {
+    keys: createKeyLookup(deps.pool, { log }),
+    enqueuer,
+    limits: deps.config.ingest,
+    log,
+    rateLimiter: createRateLimiter(deps.redis, prefix, { log }),
+    quotaDefaults: p.quotas,
+    queueDepth,
+    outcomes: createOutcomeCounter(deps.redis, prefix, { log }),
+  };
 }
 
 /** Folds `//` and adds the trailing slash Relay's routes are declared with. */
@@ -113,6 +147,7 @@ function requestOrigin(ctx: Koa.Context): string | undefined {
 }
 
 function respond(ctx: Koa.Context, result: AcceptResult | Drop, opts: { closeConnection?: boolean } = {}): void {
+  if (result.limits) setRateLimitHeaders(ctx, result.limits);
   if (result.ok) {
     ctx.status = 200;
     ctx.body = result.eventId ? { id: result.eventId } : {};
@@ -124,6 +159,13 @@ function respond(ctx: Koa.Context, result: AcceptResult | Drop, opts: { closeCon
   // The body was not read to its end: close instead of draining a possibly huge upload.
   if (opts.closeConnection && result.status === 413) ctx.set('Connection', 'close');
   ctx.body = dropBody(result);
+}
+
+/** protocol.md §6: integer seconds, the grammar `retry_after:categories:scope:reason_code`. */
+function setRateLimitHeaders(ctx: Koa.Context, limits: readonly ActiveLimit[]): void {
+  if (limits.length === 0) return;
+  ctx.set('Retry-After', String(retryAfterSeconds(limits)));
+  ctx.set('X-Sentry-Rate-Limits', formatRateLimits(limits));
 }
 
 /** Every ingest answer, errors and 429 included, must be readable cross-origin (protocol.md §2.5). */

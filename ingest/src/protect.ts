@@ -8,7 +8,7 @@ import { releases } from './filters/releases.js';
 import { parseFilterSettings, type FilterReason, type InboundFilterSettings } from './filters/settings.js';
 import { isObject } from './envelope.js';
 import type { OutcomeCounter } from './outcome-counter.js';
-import type { ActiveLimit, RateLimitReason } from './outcomes.js';
+import { drop, RATE_LIMITED_DETAIL, type ActiveLimit, type Drop, type Outcome, type RateLimitReason } from './outcomes.js';
 import { QUEUE_FULL_RETRY_AFTER_SECONDS, type QueueDepthGuard } from './queue-depth.js';
 import { quotasFor, type QuotaDefaults, type RateLimiter } from './rate-limit.js';
 
@@ -22,6 +22,7 @@ export interface ProtectionDeps {
 
 export type EventFate =
   | { kind: 'queue' }
+  | { kind: 'invalid' }
   | { kind: 'filtered'; reason: FilterReason }
   | { kind: 'limited'; reason: RateLimitReason; limits: ActiveLimit[] };
 
@@ -41,6 +42,17 @@ export async function eventFate(key: ProjectKeyInfo, envelopeHeaders: Record<str
   const limits = await deps.rateLimiter.check(quotasFor(key, deps.quotaDefaults ?? NO_DEFAULTS), 1);
   if (limits.length === 0) return { kind: 'queue' };
   return { kind: 'limited', reason: limits[0]!.reasonCode, limits };
+}
+
+export function fateOutcome(fate: Exclude<EventFate, { kind: 'queue' }>): Outcome {
+  if (fate.kind === 'invalid') return { outcome: 'invalid', reason: 'invalid-event' };
+  return fate.kind === 'filtered' ? { outcome: 'filtered', reason: fate.reason } : { outcome: 'rate_limited', reason: fate.reason };
+}
+
+/** The 429 of a refused request: Relay's body, and the limits for the headers. */
+export function rateLimited(limits: ActiveLimit[]): Drop {
+  const queueFull = limits.some((l) => l.reasonCode === 'queue_full');
+  return { ...drop(queueFull ? 'queue-full' : 'rate-limited', 429, RATE_LIMITED_DETAIL), limits };
 }
 
 /** Sessions and other aux items wait only for a full queue; client reports never wait. */

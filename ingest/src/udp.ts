@@ -6,6 +6,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../server/src/log.js';
 import { accept, type AcceptDeps, type AcceptInput, type DropReason } from './accept.js';
+import { outcomeOfDrop } from './outcomes.js';
 import { decodeDatagram, dsnProjectId, maxInflatedBytes } from './udp-datagram.js';
 
 /** Datagrams waiting for their slice; more are dropped as `overloaded` (the socket buffer is the next queue). */
@@ -100,7 +101,11 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
 
   function handle(w: Waiting): void {
     const bytes = decodeDatagram(w.msg, maxBytes);
-    if (!Buffer.isBuffer(bytes)) return count(bytes.reason);
+    if (!Buffer.isBuffer(bytes)) {
+      // As accept() counts a refused request whose key is unknown: no project, category default.
+      deps.outcomes?.add(null, 'default', outcomeOfDrop(bytes), 1, w.receivedAt);
+      return count(bytes.reason);
+    }
     inFlight++;
     const input: AcceptInput = {
       endpoint: 'udp',

@@ -25,6 +25,14 @@ export const envSchema = z.object({
   MAX_EVENT_BYTES: z.coerce.number().int().positive().default(1 * MiB),
   MAX_ENVELOPE_BYTES: z.coerce.number().int().positive().default(20 * MiB),
   MAX_API_BODY_BYTES: z.coerce.number().int().positive().default(1 * MiB),
+  QUEUE_MAX_DEPTH: z.coerce.number().int().min(0).default(100_000),
+  PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).optional(),
+  PROJECT_QUOTA_PER_HOUR: z.coerce.number().int().min(0).optional(),
+  ORG_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).optional(),
+  ORG_QUOTA_PER_HOUR: z.coerce.number().int().min(0).optional(),
+  SPIKE_EVENTS_PER_MINUTE: z.coerce.number().int().min(0).default(1000),
+  SPIKE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
+  WORKER_BATCH_MAX_BYTES: z.coerce.number().int().min(64 * KiB).default(32 * MiB),
   UDP_ENABLED: bool.default(true),
   UDP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   UDP_HOST: z.string().default('0.0.0.0'),
@@ -65,6 +73,8 @@ export interface Config {
   redis: { url: string; prefix: string };
   log: { level: string; pretty: boolean };
   ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
+  /** Ingest protection (docs/ingest-protection.md); 0 / null switch a part off. */
+  protection: ProtectionConfig;
   /** The UDP ingest listener (ingest and all roles); port 0 picks a free port; recvBufferBytes 0 keeps the OS default. */
   udp: { enabled: boolean; port: number; host: string; recvBufferBytes: number };
   /** maxAttempts: a job failing this often is dead-lettered (outages of Postgres do not count);
@@ -82,6 +92,18 @@ export interface Config {
   metrics: { token: string | null; statsd: { host: string; port: number; prefix: string } | null };
   /** Test-only hooks; never set in production. poisonMessage: events whose message contains it fail every attempt. */
   testing: { poisonMessage: string | null };
+}
+
+export interface ProtectionConfig {
+  /** Jobs waiting in process-event above which ingest answers 429 (0: no limit). */
+  queueMaxDepth: number;
+  /** Event quotas for projects/organizations without their own; null: none (the default). */
+  quotas: { projectPerMinute: number | null; projectPerHour: number | null; orgPerMinute: number | null; orgPerHour: number | null };
+  /** Events per issue and minute above which only a sample is stored (0: off); counts stay exact. */
+  spikeEventsPerMinute: number;
+  spikeSampleRate: number;
+  /** The worker flushes a batch early once its payloads reach this many bytes. */
+  workerBatchMaxBytes: number;
 }
 
 export interface AlertsConfig {
@@ -123,6 +145,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     ingest: { maxEventBytes: e.MAX_EVENT_BYTES, maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES },
+    protection: {
+      queueMaxDepth: e.QUEUE_MAX_DEPTH,
+      quotas: {
+        projectPerMinute: e.PROJECT_QUOTA_PER_MINUTE ?? null,
+        projectPerHour: e.PROJECT_QUOTA_PER_HOUR ?? null,
+        orgPerMinute: e.ORG_QUOTA_PER_MINUTE ?? null,
+        orgPerHour: e.ORG_QUOTA_PER_HOUR ?? null,
+      },
+      spikeEventsPerMinute: e.SPIKE_EVENTS_PER_MINUTE,
+      spikeSampleRate: e.SPIKE_SAMPLE_RATE,
+      workerBatchMaxBytes: e.WORKER_BATCH_MAX_BYTES,
+    },
     udp: { enabled: e.UDP_ENABLED, port: e.UDP_PORT, host: e.UDP_HOST, recvBufferBytes: e.UDP_RECV_BUFFER_BYTES },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,

@@ -6,6 +6,8 @@ import { startAlertWorker } from './alerts/send-alert.js';
 import type { Deps } from './deps.js';
 import { ensureEventPartitions } from './events/queries.js';
 import { createBatcher } from './pipeline/batcher.js';
+import { createRetryPolicy } from './dead-letters/retry-policy.js';
+import { observeBatch } from './metrics/pipeline.js';
 import { processBatch, type JobOutcome } from './pipeline/process-event.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
 import { createRedis } from './redis.js';
@@ -27,13 +29,17 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
     maxSize: deps.config.worker.batchSize,
     maxWaitMs: deps.config.worker.batchWaitMs,
     maxConcurrent: MAX_CONCURRENT_BATCHES,
-    run: (jobs) => processBatch(deps, jobs),
+    run: (jobs) => observeBatch(jobs, () => processBatch(deps, jobs)),
   });
   const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
-  const worker = new Worker<ProcessJob, JobOutcome>(QUEUE_PROCESS_EVENT, async (job) => settle(await batcher.add(job.data)), {
+  // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.
+  const retry = createRetryPolicy({ maxAttempts: deps.config.worker.maxAttempts, log });
+  const worker = new Worker<ProcessJob, JobOutcome>(QUEUE_PROCESS_EVENT, async (job, token) => settle(await retry.review(await batcher.add(job.data), job, token)), {
     connection,
     prefix: bullPrefix(deps.config.redis.prefix),
     concurrency: deps.config.worker.concurrency,
+    lockDuration: deps.config.worker.stallTimeoutMs, // a killed worker's jobs return to the queue after about this
+    stalledInterval: deps.config.worker.stallTimeoutMs,
   });
   worker.on('error', (err) => log.warn({ err }, 'worker connection error'));
   worker.on('failed', (job, err) => {

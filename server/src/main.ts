@@ -14,7 +14,12 @@ import { createApiRouter } from './api/router.js';
 import { serveUi } from './api/ui.js';
 import { createIngestRouter } from '../../ingest/src/http.js';
 import { startUdpIngest, type UdpIngest } from '../../ingest/src/udp.js';
+import { watchUdp } from './metrics/udp.js';
 import { startWorker } from './main-worker.js';
+import { collectProcessMetrics } from './metrics/registry.js';
+import { watchRuntime } from './metrics/runtime.js';
+import { startStatsdExport } from './metrics/statsd.js';
+import { startRetention } from './retention/run.js';
 import type { Deps } from './deps.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000; // drains in-flight requests and the current worker batch
@@ -43,9 +48,14 @@ export async function start(config: Config): Promise<Running> {
   const deps: Deps = { config, log, pool, redis, queue };
 
   const stoppers: Array<() => Promise<void>> = [];
+  collectProcessMetrics();
+  const unwatch = watchRuntime({ pool, queue }); // queue depth and pool gauges for /metrics
+  stoppers.push(async () => unwatch());
+  if (config.metrics.statsd) stoppers.push(startStatsdExport(config.metrics.statsd, log).stop);
   let server: Server | undefined;
   let udp: UdpIngest | undefined;
-  if (role !== 'worker') {
+  {
+    // Every role listens: /healthz, /readyz and /metrics; the worker serves nothing else.
     const mounts: Koa.Middleware[] = [];
     if (role === 'all' || role === 'ingest') {
       const ingest = createIngestRouter(deps);
@@ -53,8 +63,10 @@ export async function start(config: Config): Promise<Running> {
       stoppers.push(ingest.close);
       if (config.udp.enabled) {
         const udpLog = log.child({ component: 'ingest.udp' });
-        udp = await startUdpIngest(config.udp, { ...ingest.acceptDeps, log: udpLog }); // same key cache and enqueuer as HTTP
-        stoppers.push(udp.close); // stoppers run in reverse: UDP stops before the enqueuer flushes
+        const listener = await startUdpIngest(config.udp, { ...ingest.acceptDeps, log: udpLog }); // same key cache and enqueuer as HTTP
+        const unwatchUdp = watchUdp(listener);
+        stoppers.push(async () => { unwatchUdp(); await listener.close(); }); // runs before the enqueuer flushes (reverse order)
+        udp = listener;
       }
     }
     if (role === 'all' || role === 'api') {
@@ -73,6 +85,7 @@ export async function start(config: Config): Promise<Running> {
   if (role === 'all' || role === 'worker') {
     const worker = await startWorker(deps);
     stoppers.push(worker.close);
+    stoppers.push(startRetention(deps, { retentionDays: config.retention.days, now: () => new Date() }).stop);
     log.info({ role }, 'worker started');
   }
 

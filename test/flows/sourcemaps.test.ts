@@ -8,16 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { symbolicate } from '../../server/src/pipeline/symbolicate.js';
 import { createSourceMapCache } from '../../server/src/sourcemaps/cache.js';
 import type { Frame, NormalizedEvent } from '../../server/src/protocol/event.js';
+import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
 import { BUNDLE_URL, FIXTURE_DIR, bundleCopy, fixtureEventJson, mainSourceLines, normalized } from './sourcemaps-fixture.js';
+
+interface ApiFrame { filename: string; function: string; lineNo: number; colNo: number; context: Array<[number, string]>; data?: Record<string, unknown> }
 
 let server: TestServer;
 let cli: SentryCli;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ ROLE: 'api' });
+  server = await startTestServer({ ROLE: 'all' });
   const token = await createApiToken(server.pool, server.project.orgId);
   cli = await sentryCli({ url: server.url, token, org: server.project.orgSlug, project: server.project.slug });
 });
@@ -133,5 +137,34 @@ describe('sentry-cli sourcemaps upload', () => {
     (otherFile.exception as { values: Array<{ stacktrace: { frames: Frame[] } }> }).values[0]!.stacktrace.frames.at(-1)!.filename = 'http://127.0.0.1:9930/assets/other.js';
     event = await symbolicated(otherFile);
     expect(frames(event).at(-1)!.data).toMatchObject({ symbolicator_status: 'missing-source-file' });
+
+    // a Node event from a release that uploaded nothing: file paths are left alone, no noise
+    const node = { ...(await fixtureEventJson()), platform: 'node', release: 'api@1.0.0' };
+    (node.exception as { values: Array<{ stacktrace: { frames: Frame[] } }> }).values[0]!.stacktrace.frames = [{ filename: '/srv/api/server.js', abs_path: '/srv/api/server.js', function: 'handle', lineno: 12, colno: 5 }];
+    event = await symbolicated(node);
+    expect(frames(event)).toEqual([{ filename: '/srv/api/server.js', abs_path: '/srv/api/server.js', function: 'handle', lineno: 12, colno: 5 }]);
+    expect(event.errors ?? []).toEqual([]);
+  });
+
+  it('symbolicates in the worker: the recorded browser request, sent to ingest, reads back mapped through the API', async () => {
+    const capture = JSON.parse(await readFile(path.join(FIXTURE_DIR, '02-event-minified-typeerror.json'), 'utf8')) as { body_base64: string; headers: Record<string, string> };
+    const body = Buffer.from(capture.body_base64, 'base64').toString('utf8').replaceAll('abc123abc123abc123abc123abc12345', server.project.publicKey);
+    const res = await request(`${server.url}/api/${server.project.projectId}/envelope/?sentry_key=${server.project.publicKey}&sentry_version=7`, {
+      headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://127.0.0.1:9930' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const eventId = '89bd732a6ea34ac1bb5133b1b84ff4d8';
+    const token = cli.token;
+    const event = await waitFor(async () => {
+      const r = await fetch(`${server.url}/api/0/projects/${server.project.orgSlug}/${server.project.slug}/events/${eventId}/`, { headers: { authorization: `Bearer ${token}` } });
+      return r.status === 200 ? ((await r.json()) as { entries: Array<{ type: string; data: { values: Array<{ stacktrace: { frames: ApiFrame[] }; rawStacktrace: { frames: ApiFrame[] } | null }> } }>; errors: unknown[] }) : null;
+    }, { message: 'the stored event', timeout: 20_000 });
+    const exception = event.entries.find((e) => e.type === 'exception')!.data.values[0]!;
+    const top = exception.stacktrace.frames.at(-1)!;
+    expect(top).toMatchObject({ filename: '../../main.js', function: 'renderCart/<anonymous>', lineNo: 3 });
+    expect(top.context.find(([n]) => n === 3)?.[1]).toContain('function renderCart(items)');
+    expect(exception.rawStacktrace!.frames.at(-1)).toMatchObject({ filename: BUNDLE_URL, lineNo: 15 });
+    expect(event.errors).toEqual([]);
   });
 });

@@ -98,6 +98,13 @@ describe('UDP ingest listener', () => {
     }
     expect(after.accepted).toBe(before.accepted);
     expect((await jobs()).length).toBe(before.queued);
+    // The same outcome accounting as HTTP: junk under no project, a known key under its project.
+    const fields = await waitFor(async () => {
+      const f = Object.keys(await s.deps.redis.hgetall(`${s.redisPrefix}:{outcomes}:live`));
+      return f.some((k) => k.endsWith(`|${s.project.projectId}|error|invalid|project-mismatch`)) ? f : null;
+    }, { message: 'outcome counters' });
+    expect(fields.some((k) => k.endsWith('|0|default|invalid|invalid-envelope'))).toBe(true);
+    expect(fields.some((k) => k.endsWith('|0|default|invalid|empty-body'))).toBe(true);
   });
 
   it('keeps answering HTTP ingest during a flood of junk datagrams, and counts the junk', async () => {

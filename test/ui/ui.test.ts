@@ -147,6 +147,29 @@ describe('web UI (Chromium)', () => {
     console.log(`the page shows: ${(await page.getByTestId('stream-lag').textContent())?.trim()}`);
     await screenshotThemes(page, 'stream');
 
+    // Pause holds new messages back and counts them; resume shows them.
+    const deploysBefore = await marker.count();
+    await page.getByRole('button', { name: /Pause/ }).click();
+    await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, server.project.orgId, {
+      id: 'paused-1', release: RELEASE, environment: 'staging', dateFinished: new Date(),
+    });
+    await page.getByRole('button', { name: /Resume \(1 new\)/ }).click();
+    await waitFor(async () => (await marker.count()) === deploysBefore + 1, { message: 'the held deploy marker after resume' });
+
+    // Drop the connection, send an event meanwhile, reconnect: it arrives through the resume.
+    await context.setOffline(true); // no reconnect yet …
+    server.running.server!.closeAllConnections(); // … after the server drops the stream
+    await page.getByTestId('stream-status').getByText('Reconnecting…').waitFor();
+    await sendWithSentryNode(server.project.dsn, 'type-error');
+    const missed = await waitFor(async () => {
+      const r = await fetch(`${server.url}/api/0/organizations/${org}/issues/${issueId}/events/latest/`, { headers: { authorization: `Bearer ${owner.token}` } });
+      const body = (await r.json()) as { eventID?: string };
+      return body.eventID && body.eventID !== latest.eventID ? body.eventID : null;
+    }, { timeout: 15_000, message: 'the event sent while offline to be stored' });
+    await context.setOffline(false);
+    await page.locator(`[data-event-id="${missed}"]`).waitFor({ timeout: 15_000 });
+    await page.getByTestId('stream-status').getByText('Live').waitFor();
+
     await page.getByRole('link', { name: 'Issues' }).click();
     await page.locator(`li[data-issue-id="${issueId}"]`).waitFor();
     await waitFor(async () => (await page.locator('ul[aria-label="Issues"] > li').count()) === 2 || page.reload().then(() => false), { timeout: 10_000 });
@@ -160,6 +183,16 @@ describe('web UI (Chromium)', () => {
     await page.waitForURL(/query=is%3Aunresolved\+RangeError/);
     await waitFor(async () => (await page.locator('ul[aria-label="Issues"] > li').count()) === 1, { timeout: 10_000 });
     await expect(page.locator('ul[aria-label="Issues"]').textContent()).resolves.toContain('RangeError');
+    // Keyboard: j selects the row, i ignores it, i again brings it back.
+    const rangeId = await page.locator('ul[aria-label="Issues"] > li').first().getAttribute('data-issue-id');
+    const statusOf = async () => (await (await fetch(`${server.url}/api/0/issues/${rangeId}/`, { headers: { authorization: `Bearer ${owner.token}` } })).json()).status;
+    await page.locator('h1').click();
+    await page.keyboard.press('j');
+    await page.keyboard.press('i');
+    await waitFor(async () => (await statusOf()) === 'ignored', { message: 'i to ignore' });
+    await page.locator('ul[aria-label="Issues"] > li').first().getByText('ignored').waitFor();
+    await page.keyboard.press('i');
+    await waitFor(async () => (await statusOf()) === 'unresolved', { message: 'i again to unignore' });
     await search.fill('level:fatal');
     await search.press('Enter');
     await page.getByText('No issues match').waitFor();

@@ -23,6 +23,8 @@ import { registerReleaseRoutes } from '../releases/routes.js';
 import { registerSourcemapRoutes } from '../sourcemaps/routes.js';
 import { registerRealtimeRoutes } from '../realtime/routes.js';
 import { registerUserRoutes } from '../users/routes.js';
+import { registerScrubRoutes } from '../scrub/routes.js';
+import { registerDeadLetterRoutes } from '../dead-letters/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
 import { apiState } from './context.js';
@@ -30,7 +32,7 @@ import { NotFoundError } from './errors.js';
 
 export const API_PREFIX = '/api/0';
 
-export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void> } {
+export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void>; router: Router } {
   const router = new Router({ prefix: API_PREFIX });
   registerUserRoutes(router, deps);
   registerOrganizationRoutes(router, deps);
@@ -42,6 +44,8 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerAlertRoutes(router, deps);
   registerOncallRoutes(router, deps);
   registerMemberRoutes(router, deps);
+  registerScrubRoutes(router, deps);
+  registerDeadLetterRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 
   const stack: Koa.Middleware[] = [
@@ -67,6 +71,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
     // API paths end here: they never fall through to the UI's index.html.
     middleware: (ctx, next) => (ctx.path === API_PREFIX || ctx.path.startsWith(`${API_PREFIX}/`) ? run(ctx) : next()),
     close: () => realtime.close(),
+    router, // read-only use: tests enumerate router.stack to cover every route
   };
 }
 

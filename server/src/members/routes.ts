@@ -115,24 +115,35 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
     if (signup && inv.email && inv.email.toLowerCase() !== signup.email.toLowerCase()) {
       throw new HttpError(403, 'invitation-email-mismatch', `this invitation is for ${inv.email}`);
     }
-    const passwordHash = signup ? await hashPassword(signup.password) : null;
-    const userId = await withTransaction(deps.pool, async (tx) => {
-      let id = signedIn?.user.id;
-      if (signup) {
-        const created = await upsertUser(tx, { email: signup.email, name: signup.name, passwordHash });
-        if (!created.created) throw new ConflictError('account-exists', 'an account with this email exists: sign in, then open the invitation link again');
-        id = created.user.id;
-      }
-      const claimed = await q.claimInvitation(tx, tokenHash, id!, new Date());
-      if (!claimed) throw new NotFoundError('invitation-not-found', 'this invitation is invalid, expired or already used');
-      await insertMembershipIfMissing(tx, { organizationId: claimed.organizationId, userId: id!, role: claimed.role });
-      return id!;
-    });
+    const userId = await joinWithInvitation(deps, tokenHash, signedIn ? { userId: signedIn.user.id } : { signup: signup! });
     if (signup) {
       const session = await startSession(deps.pool, { userId, ipAddress: ctx.ip, userAgent: ctx.get('user-agent'), now: new Date() });
       setSessionCookies(ctx, session, csrfTokenFor(deps.config.secretKey, session.token));
     }
     ctx.body = { organization: { slug: inv.organizationSlug, name: inv.organizationName } };
+  });
+}
+
+/** Claims the invitation (once) and adds the membership; a signup creates the account first. */
+async function joinWithInvitation(
+  deps: Deps,
+  tokenHash: string,
+  who: { userId: string } | { signup: z.infer<typeof signupBody> },
+): Promise<string> {
+  const passwordHash = 'signup' in who ? await hashPassword(who.signup.password) : null; // slow KDF: outside the transaction
+  return withTransaction(deps.pool, async (tx) => {
+    let userId: string;
+    if ('signup' in who) {
+      const created = await upsertUser(tx, { email: who.signup.email, name: who.signup.name, passwordHash });
+      if (!created.created) throw new ConflictError('account-exists', 'an account with this email exists: sign in, then open the invitation link again');
+      userId = created.user.id;
+    } else {
+      userId = who.userId;
+    }
+    const claimed = await q.claimInvitation(tx, tokenHash, userId, new Date());
+    if (!claimed) throw new NotFoundError('invitation-not-found', 'this invitation is invalid, expired or already used');
+    await insertMembershipIfMissing(tx, { organizationId: claimed.organizationId, userId, role: claimed.role });
+    return userId;
   });
 }
 

@@ -59,10 +59,11 @@ export interface StatsdLine {
 export function statsdLines(metrics: MetricObjectWithValues<MetricValue<string>>[], previous: Map<string, number>): StatsdLine[] {
   const lines: StatsdLine[] = [];
   for (const m of metrics) {
-    const cumulative = m.type === 'counter' || m.type === 'histogram' || m.type === 'summary';
+    const type = String(m.type); // 'counter' | 'gauge' | 'histogram' | 'summary' at run time
+    const cumulative = type !== 'gauge';
     for (const v of m.values) {
       const sampleName = (v as { metricName?: string }).metricName ?? m.name;
-      if (m.type !== 'counter' && m.type !== 'gauge' && !/_(sum|count)$/.test(sampleName)) continue; // buckets, quantiles
+      if (type !== 'counter' && type !== 'gauge' && !/_(sum|count)$/.test(sampleName)) continue; // buckets, quantiles
       const labels = Object.entries(v.labels).filter(([k]) => k !== 'le' && k !== 'quantile');
       const name = [sampleName.replace(/^faultline_/, ''), ...labels.map(([k, val]) => `${k}_${String(val)}`)].map(segment).join('.');
       if (!cumulative) {

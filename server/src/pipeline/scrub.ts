@@ -29,7 +29,8 @@ export async function loadScrubInputs(deps: PipelineDeps, projectIds: string[]):
   let failure: Error | null = null;
   if (missing.length > 0) {
     try {
-      const stored = await listProjectScrubSettings(deps.pool, missing);
+      // A malformed id (no such project: the group stage drops its event) must not fail the batch's query.
+      const stored = await listProjectScrubSettings(deps.pool, missing.filter((id) => /^\d{1,18}$/.test(id)));
       for (const id of missing) cache.set(id, compileScrubRules(effectiveScrubSettings(stored.get(id) ?? null, deps.config.scrub)));
     } catch (err) {
       failure = new Error('loading data-scrubbing settings failed', { cause: err });

@@ -24,7 +24,14 @@ import {
 import { buildScopeIndex } from '../sourcemaps/scopes.js';
 import { fingerprint } from './fingerprint.js';
 import type { PreparedEvent } from './prepared.js';
-import { hasReleaseBundles, listFileContents, listFilesByDebugId, listReleaseFiles, type ArtifactFileRef } from '../sourcemaps/store.js';
+import {
+  listFileContents,
+  listFilesByDebugId,
+  listReleaseFiles,
+  listReleasesWithBundles,
+  releaseKey,
+  type ArtifactFileRef,
+} from '../sourcemaps/store.js';
 
 export interface SymbolicateDeps {
   db: Queryable;
@@ -41,7 +48,7 @@ export interface SymbolicateItem {
 type Source =
   | { kind: 'files'; map: ArtifactFileRef; minified: ArtifactFileRef | null; mapUrl: string; via: 'debug-id' | 'release' }
   | { kind: 'inline'; minified: ArtifactFileRef; mapUrl: string }
-  | { kind: 'missing'; status: SymbolicationStatus };
+  | { kind: 'missing'; status: SymbolicationStatus; quiet?: boolean };
 
 interface FrameJob {
   item: SymbolicateItem;
@@ -142,28 +149,43 @@ async function findByDebugId(jobs: FrameJob[], db: Queryable): Promise<void> {
   }
 }
 
-/** Frames without a debug-id match, grouped by (project, release, dist): the minified file by URL. */
+/**
+ * Frames without a debug-id match, grouped by (project, release, dist): the minified file by URL.
+ * Releases without any upload are found in one query; their server-side frames (file paths,
+ * not URLs) are left alone quietly, since Node apps mostly run unminified code.
+ */
 async function findByRelease(jobs: FrameJob[], db: Queryable): Promise<void> {
   const groups = new Map<string, FrameJob[]>();
   for (const j of jobs) {
     if (!j.item.event.release) {
-      j.source = { kind: 'missing', status: j.debugId ? 'missing-bundle-for-debug-id' : 'no-release' };
+      j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'no-release');
       continue;
     }
-    const key = releaseKey(j);
+    const key = groupKey(j);
     groups.set(key, [...(groups.get(key) ?? []), j]);
   }
+  const keys = [...groups.keys()].map((k) => JSON.parse(k) as [string, string, string]);
+  const uploaded = await listReleasesWithBundles(db, keys.map(([projectId, release, dist]) => ({ projectId, release, dist })));
   for (const [key, group] of groups) {
+    if (!uploaded.has(key)) {
+      for (const j of group) j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'no-release-match');
+      continue;
+    }
     const [projectId, release, dist] = JSON.parse(key) as [string, string, string];
     const files = await listReleaseFiles(db, { projectId, release, dist, urls: [...new Set(group.flatMap((j) => candidateUrls(j.url)))] });
     const byUrl = firstByUrl(files.filter((f) => f.type !== 'source_map'));
-    for (const j of group) j.minified = candidateUrls(j.url).map((u) => byUrl.get(u)).find((f) => f !== undefined);
-    const unmatched = group.filter((j) => !j.minified);
-    if (unmatched.length === 0) continue;
-    const any = files.length > 0 || (await hasReleaseBundles(db, { projectId, release, dist }));
-    for (const j of unmatched) j.source = { kind: 'missing', status: j.debugId ? 'missing-bundle-for-debug-id' : any ? 'missing-source-file' : 'no-release-match' };
+    for (const j of group) {
+      j.minified = candidateUrls(j.url).map((u) => byUrl.get(u)).find((f) => f !== undefined);
+      if (!j.minified) j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'missing-source-file');
+    }
   }
   await findMapReferences(jobs.filter((j) => j.minified && !j.source), db);
+}
+
+/** A miss to report — except frames from file paths of releases that uploaded nothing. */
+function missing(j: FrameJob, status: SymbolicationStatus): Source {
+  const quiet = !j.debugId && (status === 'no-release' || status === 'no-release-match') && !/^https?:\/\//.test(j.url);
+  return { kind: 'missing', status, quiet };
 }
 
 /**
@@ -177,12 +199,12 @@ async function findMapReferences(jobs: FrameJob[], db: Queryable): Promise<void>
   for (const j of jobs) {
     const minified = j.minified!;
     const ref = minified.sourcemap ?? sourceMappingUrlOf(contents.get(minified.id)?.toString('utf8') ?? '');
-    if (!ref) j.source = { kind: 'missing', status: 'missing-sourcemap' };
+    if (!ref) j.source = missing(j, 'missing-sourcemap');
     else if (decodeDataUrl(ref) !== null) j.source = { kind: 'inline', minified, mapUrl: j.url };
     else refs.set(j, joinUrl(minified.url, ref));
   }
   const groups = new Map<string, FrameJob[]>();
-  for (const j of refs.keys()) groups.set(releaseKey(j), [...(groups.get(releaseKey(j)) ?? []), j]);
+  for (const j of refs.keys()) groups.set(groupKey(j), [...(groups.get(groupKey(j)) ?? []), j]);
   for (const [key, group] of groups) {
     const [projectId, release, dist] = JSON.parse(key) as [string, string, string];
     const urls = [...new Set(group.flatMap((j) => candidateUrls(refs.get(j)!)))];
@@ -192,13 +214,13 @@ async function findMapReferences(jobs: FrameJob[], db: Queryable): Promise<void>
       const map = candidateUrls(ref).map((u) => maps.get(u)).find((f) => f !== undefined);
       j.source = map
         ? { kind: 'files', map, minified: j.minified!, mapUrl: absoluteArtifactUrl(ref, j.url), via: 'release' }
-        : { kind: 'missing', status: 'missing-sourcemap' };
+        : missing(j, 'missing-sourcemap');
     }
   }
 }
 
-function releaseKey(j: FrameJob): string {
-  return JSON.stringify([j.item.projectId, j.item.event.release ?? '', j.item.event.dist ?? '']);
+function groupKey(j: FrameJob): string {
+  return releaseKey({ projectId: j.item.projectId, release: j.item.event.release ?? '', dist: j.item.event.dist ?? '' });
 }
 
 function firstByUrl(files: ArtifactFileRef[]): Map<string, ArtifactFileRef> {
@@ -261,7 +283,7 @@ function rewriteEvent(item: SymbolicateItem, jobs: FrameJob[], modules: Map<stri
     let any = false;
     stacktrace.frames = stacktrace.frames.map((frame) => {
       const job = byFrame.get(frame);
-      if (!job) {
+      if (!job || (job.source?.kind === 'missing' && job.source.quiet)) {
         callsite = null;
         return frame;
       }

@@ -4,8 +4,9 @@
 // is recomputed on every request; once its after window is complete it is stored as final.
 import type { Queryable } from '../db/pool.js';
 import { listEarlierDeploys, updateDeployVerdict, type DeployRow } from './deploy-queries.js';
-import { countEventsByHostRelease, listNewIssues, listRegressions, type HealthScope, type HostReleaseCount, type IssueCountRow } from './health-queries.js';
-import { decideVerdict, type HealthInputs, type HostGroup, type IssueEvidence, type VerdictResult, type Window } from './verdict.js';
+import { healthInputs, type RequestCountRow } from './health-inputs.js';
+import { countEventsByHostRelease, listNewIssues, listRegressions, type HealthScope, type IssueCountRow } from './health-queries.js';
+import { decideVerdict, type HostGroup, type IssueEvidence, type VerdictResult, type Window } from './verdict.js';
 
 /** How long after a deploy its verdict keeps moving; later data is a different question. */
 export const OBSERVATION_MINUTES = 60;
@@ -19,7 +20,7 @@ const ROLLBACK_CANDIDATES = 10;
  * data exists; the verdict then compares errors per 1,000 requests instead of per minute.
  */
 export interface RequestCountSource {
-  countRequests(scope: { projectIds: string[]; environment: string; from: Date; to: Date }): Promise<Array<{ serverName: string | null; release: string | null; requests: number }> | null>;
+  countRequests(scope: { projectIds: string[]; environment: string; from: Date; to: Date }): Promise<RequestCountRow[] | null>;
 }
 
 export interface HealthReport extends VerdictResult {
@@ -78,44 +79,6 @@ export async function computeDeployHealth(
     newIssues: inputs.newIssues,
     regressions: inputs.regressions,
     rollbackTarget,
-  };
-}
-
-type RequestRows = Awaited<ReturnType<RequestCountSource['countRequests']>>;
-
-/** Folds host × release counts into the verdict's windows and canary groups. Pure. */
-export function healthInputs(a: {
-  counts: HostReleaseCount[];
-  version: string;
-  beforeMinutes: number;
-  afterMinutes: number;
-  requestsBefore: RequestRows;
-  requestsAfter: RequestRows;
-}): HealthInputs {
-  const sum = (rows: HostReleaseCount[]) => rows.reduce((n, r) => n + r.events, 0);
-  const reqSum = (rows: RequestRows, hosts?: Set<string>) =>
-    rows ? rows.filter((r) => !hosts || (r.serverName !== null && hosts.has(r.serverName))).reduce((n, r) => n + r.requests, 0) : null;
-  const beforeRows = a.counts.filter((c) => !c.isAfter);
-  const afterRows = a.counts.filter((c) => c.isAfter);
-  const newHosts = new Set(afterRows.filter((c) => c.release === a.version && c.serverName !== null).map((c) => c.serverName!));
-  // Hosts still on another release, told apart by request counts too when a host sent no errors.
-  const otherHosts = new Set(
-    [...afterRows.map((c) => ({ serverName: c.serverName, release: c.release })), ...(a.requestsAfter ?? [])]
-      .filter((c) => c.serverName !== null && c.release !== a.version && !newHosts.has(c.serverName))
-      .map((c) => c.serverName!),
-  );
-  const group = (hosts: Set<string>): HostGroup => ({
-    hosts: [...hosts].sort(),
-    before: { events: sum(beforeRows.filter((c) => c.serverName !== null && hosts.has(c.serverName))), minutes: a.beforeMinutes, requests: reqSum(a.requestsBefore, hosts) },
-    after: { events: sum(afterRows.filter((c) => c.serverName !== null && hosts.has(c.serverName))), minutes: a.afterMinutes, requests: reqSum(a.requestsAfter, hosts) },
-  });
-  return {
-    minutesSinceDeploy: a.afterMinutes,
-    before: { events: sum(beforeRows), minutes: a.beforeMinutes, requests: reqSum(a.requestsBefore) },
-    after: { events: sum(afterRows), minutes: a.afterMinutes, requests: reqSum(a.requestsAfter) },
-    canary: newHosts.size > 0 && otherHosts.size > 0 ? { newRelease: group(newHosts), otherReleases: group(otherHosts) } : null,
-    newIssues: [],
-    regressions: [],
   };
 }
 

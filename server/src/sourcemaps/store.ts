@@ -129,14 +129,24 @@ export async function listReleaseFiles(db: Queryable, args: { projectId: string;
   return rows;
 }
 
-/** Whether any bundle was uploaded for the project's release + dist (to explain a miss). */
-export async function hasReleaseBundles(db: Queryable, args: { projectId: string; release: string; dist: string }): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT 1 FROM artifact_bundle_releases r JOIN artifact_bundle_projects p ON p.bundle_id = r.bundle_id
-      WHERE p.project_id = $1 AND r.release = $2 AND r.dist = $3 LIMIT 1`,
-    [args.projectId, args.release, args.dist],
+/** Which (project, release, dist) triples have any bundle uploaded: one query for a whole batch. */
+export async function listReleasesWithBundles(
+  db: Queryable,
+  keys: Array<{ projectId: string; release: string; dist: string }>,
+): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await db.query<{ projectId: string; release: string; dist: string }>(
+    `SELECT DISTINCT p.project_id::text AS "projectId", r.release, r.dist
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS k(project_id, release, dist)
+       JOIN artifact_bundle_releases r ON r.release = k.release AND r.dist = k.dist
+       JOIN artifact_bundle_projects p ON p.bundle_id = r.bundle_id AND p.project_id = k.project_id`,
+    [keys.map((k) => k.projectId), keys.map((k) => k.release), keys.map((k) => k.dist)],
   );
-  return rows.length > 0;
+  return new Set(rows.map((r) => releaseKey(r)));
+}
+
+export function releaseKey(k: { projectId: string; release: string; dist: string }): string {
+  return JSON.stringify([k.projectId, k.release, k.dist]);
 }
 
 export async function listFileContents(db: Queryable, ids: string[]): Promise<Map<string, Buffer>> {

@@ -1,0 +1,103 @@
+// Retention, run by worker roles every RETENTION_INTERVAL_MS (one process at a time, through an
+// advisory lock): creates the event partitions ahead of time, drops the daily partitions older
+// than RETENTION_DAYS (issue counters and hourly counts stay: they live in other tables),
+// deletes issues left without events and without activity, and expires the source-map
+// artifacts of old releases. The clock is injected so tests can move time forward.
+import type { Pool, PoolClient } from '../db/pool.js';
+import { ensureEventPartitions } from '../events/queries.js';
+import type { Logger } from '../log.js';
+import { retentionDropped } from '../metrics/registry.js';
+import { partitionDaysAhead, partitionsToDrop, retentionCutoff } from './plan.js';
+import { deleteAbandonedIssues, dropEventPartition, listEventPartitions } from './queries.js';
+
+export const RETENTION_INTERVAL_MS = 3_600_000; // hourly: cheap when there is nothing to do
+const FIRST_RUN_DELAY_MS = 10_000; // let the process finish starting first
+const LOCK_KEY = 7_246_170; // "faultline retention"
+const LOCK_TIMEOUT_MS = 5_000; // a partition drop waits at most this long for running queries
+const ISSUE_DELETE_BATCH = 1_000;
+
+export interface RetentionOptions {
+  retentionDays: number;
+  now: () => Date;
+  /** Deletes source-map artifacts uploaded only for releases older than the cutoff; returns how many. */
+  expireArtifacts?: (db: PoolClient, cutoff: Date) => Promise<number>;
+}
+
+export interface RetentionResult {
+  cutoff: Date;
+  createdPartitions: number;
+  droppedPartitions: string[];
+  deletedIssues: number;
+  expiredArtifacts: number;
+}
+
+/** One run; null when another process holds the retention lock. */
+export async function runRetention(deps: { pool: Pool; log: Logger }, opts: RetentionOptions): Promise<RetentionResult | null> {
+  const client = await deps.pool.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_KEY]);
+    if (!rows[0]?.locked) return null;
+    try {
+      return await runLocked(client, deps.log, opts);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): Promise<RetentionResult> {
+  const now = opts.now();
+  const cutoff = retentionCutoff(now, opts.retentionDays);
+  const [from, to] = partitionDaysAhead(now);
+  const createdPartitions = await ensureEventPartitions(db, from, to);
+  const droppedPartitions: string[] = [];
+  for (const name of partitionsToDrop(await listEventPartitions(db), cutoff)) {
+    try {
+      await db.query('BEGIN');
+      if (await dropEventPartition(db, name, LOCK_TIMEOUT_MS)) droppedPartitions.push(name);
+      await db.query('COMMIT');
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => {});
+      log.warn({ err, partition: name }, 'dropping an expired event partition failed, will retry next run');
+    }
+  }
+  let deletedIssues = 0;
+  for (;;) {
+    const n = await deleteAbandonedIssues(db, cutoff, ISSUE_DELETE_BATCH); // short statements, no long lock
+    deletedIssues += n;
+    if (n < ISSUE_DELETE_BATCH) break;
+  }
+  const expiredArtifacts = opts.expireArtifacts ? await opts.expireArtifacts(db, cutoff) : 0;
+  retentionDropped.inc({ kind: 'partition' }, droppedPartitions.length);
+  retentionDropped.inc({ kind: 'issue' }, deletedIssues);
+  retentionDropped.inc({ kind: 'artifact' }, expiredArtifacts);
+  const result = { cutoff, createdPartitions, droppedPartitions, deletedIssues, expiredArtifacts };
+  if (droppedPartitions.length + deletedIssues + expiredArtifacts > 0) log.info({ ...result }, 'retention removed expired data');
+  return result;
+}
+
+/** Runs retention soon after start, then every RETENTION_INTERVAL_MS, until stop(). */
+export function startRetention(deps: { pool: Pool; log: Logger }, opts: RetentionOptions & { intervalMs?: number }): { stop: () => Promise<void> } {
+  const log = deps.log.child({ component: 'retention' });
+  let running: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = (delay: number) => {
+    timer = setTimeout(() => {
+      running = runRetention({ pool: deps.pool, log }, opts)
+        .catch((err: unknown) => log.warn({ err }, 'retention run failed, will retry'))
+        .finally(() => { if (!stopped) tick(opts.intervalMs ?? RETENTION_INTERVAL_MS); });
+    }, delay);
+    timer.unref();
+  };
+  tick(FIRST_RUN_DELAY_MS);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

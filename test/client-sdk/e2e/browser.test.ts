@@ -1,0 +1,111 @@
+// End to end in a real browser: a page served from its own origin (a tiny static server on
+// 127.0.0.1) loads the SDK and lets an error and a rejection go uncaught; both must arrive at a
+// real Faultline on another origin (CORS) and be stored. Skipped without Chromium.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SRC = new URL('../../../client-sdk/src/', import.meta.url);
+const PARSER = fileURLToPath(new URL('../../../node_modules/stacktrace-parser/dist/stack-trace-parser.esm.js', import.meta.url));
+
+function page(dsn: string, envelopeUrl: string): string {
+  return `<!doctype html><html><head>
+<script type="importmap">{"imports":{"stacktrace-parser":"/stacktrace-parser.js"}}</script>
+<script type="module">
+import * as Faultline from '/sdk/index.js';
+Faultline.init({ dsn: ${JSON.stringify(dsn)}, release: 'web@2.0.0', environment: 'e2e-browser' });
+Faultline.setTag('page', 'checkout');
+Faultline.addBreadcrumb({ category: 'ui.click', message: 'button#pay' });
+function pay() { throw new TypeError('uncaught in browser'); }
+setTimeout(pay);
+async function loadCart() { await null; throw new RangeError('rejected in browser'); }
+loadCart();
+// The answer to a cross-origin ingest request must be readable (CORS on every answer).
+fetch(${JSON.stringify(envelopeUrl)}, { method: 'POST', body: '{}\\n{"type":"client_report"}\\n{"discarded_events":[]}' })
+  .then(async (r) => { window.corsProbe = { status: r.status, body: await r.text() }; }, (e) => { window.corsProbe = { error: String(e) }; });
+</script></head><body>shop</body></html>`;
+}
+
+function startStaticServer(html: () => string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html());
+    if (path === '/stacktrace-parser.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(PARSER, 'utf8'));
+    if (!path.startsWith('/sdk/') || path.includes('..')) return void res.writeHead(404).end();
+    const source = readFileSync(new URL(path.slice('/sdk/'.length).replace(/\.js$/, '.ts'), SRC), 'utf8');
+    const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    res.writeHead(200, { 'content-type': 'text/javascript' }).end(out.outputText);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+interface StoredEvent {
+  title: string;
+  level: string;
+  release: string | null;
+  environment: string | null;
+  issue_id: string;
+  payload: {
+    platform: string;
+    request?: { url?: string };
+    breadcrumbs?: { values: Array<Record<string, unknown>> };
+    exception?: { values: Array<{ type: string; mechanism?: Record<string, unknown>; stacktrace?: { frames: Array<{ function?: string; filename?: string; in_app?: boolean }> } }> };
+  };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Faultline', () => {
+  let faultline: TestServer;
+  let site: Server;
+  let browser: Browser;
+  let siteUrl: string;
+  beforeAll(async () => {
+    faultline = await startTestServer({ ROLE: 'all', UDP_PORT: '0' });
+    const envelopeUrl = `${faultline.url}/api/${faultline.project.projectId}/envelope/?sentry_key=${faultline.project.publicKey}&sentry_version=7`;
+    site = await startStaticServer(() => page(faultline.project.dsn, envelopeUrl));
+    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    site?.closeAllConnections();
+    await new Promise((r) => site?.close(r));
+    await faultline?.stop();
+  });
+
+  it('captures an uncaught error and an unhandled rejection from a page on another origin', async () => {
+    const tab = await browser.newPage();
+    const consoleErrors: string[] = [];
+    tab.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    await tab.goto(siteUrl);
+    const events = await waitFor(async () => {
+      const { rows } = await faultline.pool.query<StoredEvent>('SELECT title, level, release, environment, issue_id, payload FROM events WHERE project_id = $1', [faultline.project.projectId]);
+      return rows.length >= 2 ? rows : null;
+    }, { timeout: 40_000, message: 'browser events stored' });
+    expect(events.map((e) => e.title).sort()).toEqual(['RangeError: rejected in browser', 'TypeError: uncaught in browser']);
+    const uncaught = events.find((e) => e.title.startsWith('TypeError'))!;
+    const rejected = events.find((e) => e.title.startsWith('RangeError'))!;
+    for (const e of events) {
+      expect(e).toMatchObject({ release: 'web@2.0.0', environment: 'e2e-browser', payload: { platform: 'javascript', request: { url: siteUrl } } });
+      expect(e.payload.breadcrumbs?.values).toMatchObject([{ category: 'ui.click', message: 'button#pay' }]);
+    }
+    expect(uncaught.payload.exception?.values.at(-1)?.mechanism).toMatchObject({ type: 'onerror', handled: false });
+    expect(uncaught.payload.exception?.values.at(-1)?.stacktrace?.frames.at(-1)).toMatchObject({ function: 'pay', filename: siteUrl, in_app: true });
+    expect(rejected.payload.exception?.values.at(-1)?.mechanism).toMatchObject({ type: 'onunhandledrejection', handled: false });
+    const { rows: tags } = await faultline.pool.query<{ key: string; value: string }>('SELECT key, value FROM issue_tag_values WHERE issue_id = $1', [uncaught.issue_id]);
+    expect(Object.fromEntries(tags.map((t) => [t.key, t.value]))).toMatchObject({ page: 'checkout', handled: 'no', url: siteUrl });
+
+    // CORS: the page could read Faultline's answer, and the browser blocked nothing.
+    const probe = await waitFor(() => tab.evaluate(() => (window as unknown as { corsProbe?: unknown }).corsProbe));
+    expect(probe).toEqual({ status: 200, body: '{}' });
+    expect(consoleErrors.filter((m) => /CORS|blocked/i.test(m))).toEqual([]);
+    await tab.close();
+  }, 60_000);
+});

@@ -1,0 +1,89 @@
+// Fault: the worker process is SIGKILLed while batches are in flight. After a restart every
+// event ingest accepted is stored exactly once and every counter is exact. Ingest and worker
+// run as separate processes on their own test database and Redis prefix.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createTestDatabase } from '../helpers/db.js';
+import { createProject, type CreatedProject } from '../helpers/factories.js';
+import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+import { createProcessQueue, type ProcessJob } from '../../server/src/queue/queues.js';
+import type { Queue } from 'bullmq';
+import { eventIdOf, sendEvent, spawnFaultline, type FaultlineProcess } from './harness.js';
+
+const EVENTS = 600;
+const STALL_TIMEOUT_MS = 4_000; // the killed worker's jobs go back to the queue after about this
+
+describe('worker killed mid-batch', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let prefix: string;
+  let project: CreatedProject;
+  let queue: Queue<ProcessJob>;
+  let connection: Redis;
+  const procs: FaultlineProcess[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prefix = testRedisPrefix();
+    project = await createProject(db.pool);
+    connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    queue = createProcessQueue(connection, prefix);
+  });
+  afterAll(async () => {
+    for (const p of procs) await p.stop();
+    await queue?.close();
+    connection?.disconnect();
+    await cleanRedisPrefix(prefix);
+    await db?.drop();
+  });
+
+  const env = (role: string) => ({
+    ROLE: role,
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    WORKER_BATCH_SIZE: '25',
+    WORKER_CONCURRENCY: '50',
+    WORKER_STALL_TIMEOUT_MS: String(STALL_TIMEOUT_MS),
+  });
+  const q = async (sql: string) => (await db.pool.query<{ n: number }>(sql, [project.projectId])).rows[0]!.n;
+  const stored = () => q('SELECT count(*)::int AS n FROM events WHERE project_id = $1');
+
+  it('stores every accepted event exactly once after a restart', async () => {
+    const ingest = await spawnFaultline(env('ingest'));
+    procs.push(ingest);
+    const statuses = await Promise.all(Array.from({ length: EVENTS }, (_, i) =>
+      sendEvent(ingest.url, project, {
+        event_id: eventIdOf(i, 'a1'),
+        message: `kill test ${i % 5}`,
+        level: 'error',
+        user: { id: `u${i % 13}` },
+        exception: { values: [{ type: `KillError${i % 5}`, value: 'boom', stacktrace: { frames: [{ function: 'f', filename: 'app.js', lineno: i % 5 }] } }] },
+      })));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+
+    const first = await spawnFaultline(env('worker'));
+    procs.push(first);
+    // Kill while the worker holds active jobs and has stored part of them.
+    await waitFor(async () => (await stored()) >= 50 && (await queue.getJobCounts('active')).active > 0, { timeout: 60_000, interval: 5, message: 'a batch in flight' });
+    first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const atKill = await stored();
+    expect(atKill).toBeLessThan(EVENTS);
+
+    const second = await spawnFaultline(env('worker'));
+    procs.push(second);
+    await waitFor(async () => (await stored()) === EVENTS, { timeout: 90_000, message: `${EVENTS} stored events` });
+    await waitFor(async () => {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      return c.waiting + c.active + c.delayed === 0;
+    }, { timeout: 30_000, message: 'an empty queue' });
+
+    expect(await stored()).toBe(EVENTS);
+    expect(await q('SELECT count(DISTINCT event_id)::int AS n FROM events WHERE project_id = $1')).toBe(EVENTS);
+    expect(await q('SELECT sum(event_count)::int AS n FROM issues WHERE project_id = $1')).toBe(EVENTS);
+    expect(await q('SELECT sum(h.count)::int AS n FROM issue_hourly_counts h JOIN issues i ON i.id = h.issue_id WHERE i.project_id = $1')).toBe(EVENTS);
+    expect(await q('SELECT count(*)::int AS n FROM issues WHERE project_id = $1')).toBe(5);
+    expect(await q('SELECT sum(user_count)::int AS n FROM issues WHERE project_id = $1')).toBe(5 * 13);
+    expect((await queue.getJobCounts('failed')).failed).toBe(0);
+  });
+});

@@ -1,0 +1,88 @@
+// Retention against real Postgres with the clock moved forward: expired daily partitions are
+// dropped, issue counters and hourly counts stay, empty issues without activity go.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createTestDatabase } from '../../helpers/db.js';
+import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
+import { loadConfig } from '../../../server/src/config.js';
+import { createLogger } from '../../../server/src/log.js';
+import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
+import { runRetention } from '../../../server/src/retention/run.js';
+import { listEventPartitions } from '../../../server/src/retention/queries.js';
+import { createProject } from '../pipeline/db-fixtures.js';
+import { syntheticEventJob } from '../pipeline/sdk-fixtures.js';
+
+const DAY = 86_400_000;
+let seq = 0;
+const eventId = () => (++seq).toString(16).padStart(32, 'c');
+
+describe('runRetention', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let redis: Redis;
+  let prefix: string;
+  let deps: PipelineDeps;
+  const log = createLogger({ level: 'silent' });
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prefix = testRedisPrefix();
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    deps = { pool: db.pool, redis, log, config: loadConfig({ REDIS_PREFIX: prefix }) };
+  });
+  afterAll(async () => {
+    await cleanRedisPrefix(prefix);
+    redis.disconnect();
+    await db.drop();
+  });
+  const q = async <T>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];
+
+  it('drops partitions past RETENTION_DAYS, keeps counts, cleans issues left empty', async () => {
+    const { projectId } = await createProject(db.pool, 'retention');
+    const receivedAt = Date.now();
+    const at = (daysAgo: number) => receivedAt / 1000 - daysAgo * 86_400;
+    const job = (type: string, daysAgo: number) => syntheticEventJob({ projectId, receivedAt, eventId: eventId(), type, timestamp: at(daysAgo) });
+    const outcomes = await processBatch(deps, [
+      job('KeptError', 25), job('KeptError', 25), job('KeptError', 2), // old and recent events
+      job('GoneError', 25), job('GoneError', 26), // only old events, no activity
+      job('TriagedError', 25), // only old events, but resolved recently
+    ]);
+    expect(outcomes.every((o) => o.kind === 'stored')).toBe(true);
+    const ids = Object.fromEntries((await q<{ id: string; title: string }>('SELECT id, title FROM issues WHERE project_id = $1', [projectId])).map((r) => [r.title.split(':')[0], r.id]));
+    await db.pool.query(`INSERT INTO issue_activities (issue_id, kind) VALUES ($1, 'set_resolved')`, [ids.TriagedError]);
+    const hourlyBefore = await q<{ issue_id: string; hour: Date; count: string }>('SELECT issue_id, hour, count FROM issue_hourly_counts WHERE issue_id = $1 ORDER BY hour', [ids.KeptError]);
+
+    // Ten days later, with 30 days of retention: everything older than 20 days (today) expires.
+    const later = new Date(receivedAt + 10 * DAY);
+    const result = await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => later });
+    expect(result).not.toBeNull();
+    const cutoff = result!.cutoff.getTime();
+    expect(cutoff).toBe(Date.UTC(later.getUTCFullYear(), later.getUTCMonth(), later.getUTCDate()) - 30 * DAY);
+
+    const partitions = await listEventPartitions(db.pool);
+    const days = partitions.map((n) => Date.UTC(Number(n.slice(7, 11)), Number(n.slice(11, 13)) - 1, Number(n.slice(13, 15))));
+    expect(days.every((d) => d + DAY > cutoff)).toBe(true); // nothing wholly before the cutoff is left
+    expect(result!.droppedPartitions.length).toBeGreaterThan(0);
+    expect(partitions).toContain(`events_${later.toISOString().slice(0, 10).replaceAll('-', '')}`); // created ahead
+    expect(partitions).toContain(`events_${new Date(later.getTime() + 3 * DAY).toISOString().slice(0, 10).replaceAll('-', '')}`);
+
+    const issues = await q<{ title: string; event_count: number }>('SELECT title, event_count::int FROM issues WHERE project_id = $1 ORDER BY title', [projectId]);
+    expect(issues.map((i) => [i.title.split(':')[0], i.event_count])).toEqual([['KeptError', 3], ['TriagedError', 1]]);
+    expect(result!.deletedIssues).toBe(1);
+    expect(await q<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [projectId])).toEqual([{ n: 1 }]);
+    expect(await q('SELECT issue_id, hour, count FROM issue_hourly_counts WHERE issue_id = $1 ORDER BY hour', [ids.KeptError])).toEqual(hourlyBefore);
+
+    // A second run has nothing left to do.
+    const again = await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => later });
+    expect(again).toMatchObject({ droppedPartitions: [], deletedIssues: 0, createdPartitions: 0 });
+  });
+
+  it('lets only one process run at a time', async () => {
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(7246170)');
+      expect(await runRetention({ pool: db.pool, log }, { retentionDays: 90, now: () => new Date() })).toBeNull();
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock(7246170)');
+      holder.release();
+    }
+  });
+});
