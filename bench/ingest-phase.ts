@@ -4,7 +4,7 @@
 // is emptied after every run so Redis memory stays flat.
 import type { Proc } from './processes.js';
 import { PAYLOAD_KINDS, type PayloadKind } from './payloads.js';
-import { specId, targetOf, type BenchContext } from './plan.js';
+import { specId, targetOf, withCpu, type BenchContext } from './plan.js';
 import type { IngestPayloadResult } from './result.js';
 import type { LoadResult, LoadSpec } from './load.js';
 
@@ -30,7 +30,7 @@ async function measurePayload(ctx: BenchContext, payload: PayloadKind, ingest: P
   const closed = (origin: string) => ctx.load.run({ ...base(origin), mode: 'closed', concurrency: plan.ingestConcurrency, connections: plan.ingestConcurrency, durationMs: plan.ingestMaxMs });
   const open = (origin: string, rate: number) => ctx.load.run({ ...base(origin), mode: 'open', rate, durationMs: plan.ingestRateMs });
 
-  const max = await closed(ft);
+  const max = await withCpu(ctx, `ingest max, ${payload}`, [ingest], () => closed(ft), (r) => r.ok);
   await clearQueue(ctx);
   checkFailures(ctx, `ingest max ${payload}`, max);
   const koaMax = await closed(kb);
@@ -63,5 +63,5 @@ export async function clearQueue(ctx: BenchContext): Promise<void> {
 
 export function checkFailures(ctx: BenchContext, what: string, r: LoadResult): void {
   if (r.failed === 0) return;
-  ctx.errors.push(`${what}: ${r.failed} of ${r.sent} requests failed (${JSON.stringify(r.statuses)})`);
+  ctx.errors.push(`${what}: ${r.failed} of ${r.sent} requests failed (${JSON.stringify(r.statuses)}; first: ${r.firstError})`);
 }

@@ -55,6 +55,8 @@ export interface LoadResult {
   ok: number;
   failed: number;
   statuses: Record<string, number>;
+  /** X-Sentry-Error (or the error code) of the first failed request. */
+  firstError: string | null;
   acceptedPerSec: number;
   /** Milliseconds, accepted requests only, from the intended send time (open loop). */
   latencyMs: LatencySummary;
@@ -92,6 +94,7 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
   let sent = 0;
   let ok = 0;
   let failed = 0;
+  let firstError: string | null = null;
   const inflight = new Set<Promise<void>>();
 
   const send = (intendedStart: number): Promise<void> => {
@@ -99,11 +102,14 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
     sent++;
     const p = pool
       .request({ path: shape.path, method: 'POST', headers: shape.headers, body: shape.bodies[variant]! })
-      .then(async ({ statusCode, body }) => {
+      .then(async ({ statusCode, headers, body }) => {
         const text = spec.collectIds && statusCode === 200 ? await body.text() : (await body.dump(), '');
         const done = performance.now();
         statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-        if (statusCode !== 200) return void failed++;
+        if (statusCode !== 200) {
+          firstError ??= `${statusCode} ${String(headers['x-sentry-error'] ?? '')}`;
+          return void failed++;
+        }
         ok++;
         histogram.recordValue(Math.max(1, Math.round((done - intendedStart) * 1000)));
         if (spec.collectIds) {
@@ -115,6 +121,7 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
         failed++;
         const code = (err as { code?: string }).code ?? 'error';
         statuses[code] = (statuses[code] ?? 0) + 1;
+        firstError ??= `${code} ${(err as Error).message}`;
       });
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
@@ -147,6 +154,7 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
     ok,
     failed,
     statuses,
+    firstError,
     acceptedPerSec: ok / (durationMs / 1000),
     latencyMs: summarize(histogram),
     bodyBytes: shape.bodies[0]!.length,

@@ -91,6 +91,12 @@ function envelopeBody(header: Json, event: Json): Buffer {
   return Buffer.from(`${JSON.stringify(h)}\n${JSON.stringify({ type: 'event', length: Buffer.byteLength(payload) })}\n${payload}\n`);
 }
 
+/** The typical Node envelope's header and event, as captured (for tests that build their own). */
+export function typicalEnvelopeParts(): { header: Json; event: Json } {
+  const { header, event } = splitEnvelope(readCapture(TYPICAL_CAPTURE));
+  return { header, event };
+}
+
 /** The requests of one payload kind against one project, `fingerprints` variants. */
 export function buildRequests(kind: PayloadKind, target: Target, fingerprints: number): RequestShape {
   const query = `sentry_key=${target.publicKey}&sentry_version=7`;

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { processedEvents } from './database.js';
 import type { LoadResult } from './load.js';
 import type { PayloadKind } from './payloads.js';
-import { specId, targetOf, type BenchContext } from './plan.js';
+import { specId, targetOf, withCpu, type BenchContext } from './plan.js';
+import type { Proc } from './processes.js';
 import type { SustainedResult } from './result.js';
 import { newVariants } from './zipf.js';
 import { checkFailures } from './ingest-phase.js';
@@ -87,7 +88,7 @@ export async function pipelineRun(
 export async function sustainedPhase(
   ctx: BenchContext,
   origin: string,
-  o: { mode: SustainedResult['mode']; payload: PayloadKind; initial: number; durationMs: number; pgBaselineRowsPerSec: number | null },
+  o: { mode: SustainedResult['mode']; payload: PayloadKind; initial: number; durationMs: number; pgBaselineRowsPerSec: number | null; procs: Proc[] },
 ): Promise<SustainedResult> {
   const { plan } = ctx;
   let rate = Math.max(10, Math.round(o.initial));
@@ -106,7 +107,7 @@ export async function sustainedPhase(
     }
   }
   const chosen = Math.max(10, best ?? rate);
-  const r = await pipelineRun(ctx, origin, { payload: o.payload, rate: chosen, durationMs: o.durationMs, includeNew: true });
+  const r = await withCpu(ctx, `${o.mode} sustained, ${o.payload}`, o.procs, () => pipelineRun(ctx, origin, { payload: o.payload, rate: chosen, durationMs: o.durationMs, includeNew: true }), (x) => x.load.ok);
   ctx.log(`sustained ${o.mode} ${o.payload} at ${chosen}/s for ${o.durationMs / 1000} s: processed ${Math.round(r.processedPerSec)}/s, backlog ${r.backlogAtEnd}, ${r.newIssues} new issues`);
   return {
     mode: o.mode,

@@ -4,7 +4,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProcessJob } from '../server/src/queue/queues.js';
 import type { BenchDatabase } from './database.js';
-import type { LoadGenerator } from './processes.js';
+import { cpuMeter, postgresGroup, redisGroup, type CpuGroup } from './cpu.js';
+import type { LoadGenerator, Proc } from './processes.js';
 import type { PayloadKind, Target } from './payloads.js';
 
 export interface Plan {
@@ -96,7 +97,30 @@ export interface BenchContext {
   /** Directory for --cpu-prof output, when profiling. */
   cpuProfDir?: string;
   errors: string[];
+  /** CPU milliseconds per event, per process, of the phases that measure it. */
+  cpu: CpuRecord[];
   log: (msg: string) => void;
+}
+
+export interface CpuRecord {
+  phase: string;
+  events: number;
+  msPerEvent: Record<string, number>;
+}
+
+/**
+ * Runs `fn` while metering the CPU of `procs`, the benchmark database's Postgres backends, Redis
+ * and the load generator; records milliseconds per event (`events` of the result).
+ */
+export async function withCpu<T>(ctx: BenchContext, phase: string, procs: Proc[], fn: () => Promise<T>, events: (r: T) => number): Promise<T> {
+  const groups: CpuGroup[] = [...procs, ctx.load].map((p) => ({ name: p.name, pids: () => [p.pid] }));
+  groups.push(postgresGroup(ctx.db.pool, ctx.db.name), redisGroup());
+  const meter = cpuMeter(groups);
+  const result = await fn();
+  const ms = await meter.stop();
+  const n = events(result);
+  if (n > 0) ctx.cpu.push({ phase, events: n, msPerEvent: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / n])) });
+  return result;
 }
 
 export function targetOf(ctx: BenchContext, origin: string): Target {

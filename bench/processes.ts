@@ -41,8 +41,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Only these variables pass from our environment: a test runner's (e.g. BASE_URL) must not leak into Faultline's config. */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
+
 function launch(name: string, args: string[], env: Record<string, string>, extraNodeArgs: string[] = []): Proc {
-  const child = spawn(process.execPath, [...extraNodeArgs, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const inherited = Object.fromEntries(INHERITED_ENV.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+  const child = spawn(process.execPath, [...extraNodeArgs, ...args], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (line: string) => {
     tail.push(line);
@@ -67,16 +71,17 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts Faultline with ROLE=role; waits for /healthz (HTTP roles) or the "worker started" log
- * line (worker). `cpuProf` writes a V8 CPU profile into that directory on exit.
+ * Starts Faultline with ROLE=role on a free port (every role serves /healthz and /metrics); ready
+ * once the "worker started" log line appeared (worker, all) or /healthz answers (ingest, api).
+ * `cpuProf` writes a V8 CPU profile into that directory when the process exits.
  */
 export async function startFaultline(role: 'all' | 'ingest' | 'worker' | 'api', env: Record<string, string>, opts: { cpuProf?: string } = {}): Promise<Proc> {
-  const port = role === 'worker' ? undefined : await freePort();
+  const port = await freePort();
   const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
-  const proc = launch(`faultline-${role}`, faultlineLauncher().args, { ...env, ROLE: role, ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}) }, nodeArgs);
+  const proc = launch(`faultline-${role}`, faultlineLauncher().args, { ...env, ROLE: role, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs);
   proc.port = port;
   const exited = new Promise<never>((_, reject) => proc.child.once('exit', (code) => reject(new Error(`${proc.name} exited with ${code} before it was ready:\n${proc.tail.join('\n')}`))));
-  const ready = port ? waitHttp(`http://127.0.0.1:${port}/healthz`) : waitLine(proc, /"msg":"worker started"/);
+  const ready = role === 'worker' || role === 'all' ? waitLine(proc, /"msg":"worker started"/) : waitHttp(`http://127.0.0.1:${port}/healthz`);
   await Promise.race([ready, exited, timeout(START_TIMEOUT_MS, `${proc.name} did not start within ${START_TIMEOUT_MS} ms:\n${proc.tail.join('\n')}`)]);
   return proc;
 }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bullPrefix } from '../server/src/queue/queues.js';
 import { processedEvents } from './database.js';
 import { checkFailures } from './ingest-phase.js';
-import { specId, targetOf, type BenchContext } from './plan.js';
+import { specId, targetOf, withCpu, type BenchContext } from './plan.js';
 import { startFaultline, type Proc } from './processes.js';
 import { newVariants } from './zipf.js';
 
@@ -59,11 +59,14 @@ export async function drainWithWorker(
   await started(worker);
   const t0 = performance.now();
   const end = t0 + ctx.plan.drainTimeoutMs * 2;
-  let done = before;
-  while (performance.now() < end && done < before + queued) {
-    await sleep(50);
-    done = await processedEvents(ctx.db.pool);
-  }
+  const done = await withCpu(ctx, 'worker drain (split)', [worker], async () => {
+    let n = before;
+    while (performance.now() < end && n < before + queued) {
+      await sleep(50);
+      n = await processedEvents(ctx.db.pool);
+    }
+    return n;
+  }, (n) => n - before);
   const seconds = (performance.now() - t0) / 1000;
   if (done < before + queued) ctx.errors.push(`split worker drained only ${done - before} of ${queued} queued events`);
   ctx.log(`split worker drained ${done - before} events in ${seconds.toFixed(1)} s`);

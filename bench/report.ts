@@ -100,6 +100,14 @@ export function formatReport(r: BenchResult): string {
   }
   out.push('', 'MEMORY (RSS)');
   out.push(table(['process', 'idle MB', 'under load MB'], r.memory.map((m) => [m.process, fmt(m.idleBytes === null ? null : m.idleBytes / MB), fmt(m.loadBytes === null ? null : m.loadBytes / MB)])));
+  if (r.cpu.length > 0) {
+    out.push('', 'CPU per event (ms of CPU time per accepted/processed event; independent of machine load; redis is the whole shared server)');
+    const names = [...new Set(r.cpu.flatMap((c) => Object.keys(c.msPerEvent)))];
+    out.push(table(['phase', 'events', ...names, 'total', 'events/core-s'], r.cpu.map((c) => {
+      const total = Object.values(c.msPerEvent).reduce((a, b) => a + b, 0);
+      return [c.phase, fmt(c.events), ...names.map((n) => (c.msPerEvent[n] === undefined ? '' : fmt(c.msPerEvent[n], 3))), fmt(total, 3), fmt(total > 0 ? 1000 / total : null)];
+    })));
+  }
   if (r.storage) {
     const s = r.storage;
     out.push('', `STORAGE: ${fmt(s.bytesPerEvent)} bytes per stored event (${fmt(s.events)} events; events ${fmt(s.eventsBytes / MB, 1)} MB + issue tables ${fmt(s.issueTablesBytes / MB, 1)} MB incl. indexes); raw table ${fmt(s.pgBaselineBytesPerRow)} bytes/row`);

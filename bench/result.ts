@@ -69,6 +69,7 @@ export const benchResultSchema = z.object({
   storage: z
     .object({ events: num, eventsBytes: num, issueTablesBytes: num, bytesPerEvent: num, pgBaselineBytesPerRow: maybe })
     .nullable(),
+  cpu: z.array(z.object({ phase: z.string(), events: num, msPerEvent: z.record(z.string(), num) })),
   targets: z.array(z.object({ name: z.string(), target: z.string(), measured: z.string(), met: z.boolean().nullable() })),
   errors: z.array(z.string()),
 });

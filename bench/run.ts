@@ -55,8 +55,8 @@ export async function runBench(args: Args): Promise<BenchResult> {
   const redis = createRedis(redisUrl);
   const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), redisPrefix);
   const load = startLoadGenerator();
-  const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'info', RUN_MIGRATIONS: 'false' };
-  const ctx: BenchContext = { plan, db, redis, redisPrefix, queue, load, env, cpuProfDir, errors: [], log };
+  const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'info', RUN_MIGRATIONS: 'false', UDP_ENABLED: 'false' };
+  const ctx: BenchContext = { plan, db, redis, redisPrefix, queue, load, env, cpuProfDir, errors: [], cpu: [], log };
   const procs: Proc[] = [];
   const start = async (p: Promise<Proc>) => {
     const proc = await p;
@@ -100,6 +100,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
     memory: [],
     storage: null,
     errors: ctx.errors,
+    cpu: ctx.cpu,
   };
   try {
     // Split mode: the ingest process alone, against the bare Koa baseline.
@@ -138,7 +139,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
     const ingestMax = (p: string) => result.ingest.find((i) => i.payload === p)?.maxAcceptedPerSec ?? 100;
     if (plan.splitSustain) {
       result.pipeline.sustained.push(
-        await sustainedPhase(ctx, ingestOrigin, { mode: 'split', payload: 'envelope', initial: Math.min(ingestMax('envelope'), drain.eventsPerSec) * 0.7, durationMs: plan.sustainMs, pgBaselineRowsPerSec: baselineOf('envelope') }),
+        await sustainedPhase(ctx, ingestOrigin, { mode: 'split', payload: 'envelope', initial: Math.min(ingestMax('envelope'), drain.eventsPerSec) * 0.7, durationMs: plan.sustainMs, pgBaselineRowsPerSec: baselineOf('envelope'), procs: [ingest, drain.worker] }),
       );
     }
     underLoad(sampler.take());
@@ -153,7 +154,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
     sampler = rssSampler([all]);
     const origin = `http://127.0.0.1:${all.port}`;
     const typical: SustainedResult = await sustainedPhase(ctx, origin, {
-      mode: 'all-in-one', payload: 'envelope', initial: harmonic(ingestMax('envelope'), drain.eventsPerSec), durationMs: plan.sustainMs, pgBaselineRowsPerSec: baselineOf('envelope'),
+      mode: 'all-in-one', payload: 'envelope', initial: harmonic(ingestMax('envelope'), drain.eventsPerSec), durationMs: plan.sustainMs, pgBaselineRowsPerSec: baselineOf('envelope'), procs: [all],
     });
     result.pipeline.sustained.push(typical);
     const burstRate = Math.round(typical.offeredPerSec * plan.burstFactor);
@@ -164,7 +165,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
     result.storage = { ...storage, pgBaselineBytesPerRow: result.pgBaseline.find((b) => b.payload === 'envelope')?.bytesPerRow ?? null };
     if (plan.largeSustainMs > 0) {
       result.pipeline.sustained.push(
-        await sustainedPhase(ctx, origin, { mode: 'all-in-one', payload: 'large', initial: harmonic(ingestMax('large'), drain.eventsPerSec / 4), durationMs: plan.largeSustainMs, pgBaselineRowsPerSec: baselineOf('large') }),
+        await sustainedPhase(ctx, origin, { mode: 'all-in-one', payload: 'large', initial: harmonic(ingestMax('large'), drain.eventsPerSec / 4), durationMs: plan.largeSustainMs, pgBaselineRowsPerSec: baselineOf('large'), procs: [all] }),
       );
     }
     underLoad(sampler.take());

@@ -48,6 +48,7 @@ export async function start(config: Config): Promise<Running> {
   const deps: Deps = { config, log, pool, redis, queue };
 
   const stoppers: Array<() => Promise<void>> = [];
+  const streamClosers: Array<() => Promise<void>> = []; // end long-lived responses (live stream) so the HTTP drain can finish
   collectProcessMetrics();
   const unwatch = watchRuntime({ pool, queue }); // queue depth and pool gauges for /metrics
   stoppers.push(async () => unwatch());
@@ -72,7 +73,7 @@ export async function start(config: Config): Promise<Running> {
     if (role === 'all' || role === 'api') {
       const api = createApiRouter(deps);
       mounts.push(api.middleware);
-      stoppers.push(api.close);
+      streamClosers.push(api.close);
       mounts.push(serveUi());
     }
     const app = createApp(deps, { mounts });
@@ -93,7 +94,9 @@ export async function start(config: Config): Promise<Running> {
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
-      if (server) await new Promise<void>((r) => { server!.close(() => r()); server!.closeIdleConnections(); });
+      const drained = server ? new Promise<void>((r) => { server!.close(() => r()); server!.closeIdleConnections(); }) : null;
+      for (const s of streamClosers) await s().catch((err) => log.warn({ err }, 'shutdown step failed'));
+      await drained; // in-flight requests finish; no new connections are accepted
       for (const s of stoppers.reverse()) await s().catch((err) => log.warn({ err }, 'shutdown step failed'));
       await queue.close().catch(() => {});
       redis.disconnect();

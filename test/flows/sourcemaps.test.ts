@@ -139,7 +139,7 @@ describe('sentry-cli sourcemaps upload', () => {
     expect(frames(event).at(-1)!.data).toMatchObject({ symbolicator_status: 'missing-source-file' });
 
     // a Node event from a release that uploaded nothing: file paths are left alone, no noise
-    const node = { ...(await fixtureEventJson()), platform: 'node', release: 'api@1.0.0' };
+    const node: Record<string, unknown> = { ...(await fixtureEventJson()), platform: 'node', release: 'api@1.0.0' };
     (node.exception as { values: Array<{ stacktrace: { frames: Frame[] } }> }).values[0]!.stacktrace.frames = [{ filename: '/srv/api/server.js', abs_path: '/srv/api/server.js', function: 'handle', lineno: 12, colno: 5 }];
     event = await symbolicated(node);
     expect(frames(event)).toEqual([{ filename: '/srv/api/server.js', abs_path: '/srv/api/server.js', function: 'handle', lineno: 12, colno: 5 }]);

@@ -209,3 +209,9 @@ export async function sendEvent(baseUrl: string, project: { projectId: string; p
 export function eventIdOf(n: number, seed: string): string {
   return `${seed}${n.toString(16)}`.padStart(32, '0').slice(-32);
 }
+
+/** The process-event queue's counts per state, zero for absent states. */
+export async function jobCounts(queue: { getJobCounts: (...states: Array<'waiting' | 'active' | 'delayed' | 'failed'>) => Promise<Record<string, number>> }) {
+  const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+}

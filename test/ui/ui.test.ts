@@ -10,12 +10,13 @@ import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { waitFor } from '../helpers/wait.js';
 import { createMember, type Member } from '../server/api/factories.js';
 import { publishDeploy } from '../../server/src/realtime/publish.js';
+import { publishToStream } from '../../server/src/realtime/hub.js';
 import { ensureUiBuilt, launchBrowser, login, screenshotThemes } from './browser.js';
 
 const PROGRAM = fileURLToPath(new URL('./programs/checkout.mjs', import.meta.url));
 const RELEASE = 'shop@1.4.2';
 const PROJECT = 'shop-backend';
-const LAG_BOUND_MS = 5_000; // generous: the target is under a second; the lag is printed, not tuned for
+const LAG_BOUND_MS = 10_000; // generous (loaded CI machines): the target is under a second; the lag is printed, not asserted tightly
 
 interface Seen {
   at: number;
@@ -43,7 +44,8 @@ async function sendWithSentryNode(dsn: string, scenario: 'type-error' | 'range-e
   await promisify(execFile)(process.execPath, [PROGRAM, scenario], { env: { ...process.env, DSN: dsn, RELEASE }, timeout: 20_000 });
 }
 
-describe('web UI (Chromium)', () => {
+// Generous timeouts: a browser, a worker and SDK processes share a loaded CI machine.
+describe('web UI (Chromium)', { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -147,6 +149,20 @@ describe('web UI (Chromium)', () => {
     console.log(`the page shows: ${(await page.getByTestId('stream-lag').textContent())?.trim()}`);
     await screenshotThemes(page, 'stream');
 
+    // A burst of 600 events (20 issues) stays a short, aggregated list.
+    const totalBefore = Number((await page.getByTestId('stream-total').textContent())?.trim() ?? '0');
+    const now = new Date().toISOString();
+    for (let batch = 0; batch < 3; batch++) {
+      await publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 10_000 }, server.project.orgId, Array.from({ length: 200 }, (_, i) => ({
+        type: 'EventCreate' as const, eventId: `burst-${batch}-${i}`, project: { id: server.project.projectId, slug: PROJECT },
+        issue: { id: `9${i % 20}`, shortId: `SHOP-9${i % 20}`, title: `BurstError: number ${i % 20}`, culprit: 'burst()', isNew: false, isRegression: false },
+        level: 'error', release: RELEASE, environment: 'production', serverName: 'web-2', timestamp: now, receivedAt: now, publishedAt: now,
+      })));
+    }
+    await waitFor(async () => Number((await page.getByTestId('stream-total').textContent())?.trim()) === totalBefore + 600, { message: 'the burst to be counted' });
+    expect(await page.locator('[data-kind="event"]', { hasText: 'BurstError' }).count()).toBeLessThanOrEqual(60);
+    await screenshotThemes(page, 'stream-burst', { fullPage: false });
+
     // Pause holds new messages back and counts them; resume shows them.
     const deploysBefore = await marker.count();
     await page.getByRole('button', { name: /Pause/ }).click();
@@ -174,7 +190,7 @@ describe('web UI (Chromium)', () => {
     await page.locator(`li[data-issue-id="${issueId}"]`).waitFor();
     await waitFor(async () => (await page.locator('ul[aria-label="Issues"] > li').count()) === 2 || page.reload().then(() => false), { timeout: 10_000 });
     await screenshotThemes(page, 'issues');
-  }, 90_000);
+  }, 240_000);
 
   it('narrows the list with a search', async () => {
     const search = page.getByLabel('Search issues');
@@ -247,6 +263,9 @@ describe('web UI (Chromium)', () => {
       }
       const stream = await p.request.get(`${server.url}/api/0/organizations/${org}/stream/`);
       expect(stream.status()).toBe(404);
+      await p.getByRole('button', { name: 'Log out' }).click();
+      await p.waitForURL(/\/login\/$/);
+      expect((await p.request.get(`${server.url}/api/0/auth/`)).status()).toBe(401);
     } finally {
       await ctx.close();
     }
@@ -280,5 +299,5 @@ describe('web UI (Chromium)', () => {
       await phone.close();
     }
     expect(pageErrors).toEqual([]);
-  }, 90_000);
+  }, 240_000);
 });

@@ -25,6 +25,11 @@ import { registerRealtimeRoutes } from '../realtime/routes.js';
 import { registerUserRoutes } from '../users/routes.js';
 import { registerScrubRoutes } from '../scrub/routes.js';
 import { registerDeadLetterRoutes } from '../dead-letters/routes.js';
+import { registerProjectKeyRoutes } from '../projects/key-routes.js';
+import { registerInboundFilterRoutes } from '../projects/filter-routes.js';
+import { registerQuotaRoutes } from '../projects/quota-routes.js';
+import { registerStatsRoutes } from '../outcomes/routes.js';
+import { registerSpikeRoutes } from '../spikes/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
 import { apiState } from './context.js';
@@ -46,6 +51,11 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerMemberRoutes(router, deps);
   registerScrubRoutes(router, deps);
   registerDeadLetterRoutes(router, deps);
+  registerProjectKeyRoutes(router, deps);
+  registerInboundFilterRoutes(router, deps);
+  registerQuotaRoutes(router, deps);
+  registerStatsRoutes(router, deps);
+  registerSpikeRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 
   const stack: Koa.Middleware[] = [

@@ -2,10 +2,11 @@
 //
 // The path of an event
 // --------------------
-// 1. Ingest (HTTP store/envelope or UDP) does almost nothing: it checks auth, size and rate
-//    limits, answers 200 with the event id, and enqueues the raw item on the `process-event`
-//    BullMQ queue (job id = project + event id, so a re-sent event collapses while queued).
-//    Sessions and client reports ride the same queue as aux jobs.
+// 1. Ingest (HTTP store/envelope or UDP) does almost nothing: it checks auth, size, the queue's
+//    depth and the key/project/organization quotas (429 with X-Sentry-Rate-Limits), answers 200
+//    with the event id, and enqueues the raw item on the `process-event` BullMQ queue (job id =
+//    project + event id, so a re-sent event collapses while queued). Sessions and client
+//    reports ride the same queue as aux jobs. Every item it does not queue gets an outcome.
 // 2. The worker (main-worker.ts) takes up to WORKER_CONCURRENCY jobs at a time and hands each to
 //    an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
 //    into processBatch below. A job's promise settles when its batch has committed, so BullMQ
@@ -16,13 +17,16 @@
 //    replaced with the project's data-scrubbing settings, loaded once per batch, before anything
 //    is derived or stored) → fingerprint (grouping hashes, title, culprit) → tag (derived + own
 //    tags). A payload that is not an event fails here permanently (UnrecoverableError).
-//    Then, for the batch, symbolicate (symbolicate.ts): minified JavaScript frames are mapped
-//    through uploaded source maps (lookups outside any transaction) and the events it changed
-//    are fingerprinted again, so issues group on the original frames.
+//    Then, for the batch, filter (filter.ts: the project's inbound filters; a match ends the
+//    event with the `filtered` outcome) and symbolicate (symbolicate.ts): minified JavaScript
+//    frames are mapped through uploaded source maps (lookups outside any transaction) and the
+//    events it changed are fingerprinted again, so issues group on the original frames.
 // 4. Per batch, ONE short transaction: group (advisory locks on the (project, hash) pairs in
-//    sorted order, one hash lookup, one insert for the new issues) → store (one insert of all
-//    events; already stored ones are skipped and reported) → count (only the inserted events:
-//    one UPDATE for the issues incl. status via issues/state.ts, hourly counts, tag values,
+//    sorted order, one hash lookup, one insert for the new issues) → sample (sample.ts: spike
+//    protection; past SPIKE_EVENTS_PER_MINUTE per issue only a sample goes on to store, the
+//    rest is recorded in sampled_events and counted without its payload) → store (one insert
+//    of all events; already stored ones are skipped and reported) → count (the inserted and the
+//    newly sampled events: one UPDATE for the issues incl. status via issues/state.ts, hourly counts, tag values,
 //    user_count, releases, environments). A missing day partition is created and the batch
 //    retried once. If the batch fails, its events are retried one by one, so one poisoned
 //    event cannot fail its neighbours; a failure left over is thrown and BullMQ retries it
@@ -32,7 +36,8 @@
 //
 // Redelivery (a worker crash between commit and ack, a re-sent event) therefore stores nothing
 // twice and counts nothing twice: the events primary key includes the clamped timestamp, which
-// is computed from the job's fixed received time.
+// is computed from the job's fixed received time, and a sampled event is known by its
+// sampled_events row (sample.ts), whichever way the spike decision goes on the next delivery.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { withTransaction } from '../db/tx.js';
@@ -50,6 +55,9 @@ import { publishEvents } from './publish.js';
 import { loadScrubInputs, scrub, type ScrubInput } from './scrub.js';
 import { store } from './store.js';
 import { symbolicatePrepared } from './symbolicate.js';
+import { filter } from './filter.js';
+import { sample } from './sample.js';
+import type { FilterReason } from '../../../ingest/src/filters/settings.js';
 import { iso } from './tally.js';
 
 export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'>;
@@ -66,13 +74,15 @@ export type JobOutcome =
   | { kind: 'duplicate'; eventId: string }
   | { kind: 'counted' }
   | { kind: 'dropped'; reason: DropReason }
+  | { kind: 'filtered'; eventId: string; reason: FilterReason }
+  | { kind: 'sampled'; eventId: string; issueId: string }
   | { kind: 'invalid'; message: string }
   | { kind: 'failed'; error: Error };
 
 /** The per-event stages, in order; prepareEvent runs them (see 3. above). */
 export const EVENT_STAGES = ['parse', 'normalize', 'scrub', 'fingerprint', 'tag'] as const;
 /** The per-batch stages, in order: symbolicate, one transaction, then after commit (4., 5.). */
-export const BATCH_STAGES = ['symbolicate', 'group', 'store', 'count', 'publish', 'notify'] as const;
+export const BATCH_STAGES = ['filter', 'symbolicate', 'group', 'sample', 'store', 'count', 'publish', 'notify'] as const;
 
 export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise<JobOutcome[]> {
   const outcomes: Array<JobOutcome | undefined> = new Array(jobs.length);
@@ -129,8 +139,10 @@ async function processEvents(deps: PipelineDeps, items: Array<{ index: number; j
       outcomes[index] = p;
     } else prepared.push(p);
   }
-  await symbolicatePrepared(deps, prepared); // source maps; regroups what it changed, never throws
-  const results = await commitWithFallback(deps, prepared);
+  const filtered = await filter(deps.pool, prepared); // the project's inbound filters (filter.ts)
+  for (const { event: e, reason } of filtered.dropped) outcomes[byKey.get(eventKey(e.projectId, e.eventId))![0]!] = { kind: 'filtered', eventId: e.eventId, reason };
+  await symbolicatePrepared(deps, filtered.kept); // source maps; regroups what it changed, never throws
+  const results = await commitWithFallback(deps, filtered.kept);
   for (const [key, indexes] of byKey) {
     const first = outcomes[indexes[0]!] ?? results.get(key);
     indexes.forEach((i, n) => {
@@ -161,9 +173,10 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
   const run = () =>
     withTransaction(deps.pool, async (tx) => {
       const grouped = await group(tx, events);
-      const stored = await store(tx, grouped.assigned, grouped.newIssueIds);
-      const regressed = await count(tx, stored, now);
-      return { grouped, stored, regressed };
+      const sampled = await sample(tx, deps, grouped.assigned); // spike protection (sample.ts)
+      const stored = await store(tx, sampled.keep, grouped.newIssueIds);
+      const regressed = await count(tx, [...stored, ...sampled.countOnly], now);
+      return { grouped, sampled, stored, regressed };
     });
   let result: Awaited<ReturnType<typeof run>>;
   try {
@@ -174,10 +187,11 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
     await ensureEventPartitions(deps.pool, days[0]!, days.at(-1)!);
     result = await run();
   }
-  const { grouped, stored, regressed } = result;
+  const { grouped, sampled, stored, regressed } = result;
   const outcomes = new Map<string, JobOutcome>();
   for (const e of grouped.orphaned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'dropped', reason: 'unknown-project' });
   for (const e of grouped.assigned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'duplicate', eventId: e.eventId });
+  for (const e of sampled.countOnly) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'sampled', eventId: e.eventId, issueId: e.issueId });
   const published: StoredEvent[] = [];
   for (const e of [...stored].sort((a, b) => a.event.timestamp - b.event.timestamp)) {
     outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'stored', eventId: e.eventId, issueId: e.issueId });

@@ -1,63 +1,26 @@
 // Stage "symbolicate" (per batch, before fingerprint/group): maps minified JavaScript frames
 // back to original file, line, column and function through uploaded source maps, adds source
 // context, re-evaluates in_app, keeps the minified frames in `raw_stacktrace`, and records per
-// frame why it stayed minified (frame.data.symbolicator_status, event.errors). Lookups for a
-// whole batch take a handful of queries: files by debug id, files by release + URL, the map
-// files those name, and the contents the parsed-map cache lacks.
+// frame why it stayed minified (frame.data.symbolicator_status, event.errors). A whole batch
+// takes a handful of queries: the file lookups (sourcemaps/lookup.ts), then one for the
+// contents the parsed-map cache (sourcemaps/cache.ts) lacks.
 import type { Queryable } from '../db/pool.js';
 import type { Deps } from '../deps.js';
 import type { ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../protocol/event.js';
 import { createSourceMapCache, sourceLinesOf, type CachedModule, type SourceMapCache } from '../sourcemaps/cache.js';
 import { parseSourceMap, SourceMapParseError } from '../sourcemaps/parsed-map.js';
-import {
-  applyMap,
-  candidateUrls,
-  decodeDataUrl,
-  frameUrl,
-  isCandidateFrame,
-  joinUrl,
-  sourceMappingUrlOf,
-  sourcemapImages,
-  type MapModule,
-  type SymbolicationStatus,
-} from '../sourcemaps/resolve.js';
+import { findSources, type FrameJob, type Source, type SymbolicateItem } from '../sourcemaps/lookup.js';
+import { applyMap, decodeDataUrl, frameUrl, isCandidateFrame, sourceMappingUrlOf, sourcemapImages, type MapModule } from '../sourcemaps/resolve.js';
 import { buildScopeIndex } from '../sourcemaps/scopes.js';
+import { listFileContents, type ArtifactFileRef } from '../sourcemaps/store.js';
 import { fingerprint } from './fingerprint.js';
 import type { PreparedEvent } from './prepared.js';
-import {
-  listFileContents,
-  listFilesByDebugId,
-  listReleaseFiles,
-  listReleasesWithBundles,
-  releaseKey,
-  type ArtifactFileRef,
-} from '../sourcemaps/store.js';
+
+export type { SymbolicateItem };
 
 export interface SymbolicateDeps {
   db: Queryable;
   cache: SourceMapCache;
-}
-
-/** One event of a batch; `event` is rewritten in place. */
-export interface SymbolicateItem {
-  projectId: string;
-  event: NormalizedEvent;
-}
-
-/** Where a frame's map comes from, once the lookups are done. */
-type Source =
-  | { kind: 'files'; map: ArtifactFileRef; minified: ArtifactFileRef | null; mapUrl: string; via: 'debug-id' | 'release' }
-  | { kind: 'inline'; minified: ArtifactFileRef; mapUrl: string }
-  | { kind: 'missing'; status: SymbolicationStatus; quiet?: boolean };
-
-interface FrameJob {
-  item: SymbolicateItem;
-  frame: Frame;
-  url: string;
-  debugId: string | null;
-  source?: Source;
-  /** The minified file found by release + URL (when no debug id matched). */
-  minified?: ArtifactFileRef;
 }
 
 const JS_PLATFORMS = new Set(['javascript', 'node']);
@@ -103,8 +66,7 @@ export async function symbolicate(event: NormalizedEvent, ctx: SymbolicateDeps &
 export async function symbolicateBatch(items: SymbolicateItem[], deps: SymbolicateDeps): Promise<boolean[]> {
   const jobs = items.flatMap(frameJobs);
   if (jobs.length === 0) return items.map(() => false);
-  await findByDebugId(jobs, deps.db);
-  await findByRelease(jobs.filter((j) => !j.source), deps.db);
+  await findSources(jobs, deps.db);
   const modules = await loadModules(jobs, deps);
   const changed = new Set<SymbolicateItem>();
   for (const item of items) if (rewriteEvent(item, jobs, modules)) changed.add(item);
@@ -133,107 +95,6 @@ function frameJobs(item: SymbolicateItem): FrameJob[] {
     }
   }
   return jobs;
-}
-
-async function findByDebugId(jobs: FrameJob[], db: Queryable): Promise<void> {
-  const withId = jobs.filter((j) => j.debugId);
-  if (withId.length === 0) return;
-  const projectIds = [...new Set(withId.map((j) => j.item.projectId))];
-  const files = await listFilesByDebugId(db, projectIds, [...new Set(withId.map((j) => j.debugId!))]);
-  for (const j of withId) {
-    const mine = files.filter((f) => f.projectId === j.item.projectId && f.debugId === j.debugId);
-    const map = mine.find((f) => f.type === 'source_map');
-    if (!map) continue; // falls back to release + URL; reported as a debug-id miss if that fails too
-    const minified = mine.find((f) => f.type === 'minified_source' && f.bundleId === map.bundleId) ?? mine.find((f) => f.type === 'minified_source') ?? null;
-    j.source = { kind: 'files', map, minified, mapUrl: absoluteArtifactUrl(map.url, j.url), via: 'debug-id' };
-  }
-}
-
-/**
- * Frames without a debug-id match, grouped by (project, release, dist): the minified file by URL.
- * Releases without any upload are found in one query; their server-side frames (file paths,
- * not URLs) are left alone quietly, since Node apps mostly run unminified code.
- */
-async function findByRelease(jobs: FrameJob[], db: Queryable): Promise<void> {
-  const groups = new Map<string, FrameJob[]>();
-  for (const j of jobs) {
-    if (!j.item.event.release) {
-      j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'no-release');
-      continue;
-    }
-    const key = groupKey(j);
-    groups.set(key, [...(groups.get(key) ?? []), j]);
-  }
-  const keys = [...groups.keys()].map((k) => JSON.parse(k) as [string, string, string]);
-  const uploaded = await listReleasesWithBundles(db, keys.map(([projectId, release, dist]) => ({ projectId, release, dist })));
-  for (const [key, group] of groups) {
-    if (!uploaded.has(key)) {
-      for (const j of group) j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'no-release-match');
-      continue;
-    }
-    const [projectId, release, dist] = JSON.parse(key) as [string, string, string];
-    const files = await listReleaseFiles(db, { projectId, release, dist, urls: [...new Set(group.flatMap((j) => candidateUrls(j.url)))] });
-    const byUrl = firstByUrl(files.filter((f) => f.type !== 'source_map'));
-    for (const j of group) {
-      j.minified = candidateUrls(j.url).map((u) => byUrl.get(u)).find((f) => f !== undefined);
-      if (!j.minified) j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'missing-source-file');
-    }
-  }
-  await findMapReferences(jobs.filter((j) => j.minified && !j.source), db);
-}
-
-/** A miss to report — except frames from file paths of releases that uploaded nothing. */
-function missing(j: FrameJob, status: SymbolicationStatus): Source {
-  const quiet = !j.debugId && (status === 'no-release' || status === 'no-release-match') && !/^https?:\/\//.test(j.url);
-  return { kind: 'missing', status, quiet };
-}
-
-/**
- * The map each minified file names — its `sourcemap` header, else the `//# sourceMappingURL=`
- * at its end (contents fetched in one query) — then the map files themselves, per release.
- */
-async function findMapReferences(jobs: FrameJob[], db: Queryable): Promise<void> {
-  const needContent = [...new Set(jobs.filter((j) => !j.minified!.sourcemap).map((j) => j.minified!.id))];
-  const contents = await listFileContents(db, needContent);
-  const refs = new Map<FrameJob, string>();
-  for (const j of jobs) {
-    const minified = j.minified!;
-    const ref = minified.sourcemap ?? sourceMappingUrlOf(contents.get(minified.id)?.toString('utf8') ?? '');
-    if (!ref) j.source = missing(j, 'missing-sourcemap');
-    else if (decodeDataUrl(ref) !== null) j.source = { kind: 'inline', minified, mapUrl: j.url };
-    else refs.set(j, joinUrl(minified.url, ref));
-  }
-  const groups = new Map<string, FrameJob[]>();
-  for (const j of refs.keys()) groups.set(groupKey(j), [...(groups.get(groupKey(j)) ?? []), j]);
-  for (const [key, group] of groups) {
-    const [projectId, release, dist] = JSON.parse(key) as [string, string, string];
-    const urls = [...new Set(group.flatMap((j) => candidateUrls(refs.get(j)!)))];
-    const maps = firstByUrl((await listReleaseFiles(db, { projectId, release, dist, urls })).filter((f) => f.type === 'source_map'));
-    for (const j of group) {
-      const ref = refs.get(j)!;
-      const map = candidateUrls(ref).map((u) => maps.get(u)).find((f) => f !== undefined);
-      j.source = map
-        ? { kind: 'files', map, minified: j.minified!, mapUrl: absoluteArtifactUrl(ref, j.url), via: 'release' }
-        : missing(j, 'missing-sourcemap');
-    }
-  }
-}
-
-function groupKey(j: FrameJob): string {
-  return releaseKey({ projectId: j.item.projectId, release: j.item.event.release ?? '', dist: j.item.event.dist ?? '' });
-}
-
-function firstByUrl(files: ArtifactFileRef[]): Map<string, ArtifactFileRef> {
-  const out = new Map<string, ArtifactFileRef>();
-  for (const f of files) if (!out.has(f.url)) out.set(f.url, f);
-  return out;
-}
-
-/** `~/x.js.map` made absolute on the frame's origin, so source paths resolve to real URLs. */
-function absoluteArtifactUrl(artifactUrl: string, frameUrl: string): string {
-  if (!artifactUrl.startsWith('~/')) return artifactUrl;
-  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]*)/i.exec(frameUrl);
-  return m ? m[1] + artifactUrl.slice(1) : artifactUrl;
 }
 
 function moduleKey(s: Source): string | null {

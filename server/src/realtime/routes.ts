@@ -32,8 +32,13 @@ export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: 
   const log = deps.log.child({ component: 'realtime' });
   let hub: Hub | null = null;
   const open = new Set<() => void>();
-  const getHub = () =>
-    (hub ??= createHub(deps.redis, deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix));
+  const getHub = () => {
+    if (hub) return hub;
+    // One subscriber connection per process, opened on the first stream request.
+    const subscriber = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    subscriber.on('error', (err: Error) => log.warn({ err }, 'live stream subscriber connection error'));
+    return (hub = createHub(deps.redis, subscriber, deps.config.redis.prefix));
+  };
 
   router.get('/organizations/:org/stream/', async (ctx) => {
     requireScope(ctx, 'event:read');

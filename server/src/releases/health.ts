@@ -3,6 +3,7 @@
 // release to the same environment that was healthy. While the deploy is young the verdict
 // is recomputed on every request; once its after window is complete it is stored as final.
 import type { Queryable } from '../db/pool.js';
+import { requestCountSource } from '../counters/request-count-source.js';
 import { listEarlierDeploys, updateDeployVerdict, type DeployRow } from './deploy-queries.js';
 import { healthInputs, type RequestCountRow } from './health-inputs.js';
 import { countEventsByHostRelease, listNewIssues, listRegressions, type HealthScope, type IssueCountRow } from './health-queries.js';
@@ -42,6 +43,7 @@ export async function computeDeployHealth(
   now: Date,
   opts: { requests?: RequestCountSource; withRollback?: boolean; store?: boolean } = {},
 ): Promise<HealthReport> {
+  opts = { ...opts, requests: opts.requests ?? requestCountSource(db) }; // the SDK's request counters (counters/)
   const deployedAt = deployTime(deploy);
   const afterMinutes = clamp((now.getTime() - deployedAt.getTime()) / 60_000, 0, OBSERVATION_MINUTES);
   const beforeMinutes = Math.max(afterMinutes, MIN_BASELINE_MINUTES);

@@ -84,8 +84,8 @@ export const createKey = (org: string, project: string, name: string) =>
 export const updateKey = (org: string, project: string, keyId: string, body: { isActive?: boolean; name?: string; rateLimit?: { count: number; window: number } | null }) =>
   json<T.ApiProjectKey>('PUT', `/projects/${e(org)}/${e(project)}/keys/${e(keyId)}/`, { body });
 export const listFilters = (org: string, project: string) => json<T.ApiInboundFilter[]>('GET', `/projects/${e(org)}/${e(project)}/filters/`);
-export const updateFilter = (org: string, project: string, id: string, active: boolean) =>
-  json<void>('PUT', `/projects/${e(org)}/${e(project)}/filters/${e(id)}/`, { body: { active } });
+export const updateFilter = (org: string, project: string, id: string, body: { active?: boolean; patterns?: string[] }) =>
+  json<void>('PUT', `/projects/${e(org)}/${e(project)}/filters/${e(id)}/`, { body });
 export const listAlertRules = (org: string, project: string) => json<T.ApiAlertRule[]>('GET', `/projects/${e(org)}/${e(project)}/alert-rules/`);
 
 // Issues and events

@@ -130,7 +130,8 @@ export interface ApiAlertRule {
 
 export interface ApiInboundFilter {
   id: string;
+  /** Legacy browsers: false or the browser subfilters. */
   active: boolean | string[];
-  name?: string;
-  description?: string;
+  /** Pattern filters (error-messages, releases, environments). */
+  patterns?: string[];
 }

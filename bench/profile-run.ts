@@ -1,0 +1,76 @@
+// `npx tsx bench/profile-run.ts ingest|worker [seconds] [payload]`: profiles one Faultline
+// process under load (node --cpu-prof) and prints what dominated plus CPU ms per event, for the
+// "make it fast" loop. ingest: the ingest process alone under a closed loop (nothing consumes the
+// queue). worker: N events are queued first, then a worker process drains them while profiled.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRedis } from '../server/src/redis.js';
+import { bullPrefix, createProcessQueue } from '../server/src/queue/queues.js';
+import { cpuMeter, postgresGroup, redisGroup } from './cpu.js';
+import { createBenchDatabase, processedEvents } from './database.js';
+import type { PayloadKind } from './payloads.js';
+import { startFaultline, startLoadGenerator } from './processes.js';
+import { summarize } from './profile-summary.js';
+
+const [, , what = 'ingest', secondsArg = '15', payloadArg = 'envelope'] = process.argv;
+const seconds = Number(secondsArg);
+const payload = payloadArg as PayloadKind;
+const tag = `prof_${process.pid}`;
+const db = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', `faultline_bench_${tag}`);
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `faultline-bench-${tag}`;
+const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', RUN_MIGRATIONS: 'false', UDP_ENABLED: 'false' };
+const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
+const load = startLoadGenerator();
+const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), prefix);
+const redis = createRedis(redisUrl);
+try {
+  const ingest = await startFaultline('ingest', env, what === 'ingest' ? { cpuProf: dir } : {});
+  const spec = {
+    id: 'p',
+    target: { origin: `http://127.0.0.1:${ingest.port}`, projectId: db.project.projectId, publicKey: db.project.publicKey },
+    payload,
+    fingerprints: 200,
+    zipfS: 1,
+    seed: 1,
+    mode: 'closed' as const,
+    concurrency: 64,
+    connections: 64,
+  };
+  if (what === 'ingest') {
+    const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
+    const r = await load.run({ ...spec, durationMs: seconds * 1000 });
+    const ms = await meter.stop();
+    process.stdout.write(`accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${Object.entries(ms).map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`).join(', ')}\n`);
+    await ingest.stop();
+  } else {
+    const n = Math.round(seconds * 1000);
+    const r = await load.run({ ...spec, durationMs: 600_000, maxRequests: n });
+    await ingest.stop();
+    await queue.pause();
+    const worker = await startFaultline('worker', env, { cpuProf: dir });
+    const meter = cpuMeter([{ name: 'worker', pids: () => [worker.pid] }, postgresGroup(db.pool, db.name), redisGroup()]);
+    const t0 = performance.now();
+    await queue.resume();
+    while ((await processedEvents(db.pool)) < r.ok) await new Promise((res) => setTimeout(res, 50));
+    const s = (performance.now() - t0) / 1000;
+    const ms = await meter.stop();
+    process.stdout.write(`drained ${r.ok} in ${s.toFixed(1)} s (${Math.round(r.ok / s)}/s); CPU ms per event: ${Object.entries(ms).map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`).join(', ')}\n`);
+    await worker.stop();
+  }
+  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
+  if (file) process.stdout.write(`${summarize(JSON.parse(readFileSync(file, 'utf8')), 30)}\nprofile: ${file}\n`);
+} finally {
+  await load.stop();
+  await queue.obliterate({ force: true }).catch(() => {});
+  await queue.close();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${bullPrefix(prefix)}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+  await db.drop();
+}

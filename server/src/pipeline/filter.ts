@@ -1,0 +1,29 @@
+// Stage "filter" (per batch, after the per-event stages, before symbolicate): the project's
+// inbound filters (ingest/src/filters: localhost, browser extensions, crawlers, legacy
+// browsers, error messages, releases, environments) on each prepared event. Settings are read
+// once per batch; a filtered event ends here with the `filtered` outcome and its reason.
+import type { Queryable } from '../db/pool.js';
+import { hasActiveFilters, shouldFilter, type FilterReason, type InboundFilterSettings } from '../../../ingest/src/filters/index.js';
+import { listInboundFilters } from '../projects/protection-queries.js';
+import type { PreparedEvent } from './prepared.js';
+
+export interface Filtered {
+  kept: PreparedEvent[];
+  dropped: Array<{ event: PreparedEvent; reason: FilterReason }>;
+}
+
+export async function filter(db: Queryable, events: PreparedEvent[]): Promise<Filtered> {
+  if (events.length === 0) return { kept: events, dropped: [] };
+  const settings = await listInboundFilters(db, [...new Set(events.map((e) => e.projectId))]);
+  const active = new Map<string, InboundFilterSettings>([...settings].filter(([, s]) => hasActiveFilters(s)));
+  if (active.size === 0) return { kept: events, dropped: [] };
+  const kept: PreparedEvent[] = [];
+  const dropped: Filtered['dropped'] = [];
+  for (const e of events) {
+    const s = active.get(e.projectId);
+    const reason = s ? shouldFilter(e.event, s) : null;
+    if (reason) dropped.push({ event: e, reason });
+    else kept.push(e);
+  }
+  return { kept, dropped };
+}

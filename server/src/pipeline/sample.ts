@@ -1,0 +1,88 @@
+// Stage "sample" (inside the batch transaction, between group and store): spike protection.
+// Per issue and minute a Redis counter ranks the events; past SPIKE_EVENTS_PER_MINUTE only a
+// hash-chosen sample is stored (spikes/decide.ts), the rest is counted without its payload.
+// Counting stays exact and idempotent: a sampled event is recorded in sampled_events in this
+// transaction and counted only if newly recorded (and not stored by an earlier delivery), and a
+// stored-path event already recorded as sampled is a duplicate. Redis only chooses what to keep.
+import type { Queryable } from '../db/pool.js';
+import { minuteOf, shouldStore, type SpikeSettings } from '../spikes/decide.js';
+import { findSampledEvents, insertSampledEvents, sampledEventKey, upsertIssueSampling, type IssueSamplingDelta } from '../spikes/queries.js';
+import type { Deps } from '../deps.js';
+import type { AssignedEvent } from './prepared.js';
+import { iso } from './tally.js';
+
+/** Minute counters outlive their minute by this much (late batches of the minute still rank). */
+const COUNTER_TTL_SECONDS = 300;
+
+export interface Sampled {
+  /** Go on to store (and count if stored). */
+  keep: AssignedEvent[];
+  /** Newly recorded as sampled: counted, not stored. */
+  countOnly: AssignedEvent[];
+}
+
+type SampleDeps = Pick<Deps, 'redis' | 'log' | 'config'>;
+
+export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEvent[]): Promise<Sampled> {
+  const settings: SpikeSettings = { threshold: deps.config.protection.spikeEventsPerMinute, sampleRate: deps.config.protection.spikeSampleRate };
+  if (settings.threshold <= 0 || events.length === 0) return { keep: events, countOnly: [] };
+  const ranks = await rankEvents(deps, events);
+  const keepCandidates: AssignedEvent[] = [];
+  const sampleCandidates: AssignedEvent[] = [];
+  events.forEach((e, i) => (shouldStore(ranks[i] ?? 1, e.eventId, settings) ? keepCandidates : sampleCandidates).push(e));
+
+  const alreadySampled = await findSampledEvents(tx, keepCandidates.map((e) => ({ projectId: e.projectId, eventId: e.eventId })));
+  const keep = keepCandidates.filter((e) => !alreadySampled.has(sampledEventKey(e.projectId, e.eventId)));
+  const inserted = await insertSampledEvents(
+    tx,
+    sampleCandidates.map((e) => ({ projectId: e.projectId, eventId: e.eventId, issueId: e.issueId, timestamp: iso(e.event.timestamp), receivedAt: iso(e.receivedAt / 1000) })),
+  );
+  const countOnly = sampleCandidates.filter((e) => inserted.has(sampledEventKey(e.projectId, e.eventId)));
+  await upsertIssueSampling(tx, samplingDeltas(countOnly));
+  return { keep, countOnly };
+}
+
+/**
+ * Each event's rank in its issue's minute (1-based, in batch order). One pipelined INCRBY per
+ * issue-minute. Without Redis every event ranks first: everything is stored (fail open).
+ */
+async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<number[]> {
+  const groups = new Map<string, number[]>();
+  events.forEach((e, i) => {
+    const key = `${deps.config.redis.prefix}:spike:${e.issueId}:${minuteOf(e.receivedAt)}`;
+    const indexes = groups.get(key);
+    if (indexes) indexes.push(i);
+    else groups.set(key, [i]);
+  });
+  const ranks = new Array<number>(events.length).fill(1);
+  try {
+    const pipeline = deps.redis.pipeline();
+    for (const [key, indexes] of groups) pipeline.incrby(key, indexes.length).expire(key, COUNTER_TTL_SECONDS);
+    const results = (await pipeline.exec()) ?? [];
+    [...groups.values()].forEach((indexes, g) => {
+      const [err, total] = results[g * 2] ?? [new Error('no reply')];
+      if (err) throw err;
+      const before = Number(total) - indexes.length;
+      indexes.forEach((eventIndex, n) => (ranks[eventIndex] = before + n + 1));
+    });
+  } catch (err) {
+    deps.log.warn({ err }, 'spike counters unavailable, storing every event of the batch');
+    return new Array<number>(events.length).fill(1);
+  }
+  return ranks;
+}
+
+function samplingDeltas(events: AssignedEvent[]): IssueSamplingDelta[] {
+  const byIssue = new Map<string, IssueSamplingDelta>();
+  for (const e of events) {
+    const at = iso(e.receivedAt / 1000);
+    const d = byIssue.get(e.issueId);
+    if (!d) byIssue.set(e.issueId, { issueId: e.issueId, count: 1, firstAt: at, lastAt: at });
+    else {
+      d.count++;
+      if (at < d.firstAt) d.firstAt = at;
+      if (at > d.lastAt) d.lastAt = at;
+    }
+  }
+  return [...byIssue.values()];
+}
