@@ -42,24 +42,30 @@ interface LineChild {
 
 function startTsx(script: string, env: Record<string, string> = {}): LineChild {
   const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}${script}`], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const waiting: Array<(v: unknown) => void> = [];
-  let firstResolve: (v: unknown) => void = () => {};
-  const first = new Promise((r) => (firstResolve = r));
+  const waiting: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
+  let firstSettle: { resolve: (v: unknown) => void; reject: (e: Error) => void } = { resolve: () => {}, reject: () => {} };
+  const first = new Promise((resolve, reject) => (firstSettle = { resolve, reject }));
   let gotFirst = false;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const msg = JSON.parse(line) as unknown;
     if (!gotFirst) {
       gotFirst = true;
-      firstResolve(msg);
+      firstSettle.resolve(msg);
       if (waiting.length === 0) return;
     }
-    waiting.shift()?.(msg);
+    waiting.shift()?.resolve(msg);
+  });
+  // A child that dies must fail the run, not leave it waiting for an answer forever.
+  child.once('exit', (code, signal) => {
+    const err = new Error(`${script} exited (${code ?? signal}) while an answer was awaited`);
+    if (!gotFirst) firstSettle.reject(err);
+    for (const w of waiting.splice(0)) w.reject(err);
   });
   return {
     child,
     first,
-    ask: <T>(msg: unknown) => new Promise<T>((resolve) => {
-      waiting.push(resolve as (v: unknown) => void);
+    ask: <T>(msg: unknown) => new Promise<T>((resolve, reject) => {
+      waiting.push({ resolve: resolve as (v: unknown) => void, reject });
       child.stdin!.write(`${JSON.stringify(msg)}\n`);
     }),
     stop: async () => {
@@ -117,12 +123,13 @@ const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a +
 const diff = (a: Record<string, number>, b: Record<string, number>) =>
   Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)] as const).filter(([, v]) => v > 0));
 
-/** Polls until `read` stops changing (the receiver has caught up with what reached it). */
+/** Polls until `read` stops changing (the receiver has caught up with what reached it), at most 2 minutes. */
 async function settle(read: () => Promise<number>, isIdle: () => Promise<boolean> = async () => true): Promise<number> {
   let last = -1;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const v = await read();
-    if (v === last && (await isIdle())) return v;
+    if ((v === last && (await isIdle())) || Date.now() > deadline) return v;
     last = v;
     await sleep(250);
   }

@@ -26,16 +26,23 @@ export function decodeDatagram(datagram: Buffer, maxBytes: number): Buffer | Dro
   let bytes = datagram;
   if (datagram[0] === 0x1f && datagram[1] === 0x8b) {
     if (datagram[2] !== 0x08) return drop('invalid-body', 400, 'invalid datagram', ['gzip: unknown compression method']);
+    // The trailer states the inflated size (ISIZE, RFC 1952): an honest bomb is refused unread;
+    // a lying one still stops at maxOutputLength.
+    if (datagram.length >= 18 && datagram.readUInt32LE(datagram.length - 4) > maxBytes) return tooLarge(maxBytes);
     try {
       bytes = gunzipSync(datagram, { maxOutputLength: maxBytes });
     } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return drop('too-large', 413, `datagram exceeds ${maxBytes} bytes after decompression`);
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(maxBytes);
       return drop('invalid-body', 400, 'invalid datagram', [`gzip: ${(err as Error).message}`]);
     }
   }
   // An envelope starts with its JSON header object (leading whitespace is allowed, as in Relay).
   if (firstNonSpace(bytes) !== 0x7b) return drop('invalid-envelope', 400, 'invalid event envelope', ['datagram is not an envelope']);
   return bytes;
+}
+
+function tooLarge(maxBytes: number): Drop {
+  return drop('too-large', 413, `datagram exceeds ${maxBytes} bytes after decompression`);
 }
 
 function firstNonSpace(buf: Buffer): number | undefined {

@@ -15,8 +15,12 @@ export const UDP_BACKLOG_DATAGRAMS = 8192;
 export const UDP_BACKLOG_BYTES = 32 * 1024 * 1024;
 /** Accepted datagrams whose enqueue has not settled; past this the backlog stops draining (a slow Redis). */
 export const UDP_MAX_IN_FLIGHT = 4096;
-/** Longest run of datagram work per event-loop turn, so HTTP requests are served in between. */
-export const UDP_SLICE_MS = 4;
+/**
+ * Longest run of datagram work per event-loop turn, so HTTP requests are served in between and
+ * the socket is read often (libuv reads at most 32 datagrams per turn; what it does not read
+ * waits in the kernel buffer, which overflows first).
+ */
+export const UDP_SLICE_MS = 1;
 /** Drops are summarized in the log at most this often (never per datagram). */
 const DROP_LOG_INTERVAL_MS = 60_000;
 

@@ -1,7 +1,7 @@
 // Worker entry: consumes the process-event queue and feeds jobs through the batcher into the
 // pipeline (pipeline/process-event.ts tells the whole path of an event). Also keeps the daily
 // events partitions created ahead of time.
-import { UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { startAlertWorker } from './alerts/send-alert.js';
 import type { Deps } from './deps.js';
 import { ensureEventPartitions } from './events/queries.js';
@@ -9,6 +9,7 @@ import { createBatcher } from './pipeline/batcher.js';
 import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
 import { processBatch, type JobOutcome } from './pipeline/process-event.js';
+import { startWorkerOutcomes } from './outcomes/worker.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
 import { createRedis } from './redis.js';
 
@@ -29,12 +30,19 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
     maxSize: deps.config.worker.batchSize,
     maxWaitMs: deps.config.worker.batchWaitMs,
     maxConcurrent: MAX_CONCURRENT_BATCHES,
+    maxBytes: deps.config.protection.workerBatchMaxBytes, // WORKER_BATCH_MAX_BYTES: bounded batch memory
+    sizeOf: (job) => job.payload.length,
     run: (jobs) => observeBatch(jobs, () => processBatch(deps, jobs)),
   });
   const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
   // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.
   const retry = createRetryPolicy({ maxAttempts: deps.config.worker.maxAttempts, log });
-  const worker = new Worker<ProcessJob, JobOutcome>(QUEUE_PROCESS_EVENT, async (job, token) => settle(await retry.review(await batcher.add(job.data), job, token)), {
+  const outcomes = startWorkerOutcomes(deps); // loss accounting: one outcome per settled event job
+  const processJob = async (job: Job<ProcessJob>, token: string | undefined) => {
+    const before = await batcher.add(job.data);
+    return settle(outcomes.count(job.data, before, await retry.review(before, job, token)));
+  };
+  const worker = new Worker<ProcessJob, JobOutcome>(QUEUE_PROCESS_EVENT, processJob, {
     connection,
     prefix: bullPrefix(deps.config.redis.prefix),
     concurrency: deps.config.worker.concurrency,
@@ -54,6 +62,7 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
       const stopped = worker.close(); // stops fetching, waits for the active jobs …
       await batcher.flush(); // … which settle once their batches have run
       await stopped;
+      await outcomes.close();
       await alerts.close();
       await connection.quit().catch(() => connection.disconnect());
     })());

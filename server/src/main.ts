@@ -94,9 +94,14 @@ export async function start(config: Config): Promise<Running> {
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
-      const drained = server ? new Promise<void>((r) => { server!.close(() => r()); server!.closeIdleConnections(); }) : null;
+      // Stop accepting, end live streams, let in-flight requests finish; keep-alive connections
+      // are closed as soon as they fall idle.
+      const drained = server ? new Promise<void>((r) => server!.close(() => r())) : null;
+      const sweep = setInterval(() => server?.closeIdleConnections(), 100);
+      server?.closeIdleConnections();
       for (const s of streamClosers) await s().catch((err) => log.warn({ err }, 'shutdown step failed'));
-      await drained; // in-flight requests finish; no new connections are accepted
+      await drained;
+      clearInterval(sweep);
       for (const s of stoppers.reverse()) await s().catch((err) => log.warn({ err }, 'shutdown step failed'));
       await queue.close().catch(() => {});
       redis.disconnect();

@@ -12,6 +12,20 @@ import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
+/** Gzip magic, random bytes, and a trailer claiming `size` inflated bytes. */
+function gzipGarbage(length: number, size: number): Buffer {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(size, 4);
+  return Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), randomBytes(length), trailer]);
+}
+
+/** 5 MB of `{` whose gzip trailer claims 100 bytes: only the bounded inflate stops it. */
+function lyingBomb(): Buffer {
+  const bomb = gzipSync(Buffer.alloc(5_000_000, 0x7b));
+  bomb.writeUInt32LE(100, bomb.length - 4);
+  return bomb;
+}
+
 describe('decodeDatagram', () => {
   const envelope = Buffer.from('{"dsn":"udp://k@h:1/1"}\n{"type":"event"}\n{}');
   it.each([
@@ -20,9 +34,11 @@ describe('decodeDatagram', () => {
     ['leading whitespace', Buffer.from(` \n${envelope.toString()}`), 'ok'],
     ['an empty datagram', Buffer.alloc(0), 'empty-body'],
     ['random bytes', Buffer.from('GET / HTTP/1.1\r\n'), 'invalid-envelope'],
-    ['gzip magic with garbage', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), randomBytes(200)]), 'invalid-body'],
+    ['gzip magic with garbage', gzipGarbage(200, 1000), 'invalid-body'],
+    ['gzip garbage claiming a huge size', gzipGarbage(200, 50_000_000), 'too-large'],
     ['gzip magic with another method', Buffer.from([0x1f, 0x8b, 0x07, 0, 0]), 'invalid-body'],
     ['a gzip bomb', gzipSync(Buffer.alloc(5_000_000, 0x7b)), 'too-large'],
+    ['a gzip bomb lying about its size', lyingBomb(), 'too-large'],
     ['gzipped junk', gzipSync(Buffer.from('[1,2,3]')), 'invalid-envelope'],
   ])('%s', (_name, datagram, expected) => {
     const out = decodeDatagram(datagram, 1024 * 1024);
@@ -79,7 +95,7 @@ describe('UDP ingest listener', () => {
     const junk: Array<[Buffer | string, string]> = [
       ['', 'empty-body'],
       [randomBytes(300), 'invalid-envelope'],
-      [Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), randomBytes(300)]), 'invalid-body'],
+      [gzipGarbage(300, 2000), 'invalid-body'],
       [gzipSync(Buffer.alloc(20_000_000, 0x7b)), 'too-large'],
       ['{"dsn":"udp://k@h:1/1"', 'invalid-auth'],
       [`{"event_id":"${id()}"}\n{"type":"event"}\n{}`, 'invalid-auth'],

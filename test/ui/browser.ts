@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOT_DIR = `${ROOT}test-output/screenshots`;
@@ -19,7 +19,15 @@ export async function ensureUiBuilt(): Promise<void> {
 }
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 120_000 });
+}
+
+/** A browser context whose waits tolerate a loaded CI machine (the default is 30 s). */
+export async function newContext(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
+  return context;
 }
 
 export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
@@ -38,7 +46,8 @@ export async function screenshotThemes(page: Page, name: string, opts: { fullPag
     await page.emulateMedia({ colorScheme: scheme });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const file = `${SCREENSHOT_DIR}/${name}-${scheme}.png`;
-    await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
+    // Generous: a full-page capture on a loaded machine can take long; it is not what is tested.
+    await page.screenshot({ path: file, fullPage: opts.fullPage ?? true, animations: 'disabled', caret: 'hide', timeout: 120_000 });
     files.push(file);
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 import { createMember, type Member } from '../server/api/factories.js';
 import { publishDeploy } from '../../server/src/realtime/publish.js';
 import { publishToStream } from '../../server/src/realtime/hub.js';
-import { ensureUiBuilt, launchBrowser, login, screenshotThemes } from './browser.js';
+import { ensureUiBuilt, launchBrowser, login, newContext, screenshotThemes } from './browser.js';
 
 const PROGRAM = fileURLToPath(new URL('./programs/checkout.mjs', import.meta.url));
 const RELEASE = 'shop@1.4.2';
@@ -69,7 +69,7 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     other = await createProject(server.pool, { baseUrl: server.url, slug: 'intruder-app' });
     outsider = await createMember(server.pool, { orgId: other.orgId, role: 'owner', email: 'mallory@example.com' });
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    context = await newContext(browser, { viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     // Script errors and CSP violations fail the run; failed fetches (401 before login) do not.
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -96,7 +96,7 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     await page.waitForURL(`${server.url}/organizations/${org}/issues/`);
     await page.getByRole('heading', { name: 'Issues' }).waitFor();
     await page.getByText('No issues match').waitFor();
-  });
+  }, 240_000);
 
   it('shows an event sent by @sentry/node on the live stream within the lag bound, then its issue in the list', async () => {
     await page.goto(`${server.url}/organizations/${org}/stream/`);
@@ -234,7 +234,7 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     await expect(crumbs.textContent()).resolves.toContain('cart loaded for user-7');
     await expect(crumbs.textContent()).resolves.toContain('applying coupon');
     await screenshotThemes(page, 'issue');
-  });
+  }, 240_000);
 
   it('resolves the issue', async () => {
     await page.getByRole('group', { name: 'Issue actions' }).getByRole('button', { name: '✓ Resolve' }).click();
@@ -249,7 +249,7 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
   });
 
   it("does not let a user of another organization read the issue (UI and API)", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const ctx = await newContext(browser, { viewport: { width: 1280, height: 800 } });
     try {
       const p = await ctx.newPage();
       await login(p, server.url, outsider.email, outsider.password);
@@ -286,7 +286,7 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
       await page.waitForLoadState('networkidle');
       await screenshotThemes(page, name);
     }
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     try {
       const p = await phone.newPage();
       await login(p, server.url, owner.email, owner.password);
@@ -299,5 +299,5 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
       await phone.close();
     }
     expect(pageErrors).toEqual([]);
-  }, 240_000);
+  }, 600_000);
 });

@@ -210,7 +210,10 @@ export async function updateIssueCounters(db: Queryable, rows: IssueCounterRow[]
        status = u.status,
        substatus = u.substatus,
        resolved_at = u.resolved_at,
-       resolved_in_release = u.resolved_in_release
+       resolved_in_release = u.resolved_in_release,
+       -- a regression reopens: the release-aware resolution goes with the resolve
+       resolved_in_next_release = CASE WHEN u.status = 'resolved' THEN i.resolved_in_next_release ELSE false END,
+       resolved_after_release = CASE WHEN u.status = 'resolved' THEN i.resolved_after_release ELSE NULL END
      FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[],
                  $8::text[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
        AS u(id, event_count, new_users, first_seen, last_seen, title, culprit, level, metadata, last_release,

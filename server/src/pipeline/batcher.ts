@@ -16,10 +16,14 @@ export interface BatcherOptions<T, R> {
   maxConcurrent: number;
   /** Must return one result per item, in order. */
   run: (items: T[]) => Promise<R[]>;
+  /** A batch is also full once its items' sizes add up to this (bounded worker memory). */
+  maxBytes?: number;
+  sizeOf?: (item: T) => number;
 }
 
 interface Waiting<T, R> {
   item: T;
+  bytes: number;
   resolve: (r: R) => void;
   reject: (err: unknown) => void;
 }
@@ -29,9 +33,12 @@ export function createBatcher<T, R>(opts: BatcherOptions<T, R>): Batcher<T, R> {
   let timer: NodeJS.Timeout | undefined;
   let due = false; // the oldest waiting item has waited maxWaitMs
   const running = new Set<Promise<void>>();
+  const maxBytes = opts.maxBytes ?? Infinity;
+  let waitingBytes = 0;
+  const full = () => waiting.length >= opts.maxSize || waitingBytes >= maxBytes;
 
   function schedule(): void {
-    if (waiting.length >= opts.maxSize) due = true;
+    if (full()) due = true;
     if (due) return start();
     timer ??= setTimeout(() => {
       timer = undefined;
@@ -41,9 +48,13 @@ export function createBatcher<T, R>(opts: BatcherOptions<T, R>): Batcher<T, R> {
   }
 
   function start(): void {
-    while (waiting.length > 0 && (due || waiting.length >= opts.maxSize) && running.size < opts.maxConcurrent) {
-      const batch = waiting.slice(0, opts.maxSize);
-      waiting = waiting.slice(batch.length);
+    while (waiting.length > 0 && (due || full()) && running.size < opts.maxConcurrent) {
+      let n = 0;
+      let bytes = 0;
+      while (n < waiting.length && n < opts.maxSize && (n === 0 || bytes + waiting[n]!.bytes <= maxBytes)) bytes += waiting[n++]!.bytes;
+      const batch = waiting.slice(0, n);
+      waiting = waiting.slice(n);
+      waitingBytes -= bytes;
       due = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
@@ -64,7 +75,9 @@ export function createBatcher<T, R>(opts: BatcherOptions<T, R>): Batcher<T, R> {
   return {
     add(item) {
       return new Promise<R>((resolve, reject) => {
-        waiting.push({ item, resolve, reject });
+        const bytes = opts.sizeOf?.(item) ?? 0;
+        waiting.push({ item, bytes, resolve, reject });
+        waitingBytes += bytes;
         schedule();
       });
     },

@@ -14,7 +14,9 @@ export interface Filtered {
 
 export async function filter(db: Queryable, events: PreparedEvent[]): Promise<Filtered> {
   if (events.length === 0) return { kept: events, dropped: [] };
-  const settings = await listInboundFilters(db, [...new Set(events.map((e) => e.projectId))]);
+  // Only well-formed ids are looked up: a poisoned job must fail alone, later, in its own commit.
+  const ids = [...new Set(events.map((e) => e.projectId))].filter((id) => /^\d{1,18}$/.test(id));
+  const settings = await listInboundFilters(db, ids);
   const active = new Map<string, InboundFilterSettings>([...settings].filter(([, s]) => hasActiveFilters(s)));
   if (active.size === 0) return { kept: events, dropped: [] };
   const kept: PreparedEvent[] = [];

@@ -1,7 +1,8 @@
 // Stage "symbolicate" (per batch, before fingerprint/group): maps minified JavaScript frames
 // back to original file, line, column and function through uploaded source maps, adds source
 // context, re-evaluates in_app, keeps the minified frames in `raw_stacktrace`, and records per
-// frame why it stayed minified (frame.data.symbolicator_status, event.errors). A whole batch
+// frame why it stayed minified (frame.data.symbolicator_status, event.errors). Then, mapped or
+// not, URL frames get Sentry's derived module (and webpack:/app: ones in_app). A whole batch
 // takes a handful of queries: the file lookups (sourcemaps/lookup.ts), then one for the
 // contents the parsed-map cache (sourcemaps/cache.ts) lacks.
 import type { Queryable } from '../db/pool.js';
@@ -10,7 +11,7 @@ import type { ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../prot
 import { createSourceMapCache, sourceLinesOf, type CachedModule, type SourceMapCache } from '../sourcemaps/cache.js';
 import { parseSourceMap, SourceMapParseError } from '../sourcemaps/parsed-map.js';
 import { findSources, type FrameJob, type Source, type SymbolicateItem } from '../sourcemaps/lookup.js';
-import { applyMap, decodeDataUrl, frameUrl, isCandidateFrame, sourceMappingUrlOf, sourcemapImages, type MapModule } from '../sourcemaps/resolve.js';
+import { applyMap, decodeDataUrl, fillJsFrameMeta, frameUrl, isCandidateFrame, sourceMappingUrlOf, sourcemapImages, type MapModule } from '../sourcemaps/resolve.js';
 import { buildScopeIndex } from '../sourcemaps/scopes.js';
 import { listFileContents, type ArtifactFileRef } from '../sourcemaps/store.js';
 import { fingerprint } from './fingerprint.js';
@@ -40,15 +41,27 @@ export function sharedSourceMapCache(maxBytes: number): SourceMapCache {
 export async function symbolicatePrepared(deps: Pick<Deps, 'pool' | 'log' | 'config'>, prepared: PreparedEvent[]): Promise<void> {
   const items = prepared.filter((p) => hasJsFrames(p.event));
   if (items.length === 0) return;
+  let changed = items.map(() => false);
   try {
     const cache = sharedSourceMapCache(deps.config.sourcemaps.cacheBytes);
-    const changed = await symbolicateBatch(items.map((p) => ({ projectId: p.projectId, event: p.event })), { db: deps.pool, cache });
-    items.forEach((p, i) => {
-      if (changed[i]) Object.assign(p, fingerprint(p.event));
-    });
+    changed = await symbolicateBatch(items.map((p) => ({ projectId: p.projectId, event: p.event })), { db: deps.pool, cache });
   } catch (err) {
     deps.log.warn({ err, size: items.length }, 'symbolication failed, events keep their minified frames');
   }
+  items.forEach((p, i) => {
+    if (fillJsFrames(p.event) || changed[i]) Object.assign(p, fingerprint(p.event));
+  });
+}
+
+/** Derived modules / in_app on the JS frames, after mapping (grouping does not derive them). */
+export function fillJsFrames(event: NormalizedEvent): boolean {
+  let changed = false;
+  for (const { stacktrace } of stacktracesOf(event)) {
+    for (const frame of stacktrace.frames) {
+      if (JS_PLATFORMS.has(typeof frame.platform === 'string' ? frame.platform : event.platform) && fillJsFrameMeta(frame)) changed = true;
+    }
+  }
+  return changed;
 }
 
 function hasJsFrames(event: NormalizedEvent): boolean {
@@ -59,6 +72,7 @@ function hasJsFrames(event: NormalizedEvent): boolean {
 /** Symbolicates one event (a batch of one). */
 export async function symbolicate(event: NormalizedEvent, ctx: SymbolicateDeps & { projectId: string }): Promise<NormalizedEvent> {
   await symbolicateBatch([{ projectId: ctx.projectId, event }], ctx);
+  fillJsFrames(event);
   return event;
 }
 

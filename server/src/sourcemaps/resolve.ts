@@ -2,6 +2,7 @@
 // event's debug_meta, else release + URL candidates), how a minified file names its map, and
 // how a frame is rewritten from a parsed map (file, line, column, function, context, in_app).
 // Follows Sentry's JS processing (protocol.md §8.3); no I/O here.
+import { deriveJsModule } from '../grouping/index.js';
 import type { Frame } from '../protocol/event.js';
 import { originalPosition, type ParsedMap } from './parsed-map.js';
 import { scopeNameAt, type ScopeIndex } from './scopes.js';
@@ -192,7 +193,6 @@ export function applyMap(raw: Frame, mod: MapModule, callsiteName: string | null
   delete frame.pre_context;
   delete frame.context_line;
   delete frame.post_context;
-  if (/^(?:https?|webpack|app):/.test(absPath)) frame.module = moduleName(absPath);
   const inApp = inAppFor(absPath, filename);
   if (inApp !== null) frame.in_app = inApp;
   const lines = mod.sourceLines(pos.sourceIndex);
@@ -211,14 +211,28 @@ function functionName(raw: Frame, mod: MapModule, line: number, col: number, cal
   return typeof raw.function === 'string' && raw.function !== '' ? raw.function : '<unknown>';
 }
 
-/** Sentry's made-up module name for a URL: the path without extension and noise prefixes. */
-export function moduleName(absPath: string): string {
-  let path = stripHost(absPath).split(/[?#]/)[0]!;
-  const dot = path.lastIndexOf('.');
-  if (dot > path.lastIndexOf('/')) path = path.slice(0, dot);
-  if (path.endsWith('.min')) path = path.slice(0, -4);
-  const segments = path.split('/');
-  const hashAt = segments.findIndex((s) => s.length === 32 || (s.length === 40 && /^[0-9a-f]+$/i.test(s)));
-  if (hashAt >= 0) return segments.slice(hashAt + 1).join('/');
-  return path.replace(/^(?:\/|(?:(?:java)?scripts?|js|build|static|node_modules|bower_components|[_.~][^/]*|v?(?:\d+\.)*\d+|[a-f0-9]{7,8}|[a-f0-9]{32}|[a-f0-9]{40})\/)+|[-.][a-f0-9]{7,}$/gi, '');
+/**
+ * Sentry's JS processing, after source mapping (mapped frames carry the original path): a frame
+ * from a URL (http(s), `webpack:`, `app:`; abs_path, else filename, as Relay fills it) without a
+ * module gets one derived from that path, which grouping then uses instead of the hashed file
+ * name; `webpack:`/`app:` frames the SDK left without in_app are in app unless they come from
+ * node_modules or webpack's `~/` (the resolver root). Mutates the frame; true when it changed.
+ */
+export function fillJsFrameMeta(frame: Frame): boolean {
+  const url = frameUrl(frame);
+  if (!url || !/^(?:https?|webpack|app):/.test(url)) return false;
+  let changed = false;
+  if (frame.module === undefined) {
+    const module = deriveJsModule(url);
+    if (module) {
+      frame.module = module;
+      changed = true;
+    }
+  }
+  if (frame.in_app === undefined && /^(?:webpack|app):/.test(url)) {
+    const filename = frame.filename ?? '';
+    frame.in_app = !(url.includes('node_modules/') || filename.includes('node_modules/') || filename.startsWith('~/') || url.includes('/~/'));
+    changed = true;
+  }
+  return changed;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  candidateUrls, contextLines, decodeDataUrl, displayFilename, inAppFor, isCandidateFrame, joinUrl, moduleName,
+  candidateUrls, contextLines, decodeDataUrl, displayFilename, fillJsFrameMeta, inAppFor, isCandidateFrame, joinUrl,
   normalizeDebugId, sourceMappingUrlOf, sourcemapImages,
 } from '../../../server/src/sourcemaps/resolve.js';
+import type { Frame } from '../../../server/src/protocol/event.js';
 
 describe('URLs', () => {
   it.each([
@@ -32,8 +33,50 @@ describe('URLs', () => {
     ['http://127.0.0.1:9930/main.js', 'main'],
     ['http://h/static/0123456789abcdef0123456789abcdef/app/x.min.js', 'app/x'],
     ['http://h/assets/index-CXTlBatX.js', 'assets/index-CXTlBatX'],
-  ])('moduleName(%s) = %s', (url, expected) => {
-    expect(moduleName(url)).toBe(expected);
+    ['webpack:///./src/cart/api.jsx', 'src/cart/api'],
+    ['app:///_next/static/chunks/pages/index-3f1a2b9c8d.js', 'chunks/pages/index'],
+  ])('a frame from %s without a module gets module %s', (url, expected) => {
+    const frame: Frame = { abs_path: url, function: 'f', lineno: 1 };
+    expect(fillJsFrameMeta(frame)).toBe(true);
+    expect(frame.module).toBe(expected);
+  });
+
+  it('derives modules from the filename when abs_path is missing, never over the SDK module or for local paths', () => {
+    const browser: Frame = { filename: 'http://127.0.0.1:9930/assets/index-CXTlBatX.js', lineno: 15, colno: 3, in_app: true };
+    expect(fillJsFrameMeta(browser)).toBe(true);
+    expect(browser).toEqual({ filename: 'http://127.0.0.1:9930/assets/index-CXTlBatX.js', module: 'assets/index-CXTlBatX', lineno: 15, colno: 3, in_app: true });
+    const sdkModule: Frame = { abs_path: 'https://h/js/app.js', module: 'checkout' };
+    expect(fillJsFrameMeta(sdkModule)).toBe(false);
+    expect(sdkModule.module).toBe('checkout');
+    for (const path of ['/srv/app/server.js', 'file:///srv/app/server.js', '<anonymous>', '[native code]']) {
+      const local: Frame = { abs_path: path, function: 'handle' };
+      expect(fillJsFrameMeta(local)).toBe(false);
+      expect(local).toEqual({ abs_path: path, function: 'handle' });
+    }
+    const noModule: Frame = { abs_path: 'http://localhost/' };
+    expect(fillJsFrameMeta(noModule)).toBe(false);
+    expect(noModule.module).toBeUndefined();
+  });
+
+  it.each<[string, string | undefined, boolean]>([
+    ['webpack:///./src/cart.ts', './src/cart.ts', true],
+    ['webpack:///./~/lodash/index.js', '~/lodash/index.js', false],
+    ['webpack:///./node_modules/react-dom/index.js', undefined, false],
+    ['app:///main.jsbundle', undefined, true],
+    ['app:///node_modules/react-native/Libraries/x.js', undefined, false],
+  ])('in_app for %s (filename %s) the SDK did not set: %s', (absPath, filename, expected) => {
+    const frame: Frame = { abs_path: absPath, ...(filename ? { filename } : {}) };
+    fillJsFrameMeta(frame);
+    expect(frame.in_app).toBe(expected);
+  });
+
+  it('keeps the in_app the SDK sent, and leaves http frames to the in-app rules', () => {
+    const sdk: Frame = { abs_path: 'webpack:///./node_modules/x/y.js', module: 'x/y', in_app: true };
+    expect(fillJsFrameMeta(sdk)).toBe(false);
+    expect(sdk.in_app).toBe(true);
+    const http: Frame = { abs_path: 'https://h/static/app.js' };
+    fillJsFrameMeta(http);
+    expect(http.in_app).toBeUndefined();
   });
 
   it('fixes webpack filenames and in_app', () => {

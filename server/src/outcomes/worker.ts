@@ -1,0 +1,66 @@
+// The worker's part of loss accounting: each settled event job gets its outcome (accepted,
+// filtered, rate_limited/spike_protection, invalid, or internal_error once retries are used up),
+// counted like ingest's; the counters are flushed to Postgres every OUTCOME_FLUSH_INTERVAL_MS,
+// and the spike-protection dedup rows older than a day are pruned.
+import type { Deps } from '../deps.js';
+import type { JobOutcome } from '../pipeline/process-event.js';
+import type { ProcessJob } from '../queue/queues.js';
+import { createOutcomeCounter } from '../../../ingest/src/outcome-counter.js';
+import type { Outcome } from '../../../ingest/src/outcomes.js';
+import { deleteOldSampledEvents } from '../spikes/queries.js';
+import { startOutcomeFlusher } from './flush.js';
+
+/** sampled_events only has to outlive re-deliveries (minutes); a day is plenty. */
+const SAMPLED_EVENTS_KEEP_MS = 24 * 3600 * 1000;
+const PRUNE_INTERVAL_MS = 3600 * 1000;
+
+/**
+ * The outcome of an event job as settled. `before` is the pipeline's answer, `after` the retry
+ * policy's: a failure turned `invalid` after its last attempt is our loss, not the sender's.
+ */
+export function outcomeOfJob(before: JobOutcome, after: JobOutcome): Outcome | null {
+  switch (after.kind) {
+    case 'stored':
+      return { outcome: 'accepted' };
+    case 'sampled':
+      return { outcome: 'rate_limited', reason: 'spike_protection' };
+    case 'filtered':
+      return { outcome: 'filtered', reason: after.reason };
+    case 'dropped':
+      return after.reason === 'unknown-project' ? { outcome: 'invalid', reason: 'unknown-project' } : null;
+    case 'invalid':
+      return before.kind === 'failed' ? { outcome: 'internal_error', reason: 'processing-failed' } : { outcome: 'invalid', reason: 'invalid-event' };
+    default:
+      return null; // duplicate (counted on its first delivery), failed (will be retried), aux jobs
+  }
+}
+
+export interface WorkerOutcomes {
+  /** Counts a settled job's outcome and hands `after` back. */
+  count(job: ProcessJob, before: JobOutcome, after: JobOutcome): JobOutcome;
+  close(): Promise<void>;
+}
+
+export function startWorkerOutcomes(deps: Deps): WorkerOutcomes {
+  const log = deps.log.child({ component: 'worker.outcomes' });
+  const prefix = deps.config.redis.prefix;
+  const counter = createOutcomeCounter(deps.redis, prefix, { log });
+  const flusher = startOutcomeFlusher({ pool: deps.pool, redis: deps.redis, prefix, log });
+  const prune = setInterval(() => {
+    deleteOldSampledEvents(deps.pool, new Date(Date.now() - SAMPLED_EVENTS_KEEP_MS)).catch((err: unknown) => log.warn({ err }, 'pruning sampled events failed, will retry'));
+  }, PRUNE_INTERVAL_MS);
+  prune.unref();
+  return {
+    count(job, before, after) {
+      if (job.kind !== 'event') return after;
+      const o = outcomeOfJob(before, after);
+      if (o) counter.add(job.projectId, 'error', o, 1, job.receivedAt);
+      return after;
+    },
+    async close() {
+      clearInterval(prune);
+      await counter.close();
+      await flusher.close();
+    },
+  };
+}
