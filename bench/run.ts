@@ -15,7 +15,7 @@ import { visibilityPhase } from './latency-phase.js';
 import { eventJsonVariants, PAYLOAD_KINDS } from './payloads.js';
 import { runPgBaseline } from './pg-baseline.js';
 import { burstPhase, sustainedPhase } from './pipeline-phase.js';
-import { FULL_PLAN, QUICK_PLAN, type BenchContext } from './plan.js';
+import { FULL_PLAN, QUICK_PLAN, withCpu, type BenchContext } from './plan.js';
 import { faultlineLauncher, readRss, rssSampler, startFaultline, startKoaBaseline, startLoadGenerator, type Proc } from './processes.js';
 import { drainWithWorker, fillQueue } from './queue-phase.js';
 import { evaluateTargets, formatReport } from './report.js';
@@ -112,7 +112,9 @@ export async function runBench(args: Args): Promise<BenchResult> {
     result.ingest = await runIngestPhase(ctx, ingest, koa);
     await koa.stop();
     for (const payload of PAYLOAD_KINDS) {
-      const r = await runPgBaseline(db.pool, eventJsonVariants(payload, plan.fingerprints), { durationMs: plan.pgBaselineMs, batchSize: plan.pgBatchSize, concurrency: 2, table: 'bench_unnest_baseline' });
+      const payloads = eventJsonVariants(payload, plan.fingerprints);
+      const opts = { durationMs: plan.pgBaselineMs, batchSize: plan.pgBatchSize, concurrency: 2, table: 'bench_unnest_baseline' };
+      const r = await withCpu(ctx, `unnest baseline, ${payload}`, [], () => runPgBaseline(db.pool, payloads, opts), (x) => x.rows);
       result.pgBaseline.push({ payload, rowsPerSec: r.rowsPerSec, bytesPerRow: r.bytesPerRow });
       log(`unnest baseline ${payload}: ${Math.round(r.rowsPerSec)} rows/s, ${Math.round(r.bytesPerRow)} bytes/row`);
     }

@@ -9,7 +9,7 @@
 // Prints a table and writes bench/results/sdk-<timestamp>.json.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -261,16 +261,23 @@ async function main(): Promise<void> {
       log(`http ${label}: ${n} requests, p50 ${(h.getValueAtPercentile(50) / 1000).toFixed(2)} ms, p99 ${(h.getValueAtPercentile(99) / 1000).toFixed(2)} ms`);
       return { label, requests: n, failed, requestsPerSec: Math.round(n / (PLAN.floodMs / 1000)), p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000 };
     };
-    const alone = await httpLatency('alone');
-    await queue.obliterate({ force: true });
-    const before = await readUdpMetrics(origin);
-    const [flooded, junk] = await Promise.all([
-      httpLatency('during junk flood'),
-      sender.ask<{ sent: number; elapsedMs: number }>({ id: 'flood', port: faultlineUdpPort, rate: 0, durationMs: PLAN.floodMs, kind: 'junk' }),
-    ]);
-    await settle(async () => { const m = await readUdpMetrics(origin); return sum(m.dropped); }, async () => (await readUdpMetrics(origin)).pending === 0);
-    const after = await readUdpMetrics(origin);
-    const flood = { junkSent: junk.sent, junkPerSec: Math.round(junk.sent / (junk.elapsedMs / 1000)), junkRead: sum(diff(after.dropped, before.dropped)), droppedByReason: diff(after.dropped, before.dropped), kernelDrops: after.kernelDrops - before.kernelDrops };
+    // The control runs the same flood at the bare socket: the sender's own CPU use slows a
+    // shared machine too, and only the difference to it is Faultline's cost of the junk.
+    const phase = async (label: string, floodPort: number | null) => {
+      await queue.obliterate({ force: true });
+      const before = await readUdpMetrics(origin);
+      const cpu0 = cpuSeconds(faultline.pid);
+      const [latency, junk] = await Promise.all([
+        httpLatency(label),
+        floodPort === null ? null : sender.ask<{ sent: number; elapsedMs: number }>({ id: label, port: floodPort, rate: 0, durationMs: PLAN.floodMs, kind: 'junk' }),
+      ]);
+      const faultlineCpuPercent = Math.round(((cpuSeconds(faultline.pid) - cpu0) / (PLAN.floodMs / 1000)) * 100);
+      await settle(async () => { const m = await readUdpMetrics(origin); return sum(m.dropped); }, async () => (await readUdpMetrics(origin)).pending === 0);
+      const after = await readUdpMetrics(origin);
+      const dropped = diff(after.dropped, before.dropped);
+      return { ...latency, faultlineCpuPercent, junkSent: junk?.sent ?? 0, junkPerSec: junk ? Math.round(junk.sent / (junk.elapsedMs / 1000)) : 0, junkReadByFaultline: sum(dropped), droppedByReason: dropped, kernelDrops: after.kernelDrops - before.kernelDrops };
+    };
+    const http = [await phase('alone', null), await phase('flood at the bare socket', ports.udpPort), await phase('flood at Faultline', faultlineUdpPort)];
 
     const result = {
       version: 1,
@@ -281,7 +288,7 @@ async function main(): Promise<void> {
       capture,
       udpPool: poolInfo,
       throughput,
-      http: { alone, flooded, flood },
+      http,
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = `${RESULTS_DIR}sdk-${stamp}.json`;
@@ -303,7 +310,7 @@ function formatReport(r: {
   capture: Record<string, unknown>;
   udpPool: { size: number; avgBytes: number; gzipped: number };
   throughput: ThroughputRow[];
-  http: { alone: { p50Ms: number; p99Ms: number; requestsPerSec: number; failed: number }; flooded: { p50Ms: number; p99Ms: number; requestsPerSec: number; failed: number }; flood: { junkSent: number; junkPerSec: number; junkRead: number; kernelDrops: number } };
+  http: Array<{ label: string; requestsPerSec: number; p50Ms: number; p99Ms: number; failed: number; faultlineCpuPercent: number; junkPerSec: number; junkReadByFaultline: number; kernelDrops: number }>;
 }): string {
   const lines: string[] = [];
   lines.push(`machine: ${r.machine.cpus} CPUs, load average ${r.machine.loadavg.map((l) => l.toFixed(1)).join(' ')} (shared machines make these figures noisy)`);
@@ -318,16 +325,24 @@ function formatReport(r: {
   for (const t of r.throughput) {
     lines.push(pad([t.offeredRate, t.receiver, t.sent, t.delivered, t.eventsPerSec, (t.lostFraction * 100).toFixed(2), t.kernelDrops, JSON.stringify(t.droppedByReason)]));
   }
-  const { alone, flooded, flood } = r.http;
-  lines.push('', `HTTP ingest latency, alone vs during a flood of ${flood.junkPerSec} junk datagrams/s (${flood.junkRead} read and dropped, ${flood.kernelDrops} dropped by the kernel)`);
-  lines.push(pad(['', 'req/s', 'p50 ms', 'p99 ms', 'failed']));
-  lines.push(pad(['alone', alone.requestsPerSec, alone.p50Ms.toFixed(2), alone.p99Ms.toFixed(2), alone.failed]));
-  lines.push(pad(['junk flood', flooded.requestsPerSec, flooded.p50Ms.toFixed(2), flooded.p99Ms.toFixed(2), flooded.failed]));
+  lines.push('', 'HTTP ingest (4 connections) alone, while junk datagrams flood the bare socket (control), and while they flood Faultline');
+  lines.push(pad(['', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'Faultline CPU %', 'junk/s sent', 'junk read', 'kernel drops']));
+  for (const h of r.http) lines.push(pad([h.label, h.requestsPerSec, h.p50Ms.toFixed(2), h.p99Ms.toFixed(2), h.failed, h.faultlineCpuPercent, h.junkPerSec, h.junkReadByFaultline, h.kernelDrops]));
   return lines.join('\n');
 }
 
+/** User + system CPU seconds of a process so far (Linux /proc, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function pad(cells: Array<string | number | boolean>): string {
-  return cells.map((c, i) => String(c).padEnd(i === 0 ? 12 : 14)).join(' ');
+  return cells.map((c, i) => String(c).padEnd(i === 0 ? 26 : 14)).join(' ');
 }
 
 await main();

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiRouter } from '../../server/src/api/router.js';
+import { issueApiToken } from '../../server/src/users/accounts.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createEvent, createIssue, createMember, type Member } from '../server/api/factories.js';
@@ -130,4 +131,24 @@ describe('authorization matrix', () => {
     }
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it('stores API tokens and sessions only as hashes', async () => {
+    const login = await fetch(`${s.url}/api/0/auth/login/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: attacker.email, password: attacker.password }),
+    });
+    expect(login.status).toBe(200);
+    const session = /faultline_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
+    expect(session).toBeTruthy();
+    const { token } = await issueApiToken(s.pool, { userId: attacker.userId, name: 'audit' });
+    const dump = async (table: string) => JSON.stringify((await s.pool.query(`SELECT * FROM ${table}`)).rows);
+    for (const table of ['user_sessions', 'api_tokens']) {
+      const text = await dump(table);
+      expect(text).not.toContain(session!);
+      expect(text).not.toContain(token);
+    }
+    const me = await fetch(`${s.url}/api/0/users/me/`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200); // the hashed token still authenticates
+  });
 });

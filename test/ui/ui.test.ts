@@ -134,14 +134,10 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     }, [org, RELEASE]);
     expect(created.status).toBe(201);
     deployId = created.body.id;
+    // The deploys route publishes the marker itself, before it answers.
     const marker = page.locator('[data-kind="deploy"]');
-    await marker.waitFor({ timeout: 3_000 }).catch(async () => {
-      // Until the deploys route publishes its marker itself, publish it the way it will.
-      await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, server.project.orgId, {
-        id: deployId, release: RELEASE, environment: 'production', name: 'blue-green', dateFinished: new Date(), projects: [PROJECT],
-      });
-    });
-    await page.locator('[data-kind="deploy"]').waitFor();
+    await marker.waitFor({ timeout: 15_000 });
+    await expect(marker.first().textContent()).resolves.toMatch(/Deploy of shop@1\.4\.2 to production\s*\(blue-green\)/);
     await sendWithSentryNode(server.project.dsn, 'range-error');
     await page.locator('[data-kind="event"]', { hasText: 'RangeError' }).waitFor({ timeout: 15_000 });
     const second = Object.values(await seenRows(page)).find((r) => r.title.includes('RangeError'))!;

@@ -23,6 +23,7 @@ import { registerReleaseRoutes } from '../releases/routes.js';
 import { registerSourcemapRoutes } from '../sourcemaps/routes.js';
 import { registerRealtimeRoutes } from '../realtime/routes.js';
 import { registerUserRoutes } from '../users/routes.js';
+import { registerApiTokenRoutes } from '../users/token-routes.js';
 import { registerScrubRoutes } from '../scrub/routes.js';
 import { registerDeadLetterRoutes } from '../dead-letters/routes.js';
 import { registerProjectKeyRoutes } from '../projects/key-routes.js';
@@ -40,6 +41,7 @@ export const API_PREFIX = '/api/0';
 export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void>; router: Router } {
   const router = new Router({ prefix: API_PREFIX });
   registerUserRoutes(router, deps);
+  registerApiTokenRoutes(router, deps);
   registerOrganizationRoutes(router, deps);
   registerProjectRoutes(router, deps);
   registerIssueRoutes(router, deps);

@@ -27,6 +27,24 @@ export interface ApiSession {
   organizations: ApiOrganizationSummary[];
 }
 
+/** GET /api/0/api-tokens/ rows (Sentry's token serializer); the token itself never appears. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: string[];
+  application: null;
+  expiresAt: null;
+  dateCreated: string;
+  lastUsed: string | null;
+  /** The last four characters, to tell tokens apart. */
+  tokenLastCharacters: string;
+}
+
+/** POST /api/0/api-tokens/: the only answer that carries the token. */
+export interface ApiTokenCreated extends ApiToken {
+  token: string;
+}
+
 export interface ApiOrganizationSummary {
   id: string;
   slug: string;
@@ -158,7 +176,17 @@ export interface ApiActivity {
   dateCreated: string;
 }
 
+/** The grouping inputs an issue was created from ("why grouped"): the pipeline's record. */
+export interface ApiGrouping {
+  /** fingerprint, stacktrace, exception, message, template or fallback. */
+  basis: string;
+  hashes: string[];
+  variants: Array<{ name: string; hash: string; values: string[]; description: string }>;
+}
+
 export interface ApiIssueDetails extends ApiIssue {
+  /** null for issues stored without a grouping record. */
+  grouping: ApiGrouping | null;
   activity: ApiActivity[];
   tags: Array<{ key: string; name: string; totalValues: number }>;
   seenBy: [];

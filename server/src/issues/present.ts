@@ -1,7 +1,7 @@
 // Loads what the issue serializer needs beyond the issue rows (release objects, stat series)
 // in two batched queries, then serializes. Used by every endpoint that answers with issues.
 import type { Queryable } from '../db/pool.js';
-import type { ApiIssue, ApiIssueDetails, ApiStatSeries } from '../api/types.js';
+import type { ApiGrouping, ApiIssue, ApiIssueDetails, ApiStatSeries } from '../api/types.js';
 import { serializeUser } from '../users/serialize.js';
 import { listIssueStats, listIssueTagKeys, listReleasesByVersion, listUnhandledIssueIds, type IssueRow } from './read-queries.js';
 import { serializeIssue, statsSeries, statsWindow, type StatsPeriod } from './serialize.js';
@@ -46,10 +46,29 @@ export async function presentIssueDetails(db: Queryable, row: IssueRow, opts: Om
   ]);
   return {
     ...issue!,
+    grouping: groupingOf(row.grouping),
     activity: activity.map((a) => ({ id: a.id, type: a.kind, data: a.data, user: a.user ? serializeUser(a.user) : null, dateCreated: a.createdAt.toISOString() })),
     tags: tagKeys.map((k) => ({ key: k.key, name: k.key, totalValues: k.totalValues })),
     seenBy: [],
     participants: [],
     userReportCount: 0,
   };
+}
+
+/** issues.grouping as the API shows it (the pipeline writes { basis, hashes, variants }). */
+function groupingOf(g: Record<string, unknown>): ApiGrouping | null {
+  if (typeof g.basis !== 'string') return null;
+  const variants = Array.isArray(g.variants) ? (g.variants as unknown[]) : [];
+  return {
+    basis: g.basis,
+    hashes: strings(g.hashes),
+    variants: variants.map((v) => {
+      const r = (v ?? {}) as Record<string, unknown>;
+      return { name: String(r.name ?? ''), hash: String(r.hash ?? ''), values: strings(r.values), description: String(r.description ?? '') };
+    }),
+  };
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
 }

@@ -98,14 +98,21 @@ export interface ListIssuesArgs {
   lastSeenSince?: Date;
 }
 
+type IssueFilter = Pick<ListIssuesArgs, 'projectIds' | 'search' | 'callerUserId' | 'lastSeenSince'>;
+
+function filterConditions(args: IssueFilter, bind: ReturnType<typeof binder>): string[] {
+  const where = [`i.project_id = ANY(${bind(args.projectIds)}::bigint[])`, ...searchConditions(args.search, bind, args.callerUserId)];
+  if (args.lastSeenSince) where.push(`i.last_seen >= ${bind(args.lastSeenSince)}`);
+  return where;
+}
+
 /** Issues matching a search, in the cursor's direction (reversed for `prev`), with their sort key. */
 export async function listIssues(db: Queryable, args: ListIssuesArgs): Promise<Array<IssueRow & { sortKey: string }>> {
   if (args.projectIds.length === 0) return [];
   const params: unknown[] = [];
   const bind = binder(params);
   const sort = SORTS[args.sort];
-  const where = [`i.project_id = ANY(${bind(args.projectIds)}::bigint[])`, ...searchConditions(args.search, bind, args.callerUserId)];
-  if (args.lastSeenSince) where.push(`i.last_seen >= ${bind(args.lastSeenSince)}`);
+  const where = filterConditions(args, bind);
   const backwards = args.cursor?.direction === 'prev';
   if (args.cursor) {
     where.push(`(${sort.column}, i.id) ${backwards ? '>' : '<'} (${sort.fromKey(bind(args.cursor.key))}, ${bind(args.cursor.id)}::bigint)`);
@@ -121,17 +128,31 @@ export async function listIssues(db: Queryable, args: ListIssuesArgs): Promise<A
   return rows.map((r) => ({ ...toIssueRow(r), sortKey: r.sortKey }));
 }
 
+/** How many issues a search matches, counted only up to `max` so it stays cheap (X-Hits). */
+export async function countIssues(db: Queryable, args: IssueFilter & { max: number }): Promise<number> {
+  if (args.projectIds.length === 0) return 0;
+  const params: unknown[] = [];
+  const bind = binder(params);
+  const where = filterConditions(args, bind);
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM issues i JOIN projects p ON p.id = i.project_id
+       WHERE ${where.join(' AND ')} LIMIT ${bind(args.max)}) matched`,
+    params,
+  );
+  return rows[0]!.n;
+}
+
 /** The issues a search matches in the given projects (for bulk updates), at most `limit`. */
 export async function listIssueIdsMatching(
   db: Queryable,
   args: { projectIds: string[]; search: IssueSearch; callerUserId: string; ids?: string[]; limit: number },
-): Promise<Array<{ id: string; projectId: string }>> {
+): Promise<Array<{ id: string; projectId: string; eventCount: string }>> {
   const params: unknown[] = [];
   const bind = binder(params);
   const where = [`i.project_id = ANY(${bind(args.projectIds)}::bigint[])`, ...searchConditions(args.search, bind, args.callerUserId)];
   if (args.ids) where.push(`i.id = ANY(${bind(args.ids)}::bigint[])`);
-  const { rows } = await db.query<{ id: string; projectId: string }>(
-    `SELECT i.id, i.project_id AS "projectId" FROM issues i JOIN projects p ON p.id = i.project_id
+  const { rows } = await db.query<{ id: string; projectId: string; eventCount: string }>(
+    `SELECT i.id, i.project_id AS "projectId", i.event_count AS "eventCount" FROM issues i JOIN projects p ON p.id = i.project_id
      WHERE ${where.join(' AND ')} ORDER BY i.last_seen DESC, i.id DESC LIMIT ${bind(args.limit)}`,
     params,
   );

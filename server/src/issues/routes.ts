@@ -1,4 +1,4 @@
-// Issue reads: project and organization issue search (keyset pages, Link headers), issue
+// Issue reads: project and organization issue search (keyset pages, Link and X-Hits headers), issue
 // details, tag distributions and hashes. Every /issues/{id}/ route also answers under
 // /organizations/{org}/issues/{id}/ (Sentry has both). Triage writes: triage-routes.ts.
 import type Koa from 'koa';
@@ -11,10 +11,12 @@ import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../a
 import { listProjects } from '../projects/queries.js';
 import { durationSeconds, parseSort, pickProjectIds, searchFromParams, statsPeriodsFromParam } from './list-params.js';
 import { presentIssueDetails, presentIssues } from './present.js';
-import { listIssueHashes, listIssues, listIssueTagKeys, listTopIssueTagValues, type TagValueRow } from './read-queries.js';
+import { countIssues, listIssueHashes, listIssues, listIssueTagKeys, listTopIssueTagValues, type TagValueRow } from './read-queries.js';
 import { ISSUE_PREFIXES, registerIssueTriageRoutes } from './triage-routes.js';
 
 const TOP_TAG_VALUES = 9; // what Sentry's tag summary shows per key
+/** X-Hits counts matches only up to this many (Sentry's max_hits): X-Hits = X-Max-Hits means "at least". */
+const MAX_HITS = 1000;
 
 export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/projects/:org/:project/issues/', async (ctx) => {
@@ -84,17 +86,20 @@ async function answerIssueList(
   const limit = parseLimit(q, 25, 100);
   const period = firstValue(q.statsPeriod);
   const now = new Date();
-  const rows = await listIssues(deps.pool, {
+  const filter = {
     projectIds: args.projectIds,
     search: searchFromParams(q),
-    sort: parseSort(firstValue(q.sort)),
-    cursor,
-    fetch: limit + 1,
     callerUserId: args.callerUserId,
     lastSeenSince: args.filterByPeriod && period ? new Date(now.getTime() - durationSeconds(period) * 1000) : undefined,
-  });
+  };
+  const [rows, hits] = await Promise.all([
+    listIssues(deps.pool, { ...filter, sort: parseSort(firstValue(q.sort)), cursor, fetch: limit + 1 }),
+    countIssues(deps.pool, { ...filter, max: MAX_HITS }),
+  ]);
   const page = toPage(rows, limit, cursor, (r) => ({ key: r.sortKey, id: r.id }));
   setLinkHeader(ctx, deps.config.http.baseUrl, page);
+  ctx.set('X-Hits', String(hits));
+  ctx.set('X-Max-Hits', String(MAX_HITS));
   ctx.body = await presentIssues(deps.pool, page.items, { baseUrl: deps.config.http.baseUrl, statsPeriods: statsPeriodsFromParam(period), now });
 }
 

@@ -27,6 +27,8 @@ export const issueUpdateSchema = z.object({
   ignoreDuration: count.nullish(),
   snoozeDuration: count.nullish(),
   assignedTo: z.string().max(320).nullish(),
+  // Bulk only (?id=…&id=…): merge the selected issues into one (merge.ts).
+  merge: z.union([z.boolean(), z.literal(0), z.literal(1)]).optional(),
   // Sentry UI flags: accepted so its requests do not fail, not stored.
   hasSeen: z.boolean().optional(),
   isBookmarked: z.boolean().optional(),

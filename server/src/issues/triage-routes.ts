@@ -1,6 +1,7 @@
 // Issue triage: PUT one issue (/issues/{id}/) or many (/projects/{org}/{project}/issues/?id=1&id=2,
 // or every issue a `query` matches, default is:unresolved, at most BULK_LIMIT — Sentry's bulk
 // mutation), and DELETE likewise. sentry-cli `issues resolve|mute|unresolve` use the bulk PUT.
+// A bulk PUT with {"merge": 1} also merges the selected issues (merge.ts, merge-queries.ts).
 import type Koa from 'koa';
 import type { Deps } from '../deps.js';
 import type { ApiRouter, Caller } from '../api/context.js';
@@ -15,6 +16,8 @@ import { resolutionColumnsFor, type ResolutionColumns } from '../releases/regres
 import { listIssueIdsMatching, listLatestReleaseVersions } from './read-queries.js';
 import { issueUpdateSchema, parseAssignee, planStatusChange, type IssueUpdate, type StatusChange } from './status-update.js';
 import { deleteIssues, findMemberUser, updateIssueAssignees, updateIssueStatuses } from './update-queries.js';
+import { planMerge, type MergeCandidate } from './merge.js';
+import { mergeIssues } from './merge-queries.js';
 
 export const ISSUE_PREFIXES = ['/issues/:issueId', '/organizations/:org/issues/:issueId'] as const;
 const BULK_LIMIT = 1000; // as Sentry: larger changes should narrow the query
@@ -46,7 +49,13 @@ export function registerIssueTriageRoutes(router: ApiRouter, deps: Deps): void {
       ctx.status = 204;
       return;
     }
-    ctx.body = await applyUpdate(deps, { organizationId: target.organizationId, issues, update, caller: target.caller });
+    const merge = update.merge ? planMerge(issues) : null; // validated before anything is written
+    const result = await applyUpdate(deps, { organizationId: target.organizationId, issues, update, caller: target.caller });
+    if (merge) {
+      await withTransaction(deps.pool, (tx) => mergeIssues(tx, { ...merge, actorUserId: target.caller.user.id }));
+      result.merge = { parent: merge.parentId, children: merge.childIds };
+    }
+    ctx.body = result;
   };
   const bulkDelete = async (ctx: Koa.Context, target: BulkTarget) => {
     if (ctx.query.id === undefined && ctx.query.query === undefined) {
@@ -92,7 +101,7 @@ async function orgTarget(deps: Deps, ctx: Koa.Context & { params: Record<string,
 }
 
 /** `id=` params pick issues (within the target); without them the search query does. */
-async function matchingIssues(deps: Deps, ctx: Koa.Context, target: BulkTarget): Promise<IssueTarget[]> {
+async function matchingIssues(deps: Deps, ctx: Koa.Context, target: BulkTarget): Promise<MergeCandidate[]> {
   const ids = idsFromParams(ctx.query);
   const search = ids ? { terms: [] } : searchFromParams(ctx.query);
   return listIssueIdsMatching(deps.pool, { projectIds: target.projectIds, search, callerUserId: target.caller.user.id, ids, limit: BULK_LIMIT });

@@ -49,7 +49,7 @@ export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEv
 async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<number[]> {
   const groups = new Map<string, number[]>();
   events.forEach((e, i) => {
-    const key = `${deps.config.redis.prefix}:spike:${e.issueId}:${minuteOf(e.receivedAt)}`;
+    const key = `${deps.config.redis.prefix}:{spike}:${e.issueId}:${minuteOf(e.receivedAt)}`;
     const indexes = groups.get(key);
     if (indexes) indexes.push(i);
     else groups.set(key, [i]);

@@ -1,6 +1,6 @@
 // Deploy routes: `sentry-cli deploys new` / `releases deploys VERSION new` (POST, 201), `deploys
 // list` (GET), and the deploy-health verdict of one deploy (health.ts), which the UI polls while
-// the deploy is young.
+// the deploy is young. A recorded deploy is announced on the organization's live stream.
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
@@ -8,10 +8,11 @@ import { requireOrg } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
 import { listProjectsByRef } from './api-queries.js';
-import { findDeploy, insertDeploy, listDeploys } from './deploy-queries.js';
+import { findDeploy, insertDeploy, listDeploys, type DeployRow } from './deploy-queries.js';
 import { computeDeployHealth, type RequestCountSource } from './health.js';
 import { getRelease, requireReleaseScope } from './access.js';
 import { serializeDeploy } from './serialize.js';
+import { publishDeploy } from '../realtime/publish.js';
 
 const date = z.string().datetime({ offset: true }).transform((s) => new Date(s));
 
@@ -53,6 +54,7 @@ export function registerDeployRoutes(router: ApiRouter, deps: Deps, opts: { requ
       dateFinished: body.dateFinished ?? null,
       projectIds,
     });
+    await announceDeploy(deps, org.id, deploy);
     ctx.status = 201;
     ctx.body = serializeDeploy(deploy);
   });
@@ -67,4 +69,23 @@ export function registerDeployRoutes(router: ApiRouter, deps: Deps, opts: { requ
     const report = await computeDeployHealth(deps.pool, deploy, new Date(), { requests: opts.requests });
     ctx.body = { ...report, deploy: serializeDeploy(deploy) };
   });
+}
+
+/** Publishes the deploy marker after the insert committed; a Redis failure is logged, never the request's. */
+async function announceDeploy(deps: Deps, organizationId: string, d: DeployRow): Promise<void> {
+  try {
+    const projects = await listProjectsByRef(deps.pool, organizationId, d.projectIds);
+    await publishDeploy({ redis: deps.redis, config: deps.config }, organizationId, {
+      id: d.id,
+      release: d.version,
+      environment: d.environment,
+      name: d.name,
+      url: d.url,
+      dateStarted: d.dateStarted,
+      dateFinished: d.dateFinished,
+      projects: projects.map((p) => p.slug),
+    });
+  } catch (err) {
+    deps.log.warn({ err, deployId: d.id, component: 'releases.deploys' }, 'deploy marker not published to the live stream');
+  }
 }

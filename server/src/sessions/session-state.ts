@@ -18,7 +18,7 @@ redis.call('SET', KEYS[1], ARGV[1] .. ARGV[2], 'EX', ARGV[3])
 return {1, prev or ''}`;
 
 export function sessionStateKey(prefix: string, projectId: string, sid: string): string {
-  return `${prefix}:session:${projectId}:${sid}`;
+  return `${prefix}:{sessions}:${projectId}:${sid}`; // {sessions}: one pipeline spans sessions (Redis Cluster slot)
 }
 
 /** Applies updates in order and returns the session count deltas they cause. */

@@ -1,5 +1,5 @@
 // Operator actions on accounts (used by the CLI): create a user with a password, and issue a
-// personal API token (printed once; only its hash is stored).
+// personal API token (printed once; only its hash is stored; also behind POST /api/0/api-tokens/).
 import type { Queryable } from '../db/pool.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
 import { findUserByEmail, insertApiToken, upsertUser, type UserRow } from './queries.js';
@@ -20,8 +20,11 @@ export async function ensureUser(db: Queryable, args: { email: string; password:
   return upsertUser(db, { email: args.email, name: args.name ?? '', passwordHash: await hashPassword(args.password) });
 }
 
-export async function issueApiToken(db: Queryable, args: { userId: string; name: string; scopes?: string[] }): Promise<{ id: string; token: string }> {
+export async function issueApiToken(
+  db: Queryable,
+  args: { userId: string; name: string; scopes?: string[] },
+): Promise<{ id: string; token: string; createdAt: Date }> {
   const token = generateApiToken();
-  const { id } = await insertApiToken(db, { userId: args.userId, name: args.name, tokenHash: sha256Hex(token), tokenHint: tokenHint(token), scopes: args.scopes ?? [] });
-  return { id, token };
+  const { id, createdAt } = await insertApiToken(db, { userId: args.userId, name: args.name, tokenHash: sha256Hex(token), tokenHint: tokenHint(token), scopes: args.scopes ?? [] });
+  return { id, token, createdAt };
 }

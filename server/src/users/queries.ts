@@ -55,12 +55,41 @@ export async function updateUserPassword(db: Queryable, userId: string, password
 export async function insertApiToken(
   db: Queryable,
   args: { userId: string; name: string; tokenHash: string; tokenHint: string; scopes: string[] },
-): Promise<{ id: string }> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO api_tokens (user_id, name, token_hash, token_hint, scopes) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+): Promise<{ id: string; createdAt: Date }> {
+  const { rows } = await db.query<{ id: string; createdAt: Date }>(
+    `INSERT INTO api_tokens (user_id, name, token_hash, token_hint, scopes) VALUES ($1, $2, $3, $4, $5)
+     RETURNING id, created_at AS "createdAt"`,
     [args.userId, args.name, args.tokenHash, args.tokenHint, args.scopes],
   );
   return rows[0]!;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  name: string;
+  tokenHint: string;
+  scopes: string[];
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+/** A user's live (not revoked) tokens, newest first; never the hash. */
+export async function listApiTokens(db: Queryable, userId: string): Promise<ApiTokenRow[]> {
+  const { rows } = await db.query<ApiTokenRow>(
+    `SELECT id, name, token_hint AS "tokenHint", scopes, last_used_at AS "lastUsedAt", created_at AS "createdAt"
+     FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC`,
+    [userId],
+  );
+  return rows;
+}
+
+/** Revokes one of the user's live tokens; false when there is none with that id. */
+export async function revokeApiToken(db: Queryable, args: { userId: string; tokenId: string }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+    [args.tokenId, args.userId],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 export interface TokenOwnerRow {

@@ -56,14 +56,19 @@ async function json<R>(method: string, path: string, opts?: { query?: Query; bod
 export interface Page<R> {
   items: R[];
   links: PageLinks;
-  /** X-Hits when the server sends it. */
+  /** X-Hits when the server sends it: the match count, counted up to maxHits. */
   hits: number | null;
+  /** X-Max-Hits: when hits reaches it, there are at least that many. */
+  maxHits: number | null;
 }
 
 async function page<R>(path: string, query?: Query): Promise<Page<R>> {
   const res = await send('GET', path, { query });
-  const hits = res.headers.get('X-Hits');
-  return { items: (await res.json()) as R[], links: parseLinkHeader(res.headers.get('Link')), hits: hits ? Number(hits) : null };
+  const header = (name: string) => {
+    const v = res.headers.get(name);
+    return v ? Number(v) : null;
+  };
+  return { items: (await res.json()) as R[], links: parseLinkHeader(res.headers.get('Link')), hits: header('X-Hits'), maxHits: header('X-Max-Hits') };
 }
 
 const e = encodeURIComponent;

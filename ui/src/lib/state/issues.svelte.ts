@@ -9,6 +9,7 @@ export class IssueList {
   #items = $state<ApiIssue[]>([]);
   #links = $state<PageLinks>({ next: null, previous: null });
   #hits = $state<number | null>(null);
+  #maxHits = $state<number | null>(null);
   #loading = $state(false);
   #error = $state<string | null>(null);
   #cursor = $state(-1);
@@ -23,6 +24,10 @@ export class IssueList {
   }
   get hits(): number | null {
     return this.#hits;
+  }
+  /** True when the server stopped counting: there are at least `hits` matches. */
+  get hitsCapped(): boolean {
+    return this.#hits !== null && this.#maxHits !== null && this.#hits >= this.#maxHits;
   }
   get loading(): boolean {
     return this.#loading;
@@ -50,6 +55,7 @@ export class IssueList {
       this.#items = page.items;
       this.#links = page.links;
       this.#hits = page.hits;
+      this.#maxHits = page.maxHits;
       this.#selected = this.#selected.filter((id) => page.items.some((i) => i.id === id));
       if (this.#cursor >= page.items.length) this.#cursor = page.items.length - 1;
     } catch (err) {
