@@ -138,7 +138,9 @@ async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps, tally: Tally):
     const eventId = event.eventId ?? newEventId();
     const fate = await eventFate(key, null, deps);
     if (fate.kind !== 'queue') return refuseEvent(fate, eventId, key.projectId, input, deps, tally);
-    return enqueue([eventJob({ input, auth, key }, eventId, event.payload)], eventId, deps);
+    const job = eventJob({ input, auth, key }, eventId, event.payload);
+    job.priority = deps.floodLane?.priorityOf(key.projectId, event.payload, input.receivedAt);
+    return enqueue([job], eventId, deps);
   }
 
   const parsed = parseRequestEnvelope(body.bytes, { origin: input.origin, auth, publicKey, pathProject });
@@ -241,7 +243,9 @@ async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Se
     const fate: EventFate = jsonDepthExceeds(event.payload, MAX_JSON_DEPTH) ? { kind: 'invalid' } : await eventFate(key, envelope.headers, deps);
     if (fate.kind === 'queue') {
       const sdk = auth.client ?? sdkFromHeader(envelope.headers.sdk);
-      jobs.push(eventJob({ input, auth: { ...auth, client: sdk }, key }, eventId, event.payload.toString('utf8')));
+      const job = eventJob({ input, auth: { ...auth, client: sdk }, key }, eventId, event.payload.toString('utf8'));
+      job.priority = deps.floodLane?.priorityOf(key.projectId, event.payload, input.receivedAt);
+      jobs.push(job);
     } else {
       outcomes.push(['error', fateOutcome(fate)]);
       if (fate.kind === 'limited') limits.push(...fate.limits);

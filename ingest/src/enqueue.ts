@@ -11,6 +11,8 @@ export interface QueuedJob {
   data: ProcessJob;
   /** BullMQ job id; events use eventJobId() so re-sent events collapse. */
   jobId?: string;
+  /** BullMQ priority: flood events (flood-lane.ts) yield to every job without one. */
+  priority?: number;
 }
 
 export interface Enqueuer {
@@ -56,7 +58,7 @@ export function createEnqueuer(queue: Queue<ProcessJob>, opts: EnqueuerOptions):
     waitingJobs = 0;
     if (batch.length === 0) return;
     const bulk = batch.flatMap((w) =>
-      w.jobs.map((j) => ({ name: j.name, data: j.data, opts: jobOptions(j.jobId) })),
+      w.jobs.map((j) => ({ name: j.name, data: j.data, opts: jobOptions(j.jobId, j.priority) })),
     );
     const done = withTimeout(queue.addBulk(bulk), timeoutMs).then(
       () => batch.forEach((w) => w.resolve()),
@@ -88,8 +90,10 @@ export function createEnqueuer(queue: Queue<ProcessJob>, opts: EnqueuerOptions):
   };
 }
 
-function jobOptions(jobId: string | undefined): JobsOptions {
-  return jobId === undefined ? { ...DEFAULT_JOB_OPTIONS } : { ...DEFAULT_JOB_OPTIONS, jobId };
+function jobOptions(jobId: string | undefined, priority: number | undefined): JobsOptions {
+  const opts: JobsOptions = jobId === undefined ? { ...DEFAULT_JOB_OPTIONS } : { ...DEFAULT_JOB_OPTIONS, jobId };
+  if (priority !== undefined) opts.priority = priority;
+  return opts;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -12,7 +12,8 @@ import { parseContentEncoding, readBody } from './decompress.js';
 import { createEnqueuer } from './enqueue.js';
 import { drop, dropBody, type ActiveLimit, type Drop } from './outcomes.js';
 import { createOutcomeCounter } from './outcome-counter.js';
-import { createQueueDepthGuard } from './queue-depth.js';
+import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
+import { createFloodLane } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
@@ -55,19 +56,13 @@ export function createAcceptDeps(deps: Deps, log: Deps['log']): AcceptDeps & Req
   const { prefix } = deps.config.redis;
   const p = deps.config.protection;
   const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
-  const queueDepth = createQueueDepthGuard({
-    maxDepth: p.queueMaxDepth,
-    measure: async () => {
-      const c = await deps.queue.getJobCounts('wait', 'delayed', 'prioritized');
-      return Object.values(c).reduce((a, b) => a + b, 0);
-    },
-    log,
-  });
+  const queueDepth = createQueueDepthGuard({ maxDepth: p.queueMaxDepth, measure: () => measureQueueLoad(deps.queue, deps.redis), log });
   return {
     keys: createKeyLookup(deps.pool, { log }),
     enqueuer,
     limits: deps.config.ingest,
     log,
+    floodLane: createFloodLane(),
     rateLimiter: createRateLimiter(deps.redis, prefix, { log }),
     quotaDefaults: p.quotas,
     queueDepth,

@@ -10,10 +10,13 @@ import { isObject } from './envelope.js';
 import type { OutcomeCounter } from './outcome-counter.js';
 import { drop, RATE_LIMITED_DETAIL, type ActiveLimit, type Drop, type Outcome, type RateLimitReason } from './outcomes.js';
 import { QUEUE_FULL_RETRY_AFTER_SECONDS, type QueueDepthGuard } from './queue-depth.js';
+import type { FloodLane } from './flood-lane.js';
 import { quotasFor, type QuotaDefaults, type RateLimiter } from './rate-limit.js';
 
 /** The optional protection parts of AcceptDeps; each one absent means "off". */
 export interface ProtectionDeps {
+  /** Low queue priority for events that look like a flood (flood-lane.ts). */
+  floodLane?: FloodLane;
   rateLimiter?: RateLimiter;
   quotaDefaults?: QuotaDefaults;
   queueDepth?: QueueDepthGuard;

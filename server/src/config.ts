@@ -25,7 +25,7 @@ export const envSchema = z.object({
   MAX_EVENT_BYTES: z.coerce.number().int().positive().default(1 * MiB),
   MAX_ENVELOPE_BYTES: z.coerce.number().int().positive().default(20 * MiB),
   MAX_API_BODY_BYTES: z.coerce.number().int().positive().default(1 * MiB),
-  QUEUE_MAX_DEPTH: z.coerce.number().int().min(0).default(100_000),
+  QUEUE_MAX_DEPTH: z.coerce.number().int().min(0).default(50_000),
   PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).optional(),
   PROJECT_QUOTA_PER_HOUR: z.coerce.number().int().min(0).optional(),
   ORG_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).optional(),

@@ -78,5 +78,6 @@ function settle(outcome: JobOutcome): JobOutcome {
 
 async function ensurePartitions(deps: Deps): Promise<void> {
   const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-  await ensureEventPartitions(deps.pool, day(-PARTITIONS_BEHIND_DAYS), day(PARTITIONS_AHEAD_DAYS));
+  // Never behind the retention cutoff: retention (retention/run.ts) would drop them again.
+  await ensureEventPartitions(deps.pool, day(-Math.min(PARTITIONS_BEHIND_DAYS, deps.config.retention.days)), day(PARTITIONS_AHEAD_DAYS));
 }

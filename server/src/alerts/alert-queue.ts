@@ -82,7 +82,7 @@ export async function enqueueDeliveries(d: EnqueueDeps, deliveries: PendingDeliv
       jobs.push({ name: 'email', data, opts: { jobId: `digest-${h}-${now}` } });
       continue;
     }
-    const [opened, openedAt, ttl] = (await d.redis.eval(OPEN_WINDOW, 1, `${d.prefix}:alerts:digest-window:${h}`, now, d.cfg.digestWindowMs)) as [number, string, number];
+    const [opened, openedAt, ttl] = (await d.redis.eval(OPEN_WINDOW, 1, `${d.prefix}:{alerts}:digest-window:${h}`, now, d.cfg.digestWindowMs)) as [number, string, number];
     jobs.push(opened === 1
       ? { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}` } }
       : { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}-tail`, delay: Math.max(0, ttl) } });

@@ -15,7 +15,7 @@ interface Entry {
 }
 
 export function rulesVersionKey(prefix: string, projectId: string): string {
-  return `${prefix}:alerts:rules-version:${projectId}`;
+  return `${prefix}:{alerts}:rules-version:${projectId}`; // {alerts}: MGET spans projects (Redis Cluster slot)
 }
 
 /** Call after every rule insert/update/delete (after commit). */

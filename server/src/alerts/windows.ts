@@ -1,6 +1,7 @@
 // Redis state of the evaluator: per-rule-per-issue sliding windows (event counts in time buckets,
 // distinct users in a sorted set) and the action-interval gate. One pipeline per batch step;
-// keys live under `${prefix}:alerts:` and expire on their own.
+// keys live under `${prefix}:{alerts}:` (one Redis Cluster hash slot: the pipelines and the
+// two-key gate script span several keys) and expire on their own.
 import type { Redis } from 'ioredis';
 import type { CounterSpec } from './rules.js';
 
@@ -51,7 +52,7 @@ export async function bumpCounters(redis: Redis, prefix: string, reqs: CounterRe
   const pipe = redis.pipeline();
   for (const r of reqs) {
     const windowMs = r.spec.minutes * 60_000;
-    const key = `${prefix}:alerts:${r.spec.kind}:${r.ruleId}:${r.spec.minutes}:${r.issueId}`;
+    const key = `${prefix}:{alerts}:${r.spec.kind}:${r.ruleId}:${r.spec.minutes}:${r.issueId}`;
     if (r.spec.kind === 'events') {
       pipe.eval(COUNT_EVENTS, 1, key, now, Math.max(1000, Math.floor(windowMs / BUCKETS_PER_WINDOW)), windowMs, 1);
     } else {
@@ -75,7 +76,7 @@ export async function takeGates(redis: Redis, prefix: string, reqs: GateRequest[
   if (reqs.length === 0) return [];
   const pipe = redis.pipeline();
   for (const r of reqs) {
-    const base = `${prefix}:alerts:gate:${r.ruleId}:${r.subject}`;
+    const base = `${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}`;
     pipe.eval(GATE, 2, base, `${base}:suppressed`, now, r.intervalMs);
   }
   const results = await execOrThrow(pipe);
@@ -84,7 +85,7 @@ export async function takeGates(redis: Redis, prefix: string, reqs: GateRequest[
 
 /** Gives gates back when recording their firings failed, so the next event can fire. */
 export async function releaseGates(redis: Redis, prefix: string, reqs: GateRequest[]): Promise<void> {
-  const keys = reqs.flatMap((r) => [`${prefix}:alerts:gate:${r.ruleId}:${r.subject}`, `${prefix}:alerts:gate:${r.ruleId}:${r.subject}:suppressed`]);
+  const keys = reqs.flatMap((r) => [`${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}`, `${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}:suppressed`]);
   if (keys.length > 0) await redis.del(...keys);
 }
 

@@ -9,7 +9,7 @@ import type { NormalizedEvent } from '../protocol/event.js';
 import { listProjectScrubSettings } from '../scrub/queries.js';
 import { compileScrubRules, DEFAULT_SCRUB_RULES, effectiveScrubSettings, type ScrubRules } from '../scrub/rules.js';
 import { scrubEvent } from '../scrub/scrub-event.js';
-import type { PipelineDeps } from './process-event.js';
+import type { Deps } from '../deps.js';
 
 export const SCRUB_SETTINGS_TTL_MS = 30_000; // a settings change reaches every worker within this
 const MAX_CACHED_PROJECTS = 10_000;
@@ -21,7 +21,7 @@ export type ScrubInput = { rules: ScrubRules; poisonMessage: string | null } | E
 const caches = new WeakMap<Queryable, LRUCache<string, ScrubRules>>();
 
 /** Loads the rules of the batch's projects; a failed load makes their events retry (never unscrubbed). */
-export async function loadScrubInputs(deps: PipelineDeps, projectIds: string[]): Promise<(projectId: string) => ScrubInput> {
+export async function loadScrubInputs(deps: Pick<Deps, 'pool' | 'config'>, projectIds: string[]): Promise<(projectId: string) => ScrubInput> {
   let cache = caches.get(deps.pool);
   if (!cache) caches.set(deps.pool, (cache = new LRUCache({ max: MAX_CACHED_PROJECTS, ttl: SCRUB_SETTINGS_TTL_MS })));
   const poisonMessage = deps.config.testing.poisonMessage;

@@ -78,7 +78,7 @@ export const getSession = () => json<T.ApiSession>('GET', '/auth/');
 export const login = (email: string, password: string) => json<T.ApiSession>('POST', '/auth/login/', { body: { email, password } });
 export const logout = () => json<void>('DELETE', '/auth/');
 export const listApiTokens = () => json<T.ApiToken[]>('GET', '/api-tokens/');
-export const createApiToken = (name: string, scopes: string[]) => json<T.ApiToken>('POST', '/api-tokens/', { body: { name, scopes } });
+export const createApiToken = (name: string, scopes: string[]) => json<T.ApiTokenCreated>('POST', '/api-tokens/', { body: { name, scopes } });
 export const revokeApiToken = (id: string) => json<void>('DELETE', `/api-tokens/${e(id)}/`);
 
 // Projects

@@ -14,6 +14,8 @@ export type {
   ApiTagValue,
   ApiActivity,
   ApiRelease,
+  ApiToken,
+  ApiTokenCreated,
   IssueStatus,
   MemberRole,
 } from '../../../server/src/api/types.js';
@@ -51,17 +53,6 @@ export interface ApiInvitationPreview {
   role: MemberRole;
   email: string | null;
   expiresAt: string;
-}
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  tokenLastCharacters?: string;
-  scopes: string[];
-  dateCreated: string;
-  lastUsed?: string | null;
-  /** Only in the create response. */
-  token?: string;
 }
 
 export interface ApiReleaseListItem {
