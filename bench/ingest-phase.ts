@@ -33,7 +33,7 @@ async function measurePayload(ctx: BenchContext, payload: PayloadKind, ingest: P
   const max = await withCpu(ctx, `ingest max, ${payload}`, [ingest], () => closed(ft), (r) => r.ok);
   await clearQueue(ctx);
   checkFailures(ctx, `ingest max ${payload}`, max);
-  const koaMax = await closed(kb);
+  const koaMax = await withCpu(ctx, `koa max, ${payload}`, [koa], () => closed(kb), (r) => r.ok);
   ctx.log(`ingest ${payload}: max ${Math.round(max.acceptedPerSec)}/s (koa ${Math.round(koaMax.acceptedPerSec)}/s)`);
   const rates: IngestPayloadResult['rates'] = [];
   for (const fraction of plan.ingestRateFractions) {

@@ -10,13 +10,15 @@ import { bullPrefix, createProcessQueue } from '../server/src/queue/queues.js';
 import { cpuMeter, postgresGroup, redisGroup } from './cpu.js';
 import { createBenchDatabase, processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { startFaultline, startLoadGenerator } from './processes.js';
+import { buildDist, faultlineLauncher, startFaultline, startLoadGenerator } from './processes.js';
 import { summarize } from './profile-summary.js';
 
 const [, , what = 'ingest', secondsArg = '15', payloadArg = 'envelope'] = process.argv;
 const seconds = Number(secondsArg);
 const payload = payloadArg as PayloadKind;
 const tag = `prof_${process.pid}`;
+await buildDist();
+process.stdout.write(`running ${faultlineLauncher().kind}\n`);
 const db = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', `faultline_bench_${tag}`);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `faultline-bench-${tag}`;
@@ -49,7 +51,7 @@ try {
     const r = await load.run({ ...spec, durationMs: 600_000, maxRequests: n });
     await ingest.stop();
     await queue.pause();
-    const worker = await startFaultline('worker', env, { cpuProf: dir });
+    const worker = await startFaultline('worker', env, { cpuProf: dir, nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) });
     const meter = cpuMeter([{ name: 'worker', pids: () => [worker.pid] }, postgresGroup(db.pool, db.name), redisGroup()]);
     const t0 = performance.now();
     await queue.resume();
@@ -63,7 +65,6 @@ try {
   if (file) process.stdout.write(`${summarize(JSON.parse(readFileSync(file, 'utf8')), 30)}\nprofile: ${file}\n`);
 } finally {
   await load.stop();
-  await queue.obliterate({ force: true }).catch(() => {});
   await queue.close();
   let cursor = '0';
   do {
@@ -74,3 +75,4 @@ try {
   redis.disconnect();
   await db.drop();
 }
+process.exit(0); // the queue's own Redis connection (ours, not BullMQ's to close) would keep the process alive

@@ -46,8 +46,15 @@ export function evaluateTargets(r: Figures): Target[] {
     });
   }
   const v = r.visibility;
-  t.push({ name: `accept -> live stream p95 at ${fmt(v?.ratePerSec)}/s`, target: '< 500 ms', measured: v?.stream.p95 != null ? `${fmt(v.stream.p95)} ms` : 'n/a', met: v?.stream.p95 != null ? v.stream.p95 < 500 : null });
-  t.push({ name: `accept -> API p95 at ${fmt(v?.ratePerSec)}/s`, target: '< 1 s', measured: v?.api.p95 != null ? `${fmt(v.api.p95)} ms` : 'n/a', met: v?.api.p95 != null ? v.api.p95 < 1000 : null });
+  for (const [path, p95, goal] of [['live stream', v?.stream.p95, 500], ['API', v?.api.p95, 1000]] as const) {
+    const atTarget = v !== null && v.ratePerSec >= v.targetRatePerSec;
+    t.push({
+      name: `accept -> ${path} p95 at ${fmt(v?.targetRatePerSec)}/s`,
+      target: `< ${fmt(goal)} ms`,
+      measured: p95 == null ? 'n/a' : `${fmt(p95)} ms at ${fmt(v?.ratePerSec)}/s${atTarget ? '' : ' (the pipeline does not sustain the target rate)'}`,
+      met: p95 == null ? null : atTarget && p95 < goal,
+    });
+  }
   const aio = r.memory.find((m) => m.process === 'faultline-all');
   t.push({ name: 'all-in-one RSS idle', target: '< 150 MB', measured: aio?.idleBytes ? `${fmt(aio.idleBytes / MB)} MB` : 'n/a', met: aio?.idleBytes ? aio.idleBytes < 150 * MB : null });
   t.push({ name: 'all-in-one RSS under load', target: '< 500 MB', measured: aio?.loadBytes ? `${fmt(aio.loadBytes / MB)} MB` : 'n/a', met: aio?.loadBytes ? aio.loadBytes < 500 * MB : null });

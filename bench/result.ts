@@ -64,7 +64,7 @@ export const benchResultSchema = z.object({
       .object({ mode: z.enum(['all-in-one', 'split']), offeredPerSec: num, burstSec: num, peakBacklog: num, drainSec: maybe, withinTwiceBurst: z.boolean() })
       .nullable(),
   }),
-  visibility: z.object({ mode: z.enum(['all-in-one', 'split']), ratePerSec: num, durationSec: num, api: visibilitySchema, stream: visibilitySchema }).nullable(),
+  visibility: z.object({ mode: z.enum(['all-in-one', 'split']), ratePerSec: num, targetRatePerSec: num, durationSec: num, api: visibilitySchema, stream: visibilitySchema }).nullable(),
   memory: z.array(z.object({ process: z.string(), idleBytes: maybe, loadBytes: maybe })),
   storage: z
     .object({ events: num, eventsBytes: num, issueTablesBytes: num, bytesPerEvent: num, pgBaselineBytesPerRow: maybe })

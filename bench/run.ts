@@ -16,7 +16,7 @@ import { eventJsonVariants, PAYLOAD_KINDS } from './payloads.js';
 import { runPgBaseline } from './pg-baseline.js';
 import { burstPhase, sustainedPhase } from './pipeline-phase.js';
 import { FULL_PLAN, QUICK_PLAN, withCpu, type BenchContext } from './plan.js';
-import { faultlineLauncher, readRss, rssSampler, startFaultline, startKoaBaseline, startLoadGenerator, type Proc } from './processes.js';
+import { buildDist, faultlineLauncher, readRss, rssSampler, startFaultline, startKoaBaseline, startLoadGenerator, type Proc } from './processes.js';
 import { drainWithWorker, fillQueue } from './queue-phase.js';
 import { evaluateTargets, formatReport } from './report.js';
 import { benchResultSchema, type BenchResult, type SustainedResult } from './result.js';
@@ -25,6 +25,8 @@ const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 interface Args {
   quick: boolean;
+  /** Compile dist/ first (default for full runs) so the processes run what production runs. */
+  build: boolean;
   out: string | null;
   profile: boolean;
   keepDb: boolean;
@@ -32,7 +34,8 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
-  return { quick: argv.includes('--quick'), out: value('out'), profile: argv.includes('--profile'), keepDb: argv.includes('--keep-db') };
+  const quick = argv.includes('--quick');
+  return { quick, build: argv.includes('--build') || (!quick && !argv.includes('--no-build')), out: value('out'), profile: argv.includes('--profile'), keepDb: argv.includes('--keep-db') };
 }
 
 /** 1 / (1/a + 1/b): the rate two stages sharing one CPU budget reach together. */
@@ -50,7 +53,11 @@ export async function runBench(args: Args): Promise<BenchResult> {
   const cpuProfDir = args.profile ? `${RESULTS_DIR}profiles-${stamp}` : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
 
-  log(`creating database faultline_bench_${tag}`);
+  if (args.build) {
+    log('compiling dist/ (tsc -p tsconfig.build.json)');
+    await buildDist();
+  }
+  log(`creating database faultline_bench_${tag}; Faultline runs from ${faultlineLauncher().kind}`);
   const db = await createBenchDatabase(adminUrl, `faultline_bench_${tag}`);
   const redis = createRedis(redisUrl);
   const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), redisPrefix);
@@ -162,7 +169,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
     const burstRate = Math.round(typical.offeredPerSec * plan.burstFactor);
     const burst = await burstPhase(ctx, origin, burstRate);
     result.pipeline.burst = { mode: 'all-in-one', offeredPerSec: burstRate, ...burst, withinTwiceBurst: burst.drainSec !== null && burst.drainSec <= 2 * burst.burstSec };
-    result.visibility = await visibilityPhase(ctx, origin, 'all-in-one', queued.variantEvents.get(0));
+    result.visibility = await visibilityPhase(ctx, origin, 'all-in-one', queued.variantEvents.get(0), typical.offeredPerSec);
     const storage = await storagePerEvent(db.pool);
     result.storage = { ...storage, pgBaselineBytesPerRow: result.pgBaseline.find((b) => b.payload === 'envelope')?.bytesPerRow ?? null };
     if (plan.largeSustainMs > 0) {

@@ -157,13 +157,15 @@ async function main(): Promise<void> {
   const redisPrefix = `faultline-bench-sdk-${tag}`;
   const procs: Array<{ stop: () => Promise<void> }> = [];
   const redis = createRedis(redisUrl);
-  const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), redisPrefix);
+  const queueRedis = createRedis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = createProcessQueue(queueRedis, redisPrefix);
   log(`creating database faultline_bench_sdk_${tag}`);
   const db = await createBenchDatabase(adminUrl, `faultline_bench_sdk_${tag}`);
   const cleanup = async () => {
     for (const p of procs.reverse()) await p.stop().catch(() => {});
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close().catch(() => {});
+    queueRedis.disconnect(); // BullMQ leaves a connection it was given open
     for (const pattern of [`${bullPrefix(redisPrefix)}*`, `${redisPrefix}:*`]) {
       let cursor = '0';
       do {

@@ -37,7 +37,7 @@ async function writeNodeApp(dir: string, paddingLines: number): Promise<string> 
   return dir;
 }
 
-describe('official SDKs against a running Faultline', () => {
+describe('official SDKs against a running Faultline', { timeout: 120_000 }, () => {
   let server: TestServer;
   let nodeV1: string;
   let nodeV2: string;

@@ -38,7 +38,7 @@ async function issueRows(server: TestServer) {
   return rows;
 }
 
-describe('recorded SDK requests end to end', () => {
+describe('recorded SDK requests end to end', { timeout: 60_000 }, () => {
   let server: TestServer;
   beforeAll(async () => { server = await startTestServer({ ROLE: 'all' }); });
   afterAll(async () => { await server?.stop(); });

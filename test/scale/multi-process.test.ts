@@ -21,6 +21,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let prefix: string;
 let project: CreatedProject;
 let queue: Queue<ProcessJob>;
+let queueConnection: ReturnType<typeof createRedis> | undefined;
 const procs: Proc[] = [];
 
 /** Event i of fingerprint k: fixed id and timestamp, as an SDK re-sending it would have. */
@@ -50,7 +51,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   prefix = testRedisPrefix();
   project = await createProject(db.pool);
-  queue = createProcessQueue(createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), prefix);
+  queueConnection = createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  queue = createProcessQueue(queueConnection, prefix);
   await queue.pause(); // jobs pile up until both workers are there, then they race for them
   const env = {
     DATABASE_URL: db.url,
@@ -68,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.stop()));
   await queue?.close();
+  queueConnection?.disconnect();
   await cleanRedisPrefix(prefix);
   await db?.drop();
 });

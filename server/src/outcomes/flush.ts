@@ -49,8 +49,10 @@ async function flushSnapshot(deps: FlushDeps, key: string): Promise<number> {
   const rows: OutcomeCountRow[] = [];
   for (const [field, n] of Object.entries(fields)) {
     const row = parseOutcomeField(field, Number(n));
-    if (!row || !Number.isSafeInteger(row.quantity) || row.quantity === 0) continue;
-    rows.push({ ...row, hour: new Date(row.hour * 1000).toISOString() });
+    const hour = new Date((row?.hour ?? NaN) * 1000);
+    // A field that cannot be read must not block every later flush: it is skipped.
+    if (!row || !Number.isSafeInteger(row.quantity) || row.quantity === 0 || Number.isNaN(hour.getTime())) continue;
+    rows.push({ ...row, hour: hour.toISOString() });
   }
   const id = key.slice(key.lastIndexOf(':') + 1);
   const inserted = await withTransaction(deps.pool, async (tx) => {

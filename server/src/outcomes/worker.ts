@@ -54,7 +54,9 @@ export function startWorkerOutcomes(deps: Deps): WorkerOutcomes {
     count(job, before, after) {
       if (job.kind !== 'event') return after;
       const o = outcomeOfJob(before, after);
-      if (o) counter.add(job.projectId, 'error', o, 1, job.receivedAt);
+      if (!o) return after;
+      counter.add(job.projectId, 'error', o, 1, job.receivedAt);
+      if (o.outcome === 'internal_error') log.error({ eventId: job.eventId, projectId: job.projectId }, 'event lost to a processing failure, see the dead letters');
       return after;
     },
     async close() {

@@ -57,11 +57,14 @@ describe('sample stage', () => {
   const tally = (outcomes: JobOutcome[]) => kinds(outcomes).reduce<Record<string, number>>((t, k) => ({ ...t, [k]: (t[k] ?? 0) + 1 }), {});
   async function state(projectId: string) {
     const [issue] = await q<{ id: string; event_count: number }>('SELECT id, event_count::int FROM issues WHERE project_id = $1 AND title LIKE $2', [projectId, 'Flood%']);
-    const [{ stored }] = await q<{ stored: number }>('SELECT count(*)::int AS stored FROM events WHERE issue_id = $1', [issue!.id]);
-    const [{ hourly }] = await q<{ hourly: number }>('SELECT coalesce(sum(count), 0)::int AS hourly FROM issue_hourly_counts WHERE issue_id = $1', [issue!.id]);
-    const [sampling] = await q<{ sampled_count: number }>('SELECT sampled_count::int FROM issue_sampling WHERE issue_id = $1', [issue!.id]);
-    const [{ rows }] = await q<{ rows: number }>('SELECT count(*)::int AS rows FROM sampled_events WHERE issue_id = $1', [issue!.id]);
-    return { count: issue!.event_count, stored, hourly, sampled: sampling?.sampled_count ?? 0, sampledRows: rows };
+    const one = async (sql: string) => (await q<{ n: number }>(sql, [issue!.id]))[0]!.n;
+    return {
+      count: issue!.event_count,
+      stored: await one('SELECT count(*)::int AS n FROM events WHERE issue_id = $1'),
+      hourly: await one('SELECT coalesce(sum(count), 0)::int AS n FROM issue_hourly_counts WHERE issue_id = $1'),
+      sampled: await one('SELECT coalesce(max(sampled_count), 0)::int AS n FROM issue_sampling WHERE issue_id = $1'),
+      sampledRows: await one('SELECT count(*)::int AS n FROM sampled_events WHERE issue_id = $1'),
+    };
   }
   const flood = (projectId: string, n: number): EventJob[] =>
     Array.from({ length: n }, () => syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type: 'Flood', value: 'the same error' }));
