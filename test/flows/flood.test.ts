@@ -116,5 +116,5 @@ describe('flood of one fingerprint', () => {
     lags.sort((a, b) => a - b);
     console.log(JSON.stringify({ flood: FLOOD, sendMs, stored: stored!.n, trickleLagMs: { median: lags[lags.length >> 1], max: lags.at(-1) }, peakRssMiB: Math.round(peakRss / 2 ** 20) }));
     expect(peakRss).toBeLessThan(2 * 1024 ** 3);
-  }, 180_000);
+  }, 420_000);
 });
