@@ -1,6 +1,7 @@
 // Stage "sample" (inside the batch transaction, between group and store): spike protection.
-// Per issue and minute a Redis counter ranks the events; past SPIKE_EVENTS_PER_MINUTE only a
-// hash-chosen sample is stored (spikes/decide.ts), the rest is counted without its payload.
+// Per issue and minute a Redis hash ranks the event ids (once per id, so a retry keeps its rank);
+// past SPIKE_EVENTS_PER_MINUTE only a hash-chosen sample is stored (spikes/decide.ts), the rest
+// is counted without its payload.
 // Counting stays exact and idempotent: a sampled event is recorded in sampled_events in this
 // transaction and counted only if newly recorded (and not stored by an earlier delivery), and a
 // stored-path event already recorded as sampled is a duplicate. Redis only chooses what to keep.
@@ -43,7 +44,25 @@ export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEv
 }
 
 /**
- * Each event's rank in its issue's minute (1-based, in batch order). One pipelined INCRBY per
+ * Ranks an issue-minute's event ids in arrival order, once per id: a retried batch (the fallback
+ * that re-runs a failed batch event by event, a redelivered job) gets the rank it had the first
+ * time, so a retry never pushes an event past the threshold. KEYS[1]: the issue-minute hash.
+ */
+const RANK_SCRIPT = `
+local ranks = {}
+for i, id in ipairs(ARGV) do
+  local r = redis.call('HGET', KEYS[1], id)
+  if not r then
+    r = redis.call('HLEN', KEYS[1]) + 1
+    redis.call('HSET', KEYS[1], id, r)
+  end
+  ranks[i] = tonumber(r)
+end
+redis.call('EXPIRE', KEYS[1], ${COUNTER_TTL_SECONDS})
+return ranks`;
+
+/**
+ * Each event's rank in its issue's minute (1-based, in batch order). One pipelined script call per
  * issue-minute. Without Redis every event ranks first: everything is stored (fail open).
  */
 async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<number[]> {
@@ -57,13 +76,13 @@ async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<nu
   const ranks = new Array<number>(events.length).fill(1);
   try {
     const pipeline = deps.redis.pipeline();
-    for (const [key, indexes] of groups) pipeline.incrby(key, indexes.length).expire(key, COUNTER_TTL_SECONDS);
+    for (const [key, indexes] of groups) pipeline.eval(RANK_SCRIPT, 1, key, ...indexes.map((i) => events[i]!.eventId));
     const results = (await pipeline.exec()) ?? [];
     [...groups.values()].forEach((indexes, g) => {
-      const [err, total] = results[g * 2] ?? [new Error('no reply')];
+      const [err, reply] = results[g] ?? [new Error('no reply')];
       if (err) throw err;
-      const before = Number(total) - indexes.length;
-      indexes.forEach((eventIndex, n) => (ranks[eventIndex] = before + n + 1));
+      const got = reply as number[];
+      indexes.forEach((eventIndex, n) => (ranks[eventIndex] = Number(got[n])));
     });
   } catch (err) {
     deps.log.warn({ err }, 'spike counters unavailable, storing every event of the batch');

@@ -69,8 +69,7 @@ describe('sample stage', () => {
   const flood = (projectId: string, n: number): EventJob[] =>
     Array.from({ length: n }, () => syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type: 'Flood', value: 'the same error' }));
   const clearCounters = async () => {
-    const keys = await redis.keys(`${prefix}:{spike}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    for await (const keys of redis.scanStream({ match: `${prefix}:{spike}:*`, count: 1000 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
   };
 
   it('stores the first N per issue and minute, counts all, and re-deliveries count nothing twice', async () => {
@@ -105,6 +104,25 @@ describe('sample stage', () => {
     await clearCounters();
     expect(tally(await processBatch(deps, jobs))).toEqual({ duplicate: 40 });
     expect(await state(projectId)).toMatchObject({ count: 40, stored: expectedStored, hourly: 40, sampled: 40 - expectedStored });
+  });
+
+  it('keeps each event\'s rank when a failed batch is retried event by event', async () => {
+    // Fault injection: an event titled "poison-rank" cannot be stored, so the batch transaction
+    // fails and processBatch retries its events one by one. The retry must not rank the flood's
+    // events a second time (which would push stored ones past the threshold).
+    await db.pool.query(`ALTER TABLE events ADD CONSTRAINT test_no_poison_rank CHECK (title NOT LIKE '%poison-rank%')`);
+    try {
+      const deps = depsWith({ SPIKE_EVENTS_PER_MINUTE: '3', SPIKE_SAMPLE_RATE: '0' });
+      const { projectId } = await createProject(db.pool, 'spike-retry');
+      const jobs = flood(projectId, 5);
+      const poison = syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type: 'Poison', value: 'poison-rank' });
+      const outcomes = await processBatch(deps, [...jobs, poison]);
+      expect(kinds(outcomes.slice(0, 5))).toEqual(['stored', 'stored', 'stored', 'sampled', 'sampled']);
+      expect(outcomes[5]!.kind).toBe('failed');
+      expect(await state(projectId)).toMatchObject({ count: 5, stored: 3, sampled: 2 });
+    } finally {
+      await db.pool.query('ALTER TABLE events DROP CONSTRAINT test_no_poison_rank');
+    }
   });
 
   it('stores everything when switched off or when Redis is unreachable', async () => {
