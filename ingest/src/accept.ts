@@ -77,11 +77,17 @@ export async function accept(input: AcceptInput, deps: AcceptDeps): Promise<Acce
   return result;
 }
 
+/** Counts a request the HTTP layer refused before accept() (path, auth, encoding, body size). */
+export function countRefusedRequest(input: Pick<AcceptInput, 'endpoint' | 'auth' | 'receivedAt'>, d: Drop, deps: AcceptDeps): void {
+  const publicKey = input.auth.kind === 'ok' ? parsePublicKey(input.auth.auth.publicKey) : null;
+  countRefused(d, { publicKey, projectId: null, categories: null, counted: false }, input, deps);
+}
+
 /** Every item of a refused request gets the drop's outcome, under its project when one is known. */
-function countRefused(d: Drop, tally: Tally, input: AcceptInput, deps: AcceptDeps): void {
+function countRefused(d: Drop, tally: Tally, input: Pick<AcceptInput, 'endpoint' | 'receivedAt'>, deps: AcceptDeps): void {
   const counter = deps.outcomes;
   if (!counter) return;
-  const categories = tally.categories ?? [input.body.kind === 'store' ? 'error' : 'default'];
+  const categories = tally.categories ?? [input.endpoint === 'store' ? 'error' : 'default'];
   const add = (projectId: string | null) => categories.forEach((c) => counter.add(projectId, c, outcomeOfDrop(d), 1, input.receivedAt));
   if (tally.projectId !== null || tally.publicKey === null) return add(tally.projectId);
   // Refused before the key was looked up (e.g. a malformed body): attribute it if the key exists.

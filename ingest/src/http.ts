@@ -6,7 +6,7 @@ import type Koa from 'koa';
 import type { Deps } from '../../server/src/deps.js';
 import { createKeyLookup } from '../../server/src/projects/keys.js';
 import { subscribeKeyChanges } from '../../server/src/projects/key-changes.js';
-import { accept, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
+import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
 import { createEnqueuer } from './enqueue.js';
@@ -79,13 +79,13 @@ function normalizePath(path: string): string {
 async function handle(ctx: Koa.Context, endpoint: 'envelope' | 'store', ad: AcceptDeps): Promise<void> {
   const meta = requestMeta(ctx, endpoint);
   const pre = precheck(meta);
-  if ('reason' in pre) return respond(ctx, pre);
+  if ('reason' in pre) return refuse(ctx, meta, pre, ad);
   const encoding = parseContentEncoding(ctx.get('content-encoding'));
-  if (!encoding) return respond(ctx, drop('unsupported-encoding', 415, 'unsupported content encoding', [ctx.get('content-encoding')]));
+  if (!encoding) return refuse(ctx, meta, drop('unsupported-encoding', 415, 'unsupported content encoding', [ctx.get('content-encoding')]), ad);
   const asEnvelope = endpoint === 'envelope' || ctx.get('content-type').split(';')[0]!.trim().toLowerCase() === ENVELOPE_CONTENT_TYPE;
   const limit = asEnvelope ? ad.limits.maxEnvelopeBytes : ad.limits.maxEventBytes;
   const bytes = await readBody(ctx.req, { encoding, limit, declaredLength: ctx.request.length });
-  if (!Buffer.isBuffer(bytes)) return respond(ctx, bytes, { closeConnection: true });
+  if (!Buffer.isBuffer(bytes)) return refuse(ctx, meta, bytes, ad, { closeConnection: true });
   const body: AcceptInput['body'] = asEnvelope ? { kind: 'envelope', bytes } : { kind: 'store', bytes, contentEncoded: encoding !== 'identity' };
   respond(ctx, await accept({ ...meta, body }, ad));
 }
@@ -139,6 +139,12 @@ function requestOrigin(ctx: Koa.Context): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A refusal before accept(): counted as accept() counts its own, then answered. */
+function refuse(ctx: Koa.Context, meta: Omit<AcceptInput, 'body'>, d: Drop, ad: AcceptDeps, opts: { closeConnection?: boolean } = {}): void {
+  countRefusedRequest(meta, d, ad);
+  respond(ctx, d, opts);
 }
 
 function respond(ctx: Koa.Context, result: AcceptResult | Drop, opts: { closeConnection?: boolean } = {}): void {

@@ -96,7 +96,8 @@ describe('stats API: every outcome and reason', () => {
     expect((await event({ message: 'elsewhere' }, { projectId: '999999' })).status).toBe(403);
     expect((await envelope(`{"type":"event"}\n{"extra":${'['.repeat(200)}${']'.repeat(200)}}`)).status).toBe(200);
     expect((await envelope(`{"type":"event"}\n[1,2,3]`)).status).toBe(200);
-    expected.push(['invalid', 'invalid-envelope', 'default', 1], ['invalid', 'invalid-body', 'error', 1], ['invalid', 'too-large', 'error', 1]);
+    expect((await envelope('{"type":"event"}\n{}', { headers: { 'content-encoding': 'x-unknown' } })).status).toBe(415); // refused before the body is read
+    expected.push(['invalid', 'invalid-envelope', 'default', 1], ['invalid', 'invalid-body', 'error', 1], ['invalid', 'too-large', 'error', 1], ['invalid', 'unsupported-encoding', 'default', 1]);
     expected.push(['invalid', 'disabled-key', 'error', 1], ['invalid', 'project-mismatch', 'error', 1], ['invalid', 'invalid-event', 'error', 2]);
 
     // rate_limited by spike protection: 3 per minute stored, the rest counted only
@@ -150,17 +151,26 @@ describe('stats API: every outcome and reason', () => {
       }
       expect(count(body.groups, 'accepted', '')).toBeGreaterThanOrEqual(3 + 3); // + the stored part of the spike
     };
+    // Every job settled (nothing waiting or running) and the buffered counters written: two reads
+    // a second apart agree. Until then "accepted" may still grow.
+    await waitFor(async () => Object.values(await s.deps.queue.getJobCounts('waiting', 'active', 'prioritized')).every((n) => n === 0), { timeout: 20_000 });
     let lastMismatch: unknown;
+    let previous = '';
     const live = await waitFor(async () => {
       const body = await stats();
       try {
         check(body);
+        const totals = JSON.stringify(body.totals);
+        if (totals !== previous) {
+          previous = totals;
+          throw new Error(`totals still changing: ${totals}`);
+        }
         return body;
       } catch (err) {
         lastMismatch = err;
         return null;
       }
-    }, { timeout: 20_000, interval: 250 }).catch((err: unknown) => {
+    }, { timeout: 20_000, interval: 1000 }).catch((err: unknown) => {
       throw new Error(`stats never matched: ${String(lastMismatch)} ${JSON.stringify((lastMismatch as { actual?: unknown })?.actual)}`, { cause: err });
     });
     check(live);
