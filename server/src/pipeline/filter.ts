@@ -9,14 +9,22 @@ import type { PreparedEvent } from './prepared.js';
 
 export interface Filtered {
   kept: PreparedEvent[];
-  dropped: Array<{ event: PreparedEvent; reason: FilterReason }>;
+  /** Filtered out (reason), or not filtered because the settings could not be read (error). */
+  dropped: Array<{ event: PreparedEvent; reason: FilterReason } | { event: PreparedEvent; error: Error }>;
 }
 
 export async function filter(db: Queryable, events: PreparedEvent[]): Promise<Filtered> {
   if (events.length === 0) return { kept: events, dropped: [] };
   // Only well-formed ids are looked up: a poisoned job must fail alone, later, in its own commit.
   const ids = [...new Set(events.map((e) => e.projectId))].filter((id) => /^\d{1,18}$/.test(id));
-  const settings = await listInboundFilters(db, ids);
+  let settings: Map<string, InboundFilterSettings>;
+  try {
+    settings = await listInboundFilters(db, ids);
+  } catch (err) {
+    // Every event fails and is retried; an outage (in the cause) costs no attempt (dead-letters/retry-policy.ts).
+    const error = new Error('loading inbound filter settings failed', { cause: err });
+    return { kept: [], dropped: events.map((event) => ({ event, error })) };
+  }
   const active = new Map<string, InboundFilterSettings>([...settings].filter(([, s]) => hasActiveFilters(s)));
   if (active.size === 0) return { kept: events, dropped: [] };
   const kept: PreparedEvent[] = [];

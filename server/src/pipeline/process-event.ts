@@ -140,7 +140,7 @@ async function processEvents(deps: PipelineDeps, items: Array<{ index: number; j
     } else prepared.push(p);
   }
   const filtered = await filter(deps.pool, prepared); // the project's inbound filters (filter.ts)
-  for (const { event: e, reason } of filtered.dropped) outcomes[byKey.get(eventKey(e.projectId, e.eventId))![0]!] = { kind: 'filtered', eventId: e.eventId, reason };
+  for (const d of filtered.dropped) outcomes[byKey.get(eventKey(d.event.projectId, d.event.eventId))![0]!] = 'reason' in d ? { kind: 'filtered', eventId: d.event.eventId, reason: d.reason } : { kind: 'failed', error: d.error };
   await symbolicatePrepared(deps, filtered.kept); // source maps; regroups what it changed, never throws
   const results = await commitWithFallback(deps, filtered.kept);
   for (const [key, indexes] of byKey) {
