@@ -27,9 +27,13 @@ async function measurePayload(ctx: BenchContext, payload: PayloadKind, ingest: P
   });
   const ft = `http://127.0.0.1:${ingest.port}`;
   const kb = `http://127.0.0.1:${koa.port}`;
-  const closed = (origin: string) => ctx.load.run({ ...base(origin), mode: 'closed', concurrency: plan.ingestConcurrency, connections: plan.ingestConcurrency, durationMs: plan.ingestMaxMs });
+  const closed = (origin: string, durationMs = plan.ingestMaxMs) => ctx.load.run({ ...base(origin), mode: 'closed', concurrency: plan.ingestConcurrency, connections: plan.ingestConcurrency, durationMs });
   const open = (origin: string, rate: number) => ctx.load.run({ ...base(origin), mode: 'open', rate, durationMs: plan.ingestRateMs });
 
+  // Warm-up (not recorded): JIT compilation, the key cache and connection pools settle first.
+  await closed(ft, plan.warmupMs);
+  await closed(kb, plan.warmupMs);
+  await clearQueue(ctx);
   const max = await withCpu(ctx, `ingest max, ${payload}`, [ingest], () => closed(ft), (r) => r.ok);
   await clearQueue(ctx);
   checkFailures(ctx, `ingest max ${payload}`, max);

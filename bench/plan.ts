@@ -11,6 +11,8 @@ import type { PayloadKind, Target } from './payloads.js';
 export interface Plan {
   /** Closed-loop run that finds the maximum accepted rate, per payload. */
   ingestMaxMs: number;
+  /** Unrecorded closed-loop run before each payload's measurements. */
+  warmupMs: number;
   ingestConcurrency: number;
   /** Open-loop runs at these fractions of the maximum, per payload. */
   ingestRateFractions: number[];
@@ -41,6 +43,7 @@ export interface Plan {
 
 export const FULL_PLAN: Plan = {
   ingestMaxMs: 5_000,
+  warmupMs: 2_000,
   ingestConcurrency: 64,
   ingestRateFractions: [0.25, 0.5, 0.75],
   ingestRateMs: 5_000,
@@ -61,13 +64,14 @@ export const FULL_PLAN: Plan = {
   apiPollMs: 20,
   pgBaselineMs: 5_000,
   pgBatchSize: 500,
-  idleSettleMs: 3_000,
+  idleSettleMs: 5_000,
   splitSustain: true,
 };
 
 export const QUICK_PLAN: Plan = {
   ...FULL_PLAN,
   ingestMaxMs: 1_000,
+  warmupMs: 300,
   ingestRateFractions: [0.5],
   ingestRateMs: 1_000,
   queuedEvents: 1_000,

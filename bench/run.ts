@@ -1,5 +1,5 @@
-// `npm run bench [-- --quick] [--out=FILE] [--profile] [--keep-db]`: the reproducible benchmark.
-// Creates a fresh database and Redis prefix, starts Faultline as separate processes (split:
+// `npm run bench [-- --quick] [--out=FILE] [--profile] [--keep-db] [--no-build]`: the reproducible
+// benchmark. Compiles dist/, creates a fresh database and Redis prefix, starts Faultline as separate processes (split:
 // ingest + worker; then all-in-one), drives load from a separate load-generator process, measures
 // the baselines (bare Koa, raw unnest insert) in the same run, prints one table and writes
 // bench/results/<timestamp>.json. bench/results/README.md explains every column.
@@ -62,7 +62,9 @@ export async function runBench(args: Args): Promise<BenchResult> {
   const redis = createRedis(redisUrl);
   const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), redisPrefix);
   const load = startLoadGenerator();
-  const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'info', RUN_MIGRATIONS: 'false', UDP_ENABLED: 'false' };
+  // Spike protection off: every event is stored, the full path is measured (with it on, events
+  // of an issue past SPIKE_EVENTS_PER_MINUTE are counted but only sampled into storage).
+  const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'info', RUN_MIGRATIONS: 'false', UDP_ENABLED: 'false', SPIKE_EVENTS_PER_MINUTE: '0' };
   const ctx: BenchContext = { plan, db, redis, redisPrefix, queue, load, env, cpuProfDir, errors: [], cpu: [], log };
   const procs: Proc[] = [];
   const start = async (p: Promise<Proc>) => {

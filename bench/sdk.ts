@@ -7,7 +7,7 @@
 //      the same datagrams at the same offered rates;
 //   3. HTTP ingest latency with and without a flood of junk datagrams at the UDP port.
 // Prints a table and writes bench/results/sdk-<timestamp>.json.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -40,8 +40,10 @@ interface LineChild {
   stop(): Promise<void>;
 }
 
+/** TypeScript scripts run through tsx; `.mjs` ones with plain node. */
 function startTsx(script: string, env: Record<string, string> = {}): LineChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}${script}`], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, `${ROOT}${script}`], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   const waiting: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   let firstSettle: { resolve: (v: unknown) => void; reject: (e: Error) => void } = { resolve: () => {}, reject: () => {} };
   const first = new Promise((resolve, reject) => (firstSettle = { resolve, reject }));
@@ -192,11 +194,13 @@ async function main(): Promise<void> {
     const key = db.project.publicKey;
     const projectId = db.project.projectId;
 
-    // 1. captureException on the calling thread.
+    // 1. captureException on the calling thread, with the package as applications get it.
+    log('building the SDK package (client-sdk/dist)');
+    execFileSync('npm', ['run', 'build', '-w', 'client-sdk'], { cwd: ROOT, stdio: 'ignore' });
     const capture: Record<string, unknown> = {};
     for (const [transport, dsn] of [['http', `http://${key}@127.0.0.1:${ports.httpPort}/${projectId}`], ['udp', `udp://${key}@127.0.0.1:${ports.udpPort}/${projectId}`]] as const) {
       log(`captureException cost over ${transport}: ${PLAN.captureIterations} captures`);
-      capture[transport] = await runOnce('bench/sdk-capture.ts', { DSN: dsn, ITERATIONS: String(PLAN.captureIterations), WARMUP: String(PLAN.captureWarmup) });
+      capture[transport] = await runOnce('bench/sdk-capture.mjs', { DSN: dsn, ITERATIONS: String(PLAN.captureIterations), WARMUP: String(PLAN.captureWarmup) });
     }
 
     // 2. UDP throughput: the same datagrams to the bare socket and to Faultline.
