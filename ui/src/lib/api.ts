@@ -109,6 +109,7 @@ export const getIssueStats = (org: string, id: string, statsPeriod: '24h' | '30d
   json<T.ApiIssue>('GET', `/organizations/${e(org)}/issues/${e(id)}/`, { query: { statsPeriod } });
 export const getLatestEvent = (org: string, id: string) => json<T.ApiEvent>('GET', `/organizations/${e(org)}/issues/${e(id)}/events/latest/`);
 export const getEvent = (org: string, id: string, eventId: string) => json<T.ApiEvent>('GET', `/organizations/${e(org)}/issues/${e(id)}/events/${e(eventId)}/`);
+export const getIssueSampling = (org: string, id: string) => json<T.ApiIssueSampling>('GET', `/organizations/${e(org)}/issues/${e(id)}/sampling/`);
 export const getIssueTags = (org: string, id: string) => json<T.ApiTagDistribution[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/tags/`);
 export interface IssueUpdate {
   status?: T.IssueStatus;

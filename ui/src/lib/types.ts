@@ -19,6 +19,7 @@ export type {
   IssueStatus,
   MemberRole,
 } from '../../../server/src/api/types.js';
+export type { ApiIssueSampling } from '../../../server/src/spikes/routes.js';
 export type {
   EventCreateMessage,
   DeployCreateMessage,
