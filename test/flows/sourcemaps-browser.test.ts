@@ -18,6 +18,8 @@ import { waitFor } from '../helpers/wait.js';
 import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
 import { launchBrowser, newContext } from '../ui/browser.js';
 import { FIXTURE_DIR } from './sourcemaps-fixture.js';
+import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
+import type { StoredPayload } from '../../server/src/events/payload-codec.js';
 
 let server: TestServer;
 let cli: SentryCli;
@@ -99,8 +101,8 @@ async function crashInBrowser(dist: string, release: string): Promise<Stored> {
     await page.goto(siteUrl);
     await page.waitForSelector('#ok'); // the app ran; the error follows 10 ms later
     return await waitFor(async () => {
-      const { rows } = await server.pool.query<{ issue_id: string; payload: { exception: { values: Array<{ stacktrace: { frames: Frame[] }; raw_stacktrace?: { frames: Frame[] } }> } } }>(
-        `SELECT issue_id::text, payload FROM events WHERE project_id = $1 AND release = $2`, [server.project.projectId, release]);
+      const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] }; raw_stacktrace?: { frames: Frame[] } }> } }, StoredPayload & { issue_id: string }>((await server.pool.query(
+        `SELECT issue_id::text, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 AND release = $2`, [server.project.projectId, release])).rows);
       const row = rows[0];
       const exception = row?.payload.exception.values.at(-1);
       return row && exception ? { issueId: row.issue_id, frames: exception.stacktrace.frames, raw: exception.raw_stacktrace?.frames ?? [] } : null;

@@ -21,6 +21,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
 import { FIXTURE_DIR } from './sourcemaps-fixture.js';
+import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
 
 const ORIGIN = 'http://127.0.0.1:9930';
 let server: TestServer;
@@ -140,8 +141,8 @@ describe('a second build with different hashes', () => {
     const issueIds = outcomes.map((o) => (o.kind === 'stored' ? o.issueId : null));
     expect(issueIds[0]).toBe(issueIds[1]);
 
-    const { rows } = await server.pool.query<{ payload: { exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } } }>(
-      `SELECT payload FROM events WHERE project_id = $1 ORDER BY release`, [server.project.projectId]);
+    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>((await server.pool.query(
+      `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 ORDER BY release`, [server.project.projectId])).rows);
     const source = (await readFile(path.join(work, 'main.js'), 'utf8')).split('\n');
     for (const r of rows) {
       const f = r.payload.exception.values[0]!.stacktrace.frames;

@@ -11,6 +11,7 @@ import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { createMember, type Member } from '../server/api/factories.js';
+import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
 
 const run = promisify(execFile);
 const SECRETS = { PASSWORD: 'hunter2-Zq81!', TOKEN: 'tok5b7f0c2e9a1d44ee77', CARD: '4242 4242 4242 4242' };
@@ -39,13 +40,13 @@ describe('data scrubbing with a real SDK', () => {
 
   /** Every text Faultline stored for a project, from the raw rows. */
   async function storedText(projectId: string): Promise<string> {
+    const events = withPayloads((await s.pool.query(`SELECT ${PAYLOAD_COLUMNS}, title || coalesce(user_key, '') AS t FROM events WHERE project_id = $1`, [projectId])).rows);
     const rows = await s.pool.query<{ t: string }>(
-      `SELECT payload::text || title || coalesce(user_key, '') AS t FROM events WHERE project_id = $1
-       UNION ALL SELECT title || culprit || metadata::text || grouping::text FROM issues WHERE project_id = $1
+      `SELECT title || culprit || metadata::text || grouping::text FROM issues WHERE project_id = $1
        UNION ALL SELECT v.key || '=' || v.value FROM issue_tag_values v JOIN issues i ON i.id = v.issue_id WHERE i.project_id = $1`,
       [projectId],
     );
-    return rows.rows.map((r) => r.t).join('\n');
+    return [...events.map((e) => JSON.stringify(e.payload) + String(e.t)), ...rows.rows.map((r) => r.t)].join('\n');
   }
 
   it('keeps passwords, auth headers and card numbers out of Postgres by default', async () => {

@@ -3,6 +3,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { DeployRow } from '../releases/deploy-queries.js';
 import type { DeployFact } from './rules.js';
+import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from '../events/payload-codec.js';
 
 export interface ProjectContextRow {
   projectId: string;
@@ -56,18 +57,19 @@ export interface EventPayloadRow {
   payload: Record<string, unknown>;
 }
 
+const ALERT_KEYS = ['exception', 'logentry', 'message'] as const;
+
 /** The stored payloads of the given events (only the parts an alert shows). */
 export async function findEventPayloads(db: Queryable, keys: Array<{ projectId: string; eventId: string }>): Promise<EventPayloadRow[]> {
   if (keys.length === 0) return [];
-  const { rows } = await db.query<EventPayloadRow>(
+  const { rows } = await db.query<Omit<EventPayloadRow, 'payload'> & StoredPayload>(
     `SELECT e.project_id AS "projectId", replace(e.event_id::text, '-', '') AS "eventId", e.environment, e.release,
-            jsonb_build_object('exception', e.payload->'exception', 'logentry', e.payload->'logentry',
-                               'message', e.payload->'message') AS payload
+            ${PAYLOAD_COLUMNS}
        FROM unnest($1::bigint[], $2::uuid[]) AS k(project_id, event_id)
        JOIN events e ON e.project_id = k.project_id AND e.event_id = k.event_id`,
     [keys.map((k) => k.projectId), keys.map((k) => k.eventId)],
   );
-  return rows;
+  return rows.map(({ payloadGz, payloadJson, ...r }) => ({ ...r, payload: decodePayload({ payloadGz, payloadJson }, ALERT_KEYS) }));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Event storage queries: the idempotent batch insert the pipeline counts from, and the daily
 // partition maintenance for the events table (partitioned by the event's own timestamp).
 import type { Queryable } from '../db/pool.js';
+import { encodePayload } from './payload-codec.js';
 
 export interface NewEventRow {
   projectId: string;
@@ -26,22 +27,28 @@ export function eventKey(projectId: string, eventId: string): string {
 /**
  * Inserts events; a re-delivered event (same project, id and clamped timestamp) is skipped.
  * Returns the keys (eventKey) of the rows actually inserted: only those may be counted.
- * The payloads travel as one JSON array (joined, not re-escaped): encoding them as a Postgres
- * jsonb[] literal escaped every quote of every payload and cost more CPU than the rest of the
- * insert (bench/results: CPU per event).
+ * Payloads are gzipped here (payload-codec.ts) and travel as one binary parameter cut by offsets:
+ * a bytea[] (or jsonb[]) array literal would escape every byte of every payload, which cost more
+ * CPU than the rest of the insert (bench/results: CPU per event).
  */
 export async function insertEvents(db: Queryable, events: NewEventRow[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
+  const compressed = events.map((e) => encodePayload(e.payload));
+  const offsets: number[] = [];
+  let at = 0;
+  for (const c of compressed) {
+    offsets.push(at);
+    at += c.length;
+  }
   const { rows } = await db.query<{ project_id: string; event_id: string }>(
     `INSERT INTO events (project_id, event_id, timestamp, received_at, issue_id, level, release, environment,
-                         server_name, user_key, title, payload)
+                         server_name, user_key, title, payload_gz)
      SELECT u.project_id, u.event_id, u.timestamp, u.received_at, u.issue_id, u.level, u.release, u.environment,
-            u.server_name, u.user_key, u.title, p.payload
+            u.server_name, u.user_key, u.title, substring($12::bytea FROM u.off + 1 FOR u.len)
      FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::text[],
-                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-            WITH ORDINALITY AS u(project_id, event_id, timestamp, received_at, issue_id, level, release, environment,
-                                 server_name, user_key, title, n)
-     JOIN jsonb_array_elements($12::jsonb) WITH ORDINALITY AS p(payload, n) USING (n)
+                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::int[], $14::int[])
+            AS u(project_id, event_id, timestamp, received_at, issue_id, level, release, environment,
+                 server_name, user_key, title, off, len)
      ON CONFLICT DO NOTHING
      RETURNING project_id, replace(event_id::text, '-', '') AS event_id`,
     [
@@ -56,7 +63,9 @@ export async function insertEvents(db: Queryable, events: NewEventRow[]): Promis
       events.map((e) => e.serverName),
       events.map((e) => e.userKey),
       events.map((e) => e.title),
-      `[${events.map((e) => e.payload).join(',')}]`,
+      Buffer.concat(compressed, at),
+      offsets,
+      compressed.map((c) => c.length),
     ],
   );
   return new Set(rows.map((r) => eventKey(r.project_id, r.event_id)));

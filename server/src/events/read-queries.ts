@@ -2,6 +2,7 @@
 // (latest, oldest or by id) and its neighbours. Event ids leave as 32 hex (no dashes).
 import type { Queryable } from '../db/pool.js';
 import type { Cursor } from '../api/pagination.js';
+import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from './payload-codec.js';
 
 export interface EventRow {
   eventId: string;
@@ -24,8 +25,13 @@ const EVENT_COLUMNS = `replace(e.event_id::text, '-', '') AS "eventId", e.projec
   (extract(epoch FROM e.timestamp) * 1000000)::bigint AS "sortKey"`;
 
 /** The parts of the payload a list row shows (the whole payload with `full`). */
-const SUMMARY_PAYLOAD = `jsonb_build_object('tags', e.payload->'tags', 'user', e.payload->'user', 'platform', e.payload->'platform',
-  'logentry', e.payload->'logentry', 'message', e.payload->'message', 'type', e.payload->'type', 'exception', e.payload->'exception')`;
+const SUMMARY_KEYS = ['tags', 'user', 'platform', 'logentry', 'message', 'type', 'exception'] as const;
+
+type StoredEventRow = Omit<EventRow, 'payload'> & StoredPayload;
+
+function toEventRow({ payloadGz, payloadJson, ...row }: StoredEventRow, keys?: readonly string[]): EventRow {
+  return { ...row, payload: decodePayload({ payloadGz, payloadJson }, keys) };
+}
 
 const FROM_KEY = (param: string) => `('epoch'::timestamptz + ${param}::bigint * interval '1 microsecond')`;
 
@@ -41,13 +47,13 @@ export async function listIssueEvents(
     keyset = `AND (e.timestamp, e.event_id) ${backwards ? '>' : '<'} (${FROM_KEY('$4')}, $5::uuid)`;
   }
   const dir = backwards ? 'ASC' : 'DESC';
-  const { rows } = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS}, ${args.full ? 'e.payload' : SUMMARY_PAYLOAD} AS payload
+  const { rows } = await db.query<StoredEventRow>(
+    `SELECT ${EVENT_COLUMNS}, ${PAYLOAD_COLUMNS}
      FROM events e WHERE e.project_id = $1 AND e.issue_id = $2 ${keyset}
      ORDER BY e.timestamp ${dir}, e.event_id ${dir} LIMIT $3`,
     params,
   );
-  return rows;
+  return rows.map((r) => toEventRow(r, args.full ? undefined : SUMMARY_KEYS));
 }
 
 export type EventPick = { kind: 'latest' } | { kind: 'oldest' } | { kind: 'id'; eventId: string };
@@ -63,13 +69,13 @@ export async function findEvent(db: Queryable, args: { projectId: string; issueI
   } else if (args.pick.kind === 'oldest') {
     order = 'e.timestamp ASC, e.event_id ASC';
   }
-  const { rows } = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS}, e.payload FROM events e
+  const { rows } = await db.query<StoredEventRow>(
+    `SELECT ${EVENT_COLUMNS}, ${PAYLOAD_COLUMNS} FROM events e
      WHERE e.project_id = $1 AND ($2::bigint IS NULL OR e.issue_id = $2::bigint) ${where}
      ORDER BY ${order} LIMIT 1`,
     params,
   );
-  return rows[0] ?? null;
+  return rows[0] ? toEventRow(rows[0]) : null;
 }
 
 /** The issue's events just before and after this one (by timestamp, then id). */

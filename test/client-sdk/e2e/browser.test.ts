@@ -10,6 +10,8 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
+import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
+import type { StoredPayload } from '../../../server/src/events/payload-codec.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -86,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
     tab.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     await tab.goto(siteUrl);
     const events = await waitFor(async () => {
-      const { rows } = await faultline.pool.query<StoredEvent>('SELECT title, level, release, environment, issue_id, payload FROM events WHERE project_id = $1', [faultline.project.projectId]);
+      const rows = withPayloads<StoredEvent['payload'], StoredPayload & Omit<StoredEvent, 'payload'>>((await faultline.pool.query(`SELECT title, level, release, environment, issue_id, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1`, [faultline.project.projectId])).rows);
       return rows.length >= 2 ? rows : null;
     }, { timeout: 40_000, message: 'browser events stored' });
     expect(events.map((e) => e.title).sort()).toEqual(['RangeError: rejected in browser', 'TypeError: uncaught in browser']);

@@ -8,6 +8,8 @@ import { listRequestCounts } from '../../../server/src/counters/queries.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
+import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
+import type { StoredPayload } from '../../../server/src/events/payload-codec.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -70,11 +72,11 @@ afterAll(async () => {
 });
 
 async function storedEvents(projectId: string): Promise<StoredEvent[]> {
-  const { rows } = await server.pool.query<StoredEvent>(
-    `SELECT issue_id, level, release, environment, server_name, user_key, title, payload FROM events WHERE project_id = $1 ORDER BY received_at`,
+  const { rows } = await server.pool.query<StoredPayload & Omit<StoredEvent, 'payload'>>(
+    `SELECT issue_id, level, release, environment, server_name, user_key, title, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 ORDER BY received_at`,
     [projectId],
   );
-  return rows;
+  return withPayloads<StoredEvent['payload'], StoredPayload & Omit<StoredEvent, 'payload'>>(rows);
 }
 
 async function issueTags(issueId: string): Promise<Record<string, string>> {

@@ -8,6 +8,8 @@ import { processBatch, type JobOutcome, type PipelineDeps } from '../../../serve
 import type { EventJob } from '../../../server/src/queue/queues.js';
 import { createProject } from './db-fixtures.js';
 import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
+import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
+import type { StoredPayload } from '../../../server/src/events/payload-codec.js';
 
 const RECEIVED_AT = Date.parse('2026-11-26T02:00:00Z');
 let seq = 0;
@@ -87,8 +89,8 @@ describe('processBatch', () => {
     });
 
     it('stores the normalized event with its derived tags, and the implicit release and environment', async () => {
-      const [event] = await q<{ payload: { tags: string[][]; breadcrumbs: unknown; user: unknown; title: string }; user_key: string; release: string }>(
-        `SELECT payload, user_key, release FROM events WHERE project_id = $1 AND event_id = 'c88832c1370f43448489c0b1b0391c43'`, [projectId]);
+      const [event] = withPayloads<{ tags: string[][]; breadcrumbs: unknown; user: unknown; title: string }, StoredPayload & { user_key: string; release: string }>(await q(
+        `SELECT ${PAYLOAD_COLUMNS}, user_key, release FROM events WHERE project_id = $1 AND event_id = 'c88832c1370f43448489c0b1b0391c43'`, [projectId]));
       expect(event!.user_key).toBe('id:42');
       expect(event!.payload.tags).toContainEqual(['region', 'eu-west']);
       expect(event!.payload.tags).toContainEqual(['level', 'error']);

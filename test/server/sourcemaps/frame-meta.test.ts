@@ -12,6 +12,7 @@ import type { Frame } from '../../../server/src/protocol/event.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
+import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let redis: Redis;
@@ -59,8 +60,8 @@ describe('derived JS modules in the pipeline', () => {
     ]);
     expect(a).toBe(b);
     expect(c).not.toBe(a);
-    const { rows } = await db.pool.query<{ payload: { exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } } }>(
-      `SELECT payload FROM events WHERE project_id = $1 ORDER BY timestamp, event_id`, [p.projectId]);
+    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>((await db.pool.query(
+      `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 ORDER BY timestamp, event_id`, [p.projectId])).rows);
     const modules = rows.map((r) => r.payload.exception.values[0]!.stacktrace.frames.map((f) => f.module));
     expect(modules.sort()).toEqual([['cart', 'cart'], ['cart', 'cart'], ['checkout', 'checkout']]);
   });
@@ -75,8 +76,8 @@ describe('derived JS modules in the pipeline', () => {
       ] } }] },
     };
     const [issueId] = await run(p.projectId, [event]);
-    const { rows } = await db.pool.query<{ payload: { exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } } }>(
-      `SELECT payload FROM events WHERE issue_id = $1`, [issueId]);
+    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>((await db.pool.query(
+      `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE issue_id = $1`, [issueId])).rows);
     const frames = rows[0]!.payload.exception.values[0]!.stacktrace.frames;
     expect(frames.map((f) => [f.module, f.in_app])).toEqual([['react-dom/cjs/react-dom.development', false], ['src/cart/CartButton', true]]);
     const { rows: issues } = await db.pool.query(`SELECT culprit FROM issues WHERE id = $1`, [issueId]);
