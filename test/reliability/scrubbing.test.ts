@@ -42,7 +42,7 @@ describe('data scrubbing with a real SDK', () => {
   async function storedText(projectId: string): Promise<string> {
     const events = withPayloads((await s.pool.query(`SELECT ${PAYLOAD_COLUMNS}, title || coalesce(user_key, '') AS t FROM events WHERE project_id = $1`, [projectId])).rows);
     const rows = await s.pool.query<{ t: string }>(
-      `SELECT title || culprit || metadata::text || grouping::text FROM issues WHERE project_id = $1
+      `SELECT title || culprit || metadata::text || coalesce(g.grouping::text, '') FROM issues LEFT JOIN issue_grouping g ON g.issue_id = issues.id WHERE project_id = $1
        UNION ALL SELECT v.key || '=' || v.value FROM issue_tag_values v JOIN issues i ON i.id = v.issue_id WHERE i.project_id = $1`,
       [projectId],
     );

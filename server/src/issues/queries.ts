@@ -63,19 +63,30 @@ export interface NewIssueRow {
   firstRelease: string | null;
 }
 
-/** Inserts issues with zero counts (the counter update adds the events); ids in input order. */
+/**
+ * Inserts issues with zero counts (the counter update adds the events) and their grouping
+ * explanation (kept in issue_grouping, out of the row the counters update); ids in input order.
+ */
 export async function insertIssues(db: Queryable, issues: NewIssueRow[]): Promise<string[]> {
   if (issues.length === 0) return [];
   const { rows } = await db.query<{ id: string; project_id: string; short_id: string }>(
-    `INSERT INTO issues (project_id, short_id, title, culprit, type, level, platform, status, substatus,
-                         metadata, grouping, first_seen, last_seen, first_release, last_release)
-     SELECT project_id, short_id, title, culprit, type, level, platform, 'unresolved', substatus,
-            metadata, grouping, first_seen, last_seen, first_release, first_release
-       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::jsonb[], $10::jsonb[], $11::timestamptz[], $12::timestamptz[], $13::text[])
+    `WITH u AS (
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                            $9::jsonb[], $10::jsonb[], $11::timestamptz[], $12::timestamptz[], $13::text[])
          AS u(project_id, short_id, title, culprit, type, level, platform, substatus,
               metadata, grouping, first_seen, last_seen, first_release)
-     RETURNING id, project_id, short_id`,
+     ), inserted AS (
+       INSERT INTO issues (project_id, short_id, title, culprit, type, level, platform, status, substatus,
+                           metadata, first_seen, last_seen, first_release, last_release)
+       SELECT project_id, short_id, title, culprit, type, level, platform, 'unresolved', substatus,
+              metadata, first_seen, last_seen, first_release, first_release
+         FROM u
+       RETURNING id, project_id, short_id
+     ), explained AS (
+       INSERT INTO issue_grouping (issue_id, grouping)
+       SELECT inserted.id, u.grouping FROM inserted JOIN u USING (project_id, short_id)
+     )
+     SELECT id, project_id, short_id FROM inserted`,
     [
       issues.map((i) => i.projectId),
       issues.map((i) => i.shortId),

@@ -50,7 +50,7 @@ interface FlatIssueRow extends Omit<IssueRow, 'project' | 'organization' | 'assi
 
 const ISSUE_SELECT = `
   SELECT i.id, i.project_id AS "projectId", i.short_id AS "shortId", i.title, i.culprit, i.type, i.level,
-    i.platform, i.status, i.substatus, i.status_details AS "statusDetails", i.metadata, i.grouping,
+    i.platform, i.status, i.substatus, i.status_details AS "statusDetails", i.metadata, coalesce(ig.grouping, '{}'::jsonb) AS grouping,
     i.first_seen AS "firstSeen", i.last_seen AS "lastSeen", i.event_count AS "eventCount",
     i.user_count AS "userCount", i.first_release AS "firstRelease", i.last_release AS "lastRelease",
     i.resolved_at AS "resolvedAt", i.resolved_in_release AS "resolvedInRelease",
@@ -63,7 +63,8 @@ const ISSUE_FROM = `
   FROM issues i
   JOIN projects p ON p.id = i.project_id
   JOIN organizations o ON o.id = p.organization_id
-  LEFT JOIN users au ON au.id = i.assignee_user_id`;
+  LEFT JOIN users au ON au.id = i.assignee_user_id
+  LEFT JOIN issue_grouping ig ON ig.issue_id = i.id`;
 
 function toIssueRow(r: FlatIssueRow): IssueRow {
   const { projectSlug, projectName, projectPlatform, shortIdPrefix, organizationId, organizationSlug, assigneeId, assigneeEmail, assigneeName, ...issue } = r;

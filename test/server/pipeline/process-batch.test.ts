@@ -55,7 +55,7 @@ describe('processBatch', () => {
 
     it('creates issues with Sentry-style titles, culprits, levels and short ids', async () => {
       const issues = await q<{ title: string; culprit: string; level: string; platform: string; type: string; short_id: string; substatus: string; first_release: string; last_release: string; grouping: { hashes: string[]; variants: unknown[] } }>(
-        'SELECT title, culprit, level, platform, type, short_id, substatus, first_release, last_release, grouping FROM issues WHERE project_id = $1 ORDER BY short_id', [projectId]);
+        'SELECT title, culprit, level, platform, type, short_id, substatus, first_release, last_release, g.grouping FROM issues LEFT JOIN issue_grouping g ON g.issue_id = issues.id WHERE project_id = $1 ORDER BY short_id', [projectId]);
       const titles = issues.map((i) => i.title);
       expect(titles).toContain(`SyntaxError: Expected ',' or ']' after array element in JSON at position 15`);
       expect(titles).toContain('RangeError: Invalid array length in stock sync');
