@@ -1,40 +1,31 @@
 // Deploy health with the SDK's request counters as the denominator: a deploy that brings more
 // traffic brings more errors at an unchanged rate per request. Judged per minute it looks like a
 // bad deploy; with request_counts it is judged per 1,000 requests and is healthy.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../server/src/config.js';
 import { upsertRequestCounts } from '../../../server/src/counters/queries.js';
 import type { RequestCountRow } from '../../../server/src/counters/request-counter.js';
-import { createLogger } from '../../../server/src/log.js';
 import type { PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import { upsertRelease } from '../../../server/src/releases/api-queries.js';
 import { insertDeploy } from '../../../server/src/releases/deploy-queries.js';
 import { computeDeployHealth } from '../../../server/src/releases/health.js';
-import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
-import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { minutes, sendTraffic } from '../releases/traffic.js';
+import { createPipelineTestContext, type PipelineTestContext } from '../../helpers/pipeline.js';
 
 const HOSTS = ['web-1', 'web-2', 'web-3', 'web-4'];
 const OLD = 'shop@1.0.0';
 const NEW = 'shop@2.0.0';
 const ERR = { type: 'TimeoutError', value: 'payment provider timed out', fn: 'charge' };
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let redis: Redis;
-let prefix: string;
+let ctx: PipelineTestContext;
+let db: PipelineTestContext['db'];
 let deps: PipelineDeps;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  prefix = testRedisPrefix();
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  deps = { pool: db.pool, redis, log: createLogger({ level: 'silent' }), config: loadConfig({ REDIS_PREFIX: prefix }) };
+  ctx = await createPipelineTestContext();
+  ({ db, deps } = ctx);
 });
 afterAll(async () => {
-  await cleanRedisPrefix(prefix).catch(() => {});
-  redis?.disconnect();
-  await db?.drop();
+  await ctx?.close();
 });
 
 /** 10 minutes of OLD on all hosts (an error every 10 s each), then NEW with 2.5x the errors (every 4 s). */

@@ -1,35 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { createTestDatabase } from '../../helpers/db.js';
-import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
-import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/log.js';
 import { processBatch, type JobOutcome, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import type { EventJob } from '../../../server/src/queue/queues.js';
 import { createProject } from './db-fixtures.js';
 import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
 import type { StoredPayload } from '../../../server/src/events/payload-codec.js';
+import { createPipelineTestContext, type PipelineTestContext } from '../../helpers/pipeline.js';
 
 const RECEIVED_AT = Date.parse('2026-11-26T02:00:00Z');
 let seq = 0;
 const newEventId = () => (++seq).toString(16).padStart(32, 'e');
 
 describe('processBatch', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let redis: Redis;
-  let prefix: string;
+  let ctx: PipelineTestContext;
+  let db: PipelineTestContext['db'];
   let deps: PipelineDeps;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prefix = testRedisPrefix();
-    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-    deps = { pool: db.pool, redis, log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), config: loadConfig({ REDIS_PREFIX: prefix }) };
+    ctx = await createPipelineTestContext();
+    ({ db, deps } = ctx);
   });
   afterAll(async () => {
-    await cleanRedisPrefix(prefix);
-    redis.disconnect();
-    await db.drop();
+    await ctx?.close();
   });
 
   const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];

@@ -4,33 +4,22 @@
 // reopens on any new event. Resolutions are stored as the API must store them
 // (resolutionColumnsFor + findLatestReleaseVersion).
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/log.js';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import { findLatestReleaseVersion } from '../../../server/src/releases/api-queries.js';
 import { resolutionColumnsFor } from '../../../server/src/releases/regressions.js';
-import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
-import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
+import { createPipelineTestContext, type PipelineTestContext } from '../../helpers/pipeline.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let redis: Redis;
-let prefix: string;
+let ctx: PipelineTestContext;
+let db: PipelineTestContext['db'];
 let deps: PipelineDeps;
-
 beforeAll(async () => {
-  db = await createTestDatabase();
-  prefix = testRedisPrefix();
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  deps = { pool: db.pool, redis, log: createLogger({ level: 'silent' }), config: loadConfig({ REDIS_PREFIX: prefix }) };
+  ctx = await createPipelineTestContext();
+  ({ db, deps } = ctx);
 });
-
 afterAll(async () => {
-  await cleanRedisPrefix(prefix).catch(() => {});
-  redis?.disconnect();
-  await db?.drop();
+  await ctx?.close();
 });
 
 /** Sends one event of error `type` from `release` (null: none) on `host`; returns its issue id. */

@@ -3,33 +3,22 @@
 // grouped, so the same function in two files is two issues, while a commit-ish in the bundle
 // name does not split one; the stored frames carry the module.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/log.js';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import type { Frame } from '../../../server/src/protocol/event.js';
-import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
-import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
+import { createPipelineTestContext, type PipelineTestContext } from '../../helpers/pipeline.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let redis: Redis;
-let prefix: string;
+let ctx: PipelineTestContext;
+let db: PipelineTestContext['db'];
 let deps: PipelineDeps;
-
 beforeAll(async () => {
-  db = await createTestDatabase();
-  prefix = testRedisPrefix();
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  deps = { pool: db.pool, redis, log: createLogger({ level: 'silent' }), config: loadConfig({ REDIS_PREFIX: prefix }) };
+  ctx = await createPipelineTestContext();
+  ({ db, deps } = ctx);
 });
-
 afterAll(async () => {
-  await cleanRedisPrefix(prefix).catch(() => {});
-  redis?.disconnect();
-  await db?.drop();
+  await ctx?.close();
 });
 
 /** A browser TypeError thrown in `fn` at the given script URL (frames as @sentry/browser sends them). */

@@ -1,0 +1,36 @@
+// What a test that drives the worker pipeline in-process (processBatch) needs: its own database
+// (a template clone), its own Redis prefix, and the pipeline's deps built from them.
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../server/src/config.js';
+import { createLogger } from '../../server/src/log.js';
+import type { PipelineDeps } from '../../server/src/pipeline/process-event.js';
+import { createTestDatabase } from './db.js';
+import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from './redis.js';
+
+export interface PipelineTestContext {
+  db: Awaited<ReturnType<typeof createTestDatabase>>;
+  redis: Redis;
+  prefix: string;
+  deps: PipelineDeps;
+  /** Removes the Redis keys, disconnects and drops the database. */
+  close(): Promise<void>;
+}
+
+/** `env` adds configuration (e.g. SPIKE_EVENTS_PER_MINUTE) to the test's Redis prefix. */
+export async function createPipelineTestContext(env: Record<string, string> = {}): Promise<PipelineTestContext> {
+  const db = await createTestDatabase();
+  const prefix = testRedisPrefix();
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  return {
+    db,
+    redis,
+    prefix,
+    deps: { pool: db.pool, redis, log, config: loadConfig({ ...env, REDIS_PREFIX: prefix }) },
+    async close() {
+      await cleanRedisPrefix(prefix).catch(() => {});
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
