@@ -14,6 +14,7 @@ import { redact } from './channels/http-post.js';
 import { sendSlack } from './channels/slack.js';
 import { sendWebhook } from './channels/webhook.js';
 import type { AlertContent } from './content.js';
+import { recordSmtpDelivery } from '../metrics/registry.js';
 import {
   claimDeliveries, finishDeliveries, insertHistory, listStrandedDeliveries, recordDeliveryError,
   type DeliveryRow, type HistoryStatus,
@@ -39,17 +40,21 @@ export async function handleSendAlert(s: SenderDeps, job: Pick<Job, 'id' | 'data
   if (rows.length === 0) return 'nothing pending';
   const attempt = job.attemptsMade + 1;
   const maxAttempts = job.opts.attempts ?? 1;
-  if (rows[0]!.channel === 'email' && !s.mailer) {
+  const email = rows[0]!.channel === 'email';
+  if (email && !s.mailer) {
+    recordSmtpDelivery('skipped');
     await finishDeliveries(pool, rows.map((r) => r.id), 'skipped', EMAIL_DISABLED);
     await record(s, rows, 'skipped', attempt, EMAIL_DISABLED);
     return EMAIL_DISABLED;
   }
   try {
     const result = await deliver(s, rows);
+    if (email) recordSmtpDelivery('sent');
     await finishDeliveries(pool, rows.map((r) => r.id), 'sent', null);
     await record(s, rows, 'sent', attempt, result);
     return result;
   } catch (err) {
+    if (email) recordSmtpDelivery('failed');
     const message = err instanceof Error ? err.message : String(err);
     const final = (err instanceof DeliveryError && err.permanent) || attempt >= maxAttempts;
     if (final) {

@@ -163,6 +163,11 @@ describe('alert emails', { timeout: 90_000 }, () => {
     // of the other delivery, whose first attempt may come after the restart).
     const claims = await server.pool.query<{ attempts: number }>('SELECT attempts FROM alert_deliveries WHERE project_id = $1', [project.projectId]);
     expect(claims.rows.map((r) => r.attempts > 1)).toEqual([true, true]);
+    // The outage and the recovery show on /metrics (counted since this server started).
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const delivered = (status: string) => Number(new RegExp(`^faultline_smtp_deliveries_total\\{status="${status}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(delivered('failed')).toBeGreaterThanOrEqual(2);
+    expect(delivered('sent')).toBeGreaterThanOrEqual(2);
   });
 
   it('bundles alerts to one address within the digest window', async () => {
