@@ -20,6 +20,7 @@ import { collectProcessMetrics } from './metrics/registry.js';
 import { watchRuntime } from './metrics/runtime.js';
 import { startStatsdExport } from './metrics/statsd.js';
 import { startRetention } from './retention/run.js';
+import { expireArtifactBundles } from './sourcemaps/store.js';
 import type { Deps } from './deps.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000; // drains in-flight requests and the current worker batch
@@ -86,7 +87,7 @@ export async function start(config: Config): Promise<Running> {
   if (role === 'all' || role === 'worker') {
     const worker = await startWorker(deps);
     stoppers.push(worker.close);
-    stoppers.push(startRetention(deps, { retentionDays: config.retention.days, now: () => new Date() }).stop);
+    stoppers.push(startRetention(deps, { retentionDays: config.retention.days, now: () => new Date(), expireArtifacts: expireArtifactBundles }).stop);
     log.info({ role }, 'worker started');
   }
 

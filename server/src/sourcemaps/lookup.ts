@@ -1,6 +1,7 @@
 // Which uploaded files each JavaScript frame of a batch needs, in a handful of queries: files by
 // the frame's debug id; else, per (project, release, dist), the minified file by URL, the map it
 // names (`sourcemap` header or `//# sourceMappingURL=`), and why a frame has none.
+import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/pool.js';
 import type { Frame, NormalizedEvent } from '../protocol/event.js';
 import { candidateUrls, decodeDataUrl, joinUrl, sourceMappingUrlOf, type SymbolicationStatus } from './resolve.js';
@@ -9,6 +10,7 @@ import {
   listFilesByDebugId,
   listReleaseFiles,
   listReleasesWithBundles,
+  touchArtifactBundles,
   releaseKey,
   type ArtifactFileRef,
 } from './store.js';
@@ -39,6 +41,28 @@ export interface FrameJob {
 export async function findSources(jobs: FrameJob[], db: Queryable): Promise<void> {
   await findByDebugId(jobs, db);
   await findByRelease(jobs.filter((j) => !j.source), db);
+  await touchUsedBundles(jobs, db);
+}
+
+/** Bundles this process renewed recently: most batches then cost no extra statement. */
+const recentlyTouched = new LRUCache<string, true>({ max: 10_000, ttl: 3_600_000 });
+
+/** Renews the last use of every bundle that resolved a frame (retention keeps used bundles). */
+async function touchUsedBundles(jobs: FrameJob[], db: Queryable): Promise<void> {
+  const used = new Set<string>();
+  for (const j of jobs) {
+    if (j.source?.kind === 'files') used.add(j.source.map.bundleId);
+    if (j.source?.kind === 'inline') used.add(j.source.minified.bundleId);
+    if (j.minified) used.add(j.minified.bundleId);
+  }
+  const stale = [...used].filter((id) => !recentlyTouched.has(id));
+  if (stale.length === 0) return;
+  // Best effort: a failed renewal is retried with the next batch, and retention only deletes
+  // bundles unused for RETENTION_DAYS, so it must not cost the frames their symbolication.
+  await touchArtifactBundles(db, stale).then(
+    () => stale.forEach((id) => recentlyTouched.set(id, true)),
+    () => {},
+  );
 }
 
 async function findByDebugId(jobs: FrameJob[], db: Queryable): Promise<void> {

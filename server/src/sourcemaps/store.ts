@@ -157,3 +157,26 @@ export async function listFileContents(db: Queryable, ids: string[]): Promise<Ma
   );
   return new Map(rows.map((r) => [r.id, r.content]));
 }
+
+/** Renews the bundles' last use (what retention judges them by); a no-op for ones renewed this hour. */
+export async function touchArtifactBundles(db: Queryable, bundleIds: string[]): Promise<void> {
+  if (bundleIds.length === 0) return;
+  await db.query(
+    `UPDATE artifact_bundles SET last_used_at = now() WHERE id = ANY($1::bigint[]) AND last_used_at < now() - interval '1 hour'`,
+    [bundleIds],
+  );
+}
+
+/** Retention: deletes bundles (and, by cascade, their files) neither uploaded nor used since `cutoff`. */
+export async function expireArtifactBundles(db: Queryable, cutoff: Date, limit = 1_000): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const { rowCount } = await db.query(
+      `DELETE FROM artifact_bundles WHERE id IN (
+         SELECT id FROM artifact_bundles WHERE last_used_at < $1 AND created_at < $1 ORDER BY id LIMIT $2)`,
+      [cutoff, limit],
+    );
+    deleted += rowCount ?? 0;
+    if ((rowCount ?? 0) < limit) return deleted;
+  }
+}

@@ -8,6 +8,7 @@ import { loadConfig } from '../../../server/src/config.js';
 import { createLogger } from '../../../server/src/log.js';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import { runRetention } from '../../../server/src/retention/run.js';
+import { expireArtifactBundles } from '../../../server/src/sourcemaps/store.js';
 import { listEventPartitions } from '../../../server/src/retention/queries.js';
 import { createProject } from '../pipeline/db-fixtures.js';
 import { syntheticEventJob } from '../pipeline/sdk-fixtures.js';
@@ -73,6 +74,38 @@ describe('runRetention', () => {
     // A second run has nothing left to do.
     const again = await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => later });
     expect(again).toMatchObject({ droppedPartitions: [], deletedIssues: 0, createdPartitions: 0 });
+  });
+
+  it('expires source-map bundles unused for RETENTION_DAYS, and symbolication keeps the used ones', async () => {
+    const { projectId, organizationId } = await createProject(db.pool, 'bundles');
+    const longAgo = new Date(Date.now() - 200 * DAY);
+    const bundle = async (checksum: string, debugId: string) => {
+      const { rows } = await db.pool.query<{ id: string }>(
+        `INSERT INTO artifact_bundles (organization_id, checksum, file_count, size_bytes, created_at, last_used_at)
+         VALUES ($1, $2, 1, 2, $3, $3) RETURNING id`, [organizationId, checksum.repeat(40), longAgo]);
+      const id = rows[0]!.id;
+      await db.pool.query('INSERT INTO artifact_bundle_projects (bundle_id, project_id) VALUES ($1, $2)', [id, projectId]);
+      await db.pool.query(`INSERT INTO artifact_files (bundle_id, url, type, debug_id, sha1, size_bytes, content)
+                           VALUES ($1, '~/app.min.js.map', 'source_map', $2, $3, 2, '\\x7b7d')`, [id, debugId, 'f'.repeat(40)]);
+      return id;
+    };
+    const used = await bundle('a', '0a0a0a0a-0000-4000-8000-000000000001');
+    const unused = await bundle('b', '0b0b0b0b-0000-4000-8000-000000000002');
+
+    // An event whose frame the first bundle serves (by debug id) renews that bundle's last use.
+    const job = syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: eventId(), type: 'MinifiedError' });
+    const event = JSON.parse(job.payload) as Record<string, unknown>;
+    event.platform = 'javascript';
+    event.exception = { values: [{ type: 'TypeError', value: 'x', stacktrace: { frames: [{ abs_path: 'https://shop.example/app.min.js', function: 'a', lineno: 1, colno: 10 }] } }] };
+    event.debug_meta = { images: [{ type: 'sourcemap', code_file: 'https://shop.example/app.min.js', debug_id: '0a0a0a0a-0000-4000-8000-000000000001' }] };
+    expect((await processBatch(deps, [{ ...job, payload: JSON.stringify(event) }]))[0]!.kind).toBe('stored');
+    const lastUsed = await q<{ id: string; recent: boolean }>(`SELECT id, last_used_at > now() - interval '1 minute' AS recent FROM artifact_bundles WHERE id = ANY($1::bigint[]) ORDER BY id`, [[used, unused]]);
+    expect(lastUsed).toEqual([{ id: used, recent: true }, { id: unused, recent: false }]);
+
+    const result = await runRetention({ pool: db.pool, log }, { retentionDays: 90, now: () => new Date(), expireArtifacts: expireArtifactBundles });
+    expect(result!.expiredArtifacts).toBe(1);
+    expect(await q<{ id: string }>('SELECT id FROM artifact_bundles WHERE id = ANY($1::bigint[])', [[used, unused]])).toEqual([{ id: used }]);
+    expect(await q<{ n: number }>('SELECT count(*)::int AS n FROM artifact_files WHERE bundle_id = $1', [unused])).toEqual([{ n: 0 }]);
   });
 
   it('lets only one process run at a time', async () => {
