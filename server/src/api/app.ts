@@ -5,7 +5,7 @@ import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { ZodError } from 'zod';
-import { HttpError } from './errors.js';
+import { HttpError, MovedError } from './errors.js';
 import { observeRequests, serveMetrics } from '../metrics/http.js';
 import { requestLog } from './request-log.js';
 import { securityHeaders } from './security-headers.js';
@@ -54,6 +54,7 @@ function renderErrors(deps: Deps): Koa.Middleware {
       const message = expose ? (err as Error).message : 'internal server error';
       const details = expose && err instanceof HttpError && err.details !== undefined ? { details: err.details } : {};
       ctx.status = status;
+      if (err instanceof MovedError) ctx.set('Location', err.location);
       ctx.body = { error: { code, message, ...details }, detail: message };
     }
   };

@@ -13,11 +13,11 @@ import type Koa from 'koa';
 import type { Deps } from '../deps.js';
 import { findOrganizationForMember, type MemberOrganizationRow, type MemberRole } from '../organizations/queries.js';
 import { findProjectBySlug, type ProjectRow } from '../projects/queries.js';
-import { findIssueForMember, type IssueRef, type IssueRow } from '../issues/read-queries.js';
+import { findIssueForMember, findIssueRedirect, type IssueRef, type IssueRow } from '../issues/read-queries.js';
 import { findUserBySessionHash, findUserByTokenHash } from '../users/queries.js';
 import { csrfTokenFor, safeEqual, sha256Hex } from '../users/tokens.js';
 import { apiState, type Caller } from './context.js';
-import { HttpError, NotFoundError } from './errors.js';
+import { HttpError, MovedError, NotFoundError } from './errors.js';
 
 export const SESSION_COOKIE = 'faultline_session';
 /** Readable by the UI's script (double-submit): it sends the value back as X-CSRF-Token. */
@@ -105,8 +105,20 @@ export async function requireProject(ctx: Koa.Context, orgSlug: string, projectS
 export async function requireIssue(ctx: Koa.Context, issueId: string, orgSlug?: string): Promise<IssueAccess> {
   const caller = requireCaller(ctx);
   const ref = parseIssueRef(issueId);
-  const found = ref ? await findIssueForMember(apiState(ctx).db, { userId: caller.user.id, ref, organizationSlug: orgSlug }) : null;
-  if (!found) throw new NotFoundError('issue-not-found', 'issue not found');
+  const db = apiState(ctx).db;
+  const found = ref ? await findIssueForMember(db, { userId: caller.user.id, ref, organizationSlug: orgSlug }) : null;
+  if (!found) {
+    // A merged issue: reads are sent to the issue it was merged into (if the caller may see it).
+    if (ref?.kind === 'id' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      const target = await findIssueRedirect(db, ref.id);
+      const moved = target && (await findIssueForMember(db, { userId: caller.user.id, ref: { kind: 'id', id: target }, organizationSlug: orgSlug }));
+      if (moved) {
+        const location = ctx.path.replace(`/issues/${issueId}/`, `/issues/${moved.id}/`) + (ctx.querystring ? `?${ctx.querystring}` : '');
+        throw new MovedError(location, `issue ${issueId} was merged into ${moved.project.shortIdPrefix}-${moved.shortId} (${moved.id})`);
+      }
+    }
+    throw new NotFoundError('issue-not-found', 'issue not found');
+  }
   const { role, ...issue } = found;
   return { caller, org: issue.organization, role, issue };
 }

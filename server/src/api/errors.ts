@@ -31,3 +31,11 @@ export class ConflictError extends HttpError {
     super(409, code, message);
   }
 }
+
+/** The resource lives elsewhere now (a merged issue): answered 302 with Location, as Sentry does. */
+export class MovedError extends HttpError {
+  override name = 'MovedError';
+  constructor(public readonly location: string, message: string) {
+    super(302, 'resource-moved', message);
+  }
+}

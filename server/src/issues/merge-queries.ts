@@ -1,6 +1,6 @@
 // Issue merge, the writes (inside one transaction): the children's hashes, events, counters,
 // tag values, activity and alert history move to the parent, whose counts are recomputed, then
-// the children are deleted. Later events with a child's fingerprint find the parent through
+// the children are deleted, leaving redirects to the parent. Later events with a child's fingerprint find the parent through
 // issue_hashes. Locking follows the pipeline's order (hash advisory locks, then issue rows),
 // so a merge and a worker batch on the same issues wait for each other instead of deadlocking.
 import type { Queryable } from '../db/pool.js';
@@ -47,6 +47,13 @@ export async function mergeIssues(tx: Queryable, plan: MergePlan & { actorUserId
     params,
   );
   await updateMergedCounters(tx, plan.parentId, plan.childIds);
+  // Links to a child (and to issues merged into it before) lead to the parent from now on.
+  await tx.query('UPDATE issue_redirects SET issue_id = $1 WHERE issue_id = ANY($2::bigint[])', params);
+  await tx.query(
+    `INSERT INTO issue_redirects (previous_issue_id, issue_id) SELECT unnest($2::bigint[]), $1
+     ON CONFLICT (previous_issue_id) DO UPDATE SET issue_id = excluded.issue_id`,
+    params,
+  );
   await tx.query('DELETE FROM issues WHERE id = ANY($1::bigint[])', [plan.childIds]);
   await tx.query(
     `INSERT INTO issue_activities (issue_id, user_id, kind, data) VALUES ($1, $2, 'merge', $3::jsonb)`,

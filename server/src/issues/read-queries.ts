@@ -281,3 +281,9 @@ export async function listIssueHashes(db: Queryable, issueId: string): Promise<s
   const { rows } = await db.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1 ORDER BY created_at, hash', [issueId]);
   return rows.map((r) => r.hash);
 }
+
+/** The issue a merged-away issue now lives in, or null. */
+export async function findIssueRedirect(db: Queryable, previousIssueId: string): Promise<string | null> {
+  const { rows } = await db.query<{ issue_id: string }>('SELECT issue_id FROM issue_redirects WHERE previous_issue_id = $1', [previousIssueId]);
+  return rows[0]?.issue_id ?? null;
+}

@@ -66,7 +66,17 @@ describe('issue merge (bulk PUT {"merge": 1})', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ merge: { parent: a, children: [b] } });
 
-    expect((await api(`/api/0/issues/${b}/`)).status).toBe(404);
+    // The merged-away issue redirects to its parent (Sentry's GroupRedirect): reads follow,
+    // writes do not, and the path after the id and the query are kept.
+    const moved302 = await fetch(`${server.url}/api/0/organizations/${org}/issues/${b}/events/latest/?full=true`, { headers: { authorization: `Bearer ${owner.token}` }, redirect: 'manual' });
+    expect(moved302.status).toBe(302);
+    expect(moved302.headers.get('location')).toBe(`/api/0/organizations/${org}/issues/${a}/events/latest/?full=true`);
+    expect(((await moved302.json()) as { error: { code: string } }).error.code).toBe('resource-moved');
+    const followed = await api(`/api/0/issues/${b}/`);
+    expect([followed.status, followed.body.id]).toEqual([200, a]);
+    expect((await api(`/api/0/issues/${b}/`, { method: 'PUT', body: { status: 'resolved' } })).status).toBe(404);
+    const outsider = await createMember(server.pool, { orgId: (await createProject(server.pool, { baseUrl: server.url })).orgId, role: 'owner' });
+    expect((await call(server.url, `/api/0/issues/${b}/`, { token: outsider.token })).status).toBe(404); // nothing revealed
     expect(await counters(a)).toEqual({ events: 5, users: 3, hourly: 5 });
     const { rows: moved } = await server.pool.query('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [a]);
     expect(moved[0]).toEqual({ n: 5 });
@@ -101,6 +111,13 @@ describe('issue merge (bulk PUT {"merge": 1})', () => {
     const single = await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${d}`, { method: 'PUT', body: { merge: 1 } });
     expect(single.status).toBe(400);
     expect(single.body.error.code).toBe('merge-needs-two-issues');
+
+    // Merged again: the older redirect follows to the newest parent.
+    const e = await send('checkout-e2', { user: 'u1', environment: 'production' });
+    await send('checkout-e2', { user: 'u2', environment: 'production' });
+    expect((await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${d}&id=${e}`, { method: 'PUT', body: { merge: 1 } })).body.merge).toEqual({ parent: e, children: [d] });
+    expect((await api(`/api/0/issues/${c}/`)).body.id).toBe(e);
+    expect((await api(`/api/0/issues/${d}/`)).body.id).toBe(e);
   });
 
   it('issue details carry the grouping record ("why grouped")', async () => {
