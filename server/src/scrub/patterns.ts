@@ -11,16 +11,19 @@ const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@/\s]+@/gi;
 const KV_RE = /([A-Za-z][A-Za-z0-9_.-]{0,63})=([^&;\s,"']+)/g;
 const JSON_PAIR_RE = /"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 
-/** Token formats with a recognizable shape: AWS access key ids, GitHub, GitLab, Slack, Stripe, Google keys, JWTs. */
-const TOKEN_RES = [
-  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
-  /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/g,
-  /\bglpat-[A-Za-z0-9_-]{20,}/g,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
-  /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b/g,
-  /\bAIza[0-9A-Za-z_-]{35}\b/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
-];
+/**
+ * Token formats with a recognizable shape: AWS access key ids, GitHub, GitLab, Slack, Stripe,
+ * Google keys, JWTs. One alternation, so each string is scanned once rather than once per format.
+ */
+const TOKENS_RE = new RegExp([
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
+  /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/,
+  /\bglpat-[A-Za-z0-9_-]{20,}/,
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/,
+  /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b/,
+  /\bAIza[0-9A-Za-z_-]{35}\b/,
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/,
+].map((re) => `(?:${re.source})`).join('|'), 'g');
 
 const MIN_SCANNED_LENGTH = 8; // no pattern above matches anything shorter
 
@@ -63,6 +66,6 @@ function scrubBuiltinPatterns(value: string): string {
   if (s.includes('PRIVATE KEY-----')) s = s.replace(PEM_RE, FILTERED);
   s = s.replace(AUTH_SCHEME_RE, (_m, scheme: string) => `${scheme} ${FILTERED}`);
   if (s.includes('://')) s = s.replace(URL_PASSWORD_RE, (_m, head: string) => `${head}:${FILTERED}@`);
-  for (const re of TOKEN_RES) s = s.replace(re, FILTERED);
+  s = s.replace(TOKENS_RE, FILTERED);
   return s;
 }

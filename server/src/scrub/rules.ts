@@ -88,7 +88,30 @@ export function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_. ]/g, '');
 }
 
+/** How the rules treat a key: never scrubbed (safe, nor anything below it), filtered, or plain. */
+export type KeyClass = 'safe' | 'sensitive' | 'plain';
+
+/**
+ * Keys classified per rules object (the pipeline keeps one per project): events repeat the same
+ * few hundred keys, and normalizing and matching each against every sensitive fragment was the
+ * scrub stage's largest cost. Bounded: cleared when full.
+ */
+const keyClasses = new WeakMap<ScrubRules, Map<string, KeyClass>>();
+const KEY_CLASSES_MAX = 4_096;
+
+export function classifyKey(key: string, rules: ScrubRules): KeyClass {
+  let memo = keyClasses.get(rules);
+  if (!memo) keyClasses.set(rules, (memo = new Map()));
+  let c = memo.get(key);
+  if (c === undefined) {
+    const k = normalizeKey(key);
+    c = rules.safeKeys.has(k) ? 'safe' : rules.sensitiveKeys.some((s) => k.includes(s)) ? 'sensitive' : 'plain';
+    if (memo.size >= KEY_CLASSES_MAX) memo.clear();
+    memo.set(key, c);
+  }
+  return c;
+}
+
 export function isSensitiveKey(key: string, rules: ScrubRules): boolean {
-  const k = normalizeKey(key);
-  return !rules.safeKeys.has(k) && rules.sensitiveKeys.some((s) => k.includes(s));
+  return classifyKey(key, rules) === 'sensitive';
 }

@@ -5,7 +5,7 @@
 // IP-address option drops the client's address. Pure.
 import type { NormalizedEvent } from '../protocol/event.js';
 import { isCardNumber, scrubString } from './patterns.js';
-import { FILTERED, IP_HEADERS, isSensitiveKey, normalizeKey, type ScrubRules } from './rules.js';
+import { classifyKey, FILTERED, IP_HEADERS, type ScrubRules } from './rules.js';
 
 /** Identifiers the pipeline keys on (ids, release, environment) and SDK metadata: never altered. */
 const UNTOUCHED_KEYS = new Set(['event_id', 'timestamp', 'received', 'platform', 'level', 'type', 'release', 'dist', 'environment', 'sdk', 'debug_meta', 'modules', 'logger']);
@@ -15,8 +15,9 @@ export function scrubEvent(event: NormalizedEvent, rules: ScrubRules): Normalize
   if (rules.scrubIpAddresses) dropIpAddresses(event);
   if (!rules.enabled) return event;
   for (const key of Object.keys(event)) {
-    if (UNTOUCHED_KEYS.has(key) || rules.safeKeys.has(normalizeKey(key))) continue;
-    event[key] = isSensitiveKey(key, rules) ? filterAll(event[key]) : scrubValue(event[key], rules, 0);
+    if (UNTOUCHED_KEYS.has(key)) continue;
+    const c = classifyKey(key, rules);
+    if (c !== 'safe') event[key] = c === 'sensitive' ? filterAll(event[key]) : scrubValue(event[key], rules, 0);
   }
   return event;
 }
@@ -40,8 +41,9 @@ function scrubValue(value: unknown, rules: ScrubRules, depth: number): unknown {
 }
 
 function scrubEntry(key: string, value: unknown, rules: ScrubRules, depth: number): unknown {
-  if (rules.safeKeys.has(normalizeKey(key))) return value;
-  return isSensitiveKey(key, rules) ? filterAll(value) : scrubValue(value, rules, depth + 1);
+  const c = classifyKey(key, rules);
+  if (c === 'safe') return value;
+  return c === 'sensitive' ? filterAll(value) : scrubValue(value, rules, depth + 1);
 }
 
 /** Everything below a sensitive key: strings and numbers become [Filtered], keys and shape stay. */
