@@ -13,7 +13,7 @@ import { createEnqueuer } from './enqueue.js';
 import { drop, dropBody, type ActiveLimit, type Drop } from './outcomes.js';
 import { createOutcomeCounter } from './outcome-counter.js';
 import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
-import { createFloodLane } from './flood-lane.js';
+import { createFloodLane, FLOOD_LANE_MIN_BACKLOG } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
@@ -62,7 +62,7 @@ export function createAcceptDeps(deps: Deps, log: Deps['log']): AcceptDeps & Req
     enqueuer,
     limits: deps.config.ingest,
     log,
-    floodLane: createFloodLane(),
+    floodLane: createFloodLane({ isBacklogged: () => queueDepth.depth() >= FLOOD_LANE_MIN_BACKLOG }),
     rateLimiter: createRateLimiter(deps.redis, prefix, { log }),
     quotaDefaults: p.quotas,
     queueDepth,

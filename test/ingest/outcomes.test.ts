@@ -80,6 +80,16 @@ describe('flood lane', () => {
     expect(lane.priorityOf('2', flood, 1_000)).toBeUndefined(); // another project is not busy
     expect(lane.priorityOf('1', 'not json', 1_000)).toBeUndefined();
   });
+
+  it('stays out of the way while the queue has no backlog', () => {
+    let backlog = false;
+    const lane = createFloodLane({ isBacklogged: () => backlog });
+    const flood = JSON.stringify(event('FloodError', 'acquire'));
+    expect(Array.from({ length: 200 }, () => lane.priorityOf('1', flood, 1_000)).every((p) => p === undefined)).toBe(true);
+    backlog = true;
+    const priorities = Array.from({ length: 200 }, () => lane.priorityOf('1', flood, 1_000));
+    expect(priorities[20 + 60]).toBe(FLOOD_PRIORITY); // counted from when the backlog began
+  });
 });
 
 describe('stats series', () => {
