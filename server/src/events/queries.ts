@@ -71,6 +71,22 @@ export async function insertEvents(db: Queryable, events: NewEventRow[]): Promis
   return new Set(rows.map((r) => eventKey(r.project_id, r.event_id)));
 }
 
+/**
+ * Which of these (project, event id) pairs are stored already, whatever their timestamp: for
+ * events dated by their receipt (no usable timestamp of their own), where a re-sent copy gets
+ * another timestamp and so would miss the primary key. One index probe per partition and pair.
+ */
+export async function findStoredEventKeys(db: Queryable, keys: Array<{ projectId: string; eventId: string }>): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await db.query<{ project_id: string; event_id: string }>(
+    `SELECT DISTINCT e.project_id, replace(e.event_id::text, '-', '') AS event_id
+       FROM unnest($1::bigint[], $2::uuid[]) AS k(project_id, event_id)
+       JOIN events e ON e.project_id = k.project_id AND e.event_id = k.event_id`,
+    [keys.map((k) => k.projectId), keys.map((k) => k.eventId)],
+  );
+  return new Set(rows.map((r) => eventKey(r.project_id, r.event_id)));
+}
+
 /** Creates the missing daily partitions for [fromDay, toDay] (YYYY-MM-DD, UTC); returns how many. */
 export async function ensureEventPartitions(db: Queryable, fromDay: string, toDay: string): Promise<number> {
   const { rows } = await db.query<{ created: number }>('SELECT ensure_event_partitions($1::date, $2::date) AS created', [fromDay, toDay]);

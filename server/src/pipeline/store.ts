@@ -2,7 +2,7 @@
 // skips events already stored (same project, id and clamped timestamp), and only the events it
 // really inserted move on to count — this is what makes redelivery and worker crashes harmless.
 import type { Queryable } from '../db/pool.js';
-import { eventKey, insertEvents, type NewEventRow } from '../events/queries.js';
+import { eventKey, findStoredEventKeys, insertEvents, type NewEventRow } from '../events/queries.js';
 import { deleteIssues } from '../issues/queries.js';
 import { compareIds } from './group.js';
 import type { AssignedEvent } from './prepared.js';
@@ -12,13 +12,22 @@ import { iso } from './tally.js';
 export async function store(tx: Queryable, events: AssignedEvent[], newIssueIds: string[]): Promise<AssignedEvent[]> {
   // Sorted so that two transactions inserting the same ids wait for each other in one order.
   const sorted = [...events].sort((a, b) => compareIds(a.projectId, b.projectId) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-  const inserted = await insertEvents(tx, sorted.map(eventRow));
+  // An event dated by its receipt gets another timestamp when it is sent again, so the primary
+  // key cannot recognize the copy: look its id up in every partition instead (rare: SDKs date
+  // their events).
+  const stale = await findStoredEventKeys(tx, sorted.filter(isDatedByReceipt));
+  const inserted = await insertEvents(tx, sorted.filter((e) => !stale.has(eventKey(e.projectId, e.eventId))).map(eventRow));
   const stored = events.filter((e) => inserted.has(eventKey(e.projectId, e.eventId)));
   // A new issue whose every event turned out to be stored already (its old issue was deleted
   // but the events were not) would stay empty: drop it again.
   const used = new Set(stored.map((e) => e.issueId));
   await deleteIssues(tx, newIssueIds.filter((id) => !used.has(id)));
   return stored;
+}
+
+/** The event had no usable timestamp of its own (none, or one clamped to the receipt time). */
+function isDatedByReceipt(e: AssignedEvent): boolean {
+  return e.event.timestamp === e.receivedAt / 1000;
 }
 
 /** What events.payload holds: the normalized event plus what the pipeline derived from it. */

@@ -165,6 +165,22 @@ describe('processBatch', () => {
     expect(row!.timestamp.getTime()).toBe(RECEIVED_AT);
   });
 
+  it('recognizes a re-sent event dated by its receipt (no timestamp of its own) and counts it once', async () => {
+    const { projectId } = await createProject(db.pool, 'undated');
+    const eventId = newEventId();
+    const undated = (receivedAt: number) => {
+      const job = syntheticEventJob({ projectId, receivedAt, eventId });
+      const event = JSON.parse(job.payload) as Record<string, unknown>;
+      delete event.timestamp;
+      return { ...job, payload: JSON.stringify(event) };
+    };
+    expect(kinds(await processBatch(deps, [undated(RECEIVED_AT)]))).toEqual(['stored']);
+    // The SDK sends it again a minute later (its first request timed out): another receipt time.
+    expect(kinds(await processBatch(deps, [undated(RECEIVED_AT + 60_000)]))).toEqual(['duplicate']);
+    expect(await issueCounts(projectId)).toEqual([expect.objectContaining({ event_count: 1 })]);
+    expect(await q('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [projectId])).toEqual([{ n: 1 }]);
+  });
+
   it('creates a missing day partition and stores the event', async () => {
     const { projectId } = await createProject(db.pool, 'partition');
     const ts = Date.now() - 25 * 86_400_000;
