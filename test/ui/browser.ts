@@ -6,6 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createMember, type Member } from '../server/api/factories.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOT_DIR = `${ROOT}test-output/screenshots`;
@@ -52,4 +54,28 @@ export async function screenshotThemes(page: Page, name: string, opts: { fullPag
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return files;
+}
+
+/** A real server with an owner to sign in as, and Chromium: what a focused UI test starts from. */
+export interface UiTestbed {
+  server: TestServer;
+  browser: Browser;
+  owner: Member;
+  close(): Promise<void>;
+}
+
+export async function startUiTestbed(env: Record<string, string>): Promise<UiTestbed> {
+  await ensureUiBuilt();
+  const server = await startTestServer(env);
+  const owner = await createMember(server.pool, { orgId: server.project.orgId, role: 'owner' });
+  const browser = await launchBrowser();
+  return {
+    server,
+    browser,
+    owner,
+    async close() {
+      await browser.close();
+      await server.stop();
+    },
+  };
 }

@@ -2,25 +2,23 @@
 // the issue it was merged into, and the address bar says so.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { call } from '../server/api/client.js';
-import { createIssue, createMember, type Member } from '../server/api/factories.js';
-import { ensureUiBuilt, launchBrowser, login, newContext } from './browser.js';
+import { createIssue, type Member } from '../server/api/factories.js';
+import { login, newContext, startUiTestbed, type UiTestbed } from './browser.js';
 
 describe('merged issue links (Chromium)', { timeout: 120_000 }, () => {
+  let bed: UiTestbed;
   let server: TestServer;
   let browser: Browser;
   let owner: Member;
 
   beforeAll(async () => {
-    await ensureUiBuilt();
-    server = await startTestServer({ ROLE: 'api' });
-    owner = await createMember(server.pool, { orgId: server.project.orgId, role: 'owner' });
-    browser = await launchBrowser();
+    bed = await startUiTestbed({ ROLE: 'api' });
+    ({ server, browser, owner } = bed);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await bed?.close();
   });
 
   it('opens the parent issue and replaces the address', async () => {

@@ -2,30 +2,28 @@
 // exact count, and its page (in Chromium) says that only a sample of its events is stored.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { request } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
 import { call } from '../server/api/client.js';
-import { createMember, type Member } from '../server/api/factories.js';
-import { ensureUiBuilt, launchBrowser, login, newContext, screenshotThemes } from './browser.js';
+import type { Member } from '../server/api/factories.js';
+import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from './browser.js';
 
 const THRESHOLD = 3;
 const SENT = 10;
 
 describe('spike protection in the UI (Chromium)', { timeout: 120_000 }, () => {
+  let bed: UiTestbed;
   let server: TestServer;
   let browser: Browser;
   let owner: Member;
 
   beforeAll(async () => {
-    await ensureUiBuilt();
-    server = await startTestServer({ ROLE: 'all', SPIKE_EVENTS_PER_MINUTE: String(THRESHOLD), SPIKE_SAMPLE_RATE: '0' });
-    owner = await createMember(server.pool, { orgId: server.project.orgId, role: 'owner' });
-    browser = await launchBrowser();
+    bed = await startUiTestbed({ ROLE: 'all', SPIKE_EVENTS_PER_MINUTE: String(THRESHOLD), SPIKE_SAMPLE_RATE: '0' });
+    ({ server, browser, owner } = bed);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await bed?.close();
   });
 
   async function flood(): Promise<string> {
