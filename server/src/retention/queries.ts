@@ -34,3 +34,12 @@ export async function deleteAbandonedIssues(db: Queryable, cutoff: Date, limit: 
   );
   return rowCount ?? 0;
 }
+
+/** Deletes up to `limit` request-count rows (UDP/SDK counters) older than the cutoff; returns how many. */
+export async function deleteExpiredRequestCounts(db: Queryable, cutoff: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    'DELETE FROM request_counts WHERE ctid IN (SELECT ctid FROM request_counts WHERE minute < $1 LIMIT $2)',
+    [cutoff, limit],
+  );
+  return rowCount ?? 0;
+}

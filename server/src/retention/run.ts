@@ -1,20 +1,21 @@
 // Retention, run by worker roles every RETENTION_INTERVAL_MS (one process at a time, through an
 // advisory lock): creates the event partitions ahead of time, drops the daily partitions older
 // than RETENTION_DAYS (issue counters and hourly counts stay: they live in other tables),
-// deletes issues left without events and without activity, and expires the source-map
-// artifacts of old releases. The clock is injected so tests can move time forward.
+// deletes issues left without events and without activity, deletes old request counts, and
+// expires source-map artifact bundles nobody used within the window. The clock is injected so tests can move time forward.
 import type { Pool, PoolClient } from '../db/pool.js';
 import { ensureEventPartitions } from '../events/queries.js';
 import type { Logger } from '../log.js';
 import { retentionDropped } from '../metrics/registry.js';
 import { partitionDaysAhead, partitionsToDrop, retentionCutoff } from './plan.js';
-import { deleteAbandonedIssues, dropEventPartition, listEventPartitions } from './queries.js';
+import { deleteAbandonedIssues, deleteExpiredRequestCounts, dropEventPartition, listEventPartitions } from './queries.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000; // hourly: cheap when there is nothing to do
 const FIRST_RUN_DELAY_MS = 10_000; // let the process finish starting first
 const LOCK_KEY = 7_246_170; // "faultline retention"
 const LOCK_TIMEOUT_MS = 5_000; // a partition drop waits at most this long for running queries
 const ISSUE_DELETE_BATCH = 1_000;
+const REQUEST_COUNT_DELETE_BATCH = 10_000;
 
 export interface RetentionOptions {
   retentionDays: number;
@@ -28,6 +29,7 @@ export interface RetentionResult {
   createdPartitions: number;
   droppedPartitions: string[];
   deletedIssues: number;
+  deletedRequestCounts: number;
   expiredArtifacts: number;
 }
 
@@ -69,12 +71,19 @@ async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): P
     deletedIssues += n;
     if (n < ISSUE_DELETE_BATCH) break;
   }
+  let deletedRequestCounts = 0;
+  for (;;) {
+    const n = await deleteExpiredRequestCounts(db, cutoff, REQUEST_COUNT_DELETE_BATCH);
+    deletedRequestCounts += n;
+    if (n < REQUEST_COUNT_DELETE_BATCH) break;
+  }
   const expiredArtifacts = opts.expireArtifacts ? await opts.expireArtifacts(db, cutoff) : 0;
   retentionDropped.inc({ kind: 'partition' }, droppedPartitions.length);
   retentionDropped.inc({ kind: 'issue' }, deletedIssues);
   retentionDropped.inc({ kind: 'artifact' }, expiredArtifacts);
-  const result = { cutoff, createdPartitions, droppedPartitions, deletedIssues, expiredArtifacts };
-  if (droppedPartitions.length + deletedIssues + expiredArtifacts > 0) log.info({ ...result }, 'retention removed expired data');
+  retentionDropped.inc({ kind: 'request_count' }, deletedRequestCounts);
+  const result = { cutoff, createdPartitions, droppedPartitions, deletedIssues, deletedRequestCounts, expiredArtifacts };
+  if (droppedPartitions.length + deletedIssues + deletedRequestCounts + expiredArtifacts > 0) log.info({ ...result }, 'retention removed expired data');
   return result;
 }
 

@@ -73,7 +73,7 @@ describe('runRetention', () => {
 
     // A second run has nothing left to do.
     const again = await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => later });
-    expect(again).toMatchObject({ droppedPartitions: [], deletedIssues: 0, createdPartitions: 0 });
+    expect(again).toMatchObject({ droppedPartitions: [], deletedIssues: 0, deletedRequestCounts: 0, createdPartitions: 0 });
   });
 
   it('expires source-map bundles unused for RETENTION_DAYS, and symbolication keeps the used ones', async () => {
@@ -106,6 +106,19 @@ describe('runRetention', () => {
     expect(result!.expiredArtifacts).toBe(1);
     expect(await q<{ id: string }>('SELECT id FROM artifact_bundles WHERE id = ANY($1::bigint[])', [[used, unused]])).toEqual([{ id: used }]);
     expect(await q<{ n: number }>('SELECT count(*)::int AS n FROM artifact_files WHERE bundle_id = $1', [unused])).toEqual([{ n: 0 }]);
+  });
+
+  it('deletes request counts older than the cutoff and keeps the recent ones', async () => {
+    const { projectId } = await createProject(db.pool, 'counters');
+    const now = new Date();
+    const minuteAgo = (days: number) => new Date(Math.floor((now.getTime() - days * DAY) / 60_000) * 60_000);
+    for (const days of [40, 31, 2]) {
+      await db.pool.query(`INSERT INTO request_counts (project_id, environment, minute, server_name, release, requests) VALUES ($1, 'production', $2, 'web-1', 'a@1', 100)`, [projectId, minuteAgo(days)]);
+    }
+    const result = await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => now });
+    expect(result!.deletedRequestCounts).toBe(2);
+    const left = await q<{ minute: Date }>('SELECT minute FROM request_counts WHERE project_id = $1', [projectId]);
+    expect(left.map((r) => r.minute.getTime())).toEqual([minuteAgo(2).getTime()]);
   });
 
   it('lets only one process run at a time', async () => {
