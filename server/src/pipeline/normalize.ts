@@ -26,6 +26,7 @@ import {
   parseTimestamp,
   shortString,
 } from './normalize-values.js';
+import { addUserAgentContexts } from './user-agent.js';
 
 /** The payload is not an event at all; retrying cannot help. */
 export class InvalidEventError extends Error {
@@ -112,6 +113,7 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
     if (value === undefined) delete event[key];
     else event[key] = value;
   }
+  addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
   return event;
 }
