@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyLookup, ProjectKeyInfo } from '../../server/src/projects/keys.js';
 import type { EventJob, AuxJob } from '../../server/src/queue/queues.js';
 import { eventJobId } from '../../server/src/queue/queues.js';
+import { isAllowedOrigin } from './allowed-domains.js';
 import type { Logger } from '../../server/src/log.js';
 import { normalizeProjectId, parseDsn, parsePublicKey, PROTOCOL_VERSION, type RequestAuth, type SentryAuth } from './auth.js';
 import { isObject, parseEnvelope, readEnvelopeMeta, type Envelope, type EnvelopeMeta } from './envelope.js';
@@ -139,7 +140,7 @@ async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps, tally: Tally):
   if (body.kind === 'store') {
     const event = parseStoreBody(body.bytes, { limit: deps.limits.maxEventBytes, contentEncoded: body.contentEncoded });
     if (!event.ok) return event;
-    const key = await checkKey(publicKey, pathProject, deps, tally);
+    const key = await checkKey(publicKey, pathProject, input.origin, deps, tally);
     if ('reason' in key) return key;
     const eventId = event.eventId ?? newEventId();
     const fate = await eventFate(key, null, deps);
@@ -152,7 +153,7 @@ async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps, tally: Tally):
   const parsed = parseRequestEnvelope(body.bytes, { origin: input.origin, auth, publicKey, pathProject });
   if ('reason' in parsed) return parsed;
   tally.categories = parsed.envelope.items.map((i) => itemCategory(i.type));
-  const key = await checkKey(publicKey, pathProject, deps, tally);
+  const key = await checkKey(publicKey, pathProject, input.origin, deps, tally);
   if ('reason' in key) return key;
   const oversize = findOversizeItemType(parsed.envelope.items, deps.limits);
   if (oversize) return drop('too-large', 413, oversizeDetail(oversize));
@@ -218,7 +219,7 @@ function sameUrl(a: string, b: string | undefined): boolean {
   }
 }
 
-async function checkKey(publicKey: string, pathProject: string | undefined, deps: AcceptDeps, tally: Tally): Promise<ProjectKeyInfo | Drop> {
+async function checkKey(publicKey: string, pathProject: string | undefined, origin: string | undefined, deps: AcceptDeps, tally: Tally): Promise<ProjectKeyInfo | Drop> {
   let key: ProjectKeyInfo | null;
   try {
     key = await deps.keys.find(publicKey);
@@ -231,6 +232,7 @@ async function checkKey(publicKey: string, pathProject: string | undefined, deps
   tally.projectId = key.projectId;
   if (!key.isActive) return drop('disabled-key', 403, rejected);
   if (pathProject !== undefined && pathProject !== key.projectId) return drop('project-mismatch', 403, rejected);
+  if (!isAllowedOrigin(origin, key.allowedDomains)) return drop('cors', 403, 'event submission rejected with_reason: Cors');
   return key;
 }
 

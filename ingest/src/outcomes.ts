@@ -15,6 +15,7 @@ export type DropReason =
   | 'unknown-key' // 403 no such key
   | 'disabled-key' // 403 key switched off
   | 'project-mismatch' // 403 URL project id is not the key's project
+  | 'cors' // 403 Origin/Referer not among the project's allowed domains
   | 'empty-body' // 400
   | 'invalid-body' // 400 store JSON/base64/zlib or a corrupt compressed stream
   | 'invalid-envelope' // 400 envelope grammar, header or dsn/origin mismatch

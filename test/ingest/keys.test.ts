@@ -34,7 +34,7 @@ describe('createKeyLookup', () => {
   it('returns the key with its project and organization, and caches it', async () => {
     const db2 = counting(db.pool);
     const keys = createKeyLookup(db2);
-    const expected = { keyId: project.keyId, projectId: project.projectId, organizationId: project.orgId, publicKey: project.publicKey, isActive: true, rateLimit: null, quotas: { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null }, inboundFilters: {} };
+    const expected = { keyId: project.keyId, projectId: project.projectId, organizationId: project.orgId, publicKey: project.publicKey, isActive: true, rateLimit: null, quotas: { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null }, inboundFilters: {}, allowedDomains: ['*'] };
     expect(await keys.find(project.publicKey)).toEqual(expected);
     expect(await keys.find(project.publicKey)).toEqual(expected);
     expect(db2.count()).toBe(1);

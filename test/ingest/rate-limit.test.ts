@@ -27,6 +27,7 @@ const key = (over: Partial<ProjectKeyInfo> = {}): ProjectKeyInfo => ({
   rateLimit: null,
   quotas: { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null },
   inboundFilters: {},
+  allowedDomains: ['*'],
   ...over,
 });
 

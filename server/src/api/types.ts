@@ -83,6 +83,8 @@ export interface ApiProject extends ApiProjectRef {
   hasAccess: true;
   status: 'active';
   shortIdPrefix: string;
+  /** Origins browser events may come from; ['*'] allows every origin. */
+  allowedDomains: string[];
 }
 
 export interface ApiProjectKey {

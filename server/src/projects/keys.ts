@@ -17,6 +17,8 @@ export interface ProjectKeyInfo {
   quotas: KeyQuotas;
   /** The project's inbound filter settings as stored (ingest/src/filters parses them). */
   inboundFilters: unknown;
+  /** Origins browser events may come from (ingest/src/allowed-domains.ts); ['*'] allows all. */
+  allowedDomains: string[];
 }
 
 export interface KeyQuotas {
@@ -116,13 +118,15 @@ interface ProjectKeyRow {
   org_per_minute: number | null;
   org_per_hour: number | null;
   inbound_filters: unknown;
+  allowed_domains: string[];
 }
 
 export async function findProjectKey(db: Queryable, publicKey: string): Promise<ProjectKeyInfo | null> {
   const { rows } = await db.query<ProjectKeyRow>(
     `SELECT k.id, k.project_id, p.organization_id, k.public_key, k.is_active, k.rate_limit_count, k.rate_limit_window,
             p.quota_events_per_minute AS project_per_minute, p.quota_events_per_hour AS project_per_hour,
-            o.quota_events_per_minute AS org_per_minute, o.quota_events_per_hour AS org_per_hour, p.inbound_filters
+            o.quota_events_per_minute AS org_per_minute, o.quota_events_per_hour AS org_per_hour, p.inbound_filters,
+            p.allowed_domains
        FROM project_keys k
        JOIN projects p ON p.id = k.project_id
        JOIN organizations o ON o.id = p.organization_id
@@ -140,5 +144,6 @@ export async function findProjectKey(db: Queryable, publicKey: string): Promise<
     rateLimit: r.rate_limit_count !== null && r.rate_limit_window !== null ? { count: r.rate_limit_count, window: r.rate_limit_window } : null,
     quotas: { projectPerMinute: r.project_per_minute, projectPerHour: r.project_per_hour, orgPerMinute: r.org_per_minute, orgPerHour: r.org_per_hour },
     inboundFilters: r.inbound_filters,
+    allowedDomains: r.allowed_domains,
   };
 }

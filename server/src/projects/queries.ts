@@ -11,6 +11,7 @@ export interface ProjectRow {
   platform: string | null;
   shortIdPrefix: string;
   createdAt: Date;
+  allowedDomains: string[];
 }
 
 export interface ProjectKeyRow {
@@ -26,7 +27,7 @@ export interface ProjectKeyRow {
 }
 
 const PROJECT_COLUMNS = `p.id, p.organization_id AS "organizationId", p.slug, p.name, p.platform,
-  p.short_id_prefix AS "shortIdPrefix", p.created_at AS "createdAt"`;
+  p.short_id_prefix AS "shortIdPrefix", p.created_at AS "createdAt", p.allowed_domains AS "allowedDomains"`;
 
 const KEY_COLUMNS = `k.id, k.project_id AS "projectId", k.public_key AS "publicKey", k.secret_key AS "secretKey",
   k.label, k.is_active AS "isActive", k.rate_limit_count AS "rateLimitCount",
@@ -57,7 +58,7 @@ export async function upsertProject(
     `INSERT INTO projects (organization_id, slug, name, platform, short_id_prefix) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (organization_id, slug) DO NOTHING
      RETURNING id, organization_id AS "organizationId", slug, name, platform,
-       short_id_prefix AS "shortIdPrefix", created_at AS "createdAt"`,
+       short_id_prefix AS "shortIdPrefix", created_at AS "createdAt", allowed_domains AS "allowedDomains"`,
     [args.organizationId, args.slug, args.name, args.platform, args.shortIdPrefix],
   );
   if (rows[0]) return { project: rows[0], created: true };
@@ -84,4 +85,13 @@ export async function insertProjectKey(db: Queryable, args: { projectId: string;
     [args.projectId, randomBytes(16).toString('hex'), randomBytes(16).toString('hex'), args.label],
   );
   return rows[0]!;
+}
+
+/** Sets the project's allowed domains (Sentry's project option); returns the stored list. */
+export async function updateAllowedDomains(db: Queryable, projectId: string, domains: string[]): Promise<string[]> {
+  const { rows } = await db.query<{ allowed_domains: string[] }>(
+    'UPDATE projects SET allowed_domains = $2 WHERE id = $1 RETURNING allowed_domains',
+    [projectId, domains],
+  );
+  return rows[0]?.allowed_domains ?? domains;
 }

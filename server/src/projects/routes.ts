@@ -1,11 +1,20 @@
-// GET /api/0/projects/ (every project the caller can see), /projects/{org}/{project}/ and its
-// DSN keys /projects/{org}/{project}/keys/. Key writes (POST/PUT/DELETE) register elsewhere.
+// GET /api/0/projects/ (every project the caller can see), GET and PUT /projects/{org}/{project}/
+// (PUT: the project's allowedDomains, as Sentry's project details) and its DSN keys
+// /projects/{org}/{project}/keys/. Key writes (POST/PUT/DELETE) register elsewhere.
 import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
-import { requireCaller, requireProject, requireScope } from '../api/auth.js';
+import { z } from 'zod';
+import { requireCaller, requireProject, requireRole, requireScope } from '../api/auth.js';
+import { parseBody } from '../api/body.js';
+import { ALL_KEYS, publishKeyChange } from './key-changes.js';
 import { listOrganizationsForUser } from '../organizations/queries.js';
-import { listProjectKeys, listProjects } from './queries.js';
+import { listProjectKeys, listProjects, updateAllowedDomains } from './queries.js';
 import { serializeProject, serializeProjectKey } from './serialize.js';
+
+/** What PUT may change: Sentry's `allowedDomains` (an empty list means every origin, `*`). */
+const projectUpdateSchema = z.object({
+  allowedDomains: z.array(z.string().max(256)).max(100).optional(),
+});
 
 export function registerProjectRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/projects/', async (ctx) => {
@@ -18,6 +27,18 @@ export function registerProjectRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/projects/:org/:project/', async (ctx) => {
     requireScope(ctx, 'project:read');
     const { org, project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
+    ctx.body = serializeProject(project, org);
+  });
+
+  router.put('/projects/:org/:project/', async (ctx) => {
+    requireScope(ctx, 'project:write');
+    const { org, project } = requireRole(await requireProject(ctx, ctx.params.org!, ctx.params.project!), 'owner', 'admin');
+    const body = parseBody(ctx, projectUpdateSchema);
+    if (body.allowedDomains !== undefined) {
+      const domains = body.allowedDomains.map((d) => d.trim()).filter((d) => d !== '');
+      project.allowedDomains = await updateAllowedDomains(deps.pool, project.id, domains.length > 0 ? domains : ['*']);
+      await publishKeyChange(deps.redis, deps.config.redis.prefix, ALL_KEYS, deps.log); // ingest caches them with the keys
+    }
     ctx.body = serializeProject(project, org);
   });
 

@@ -22,6 +22,7 @@ export function serializeProject(p: ProjectRow, org: OrganizationRow): ApiProjec
     hasAccess: true,
     status: 'active',
     shortIdPrefix: p.shortIdPrefix,
+    allowedDomains: p.allowedDomains,
   };
 }
 

@@ -83,6 +83,9 @@ export const revokeApiToken = (id: string) => json<void>('DELETE', `/api-tokens/
 
 // Projects
 export const listProjects = (org: string) => json<T.ApiProject[]>('GET', `/organizations/${e(org)}/projects/`);
+export const getProject = (org: string, project: string) => json<T.ApiProject>('GET', `/projects/${e(org)}/${e(project)}/`);
+export const updateProject = (org: string, project: string, body: { allowedDomains?: string[] }) =>
+  json<T.ApiProject>('PUT', `/projects/${e(org)}/${e(project)}/`, { body });
 export const listKeys = (org: string, project: string) => json<T.ApiProjectKey[]>('GET', `/projects/${e(org)}/${e(project)}/keys/`);
 export const createKey = (org: string, project: string, name: string) =>
   json<T.ApiProjectKey>('POST', `/projects/${e(org)}/${e(project)}/keys/`, { body: { name } });
