@@ -1,4 +1,4 @@
-// Reading stored events in tests: payloads are gzipped in events.payload_gz (payload-codec.ts),
+// Reading stored events in tests: payloads are compressed in events.payload_z (payload-codec.ts),
 // so a test selects `${PAYLOAD_COLUMNS}` instead of `payload` and decodes the rows here.
 import { decodePayload, type StoredPayload } from '../../server/src/events/payload-codec.js';
 
@@ -6,5 +6,5 @@ export { PAYLOAD_COLUMNS } from '../../server/src/events/payload-codec.js';
 
 /** The rows with their payload columns replaced by the decoded `payload`. */
 export function withPayloads<P = Record<string, unknown>, R extends StoredPayload = StoredPayload>(rows: R[]): Array<Omit<R, keyof StoredPayload> & { payload: P }> {
-  return rows.map(({ payloadGz, payloadJson, ...rest }) => ({ ...rest, payload: decodePayload({ payloadGz, payloadJson }) as P }));
+  return rows.map(({ payloadZ, payloadJson, ...rest }) => ({ ...rest, payload: decodePayload({ payloadZ, payloadJson }) as P }));
 }

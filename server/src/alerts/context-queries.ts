@@ -69,7 +69,7 @@ export async function findEventPayloads(db: Queryable, keys: Array<{ projectId: 
        JOIN events e ON e.project_id = k.project_id AND e.event_id = k.event_id`,
     [keys.map((k) => k.projectId), keys.map((k) => k.eventId)],
   );
-  return rows.map(({ payloadGz, payloadJson, ...r }) => ({ ...r, payload: decodePayload({ payloadGz, payloadJson }, ALERT_KEYS) }));
+  return rows.map(({ payloadZ, payloadJson, ...r }) => ({ ...r, payload: decodePayload({ payloadZ, payloadJson }, ALERT_KEYS) }));
 }
 
 /**

@@ -27,7 +27,7 @@ export function eventKey(projectId: string, eventId: string): string {
 /**
  * Inserts events; a re-delivered event (same project, id and clamped timestamp) is skipped.
  * Returns the keys (eventKey) of the rows actually inserted: only those may be counted.
- * Payloads are gzipped here (payload-codec.ts) and travel as one binary parameter cut by offsets:
+ * Payloads are compressed here (payload-codec.ts) and travel as one binary parameter cut by offsets:
  * a bytea[] (or jsonb[]) array literal would escape every byte of every payload, which cost more
  * CPU than the rest of the insert (bench/results: CPU per event).
  */
@@ -42,7 +42,7 @@ export async function insertEvents(db: Queryable, events: NewEventRow[]): Promis
   }
   const { rows } = await db.query<{ project_id: string; event_id: string }>(
     `INSERT INTO events (project_id, event_id, timestamp, received_at, issue_id, level, release, environment,
-                         server_name, user_key, title, payload_gz)
+                         server_name, user_key, title, payload_z)
      SELECT u.project_id, u.event_id, u.timestamp, u.received_at, u.issue_id, u.level, u.release, u.environment,
             u.server_name, u.user_key, u.title, substring($12::bytea FROM u.off + 1 FOR u.len)
      FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::text[],

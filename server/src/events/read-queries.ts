@@ -29,8 +29,8 @@ const SUMMARY_KEYS = ['tags', 'user', 'platform', 'logentry', 'message', 'type',
 
 type StoredEventRow = Omit<EventRow, 'payload'> & StoredPayload;
 
-function toEventRow({ payloadGz, payloadJson, ...row }: StoredEventRow, keys?: readonly string[]): EventRow {
-  return { ...row, payload: decodePayload({ payloadGz, payloadJson }, keys) };
+function toEventRow({ payloadZ, payloadJson, ...row }: StoredEventRow, keys?: readonly string[]): EventRow {
+  return { ...row, payload: decodePayload({ payloadZ, payloadJson }, keys) };
 }
 
 const FROM_KEY = (param: string) => `('epoch'::timestamptz + ${param}::bigint * interval '1 microsecond')`;
