@@ -1,6 +1,7 @@
 // What a test that drives the worker pipeline in-process (processBatch) needs: its own database
 // (a template clone), its own Redis prefix, and the pipeline's deps built from them.
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../server/src/config.js';
 import { createLogger } from '../../server/src/log.js';
 import type { PipelineDeps } from '../../server/src/pipeline/process-event.js';
@@ -33,4 +34,19 @@ export async function createPipelineTestContext(env: Record<string, string> = {}
       await db.drop();
     },
   };
+}
+
+/**
+ * The context for a whole test file: created in beforeAll, closed in afterAll. Read its fields
+ * inside tests and hooks only (they are filled once beforeAll ran).
+ */
+export function usePipelineTestContext(env: Record<string, string> = {}): Omit<PipelineTestContext, 'close'> {
+  const t = {} as PipelineTestContext;
+  beforeAll(async () => {
+    Object.assign(t, await createPipelineTestContext(env));
+  });
+  afterAll(async () => {
+    await t.close?.();
+  });
+  return t;
 }

@@ -1,29 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processBatch, type JobOutcome, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { processBatch, type JobOutcome } from '../../../server/src/pipeline/process-event.js';
 import type { EventJob } from '../../../server/src/queue/queues.js';
 import { createProject } from './db-fixtures.js';
 import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
 import type { StoredPayload } from '../../../server/src/events/payload-codec.js';
-import { createPipelineTestContext, type PipelineTestContext } from '../../helpers/pipeline.js';
+import { usePipelineTestContext } from '../../helpers/pipeline.js';
 
 const RECEIVED_AT = Date.parse('2026-11-26T02:00:00Z');
 let seq = 0;
 const newEventId = () => (++seq).toString(16).padStart(32, 'e');
 
 describe('processBatch', () => {
-  let ctx: PipelineTestContext;
-  let db: PipelineTestContext['db'];
-  let deps: PipelineDeps;
-  beforeAll(async () => {
-    ctx = await createPipelineTestContext();
-    ({ db, deps } = ctx);
-  });
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const t = usePipelineTestContext();
 
-  const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];
+  const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await t.db.pool.query(sql, params)).rows as T[];
   const issueCounts = (projectId: string) =>
     q<{ id: string; event_count: number; user_count: number }>('SELECT id, event_count::int, user_count::int FROM issues WHERE project_id = $1 ORDER BY id', [projectId]);
   const hourlyTotal = async (projectId: string) =>
@@ -35,9 +26,9 @@ describe('processBatch', () => {
     let jobs: ReturnType<typeof fixtureJobs>;
     let first: JobOutcome[];
     beforeAll(async () => {
-      ({ projectId } = await createProject(db.pool, 'shop', { org: 'acme' }));
+      ({ projectId } = await createProject(t.db.pool, 'shop', { org: 'acme' }));
       jobs = fixtureJobs('node-sdk-11.12', { projectId, receivedAt: RECEIVED_AT, clientIp: '203.0.113.7' });
-      first = await processBatch(deps, jobs);
+      first = await processBatch(t.deps, jobs);
     });
 
     it('stores every event and counts the sessions', () => {
@@ -102,7 +93,7 @@ describe('processBatch', () => {
 
     it('is idempotent: the same batch again stores and counts nothing', async () => {
       const before = { issues: await issueCounts(projectId), hourly: await hourlyTotal(projectId), tags: await q('SELECT * FROM issue_tag_values ORDER BY issue_id, key, value') };
-      const again = await processBatch(deps, jobs);
+      const again = await processBatch(t.deps, jobs);
       expect(kinds(again)).toEqual(['counted', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'counted', 'duplicate']);
       expect(await issueCounts(projectId)).toEqual(before.issues);
       expect(await hourlyTotal(projectId)).toBe(before.hourly);
@@ -113,8 +104,8 @@ describe('processBatch', () => {
   });
 
   it('stores Python SDK 1.9.10 store bodies (exceptions and a logging message)', async () => {
-    const { projectId } = await createProject(db.pool, 'billing');
-    const outcomes = await processBatch(deps, fixtureJobs('python-sdk-1.9.10', { projectId, receivedAt: RECEIVED_AT }));
+    const { projectId } = await createProject(t.db.pool, 'billing');
+    const outcomes = await processBatch(t.deps, fixtureJobs('python-sdk-1.9.10', { projectId, receivedAt: RECEIVED_AT }));
     expect(kinds(outcomes)).toEqual(['stored', 'stored', 'stored']);
     const issues = await q<{ title: string; level: string; platform: string; type: string }>('SELECT title, level, platform, type FROM issues WHERE project_id = $1 ORDER BY short_id', [projectId]);
     expect(issues.map((i) => i.title)).toContain('Invoice 7781 sent to customer 55');
@@ -124,17 +115,17 @@ describe('processBatch', () => {
   });
 
   it('groups repeated errors into one issue and counts distinct users', async () => {
-    const { projectId } = await createProject(db.pool, 'users');
+    const { projectId } = await createProject(t.db.pool, 'users');
     const job = (user: string) => syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), user });
-    await processBatch(deps, [job('u1'), job('u2'), job('u1')]);
-    await processBatch(deps, [job('u2'), job('u3')]);
+    await processBatch(t.deps, [job('u1'), job('u2'), job('u1')]);
+    await processBatch(t.deps, [job('u2'), job('u3')]);
     expect(await issueCounts(projectId)).toEqual([expect.objectContaining({ event_count: 5, user_count: 3 })]);
   });
 
   it('creates one issue when two batches race on the same new fingerprint', async () => {
-    const { projectId } = await createProject(db.pool, 'race');
+    const { projectId } = await createProject(t.db.pool, 'race');
     const batch = () => Array.from({ length: 20 }, () => syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type: 'RaceError' }));
-    const results = await Promise.all([processBatch(deps, batch()), processBatch(deps, batch()), processBatch(deps, batch())]);
+    const results = await Promise.all([processBatch(t.deps, batch()), processBatch(t.deps, batch()), processBatch(t.deps, batch())]);
     expect(results.flat().every((o) => o.kind === 'stored')).toBe(true);
     const issues = await issueCounts(projectId);
     expect(issues).toHaveLength(1);
@@ -144,12 +135,12 @@ describe('processBatch', () => {
   });
 
   it('reopens a resolved issue as regressed and leaves an ignored one ignored', async () => {
-    const { projectId } = await createProject(db.pool, 'states');
+    const { projectId } = await createProject(t.db.pool, 'states');
     const job = (type: string) => syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type });
-    await processBatch(deps, [job('ResolvedError'), job('IgnoredError')]);
-    await db.pool.query(`UPDATE issues SET status = 'resolved', substatus = NULL, resolved_at = now() WHERE project_id = $1 AND title LIKE 'ResolvedError%'`, [projectId]);
-    await db.pool.query(`UPDATE issues SET status = 'ignored', substatus = 'archived_forever' WHERE project_id = $1 AND title LIKE 'IgnoredError%'`, [projectId]);
-    await processBatch(deps, [job('ResolvedError'), job('IgnoredError')]);
+    await processBatch(t.deps, [job('ResolvedError'), job('IgnoredError')]);
+    await t.db.pool.query(`UPDATE issues SET status = 'resolved', substatus = NULL, resolved_at = now() WHERE project_id = $1 AND title LIKE 'ResolvedError%'`, [projectId]);
+    await t.db.pool.query(`UPDATE issues SET status = 'ignored', substatus = 'archived_forever' WHERE project_id = $1 AND title LIKE 'IgnoredError%'`, [projectId]);
+    await processBatch(t.deps, [job('ResolvedError'), job('IgnoredError')]);
     const rows = await q('SELECT title, status, substatus, resolved_at, event_count::int FROM issues WHERE project_id = $1 ORDER BY title', [projectId]);
     expect(rows).toEqual([
       expect.objectContaining({ status: 'ignored', substatus: 'archived_forever', event_count: 2 }),
@@ -158,15 +149,15 @@ describe('processBatch', () => {
   });
 
   it('clamps far-future timestamps to the received time', async () => {
-    const { projectId } = await createProject(db.pool, 'clock');
+    const { projectId } = await createProject(t.db.pool, 'clock');
     const job = syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), timestamp: RECEIVED_AT / 1000 + 3 * 86400 });
-    await processBatch(deps, [job]);
+    await processBatch(t.deps, [job]);
     const [row] = await q<{ timestamp: Date }>('SELECT timestamp FROM events WHERE project_id = $1', [projectId]);
     expect(row!.timestamp.getTime()).toBe(RECEIVED_AT);
   });
 
   it('recognizes a re-sent event dated by its receipt (no timestamp of its own) and counts it once', async () => {
-    const { projectId } = await createProject(db.pool, 'undated');
+    const { projectId } = await createProject(t.db.pool, 'undated');
     const eventId = newEventId();
     const undated = (receivedAt: number) => {
       const job = syntheticEventJob({ projectId, receivedAt, eventId });
@@ -174,50 +165,50 @@ describe('processBatch', () => {
       delete event.timestamp;
       return { ...job, payload: JSON.stringify(event) };
     };
-    expect(kinds(await processBatch(deps, [undated(RECEIVED_AT)]))).toEqual(['stored']);
+    expect(kinds(await processBatch(t.deps, [undated(RECEIVED_AT)]))).toEqual(['stored']);
     // The SDK sends it again a minute later (its first request timed out): another receipt time.
-    expect(kinds(await processBatch(deps, [undated(RECEIVED_AT + 60_000)]))).toEqual(['duplicate']);
+    expect(kinds(await processBatch(t.deps, [undated(RECEIVED_AT + 60_000)]))).toEqual(['duplicate']);
     expect(await issueCounts(projectId)).toEqual([expect.objectContaining({ event_count: 1 })]);
     expect(await q('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [projectId])).toEqual([{ n: 1 }]);
   });
 
   it('creates a missing day partition and stores the event', async () => {
-    const { projectId } = await createProject(db.pool, 'partition');
+    const { projectId } = await createProject(t.db.pool, 'partition');
     const ts = Date.now() - 25 * 86_400_000;
     const day = new Date(ts).toISOString().slice(0, 10).replace(/-/g, '');
-    await db.pool.query(`DROP TABLE IF EXISTS events_${day}`);
-    const outcomes = await processBatch(deps, [syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: newEventId(), timestamp: ts / 1000 })]);
+    await t.db.pool.query(`DROP TABLE IF EXISTS events_${day}`);
+    const outcomes = await processBatch(t.deps, [syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: newEventId(), timestamp: ts / 1000 })]);
     expect(kinds(outcomes)).toEqual(['stored']);
   });
 
   it('fails only the poisoned event of a batch, permanently invalid ones for good', async () => {
-    const { projectId } = await createProject(db.pool, 'poison');
+    const { projectId } = await createProject(t.db.pool, 'poison');
     const good = () => syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId() });
     const poisoned: EventJob = { ...good(), projectId: 'not-a-number' }; // fails inside the transaction
     const notJson: EventJob = { ...good(), payload: '{"broken' };
     const notObject: EventJob = { ...good(), payload: '[1,2]' };
-    const outcomes = await processBatch(deps, [good(), poisoned, good(), notJson, notObject, { v: 2, kind: 'event' }]);
+    const outcomes = await processBatch(t.deps, [good(), poisoned, good(), notJson, notObject, { v: 2, kind: 'event' }]);
     expect(kinds(outcomes)).toEqual(['stored', 'failed', 'stored', 'invalid', 'invalid', 'invalid']);
     expect((await issueCounts(projectId))[0]!.event_count).toBe(2);
   });
 
   it('drops events of projects that do not exist', async () => {
-    const outcomes = await processBatch(deps, [syntheticEventJob({ projectId: '987654321', receivedAt: RECEIVED_AT, eventId: newEventId() })]);
+    const outcomes = await processBatch(t.deps, [syntheticEventJob({ projectId: '987654321', receivedAt: RECEIVED_AT, eventId: newEventId() })]);
     expect(outcomes).toEqual([{ kind: 'dropped', reason: 'unknown-project' }]);
   });
 
   it('stores NUL characters and lone surrogates as replacement characters', async () => {
-    const { projectId } = await createProject(db.pool, 'nul');
+    const { projectId } = await createProject(t.db.pool, 'nul');
     const job = syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), value: 'a\u0000b\ud800c' });
-    expect(kinds(await processBatch(deps, [job]))).toEqual(['stored']);
+    expect(kinds(await processBatch(t.deps, [job]))).toEqual(['stored']);
     const [row] = await q<{ title: string }>('SELECT title FROM issues WHERE project_id = $1', [projectId]);
     expect(row!.title).toBe('SyntheticError: a\ufffdb\ufffdc');
   });
 
   it('counts session aggregates and client reports', async () => {
-    const { projectId } = await createProject(db.pool, 'health');
+    const { projectId } = await createProject(t.db.pool, 'health');
     const aux = (kind: 'sessions' | 'client_report', payload: unknown) => ({ v: 1 as const, kind, projectId, receivedAt: RECEIVED_AT, payload: JSON.stringify(payload) });
-    const outcomes = await processBatch(deps, [
+    const outcomes = await processBatch(t.deps, [
       aux('sessions', { aggregates: [{ started: '2026-11-26T01:59:00Z', exited: 3, errored: 1 }, { started: '2026-11-26T01:58:00Z', exited: 2, crashed: 1 }], attrs: { release: 'api@2', environment: 'prod' } }),
       aux('client_report', { timestamp: 1795658359.5, discarded_events: [{ reason: 'queue_overflow', category: 'error', quantity: 23 }, { reason: 'x', category: 'y', quantity: -1 }] }),
       aux('client_report', { timestamp: '2026-11-26T01:30:00Z', discarded_events: [{ reason: 'queue_overflow', category: 'error', quantity: 2 }] }),
