@@ -2,6 +2,7 @@
 // Sentry, the parent is the issue with the most events, ties going to the higher id; the others
 // are the children, folded into it by merge-queries.ts.
 import { HttpError } from '../api/errors.js';
+import { compareIds } from '../db/ids.js';
 
 export interface MergeCandidate {
   id: string;
@@ -20,12 +21,7 @@ export function planMerge(issues: MergeCandidate[]): MergePlan {
   if (issues.length < 2) throw new HttpError(400, 'merge-needs-two-issues', 'select at least two issues to merge');
   const projects = new Set(issues.map((i) => i.projectId));
   if (projects.size > 1) throw new HttpError(400, 'merge-across-projects', 'Merging across multiple projects is not supported');
-  const sorted = [...issues].sort((a, b) => compareBig(b.eventCount, a.eventCount) || compareBig(b.id, a.id));
+  const sorted = [...issues].sort((a, b) => compareIds(b.eventCount, a.eventCount) || compareIds(b.id, a.id));
   const [parent, ...children] = sorted;
   return { projectId: parent!.projectId, parentId: parent!.id, childIds: children.map((c) => c.id) };
-}
-
-/** Numeric order of non-negative integers carried as strings. */
-function compareBig(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

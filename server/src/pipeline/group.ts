@@ -13,6 +13,7 @@ import {
 } from '../issues/queries.js';
 import { initialIssueState } from '../issues/state.js';
 import type { AssignedEvent, PreparedEvent } from './prepared.js';
+import { compareIds } from '../db/ids.js';
 
 export interface Grouped {
   assigned: AssignedEvent[];
@@ -116,10 +117,6 @@ function pairKey(projectId: string, hash: string): string {
   return `${projectId}\u0000${hash}`;
 }
 
-/** Numeric order for bigint ids carried as strings. */
-export function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 function compareHashRows(a: IssueHashRow, b: IssueHashRow): number {
   return compareIds(a.projectId, b.projectId) || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0);

@@ -4,7 +4,7 @@
 import type { Queryable } from '../db/pool.js';
 import { eventKey, findStoredEventKeys, insertEvents, type NewEventRow } from '../events/queries.js';
 import { deleteIssues } from '../issues/queries.js';
-import { compareIds } from './group.js';
+import { compareIds } from '../db/ids.js';
 import type { AssignedEvent } from './prepared.js';
 import { iso } from './tally.js';
 

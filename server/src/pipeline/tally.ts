@@ -3,7 +3,7 @@
 // Rows come out sorted by their keys so concurrent transactions lock them in the same order.
 import type { HourlyCountRow, TagValueRow } from '../issues/queries.js';
 import type { EnvironmentSeenRow, ReleaseSeenRow } from '../releases/queries.js';
-import { compareIds } from './group.js';
+import { compareIds } from '../db/ids.js';
 import type { AssignedEvent } from './prepared.js';
 
 export interface IssueDelta {

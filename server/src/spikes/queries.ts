@@ -1,6 +1,7 @@
 // Spike protection's tables: sampled_events (events counted but not stored, for idempotency;
 // pruned after a day) and issue_sampling (per-issue totals the API shows beside the exact counts).
 import type { Queryable } from '../db/pool.js';
+import { compareIds } from '../db/ids.js';
 
 export interface EventRef {
   projectId: string;
@@ -63,7 +64,7 @@ export interface IssueSamplingDelta {
 /** Adds to the per-issue totals; sorted by issue id (the issues' lock order). */
 export async function upsertIssueSampling(db: Queryable, deltas: IssueSamplingDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  const sorted = [...deltas].sort((a, b) => a.issueId.length - b.issueId.length || (a.issueId < b.issueId ? -1 : 1));
+  const sorted = [...deltas].sort((a, b) => compareIds(a.issueId, b.issueId));
   await db.query(
     `INSERT INTO issue_sampling (issue_id, sampled_count, first_sampled_at, last_sampled_at)
      SELECT u.issue_id, u.n, u.first_at, u.last_at
