@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyLookup, ProjectKeyInfo } from '../../server/src/projects/keys.js';
 import type { EventJob, AuxJob } from '../../server/src/queue/queues.js';
 import { eventJobId } from '../../server/src/queue/queues.js';
+import { sessionItemProblem } from '../../server/src/protocol/session.js';
 import { isAllowedOrigin } from './allowed-domains.js';
 import type { Logger } from '../../server/src/log.js';
 import { normalizeProjectId, parseDsn, parsePublicKey, PROTOCOL_VERSION, type RequestAuth, type SentryAuth } from './auth.js';
@@ -264,6 +265,8 @@ async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Se
     const category = itemCategory(item.type);
     if (!AUX_TYPES.has(item.type)) {
       outcomes.push([category, { outcome: 'filtered', reason: 'unsupported-item' }]); // accepted and dropped, as Relay
+    } else if ((item.type === 'session' || item.type === 'sessions') && isUnusableSession(item.type, item.payload)) {
+      outcomes.push([category, { outcome: 'invalid', reason: 'invalid-session' }]); // never queued, never counted
     } else if (isAuxLimited(item.type, deps)) {
       outcomes.push([category, { outcome: 'rate_limited', reason: 'queue_full' }]);
       if (!limits.includes(QUEUE_FULL_LIMIT)) limits.push(QUEUE_FULL_LIMIT);
@@ -308,4 +311,13 @@ function sdkFromHeader(sdk: unknown): string | null {
 
 function newEventId(): string {
   return randomUUID().replaceAll('-', '');
+}
+
+/** A session item whose JSON or fields make it uncountable (size already bounded by limits.ts). */
+function isUnusableSession(type: 'session' | 'sessions', payload: Buffer): boolean {
+  try {
+    return sessionItemProblem(type, JSON.parse(payload.toString('utf8'))) !== null;
+  } catch {
+    return true; // not JSON: refused with an outcome, like any other unusable item
+  }
 }

@@ -69,8 +69,8 @@ export const RATE_LIMITED_DETAIL =
 /** Reason codes of `rate_limited` (the X-Sentry-Rate-Limits reason field for the first three). */
 export type RateLimitReason = 'key_quota' | 'project_quota' | 'org_quota' | 'spike_protection' | 'queue_full';
 
-/** Why the worker refused an event it had accepted into the queue. */
-export type WorkerInvalidReason = 'invalid-event' | 'unknown-project';
+/** Why an item was refused for its content: by the worker (events), or at ingest (session items). */
+export type WorkerInvalidReason = 'invalid-event' | 'unknown-project' | 'invalid-session';
 
 export type Outcome =
   | { outcome: 'accepted' }

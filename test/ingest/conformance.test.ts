@@ -105,7 +105,7 @@ describe('envelope grammar', () => {
 
   it('queues a session item from a {} header envelope as an aux job and answers {}', async () => {
     const sid = `sid-${nextId()}`;
-    const r = await envelope(`{}\n{"type":"session"}\n{"sid":"${sid}","status":"ok"}`);
+    const r = await envelope(`{}\n{"type":"session"}\n{"sid":"${sid}","status":"ok","attrs":{"release":"shop@1.0"}}`);
     expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: {} });
     const jobs = await auxJobsContaining(sid);
     expect(jobs.map((j) => [j.name, j.data.kind, j.data.projectId])).toEqual([['session', 'session', s.project.projectId]]);

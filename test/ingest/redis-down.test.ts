@@ -17,7 +17,7 @@ describe('ingest with Redis down', () => {
     const q = `sentry_key=${s.project.publicKey}&sentry_version=7`;
     const answers = await Promise.all([
       request(`${s.url}/api/${s.project.projectId}/envelope/?${q}`, { body: '{}\n{"type":"event"}\n{"message":"lost?"}' }),
-      request(`${s.url}/api/${s.project.projectId}/envelope/?${q}`, { body: '{}\n{"type":"session"}\n{"sid":"x"}' }),
+      request(`${s.url}/api/${s.project.projectId}/envelope/?${q}`, { body: '{}\n{"type":"session"}\n{"sid":"x","attrs":{"release":"r@1"}}' }),
       request(`${s.url}/api/${s.project.projectId}/store/?${q}`, { body: '{"message":"lost?"}' }),
     ]);
     for (const r of answers) {

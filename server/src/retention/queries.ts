@@ -43,3 +43,12 @@ export async function deleteExpiredRequestCounts(db: Queryable, cutoff: Date, li
   );
   return rowCount ?? 0;
 }
+
+/** Deletes up to `limit` minute-resolution session counts (deploy verdict input) older than the cutoff. */
+export async function deleteExpiredSessionMinuteCounts(db: Queryable, cutoff: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    'DELETE FROM session_minute_counts WHERE ctid IN (SELECT ctid FROM session_minute_counts WHERE minute < $1 LIMIT $2)',
+    [cutoff, limit],
+  );
+  return rowCount ?? 0;
+}

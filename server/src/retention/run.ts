@@ -8,7 +8,7 @@ import { ensureEventPartitions } from '../events/queries.js';
 import type { Logger } from '../log.js';
 import { retentionDropped } from '../metrics/registry.js';
 import { partitionDaysAhead, partitionsToDrop, retentionCutoff } from './plan.js';
-import { deleteAbandonedIssues, deleteExpiredRequestCounts, dropEventPartition, listEventPartitions } from './queries.js';
+import { deleteAbandonedIssues, deleteExpiredRequestCounts, deleteExpiredSessionMinuteCounts, dropEventPartition, listEventPartitions } from './queries.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000; // hourly: cheap when there is nothing to do
 const FIRST_RUN_DELAY_MS = 10_000; // let the process finish starting first
@@ -77,6 +77,7 @@ async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): P
     deletedRequestCounts += n;
     if (n < REQUEST_COUNT_DELETE_BATCH) break;
   }
+  while ((await deleteExpiredSessionMinuteCounts(db, cutoff, REQUEST_COUNT_DELETE_BATCH)) === REQUEST_COUNT_DELETE_BATCH);
   const expiredArtifacts = opts.expireArtifacts ? await opts.expireArtifacts(db, cutoff) : 0;
   retentionDropped.inc({ kind: 'partition' }, droppedPartitions.length);
   retentionDropped.inc({ kind: 'issue' }, deletedIssues);

@@ -1,12 +1,21 @@
 // Pure parsers for the release-health and loss items that ride along in envelopes: a session
-// update, a sessions aggregate and a client report, each turned into hourly count rows.
-// Unusable content is dropped silently, as Relay does (protocol.md §7, §9).
+// update, a sessions aggregate and a client report, each turned into hourly (and, for sessions,
+// per-minute and distinct-user) rows. Unusable items are dropped whole (protocol/session.ts);
+// ingest already refused most of them with an `invalid` outcome (protocol.md §7, §9).
 import { clampTimestamp, isRecord, normalizeEnvironment, normalizeRelease, parseTimestamp, shortString } from '../pipeline/normalize-values.js';
 
-export type SessionStatus = 'ok' | 'exited' | 'errored' | 'abnormal' | 'crashed';
+import { sessionItemProblem, SESSION_STATUSES, type SessionStatus } from '../protocol/session.js';
 
-/** A session only moves up this ladder: out-of-order updates never undo a crash. */
-export const SESSION_STATUS_RANK: Record<SessionStatus, number> = { ok: 0, exited: 1, errored: 2, abnormal: 3, crashed: 4 };
+export type { SessionStatus };
+
+/**
+ * A session only moves up this ladder: out-of-order updates never undo a crash. `unhandled`
+ * (browser SDKs 10+: an unhandled error that did not end the app) is its own rung, not a crash.
+ */
+export const SESSION_STATUS_RANK: Record<SessionStatus, number> = { ok: 0, exited: 1, errored: 2, unhandled: 3, abnormal: 4, crashed: 5 };
+
+/** The distinct-user id (`did`) is bounded: SDKs send a user id, e-mail or IP. */
+const MAX_DID_CHARS = 128;
 
 export interface AuxContext {
   projectId: string;
@@ -18,16 +27,28 @@ export interface SessionBucket {
   release: string;
   environment: string;
   hour: string; // ISO, start of the hour the session started in
+  minute: string; // ISO, start of the minute the session started in
 }
 
 export interface SessionUpdate extends SessionBucket {
   sid: string;
+  did: string | null;
   status: SessionStatus;
 }
 
 export interface SessionCountRow extends SessionBucket {
   status: SessionStatus;
   count: number;
+}
+
+/** A distinct user in an hour with the worst status one of their sessions reached. */
+export interface SessionUserRow {
+  projectId: string;
+  release: string;
+  environment: string;
+  hour: string;
+  did: string;
+  rank: number;
 }
 
 export interface ClientReportRow {
@@ -38,33 +59,44 @@ export interface ClientReportRow {
   quantity: number;
 }
 
-/** One `session` item; null when it lacks a session id or a release. */
+/** One `session` item; null when it is unusable (protocol/session.ts says which field). */
 export function parseSessionUpdate(payload: unknown, ctx: AuxContext): SessionUpdate | null {
-  if (!isRecord(payload)) return null;
+  if (sessionItemProblem('session', payload) !== null || !isRecord(payload)) return null;
   const sid = shortString(payload.sid, 64);
   const bucket = sessionBucket(payload.attrs, payload.started ?? payload.timestamp, ctx);
   if (!sid || !bucket) return null;
-  const raw = typeof payload.status === 'string' && payload.status in SESSION_STATUS_RANK ? (payload.status as SessionStatus) : 'ok';
+  const raw = (payload.status ?? 'ok') as SessionStatus;
   const errors = typeof payload.errors === 'number' ? payload.errors : 0;
   // A session that saw errors but otherwise ended fine counts as errored (Sentry's definition).
   const status = errors > 0 && (raw === 'ok' || raw === 'exited') ? 'errored' : raw;
-  return { ...bucket, sid, status };
+  return { ...bucket, sid, did: didOf(payload.did), status };
 }
 
-/** One `sessions` item (server-mode aggregates): counts per started minute and final status. */
-export function parseSessionAggregates(payload: unknown, ctx: AuxContext): SessionCountRow[] {
-  if (!isRecord(payload) || !Array.isArray(payload.aggregates)) return [];
-  const rows: SessionCountRow[] = [];
+/** One `sessions` item (request-mode aggregates): counts per started minute and final status. */
+export function parseSessionAggregates(payload: unknown, ctx: AuxContext): { counts: SessionCountRow[]; users: SessionUserRow[] } | null {
+  if (sessionItemProblem('sessions', payload) !== null || !isRecord(payload) || !Array.isArray(payload.aggregates)) return null;
+  const counts: SessionCountRow[] = [];
+  const users: SessionUserRow[] = [];
   for (const agg of payload.aggregates) {
-    if (!isRecord(agg)) continue;
+    if (!isRecord(agg)) return null;
     const bucket = sessionBucket(payload.attrs, agg.started, ctx);
-    if (!bucket) continue;
-    for (const status of ['exited', 'errored', 'abnormal', 'crashed'] as const) {
+    if (!bucket) return null;
+    let worst = -1;
+    for (const status of SESSION_STATUSES) {
       const n = count(agg[status]);
-      if (n > 0) rows.push({ ...bucket, status, count: n });
+      if (n > 0) {
+        counts.push({ ...bucket, status, count: n });
+        worst = Math.max(worst, SESSION_STATUS_RANK[status]);
+      }
     }
+    const did = didOf(agg.did);
+    if (did && worst >= 0) users.push({ projectId: bucket.projectId, release: bucket.release, environment: bucket.environment, hour: bucket.hour, did, rank: worst });
   }
-  return rows;
+  return { counts, users };
+}
+
+function didOf(value: unknown): string | null {
+  return shortString(value, MAX_DID_CHARS, { truncate: true }) ?? null;
 }
 
 export function parseClientReport(payload: unknown, ctx: AuxContext): ClientReportRow[] {
@@ -87,11 +119,13 @@ function sessionBucket(attrs: unknown, started: unknown, ctx: AuxContext): Sessi
   const release = normalizeRelease(a.release);
   if (!release) return null; // Relay drops sessions without a release
   const received = ctx.receivedAt / 1000;
+  const at = clampTimestamp(parseTimestamp(started), received);
   return {
     projectId: ctx.projectId,
     release,
     environment: normalizeEnvironment(a.environment) ?? '',
-    hour: hourOf(clampTimestamp(parseTimestamp(started), received)),
+    hour: hourOf(at),
+    minute: new Date(Math.floor(at / 60) * 60 * 1000).toISOString(),
   };
 }
 

@@ -1,6 +1,7 @@
 // Counts a batch of aux jobs (session, sessions, client_report, faultline_counter) into
-// session_counts, client_report_counts and request_counts in one short transaction. Redelivery
-// may count an item twice (idempotency here is best effort); a session's status change is counted once.
+// session_counts (hourly), session_minute_counts, session_users, client_report_counts and
+// request_counts in one short transaction. A session update is counted once per session (Redis
+// state, session-state.ts); users are idempotent; a redelivered aggregate may count twice.
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
@@ -10,10 +11,12 @@ import {
   parseSessionAggregates,
   parseSessionUpdate,
   type ClientReportRow,
+  SESSION_STATUS_RANK,
   type SessionCountRow,
   type SessionUpdate,
+  type SessionUserRow,
 } from './aux-payloads.js';
-import { upsertClientReportCounts, upsertSessionCounts } from './queries.js';
+import { upsertClientReportCounts, upsertSessionCounts, upsertSessionMinuteCounts, upsertSessionUsers } from './queries.js';
 import { upsertRequestCounts } from '../counters/queries.js';
 import { parseRequestCounter, type RequestCountRow } from '../counters/request-counter.js';
 import { advanceSessions } from './session-state.js';
@@ -30,6 +33,7 @@ export interface CountAuxDeps {
 export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<AuxOutcome[]> {
   const updates: SessionUpdate[] = [];
   const sessionRows: SessionCountRow[] = [];
+  const userRows: SessionUserRow[] = [];
   const reportRows: ClientReportRow[] = [];
   const requestRows: RequestCountRow[] = [];
   const outcomes = jobs.map((job): AuxOutcome => {
@@ -44,10 +48,12 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
       const update = parseSessionUpdate(payload, ctx);
       if (!update) return { kind: 'dropped', reason: 'invalid-session' };
       updates.push(update);
+      if (update.did) userRows.push({ projectId: update.projectId, release: update.release, environment: update.environment, hour: update.hour, did: update.did, rank: SESSION_STATUS_RANK[update.status] });
     } else if (job.kind === 'sessions') {
-      const rows = parseSessionAggregates(payload, ctx);
-      if (rows.length === 0) return { kind: 'dropped', reason: 'invalid-session' };
-      sessionRows.push(...rows);
+      const parsed = parseSessionAggregates(payload, ctx);
+      if (!parsed) return { kind: 'dropped', reason: 'invalid-session' };
+      sessionRows.push(...parsed.counts);
+      userRows.push(...parsed.users);
     } else if (job.kind === 'faultline_counter') {
       const rows = parseRequestCounter(payload, ctx);
       if (!rows) return { kind: 'dropped', reason: 'invalid-counter' };
@@ -61,16 +67,31 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
   });
   sessionRows.push(...(await advanceSessions(deps.redis, deps.redisPrefix, updates)));
   const sessions = sumBy(sessionRows, (r) => [r.projectId, r.release, r.environment, r.hour, r.status], (r) => r.count, (r, n) => ({ ...r, count: n }));
+  const minutes = sumBy(sessionRows, (r) => [r.projectId, r.environment, r.minute, r.release, r.status], (r) => r.count, (r, n) => ({ ...r, count: n }));
+  const users = maxBy(userRows);
   const reports = sumBy(reportRows, (r) => [r.projectId, r.hour, r.reason, r.category], (r) => r.quantity, (r, n) => ({ ...r, quantity: n }));
   const requests = sumBy(requestRows, (r) => [r.projectId, r.environment, r.minute, r.serverName, r.release], (r) => r.requests, (r, n) => ({ ...r, requests: n }));
-  if (sessions.length > 0 || reports.length > 0 || requests.length > 0) {
+  if (sessions.length > 0 || users.length > 0 || reports.length > 0 || requests.length > 0) {
     await withTransaction(deps.pool, async (tx) => {
       await upsertSessionCounts(tx, sessions);
+      await upsertSessionMinuteCounts(tx, minutes);
+      await upsertSessionUsers(tx, users);
       await upsertClientReportCounts(tx, reports);
       await upsertRequestCounts(tx, requests);
     });
   }
   return outcomes;
+}
+
+/** One row per user key with the worst rank, sorted by key (the upsert's lock order). */
+function maxBy(rows: SessionUserRow[]): SessionUserRow[] {
+  const worst = new Map<string, SessionUserRow>();
+  for (const r of rows) {
+    const k = [r.projectId, r.release, r.environment, r.hour, r.did].join('\u0000');
+    const w = worst.get(k);
+    if (!w || r.rank > w.rank) worst.set(k, r);
+  }
+  return [...worst.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
 /** Sums rows with equal keys, drops zero sums, sorts by key (one lock order for all batches). */

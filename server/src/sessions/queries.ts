@@ -1,7 +1,7 @@
 // Release-health and client-report counters: batched upserts that add to the hourly rows.
 // Rows for projects that no longer exist are skipped by the join instead of failing the batch.
 import type { Queryable } from '../db/pool.js';
-import type { ClientReportRow, SessionCountRow } from './aux-payloads.js';
+import type { ClientReportRow, SessionCountRow, SessionUserRow } from './aux-payloads.js';
 
 /** Adds (possibly negative) deltas; rows must be unique per key. Sorted: one lock order for all batches. */
 export async function upsertSessionCounts(db: Queryable, rows: SessionCountRow[]): Promise<void> {
@@ -16,6 +16,38 @@ export async function upsertSessionCounts(db: Queryable, rows: SessionCountRow[]
      ON CONFLICT (project_id, release, environment, hour, status)
        DO UPDATE SET count = session_counts.count + excluded.count`,
     [rows.map((r) => r.projectId), rows.map((r) => r.release), rows.map((r) => r.environment), rows.map((r) => r.hour), rows.map((r) => r.status), rows.map((r) => r.count)],
+  );
+}
+
+/** The same deltas by the minute the sessions started in (the deploy verdict's resolution). */
+export async function upsertSessionMinuteCounts(db: Queryable, rows: SessionCountRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO session_minute_counts (project_id, environment, minute, release, status, count)
+     SELECT u.project_id, u.environment, u.minute, u.release, u.status, u.count
+       FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[])
+         AS u(project_id, environment, minute, release, status, count)
+       JOIN projects p ON p.id = u.project_id
+      ORDER BY u.project_id, u.environment, u.minute, u.release, u.status
+     ON CONFLICT (project_id, environment, minute, release, status)
+       DO UPDATE SET count = session_minute_counts.count + excluded.count`,
+    [rows.map((r) => r.projectId), rows.map((r) => r.environment), rows.map((r) => r.minute), rows.map((r) => r.release), rows.map((r) => r.status), rows.map((r) => r.count)],
+  );
+}
+
+/** Records distinct users, keeping the worst status rank each reached; idempotent. Rows unique per key. */
+export async function upsertSessionUsers(db: Queryable, rows: SessionUserRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO session_users (project_id, release, environment, hour, did, status_rank)
+     SELECT u.project_id, u.release, u.environment, u.hour, u.did, u.rank
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::smallint[])
+         AS u(project_id, release, environment, hour, did, rank)
+       JOIN projects p ON p.id = u.project_id
+      ORDER BY u.project_id, u.release, u.environment, u.hour, u.did
+     ON CONFLICT (project_id, release, environment, hour, did)
+       DO UPDATE SET status_rank = greatest(session_users.status_rank, excluded.status_rank)`,
+    [rows.map((r) => r.projectId), rows.map((r) => r.release), rows.map((r) => r.environment), rows.map((r) => r.hour), rows.map((r) => r.did), rows.map((r) => r.rank)],
   );
 }
 

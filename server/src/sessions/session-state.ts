@@ -35,7 +35,7 @@ export async function advanceSessions(redis: Redis, prefix: string, updates: Ses
     if (err) throw new Error(`session state update failed: ${err.message}`, { cause: err });
     const [changed, prev] = reply as [number, string];
     if (changed !== 1) return;
-    const { sid: _sid, status, ...bucket } = u;
+    const { sid: _sid, did: _did, status, ...bucket } = u;
     rows.push({ ...bucket, status, count: 1 });
     if (prev) rows.push({ ...bucket, status: prev.slice(1) as SessionStatus, count: -1 });
   });
