@@ -14,6 +14,8 @@ import { getRelease, releaseNotFound, requireReleaseScope } from './access.js';
 import { deleteRelease, listProjectsByRef, listReleases, updateRelease, upsertRelease } from './api-queries.js';
 import { registerDeployRoutes } from './deploys.js';
 import { serializeRelease } from './serialize.js';
+import { listReleaseHealth, type HealthData } from '../sessions/release-health.js';
+import type { ReleaseRow } from './api-queries.js';
 
 /** Sentry's release-name rules: no control whitespace, not `.`/`..`/`latest`, ≤ 200 chars. */
 export const versionSchema = z
@@ -84,7 +86,8 @@ export function registerReleaseRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/releases/:version/', async (ctx) => {
     requireReleaseScope(ctx);
     const { org } = await requireOrg(ctx, ctx.params.org!);
-    ctx.body = serializeRelease(await getRelease(deps, org.id, ctx.params.version!));
+    const release = await getRelease(deps, org.id, ctx.params.version!);
+    ctx.body = serializeRelease(release, await healthIfAsked(ctx, deps, [release]));
   });
 
   router.put('/organizations/:org/releases/:version/', async (ctx) => {
@@ -141,7 +144,16 @@ async function respondWithReleases(ctx: Koa.Context, deps: Deps, organizationId:
   });
   const page = toPage(rows, limit, after, (r) => ({ key: r.createdMicros, id: r.id }));
   setLinkHeader(ctx, deps.config.http.baseUrl, page);
-  ctx.body = page.items.map(serializeRelease);
+  const health = await healthIfAsked(ctx, deps, page.items);
+  ctx.body = page.items.map((r) => serializeRelease(r, health));
+}
+
+/** Sentry computes healthData only when asked (`?health=1`): it costs a few aggregate queries. */
+async function healthIfAsked(ctx: Koa.Context, deps: Deps, releases: ReleaseRow[]): Promise<Map<string, HealthData> | undefined> {
+  if (firstValue(ctx.query.health) !== '1') return undefined;
+  const versions = releases.map((r) => r.version);
+  const projectIds = [...new Set(releases.flatMap((r) => r.projects.map((p) => p.id)))];
+  return listReleaseHealth(deps.pool, { versions, projectIds, now: new Date() });
 }
 
 async function resolveProjects(deps: Deps, org: { id: string; slug: string }, refs: string[]): Promise<string[]> {

@@ -2,6 +2,7 @@
 // every project entry carries slug and name; deploys carry name/url/dateStarted even when null).
 import type { ReleaseRow } from './api-queries.js';
 import type { DeployRow } from './deploy-queries.js';
+import { healthKey, type HealthData } from '../sessions/release-health.js';
 
 export interface ApiDeploy {
   id: string;
@@ -12,7 +13,8 @@ export interface ApiDeploy {
   dateFinished: string;
 }
 
-export function serializeRelease(r: ReleaseRow) {
+/** `health`: the releases API was asked for `?health=1`; each project then carries Sentry's healthData. */
+export function serializeRelease(r: ReleaseRow, health?: Map<string, HealthData>) {
   return {
     id: r.id,
     version: r.version,
@@ -41,7 +43,8 @@ export function serializeRelease(r: ReleaseRow) {
       platform: p.platform,
       platforms: p.platform ? [p.platform] : [],
       newGroups: p.newGroups,
-      hasHealthData: false,
+      hasHealthData: health?.get(healthKey(r.version, p.id))?.hasHealthData ?? false,
+      ...(health ? { healthData: health.get(healthKey(r.version, p.id)) ?? null } : {}),
     })),
   };
 }

@@ -16,7 +16,7 @@ import {
   type SessionUpdate,
   type SessionUserRow,
 } from './aux-payloads.js';
-import { upsertClientReportCounts, upsertSessionCounts, upsertSessionMinuteCounts, upsertSessionUsers } from './queries.js';
+import { insertSessionReleases, upsertClientReportCounts, upsertSessionCounts, upsertSessionMinuteCounts, upsertSessionUsers } from './queries.js';
 import { upsertRequestCounts } from '../counters/queries.js';
 import { parseRequestCounter, type RequestCountRow } from '../counters/request-counter.js';
 import { advanceSessions } from './session-state.js';
@@ -73,6 +73,7 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
   const requests = sumBy(requestRows, (r) => [r.projectId, r.environment, r.minute, r.serverName, r.release], (r) => r.requests, (r, n) => ({ ...r, requests: n }));
   if (sessions.length > 0 || users.length > 0 || reports.length > 0 || requests.length > 0) {
     await withTransaction(deps.pool, async (tx) => {
+      await insertSessionReleases(tx, releasesOf(sessions));
       await upsertSessionCounts(tx, sessions);
       await upsertSessionMinuteCounts(tx, minutes);
       await upsertSessionUsers(tx, users);
@@ -81,6 +82,12 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
     });
   }
   return outcomes;
+}
+
+/** The distinct (project, release) pairs of counted sessions, sorted (lock order). */
+function releasesOf(rows: SessionCountRow[]): Array<{ projectId: string; release: string }> {
+  const seen = new Map(rows.filter((r) => r.count > 0).map((r) => [`${r.projectId}\u0000${r.release}`, { projectId: r.projectId, release: r.release }]));
+  return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
 /** One row per user key with the worst rank, sorted by key (the upsert's lock order). */

@@ -66,3 +66,28 @@ export async function upsertClientReportCounts(db: Queryable, rows: ClientReport
     [rows.map((r) => r.projectId), rows.map((r) => r.hour), rows.map((r) => r.reason), rows.map((r) => r.category), rows.map((r) => r.quantity)],
   );
 }
+
+/** Releases seen only through sessions exist too (as Sentry creates them); existing rows are left alone. */
+export async function insertSessionReleases(db: Queryable, rows: Array<{ projectId: string; release: string }>): Promise<void> {
+  if (rows.length === 0) return;
+  const params = [rows.map((r) => r.projectId), rows.map((r) => r.release)];
+  await db.query(
+    `INSERT INTO releases (organization_id, version)
+     SELECT DISTINCT p.organization_id, u.release
+       FROM unnest($1::bigint[], $2::text[]) AS u(project_id, release)
+       JOIN projects p ON p.id = u.project_id
+      ORDER BY p.organization_id, u.release
+     ON CONFLICT (organization_id, version) DO NOTHING`,
+    params,
+  );
+  await db.query(
+    `INSERT INTO release_projects (release_id, project_id)
+     SELECT DISTINCT r.id, u.project_id
+       FROM unnest($1::bigint[], $2::text[]) AS u(project_id, release)
+       JOIN projects p ON p.id = u.project_id
+       JOIN releases r ON r.organization_id = p.organization_id AND r.version = u.release
+      ORDER BY r.id, u.project_id
+     ON CONFLICT (release_id, project_id) DO NOTHING`,
+    params,
+  );
+}
