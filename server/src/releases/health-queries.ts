@@ -32,6 +32,31 @@ export async function countEventsByHostRelease(db: Queryable, s: HealthScope): P
   return rows;
 }
 
+export interface SessionReleaseCount {
+  isRelease: boolean;
+  isAfter: boolean;
+  status: string;
+  sessions: number;
+}
+
+/**
+ * Sessions that started around the deploy, by (this release or not) × (before or after) × status.
+ * Counts are per started minute: the deploy's own minute counts as after, the windows' edges
+ * round down to whole minutes.
+ */
+export async function countSessionsAroundDeploy(db: Queryable, s: HealthScope): Promise<SessionReleaseCount[]> {
+  const { rows } = await db.query<SessionReleaseCount>(
+    `SELECT release = $3 AS "isRelease", minute >= date_trunc('minute', $4::timestamptz) AS "isAfter", status, sum(count)::float8 AS sessions
+       FROM session_minute_counts
+      WHERE project_id = ANY($1::bigint[]) AND environment = $2
+        AND minute >= date_trunc('minute', $5::timestamptz) AND minute < $6
+      GROUP BY 1, 2, 3
+     HAVING sum(count) > 0`,
+    [s.projectIds, s.environment, s.version, s.deployAt, s.beforeStart, s.afterEnd],
+  );
+  return rows;
+}
+
 export interface IssueCountRow {
   issueId: string;
   shortId: string;

@@ -1,4 +1,5 @@
-// Deploy health: gathers the aggregates around one deploy (health-queries.ts), hands them to the
+// Deploy health: gathers the aggregates around one deploy (health-queries.ts: events, request
+// counts and release-health sessions by the minute they started), hands them to the
 // pure verdict (verdict.ts), and adds the rollback target — the newest earlier deploy of another
 // release to the same environment that was healthy. While the deploy is young the verdict
 // is recomputed on every request; once its after window is complete it is stored as final.
@@ -6,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import { requestCountSource } from '../counters/request-count-source.js';
 import { listEarlierDeploys, updateDeployVerdict, type DeployRow } from './deploy-queries.js';
 import { healthInputs, type RequestCountRow } from './health-inputs.js';
-import { countEventsByHostRelease, listNewIssues, listRegressions, type HealthScope, type IssueCountRow } from './health-queries.js';
+import { countEventsByHostRelease, countSessionsAroundDeploy, listNewIssues, listRegressions, type HealthScope, type IssueCountRow } from './health-queries.js';
 import { decideVerdict, type HostGroup, type IssueEvidence, type VerdictResult, type Window } from './verdict.js';
 
 /** How long after a deploy its verdict keeps moving; later data is a different question. */
@@ -55,14 +56,15 @@ export async function computeDeployHealth(
     beforeStart: new Date(deployedAt.getTime() - beforeMinutes * 60_000),
     afterEnd: new Date(deployedAt.getTime() + afterMinutes * 60_000),
   };
-  const [counts, newIssues, regressions, before, after] = await Promise.all([
+  const [counts, newIssues, regressions, before, after, sessions] = await Promise.all([
     countEventsByHostRelease(db, scope),
     listNewIssues(db, scope, ISSUE_LIMIT),
     listRegressions(db, scope, ISSUE_LIMIT),
     opts.requests?.countRequests({ projectIds: scope.projectIds, environment: scope.environment, from: scope.beforeStart, to: deployedAt }) ?? null,
     opts.requests?.countRequests({ projectIds: scope.projectIds, environment: scope.environment, from: deployedAt, to: scope.afterEnd }) ?? null,
+    countSessionsAroundDeploy(db, scope),
   ]);
-  const inputs = healthInputs({ counts, version: deploy.version, beforeMinutes, afterMinutes, requestsBefore: before, requestsAfter: after });
+  const inputs = healthInputs({ counts, version: deploy.version, beforeMinutes, afterMinutes, requestsBefore: before, requestsAfter: after, sessions });
   inputs.newIssues = newIssues.map(toEvidence);
   inputs.regressions = regressions.map(toEvidence);
   const result = decideVerdict(inputs);

@@ -2,6 +2,7 @@
 // them from events) to healthy / suspect / failing plus the evidence that decided it.
 // Every rule that fires adds a reason; the verdict is the worst reason's severity.
 import { rateIncreasePValue, rateRatio } from './stats.js';
+import { compareSessions, sessionReasons, type SessionEvidence, type SessionInputs } from './session-health.js';
 
 export type Verdict = 'healthy' | 'suspect' | 'failing';
 
@@ -11,6 +12,8 @@ export interface Window {
   minutes: number;
   /** Requests served in the window (SDK counter datagrams); null when no counter data exists. */
   requests: number | null;
+  /** Sessions (all releases) that started in the window; null or 0 when the SDKs send none. */
+  sessions?: number | null;
 }
 
 /** Hosts (server_name) grouped by the release they ran after the deploy. */
@@ -42,18 +45,20 @@ export interface HealthInputs {
   newIssues: IssueEvidence[];
   /** Resolved issues that came back with events from this release after the deploy. */
   regressions: IssueEvidence[];
+  /** Release-health sessions around the deploy; null when the SDKs send none. */
+  sessions?: SessionInputs | null;
 }
 
 export interface Reason {
-  code: 'new-issue' | 'regression' | 'error-rate' | 'canary' | 'spike-not-release' | 'no-data';
+  code: 'new-issue' | 'regression' | 'error-rate' | 'canary' | 'spike-not-release' | 'sessions' | 'no-data';
   severity: Verdict;
   message: string;
   issueId?: string;
 }
 
 export interface RateComparison {
-  /** Rates are per 1,000 requests when both windows have counter data, else per minute. */
-  basis: 'requests' | 'minutes';
+  /** Rates are per 1,000 requests when both windows have counter data, else per 1,000 sessions, else per minute. */
+  basis: 'requests' | 'sessions' | 'minutes';
   eventsBefore: number;
   eventsAfter: number;
   before: number;
@@ -81,6 +86,8 @@ export interface VerdictResult {
   reasons: Reason[];
   errorRate: RateComparison | null;
   canary: CanaryComparison | null;
+  /** The session evidence (how many sessions each side rests on, rates compared); null without sessions. */
+  sessions: SessionEvidence | null;
 }
 
 /** Thresholds, with why. */
@@ -104,12 +111,14 @@ export function decideVerdict(input: HealthInputs): VerdictResult {
   const errorRate = compareWindows(input.after, input.before);
   const canary = input.canary ? compareCanary(input.canary) : null;
   reasons.push(...rateReasons(errorRate, canary));
-  if (input.after.events === 0 && input.before.events === 0) {
+  const sessions = compareSessions(input.sessions ?? null);
+  reasons.push(...sessionReasons(sessions));
+  if (input.after.events === 0 && input.before.events === 0 && !sessions) {
     reasons.push({ code: 'no-data', severity: 'healthy', message: 'no events before or after the deploy' });
   }
   const verdict = reasons.reduce<Verdict>((v, r) => (SEVERITY[r.severity] > SEVERITY[v] ? r.severity : v), 'healthy');
   const confidence = input.minutesSinceDeploy < 1 || input.after.events + input.before.events < LIMITS.minRateEvents ? 'low' : 'normal';
-  return { verdict, confidence, reasons, errorRate, canary };
+  return { verdict, confidence, reasons, errorRate, canary, sessions };
 }
 
 function issueReasons(issues: IssueEvidence[], code: 'new-issue' | 'regression'): Reason[] {
@@ -124,15 +133,17 @@ function issueReasons(issues: IssueEvidence[], code: 'new-issue' | 'regression')
     }));
 }
 
-/** After vs before, per 1,000 requests when both windows have counts, else per minute. */
+/** After vs before: per 1,000 requests when both windows have counts, else per 1,000 sessions, else per minute. */
 export function compareWindows(after: Window, before: Window): RateComparison | null {
-  const byRequests = after.requests !== null && before.requests !== null && after.requests > 0 && before.requests > 0;
-  const ea = byRequests ? after.requests! : after.minutes;
-  const eb = byRequests ? before.requests! : before.minutes;
+  const positive = (x: number | null | undefined): x is number => typeof x === 'number' && x > 0;
+  const basis: RateComparison['basis'] = positive(after.requests) && positive(before.requests) ? 'requests'
+    : positive(after.sessions) && positive(before.sessions) ? 'sessions' : 'minutes';
+  const ea = basis === 'requests' ? after.requests! : basis === 'sessions' ? after.sessions! : after.minutes;
+  const eb = basis === 'requests' ? before.requests! : basis === 'sessions' ? before.sessions! : before.minutes;
   if (ea <= 0 || eb <= 0) return null;
-  const unit = byRequests ? 1000 : 1;
+  const unit = basis === 'minutes' ? 1 : 1000;
   return {
-    basis: byRequests ? 'requests' : 'minutes',
+    basis,
     eventsBefore: before.events,
     eventsAfter: after.events,
     before: (before.events / eb) * unit,
@@ -188,10 +199,10 @@ function rateReasons(rate: RateComparison | null, canary: CanaryComparison | nul
   if (canary) {
     return [{ code: 'spike-not-release', severity: 'healthy', message: `error rate rose ${fmt(rate.ratio)}× on hosts of every release alike: not this release` }];
   }
-  // Without hosts left on the old release, only request counts tell a bad deploy from traffic.
-  const corroborated = rate.basis === 'requests';
+  // Without hosts left on the old release, only request or session counts tell a bad deploy from traffic.
+  const corroborated = rate.basis !== 'minutes';
   const severity: Verdict = corroborated && rate.ratio >= LIMITS.failingRatio ? 'failing' : 'suspect';
-  const per = corroborated ? 'per 1,000 requests' : 'per minute';
-  const caveat = corroborated ? '' : ' (no hosts left on other releases and no request counts: could be traffic)';
+  const per = rate.basis === 'requests' ? 'per 1,000 requests' : rate.basis === 'sessions' ? 'per 1,000 sessions' : 'per minute';
+  const caveat = corroborated ? '' : ' (no hosts left on other releases, no request counts and no sessions: could be traffic)';
   return [{ code: 'error-rate', severity, message: `error rate ${per} rose ${fmt(rate.ratio)}× after the deploy${caveat}` }];
 }

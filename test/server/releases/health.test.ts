@@ -14,7 +14,7 @@ import { createProject } from '../../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createApiToken } from './sentry-cli-env.js';
-import { minutes, sendTraffic, type Stream } from './traffic.js';
+import { minutes, sendSessions, sendTraffic, type Stream } from './traffic.js';
 
 let server: TestServer;
 let redis: Redis;
@@ -147,5 +147,57 @@ describe('deploy health', () => {
     expect((await get('deploys/999999/health/')).status).toBe(404);
     const { rows } = await server.pool.query(`SELECT verdict FROM deploys WHERE id = $1`, [s.deploy.id]);
     expect(rows[0]!.verdict).toBe('failing');
+  });
+
+  describe('on session denominators', () => {
+    // Sessions count by the minute they started; the deploy's minute is "after" (health-queries.ts).
+    const minuteOf = (t: Date) => new Date(Math.floor(t.getTime() / 60_000) * 60_000);
+
+    it('is failing when crash-free sessions fall from ~100 % to 60 % after the deploy, with the session evidence', async () => {
+      const s = await scenario((t0, t1) => [{ hosts: ALL, release: NEW, error: ERR_A, from: t0, to: t1, everySeconds: 10 }]);
+      const t0 = s.deploy.dateStarted!;
+      await sendSessions(deps, s.projectId, { release: OLD, from: new Date(t0.getTime() - minutes(10)), to: minuteOf(t0), total: 200, crashed: 1 });
+      await sendSessions(deps, s.projectId, { release: NEW, from: t0, to: s.now, total: 100, crashed: 40 });
+      const r = await computeDeployHealth(server.pool, s.deploy, s.now);
+      expect(r.verdict).toBe('failing');
+      expect(reasons(r)).toEqual(['sessions:failing']);
+      expect(r.sessions).toMatchObject({ basis: 'before-after', baseline: { total: 200, crashed: 1 }, release: { total: 100, crashed: 40 }, crashFree: { baseline: 0.995, release: 0.6 } });
+      expect(r.reasons[0]!.message).toBe('crashed sessions rose from 0.5 % to 40.0 % (100 sessions of this release after the deploy vs 200 before it)');
+    });
+
+    it('is failing when sessions with unhandled errors rise as much, against old releases in the same window', async () => {
+      const s = await scenario((t0, t1) => [
+        { hosts: CANARY, release: NEW, error: ERR_A, from: t0, to: t1, everySeconds: 10 },
+        { hosts: REST, release: OLD, error: ERR_A, from: t0, to: t1, everySeconds: 10 },
+      ]);
+      const t0 = s.deploy.dateStarted!;
+      await sendSessions(deps, s.projectId, { release: OLD, from: t0, to: s.now, total: 100, unhandled: 1 });
+      await sendSessions(deps, s.projectId, { release: NEW, from: t0, to: s.now, total: 100, unhandled: 40 });
+      const r = await computeDeployHealth(server.pool, s.deploy, s.now);
+      expect(r.verdict).toBe('failing');
+      expect(reasons(r)).toEqual(['sessions:failing']);
+      expect(r.sessions).toMatchObject({ basis: 'canary', baseline: { total: 100, unhandled: 1 }, release: { total: 100, unhandled: 40 } });
+    });
+
+    it('is healthy when traffic doubles with an unchanged crash-free rate (errors per minute alone say suspect)', async () => {
+      const doubled = (t0: Date, t1: Date): Stream[] => [{ hosts: ALL, release: NEW, error: ERR_A, from: t0, to: t1, everySeconds: 5 }];
+      const withSessions = await scenario(doubled);
+      const t0 = withSessions.deploy.dateStarted!;
+      // 24 sessions a minute before the deploy, 48 after; 2 % crash either side
+      await sendSessions(deps, withSessions.projectId, { release: OLD, from: new Date(t0.getTime() - minutes(10)), to: minuteOf(t0), total: 250, crashed: 5 });
+      await sendSessions(deps, withSessions.projectId, { release: NEW, from: t0, to: withSessions.now, total: 50, crashed: 1 });
+      const r = await computeDeployHealth(server.pool, withSessions.deploy, withSessions.now);
+      expect(r.verdict).toBe('healthy');
+      expect(reasons(r)).toEqual(['sessions:healthy']);
+      expect(r.errorRate).toMatchObject({ basis: 'sessions' });
+      expect(r.errorRate!.ratio).toBeCloseTo(1, 0);
+      expect(r.reasons[0]!.message).toContain('50 sessions of this release after the deploy vs 250 before it');
+
+      const withoutSessions = await scenario(doubled);
+      const minutesOnly = await computeDeployHealth(server.pool, withoutSessions.deploy, withoutSessions.now);
+      expect(minutesOnly.verdict).toBe('suspect');
+      expect(minutesOnly.reasons[0]!.message).toContain('could be traffic');
+      expect(minutesOnly.sessions).toBeNull();
+    });
   });
 });

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
-import type { EventJob } from '../../../server/src/queue/queues.js';
+import type { AuxJob, EventJob } from '../../../server/src/queue/queues.js';
 
 export interface Stream {
   hosts: string[];
@@ -59,3 +59,27 @@ export async function sendTraffic(deps: PipelineDeps, projectId: string, streams
 }
 
 export const minutes = (n: number) => n * 60_000;
+
+/**
+ * Sessions of one release started evenly over [from, to): `crashed` of them crash, `unhandled`
+ * end with an unhandled error, the rest exit cleanly. Each is an init update and a final one,
+ * through the real pipeline (processBatch → session state → counts).
+ */
+export async function sendSessions(deps: PipelineDeps, projectId: string, s: { release: string; from: Date; to: Date; total: number; crashed?: number; unhandled?: number; environment?: string }): Promise<void> {
+  const receivedAt = Date.now();
+  const jobs: AuxJob[] = [];
+  const step = (s.to.getTime() - s.from.getTime()) / s.total;
+  for (let i = 0; i < s.total; i++) {
+    const sid = randomBytes(16).toString('hex');
+    const started = new Date(s.from.getTime() + step * (i + 0.5)).toISOString();
+    const status = i < (s.crashed ?? 0) ? 'crashed' : i < (s.crashed ?? 0) + (s.unhandled ?? 0) ? 'unhandled' : 'exited';
+    const attrs = { release: s.release, environment: s.environment ?? 'production' };
+    for (const update of [{ init: true, status: 'ok', errors: 0 }, { init: false, status, errors: status === 'exited' ? 0 : 1 }]) {
+      jobs.push({ v: 1, kind: 'session', projectId, receivedAt, payload: JSON.stringify({ sid, did: `user-${i}`, started, duration: 1, attrs, ...update }) });
+    }
+  }
+  for (let i = 0; i < jobs.length; i += 500) {
+    const outcomes = await processBatch(deps, jobs.slice(i, i + 500));
+    expect(outcomes.filter((o) => o.kind !== 'counted').map((o) => o.kind)).toEqual([]);
+  }
+}
