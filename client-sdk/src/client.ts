@@ -9,6 +9,7 @@ import { parseDsn } from './dsn.js';
 import { eventFromException, eventFromMessage, type BuildOptions } from './event-builder.js';
 import { normalizeRecord } from './normalize.js';
 import { createContextLines } from './processors/context-lines.js';
+import { createSessionTracker, type SessionTracker } from './session.js';
 import { createCapturedErrors, createDedupe } from './processors/dedupe.js';
 import { defaultAppRoot, hostname, isNode, nowSeconds, readSourceFile, runtimeData, uuid4 } from './runtime.js';
 import { applyScope, createScopeStack, withCaptureContext, type ScopeData, type ScopeStack } from './scope.js';
@@ -56,8 +57,30 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
   const outcomes = createOutcomeRecorder();
   const captured = createCapturedErrors();
   const dedupe = createDedupe();
+  let session: SessionTracker | undefined;
   const delivery = dsn ? startDelivery(dsn) : undefined;
   let enabled = delivery !== undefined;
+  session = delivery ? startSession(delivery) : undefined;
+
+  /** Sessions need a release (Relay drops them without one); one per process or page load. */
+  function startSession(d: Delivery): SessionTracker | undefined {
+    if (options.autoSessionTracking === false || !options.release) return undefined;
+    try {
+      return createSessionTracker({
+        release: options.release,
+        environment,
+        isNode: node,
+        userId: () => {
+          const user = scopes.getScope().getData().user;
+          return user?.id !== undefined ? String(user.id) : user?.email ?? undefined;
+        },
+        send: (payload) => d.sendSession(payload),
+      });
+    } catch (err) {
+      debug('session tracking failed to start', err);
+      return undefined;
+    }
+  }
 
   function startDelivery(d: Dsn): Delivery | undefined {
     try {
@@ -72,6 +95,8 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
         clientReportInterval: options.clientReportInterval ?? DEFAULT_CLIENT_REPORT_INTERVAL_S,
         shutdownTimeout: options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
         debug,
+        onExit: () => session?.end(),
+        onHidden: () => session?.update(),
       });
     } catch (err) {
       debug('could not create transport', err);
@@ -115,6 +140,8 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
     const eventId = event.event_id ?? uuid4();
     try {
       if (!enabled || !delivery) return eventId;
+      // The session sees every error, sampled or not (what ran is what it counts).
+      session?.onEvent({ ...event, level: scope.level ?? event.level }, event.exception?.values?.some((v) => v.mechanism?.handled === false) ?? false);
       if (sampleRate < 1 && !(Math.random() < sampleRate)) {
         outcomes.record('sample_rate', 'error');
         return eventId;
@@ -175,6 +202,11 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
     },
     flush: (timeout) => (delivery ? delivery.flush(timeout) : Promise.resolve(true)),
     async close(timeout) {
+      try {
+        session?.end();
+      } catch (err) {
+        debug('ending the session failed', err);
+      }
       const ok = delivery ? await delivery.flush(timeout) : true;
       enabled = false;
       delivery?.stop();

@@ -4,10 +4,10 @@
 
 import type { OutcomeRecorder } from './client-reports.js';
 import { createRequestCounter } from './counter.js';
-import { createClientReportEnvelope, createCounterEnvelope, createEventEnvelope } from './envelope.js';
+import { createClientReportEnvelope, createCounterEnvelope, createEventEnvelope, createSessionEnvelope } from './envelope.js';
 import { nodeProcess, nowSeconds } from './runtime.js';
 import { settleWithin } from './transports/buffer.js';
-import type { ClientReportItem, Event, Transport } from './types.js';
+import type { ClientReportItem, Event, SessionPayload, Transport } from './types.js';
 
 export interface DeliveryOptions {
   transport: Transport;
@@ -19,6 +19,10 @@ export interface DeliveryOptions {
   clientReportInterval: number;
   shutdownTimeout: number;
   debug: (message: string, err?: unknown) => void;
+  /** Node's beforeExit, before the last flush (the session ends there). */
+  onExit?: () => void;
+  /** A browser page was hidden (the session's state is sent again). */
+  onHidden?: () => void;
 }
 
 export interface Delivery {
@@ -27,6 +31,8 @@ export interface Delivery {
   /** Sends an event; pending client reports ride along. */
   sendEvent(event: Event): Promise<void>;
   recordRequest(n: number): void;
+  /** Sends a session update as tracked work. */
+  sendSession(session: SessionPayload): void;
   flush(timeout?: number): Promise<boolean>;
   /** Stops timers and hooks and releases the transport (flush first). */
   stop(): void;
@@ -108,11 +114,13 @@ export function createDelivery(o: DeliveryOptions): Delivery {
   const onBeforeExit = (): void => {
     if (exitFlushDone) return;
     exitFlushDone = true;
+    o.onExit?.();
     void flush(o.shutdownTimeout);
   };
   // Browser: the page may be going away; send what we have.
   const onVisibility = (): void => {
     if ((globalThis as { document?: { visibilityState?: string } }).document?.visibilityState !== 'hidden') return;
+    o.onHidden?.();
     sendCounter();
     sendClientReport();
   };
@@ -138,6 +146,13 @@ export function createDelivery(o: DeliveryOptions): Delivery {
       if (counterStarted) return;
       counterStarted = true;
       startTimer(o.counterInterval, sendCounter);
+    },
+    sendSession(session) {
+      try {
+        track(transport.send(createSessionEnvelope(session)));
+      } catch (err) {
+        debug('session update failed', err);
+      }
     },
     flush,
     stop() {

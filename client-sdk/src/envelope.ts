@@ -10,6 +10,7 @@ import type {
   EnvelopeHeader,
   EnvelopeItem,
   Event,
+  SessionPayload,
 } from './types.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
@@ -30,6 +31,10 @@ export function createClientReportEnvelope(report: ClientReport): Envelope {
 
 export function createCounterEnvelope(counter: CounterPayload, extraItems: EnvelopeItem[] = []): Envelope {
   return [baseHeader(), [[{ type: 'faultline_counter' }, counter], ...extraItems]];
+}
+
+export function createSessionEnvelope(session: SessionPayload): Envelope {
+  return [baseHeader(), [[{ type: 'session' }, session]]];
 }
 
 /** The envelope's text. Throws only if a payload cannot be stringified (the caller drops it). */
@@ -59,6 +64,8 @@ export function itemCategory(item: EnvelopeItem): DataCategory {
       return 'internal';
     case 'faultline_counter':
       return 'counter';
+    case 'session':
+      return 'session';
   }
 }
 

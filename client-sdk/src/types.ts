@@ -91,7 +91,7 @@ export type DropReason =
   | 'send_error';
 
 /** Rate-limit / outcome data category of an envelope item. `counter` is Faultline's own. */
-export type DataCategory = 'error' | 'internal' | 'counter';
+export type DataCategory = 'error' | 'internal' | 'counter' | 'session';
 
 export interface DiscardedEvent {
   reason: DropReason;
@@ -114,6 +114,22 @@ export interface CounterPayload {
   timestamp: number;
 }
 
+export type SessionStatus = 'ok' | 'exited' | 'crashed' | 'abnormal' | 'unhandled';
+
+/** Payload of a `session` item (develop docs "Sessions"). */
+export interface SessionPayload {
+  sid: string;
+  did?: string;
+  init: boolean;
+  seq: number;
+  started: string;
+  timestamp: string;
+  status: SessionStatus;
+  errors: number;
+  duration: number;
+  attrs: { release: string; environment: string };
+}
+
 export interface EnvelopeHeader {
   event_id?: string;
   sent_at?: string;
@@ -124,7 +140,8 @@ export interface EnvelopeHeader {
 export type EventItem = [{ type: 'event' }, Event];
 export type ClientReportItem = [{ type: 'client_report' }, ClientReport];
 export type CounterItem = [{ type: 'faultline_counter' }, CounterPayload];
-export type EnvelopeItem = EventItem | ClientReportItem | CounterItem;
+export type SessionItem = [{ type: 'session' }, SessionPayload];
+export type EnvelopeItem = EventItem | ClientReportItem | CounterItem | SessionItem;
 export type Envelope = [EnvelopeHeader, EnvelopeItem[]];
 
 export interface Dsn {
@@ -198,6 +215,8 @@ export interface Options {
   compress?: boolean;
   /** Print SDK-internal failures with console.warn. Default false. */
   debug?: boolean;
+  /** Release health: one session per process (Node) or page load (browser); needs `release`. Default true. */
+  autoSessionTracking?: boolean;
 }
 
 /** Extra scope data for a single capture (like Sentry's captureContext). */

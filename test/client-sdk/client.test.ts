@@ -18,10 +18,39 @@ afterEach(async () => {
   await server.close();
 });
 
+/** Sessions off unless asked: these tests count event envelopes (sessions have their own tests). */
 function start(options: Partial<Options> = {}): Client {
-  client = createClient({ dsn: server.dsn, release: 'shop@1.4.2', serverName: 'web-1', ...options }, createScopeStack());
+  client = createClient({ dsn: server.dsn, release: 'shop@1.4.2', serverName: 'web-1', autoSessionTracking: false, ...options }, createScopeStack());
   return client;
 }
+
+describe('sessions', () => {
+  const sessionsOf = () => server.envelopes().flatMap((e) => e.items.filter((i) => i[0].type === 'session').map((i) => i[1] as unknown as Record<string, unknown>));
+
+  it('sends one session per process: init, an update on the first error, exited at close', async () => {
+    const c = start({ autoSessionTracking: true });
+    c.captureException(new Error('card declined'));
+    c.captureException(new Error('card declined again'));
+    await c.close(2000);
+    client = undefined;
+    const updates = sessionsOf();
+    expect(updates.map((u) => [u.init, u.seq, u.status, u.errors])).toEqual([[true, 0, 'ok', 0], [false, 1, 'ok', 1], [false, 2, 'exited', 2]]);
+    expect(new Set(updates.map((u) => u.sid)).size).toBe(1);
+    expect(updates[0]).toMatchObject({ attrs: { release: 'shop@1.4.2', environment: 'production' }, duration: expect.any(Number) });
+  });
+
+  it('marks an unhandled fatal error as crashed and sends nothing without a release', async () => {
+    const c = start({ autoSessionTracking: true });
+    c.captureException(new Error('boom'), { level: 'fatal' }, { type: 'onuncaughtexception', handled: false });
+    await c.close(2000);
+    expect(sessionsOf().map((u) => u.status)).toEqual(['ok', 'crashed', 'crashed']);
+    const before = sessionsOf().length;
+    client = createClient({ dsn: server.dsn, autoSessionTracking: true }, createScopeStack());
+    await client.close(2000);
+    client = undefined;
+    expect(sessionsOf().length).toBe(before);
+  });
+});
 
 describe('events', () => {
   it('sends a handled exception with scope data, defaults and the protocol fields', async () => {

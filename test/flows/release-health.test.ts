@@ -44,7 +44,7 @@ async function api(pathAndQuery: string): Promise<{ status: number; body: any }>
 /** Session counts per status of one release, straight from the table (what waits poll). */
 async function countsOf(release: string): Promise<Record<string, number>> {
   const { rows } = await server.pool.query<{ status: string; n: number }>(
-    'SELECT status, sum(count)::int AS n FROM session_counts WHERE project_id = $1 AND release = $2 GROUP BY status HAVING sum(count) <> 0', [server.project.projectId, release]);
+    'SELECT status, sum(count)::int AS n FROM session_counts WHERE project_id = $1 AND release = $2 GROUP BY status HAVING sum(count) <> 0 ORDER BY status', [server.project.projectId, release]);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
@@ -159,6 +159,22 @@ describe('server SDKs', { timeout: 120_000 }, () => {
     expect(r.users).toBe(3);
     expect(r.crashFreeSessions).toBeCloseTo(2 / 3, 10);
     expect(r.crashFreeUsers).toBeCloseTo(2 / 3, 10);
+  });
+});
+
+describe.each(['http', 'udp'] as const)('our client SDK over %s', (transport) => {
+  it('sends one session per process: errored for a handled error, crashed for an uncaught one', { timeout: 120_000 }, async () => {
+    const dsn = transport === 'http' ? server.project.dsn : `udp://${server.project.publicKey}@127.0.0.1:${server.running.udpPort}/${server.project.projectId}`;
+    const release = `sdk-${transport}@1.0`;
+    const env: NodeJS.ProcessEnv = { ...process.env, DSN: dsn, RELEASE: release };
+    delete env.NODE_OPTIONS;
+    for (const mode of ['handled', 'uncaught']) {
+      await new Promise<void>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', 'test/client-sdk/e2e/programs/shop.ts'], { cwd: ROOT, env: { ...env, MODE: mode }, timeout: 30_000 }, () => resolve());
+      });
+    }
+    await waitFor(async () => JSON.stringify(await countsOf(release)) === JSON.stringify({ crashed: 1, errored: 1 }), { timeout: 30_000, message: `${release} sessions` });
+    expect((await rates(release)).crashFreeSessions).toBe(0.5);
   });
 });
 
