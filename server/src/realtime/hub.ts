@@ -61,6 +61,8 @@ export interface Hub {
   subscribe(orgId: string, listener: Listener): Promise<() => void>;
   /** Entries after `afterId` still in the buffer, and whether some were already trimmed (a gap). */
   replay(orgId: string, afterId: string): Promise<{ entries: StreamEntry[]; gap: boolean }>;
+  /** Up to `max` of the newest buffered entries added at or after `sinceMs`, newest first. */
+  recent(orgId: string, sinceMs: number, max: number): Promise<StreamEntry[]>;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,17 @@ export function createHub(redis: Redis, subscriber: Redis, prefix: string): Hub 
         }
       });
       return { entries, gap: rows.length === MAX_REPLAY || (await wasTrimmedAfter(redis, key, afterId)) };
+    },
+
+    async recent(orgId, sinceMs, max) {
+      const rows = (await redis.xrevrange(streamKey(prefix, orgId), '+', String(Math.floor(sinceMs)), 'COUNT', max)) as Array<[string, string[]]>;
+      return rows.flatMap(([id, fields]) => {
+        try {
+          return fields[1] ? [{ id, message: JSON.parse(fields[1]) as StreamMessage }] : [];
+        } catch {
+          return [];
+        }
+      });
     },
 
     async close() {

@@ -18,6 +18,8 @@ export interface EventCreateMessage {
   receivedAt: string;
   /** When the worker published it after the batch commit, ISO 8601. */
   publishedAt: string;
+  /** Sent from the buffer when the stream opened (backfill), not live. */
+  earlier?: true;
 }
 
 export interface DeployCreateMessage {
@@ -33,6 +35,8 @@ export interface DeployCreateMessage {
     projects: string[];
   };
   publishedAt: string;
+  /** Sent from the buffer when the stream opened (backfill), not live. */
+  earlier?: true;
 }
 
 export type StreamMessage = EventCreateMessage | DeployCreateMessage;
@@ -44,6 +48,8 @@ export interface StreamHello {
   resumed: boolean;
   /** True when Last-Event-ID was older than the retained buffer: some messages were lost. */
   gap: boolean;
+  /** How many buffered messages (marked `earlier`) follow this frame before the live ones. */
+  backfill: number;
 }
 
 /** Connection filters; an empty list means "any". Deploy markers pass unless their project/environment is excluded. */

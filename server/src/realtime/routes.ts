@@ -2,6 +2,9 @@
 // Filters: ?project=slug|id&environment=&release=&level= (repeatable; empty = any). Resume: the
 // browser's Last-Event-ID header (or ?lastEventId=) replays the buffered entries after it, then
 // switches to live ones, skipping what the replay already sent, so a reconnect leaves no gap.
+// A fresh connection (no resume, unless ?backfill=0) first gets the buffer's newest events of
+// the last BACKFILL_MINUTES (at most BACKFILL_EVENTS matching the filter) with the deploy
+// markers among them, marked `earlier`; live entries then continue after them, never twice.
 import type Koa from 'koa';
 import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
@@ -15,6 +18,9 @@ import { compareStreamIds, isStreamId } from './stream-id.js';
 const HEARTBEAT_MS = 15_000; // keeps proxies from closing an idle connection
 const RETRY_MS = 2_000; // the browser's reconnect delay
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // a client this far behind is cut off; it resumes on reconnect
+const BACKFILL_EVENTS = 100; // what a person opening the stream after a deploy wants to see first
+const BACKFILL_MINUTES = 15;
+const BACKFILL_SCAN = 2_000; // buffered entries read at most to find them (filters may skip many)
 
 export function parseStreamFilter(query: Record<string, string | string[] | undefined>): StreamFilter {
   const list = (k: string) => {
@@ -55,7 +61,8 @@ export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: 
         return true;
       }
     };
-    await openStream(ctx, getHub(), open, { orgId: access.org.id, filter, resumeFrom: resumeFrom || null, stillMember });
+    const backfill = resumeFrom === '' && ctx.query.backfill !== '0';
+    await openStream(ctx, getHub(), open, { orgId: access.org.id, filter, resumeFrom: resumeFrom || null, backfill, stillMember });
   });
 
   return {
@@ -71,7 +78,20 @@ interface StreamOptions {
   orgId: string;
   filter: StreamFilter;
   resumeFrom: string | null;
+  backfill: boolean;
   stillMember: () => Promise<boolean>;
+}
+
+/** The newest matching events of the window and the deploy markers among them, oldest first, marked earlier. */
+export function pickBackfill(newestFirst: StreamEntry[], filter: StreamFilter, maxEvents: number): StreamEntry[] {
+  const picked: StreamEntry[] = [];
+  let events = 0;
+  for (const e of newestFirst) {
+    if (!matchesStreamFilter(e.message, filter)) continue;
+    if (e.message.type === 'EventCreate' && events++ >= maxEvents) break;
+    picked.push({ id: e.id, message: { ...e.message, earlier: true } });
+  }
+  return picked.reverse();
 }
 
 async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: StreamOptions): Promise<void> {
@@ -95,6 +115,7 @@ async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: 
   let replay: { entries: StreamEntry[]; gap: boolean } = { entries: [], gap: false };
   try {
     if (o.resumeFrom) replay = await hub.replay(o.orgId, o.resumeFrom);
+    else if (o.backfill) replay.entries = pickBackfill(await hub.recent(o.orgId, Date.now() - BACKFILL_MINUTES * 60_000, BACKFILL_SCAN), o.filter, BACKFILL_EVENTS);
   } catch (err) {
     unsubscribe();
     throw err;
@@ -121,7 +142,8 @@ async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: 
   ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
   ctx.status = 200; // for the middleware above (the API's 404 check), which runs after this returns
   res.writeHead(200);
-  const hello: StreamHello = { type: 'StreamHello', serverTime: new Date().toISOString(), resumed: o.resumeFrom !== null, gap: replay.gap };
+  const backfilled = o.resumeFrom === null ? replay.entries.length : 0;
+  const hello: StreamHello = { type: 'StreamHello', serverTime: new Date().toISOString(), resumed: o.resumeFrom !== null, gap: replay.gap, backfill: backfilled };
   res.write(`retry: ${RETRY_MS}\nevent: StreamHello\ndata: ${JSON.stringify(hello)}\n\n`);
   send(replay.entries);
   send(pending.splice(0));

@@ -34,7 +34,8 @@ describe('GET /api/0/organizations/{org}/stream/', () => {
     await server?.stop();
   });
 
-  const url = (q = '') => `${server.url}/api/0/organizations/${server.project.orgSlug}/stream/${q}`;
+  // Live behaviour without the opening backfill (tested on its own below).
+  const url = (q = '') => `${server.url}/api/0/organizations/${server.project.orgSlug}/stream/${q === '' ? '?backfill=0' : q.includes('backfill') ? q : `${q}&backfill=0`}`;
   const connect = async (q = '', headers: Record<string, string> = {}, token = member.token) => {
     const c = await openSse(url(q), { authorization: `Bearer ${token}`, ...headers });
     open.push(c);
@@ -100,5 +101,30 @@ describe('GET /api/0/organizations/{org}/stream/', () => {
     expect(anon.status).toBe(401);
     const bad = await connect('', { 'last-event-id': 'nope' });
     expect(bad.status).toBe(400);
+  });
+
+  it('opens with the buffer\'s newest events and deploy markers marked earlier, then continues live without repeats', async () => {
+    const org = await createProject(server.pool, { baseUrl: server.url });
+    const owner = await createMember(server.pool, { orgId: org.orgId });
+    const push = (messages: Parameters<typeof publishToStream>[3]) => publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 1000 }, org.orgId, messages);
+    const old = new Date(Date.now() - 20 * 60_000).toISOString();
+    await push(Array.from({ length: 120 }, (_, i) => event(`b${i}`)));
+    await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, org.orgId, { id: '9', release: '3.0', environment: 'production', dateFinished: new Date(), projects: ['web'] });
+    await push([event('after-deploy', { receivedAt: old })]);
+    const c = await openSse(`${server.url}/api/0/organizations/${org.orgSlug}/stream/`, { authorization: `Bearer ${owner.token}` });
+    open.push(c);
+    const [hello] = await c.waitForFrames(1, 'StreamHello');
+    expect(JSON.parse(hello!.data)).toMatchObject({ resumed: false, backfill: 101 });
+    const earlier = await c.waitForFrames(100, 'EventCreate');
+    const deploys = await c.waitForFrames(1, 'DeployCreate');
+    expect(earlier.map((f) => JSON.parse(f.data).eventId)).toEqual([...Array.from({ length: 99 }, (_, i) => `b${i + 21}`), 'after-deploy']);
+    expect(earlier.every((f) => JSON.parse(f.data).earlier === true)).toBe(true);
+    expect(JSON.parse(deploys[0]!.data)).toMatchObject({ earlier: true, deploy: { id: '9' } });
+    await push([event('live-1')]);
+    const all = await c.waitForFrames(101, 'EventCreate');
+    expect(JSON.parse(all[100]!.data)).toMatchObject({ eventId: 'live-1' });
+    expect(JSON.parse(all[100]!.data).earlier).toBeUndefined();
+    expect(new Set(all.map((f) => f.id)).size).toBe(101);
+    c.close();
   });
 });
