@@ -137,8 +137,13 @@ export const acceptInvitation = (token: string, body: { name?: string; email?: s
   json<{ organization: { slug: string } }>('POST', `/invitations/${e(token)}/accept/`, { body });
 
 // Releases and deploys
-export const listReleases = (org: string, query?: string) => page<T.ApiReleaseListItem>(`/organizations/${e(org)}/releases/`, { query });
-export const getRelease = (org: string, version: string) => json<T.ApiReleaseListItem>('GET', `/organizations/${e(org)}/releases/${e(version)}/`);
+export const listReleases = (org: string, query?: string) => page<T.ApiReleaseListItem>(`/organizations/${e(org)}/releases/`, { query, health: '1' });
+export const getRelease = (org: string, version: string) => json<T.ApiReleaseListItem>('GET', `/organizations/${e(org)}/releases/${e(version)}/`, { query: { health: '1' } });
+/** Sentry's sessions API: one release's sessions by status over [start, end). */
+export const getReleaseSessions = (org: string, version: string, a: { start: string; end: string; interval: string }) =>
+  json<T.ApiSessions>('GET', `/organizations/${e(org)}/sessions/`, {
+    query: { field: ['sum(session)'], groupBy: ['session.status'], query: `release:"${version.replace(/"/g, '')}"`, start: a.start, end: a.end, interval: a.interval },
+  });
 export const listDeploys = (org: string, version: string) => json<T.ApiDeploy[]>('GET', `/organizations/${e(org)}/releases/${e(version)}/deploys/`);
 export const getDeployHealth = (org: string, version: string, id: string) =>
   json<T.ApiDeployHealth>('GET', `/organizations/${e(org)}/releases/${e(version)}/deploys/${e(id)}/health/`);

@@ -17,6 +17,8 @@ export interface EventRow {
   lastAt: number;
   isNew: boolean;
   isRegression: boolean;
+  /** From the buffer when the stream opened, not live. */
+  earlier?: boolean;
 }
 
 export interface DeployRow {
@@ -24,6 +26,7 @@ export interface DeployRow {
   key: string;
   deploy: DeployCreateMessage['deploy'];
   at: number;
+  earlier?: boolean;
 }
 
 export type StreamRow = EventRow | DeployRow;
@@ -49,7 +52,7 @@ export function eventLag(m: EventCreateMessage, clientNow: number, clockOffsetMs
 function findAggregate(rows: StreamRow[], m: EventCreateMessage, now: number): number {
   for (let i = 0; i < rows.length && i < 50; i++) {
     const r = rows[i]!;
-    if (r.kind === 'deploy') return -1; // never merge across a deploy marker
+    if (r.kind === 'deploy' || r.earlier) return -1; // never merge across a deploy marker or into the backfill
     if (now - r.lastAt > AGGREGATE_WINDOW_MS) return -1;
     if (r.event.issue.id === m.issue.id) return i;
   }
@@ -64,10 +67,15 @@ export function applyMessages(state: StreamState, batch: StreamMessage[], now: n
   let total = state.total;
   for (const m of batch) {
     if (m.type === 'DeployCreate') {
-      rows.unshift({ kind: 'deploy', key: `d-${m.deploy.id}`, deploy: m.deploy, at: now });
+      rows.unshift({ kind: 'deploy', key: `d-${m.deploy.id}`, deploy: m.deploy, at: now, ...(m.earlier ? { earlier: true } : {}) });
       continue;
     }
     total += 1;
+    if (m.earlier) {
+      // Backfill: shown as it happened, never aggregated with live rows, not in rate or lag.
+      rows.unshift({ kind: 'event', key: `e-${m.eventId}`, event: m, count: 1, firstAt: now, lastAt: 0, isNew: m.issue.isNew, isRegression: m.issue.isRegression, earlier: true });
+      continue;
+    }
     arrivals.push(now);
     lags.push(eventLag(m, now, clockOffsetMs));
     const i = findAggregate(rows, m, now);

@@ -62,7 +62,7 @@ export interface ApiReleaseListItem {
   dateCreated: string | null;
   dateReleased: string | null;
   newGroups?: number;
-  projects?: Array<{ id: string | number; slug: string; name?: string; newGroups?: number }>;
+  projects?: Array<{ id: string | number; slug: string; name?: string; newGroups?: number; hasHealthData?: boolean; healthData?: ApiHealthData | null }>;
   lastDeploy?: ApiDeploy | null;
   firstEvent?: string | null;
   lastEvent?: string | null;
@@ -95,6 +95,42 @@ export interface HealthIssueEvidence {
   hosts: number;
 }
 
+/** Sentry's release healthData (releases API with ?health=1); rates in percent. */
+export interface ApiHealthData {
+  hasHealthData: boolean;
+  crashFreeSessions: number | null;
+  crashFreeUsers: number | null;
+  totalSessions: number;
+  totalSessions24h: number;
+  totalProjectSessions24h: number;
+  totalUsers: number;
+  totalUsers24h: number;
+  totalProjectUsers24h: number;
+  sessionsCrashed: number;
+  sessionsErrored: number;
+  sessionsUnhandled: number;
+  sessionsAbnormal: number;
+  adoption: number | null;
+  sessionsAdoption: number | null;
+  stats: { '24h': Array<[number, number]> };
+}
+
+/** Sentry's sessions API body. */
+export interface ApiSessions {
+  start: string;
+  end: string;
+  intervals: string[];
+  groups: Array<{ by: Record<string, string | number>; totals: Record<string, number | null>; series: Record<string, Array<number | null>> }>;
+}
+
+export interface SessionWindow {
+  total: number;
+  crashed: number;
+  unhandled: number;
+  errored: number;
+  abnormal: number;
+}
+
 export interface ApiDeployHealth {
   verdict: 'healthy' | 'suspect' | 'failing' | string;
   confidence: 'low' | 'normal';
@@ -111,6 +147,13 @@ export interface ApiDeployHealth {
   newIssues: HealthIssueEvidence[];
   regressions: HealthIssueEvidence[];
   rollbackTarget: { version: string; deployId: string; deployedAt: string; verdict: string | null } | null;
+  sessions?: {
+    basis: 'canary' | 'before-after';
+    baseline: SessionWindow;
+    release: SessionWindow;
+    crashFree: { baseline: number | null; release: number | null };
+    comparisons: Array<{ status: string; baselineRate: number; releaseRate: number; ratio: number; pValue: number }>;
+  } | null;
   deploy?: ApiDeploy;
 }
 
