@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { Pool } from './pool.js';
+import type { Pool, Queryable } from './pool.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 const MIN_SERVER_VERSION = 140000; // PG 14: partition features and ranges we use
@@ -91,15 +91,13 @@ export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: stri
   }
 }
 
-type Client = Awaited<ReturnType<Pool['connect']>>;
-
 /**
  * Compares every applied migration with its file. Rows applied before the ledger kept checksums
  * get the file's checksum now (trust on first sight: nothing can tell an older edit apart); a row
  * whose checksum differs from its file stops the start, naming every such file.
  */
 async function checkApplied(
-  client: Client,
+  client: Queryable,
   migrations: Migration[],
   applied: Map<number, string | null>,
   texts: Map<number, string>,
