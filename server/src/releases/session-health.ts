@@ -3,7 +3,14 @@
 // the environment's sessions before the deploy — compared per bad outcome (crashed, unhandled,
 // errored: exclusive statuses) with the same one-sided rate test the error rates use.
 import { rateIncreasePValue, rateRatio } from './stats.js';
-import type { Reason, Verdict } from './verdict.js';
+
+/** verdict.ts's Verdict and Reason, restated here so the two modules do not import each other. */
+type Verdict = 'healthy' | 'suspect' | 'failing';
+export interface SessionReason {
+  code: 'sessions';
+  severity: Verdict;
+  message: string;
+}
 
 export interface SessionWindow {
   total: number;
@@ -78,13 +85,13 @@ export function compareSessions(s: SessionInputs | null): SessionEvidence | null
 const WHAT: Record<SessionOutcome, string> = { crashed: 'crashed sessions', unhandled: 'sessions with unhandled errors', errored: 'sessions with handled errors' };
 
 /** One reason per significant rise, and always one stating what the sessions rest on. */
-export function sessionReasons(e: SessionEvidence | null): Reason[] {
+export function sessionReasons(e: SessionEvidence | null): SessionReason[] {
   if (!e) return [];
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(Math.round(x * 1000) / 10).toFixed(1)} %`);
   const sides = e.basis === 'canary'
     ? `${e.release.total} sessions of this release vs ${e.baseline.total} of other releases over the same window`
     : `${e.release.total} sessions of this release after the deploy vs ${e.baseline.total} before it`;
-  const reasons: Reason[] = [];
+  const reasons: SessionReason[] = [];
   for (const c of e.comparisons) {
     const increase = c.releaseRate - c.baselineRate;
     const significant = e.release[c.status] >= SESSION_LIMITS.minBadSessions && c.pValue < SESSION_LIMITS.pValue
