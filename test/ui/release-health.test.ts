@@ -63,7 +63,7 @@ describe('release health pages (Chromium)', { timeout: 240_000 }, () => {
     await login(page, server.url, owner.email, owner.password);
     await page.goto(`${server.url}/organizations/${org}/releases/`);
     const row = (v: string) => page.locator('tr', { has: page.locator(`a[title="${v}"]`) });
-    await expect.poll(() => row(NEW).locator('[data-health="crash-free-sessions"]').textContent()).toBe('60.0 %');
+    await expect.poll(() => row(NEW).locator('[data-health="crash-free-sessions"]').textContent(), { timeout: 30_000 }).toBe('60.0 %');
     expect(await row(OLD).locator('[data-health="crash-free-sessions"]').textContent()).toBe('99.5 %');
     expect(await row(NEW).locator('[data-health="adoption"]').textContent()).toBe('33.3 %');
     expect(await row(OLD).locator('[data-health="crash-free-users"]').textContent()).toBe('97.5 %'); // 1 of 40 users crashed
@@ -71,9 +71,9 @@ describe('release health pages (Chromium)', { timeout: 240_000 }, () => {
     await screenshotThemes(page, 'releases-health', { fullPage: false });
 
     await page.goto(`${server.url}/organizations/${org}/releases/${encodeURIComponent(NEW)}/`);
-    await expect.poll(() => page.locator('dd[data-health="crash-free-sessions"]').textContent()).toBe('60.0 %');
+    await expect.poll(() => page.locator('dd[data-health="crash-free-sessions"]').textContent(), { timeout: 30_000 }).toBe('60.0 %');
     const chart = page.locator(`[data-deploy="${deployId}"]`);
-    await expect.poll(() => chart.locator('[data-side="after"]').textContent()).toBe('60.0 %');
+    await expect.poll(() => chart.locator('[data-side="after"]').textContent(), { timeout: 30_000 }).toBe('60.0 %');
     expect(await chart.locator('svg rect.crashed').count()).toBeGreaterThan(0);
     await screenshotThemes(page, 'release-health', { fullPage: true });
 
