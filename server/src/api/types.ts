@@ -39,7 +39,7 @@ export interface ApiAuthConfig {
 }
 
 /** GET/PUT /api/0/organizations/{org}/auth-policy/ */
-export interface ApiAuthPolicy extends ApiAuthConfig {}
+export type ApiAuthPolicy = ApiAuthConfig;
 
 /** GET /api/0/organizations/{org}/access-requests/ rows: SSO users waiting to join. */
 export interface ApiAccessRequest {

@@ -76,6 +76,8 @@ export function createOidcClient(cfg: OidcConfig): OidcClient {
         });
         const idClaims = tokens.claims();
         if (!idClaims || !tokens.id_token) throw new OidcError('refused', 'the provider sent no ID token');
+        // The library bounds exp and nbf by the tolerance, and iat only in the past: bound the future too.
+        if (idClaims.iat > Date.now() / 1000 + cfg.clockToleranceSeconds) throw new OidcError('refused', 'the ID token was issued in the future (clock skew beyond the tolerance)');
         let claims: Record<string, unknown> = { ...idClaims };
         if (config.serverMetadata().userinfo_endpoint) {
           // Providers often keep e-mail and groups out of the ID token; UserInfo checks `sub` matches.
@@ -104,7 +106,12 @@ async function discover(cfg: OidcConfig): Promise<oidc.Configuration> {
     cfg.clientId,
     { client_secret: cfg.clientSecret ?? undefined, [oidc.clockTolerance]: cfg.clockToleranceSeconds },
     cfg.clientSecret ? oidc.ClientSecretBasic(cfg.clientSecret) : oidc.None(),
-    { timeout: HTTP_TIMEOUT_SECONDS, execute: loopback && issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [] },
+    {
+      timeout: HTTP_TIMEOUT_SECONDS,
+      // Verify the ID token's signature against the provider's JWKS even though it came over TLS
+      // from the token endpoint (which OIDC would accept unsigned-checked): a forged token fails.
+      execute: [oidc.enableNonRepudiationChecks, ...(loopback && issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
+    },
   );
   config.timeout = HTTP_TIMEOUT_SECONDS;
   return config;

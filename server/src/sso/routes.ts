@@ -86,7 +86,7 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
     log.info({ userId: outcome.user.id, how: outcome.how }, 'single sign-on');
     const session = await startSession(deps.pool, { userId: outcome.user.id, ipAddress: ctx.ip, userAgent: ctx.get('user-agent'), now: new Date(), idToken: identity.idToken });
     setSessionCookies(ctx, session, csrfTokenFor(deps.config.secretKey, session.token));
-    ctx.redirect(outcome.pending && pending.next === '/' ? '/account/?pending=1' : pending.next);
+    ctx.redirect(outcome.pending && pending.next === '/' ? '/settings/account/' : pending.next);
   });
 
   router.get('/organizations/:org/auth-policy/', async (ctx) => {
