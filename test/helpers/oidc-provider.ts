@@ -64,6 +64,7 @@ export async function startOidcProvider(rpBaseUrl: string): Promise<TestOidcProv
     scopes: ['openid', 'email', 'profile', 'groups'],
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     pkce: { required: () => true },
+    ttl: { Interaction: 600, Grant: 3600, Session: 3600, AccessToken: 600, IdToken: 600 },
     findAccount: (_ctx, sub) => {
       const a = state.accounts.get(sub);
       if (!a) return undefined;

@@ -151,7 +151,8 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     provider.accounts.set('dan', { email: 'dan@acme.test', groups: ['engineers'] });
     const { context, page } = await fresh();
     let callback = '';
-    await page.route(`${base}/api/0/auth/oidc/callback/**`, async (route) => {
+    const isCallback = (u: URL) => u.href.startsWith(`${base}/api/0/auth/oidc/callback/`);
+    await page.route(isCallback, async (route) => {
       callback = route.request().url();
       await route.fulfill({ status: 200, contentType: 'text/plain', body: 'held by the test' });
     });
@@ -160,8 +161,8 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await page.locator('input[name=login]').fill('dan');
     await page.locator('input[name=password]').fill('x');
     await page.getByRole('button', { name: 'Sign-in' }).click();
-    await expect.poll(() => callback).not.toBe('');
-    await page.unroute(`${base}/api/0/auth/oidc/callback/**`);
+    await expect.poll(() => callback, { timeout: 60_000 }).not.toBe('');
+    await page.unroute(isCallback);
     const forged = new URL(callback);
     expect(forged.searchParams.get('code')).toBeTruthy();
     forged.searchParams.set('state', 'forged-state-value');
@@ -256,11 +257,20 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     expect(await roleIn(acme.orgId, hal!.id)).toBeNull();
     const list = await call(base, '/api/0/organizations/acme/access-requests/', { token: owner.token });
     expect(list.body).toEqual([expect.objectContaining({ userId: hal!.id, email: 'hal@acme.test' })]);
-    const accepted = await call(base, `/api/0/organizations/acme/access-requests/${hal!.id}/`, { method: 'POST', token: owner.token, body: { role: 'member' } });
-    expect(accepted.status).toBe(200);
-    expect(await roleIn(acme.orgId, hal!.id)).toBe('member');
-    expect((await call(base, '/api/0/organizations/acme/access-requests/', { token: owner.token })).body).toEqual([]);
     await context.close();
+
+    // The owner accepts in the organization settings, choosing the role.
+    const admin = await fresh();
+    await login(admin.page, base, owner.email, owner.password);
+    await admin.page.goto(`${base}/settings/acme/`);
+    const row = admin.page.getByRole('listitem').filter({ hasText: 'hal@acme.test' });
+    await row.getByLabel('Role for hal@acme.test').selectOption('admin');
+    await screenshotThemes(admin.page, 'org-settings-sso', { fullPage: true });
+    await row.getByRole('button', { name: 'Accept' }).click();
+    await admin.page.getByText('Nobody is waiting.').waitFor();
+    expect(await roleIn(acme.orgId, hal!.id)).toBe('admin');
+    expect((await call(base, '/api/0/organizations/acme/access-requests/', { token: owner.token })).body).toEqual([]);
+    await admin.context.close();
   });
 
   it('password login off per organization: the form is gone, the endpoint refuses, API tokens still work', async () => {
@@ -318,7 +328,7 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
   it('copies the screenshots into docs/screenshots', async () => {
     await mkdir(DOCS_SCREENSHOTS, { recursive: true });
     const shots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-    for (const name of ['login-sso', 'login-sso-only', 'login-sso-error']) {
+    for (const name of ['login-sso', 'login-sso-only', 'login-sso-error', 'org-settings-sso']) {
       for (const theme of ['light', 'dark']) await copyFile(`${shots}${name}-${theme}.png`, `${DOCS_SCREENSHOTS}${name}-${theme}.png`);
     }
   });
