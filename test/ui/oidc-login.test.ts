@@ -4,8 +4,6 @@
 // can be switched off per organization, and logout ends both sessions.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { copyFile, mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -15,7 +13,6 @@ import { createMember } from '../server/api/factories.js';
 import { call } from '../server/api/client.js';
 import { ensureUiBuilt, launchBrowser, login, newContext, screenshotThemes } from './browser.js';
 
-const DOCS_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const BUTTON = 'Sign in with Test IdP';
 
 async function freePort(): Promise<number> {
@@ -147,51 +144,40 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await context.close();
   });
 
-  it('refuses a callback with a wrong state, and any replay of a callback', async () => {
+  it('refuses a callback with a state this browser did not send, and any replay of a callback', async () => {
     provider.accounts.set('dan', { email: 'dan@acme.test', groups: ['engineers'] });
-    const { context, page } = await fresh();
-    let callback = '';
-    const isCallback = (u: URL) => u.href.startsWith(`${base}/api/0/auth/oidc/callback/`);
-    await page.route(isCallback, async (route) => {
-      callback = route.request().url();
-      await route.fulfill({ status: 200, contentType: 'text/plain', body: 'held by the test' });
-    });
-    await page.goto(`${base}/login/`);
-    await page.getByRole('link', { name: BUTTON }).click();
-    await page.locator('input[name=login]').fill('dan');
-    await page.locator('input[name=password]').fill('x');
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    await expect.poll(() => callback, { timeout: 60_000 }).not.toBe('');
-    await page.unroute(isCallback);
-    const forged = new URL(callback);
-    expect(forged.searchParams.get('code')).toBeTruthy();
-    forged.searchParams.set('state', 'forged-state-value');
-    await page.goto(forged.href);
-    await page.waitForURL(/\/login\/\?error=sso-refused/);
-    // The pending login was used up by that attempt: the genuine callback now finds nothing.
-    await page.goto(callback);
-    await page.waitForURL(/\/login\/\?error=sso-expired/);
-    expect(await userByEmail('dan@acme.test')).toEqual([]);
-    await context.close();
+    // The victim's browser starts a login and waits at the provider (its pending state is S_A).
+    const victim = await fresh();
+    await victim.page.goto(`${base}/login/`);
+    await victim.page.getByRole('link', { name: BUTTON }).click();
+    await victim.page.locator('input[name=login]').waitFor();
 
-    // A callback that succeeded cannot be replayed, in the same browser or another one.
-    const ok = await fresh();
-    let used = '';
-    ok.page.on('request', (r) => {
-      if (r.url().startsWith(`${base}/api/0/auth/oidc/callback/`)) used = r.url();
+    // The attacker completes their own login and keeps the callback URL (code + state S_B).
+    const attacker = await fresh();
+    let callback = '';
+    attacker.page.on('request', (r) => {
+      if (r.url().startsWith(`${base}/api/0/auth/oidc/callback/`)) callback = r.url();
     });
-    await ssoLogin(ok.page, 'dan');
-    await ok.page.waitForURL(`${base}/organizations/acme/issues/`);
-    expect(used).not.toBe('');
+    await ssoLogin(attacker.page, 'dan');
+    await attacker.page.waitForURL(`${base}/organizations/acme/issues/`);
+    expect(new URL(callback).searchParams.get('state')).toBeTruthy();
     const [dan] = await userByEmail('dan@acme.test');
-    await ok.page.goto(used);
-    await ok.page.waitForURL(/\/login\/\?error=sso-expired/);
+    expect(await sessionCount(dan!.id)).toBe(1);
+
+    // Login CSRF: the attacker's callback in the victim's browser. Its state is not the victim's.
+    await victim.page.goto(callback);
+    await victim.page.waitForURL(/\/login\/\?error=sso-refused/);
+    expect((await victim.context.cookies(base)).map((c) => c.name)).not.toContain('faultline_session');
+    // The victim's pending login was used up by that attempt; replays find nothing anywhere.
+    await victim.page.goto(callback);
+    await victim.page.waitForURL(/\/login\/\?error=sso-expired/);
+    await attacker.page.goto(callback);
+    await attacker.page.waitForURL(/\/login\/\?error=sso-expired/);
     const other = await fresh();
-    await other.page.goto(used);
+    await other.page.goto(callback);
     await other.page.waitForURL(/\/login\/\?error=sso-expired/);
     expect(await sessionCount(dan!.id)).toBe(1);
-    await ok.context.close();
-    await other.context.close();
+    for (const c of [victim, attacker, other]) await c.context.close();
   });
 
   it.each([
@@ -323,14 +309,6 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await page.waitForURL((u) => u.origin === provider.issuer);
     await page.locator('input[name=login]').waitFor();
     await context.close();
-  });
-
-  it('copies the screenshots into docs/screenshots', async () => {
-    await mkdir(DOCS_SCREENSHOTS, { recursive: true });
-    const shots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-    for (const name of ['login-sso', 'login-sso-only', 'login-sso-error', 'org-settings-sso']) {
-      for (const theme of ['light', 'dark']) await copyFile(`${shots}${name}-${theme}.png`, `${DOCS_SCREENSHOTS}${name}-${theme}.png`);
-    }
   });
 });
 
