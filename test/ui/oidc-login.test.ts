@@ -23,14 +23,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startSsoServer(issuer: string, extra: Record<string, string> = {}): Promise<{ server: TestServer; base: string }> {
-  const port = await freePort(); // the provider must know our callback URL before we start
+/** Faultline on `port` (picked before, so the provider knows our callback URL), signing in through `issuer`. */
+async function startSsoServer(issuer: string, port: number): Promise<{ server: TestServer; base: string }> {
   const base = `http://127.0.0.1:${port}`;
   const server = await startTestServer({
     ROLE: 'api', PORT: String(port), BASE_URL: base, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'faultline-test',
     OIDC_CLIENT_SECRET: 'faultline-test-secret-0123456789', OIDC_SCOPES: 'openid email profile groups',
     OIDC_ROLE_MAPPING: 'eng-leads=acme:admin,engineers=acme:member', OIDC_DEFAULT_ORG: 'acme', OIDC_BUTTON_LABEL: BUTTON,
-    OIDC_CLOCK_TOLERANCE_SECONDS: '60', ...extra,
+    OIDC_CLOCK_TOLERANCE_SECONDS: '60',
   });
   return { server, base };
 }
@@ -45,14 +45,8 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
   beforeAll(async () => {
     await ensureUiBuilt();
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    provider = await startOidcProvider(base);
-    server = await startTestServer({
-      ROLE: 'api', PORT: String(port), BASE_URL: base, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret, OIDC_SCOPES: 'openid email profile groups',
-      OIDC_ROLE_MAPPING: 'eng-leads=acme:admin,engineers=acme:member', OIDC_DEFAULT_ORG: 'acme', OIDC_BUTTON_LABEL: BUTTON,
-      OIDC_CLOCK_TOLERANCE_SECONDS: '60',
-    });
+    provider = await startOidcProvider(`http://127.0.0.1:${port}`);
+    ({ server, base } = await startSsoServer(provider.issuer, port));
     acme = await createProject(server.pool, { orgSlug: 'acme', slug: 'web' });
     browser = await launchBrowser();
   }, 180_000);
@@ -320,7 +314,7 @@ describe('OpenID Connect login when the provider is down', { timeout: 180_000 },
   beforeAll(async () => {
     await ensureUiBuilt();
     const deadIssuer = `http://127.0.0.1:${await freePort()}`; // nothing listens there
-    ({ server, base } = await startSsoServer(deadIssuer));
+    ({ server, base } = await startSsoServer(deadIssuer, await freePort()));
     browser = await launchBrowser();
   }, 180_000);
   afterAll(async () => {
