@@ -56,7 +56,11 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
       log.warn({ err }, 'identity provider unavailable at login start');
       return loginError(ctx, err instanceof OidcError && err.kind === 'refused' ? 'sso-misconfigured' : 'sso-unavailable', next);
     }
-    const handle = await savePendingLogin(deps.redis, deps.config.redis.prefix, pending);
+    const handle = await savePendingLogin(deps.redis, deps.config.redis.prefix, pending).catch((err: unknown) => {
+      log.warn({ err }, 'cannot store the pending login (Redis)');
+      return null;
+    });
+    if (!handle) return loginError(ctx, 'sso-unavailable', next);
     ctx.cookies.set(FLOW_COOKIE, handle, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/api/0/auth/oidc/', maxAge: PENDING_LOGIN_TTL_SECONDS * 1000, overwrite: true });
     ctx.redirect(url.href);
   });
@@ -68,7 +72,10 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
     const handle = ctx.cookies.get(FLOW_COOKIE) ?? '';
     ctx.cookies.set(FLOW_COOKIE, null, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/api/0/auth/oidc/', overwrite: true });
     if (ctx.querystring.length > MAX_CALLBACK_QUERY) return loginError(ctx, 'sso-refused', '/');
-    const pending = await takePendingLogin(deps.redis, deps.config.redis.prefix, handle);
+    const pending = await takePendingLogin(deps.redis, deps.config.redis.prefix, handle).catch((err: unknown) => {
+      log.warn({ err }, 'cannot read the pending login (Redis)');
+      return null;
+    });
     if (!pending) return loginError(ctx, 'sso-expired', '/'); // replayed, forged, too slow, or another browser
     let identity;
     try {
