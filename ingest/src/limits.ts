@@ -18,8 +18,8 @@ export const MAX_SESSIONS_BYTES = 10 * MiB;
 export const MAX_CLIENT_REPORTS_BYTES = 100 * KiB;
 /** Faultline's request counter item is ~200 bytes of JSON (client-sdk/README.md). */
 export const MAX_COUNTER_BYTES = 4 * KiB;
-/** Items in one envelope: SDKs send one event with a few attachments, sessions and a client report. */
-export const MAX_ENVELOPE_ITEMS = 100;
+/** Items in one envelope: SDKs send one event with a few attachments, sessions and a client report (above the 100 sessions + 30 attachments Relay allows). */
+export const MAX_ENVELOPE_ITEMS = 200;
 /** Client reports per envelope: an SDK sends one per flush. */
 export const MAX_CLIENT_REPORT_COUNT = 4;
 /** Request counter items per envelope: our SDK sends one per interval (client-sdk/README.md). */
