@@ -58,10 +58,15 @@ describe('hostile event data: every stage is linear on 1 MB adversarial strings'
       const slow: string[] = [];
       for (const [field, make] of Object.entries(FIELDS)) {
         const j = job(make(s));
-        const started = performance.now();
-        const out = prepareEvent(j);
-        const ms = performance.now() - started;
-        prepared(out);
+        // Best of two when the first is over budget: the machine is shared, a linear stage is
+        // fast on the second try, a quadratic one is not.
+        let ms = Infinity;
+        for (let attempt = 0; attempt < 2 && ms > BUDGET_MS; attempt++) {
+          const started = performance.now();
+          const out = prepareEvent(j);
+          ms = Math.min(ms, performance.now() - started);
+          prepared(out);
+        }
         if (ms > BUDGET_MS) slow.push(`${field}: ${ms.toFixed(0)} ms`);
       }
       expect(slow).toEqual([]);
