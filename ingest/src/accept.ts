@@ -13,6 +13,7 @@ import type { Logger } from '../../server/src/log.js';
 import { normalizeProjectId, parseDsn, parsePublicKey, PROTOCOL_VERSION, type RequestAuth, type SentryAuth } from './auth.js';
 import { isObject, parseEnvelope, readEnvelopeMeta, type Envelope, type EnvelopeMeta } from './envelope.js';
 import { parseJsonHeader } from './parse-json-header.js';
+import { dsnProjectId } from './udp-datagram.js';
 import { findOversizeItemType, MAX_JSON_DEPTH, oversizeDetail, type SizeLimits } from './limits.js';
 import { jsonDepthExceeds } from './json-depth.js';
 import { parseStoreBody } from './store-body.js';
@@ -24,7 +25,7 @@ export type { Drop, DropReason } from './outcomes.js';
 
 export interface AcceptInput {
   endpoint: 'store' | 'envelope' | 'udp';
-  /** Raw `{project_id}` path segment; absent for `/api/store/` (the key decides the project). */
+  /** Raw `{project_id}` path segment; absent for `/api/store/` (the key decides the project) and UDP (the header dsn does). */
   projectIdFromPath?: string | undefined;
   auth: RequestAuth;
   body: { kind: 'envelope'; bytes: Buffer } | { kind: 'store'; bytes: Buffer; contentEncoded: boolean };
@@ -127,7 +128,10 @@ function checkAuthKey(auth: SentryAuth): string | Drop {
   return publicKey;
 }
 
-async function acceptOrDrop(input: AcceptInput, deps: AcceptDeps, tally: Tally): Promise<AcceptResult> {
+async function acceptOrDrop(raw: AcceptInput, deps: AcceptDeps, tally: Tally): Promise<AcceptResult> {
+  // A datagram has no URL path: its header dsn names the project. Read here, inside accept()'s
+  // one error path, like every other parse of what the client sent.
+  const input = raw.endpoint === 'udp' && raw.body.kind === 'envelope' ? { ...raw, projectIdFromPath: dsnProjectId(raw.body.bytes) } : raw;
   const pre = precheck(input);
   if ('reason' in pre) return pre;
   const { pathProject } = pre;

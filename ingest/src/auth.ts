@@ -121,12 +121,23 @@ export function parseDsn(dsn: string): ParsedDsn | string {
   }
   // udp: Faultline's own SDK puts its udp:// DSN in the envelope header of datagrams (docs/udp.md).
   if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'udp:') return 'invalid dsn: unsupported scheme';
-  const publicKey = decodeURIComponent(url.username);
+  // A bad percent-escape (`%ea`) makes decodeURIComponent throw: it is the client's error.
+  const publicKey = safeDecodeURIComponent(url.username);
+  if (publicKey === null) return 'invalid dsn: malformed percent-escape in the username';
   if (!publicKey) return 'invalid dsn: username is empty';
   const projectId = url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
   if (!/^\d+$/.test(projectId)) return 'invalid dsn: invalid project id';
   if (!parsePublicKey(publicKey)) return 'invalid dsn: invalid project key';
   return { publicKey, projectId: normalizeProjectId(projectId) };
+}
+
+/** decodeURIComponent without the URIError: null when the text holds a malformed escape. */
+export function safeDecodeURIComponent(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 /** `007` and `7` name the same project (Relay parses a u64). */

@@ -19,6 +19,12 @@ export const MAX_SESSIONS_BYTES = 10 * MiB;
 export const MAX_CLIENT_REPORTS_BYTES = 100 * KiB;
 /** Faultline's request counter item is ~200 bytes of JSON (client-sdk/README.md). */
 export const MAX_COUNTER_BYTES = 4 * KiB;
+/** Items in one envelope: SDKs send one event with a few attachments, sessions and a client report (above the 100 sessions + 30 attachments Relay allows). */
+export const MAX_ENVELOPE_ITEMS = 200;
+/** Client reports per envelope: an SDK sends one per flush. */
+export const MAX_CLIENT_REPORT_COUNT = 4;
+/** Request counter items per envelope: our SDK sends one per interval (client-sdk/README.md). */
+export const MAX_COUNTER_COUNT = 4;
 /** Relay `max_check_in_size`: cron check-ins are tiny JSON documents. */
 export const MAX_CHECK_IN_BYTES = 100 * KiB;
 /** Compressed bytes may exceed the decompressed limit by this much (stored-block overhead). */
@@ -42,8 +48,14 @@ export interface SizeLimits {
 /** Item types that carry an event-sized JSON document (Relay: max_event_size each). */
 const EVENT_LIKE = new Set(['event', 'transaction', 'security', 'raw_security', 'replay_event', 'feedback', 'form_data', 'user_report_v2']);
 
-/** Returns the item type whose limit the envelope exceeds, or null when it fits. */
+/**
+ * Returns the item type whose limit the envelope exceeds (size, or count: one envelope of 10,000
+ * tiny items must not become 10,000 queue jobs), or null when it fits. `items` for too many in all.
+ */
 export function findOversizeItemType(items: readonly EnvelopeItem[], limits: SizeLimits): string | null {
+  if (items.length > MAX_ENVELOPE_ITEMS) return 'items';
+  let clientReports = 0;
+  let counters = 0;
   let attachments = 0;
   let attachmentBytes = 0;
   let sessions = 0;
@@ -62,12 +74,14 @@ export function findOversizeItemType(items: readonly EnvelopeItem[], limits: Siz
       sessionBytes += size;
       if (sessions > MAX_SESSION_COUNT || sessionBytes > MAX_SESSIONS_BYTES) return item.type;
     } else if (item.type === 'client_report') {
+      clientReports += 1;
       clientReportBytes += size;
-      if (clientReportBytes > MAX_CLIENT_REPORTS_BYTES) return 'client_report';
+      if (clientReports > MAX_CLIENT_REPORT_COUNT || clientReportBytes > MAX_CLIENT_REPORTS_BYTES) return 'client_report';
     } else if (item.type === 'check_in') {
       if (size > MAX_CHECK_IN_BYTES) return 'check_in';
     } else if (item.type === 'faultline_counter') {
-      if (size > MAX_COUNTER_BYTES) return 'faultline_counter';
+      counters += 1;
+      if (counters > MAX_COUNTER_COUNT || size > MAX_COUNTER_BYTES) return 'faultline_counter';
     }
   }
   return null;

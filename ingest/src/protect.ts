@@ -1,7 +1,8 @@
 // What of an accepted request may go on the queue (docs/ingest-protection.md): the event is
 // checked against the cheap inbound filters (release/environment from the envelope's trace
 // header), the queue's backpressure and the key/project/organization quotas, in that order, so
-// that neither a filtered event nor a full queue uses up quota. Client reports are never limited.
+// that neither a filtered event nor a full queue uses up quota. Aux items (sessions, client
+// reports, counters) obey the queue-full rule only.
 import type { ProjectKeyInfo } from '../../server/src/projects/keys.js';
 import { environments } from './filters/environments.js';
 import { releases } from './filters/releases.js';
@@ -58,9 +59,12 @@ export function rateLimited(limits: ActiveLimit[]): Drop {
   return { ...drop(queueFull ? 'queue-full' : 'rate-limited', 429, RATE_LIMITED_DETAIL), limits };
 }
 
-/** Sessions and other aux items wait only for a full queue; client reports never wait. */
-export function isAuxLimited(type: string, deps: ProtectionDeps): boolean {
-  return type !== 'client_report' && (deps.queueDepth?.isFull() ?? false);
+/**
+ * Sessions, client reports and counters wait only for a full queue (no quota counts them):
+ * nothing may add queue jobs past QUEUE_MAX_DEPTH, or a flood of reports would fill Redis.
+ */
+export function isAuxLimited(_type: string, deps: ProtectionDeps): boolean {
+  return deps.queueDepth?.isFull() ?? false;
 }
 
 const NO_DEFAULTS: QuotaDefaults = { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null };

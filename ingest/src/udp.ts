@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../server/src/log.js';
 import { accept, type AcceptDeps, type AcceptInput, type DropReason } from './accept.js';
 import { outcomeOfDrop } from './outcomes.js';
-import { decodeDatagram, dsnProjectId, maxInflatedBytes } from './udp-datagram.js';
+import { decodeDatagram, maxInflatedBytes } from './udp-datagram.js';
 
 /** Datagrams waiting for their slice; more are dropped as `overloaded` (the socket buffer is the next queue). */
 export const UDP_BACKLOG_DATAGRAMS = 8192;
@@ -105,7 +105,20 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
     settleIfIdle();
   }
 
+  /**
+   * One datagram, from bytes to a count. Whatever a datagram holds, a bug in its handling must
+   * never end the process: anything thrown here is logged at error, counted as `internal` and
+   * the datagram dropped (accept() has its own such path; this is the last resort around it).
+   */
   function handle(w: Waiting): void {
+    try {
+      handleDatagram(w);
+    } catch (err) {
+      internalError(err, w);
+    }
+  }
+
+  function handleDatagram(w: Waiting): void {
     const bytes = decodeDatagram(w.msg, maxBytes);
     if (!Buffer.isBuffer(bytes)) {
       // As accept() counts a refused request whose key is unknown: no project, category default.
@@ -113,21 +126,27 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
       return count(bytes.reason);
     }
     inFlight++;
-    const input: AcceptInput = {
-      endpoint: 'udp',
-      projectIdFromPath: dsnProjectId(bytes),
-      auth: { kind: 'none' },
-      body: { kind: 'envelope', bytes },
-      clientIp: w.address,
-      receivedAt: w.receivedAt,
-    };
-    void accept(input, deps).then((result) => {
-      if (result.ok) stats.accepted++;
-      else count(result.reason);
-      inFlight--;
-      schedule();
-      settleIfIdle();
-    });
+    const input: AcceptInput = { endpoint: 'udp', auth: { kind: 'none' }, body: { kind: 'envelope', bytes }, clientIp: w.address, receivedAt: w.receivedAt };
+    void accept(input, deps)
+      .then(
+        (result) => (result.ok ? void stats.accepted++ : count(result.reason)),
+        (err: unknown) => internalError(err, w),
+      )
+      .finally(() => {
+        inFlight--;
+        schedule();
+        settleIfIdle();
+      });
+  }
+
+  function internalError(err: unknown, w: Waiting): void {
+    log.error({ err, clientIp: w.address, bytes: w.msg.length }, 'udp datagram handling failed, datagram dropped');
+    count('internal');
+    try {
+      deps.outcomes?.add(null, 'default', { outcome: 'internal_error', reason: 'internal' }, 1, w.receivedAt);
+    } catch (countErr) {
+      log.error({ err: countErr }, 'udp outcome count failed');
+    }
   }
 
   function settleIfIdle(): void {

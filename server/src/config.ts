@@ -1,7 +1,9 @@
 // The one reader of process.env: parses the environment once into a typed, frozen object.
 // Entrypoints call loadConfig() and pass sections down; tests pass a literal env object.
+import { BlockList } from 'node:net';
 import { z } from 'zod';
 import { parseRoleMapping, type RoleMappingRule } from './sso/rules.js';
+import { parseTrustProxy, type TrustProxy } from './api/trust-proxy.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,6 +28,8 @@ export const envSchema = z.object({
   MAX_EVENT_BYTES: z.coerce.number().int().positive().default(1 * MiB),
   MAX_ENVELOPE_BYTES: z.coerce.number().int().positive().default(20 * MiB),
   MAX_API_BODY_BYTES: z.coerce.number().int().positive().default(1 * MiB),
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  TRUST_PROXY: z.string().default('').refine((v) => tryParseTrustProxy(v), { message: 'expected false, a hop count (1-99) or a comma-separated list of proxy IPs/CIDRs' }),
   QUEUE_MAX_DEPTH: z.coerce.number().int().min(0).default(50_000),
   PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).optional(),
   PROJECT_QUOTA_PER_HOUR: z.coerce.number().int().min(0).optional(),
@@ -78,7 +82,9 @@ export type Env = z.input<typeof envSchema>;
 
 export interface Config {
   role: 'all' | 'api' | 'ingest' | 'worker';
-  http: { port: number; host: string; baseUrl: string; maxApiBodyBytes: number };
+  /** trustProxy: when X-Forwarded-For names the client (api/trust-proxy.ts);
+   *  statementTimeoutMs: API queries running longer are cancelled by Postgres (0: no limit). */
+  http: { port: number; host: string; baseUrl: string; maxApiBodyBytes: number; trustProxy: TrustProxy; statementTimeoutMs: number };
   secretKey: string;
   db: { url: string; poolSize: number; runMigrations: boolean };
   redis: { url: string; prefix: string };
@@ -170,6 +176,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.HOST,
       baseUrl: (e.BASE_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
       maxApiBodyBytes: e.MAX_API_BODY_BYTES,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      statementTimeoutMs: e.API_STATEMENT_TIMEOUT_MS,
     },
     secretKey: e.SECRET_KEY,
     db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, runMigrations: e.RUN_MIGRATIONS },
@@ -244,8 +252,17 @@ function parseOidc(e: z.output<typeof envSchema>): OidcConfig | null {
   };
 }
 
+function tryParseTrustProxy(text: string): boolean {
+  try {
+    parseTrustProxy(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
+  if (value && typeof value === 'object' && !(value instanceof BlockList)) {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
   }

@@ -73,7 +73,11 @@ export async function start(config: Config): Promise<Running> {
       }
     }
     if (role === 'all' || role === 'api') {
-      const api = createApiRouter(deps);
+      // API requests get their own pool whose sessions carry statement_timeout: a search a
+      // user shapes can hold a connection for API_STATEMENT_TIMEOUT_MS at most, and never the worker's.
+      const apiPool = createPool(config.db.url, config.db.poolSize, { statementTimeoutMs: config.http.statementTimeoutMs });
+      stoppers.push(() => apiPool.end().catch(() => {}));
+      const api = createApiRouter({ ...deps, pool: apiPool });
       mounts.push(api.middleware);
       streamClosers.push(api.close);
       mounts.push(serveUi());

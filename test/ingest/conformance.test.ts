@@ -18,7 +18,7 @@ let s: TestServer;
 let seq = 0;
 
 beforeAll(async () => {
-  s = await startTestServer({ MAX_ENVELOPE_BYTES: String(ENVELOPE_LIMIT) });
+  s = await startTestServer({ MAX_ENVELOPE_BYTES: String(ENVELOPE_LIMIT), TRUST_PROXY: '2' }); // two proxies: the X-Forwarded-For entry before the last counts
 });
 afterAll(async () => {
   await s?.stop();

@@ -9,6 +9,8 @@ import { HttpError, MovedError } from './errors.js';
 import { observeRequests, serveMetrics } from '../metrics/http.js';
 import { requestLog } from './request-log.js';
 import { securityHeaders } from './security-headers.js';
+import { clientAddress, type TrustProxy } from './trust-proxy.js';
+import { QUERY_CANCELED } from '../db/pool.js';
 
 export interface AppParts {
   /** Middleware stacks mounted in order after the common ones (ingest router, API router, UI). */
@@ -16,7 +18,10 @@ export interface AppParts {
 }
 
 export function createApp(deps: Deps, parts: AppParts): Koa {
-  const app = new Koa({ proxy: true });
+  const trust = deps.config.http.trustProxy;
+  // Koa's own proxy mode would trust X-Forwarded-* from anyone: the client address is set below.
+  const app = new Koa({ proxy: trust.kind !== 'off' });
+  app.use(clientIp(trust));
   app.use(requestId());
   app.use(observeRequests());
   app.use(requestLog(deps.log));
@@ -26,6 +31,14 @@ export function createApp(deps: Deps, parts: AppParts): Koa {
   app.use(serveMetrics({ token: deps.config.metrics.token }));
   for (const m of parts.mounts) app.use(m);
   return app;
+}
+
+/** ctx.ip for everything after it (login limit, rate limits, request logs), per TRUST_PROXY. */
+function clientIp(trust: TrustProxy): Koa.Middleware {
+  return async (ctx, next) => {
+    ctx.request.ip = clientAddress(ctx.req.socket.remoteAddress ?? '', ctx.get('x-forwarded-for'), trust);
+    await next();
+  };
 }
 
 function requestId(): Koa.Middleware {
@@ -48,10 +61,17 @@ function renderErrors(deps: Deps): Koa.Middleware {
         ? new HttpError(400, 'invalid-request', `invalid request: ${summarizeZod(caught)}`, { details: caught.flatten() })
         : caught;
       const status = errorStatus(err);
-      const code = err instanceof HttpError ? err.code : status >= 500 ? 'internal-error' : 'bad-request';
-      const expose = status < 500;
-      if (status >= 500) log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
-      const message = expose ? (err as Error).message : 'internal server error';
+      const timedOut = (err as { code?: unknown }).code === QUERY_CANCELED;
+      const badValue = !(err instanceof HttpError) && isPgDataException(err);
+      const code = err instanceof HttpError ? err.code : timedOut ? 'query-timeout' : badValue ? 'invalid-parameter' : status >= 500 ? 'internal-error' : 'bad-request';
+      if (badValue) log.warn({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request value refused by postgres, answering 400');
+      const expose = status < 500 || timedOut;
+      if (timedOut) log.warn({ requestId: ctx.state.requestId, path: ctx.path, clientIp: ctx.ip }, 'api query cancelled by the statement timeout');
+      else if (status >= 500) log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      const message = timedOut
+        ? `the query ran longer than the API statement timeout (${deps.config.http.statementTimeoutMs} ms) and was cancelled: narrow the request`
+        : badValue ? 'a request parameter has a value out of range or not allowed'
+        : expose ? (err as Error).message : 'internal server error';
       const details = expose && err instanceof HttpError && err.details !== undefined ? { details: err.details } : {};
       ctx.status = status;
       if (err instanceof MovedError) ctx.set('Location', err.location);
@@ -66,8 +86,17 @@ function summarizeZod(err: ZodError): string {
 
 function errorStatus(err: unknown): number {
   if (err instanceof HttpError) return err.status;
+  if ((err as { code?: unknown }).code === QUERY_CANCELED) return 503;
+  // Postgres "data exception" (class 22: out of range, bad text, NUL): a value from the request
+  // that no parameter check caught. The request's fault, so a 400, but logged to add the check.
+  if (isPgDataException(err)) return 400;
   const s = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
   return typeof s === 'number' && s >= 400 && s < 600 ? s : 500;
+}
+
+function isPgDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown; severity?: unknown }).code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof (err as { severity?: unknown }).severity === 'string';
 }
 
 /** /healthz: the process runs. /readyz: Postgres and Redis both answer within a second. */

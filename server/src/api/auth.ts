@@ -18,6 +18,7 @@ import { findUserBySessionHash, findUserByTokenHash } from '../users/queries.js'
 import { csrfTokenFor, safeEqual, sha256Hex } from '../users/tokens.js';
 import { apiState, type Caller } from './context.js';
 import { HttpError, MovedError, NotFoundError } from './errors.js';
+import { isBigintId } from '../db/ids.js';
 
 export const SESSION_COOKIE = 'faultline_session';
 /** Readable by the UI's script (double-submit): it sends the value back as X-CSRF-Token. */
@@ -137,7 +138,7 @@ export function requireRole<T extends { role: MemberRole }>(access: T, ...roles:
 
 /** "123" → id; "WEB-12" (any case) → short id; anything else → null. */
 export function parseIssueRef(value: string): IssueRef | null {
-  if (/^\d{1,19}$/.test(value)) return { kind: 'id', id: value };
+  if (isBigintId(value)) return { kind: 'id', id: value };
   const m = /^(.+)-(\d{1,18})$/.exec(value);
   return m ? { kind: 'shortId', prefix: m[1]!.toUpperCase(), number: m[2]! } : null;
 }

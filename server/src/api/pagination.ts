@@ -4,6 +4,7 @@
 // microseconds since the epoch for dates) so no precision is lost between pages.
 import type Koa from 'koa';
 import { HttpError } from './errors.js';
+import { isBigintId } from '../db/ids.js';
 
 export interface Cursor {
   key: string;
@@ -19,14 +20,21 @@ export interface Page<T> {
   next: Cursor;
 }
 
-const CURSOR_RE = /^(-?\d{1,20}):([0-9a-f]{1,32}):([01])$/;
+// Keys are at most 17 digits: counts never come near, and 10^17 microseconds (year 5138) still
+// converts to a timestamp and an interval, which a 20-digit key made a 500.
+const CURSOR_RE = /^(-?\d{1,17}):([0-9a-f]{1,32}):([01])$/;
 const EMPTY_KEY = { key: '0', id: '0' };
+/** What the row id of a cursor must look like: a bigint row id, or an event id (32 hex). */
+export type CursorIdKind = 'bigint' | 'event-id';
+const EVENT_ID_RE = /^[0-9a-f]{32}$/;
 
-export function parseCursor(raw: string | undefined): Cursor | null {
+export function parseCursor(raw: string | undefined, idKind: CursorIdKind = 'bigint'): Cursor | null {
   if (raw === undefined || raw === '') return null;
   const m = CURSOR_RE.exec(raw);
-  if (!m) throw new HttpError(400, 'invalid-cursor', `invalid cursor ${JSON.stringify(raw)}: pass back a cursor from a Link header`);
-  return { key: m[1]!, id: m[2]!, direction: m[3] === '1' ? 'prev' : 'next' };
+  const id = m?.[2] ?? '';
+  const idOk = idKind === 'bigint' ? isBigintId(id) : EVENT_ID_RE.test(id);
+  if (!m || !idOk) throw new HttpError(400, 'invalid-cursor', `invalid cursor ${JSON.stringify(raw.slice(0, 100))}: pass back a cursor from a Link header`);
+  return { key: m[1]!, id, direction: m[3] === '1' ? 'prev' : 'next' };
 }
 
 export function encodeCursor(c: Cursor): string {
@@ -37,7 +45,7 @@ export function encodeCursor(c: Cursor): string {
 export function parseLimit(query: Record<string, string | string[] | undefined>, fallback = 25, max = 100): number {
   const raw = firstValue(query.limit) ?? firstValue(query.per_page);
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < 1) throw new HttpError(400, 'invalid-limit', `invalid limit ${JSON.stringify(raw)}: use a positive integer`);
   return Math.min(n, max);
 }

@@ -19,6 +19,7 @@ export function requestLog(root: Logger): Koa.Middleware {
         requestId: ctx.state.requestId as string | undefined,
         method: ctx.method,
         path: ctx.path,
+        clientIp: ctx.ip, // X-Forwarded-For only through TRUST_PROXY (api/trust-proxy.ts)
         status: ctx.status,
         durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
         part,

@@ -9,6 +9,7 @@
 // `requireProject`, `requireIssue`/`requireIssueParam` from auth.ts — they answer 401/404),
 // validate the body with `parseBody(ctx, zodSchema)`, answer with types from types.ts.
 // Lists paginate with pagination.ts (keyset cursors + Sentry Link headers).
+import { HttpError } from './errors.js';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Deps } from '../deps.js';
@@ -65,6 +66,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   const realtime = registerRealtimeRoutes(router, deps);
 
   const stack: Koa.Middleware[] = [
+    rejectNulParams,
     async (ctx, next) => {
       const state = apiState(ctx);
       state.db = deps.pool;
@@ -101,3 +103,16 @@ function compose(stack: Koa.Middleware[]): (ctx: Koa.Context) => Promise<void> {
     return dispatch(0);
   };
 }
+
+/** Postgres text cannot hold NUL: a query parameter with one is the caller's error, named. */
+const rejectNulParams: Koa.Middleware = async (ctx, next) => {
+  if (ctx.querystring.includes('%00') || ctx.querystring.includes('\0')) {
+    for (const [name, value] of Object.entries(ctx.query)) {
+      const values = Array.isArray(value) ? value : [value ?? ''];
+      if (name.includes('\0') || values.some((v) => v.includes('\0'))) {
+        throw new HttpError(400, 'invalid-parameter', `query parameter ${JSON.stringify(name.slice(0, 64))} contains a NUL character`);
+      }
+    }
+  }
+  await next();
+};

@@ -5,3 +5,10 @@
 export function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
+
+const BIGINT_MAX = 9223372036854775807n;
+
+/** Digits naming a positive-or-zero id that fits a Postgres bigint (`99999999999999999999` does not). */
+export function isBigintId(text: string): boolean {
+  return /^\d{1,19}$/.test(text) && BigInt(text) <= BIGINT_MAX;
+}

@@ -6,12 +6,17 @@ export type PoolClient = pg.PoolClient;
 /** Anything that can run a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>;
 
+/** Postgres' SQLSTATE for a statement cancelled by statement_timeout (or a cancel request). */
+export const QUERY_CANCELED = '57014';
+
 // bigint (int8) and numeric travel as strings by default; counts we read are safe as JS numbers
 // only where the query casts them, so keep the default string parsing for ids.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
 
-export function createPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+/** statementTimeoutMs: Postgres cancels a statement of this pool's sessions after so long (0: never). */
+export function createPool(url: string, max = 10, opts: { statementTimeoutMs?: number } = {}): pg.Pool {
+  const timeout = opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {};
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, ...timeout });
   // A pool error is a connection dropped while idle (e.g. Postgres restarted); the pool
   // replaces it on next use. Without a listener it would crash the process.
   pool.on('error', () => {});

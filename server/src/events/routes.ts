@@ -20,7 +20,7 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
     router.get(`${prefix}/events/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      const cursor = parseCursor(firstValue(ctx.query.cursor));
+      const cursor = parseCursor(firstValue(ctx.query.cursor), 'event-id');
       const limit = parseLimit(ctx.query, 50, 100);
       const full = ['true', '1'].includes(firstValue(ctx.query.full) ?? '');
       const rows = await listIssueEvents(deps.pool, { projectId: issue.projectId, issueId: issue.id, cursor, fetch: limit + 1, full });

@@ -15,7 +15,12 @@ function nsErrorComponent(exc: ExceptionValue): Component | undefined {
   const ns = meta && typeof meta === 'object' ? (meta as Record<string, unknown>).ns_error : undefined;
   if (!ns || typeof ns !== 'object') return undefined;
   const { domain, code } = ns as Record<string, unknown>;
-  return node('ns_error', [leaf('domain', domain == null ? undefined : String(domain)), leaf('code', code == null ? undefined : String(code))]);
+  return node('ns_error', [leaf('domain', scalarText(domain)), leaf('code', scalarText(code))]);
+}
+
+/** Text of a string or number; other values (objects from the client) are ignored, never coerced. */
+function scalarText(v: unknown): string | undefined {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 /** Components of one exception, by variant ("app" only when it has no stack trace). */
@@ -78,7 +83,7 @@ export function filterExceptionGroups(exceptions: ExceptionValue[], components: 
   const unchanged = { exceptions };
   if (exceptions.length <= 1) return unchanged;
   // Python SDK 3.x started sending ids Sentry then ignored for grouping; Sentry keeps the old result.
-  if (event.platform === 'python' && String(event.sdk?.version ?? '').startsWith('3')) return unchanged;
+  if (event.platform === 'python' && typeof event.sdk?.version === 'string' && event.sdk.version.startsWith('3')) return unchanged;
   const tree = new Map<number, TreeNode>();
   const ids = new Set<number>();
   for (const exc of [...exceptions].reverse()) {

@@ -164,7 +164,7 @@ function resolveValues(fingerprint: readonly string[], event: NormalizedEvent, c
 }
 
 function expandTitle(template: string, event: NormalizedEvent, ctx: GroupingContext): string {
-  return template.replace(/\{\{\s*(\S+?)\s*\}\}/g, (whole, key: string) => resolveVariable(key, event, ctx.legacyUnknownVariables) ?? whole);
+  return template.replace(/\{\{\s*([^\s{}]+?)\s*\}\}/g, (whole, key: string) => resolveVariable(key, event, ctx.legacyUnknownVariables) ?? whole);
 }
 
 export function resolveFingerprint(event: NormalizedEvent, ctx: GroupingContext, rulesText: string | undefined): ResolvedFingerprint {

@@ -17,6 +17,8 @@ export interface PreparedStacktrace {
 
 const CONTEXT_LINE_PLATFORMS = new Set(['javascript', 'node', 'python', 'php', 'ruby']);
 const SPAWN_MAIN = /spawn_main\(([^)]*)\)/;
+/** Characters of a context line the grouping component shows (lines past 120 never contribute). */
+const MAX_CONTEXT_LINE_SCAN = 1024;
 
 /** Relay's frame normalization: abs_path from filename, filename from abs_path (the URL path for URLs). */
 export function fillPaths(frame: Frame): Frame {
@@ -100,9 +102,12 @@ function moduleComponent(frame: Frame, platform: string): Component {
 
 function contextLineComponent(frame: Frame, platform: string): Component | undefined {
   if (!frame.context_line || !CONTEXT_LINE_PLATFORMS.has(platform)) return undefined;
-  const c = leaf('context_line', frame.context_line.split(/\s+/).filter(Boolean).join(' '));
+  // A line over 120 characters never contributes (below): only a prefix is worth collapsing.
+  const line = frame.context_line.length > MAX_CONTEXT_LINE_SCAN ? frame.context_line.slice(0, MAX_CONTEXT_LINE_SCAN) : frame.context_line;
+  const c = leaf('context_line', line.split(/\s+/).filter(Boolean).join(' '));
   if (!c.contributes) return c;
-  if (frame.context_line.length > 120 && [...frame.context_line].length > 120) ignore(c, 'ignored because line is too long');
+  // Over 240 UTF-16 units there are over 120 code points: no need to count a long line's.
+  if (frame.context_line.length > 240 || (frame.context_line.length > 120 && [...frame.context_line].length > 120)) ignore(c, 'ignored because line is too long');
   else if (behaviorFamily(platform) === 'javascript' && !frame.function && hasUrlOrigin(frame.abs_path, true)) {
     ignore(c, 'ignored because file path is a URL and function name is missing');
   }

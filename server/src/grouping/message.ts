@@ -1,6 +1,9 @@
 // Sentry's message parameterization (grouping.md §8): one combined regex, alternatives tried left
 // to right at each position, every match replaced by `<name>`. The order is significant (an email
 // wins over its hostname, a 10-digit number is <hex> because int stops at 7 digits).
+// Sentry's unbounded runs (`\d+ms`, an email's local part, a hostname's labels, `datetime(.*?)`)
+// are bounded here (64 digits, 64 characters, 8 labels, 200 characters): unbounded, each failed
+// attempt rescans the rest of the run and a long run of digits or letters costs quadratic time.
 
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 const DAY = '(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat)';
@@ -42,7 +45,7 @@ const DATE = [
   '[0-2]\\d:[0-5]\\d:[0-5]\\d',
   `\\b(?:${DAY}\\s+)?${MONTH}\\s+\\d{1,2}\\s+\\d{2}:\\d{2}:\\d{2}\\s+\\d{4}`,
   `\\b(?:${DAY},\\s+)?(?:0[1-9]|[1-2]?\\d|3[01])\\s+${MONTH}\\s+(?:19\\d{2}|[2-9]\\d{3})\\s+(?:2[0-3]|[0-1]\\d):[0-5]\\d(?::(?:60|[0-5]\\d))?\\s+(?:[-+]\\d{2}[0-5]\\d|${ZONE})`,
-  'datetime.datetime\\(.*?\\)',
+  'datetime.datetime\\(.{0,200}?\\)',
 ].join('|');
 
 const HEX = [
@@ -52,20 +55,20 @@ const HEX = [
 
 /** [name, pattern] in Sentry's order; names become the `<placeholder>`. */
 const PATTERNS: ReadonlyArray<readonly [string, string]> = [
-  ['email', "[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*"],
+  ['email', "[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*"],
   ['url', '\\b(?:wss?|https?|ftp)://[^\\s/$.?#].[^\\s]*'],
-  ['hostname', `\\b(?:[a-zA-Z0-9\\-]{1,63}\\.)+?(?:(?:${TLDS_UPPER})|(?:${TLDS_UPPER.toLowerCase()}))\\b`],
+  ['hostname', `\\b(?:[a-zA-Z0-9\\-]{1,63}\\.){1,8}?(?:(?:${TLDS_UPPER})|(?:${TLDS_UPPER.toLowerCase()}))\\b`],
   ['ip', `(?<![0-9a-zA-Z_])(?:${IPV6})(?![0-9a-zA-Z])|\\b${IPV4}\\b`],
   ['traceparent', '\\b00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\\b|\\b1-[0-9a-f]{8}-[0-9a-f]{24}\\b'],
   ['uuid', '\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b'],
   ['sha1', '\\b[0-9a-fA-F]{40}\\b'],
   ['md5', '\\b[0-9a-fA-F]{32}\\b'],
   ['date', DATE],
-  ['duration', '\\b\\d+ms|\\d+(?:\\.\\d+)?s\\b'],
+  ['duration', '\\b\\d{1,64}ms|\\d{1,64}(?:\\.\\d+)?s\\b'],
   ['swift_txn_id', '\\btx[0-9a-f]{21}-[0-9a-f]{10}\\S*'],
   ['hex', HEX],
   ['git_sha', '\\b(?=[a-f]*[0-9])(?=[0-9]*[a-f])[0-9a-f]{7}\\b'],
-  ['float', '-\\d+\\.\\d+\\b|\\b\\d+\\.\\d+\\b'],
+  ['float', '-\\d{1,64}\\.\\d+\\b|\\b\\d{1,64}\\.\\d+\\b'],
   ['int', '(?:\\b|(?<!\\w)-)\\d{1,7}\\b'],
   ['quoted_str', `(?<==)(?:'[^']+'|"[^"]+")`],
   ['bool', '(?<==)(?:True|true|False|false)'],
@@ -73,9 +76,16 @@ const PATTERNS: ReadonlyArray<readonly [string, string]> = [
 
 const COMBINED = new RegExp(PATTERNS.map(([name, pattern]) => `(?<${name}>${pattern})`).join('|'), 'g');
 
+/**
+ * Longest text parameterized: events are trimmed to this in normalization already (Relay's
+ * max_chars), so only direct callers meet the cut, which keeps one call within milliseconds.
+ */
+export const MAX_PARAMETERIZE_CHARS = 8192;
+
 /** Replace variable parts (numbers, ids, dates, urls …) with `<kind>` placeholders. */
 export function parameterize(input: string): string {
-  return input.replace(COMBINED, (...args: unknown[]) => {
+  const text = input.length > MAX_PARAMETERIZE_CHARS ? input.slice(0, MAX_PARAMETERIZE_CHARS) : input;
+  return text.replace(COMBINED, (...args: unknown[]) => {
     const groups = args[args.length - 1] as Record<string, string | undefined>;
     for (const [name] of PATTERNS) if (groups[name] !== undefined) return `<${name}>`;
     return String(args[0]);

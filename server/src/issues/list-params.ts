@@ -1,8 +1,9 @@
 // Query-string parameters of the issue list and bulk endpoints (pure): the search (`query`,
 // default is:unresolved; extra `environment=` params; legacy `status=`), `sort`, `statsPeriod`.
 import { HttpError } from '../api/errors.js';
+import { isBigintId } from '../db/ids.js';
 import type { IssueSort } from './read-queries.js';
-import { DEFAULT_ISSUE_QUERY, parseIssueSearch, SearchSyntaxError, type IssueSearch } from './search.js';
+import { DEFAULT_ISSUE_QUERY, MAX_SEARCH_LIST_VALUES, parseIssueSearch, SearchSyntaxError, type IssueSearch } from './search.js';
 import type { StatsPeriod } from './serialize.js';
 
 export type QueryParams = Record<string, string | string[] | undefined>;
@@ -26,6 +27,7 @@ export function searchFromParams(q: QueryParams): IssueSearch {
     throw err;
   }
   const environments = allValues(q.environment).filter((e) => e !== '');
+  if (environments.length > MAX_SEARCH_LIST_VALUES) throw new HttpError(400, 'invalid-environment', `too many environment parameters (${environments.length}): at most ${MAX_SEARCH_LIST_VALUES}`);
   if (environments.length > 0) search.terms.push({ kind: 'tag', negated: false, key: 'environment', values: environments });
   return search;
 }
@@ -38,7 +40,7 @@ const SORT_ALIASES: Record<string, IssueSort> = {
 
 export function parseSort(raw: string | undefined): IssueSort {
   if (raw === undefined || raw === '') return 'date';
-  const sort = SORT_ALIASES[raw];
+  const sort = Object.hasOwn(SORT_ALIASES, raw) ? SORT_ALIASES[raw] : undefined; // not `__proto__` or `constructor`
   if (!sort) throw new HttpError(400, 'invalid-sort', `unsupported sort ${JSON.stringify(raw)}: use date, new, freq or user`);
   return sort;
 }
@@ -46,6 +48,8 @@ export function parseSort(raw: string | undefined): IssueSort {
 const STATS_PERIODS = new Set<string>(['24h', '14d', '30d']);
 const DURATION_RE = /^(\d{1,6})([smhdw])$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+/** Ten years: longer periods reach before any stored event (and past what a timestamp can subtract). */
+const MAX_STATS_PERIOD_SECONDS = 3650 * 86400;
 
 /** Which stat series to attach: none for '', 24h by default. */
 export function statsPeriodsFromParam(raw: string | undefined): StatsPeriod[] {
@@ -60,14 +64,16 @@ export function statsPeriodsFromParam(raw: string | undefined): StatsPeriod[] {
 export function durationSeconds(raw: string): number {
   const m = DURATION_RE.exec(raw);
   if (!m) throw new HttpError(400, 'invalid-stats-period', `invalid statsPeriod ${JSON.stringify(raw)}: use e.g. 24h, 14d or an empty value`);
-  return Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  if (seconds > MAX_STATS_PERIOD_SECONDS) throw new HttpError(400, 'invalid-stats-period', `invalid statsPeriod ${JSON.stringify(raw)}: at most 3650d`);
+  return seconds;
 }
 
 /** `id=1&id=2` as validated numeric ids, or undefined when there are none. */
 export function idsFromParams(q: QueryParams): string[] | undefined {
   const ids = allValues(q.id);
   if (ids.length === 0) return undefined;
-  for (const id of ids) if (!/^\d{1,19}$/.test(id)) throw new HttpError(400, 'invalid-issue-id', `invalid issue id ${JSON.stringify(id)}`);
+  for (const id of ids) if (!isBigintId(id)) throw new HttpError(400, 'invalid-issue-id', `invalid issue id ${JSON.stringify(id)}`);
   return ids;
 }
 

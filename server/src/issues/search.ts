@@ -43,7 +43,18 @@ interface Token {
   values: string[];
 }
 
+/**
+ * Bounds on what one search may ask of Postgres: each term is a condition (most an EXISTS over
+ * issue_tag_values), so their number bounds planning and execution; Sentry's own search answers
+ * long queries with an error as well.
+ */
+export const MAX_SEARCH_TERMS = 32;
+export const MAX_SEARCH_LIST_VALUES = 100;
+export const MAX_SEARCH_QUERY_CHARS = 4096;
+
 export function parseIssueSearch(query: string): IssueSearch {
+  if (query.length > MAX_SEARCH_QUERY_CHARS) throw new SearchSyntaxError(`the query is longer than ${MAX_SEARCH_QUERY_CHARS} characters`);
+  if (query.includes('\0')) throw new SearchSyntaxError('the query contains a NUL character');
   const terms: SearchTerm[] = [];
   const text: string[] = [];
   for (const token of tokenize(query)) {
@@ -57,6 +68,7 @@ export function parseIssueSearch(query: string): IssueSearch {
     else terms.push(term);
   }
   if (text.length > 0) terms.push({ kind: 'text', negated: false, value: text.join(' ') });
+  if (terms.length > MAX_SEARCH_TERMS) throw new SearchSyntaxError(`too many search terms (${terms.length}): at most ${MAX_SEARCH_TERMS} filters per search`);
   return { terms };
 }
 
@@ -151,6 +163,7 @@ function readValue(s: string, at: number): { values: string[] | null; end: numbe
     const inner = s.slice(at + 1, close);
     const values = splitList(inner);
     if (values.length === 0) throw new SearchSyntaxError('empty value list []');
+    if (values.length > MAX_SEARCH_LIST_VALUES) throw new SearchSyntaxError(`too many values in a list (${values.length}): at most ${MAX_SEARCH_LIST_VALUES}`);
     return { values, end: close + 1 };
   }
   let end = at;

@@ -4,6 +4,7 @@
 // ignoreCount / ignoreUserCount as "N more", sentry-cli's `snoozeDuration`.
 import { z } from 'zod';
 import type { IssueStatus } from './search.js';
+import { isBigintId } from '../db/ids.js';
 
 const count = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -112,6 +113,6 @@ export function parseAssignee(value: string | null): AssigneeRef | 'team' {
   const v = value.trim();
   if (v.startsWith('team:')) return 'team';
   const id = v.startsWith('user:') ? v.slice(5) : v;
-  if (/^\d{1,19}$/.test(id)) return { kind: 'user', id };
+  if (isBigintId(id)) return { kind: 'user', id };
   return { kind: 'email', email: v };
 }

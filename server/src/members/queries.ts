@@ -2,6 +2,7 @@
 // (create with a hashed token, list pending, revoke, claim once).
 import type { Queryable } from '../db/pool.js';
 import type { MemberRole } from '../organizations/queries.js';
+import { isBigintId } from '../db/ids.js';
 
 export interface MemberRow {
   userId: string;
@@ -23,7 +24,7 @@ export async function listMembers(db: Queryable, organizationId: string): Promis
 }
 
 export async function findMember(db: Queryable, organizationId: string, userId: string): Promise<MemberRow | null> {
-  if (!/^\d{1,19}$/.test(userId)) return null;
+  if (!isBigintId(userId)) return null;
   const { rows } = await db.query<MemberRow>(
     `SELECT u.id AS "userId", u.email, u.name, m.role, m.created_at AS "createdAt"
        FROM memberships m JOIN users u ON u.id = m.user_id
@@ -81,7 +82,7 @@ export async function insertInvitation(
 }
 
 export async function findInvitationById(db: Queryable, organizationId: string, id: string): Promise<InvitationRow | null> {
-  if (!/^\d{1,19}$/.test(id)) return null;
+  if (!isBigintId(id)) return null;
   const { rows } = await db.query<InvitationRow>(
     `SELECT ${INVITATION_COLUMNS} FROM organization_invitations i LEFT JOIN users u ON u.id = i.invited_by_user_id
       WHERE i.organization_id = $1 AND i.id = $2`,

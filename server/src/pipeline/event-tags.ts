@@ -68,7 +68,29 @@ function mechanismTags(event: NormalizedEvent): Array<[string, string | undefine
   return [['handled', handled], ['mechanism', mechanism.type]];
 }
 
-/** One line, trimmed, at most MAX_TAG_VALUE_CHARS. */
-function tagValue(value: string): string {
-  return value.replace(/\s*[\r\n]+\s*/g, ' ').trim().slice(0, MAX_TAG_VALUE_CHARS);
+/**
+ * One line, trimmed, at most MAX_TAG_VALUE_CHARS: a whitespace run holding a line break becomes
+ * one space. One pass that stops once the tag is full, so a 1 MB value costs no more than a short one.
+ */
+export function tagValue(value: string): string {
+  let out = '';
+  let i = 0;
+  while (i < value.length && isBlank(value.charCodeAt(i))) i++; // leading blanks: trimmed
+  while (i < value.length && out.length < MAX_TAG_VALUE_CHARS) {
+    if (!isBlank(value.charCodeAt(i))) {
+      out += value[i++];
+      continue;
+    }
+    const start = i;
+    let lineBreak = false;
+    for (; i < value.length && isBlank(value.charCodeAt(i)); i++) lineBreak ||= value.charCodeAt(i) === 10 || value.charCodeAt(i) === 13;
+    if (i === value.length) break; // trailing blanks: trimmed
+    out += lineBreak ? ' ' : value.slice(start, Math.min(i, start + MAX_TAG_VALUE_CHARS));
+  }
+  return out.slice(0, MAX_TAG_VALUE_CHARS);
+}
+
+/** JavaScript's `\s` (what String.prototype.trim removes). */
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }

@@ -5,7 +5,17 @@ import type { Level, LogEntry } from '../protocol/event.js';
 
 export const MAX_TAG_KEY_CHARS = 200; // Relay rejects longer keys
 export const MAX_TAG_VALUE_CHARS = 200; // Relay rejects longer values
-const MAX_MESSAGE_CHARS = 8192; // logentry.message / formatted
+export const MAX_MESSAGE_CHARS = 8192; // logentry.message / formatted (Relay max_chars)
+/** Most params applied to one log message; more are ignored (a hostile list could be huge). */
+const MAX_LOG_PARAMS = 64;
+
+/** The first `max` characters (UTF-16 units; a split surrogate pair is dropped). */
+export function truncateChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -158,33 +168,44 @@ export function normalizeFingerprint(value: unknown): string[] | undefined {
 export function normalizeLogentry(logentry: unknown, message: unknown): LogEntry | undefined {
   const source = isRecord(logentry) || typeof logentry === 'string' ? logentry : message;
   let entry: LogEntry;
-  if (typeof source === 'string') entry = { formatted: source };
+  // Cut first: formatting, splitting and parameterizing only ever see bounded text.
+  if (typeof source === 'string') entry = { formatted: truncateChars(source, MAX_MESSAGE_CHARS) };
   else if (isRecord(source)) {
     entry = {};
-    if (typeof source.message === 'string') entry.message = source.message;
-    if (typeof source.formatted === 'string') entry.formatted = source.formatted;
+    if (typeof source.message === 'string') entry.message = truncateChars(source.message, MAX_MESSAGE_CHARS);
+    if (typeof source.formatted === 'string') entry.formatted = truncateChars(source.formatted, MAX_MESSAGE_CHARS);
     if (source.params !== undefined && source.params !== null) entry.params = source.params;
   } else return undefined;
-  if (entry.formatted === undefined && entry.message === undefined && typeof message === 'string') entry.formatted = message;
+  if (entry.formatted === undefined && entry.message === undefined && typeof message === 'string') entry.formatted = truncateChars(message, MAX_MESSAGE_CHARS);
   if (entry.formatted === undefined && entry.message !== undefined) {
     entry.formatted = entry.params === undefined ? entry.message : formatParams(entry.message, entry.params);
   }
   if (entry.message === entry.formatted) delete entry.message;
-  if (entry.formatted !== undefined) entry.formatted = entry.formatted.slice(0, MAX_MESSAGE_CHARS);
-  if (entry.message !== undefined) entry.message = entry.message.slice(0, MAX_MESSAGE_CHARS);
+  if (entry.formatted !== undefined) entry.formatted = truncateChars(entry.formatted, MAX_MESSAGE_CHARS);
   return entry.formatted || entry.message ? entry : undefined;
 }
 
-/** printf-style formatting as Python logging does it: %s %d %r …, %(name)s, %% → %. */
+/**
+ * printf-style formatting as Python logging does it: %s %d %r …, %(name)s, %% → %. Params are
+ * the client's JSON: shown as text, never coerced (an object's `toString` is data, not code).
+ */
 export function formatParams(template: string, params: unknown): string {
-  const list = Array.isArray(params) ? params : [];
+  const list = Array.isArray(params) ? params.slice(0, MAX_LOG_PARAMS) : [];
   const named = isRecord(params) ? params : {};
   let i = 0;
-  return template.replace(/%(?:\((\w+)\))?([-+ #0]*\d*(?:\.\d+)?)([sdifrx%])/g, (whole, name: string | undefined, _flags, conv: string) => {
+  let budget = MAX_MESSAGE_CHARS; // the result is cut there anyway: stop substituting past it
+  let out = template.replace(/%(?:\((\w{1,64})\))?([-+ #0]{0,8}\d{0,8}(?:\.\d{1,8})?)([sdifrx%])/g, (whole, name: string | undefined, _flags, conv: string) => {
     if (conv === '%') return '%';
-    const value = name !== undefined ? named[name] : list[i++];
-    if (value === undefined) return whole;
-    if (conv === 'd' || conv === 'i') return Number.isFinite(Number(value)) ? String(Math.trunc(Number(value))) : String(value);
-    return typeof value === 'string' ? (conv === 'r' ? `'${value}'` : value) : (tagText(value) ?? '');
+    const value = name !== undefined ? (Object.prototype.hasOwnProperty.call(named, name) ? named[name] : undefined) : list[i++];
+    if (value === undefined || budget <= 0) return whole;
+    if (conv === 'd' || conv === 'i') {
+      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      if (Number.isFinite(n)) return String(Math.trunc(n));
+    }
+    const text = truncateChars(typeof value === 'string' ? (conv === 'r' ? `'${value}'` : value) : (tagText(value) ?? ''), MAX_MESSAGE_CHARS);
+    budget -= text.length;
+    return text;
   });
+  if (out.length > MAX_MESSAGE_CHARS) out = truncateChars(out, MAX_MESSAGE_CHARS);
+  return out;
 }

@@ -27,6 +27,7 @@ import {
   shortString,
 } from './normalize-values.js';
 import { addUserAgentContexts } from './user-agent.js';
+import { addMetaError, createEventMeta, primitiveText, type EventMeta } from './normalize-meta.js';
 
 /** The payload is not an event at all; retrying cannot help. */
 export class InvalidEventError extends Error {
@@ -74,6 +75,7 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   if (!isRecord(raw)) throw new InvalidEventError('event payload is not a JSON object');
   const src = withLegacyAliases(raw);
   const received = ctx.receivedAt / 1000;
+  const meta = createEventMeta();
   const platform = normalizePlatform(src.platform);
   const rest: Record<string, unknown> = { ...src };
   for (const key of DISCARDED) delete rest[key];
@@ -90,13 +92,13 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   const optional: Partial<NormalizedEvent> = {
     logger: shortString(src.logger, 64),
     logentry: normalizeLogentry(src.logentry, src.message),
-    exception: normalizeException(src.exception),
+    exception: normalizeException(src.exception, meta),
     stacktrace: normalizeStacktrace(src.stacktrace),
     threads: normalizeThreads(src.threads),
     breadcrumbs: normalizeBreadcrumbs(src.breadcrumbs),
     contexts: normalizeContexts(src.contexts),
     user: normalizeUser(src.user, { clientIp: ctx.clientIp, inferIp: inferIpSetting(src.sdk), platform }),
-    request: normalizeRequest(src.request, ctx.clientIp),
+    request: normalizeRequest(src.request, ctx.clientIp, meta),
     release: normalizeRelease(src.release),
     dist: normalizeDist(src.dist),
     environment: normalizeEnvironment(src.environment),
@@ -104,15 +106,16 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
     transaction: shortString(src.transaction, 200, { truncate: true }),
     fingerprint: normalizeFingerprint(src.fingerprint),
     template: isRecord(src.template) ? src.template : undefined,
-    modules: normalizeModules(src.modules),
+    modules: normalizeModules(src.modules, meta),
     extra: isRecord(src.extra) ? src.extra : undefined,
-    sdk: isRecord(src.sdk) ? src.sdk : undefined,
+    sdk: normalizeSdk(src.sdk, meta),
     debug_meta: isRecord(src.debug_meta) ? src.debug_meta : undefined,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value === undefined) delete event[key];
     else event[key] = value;
   }
+  if (Object.keys(meta).length > 0) event._meta = meta;
   addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
   return event;
@@ -135,11 +138,26 @@ function inferIpSetting(sdk: unknown): InferIp {
   return setting === 'auto' || setting === 'never' ? setting : 'legacy';
 }
 
-function normalizeModules(value: unknown): Record<string, string> | undefined {
+function normalizeModules(value: unknown, meta: EventMeta): Record<string, string> | undefined {
   if (!isRecord(value)) return undefined;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, version] of Object.entries(value)) {
-    if (version !== null && version !== undefined) out[name] = String(version);
+    if (version === null || version === undefined) continue;
+    const text = primitiveText(version);
+    if (text === undefined) addMetaError(meta, ['modules', name], 'expected a string');
+    else out[name] = text;
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return Object.keys(out).length > 0 ? { ...out } : undefined;
+}
+
+/** sdk.name and sdk.version are read as text (titles, grouping quirks): strings or nothing. */
+function normalizeSdk(value: unknown, meta: EventMeta): NormalizedEvent['sdk'] | undefined {
+  if (!isRecord(value)) return undefined;
+  const sdk: Record<string, unknown> = { ...value };
+  for (const key of ['name', 'version']) {
+    if (sdk[key] === undefined || typeof sdk[key] === 'string') continue;
+    delete sdk[key];
+    addMetaError(meta, ['sdk', key], 'expected a string');
+  }
+  return sdk;
 }

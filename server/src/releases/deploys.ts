@@ -13,6 +13,7 @@ import { computeDeployHealth, type RequestCountSource } from './health.js';
 import { getRelease, requireReleaseScope } from './access.js';
 import { serializeDeploy } from './serialize.js';
 import { publishDeploy } from '../realtime/publish.js';
+import { isBigintId } from '../db/ids.js';
 
 const date = z.string().datetime({ offset: true }).transform((s) => new Date(s));
 
@@ -64,7 +65,7 @@ export function registerDeployRoutes(router: ApiRouter, deps: Deps, opts: { requ
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const release = await getRelease(deps, org.id, ctx.params.version!);
     const deployId = ctx.params.deployId!;
-    const deploy = /^\d{1,19}$/.test(deployId) ? await findDeploy(deps.pool, { releaseId: release.id, deployId }) : null;
+    const deploy = isBigintId(deployId) ? await findDeploy(deps.pool, { releaseId: release.id, deployId }) : null;
     if (!deploy) throw new NotFoundError('deploy-not-found', 'deploy not found');
     const report = await computeDeployHealth(deps.pool, deploy, new Date(), { requests: opts.requests });
     ctx.body = { ...report, deploy: serializeDeploy(deploy) };

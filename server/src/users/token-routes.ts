@@ -14,6 +14,7 @@ import { issueApiToken } from './accounts.js';
 import { listApiTokens, revokeApiToken } from './queries.js';
 import { serializeApiToken } from './serialize.js';
 import { tokenHint } from './tokens.js';
+import { isBigintId } from '../db/ids.js';
 
 const createSchema = z.object({
   name: z.string().trim().max(255).optional(),
@@ -64,6 +65,6 @@ function requireSession(ctx: Koa.Context): Caller {
 
 /** Only the caller's own live tokens; anything else is "not found" (ids do not leak). */
 async function revoke(deps: Deps, caller: Caller, tokenId: string): Promise<void> {
-  const ok = /^\d{1,19}$/.test(tokenId) && (await revokeApiToken(deps.pool, { userId: caller.user.id, tokenId }));
+  const ok = isBigintId(tokenId) && (await revokeApiToken(deps.pool, { userId: caller.user.id, tokenId }));
   if (!ok) throw new NotFoundError('token-not-found', 'API token not found');
 }

@@ -14,7 +14,7 @@ describe('API authentication and access', () => {
   let otherIssueId: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ ROLE: 'api', MAX_API_BODY_BYTES: '2048' });
+    server = await startTestServer({ ROLE: 'api', MAX_API_BODY_BYTES: '2048', TRUST_PROXY: '1' });
     other = await createProject(server.pool, { baseUrl: server.url });
     member = await createMember(server.pool, { orgId: server.project.orgId, role: 'member' });
     outsider = await createMember(server.pool, { orgId: other.orgId });

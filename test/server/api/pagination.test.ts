@@ -4,12 +4,22 @@ import { encodeCursor, linkHeader, parseCursor, toPage } from '../../../server/s
 const key = (r: { k: number; id: number }) => ({ key: String(r.k), id: String(r.id) });
 
 describe('cursors', () => {
-  it.each(['1700000000000000:42:0', '5:7:1', '-3:0:0', '1:0123456789abcdef0123456789abcdef:0'])('round-trips %s', (c) => {
+  it.each(['1700000000000000:42:0', '5:7:1', '-3:0:0', '1:9223372036854775807:0'])('round-trips %s', (c) => {
     expect(encodeCursor(parseCursor(c)!)).toBe(c);
   });
 
-  it.each(['abc', '1:2', '1:2:3', '1:x-y:0', "1:2:0' OR 1=1"])('rejects %j', (c) => {
+  it('round-trips an event cursor (32 hex)', () => {
+    const c = '1:0123456789abcdef0123456789abcdef:0';
+    expect(encodeCursor(parseCursor(c, 'event-id')!)).toBe(c);
+  });
+
+  // Issue 12: a 20-digit key, an id past bigint and a short event id were 500s.
+  it.each(['abc', '1:2', '1:2:3', '1:x-y:0', "1:2:0' OR 1=1", '12345678901234567890:1:0', '1:9223372036854775808:0', '1:abc:0'])('rejects %j', (c) => {
     expect(() => parseCursor(c)).toThrow(/invalid cursor/);
+  });
+
+  it.each(['1:1:0', '1:0123456789abcdef:0'])('rejects the event cursor %j', (c) => {
+    expect(() => parseCursor(c, 'event-id')).toThrow(/invalid cursor/);
   });
 
   it('treats empty as the first page', () => {

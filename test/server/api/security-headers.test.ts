@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 describe('security headers', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ ROLE: 'all' });
+    s = await startTestServer({ ROLE: 'all', TRUST_PROXY: '1' }); // behind one proxy: X-Forwarded-Proto counts
   });
   afterAll(async () => {
     await s?.stop();
