@@ -2,6 +2,8 @@
 // every project entry carries slug and name; deploys carry name/url/dateStarted even when null).
 import type { ReleaseRow } from './api-queries.js';
 import type { DeployRow } from './deploy-queries.js';
+import type { ReleaseCommitSummary } from '../commits/queries.js';
+import { serializeCommit } from '../commits/serialize.js';
 
 export interface ApiDeploy {
   id: string;
@@ -12,7 +14,7 @@ export interface ApiDeploy {
   dateFinished: string;
 }
 
-export function serializeRelease(r: ReleaseRow) {
+export function serializeRelease(r: ReleaseRow, commits?: ReleaseCommitSummary) {
   return {
     id: r.id,
     version: r.version,
@@ -26,9 +28,9 @@ export function serializeRelease(r: ReleaseRow) {
     firstEvent: iso(r.firstEvent),
     lastEvent: iso(r.lastEvent),
     newGroups: r.newGroups,
-    commitCount: 0,
-    lastCommit: null,
-    authors: [],
+    commitCount: commits?.commitCount ?? 0,
+    lastCommit: commits?.lastCommit ? serializeCommit(commits.lastCommit) : null,
+    authors: commits?.authors ?? [],
     data: {},
     deployCount: r.deployCount,
     lastDeploy: r.lastDeploy
