@@ -11,7 +11,8 @@ import { ConflictError, NotFoundError } from '../api/errors.js';
 import { getRelease, requireReleaseScope } from '../releases/access.js';
 import { findDeploy } from '../releases/deploy-queries.js';
 import { findEventCommitters } from './committers.js';
-import { findIssueFirstRelease, findPreviousDeployReleaseId, findPreviousReleaseWithCommits, insertRepository, listDeployCommits, listReleaseCommits, listRepositories } from './queries.js';
+import { serializeRelease } from '../releases/serialize.js';
+import { listReleaseCommitSummaries, findIssueFirstRelease, findPreviousDeployReleaseId, findPreviousReleaseWithCommits, insertRepository, listDeployCommits, listReleaseCommits, listRepositories } from './queries.js';
 import { serializeCommit, serializeCommitFiles, serializeRepository } from './serialize.js';
 import { registerCodeMappingRoutes } from './code-mapping-routes.js';
 import { findEventById } from './event-lookup.js';
@@ -59,7 +60,12 @@ export function registerCommitRoutes(router: ApiRouter, deps: Deps): void {
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const release = await getRelease(deps, org.id, ctx.params.version!);
     const previous = await findPreviousReleaseWithCommits(deps.pool, release.id);
-    ctx.body = previous ? { version: previous.version, shortVersion: previous.version, lastCommit: { id: previous.headSha } } : {};
+    if (!previous) {
+      ctx.body = {};
+      return;
+    }
+    const row = await getRelease(deps, org.id, previous.version); // a whole ReleaseInfo: the CLI parses it
+    ctx.body = serializeRelease(row, (await listReleaseCommitSummaries(deps.pool, [row.id])).get(row.id));
   });
 
   router.get('/organizations/:org/releases/:version/deploys/:deployId/commits/', async (ctx) => {
