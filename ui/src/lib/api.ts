@@ -147,3 +147,12 @@ export const getDeployHealth = (org: string, version: string, id: string) =>
 export function streamUrl(org: string, filter: { project?: string[]; environment?: string[]; release?: string[]; level?: string[] }, lastEventId?: string): string {
   return url(`/organizations/${e(org)}/stream/`, { ...filter, lastEventId });
 }
+
+// Commits, suspect commits and source links (issue 15).
+export const getCommitters = (org: string, project: string, eventId: string) =>
+  json<{ committers: T.ApiCommitter[] }>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/committers/`);
+export const getSourceLinks = (org: string, project: string, eventId: string) =>
+  json<{ links: T.ApiFrameLink[] }>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/source-links/`);
+export const getDeployCommits = (org: string, version: string, deployId: string) =>
+  json<T.ApiCommit[]>('GET', `/organizations/${e(org)}/releases/${e(version)}/deploys/${e(deployId)}/commits/`);
+

@@ -93,6 +93,7 @@ export interface HealthIssueEvidence {
   events: number;
   eventsOtherReleases: number;
   hosts: number;
+  suspectCommits?: ApiSuspectCommit[];
 }
 
 export interface ApiDeployHealth {
@@ -110,7 +111,7 @@ export interface ApiDeployHealth {
   hosts: { newRelease: { hosts: string[] }; otherReleases: { hosts: string[] } } | null;
   newIssues: HealthIssueEvidence[];
   regressions: HealthIssueEvidence[];
-  rollbackTarget: { version: string; deployId: string; deployedAt: string; verdict: string | null } | null;
+  rollbackTarget: { version: string; deployId: string | null; deployedAt: string | null; verdict: string | null; source?: 'deploy' | 'last-seen'; lastSeen?: string } | null;
   deploy?: ApiDeploy;
 }
 
@@ -126,4 +127,34 @@ export interface ApiInboundFilter {
   active: boolean | string[];
   /** Pattern filters (error-messages, releases, environments). */
   patterns?: string[];
+}
+
+/** Commits (server/src/commits/serialize.ts, committers.ts). */
+export interface ApiCommit {
+  id: string;
+  message: string | null;
+  dateCreated: string | null;
+  repository: { name: string; url: string | null };
+  author: { id?: string; name: string | null; email: string | null } | null;
+  releaseVersion?: string;
+}
+
+export interface ApiSuspectCommit {
+  id: string;
+  message: string | null;
+  dateCreated: string | null;
+  author: { id?: string; name: string | null; email: string | null } | null;
+  suspectCommitType?: string;
+}
+
+export interface ApiCommitter {
+  author: { id?: string; name: string | null; email: string | null };
+  commits: ApiSuspectCommit[];
+}
+
+/** A source link of one stored frame: indexes into exception.values and its frames. */
+export interface ApiFrameLink {
+  exception: number;
+  frame: number;
+  url: string;
 }
