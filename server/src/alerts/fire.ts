@@ -46,7 +46,7 @@ export async function recordFirings(deps: AlertDeps, firings: Firing[], now: num
     const firedIds = await insertHistory(tx, firings.map((f) => historyRow(f, 'fired', 'fired', f.reasons.join('; '))));
     const deliveries: NewDeliveryRow[] = [];
     firings.forEach((f, i) => {
-      const { targets, problems } = targetsOf(f.rule, oncall.get(f.projectId) ?? null, ownerContexts[i]!.ownerEmails);
+      const { targets, problems } = targetsOf(f.rule, oncall.get(f.projectId) ?? null, ownerContexts[i]!);
       for (const t of targets) deliveries.push({ ...t, projectId: f.projectId, firedId: firedIds[i]!, alert: contents[i] });
       for (const p of problems) skipped.push({ ...historyRow(f, 'delivery', 'skipped', p), channel: 'email', target: '(on-call)' });
     });
@@ -73,7 +73,7 @@ function historyRow(f: Pick<Firing, 'rule' | 'projectId' | 'issueId' | 'eventId'
 }
 
 /** Deduplicated targets of a rule's actions; emails share a digest per address. */
-function targetsOf(rule: AlertRule, oncallEmail: string | null, ownerEmails: string[] | null): { targets: Target[]; problems: string[] } {
+function targetsOf(rule: AlertRule, oncallEmail: string | null, owners: Pick<OwnerContext, 'ownerEmails' | 'fallthrough'>): { targets: Target[]; problems: string[] } {
   const targets: Target[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -89,7 +89,8 @@ function targetsOf(rule: AlertRule, oncallEmail: string | null, ownerEmails: str
       if (oncallEmail) email(oncallEmail);
       else problems.push('nobody is on call for this project right now (no schedule, no members or an empty override gap): no on-call email sent');
     } else if (a.type === 'owners') {
-      if (ownerEmails && ownerEmails.length > 0) ownerEmails.forEach(email);
+      if (owners.ownerEmails && owners.ownerEmails.length > 0) owners.ownerEmails.forEach(email);
+      else if (!owners.fallthrough) problems.push('the issue has no owners and the project\'s ownership fallthrough is off: no owners email sent');
       else if (oncallEmail) email(oncallEmail); // no owner: the person on call now, as for the oncall action
       else problems.push('the issue has no owners and nobody is on call for this project right now: no owners email sent');
     } else if (a.type === 'webhook') targets.push({ channel: 'webhook', target: a.url, digestKey: null, secret: a.secret });
@@ -115,7 +116,7 @@ async function loadOwnerContexts(deps: AlertDeps, firings: Firing[]): Promise<Ow
       return await loadOwnerContext(deps.pool, { ...f, withOwners: f.rule.actions.some((a) => a.type === 'owners') });
     } catch (err) {
       deps.log.warn({ err, issueId: f.issueId, component: 'alerts.fire' }, 'owners and suspect commits not resolved for an alert');
-      return { ownerEmails: null, suspects: [] };
+      return { ownerEmails: null, fallthrough: true, suspects: [] };
     }
   }));
 }

@@ -156,3 +156,10 @@ export const getSourceLinks = (org: string, project: string, eventId: string) =>
 export const getDeployCommits = (org: string, version: string, deployId: string) =>
   json<T.ApiCommit[]>('GET', `/organizations/${e(org)}/releases/${e(version)}/deploys/${e(deployId)}/commits/`);
 
+export const listTeams = (org: string) => json<T.ApiTeam[]>('GET', `/organizations/${e(org)}/teams/`);
+export const createTeam = (org: string, name: string) => json<T.ApiTeam>('POST', `/organizations/${e(org)}/teams/`, { body: { name } });
+export const addTeamMember = (org: string, team: string, member: string) =>
+  json<T.ApiTeam>('POST', `/organizations/${e(org)}/members/${e(member)}/teams/${e(team)}/`);
+export const getOwnership = (org: string, project: string) => json<T.ApiOwnership>('GET', `/projects/${e(org)}/${e(project)}/ownership/`);
+export const updateOwnership = (org: string, project: string, body: Partial<T.ApiOwnership>) =>
+  json<T.ApiOwnership>('PUT', `/projects/${e(org)}/${e(project)}/ownership/`, { body });

@@ -158,3 +158,17 @@ export interface ApiFrameLink {
   frame: number;
   url: string;
 }
+
+export interface ApiTeam {
+  id: string;
+  slug: string;
+  name: string;
+  memberCount: number;
+  members?: Array<{ id: string; email: string; name: string }>;
+}
+
+export interface ApiOwnership {
+  raw: string;
+  fallthrough: boolean;
+  autoAssignment: 'Auto Assign to Issue Owner' | 'Auto Assign to Suspect Commits' | 'Turn off Auto-Assignment';
+}
