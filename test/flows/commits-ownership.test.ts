@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { call } from '../server/api/client.js';
@@ -169,5 +170,22 @@ describe('commits, suspect commits and ownership through sentry-cli and @sentry/
     expect(health.body.rollbackTarget).toMatchObject({ version: 'shop@1.0.0', source: 'deploy' });
     const deployCommits = await api(`/organizations/${org}/releases/shop@1.1.0/deploys/${deployId}/commits/`);
     expect(deployCommits.body.map((c: { id: string }) => c.id)).toEqual([shas.carol2, shas.bob]);
+  });
+
+  it('e-mails the person on call when no ownership rule matches the issue (owners action fallback)', async () => {
+    const project = await createProject(server.pool, { orgSlug: server.project.orgSlug, slug: 'fallback', baseUrl: server.url });
+    const p = `/projects/${project.orgSlug}/${project.slug}`;
+    expect((await api(`${p}/ownership/`, { method: 'PUT', body: { raw: `path:*.py ${AUTHORS.alice}`, fallthrough: true } })).status).toBe(200);
+    const oncall = await api(`${p}/oncall/`, { method: 'PUT', body: {
+      members: [members.bob], rotation: { length: 1, unit: 'weeks' }, handoffTime: '09:00', timeZone: 'UTC',
+      startDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+    } });
+    expect(oncall.status).toBe(200);
+    await api(`${p}/alert-rules/`, { method: 'POST', body: { name: 'Owners or on-call', conditions: [{ type: 'first_seen' }], actions: [{ type: 'owners' }] } });
+    const before = smtp.mails.filter((m) => m.to.includes(AUTHORS.bob)).length;
+    await run(process.execPath, [path.join(repo, 'src/app.mjs')], { cwd: repo, env: { ...process.env, DSN: project.dsn, RELEASE: 'shop@1.1.0' }, timeout: 30_000 });
+    const mail = await waitFor(() => smtp.mails.filter((m) => m.to.includes(AUTHORS.bob))[before], { message: 'the on-call e-mail', timeout: 20_000 });
+    expect(mail.raw).toContain('Rule: Owners or on-call');
+    expect(smtp.mails.filter((m) => m.to.includes(AUTHORS.alice))).toHaveLength(1); // still only the first issue's e-mail
   });
 });
