@@ -3,7 +3,7 @@
 // project's autoAssignment says "Auto Assign to Suspect Commits", to the author of the top
 // suspect commit when that author is a member. A person's own assignment is never overridden.
 // Never throws: the events are committed; a failure is logged and the issue stays unassigned.
-import type { PipelineDeps } from './process-event.js';
+import type { Deps } from '../deps.js';
 import { findEventCommitters } from '../commits/committers.js';
 import { findEventOwners } from '../ownership/owners.js';
 import { autoAssignIssue, listOwnerships } from '../ownership/queries.js';
@@ -16,7 +16,7 @@ export interface NewIssueEvent {
   payload: Record<string, unknown>;
 }
 
-export async function assign(deps: PipelineDeps, events: NewIssueEvent[]): Promise<void> {
+export async function assign(deps: Pick<Deps, 'pool' | 'log'>, events: NewIssueEvent[]): Promise<void> {
   if (events.length === 0) return;
   try {
     const ownerships = await listOwnerships(deps.pool, [...new Set(events.map((e) => e.projectId))]);
