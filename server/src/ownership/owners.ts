@@ -15,13 +15,16 @@ export interface EventOwners {
   rules: OwnershipRule[];
 }
 
+/** Frames rules look at, counted from the crash (bounds rules × frames per event). */
+const MAX_FRAMES = 200;
+
 export function ownershipEvent(payload: Record<string, unknown>): OwnershipEvent {
   const request = payload.request as { url?: unknown } | undefined;
   const rawTags = payload.tags;
   const tags: Array<[string, string]> = Array.isArray(rawTags)
     ? rawTags.filter((t): t is [string, string] => Array.isArray(t) && typeof t[0] === 'string' && typeof t[1] === 'string')
     : rawTags && typeof rawTags === 'object' ? Object.entries(rawTags).filter((e): e is [string, string] => typeof e[1] === 'string') : [];
-  return { frames: eventFrames(payload), url: typeof request?.url === 'string' ? request.url : null, tags };
+  return { frames: eventFrames(payload).slice(-MAX_FRAMES), url: typeof request?.url === 'string' ? request.url : null, tags };
 }
 
 /** Owners in precedence order; owners that are no longer members or teams are left out. */

@@ -31,6 +31,8 @@ export interface RuleError {
 export const MAX_RAW_CHARS = 100_000;
 const MAX_LINE_CHARS = 2_000;
 const MAX_OWNERS = 50;
+/** Each rule is tested against every frame of every new issue's event: keep the product bounded. */
+export const MAX_RULES = 1000;
 
 const EMAIL = /^[^\s@#]+@[^\s@]+\.[^\s@]+$/;
 const TEAM = /^#[a-z0-9][a-z0-9_-]{0,49}$/i;
@@ -46,6 +48,7 @@ export function parseRules(raw: string): { rules: OwnershipRule[]; errors: RuleE
     if (trimmed.length > MAX_LINE_CHARS) return void errors.push({ line, message: `longer than ${MAX_LINE_CHARS} characters` });
     const parsed = parseLine(trimmed);
     if ('message' in parsed) errors.push({ line, message: parsed.message });
+    else if (rules.length >= MAX_RULES) errors.push({ line, message: `more than ${MAX_RULES} rules` });
     else rules.push({ line, ...parsed });
   });
   return { rules, errors };
@@ -94,21 +97,22 @@ function glob(pattern: string, pathLike: boolean): RegExp {
   return re;
 }
 
-/** Path values tried for a frame: the whole path and, for relative patterns, every suffix after a `/`. */
-function pathCandidates(value: string, anchored: boolean): string[] {
-  const v = value.replace(/\\/g, '/').slice(-2048);
-  if (anchored) return [v];
-  const out = [v];
-  for (let i = v.indexOf('/'); i >= 0 && out.length < 64; i = v.indexOf('/', i + 1)) out.push(v.slice(i + 1));
-  return out;
+/** The path as rules see it: `/` separators, bounded (client-controlled). */
+function normPath(value: string): string {
+  return value.replace(/\\/g, '/').slice(-2048);
+}
+
+/** A relative path pattern also matches from any directory down: one regex with an optional prefix. */
+function pathGlob(pattern: string): RegExp {
+  const anchored = pattern.startsWith('/') || pattern.startsWith('*');
+  return glob(anchored ? pattern : `**/${pattern}`, false);
 }
 
 export function ruleMatches(rule: OwnershipRule, ev: OwnershipEvent): boolean {
   switch (rule.type) {
     case 'path': {
-      const re = glob(rule.pattern, false);
-      const anchored = rule.pattern.startsWith('/') || rule.pattern.startsWith('*');
-      return ev.frames.some((f) => [f.filename, f.absPath].some((p) => !!p && pathCandidates(p, anchored).some((c) => re.test(c))));
+      const re = pathGlob(rule.pattern);
+      return ev.frames.some((f) => [f.filename, f.absPath].some((p) => !!p && re.test(normPath(p))));
     }
     case 'codeowners':
       return ev.frames.some((f) => [f.filename, f.absPath].some((p) => !!p && codeownersMatch(rule.pattern, p)));
@@ -132,20 +136,24 @@ export function ruleMatches(rule: OwnershipRule, ev: OwnershipEvent): boolean {
  */
 export function codeownersMatch(pattern: string, path: string): boolean {
   const p = pattern.replace(/^\/+/, '');
-  const dirOnly = p.endsWith('/');
   const body = p.replace(/\/+$/, '');
   if (body === '' || body === '*') return true;
-  const anchoredInside = body.includes('/');
-  const re = glob(anchoredInside ? body : `**/${body}`, true);
-  const parts = path.replace(/\\/g, '/').slice(-2048).split('/').filter(Boolean).slice(-64);
-  for (let start = 0; start < parts.length; start++) {
-    for (let end = start + 1; end <= parts.length; end++) {
-      if (dirOnly && end === parts.length) continue; // a directory pattern names a directory, not the file
-      if (re.test(parts.slice(start, end).join('/'))) return true;
-    }
-    if (!anchoredInside) break; // `**/` already tries every directory
+  return codeownersRegex(body, p.endsWith('/')).test(normPath(path));
+}
+
+const codeownersCompiled = new Map<string, RegExp>();
+
+/** `**\/body` (the repository root is somewhere up the path), then everything below a directory match. */
+function codeownersRegex(body: string, dirOnly: boolean): RegExp {
+  const key = `${dirOnly ? 1 : 0}${body}`;
+  let re = codeownersCompiled.get(key);
+  if (!re) {
+    const core = glob(`**/${body}`, true).source.slice(1, -1);
+    re = new RegExp(`^${core}${dirOnly ? '/.+' : '(?:/.*)?'}$`, 'is');
+    if (codeownersCompiled.size > 5000) codeownersCompiled.clear();
+    codeownersCompiled.set(key, re);
   }
-  return false;
+  return re;
 }
 
 /** The matching rules, last match first (Sentry: the last matching rule wins), and their owners in that order. */
