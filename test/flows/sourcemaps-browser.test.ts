@@ -125,10 +125,10 @@ describe('a Vite build in Chromium with the real SDK and sentry-cli', () => {
     const first = await crashInBrowser(a.dist, 'web@1.0.0');
 
     const [crash, caller, ...rest] = inAppTop(first.frames);
-    expect(crash).toMatchObject({ filename: '../../main.js', lineno: 3, function: 'renderCart/<anonymous>', module: 'main' });
+    expect(crash).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart/<anonymous>', module: 'main' });
     expect(crash!.context_line).toBe('function renderCart(items) { return items.map(i => i.price.toFixed(2)); }');
-    expect(caller).toMatchObject({ filename: '../../main.js', lineno: 3, function: 'renderCart' });
-    expect(rest[0]).toMatchObject({ filename: '../../main.js', lineno: 6 }); // the setTimeout callback
+    expect(caller).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart' });
+    expect(rest[0]).toMatchObject({ filename: 'main.js', lineno: 6 }); // the setTimeout callback
     expect(crash!.abs_path).toBe(`${siteUrl}main.js`);
     expect(crash!.data).toMatchObject({ resolved_with: 'debug-id', symbolicated: true });
     // the SDK's own wrapper frames map into node_modules: not in app
@@ -140,7 +140,7 @@ describe('a Vite build in Chromium with the real SDK and sentry-cli', () => {
     await ok(['sourcemaps', 'inject', b.dist]);
     await ok(['sourcemaps', 'upload', '--release', 'web@1.1.0', b.dist]);
     const second = await crashInBrowser(b.dist, 'web@1.1.0');
-    expect(inAppTop(second.frames)[0]).toMatchObject({ filename: '../../main.js', lineno: 3, function: 'renderCart/<anonymous>', module: 'main' });
+    expect(inAppTop(second.frames)[0]).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart/<anonymous>', module: 'main' });
     const minifiedTop = (s: Stored) => s.raw.filter((f) => f.lineno !== undefined).at(-1)!;
     expect(minifiedTop(first).filename).toBe(`${siteUrl}assets/${a.bundle}`);
     expect(minifiedTop(second).filename).toBe(`${siteUrl}assets/${b.bundle}`);

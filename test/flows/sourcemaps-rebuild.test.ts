@@ -146,8 +146,8 @@ describe('a second build with different hashes', () => {
     const source = (await readFile(path.join(work, 'main.js'), 'utf8')).split('\n');
     for (const r of rows) {
       const f = r.payload.exception.values[0]!.stacktrace.frames;
-      expect(f.at(-1)).toMatchObject({ filename: '../../main.js', lineno: 3, function: 'renderCart/<anonymous>', context_line: source[2] });
-      expect(f.at(-3)).toMatchObject({ filename: '../../main.js', lineno: 3, function: 'renderCart' });
+      expect(f.at(-1)).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart/<anonymous>', context_line: source[2] });
+      expect(f.at(-3)).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart' });
     }
     const { rows: issues } = await server.pool.query(`SELECT title, culprit, event_count::int FROM issues WHERE project_id = $1`, [server.project.projectId]);
     expect(issues).toHaveLength(1);

@@ -77,13 +77,13 @@ describe('sentry-cli sourcemaps upload', () => {
     const f = frames(event);
     const source = await mainSourceLines();
     const crash = f.at(-1)!;
-    expect(crash).toMatchObject({ filename: '../../main.js', abs_path: 'http://127.0.0.1:9930/main.js', lineno: 3, colno: 60, module: 'main' });
+    expect(crash).toMatchObject({ filename: 'main.js', abs_path: 'http://127.0.0.1:9930/main.js', lineno: 3, colno: 60, module: 'main' });
     expect(crash.function).toBe('renderCart/<anonymous>');
     expect(crash.context_line).toBe(source[2]);
     expect(crash.pre_context).toEqual(source.slice(0, 2));
     expect(crash.data).toMatchObject({ sourcemap: 'http://127.0.0.1:9930/assets/index-CXTlBatX.js.map', resolved_with: 'release', symbolicator_status: 'symbolicated' });
     // the caller of Array.map is renderCart itself, named through its scope
-    expect(f[2]).toMatchObject({ function: 'renderCart', filename: '../../main.js', lineno: 3 });
+    expect(f[2]).toMatchObject({ function: 'renderCart', filename: 'main.js', lineno: 3 });
     // SDK frames map into node_modules: not in app any more
     expect(f[0]).toMatchObject({ in_app: false, function: 'sentryWrapped' });
     expect(f[0]!.abs_path).toContain('/node_modules/@sentry/browser/');
@@ -109,7 +109,7 @@ describe('sentry-cli sourcemaps upload', () => {
     raw.release = 'web@unknown';
     raw.debug_meta = { images: [{ type: 'sourcemap', code_file: BUNDLE_URL, debug_id: debugId }] };
     const event = await symbolicated(raw);
-    expect(frames(event).at(-1)).toMatchObject({ filename: '../../main.js', lineno: 3, function: 'renderCart/<anonymous>' });
+    expect(frames(event).at(-1)).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart/<anonymous>' });
     expect(frames(event).at(-1)!.data).toMatchObject({ resolved_with: 'debug-id' });
   });
 
@@ -162,7 +162,7 @@ describe('sentry-cli sourcemaps upload', () => {
     }, { message: 'the stored event', timeout: 20_000 });
     const exception = event.entries.find((e) => e.type === 'exception')!.data.values[0]!;
     const top = exception.stacktrace.frames.at(-1)!;
-    expect(top).toMatchObject({ filename: '../../main.js', function: 'renderCart/<anonymous>', lineNo: 3 });
+    expect(top).toMatchObject({ filename: 'main.js', function: 'renderCart/<anonymous>', lineNo: 3 });
     expect(top.context.find(([n]) => n === 3)?.[1]).toContain('function renderCart(items)');
     expect(exception.rawStacktrace!.frames.at(-1)).toMatchObject({ filename: BUNDLE_URL, lineNo: 15 });
     expect(event.errors).toEqual([]);

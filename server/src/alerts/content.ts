@@ -12,6 +12,8 @@ export interface AlertContent {
   issue: IssueContent | null;
   event: EventContent | null;
   deploy: DeployContent | null;
+  /** Suspect commits of the event, one line each ("sha by Author <email>: subject"). */
+  suspects?: string[];
 }
 
 export interface IssueContent {

@@ -4,6 +4,7 @@
 import type { AlertDeps } from './deps.js';
 import { withTransaction } from '../db/tx.js';
 import { findOnCall } from '../oncall/resolve.js';
+import { loadOwnerContext, type OwnerContext } from '../ownership/alert-context.js';
 import { enqueueDeliveries } from './alert-queue.js';
 import { eventContent, issueUrl, type AlertContent, type DeployContent } from './content.js';
 import { findEventPayloads, findIssueContexts, findProjectContexts } from './context-queries.js';
@@ -36,12 +37,16 @@ export async function recordFirings(deps: AlertDeps, firings: Firing[], now: num
   if (firings.length === 0) return;
   const contents = await loadContents(deps, firings, now);
   const oncall = await resolveOncall(deps, firings, now);
+  const ownerContexts = await loadOwnerContexts(deps, firings);
+  ownerContexts.forEach((c, i) => {
+    if (c.suspects.length > 0) contents[i]!.suspects = c.suspects;
+  });
   const skipped: NewHistoryRow[] = [];
   const pending = await withTransaction(deps.pool, async (tx) => {
     const firedIds = await insertHistory(tx, firings.map((f) => historyRow(f, 'fired', 'fired', f.reasons.join('; '))));
     const deliveries: NewDeliveryRow[] = [];
     firings.forEach((f, i) => {
-      const { targets, problems } = targetsOf(f.rule, oncall.get(f.projectId) ?? null);
+      const { targets, problems } = targetsOf(f.rule, oncall.get(f.projectId) ?? null, ownerContexts[i]!);
       for (const t of targets) deliveries.push({ ...t, projectId: f.projectId, firedId: firedIds[i]!, alert: contents[i] });
       for (const p of problems) skipped.push({ ...historyRow(f, 'delivery', 'skipped', p), channel: 'email', target: '(on-call)' });
     });
@@ -68,7 +73,7 @@ function historyRow(f: Pick<Firing, 'rule' | 'projectId' | 'issueId' | 'eventId'
 }
 
 /** Deduplicated targets of a rule's actions; emails share a digest per address. */
-function targetsOf(rule: AlertRule, oncallEmail: string | null): { targets: Target[]; problems: string[] } {
+function targetsOf(rule: AlertRule, oncallEmail: string | null, owners: Pick<OwnerContext, 'ownerEmails' | 'fallthrough'>): { targets: Target[]; problems: string[] } {
   const targets: Target[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -83,6 +88,11 @@ function targetsOf(rule: AlertRule, oncallEmail: string | null): { targets: Targ
     else if (a.type === 'oncall') {
       if (oncallEmail) email(oncallEmail);
       else problems.push('nobody is on call for this project right now (no schedule, no members or an empty override gap): no on-call email sent');
+    } else if (a.type === 'owners') {
+      if (owners.ownerEmails && owners.ownerEmails.length > 0) owners.ownerEmails.forEach(email);
+      else if (!owners.fallthrough) problems.push('the issue has no owners and the project\'s ownership fallthrough is off: no owners email sent');
+      else if (oncallEmail) email(oncallEmail); // no owner: the person on call now, as for the oncall action
+      else problems.push('the issue has no owners and nobody is on call for this project right now: no owners email sent');
     } else if (a.type === 'webhook') targets.push({ channel: 'webhook', target: a.url, digestKey: null, secret: a.secret });
     else targets.push({ channel: 'slack', target: a.url, digestKey: null, secret: null });
   }
@@ -90,13 +100,25 @@ function targetsOf(rule: AlertRule, oncallEmail: string | null): { targets: Targ
 }
 
 async function resolveOncall(deps: AlertDeps, firings: Firing[], now: number): Promise<Map<string, string | null>> {
-  const projects = [...new Set(firings.filter((f) => f.rule.actions.some((a) => a.type === 'oncall')).map((f) => f.projectId))];
+  const projects = [...new Set(firings.filter((f) => f.rule.actions.some((a) => a.type === 'oncall' || a.type === 'owners')).map((f) => f.projectId))];
   const out = new Map<string, string | null>();
   for (const id of projects) {
     const who = await findOnCall(deps.pool, id, now);
     out.set(id, who.current?.user?.email ?? null);
   }
   return out;
+}
+
+/** Owners and suspect commits per firing; a failure degrades to none (owners fall back to on-call). */
+async function loadOwnerContexts(deps: AlertDeps, firings: Firing[]): Promise<OwnerContext[]> {
+  return Promise.all(firings.map(async (f) => {
+    try {
+      return await loadOwnerContext(deps.pool, { ...f, withOwners: f.rule.actions.some((a) => a.type === 'owners') });
+    } catch (err) {
+      deps.log.warn({ err, issueId: f.issueId, component: 'alerts.fire' }, 'owners and suspect commits not resolved for an alert');
+      return { ownerEmails: null, fallthrough: true, suspects: [] };
+    }
+  }));
 }
 
 async function loadContents(deps: AlertDeps, firings: Firing[], now: number): Promise<AlertContent[]> {

@@ -69,6 +69,7 @@ function itemText(a: AlertContent): string {
   for (const [k, v] of facts(a)) lines.push(`${k}: ${v}`);
   if (a.event && a.event.frames.length > 0) lines.push('', 'Top frames:', ...a.event.frames.map((f) => `  at ${f}`));
   if (a.deploy && a.deploy.evidence.length > 0) lines.push('', 'Why:', ...a.deploy.evidence.map((e) => `  - ${e}`));
+  if (a.suspects && a.suspects.length > 0) lines.push('', 'Suspect commits:', ...a.suspects.map((c) => `  - ${c}`));
   if (a.issue) lines.push('', `Open the issue: ${a.issue.url}`);
   return lines.join('\n');
 }
@@ -80,7 +81,8 @@ function itemHtml(a: AlertContent): string {
     ? `<p><b>Top frames</b></p><pre style="background:#f6f6f6;padding:8px">${a.event.frames.map((f) => `at ${esc(f)}`).join('\n')}</pre>` : '';
   const evidence = a.deploy && a.deploy.evidence.length > 0 ? `<ul>${a.deploy.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : '';
   const link = a.issue ? `<p><a href="${esc(a.issue.url)}">Open the issue</a></p>` : '';
-  return `<h1 style="font-size:18px">${title}</h1><table>${rows}</table>${frames}${evidence}${link}`;
+  const suspects = a.suspects && a.suspects.length > 0 ? `<p><b>Suspect commits</b></p><ul>${a.suspects.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>` : '';
+  return `<h1 style="font-size:18px">${title}</h1><table>${rows}</table>${frames}${evidence}${suspects}${link}`;
 }
 
 /** Slack-compatible incoming webhook body: mrkdwn text with the issue title as a link. */

@@ -30,6 +30,7 @@ export const filterSchema = z.discriminatedUnion('type', [
 export const actionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('email'), to: z.array(z.string().trim().email().max(320)).min(1).max(50) }),
   z.object({ type: z.literal('oncall') }),
+  z.object({ type: z.literal('owners') }),
   z.object({ type: z.literal('webhook'), url: httpUrl, secret: z.string().min(16).max(256).optional() }),
   z.object({ type: z.literal('slack'), url: httpUrl }),
 ]);

@@ -22,6 +22,8 @@ export type Filter =
 export type Action =
   | { type: 'email'; to: string[] }
   | { type: 'oncall' }
+  /** The owners (ownership rules); the on-call person when it has none. */
+  | { type: 'owners' }
   | { type: 'webhook'; url: string; secret: string }
   | { type: 'slack'; url: string };
 

@@ -33,6 +33,7 @@ import { registerQuotaRoutes } from '../projects/quota-routes.js';
 import { registerStatsRoutes } from '../outcomes/routes.js';
 import { registerSpikeRoutes } from '../spikes/routes.js';
 import { registerSessionRoutes } from '../sessions/routes.js';
+import { registerOwnershipRoutes } from '../ownership/routes.js';
 import { registerSsoRoutes } from '../sso/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
@@ -62,6 +63,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerStatsRoutes(router, deps);
   registerSpikeRoutes(router, deps);
   registerSessionRoutes(router, deps);
+  registerOwnershipRoutes(router, deps);
   registerSsoRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 

@@ -45,7 +45,24 @@ function normalizeFrame(raw: Record<string, unknown>): Frame {
     else delete frame[key];
   }
   if (!isRecord(raw.vars)) delete frame.vars;
+  if (frame.filename === undefined && frame.abs_path) frame.filename = filenameOf(frame.abs_path);
   return frame;
+}
+
+/**
+ * Relay fills a frame's missing `filename` from `abs_path` (the Go SDK sends only the latter):
+ * the path of a URL, else the path itself.
+ */
+export function filenameOf(absPath: string): string {
+  if (/^https?:\/\//i.test(absPath)) {
+    try {
+      const path = new URL(absPath).pathname;
+      if (path && path !== '/') return decodeURI(path);
+    } catch {
+      // not a parseable URL: keep it whole (below)
+    }
+  }
+  return absPath;
 }
 
 /** Frames oldest first as sent; undefined when there are none. */

@@ -31,8 +31,10 @@
 //    retried once. If the batch fails, its events are retried one by one, so one poisoned
 //    event cannot fail its neighbours; a failure left over is thrown and BullMQ retries it
 //    with backoff.
-// 5. After commit: publish (publish.ts) the newly stored events — never the duplicates — and
-//    notify (notify.ts): alert rules evaluate them (alerts/evaluate.ts).
+// 5. After commit: publish (publish.ts) the newly stored events — never the duplicates —,
+//    assign (assign.ts) new issues to their owner (ownership rules, else the suspect commit's
+//    author when the project says so), and notify (notify.ts): alert rules evaluate them
+//    (alerts/evaluate.ts).
 //
 // Redelivery (a worker crash between commit and ack, a re-sent event) therefore stores nothing
 // twice and counts nothing twice: the events primary key includes the clamped timestamp, which
@@ -51,6 +53,7 @@ import { group } from './group.js';
 import { InvalidEventError, normalizeEvent, parseEventJson } from './normalize.js';
 import type { PreparedEvent, StoredEvent } from './prepared.js';
 import { notify } from './notify.js';
+import { assign } from './assign.js';
 import { publishEvents } from './publish.js';
 import { loadScrubInputs, scrub, type ScrubInput } from './scrub.js';
 import { store } from './store.js';
@@ -82,7 +85,7 @@ export type JobOutcome =
 /** The per-event stages, in order; prepareEvent runs them (see 3. above). */
 export const EVENT_STAGES = ['parse', 'normalize', 'scrub', 'fingerprint', 'tag'] as const;
 /** The per-batch stages, in order: symbolicate, one transaction, then after commit (4., 5.). */
-export const BATCH_STAGES = ['filter', 'symbolicate', 'group', 'sample', 'store', 'count', 'publish', 'notify'] as const;
+export const BATCH_STAGES = ['filter', 'symbolicate', 'group', 'sample', 'store', 'count', 'publish', 'assign', 'notify'] as const;
 
 export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise<JobOutcome[]> {
   const outcomes: Array<JobOutcome | undefined> = new Array(jobs.length);
@@ -215,6 +218,10 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
   }
   deps.log.debug({ size: events.length, stored: stored.length, newIssues: grouped.newIssueIds.length }, 'batch committed');
   await publishEvents(deps, published).catch((err: unknown) => deps.log.warn({ err }, 'publishing stored events failed'));
+  await assign(deps, stored.filter((e) => e.isNewIssue).map((e) => ({
+    projectId: e.projectId, issueId: e.issueId, release: e.event.release ?? null, environment: e.event.environment ?? null,
+    payload: e.event as unknown as Record<string, unknown>,
+  })));
   await notify(deps, published);
   return outcomes;
 }

@@ -94,11 +94,11 @@ export async function upsertRelease(
   return { id, changed: inserted.rows.length > 0 || (linked.rowCount ?? 0) > 0 };
 }
 
-/** Applies the fields present in `patch` (undefined = keep). False when the release does not exist. */
+/** Applies the fields present in `patch` (undefined = keep). The release id, null when it does not exist. */
 export async function updateRelease(
   db: Queryable,
   args: { organizationId: string; version: string; url?: string | null; dateReleased?: Date | null; dateStarted?: Date | null; projectIds?: string[] },
-): Promise<boolean> {
+): Promise<string | null> {
   const { rows } = await db.query<{ id: string }>(
     `UPDATE releases SET
        url = CASE WHEN $3 THEN $4 ELSE url END,
@@ -109,11 +109,11 @@ export async function updateRelease(
       args.dateStarted !== undefined, args.dateStarted ?? null],
   );
   const id = rows[0]?.id;
-  if (!id) return false;
+  if (!id) return null;
   if (args.projectIds && args.projectIds.length > 0) {
     await db.query(`INSERT INTO release_projects (release_id, project_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, [id, args.projectIds]);
   }
-  return true;
+  return id;
 }
 
 export async function deleteRelease(db: Queryable, organizationId: string, version: string): Promise<boolean> {

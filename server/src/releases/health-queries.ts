@@ -114,3 +114,21 @@ export async function listRegressions(db: Queryable, s: HealthScope, limit: numb
 function oldestEventBound(s: HealthScope): Date {
   return new Date(s.deployAt.getTime() - 90 * 24 * 3600_000);
 }
+
+/**
+ * The release (other than `version`) whose events were last seen in the environment before
+ * `before`, within the last 30 days: the rollback target when no earlier deploy is recorded.
+ */
+export async function findLastSeenRelease(
+  db: Queryable,
+  a: { projectIds: string[]; environment: string; version: string; before: Date },
+): Promise<{ version: string; lastSeen: Date } | null> {
+  const { rows } = await db.query<{ version: string; lastSeen: Date }>(
+    `SELECT release AS version, timestamp AS "lastSeen" FROM events
+      WHERE project_id = ANY($1::bigint[]) AND environment = $2 AND timestamp < $3 AND timestamp >= $3::timestamptz - interval '30 days'
+        AND release IS NOT NULL AND release <> $4
+      ORDER BY timestamp DESC LIMIT 1`,
+    [a.projectIds, a.environment, a.before, a.version],
+  );
+  return rows[0] ?? null;
+}

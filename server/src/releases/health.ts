@@ -1,13 +1,15 @@
 // Deploy health: gathers the aggregates around one deploy (health-queries.ts: events, request
 // counts and release-health sessions by the minute they started), hands them to the
 // pure verdict (verdict.ts), and adds the rollback target — the newest earlier deploy of another
-// release to the same environment that was healthy. While the deploy is young the verdict
+// release to the same environment that was healthy (else the release last seen there), and the
+// deploy's suspect commits per new issue and regression (commit-evidence.ts). While the deploy is young the verdict
 // is recomputed on every request; once its after window is complete it is stored as final.
 import type { Queryable } from '../db/pool.js';
 import { requestCountSource } from '../counters/request-count-source.js';
 import { listEarlierDeploys, updateDeployVerdict, type DeployRow } from './deploy-queries.js';
 import { healthInputs, type RequestCountRow } from './health-inputs.js';
-import { countEventsByHostRelease, countSessionsAroundDeploy, listNewIssues, listRegressions, type HealthScope, type IssueCountRow } from './health-queries.js';
+import { addSuspectCommits } from './commit-evidence.js';
+import { countEventsByHostRelease, countSessionsAroundDeploy, findLastSeenRelease, listNewIssues, listRegressions, type HealthScope, type IssueCountRow } from './health-queries.js';
 import { decideVerdict, type HostGroup, type IssueEvidence, type VerdictResult, type Window } from './verdict.js';
 
 /** How long after a deploy its verdict keeps moving; later data is a different question. */
@@ -35,7 +37,11 @@ export interface HealthReport extends VerdictResult {
   hosts: { newRelease: HostGroup; otherReleases: HostGroup } | null;
   newIssues: IssueEvidence[];
   regressions: IssueEvidence[];
-  rollbackTarget: { version: string; deployId: string; deployedAt: string; verdict: string | null } | null;
+  /**
+   * Deployed targets carry their deploy; when no earlier deploy qualifies, the release last seen
+   * in the environment before this deploy (source `last-seen`, no deploy record) is the target.
+   */
+  rollbackTarget: { version: string; deployId: string | null; deployedAt: string | null; verdict: string | null; source: 'deploy' | 'last-seen'; lastSeen?: string } | null;
 }
 
 export async function computeDeployHealth(
@@ -68,6 +74,7 @@ export async function computeDeployHealth(
   inputs.newIssues = newIssues.map(toEvidence);
   inputs.regressions = regressions.map(toEvidence);
   const result = decideVerdict(inputs);
+  if (opts.withRollback !== false) await addSuspectCommits(db, deploy, [inputs.newIssues, inputs.regressions], result.reasons);
   const isFinal = afterMinutes >= OBSERVATION_MINUTES;
   if (opts.store !== false) await updateDeployVerdict(db, { deployId: deploy.id, verdict: result.verdict, at: now, isFinal });
   const rollbackTarget = opts.withRollback === false ? null : await findRollbackTarget(db, deploy, now, opts);
@@ -104,11 +111,13 @@ async function findRollbackTarget(db: Queryable, deploy: DeployRow, now: Date, o
   let fallback: HealthReport['rollbackTarget'] = null;
   for (const d of await listEarlierDeploys(db, deploy, ROLLBACK_CANDIDATES)) {
     const verdict = d.isVerdictFinal && d.verdict ? d.verdict : (await computeDeployHealth(db, d, until, { ...opts, withRollback: false, store: false })).verdict;
-    const target = { version: d.version, deployId: d.id, deployedAt: deployTime(d).toISOString(), verdict };
+    const target = { version: d.version, deployId: d.id, deployedAt: deployTime(d).toISOString(), verdict, source: 'deploy' as const };
     if (verdict === 'healthy') return target;
     if (verdict === 'suspect') fallback ??= target;
   }
-  return fallback;
+  if (fallback) return fallback;
+  const seen = await findLastSeenRelease(db, { projectIds: deploy.projectIds, environment: deploy.environment, version: deploy.version, before: until });
+  return seen ? { version: seen.version, deployId: null, deployedAt: null, verdict: null, source: 'last-seen', lastSeen: seen.lastSeen.toISOString() } : null;
 }
 
 function clamp(x: number, lo: number, hi: number): number {

@@ -1,7 +1,7 @@
 // Releases API for sentry-cli 2.x/3.x (protocol.md §8.2): `releases new` (201 created / 208
-// already there), `finalize` and other updates (PUT), `list`, `info`, `delete`, and what
-// `set-commits --local` needs (no repositories, no previous commits; commits are accepted and
-// ignored). Deploy routes are in deploys.ts.
+// already there), `finalize` and other updates (PUT, which also carries `set-commits`' commits
+// or refs: stored in the same transaction), `list`, `info`, `delete`. Deploy routes are in
+// deploys.ts, repositories and commit reads in ../commits/routes.ts.
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
@@ -11,11 +11,14 @@ import { parseBody } from '../api/body.js';
 import { HttpError } from '../api/errors.js';
 import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../api/pagination.js';
 import { getRelease, releaseNotFound, requireReleaseScope } from './access.js';
-import { deleteRelease, listProjectsByRef, listReleases, updateRelease, upsertRelease } from './api-queries.js';
+import { deleteRelease, listProjectsByRef, listReleases, updateRelease, upsertRelease, type ReleaseRow } from './api-queries.js';
+import { withTransaction } from '../db/tx.js';
+import { commitFields, commitsFromBody } from '../commits/commit-input.js';
+import { listReleaseCommitSummaries, replaceReleaseCommits } from '../commits/queries.js';
+import { registerCommitRoutes } from '../commits/routes.js';
 import { registerDeployRoutes } from './deploys.js';
 import { serializeRelease } from './serialize.js';
 import { listReleaseHealth, type HealthData } from '../sessions/release-health.js';
-import type { ReleaseRow } from './api-queries.js';
 
 /** Sentry's release-name rules: no control whitespace, not `.`/`..`/`latest`, ≤ 200 chars. */
 export const versionSchema = z
@@ -44,9 +47,7 @@ const updateSchema = z.object({
   dateStarted: date.nullish(),
   dateReleased: date.nullish(),
   projects: projectRefs.optional(),
-  // set-commits and Sentry's UI send these; accepted and ignored (no repository integration).
-  refs: z.array(z.unknown()).optional(),
-  commits: z.array(z.unknown()).optional(),
+  ...commitFields, // set-commits (../commits/commit-input.ts)
   status: z.enum(['open', 'archived']).optional(),
 });
 
@@ -80,14 +81,14 @@ export function registerReleaseRoutes(router: ApiRouter, deps: Deps): void {
       projectIds,
     });
     ctx.status = changed ? 201 : 208;
-    ctx.body = serializeRelease(await getRelease(deps, org.id, body.version));
+    ctx.body = await presentRelease(deps, await getRelease(deps, org.id, body.version));
   });
 
   router.get('/organizations/:org/releases/:version/', async (ctx) => {
     requireReleaseScope(ctx);
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const release = await getRelease(deps, org.id, ctx.params.version!);
-    ctx.body = serializeRelease(release, await healthIfAsked(ctx, deps, [release]));
+    ctx.body = await presentRelease(deps, release, await healthIfAsked(ctx, deps, [release]));
   });
 
   router.put('/organizations/:org/releases/:version/', async (ctx) => {
@@ -95,16 +96,20 @@ export function registerReleaseRoutes(router: ApiRouter, deps: Deps): void {
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const body = parseBody(ctx, updateSchema);
     const projectIds = body.projects ? await resolveProjects(deps, org, body.projects) : undefined;
-    const found = await updateRelease(deps.pool, {
-      organizationId: org.id,
-      version: ctx.params.version!,
-      url: body.url,
-      dateReleased: body.dateReleased,
-      dateStarted: body.dateStarted,
-      projectIds,
+    const commits = await commitsFromBody(deps.pool, org.id, body); // validated before anything is written
+    await withTransaction(deps.pool, async (tx) => {
+      const found = await updateRelease(tx, {
+        organizationId: org.id,
+        version: ctx.params.version!,
+        url: body.url,
+        dateReleased: body.dateReleased,
+        dateStarted: body.dateStarted,
+        projectIds,
+      });
+      if (!found) throw releaseNotFound();
+      if (commits) await replaceReleaseCommits(tx, { organizationId: org.id, releaseId: found, commits });
     });
-    if (!found) throw releaseNotFound();
-    ctx.body = serializeRelease(await getRelease(deps, org.id, ctx.params.version!));
+    ctx.body = await presentRelease(deps, await getRelease(deps, org.id, ctx.params.version!));
   });
 
   router.delete('/organizations/:org/releases/:version/', async (ctx) => {
@@ -114,20 +119,7 @@ export function registerReleaseRoutes(router: ApiRouter, deps: Deps): void {
     ctx.status = 204;
   });
 
-  // set-commits: without repositories the CLI reads local git history and sends commits (ignored).
-  router.get('/organizations/:org/releases/:version/previous-with-commits/', async (ctx) => {
-    requireReleaseScope(ctx);
-    const { org } = await requireOrg(ctx, ctx.params.org!);
-    await getRelease(deps, org.id, ctx.params.version!);
-    ctx.body = {};
-  });
-
-  router.get('/organizations/:org/repos/', async (ctx) => {
-    requireReleaseScope(ctx);
-    await requireOrg(ctx, ctx.params.org!);
-    ctx.body = [];
-  });
-
+  registerCommitRoutes(router, deps);
   registerDeployRoutes(router, deps);
 }
 
@@ -145,7 +137,12 @@ async function respondWithReleases(ctx: Koa.Context, deps: Deps, organizationId:
   const page = toPage(rows, limit, after, (r) => ({ key: r.createdMicros, id: r.id }));
   setLinkHeader(ctx, deps.config.http.baseUrl, page);
   const health = await healthIfAsked(ctx, deps, page.items);
-  ctx.body = page.items.map((r) => serializeRelease(r, health));
+  const summaries = await listReleaseCommitSummaries(deps.pool, page.items.map((r) => r.id));
+  ctx.body = page.items.map((r) => serializeRelease(r, summaries.get(r.id), health));
+}
+
+async function presentRelease(deps: Deps, r: ReleaseRow, health?: Map<string, HealthData>) {
+  return serializeRelease(r, (await listReleaseCommitSummaries(deps.pool, [r.id])).get(r.id), health);
 }
 
 /** Sentry computes healthData only when asked (`?health=1`): it costs a few aggregate queries. */

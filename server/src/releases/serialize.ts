@@ -3,6 +3,8 @@
 import type { ReleaseRow } from './api-queries.js';
 import type { DeployRow } from './deploy-queries.js';
 import { healthKey, type HealthData } from '../sessions/release-health.js';
+import type { ReleaseCommitSummary } from '../commits/queries.js';
+import { serializeCommit } from '../commits/serialize.js';
 
 export interface ApiDeploy {
   id: string;
@@ -13,8 +15,8 @@ export interface ApiDeploy {
   dateFinished: string;
 }
 
-/** `health`: the releases API was asked for `?health=1`; each project then carries Sentry's healthData. */
-export function serializeRelease(r: ReleaseRow, health?: Map<string, HealthData>) {
+/** `commits`: the release's commit summary; `health`: the releases API was asked for `?health=1`, each project then carries Sentry's healthData. */
+export function serializeRelease(r: ReleaseRow, commits?: ReleaseCommitSummary, health?: Map<string, HealthData>) {
   return {
     id: r.id,
     version: r.version,
@@ -28,9 +30,9 @@ export function serializeRelease(r: ReleaseRow, health?: Map<string, HealthData>
     firstEvent: iso(r.firstEvent),
     lastEvent: iso(r.lastEvent),
     newGroups: r.newGroups,
-    commitCount: 0,
-    lastCommit: null,
-    authors: [],
+    commitCount: commits?.commitCount ?? 0,
+    lastCommit: commits?.lastCommit ? serializeCommit(commits.lastCommit) : null,
+    authors: commits?.authors ?? [],
     data: {},
     deployCount: r.deployCount,
     lastDeploy: r.lastDeploy

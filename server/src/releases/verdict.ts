@@ -32,6 +32,8 @@ export interface IssueEvidence {
   events: number;
   eventsOtherReleases: number;
   hosts: number;
+  /** The deploy's commits that touched this issue's frames, most suspect first (commit-evidence.ts). */
+  suspectCommits?: Array<{ id: string; message: string | null; dateCreated: string | null; author: { name: string | null; email: string | null } | null }>;
 }
 
 export interface HealthInputs {

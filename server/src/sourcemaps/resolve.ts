@@ -120,14 +120,15 @@ export function decodeDataUrl(ref: string): string | null {
   return m ? Buffer.from(m[1]!, 'base64').toString('utf8') : null;
 }
 
-/** Webpack-style source names to the filename Sentry shows (`webpack://app/./src/x` → `./src/x`). */
+/** Source names to the filename Sentry shows (`webpack://app/./src/x` → `./src/x`, `../../src/x` → `src/x`). */
 export function displayFilename(source: string): string {
   const tilde = source.indexOf('/~/');
   if (source.startsWith('webpack:') && tilde >= 0) return `~/${source.slice(tilde + 3)}`;
   const ns = /^webpack:\/\/[a-zA-Z0-9_\-@.]+\/\.\//.exec(source);
   if (ns) return `./${source.slice(ns[0].length)}`;
-  if (source.startsWith('webpack:///')) return source.slice('webpack:///'.length);
-  return source;
+  const name = source.startsWith('webpack:///') ? source.slice('webpack:///'.length) : source;
+  // A map's sources are relative to the map (`../../src/cart.js`): the file is `src/cart.js`.
+  return name.startsWith('../') ? name.replace(/^(?:\.\.?\/)+/, '') : name;
 }
 
 /** Sentry's in-app rules for mapped JS paths; null leaves the SDK's value. */

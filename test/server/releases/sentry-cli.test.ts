@@ -1,5 +1,5 @@
 // The real sentry-cli 3.x against Faultline's releases and deploys API: releases new / finalize
-// / list / info / delete, set-commits --local (accepted, ignored), deploys new (both spellings,
+// / list / info / delete, set-commits --local, deploys new (both spellings,
 // all options) and deploys list.
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -52,7 +52,7 @@ describe('sentry-cli releases', () => {
     expect(r.code).not.toBe(0);
   });
 
-  it('accepts set-commits --local and ignores the commits', async () => {
+  it('stores what set-commits --local sends', async () => {
     const repo = path.join(cli.home, 'repo');
     await mkdir(repo, { recursive: true });
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, HOME: cli.home, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' } });
@@ -62,6 +62,9 @@ describe('sentry-cli releases', () => {
     git('commit', '-q', '-m', 'first');
     await ok(['releases', 'new', 'web@1.2.0']);
     await ok(['releases', 'set-commits', 'web@1.2.0', '--local'], { cwd: repo });
+    const { rows } = await server.pool.query(
+      `SELECT c.message FROM release_commits rc JOIN releases r ON r.id = rc.release_id JOIN commits c ON c.id = rc.commit_id WHERE r.version = 'web@1.2.0'`);
+    expect(rows.map((r) => r.message)).toEqual(['first\n']);
   });
 
   it('deletes a release', async () => {

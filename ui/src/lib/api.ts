@@ -162,3 +162,19 @@ export const getDeployHealth = (org: string, version: string, id: string) =>
 export function streamUrl(org: string, filter: { project?: string[]; environment?: string[]; release?: string[]; level?: string[] }, lastEventId?: string): string {
   return url(`/organizations/${e(org)}/stream/`, { ...filter, lastEventId });
 }
+
+// Commits, suspect commits and source links (issue 15).
+export const getCommitters = (org: string, project: string, eventId: string) =>
+  json<{ committers: T.ApiCommitter[] }>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/committers/`);
+export const getSourceLinks = (org: string, project: string, eventId: string) =>
+  json<{ links: T.ApiFrameLink[] }>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/source-links/`);
+export const getDeployCommits = (org: string, version: string, deployId: string) =>
+  json<T.ApiCommit[]>('GET', `/organizations/${e(org)}/releases/${e(version)}/deploys/${e(deployId)}/commits/`);
+
+export const listTeams = (org: string) => json<T.ApiTeam[]>('GET', `/organizations/${e(org)}/teams/`);
+export const createTeam = (org: string, name: string) => json<T.ApiTeam>('POST', `/organizations/${e(org)}/teams/`, { body: { name } });
+export const addTeamMember = (org: string, team: string, member: string) =>
+  json<T.ApiTeam>('POST', `/organizations/${e(org)}/members/${e(member)}/teams/${e(team)}/`);
+export const getOwnership = (org: string, project: string) => json<T.ApiOwnership>('GET', `/projects/${e(org)}/${e(project)}/ownership/`);
+export const updateOwnership = (org: string, project: string, body: Partial<T.ApiOwnership>) =>
+  json<T.ApiOwnership>('PUT', `/projects/${e(org)}/${e(project)}/ownership/`, { body });

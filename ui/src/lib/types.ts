@@ -97,6 +97,7 @@ export interface HealthIssueEvidence {
   events: number;
   eventsOtherReleases: number;
   hosts: number;
+  suspectCommits?: ApiSuspectCommit[];
 }
 
 /** Sentry's release healthData (releases API with ?health=1); rates in percent. */
@@ -150,7 +151,7 @@ export interface ApiDeployHealth {
   hosts: { newRelease: { hosts: string[] }; otherReleases: { hosts: string[] } } | null;
   newIssues: HealthIssueEvidence[];
   regressions: HealthIssueEvidence[];
-  rollbackTarget: { version: string; deployId: string; deployedAt: string; verdict: string | null } | null;
+  rollbackTarget: { version: string; deployId: string | null; deployedAt: string | null; verdict: string | null; source?: 'deploy' | 'last-seen'; lastSeen?: string } | null;
   sessions?: {
     basis: 'canary' | 'before-after';
     baseline: SessionWindow;
@@ -173,4 +174,48 @@ export interface ApiInboundFilter {
   active: boolean | string[];
   /** Pattern filters (error-messages, releases, environments). */
   patterns?: string[];
+}
+
+/** Commits (server/src/commits/serialize.ts, committers.ts). */
+export interface ApiCommit {
+  id: string;
+  message: string | null;
+  dateCreated: string | null;
+  repository: { name: string; url: string | null };
+  author: { id?: string; name: string | null; email: string | null } | null;
+  releaseVersion?: string;
+}
+
+export interface ApiSuspectCommit {
+  id: string;
+  message: string | null;
+  dateCreated: string | null;
+  author: { id?: string; name: string | null; email: string | null } | null;
+  suspectCommitType?: string;
+}
+
+export interface ApiCommitter {
+  author: { id?: string; name: string | null; email: string | null };
+  commits: ApiSuspectCommit[];
+}
+
+/** A source link of one stored frame: indexes into exception.values and its frames. */
+export interface ApiFrameLink {
+  exception: number;
+  frame: number;
+  url: string;
+}
+
+export interface ApiTeam {
+  id: string;
+  slug: string;
+  name: string;
+  memberCount: number;
+  members?: Array<{ id: string; email: string; name: string }>;
+}
+
+export interface ApiOwnership {
+  raw: string;
+  fallthrough: boolean;
+  autoAssignment: 'Auto Assign to Issue Owner' | 'Auto Assign to Suspect Commits' | 'Turn off Auto-Assignment';
 }
