@@ -70,7 +70,14 @@ export const RATE_LIMITED_DETAIL =
 export type RateLimitReason = 'key_quota' | 'project_quota' | 'org_quota' | 'spike_protection' | 'queue_full';
 
 /** Why the worker refused an event it had accepted into the queue. */
-export type WorkerInvalidReason = 'invalid-event' | 'unknown-project';
+export type WorkerInvalidReason =
+  | 'invalid-event'
+  | 'unknown-project'
+  | 'invalid-item' // an aux job whose payload the worker could not read at all
+  | 'invalid-feedback' // feedback without text, or not an object
+  | 'invalid-check-in' // unknown status, bad slug, a schedule or time zone that does not parse
+  | 'unknown-monitor' // a check-in without monitor_config for a monitor that does not exist
+  | 'monitor-other-project'; // a check-in for a monitor another project of the organization owns
 
 export type Outcome =
   | { outcome: 'accepted' }
@@ -123,6 +130,8 @@ export function itemCategory(type: string): string {
       return 'replay';
     case 'check_in':
       return 'monitor';
+    case 'user_report':
+      return 'feedback';
     case 'log':
       return 'log_item';
     case 'transaction':
