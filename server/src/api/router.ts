@@ -31,6 +31,8 @@ import { registerInboundFilterRoutes } from '../projects/filter-routes.js';
 import { registerQuotaRoutes } from '../projects/quota-routes.js';
 import { registerStatsRoutes } from '../outcomes/routes.js';
 import { registerSpikeRoutes } from '../spikes/routes.js';
+import { registerFeedbackRoutes } from '../feedback/routes.js';
+import { registerMonitorRoutes } from '../monitors/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
 import { apiState } from './context.js';
@@ -58,6 +60,8 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerQuotaRoutes(router, deps);
   registerStatsRoutes(router, deps);
   registerSpikeRoutes(router, deps);
+  registerFeedbackRoutes(router, deps);
+  registerMonitorRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 
   const stack: Koa.Middleware[] = [
