@@ -196,12 +196,12 @@ export async function upsertCheckIn(
   return rows[0] ?? null;
 }
 
-/** Newest finished check-ins of an environment (statuses only), for the open/resolve decision. */
-export async function listRecentStatuses(db: Queryable, monitorEnvironmentId: string, limit: number): Promise<CheckInStatus[]> {
+/** Newest finished check-ins of an environment but one (statuses only), for the open/resolve decision. */
+export async function listRecentStatuses(db: Queryable, monitorEnvironmentId: string, exceptCheckInId: string, limit: number): Promise<CheckInStatus[]> {
   const { rows } = await db.query<{ status: CheckInStatus }>(
-    `SELECT status FROM monitor_checkins WHERE monitor_environment_id = $1 AND status <> 'in_progress'
-     ORDER BY updated_at DESC, id DESC LIMIT $2`,
-    [monitorEnvironmentId, limit],
+    `SELECT status FROM monitor_checkins WHERE monitor_environment_id = $1 AND status <> 'in_progress' AND check_in_id <> $2::uuid
+     ORDER BY updated_at DESC, id DESC LIMIT $3`,
+    [monitorEnvironmentId, exceptCheckInId, limit],
   );
   return rows.map((r) => r.status);
 }

@@ -18,9 +18,17 @@ export type CheckInDropReason = 'invalid-check-in' | 'unknown-monitor' | 'monito
 
 export type RecordResult =
   | { kind: 'recorded'; events: EventJob[] }
-  | { kind: 'dropped'; reason: CheckInDropReason; message: string };
+  | { kind: 'dropped'; reason: CheckInDropReason; message: string }
+  /** Not yet: the check-in that creates its monitor may still be on its way (retry with backoff). */
+  | { kind: 'early'; message: string };
 
-export async function recordCheckIn(pool: Pool, job: { projectId: string; receivedAt: number; payload: string }): Promise<RecordResult> {
+/**
+ * `sentry-cli monitors run` sends monitor_config only with in_progress; its ok/error can reach a
+ * worker first. For this long after receipt a check-in of an unknown monitor is retried, not dropped.
+ */
+export const UNKNOWN_MONITOR_GRACE_MS = 10_000; // the race is one of milliseconds; retries back off 0.5, 1, 2, 4, 8 s
+
+export async function recordCheckIn(pool: Pool, job: { projectId: string; receivedAt: number; payload: string }, now = Date.now()): Promise<RecordResult> {
   let raw: unknown;
   try {
     raw = JSON.parse(job.payload);
@@ -40,7 +48,10 @@ export async function recordCheckIn(pool: Pool, job: { projectId: string; receiv
     if (checkIn.config) {
       monitor = await upsertMonitor(tx, { organizationId: rows[0].organizationId, projectId: job.projectId, slug: checkIn.slug, name: monitor?.name ?? checkIn.slug, config: checkIn.config });
     }
-    if (!monitor) return { kind: 'dropped', reason: 'unknown-monitor', message: `no monitor "${checkIn.slug}" and the check-in has no monitor_config` };
+    if (!monitor) {
+      const message = `no monitor "${checkIn.slug}" and the check-in has no monitor_config`;
+      return now - job.receivedAt < UNKNOWN_MONITOR_GRACE_MS ? { kind: 'early', message } : { kind: 'dropped', reason: 'unknown-monitor', message };
+    }
     const env = await lockMonitorEnvironment(tx, monitor.id, checkIn.environment);
     const stored = await upsertCheckIn(tx, {
       checkInId: checkIn.checkInId, monitorId: monitor.id, monitorEnvironmentId: env.id, status: checkIn.status, durationMs: checkIn.durationMs,
@@ -54,18 +65,24 @@ export async function recordCheckIn(pool: Pool, job: { projectId: string; receiv
       });
     }
     if (checkIn.status === 'in_progress') return { kind: 'recorded', events: [] };
-    // Also on a re-delivery (stored = null): the step is idempotent (same event id, resolve once).
-    return { kind: 'recorded', events: await takeIncidentStep(tx, { monitor, env, reason: 'error', checkInId: checkIn.checkInId, expectedAt: env.nextCheckinAt, at }) };
+    if (!stored) {
+      // A re-delivery repeats its step (same event id, resolve once); a late ok after a timeout changes nothing.
+      const { rows: same } = await tx.query('SELECT 1 FROM monitor_checkins WHERE monitor_id = $1 AND check_in_id = $2 AND status = $3', [monitor.id, checkIn.checkInId, checkIn.status]);
+      if (same.length === 0) return { kind: 'recorded', events: [] };
+    }
+    return { kind: 'recorded', events: await takeIncidentStep(tx, { monitor, env, reason: 'error', status: checkIn.status, checkInId: checkIn.checkInId, expectedAt: env.nextCheckinAt, at }) };
   });
 }
 
 /** After a finished check-in of `env` was recorded: opens/updates (a failure event) or resolves its issue. */
 export async function takeIncidentStep(
   tx: PoolClient,
-  args: { monitor: MonitorRow; env: MonitorEnvironmentRow; reason: FailureReason; checkInId: string; expectedAt: Date | null; at: Date },
+  args: { monitor: MonitorRow; env: MonitorEnvironmentRow; reason: FailureReason; status?: 'ok' | 'error'; checkInId: string; expectedAt: Date | null; at: Date },
 ): Promise<EventJob[]> {
   const { monitor, env } = args;
-  const recent: CheckInStatus[] = await listRecentStatuses(tx, env.id, Math.max(monitor.failureIssueThreshold, monitor.recoveryThreshold));
+  // The check-in just recorded is the newest, whatever the times of the scheduler's ones.
+  const status: CheckInStatus = args.reason === 'error' ? args.status ?? 'error' : args.reason;
+  const recent = [status, ...(await listRecentStatuses(tx, env.id, args.checkInId, Math.max(monitor.failureIssueThreshold, monitor.recoveryThreshold) - 1))];
   const step = incidentStep({ recent, isFailing: env.isFailing, failureThreshold: monitor.failureIssueThreshold, recoveryThreshold: monitor.recoveryThreshold });
   if (step === 'resolve') {
     const issueId = env.lastFailureEventId ? await findIssueOfEvent(tx, monitor.projectId, env.lastFailureEventId) : null;

@@ -9,7 +9,11 @@ import { recordCheckIn, type CheckInDropReason } from '../monitors/record-check-
 import { queueSubmitter, type SubmitEvents } from '../monitors/scheduler.js';
 import type { Deps } from '../deps.js';
 
-export type AuxItemOutcome = { kind: 'counted' } | { kind: 'dropped'; reason: 'invalid-feedback' | CheckInDropReason } | { kind: 'invalid'; message: string };
+export type AuxItemOutcome =
+  | { kind: 'counted' }
+  | { kind: 'dropped'; reason: 'invalid-feedback' | CheckInDropReason }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'failed'; error: Error };
 
 export function isAuxItem(job: AuxJob): boolean {
   return job.kind === 'feedback' || job.kind === 'user_report' || job.kind === 'check_in';
@@ -52,10 +56,13 @@ export async function processAuxItems(
     for (const i of feedbackIndexes) outcomes[i] = { kind: 'counted' };
   }
   const submit: SubmitEvents = deps.queue ? queueSubmitter(deps.queue) : processEvents;
-  for (const [i, job] of jobs.entries()) {
-    if (job.kind !== 'check_in') continue;
+  // In the order they were received: an in_progress before the ok that completes it.
+  const checkIns = [...jobs.entries()].filter(([, job]) => job.kind === 'check_in').sort(([, a], [, b]) => a.receivedAt - b.receivedAt);
+  for (const [i, job] of checkIns) {
     const r = await recordCheckIn(deps.pool, job);
-    if (r.kind === 'dropped') {
+    if (r.kind === 'early') {
+      outcomes[i] = { kind: 'failed', error: new Error(`${r.message}; retrying while the check-in that creates it may be on its way`) };
+    } else if (r.kind === 'dropped') {
       deps.log.debug({ projectId: job.projectId, reason: r.reason, message: r.message }, 'check-in dropped');
       outcomes[i] = { kind: 'dropped', reason: r.reason };
     } else {
