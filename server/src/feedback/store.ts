@@ -6,7 +6,7 @@ import type { NormalizedEvent } from '../protocol/event.js';
 import { listProjectScrubSettings } from '../scrub/queries.js';
 import { compileScrubRules, effectiveScrubSettings, type ScrubRules, type ServerScrubDefaults } from '../scrub/rules.js';
 import { scrubEvent } from '../scrub/scrub-event.js';
-import type { Feedback } from './parse.js';
+import type { Feedback } from '../protocol/feedback.js';
 import { upsertFeedback, type FeedbackRow } from './queries.js';
 
 /** Pure: the feedback with its free-text fields scrubbed. */

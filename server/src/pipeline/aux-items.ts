@@ -3,7 +3,7 @@
 // (monitors/record-check-in.ts), and the monitor failure events they produce are queued (or,
 // without a queue, processed right here). A bad item is dropped with a reason, never retried.
 import type { AuxJob, EventJob } from '../queue/queues.js';
-import { parseFeedbackEvent, parseUserReport, type Feedback } from '../feedback/parse.js';
+import { parseFeedbackEvent, parseUserReport, type Feedback } from '../protocol/feedback.js';
 import { storeFeedback } from '../feedback/store.js';
 import { recordCheckIn, type CheckInDropReason } from '../monitors/record-check-in.js';
 import { queueSubmitter, type SubmitEvents } from '../monitors/scheduler.js';
