@@ -4,7 +4,7 @@
 
 import type { OutcomeRecorder } from './client-reports.js';
 import { createRequestCounter } from './counter.js';
-import { createClientReportEnvelope, createCounterEnvelope, createEventEnvelope } from './envelope.js';
+import { createClientReportEnvelope, createCounterEnvelope, createEventEnvelope, createFeedbackEnvelope } from './envelope.js';
 import { nodeProcess, nowSeconds } from './runtime.js';
 import { settleWithin } from './transports/buffer.js';
 import type { ClientReportItem, Event, Transport } from './types.js';
@@ -26,6 +26,8 @@ export interface Delivery {
   track(work: Promise<void>): void;
   /** Sends an event; pending client reports ride along. */
   sendEvent(event: Event): Promise<void>;
+  /** Sends a feedback event (a `feedback` item). */
+  sendFeedback(event: Event): Promise<void>;
   recordRequest(n: number): void;
   flush(timeout?: number): Promise<boolean>;
   /** Stops timers and hooks and releases the transport (flush first). */
@@ -131,6 +133,10 @@ export function createDelivery(o: DeliveryOptions): Delivery {
     sendEvent(event) {
       exitFlushDone = false;
       return transport.send(createEventEnvelope(event, takeReportItem()));
+    },
+    sendFeedback(event) {
+      exitFlushDone = false;
+      return transport.send(createFeedbackEnvelope(event));
     },
     recordRequest(n) {
       exitFlushDone = false;

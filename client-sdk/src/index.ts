@@ -6,7 +6,7 @@ import { createClient, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Client } from './client
 import { installGlobalHandlers } from './global-handlers.js';
 import { uuid4 } from './runtime.js';
 import { createScopeStack, type Scope } from './scope.js';
-import type { Breadcrumb, CaptureContext, Event, EventHint, Options, Primitive, SeverityLevel, User } from './types.js';
+import type { Breadcrumb, CaptureContext, Event, EventHint, FeedbackParams, Options, Primitive, SeverityLevel, User } from './types.js';
 
 const scopes = createScopeStack();
 let client: Client | undefined;
@@ -46,6 +46,11 @@ export function captureMessage(message: string, levelOrContext?: SeverityLevel |
 
 export function captureEvent(event: Event, hint?: EventHint): string {
   return client ? client.captureEvent(event, hint) : uuid4();
+}
+
+/** Sends user feedback (Sentry's captureFeedback): `{ message, name?, email?, associatedEventId?, url? }`. */
+export function captureFeedback(params: FeedbackParams): string {
+  return client ? client.captureFeedback(params) : uuid4();
 }
 
 export function addBreadcrumb(breadcrumb: Breadcrumb): void {

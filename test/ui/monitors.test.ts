@@ -39,7 +39,7 @@ describe('crons page (Chromium)', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: 'Cron monitors' }).waitFor();
     const nightly = page.getByRole('list', { name: 'Recent check-ins of nightly-sync' });
     await expect.poll(() => nightly.getByRole('listitem').count()).toBe(5);
-    expect(await nightly.getByRole('listitem').evaluateAll((els) => els.map((e) => e.className.split(' ').filter((c) => c !== 'tick' && !c.startsWith('svelte-'))[0]))).toEqual(['ok', 'ok', 'error', 'ok', 'ok']);
+    expect(await nightly.getByRole('listitem').evaluateAll((els) => els.map((e) => e.className.split(' ').filter((c: string) => c !== 'tick' && !c.startsWith('svelte-'))[0]))).toEqual(['ok', 'ok', 'error', 'ok', 'ok']);
     const hourly = page.getByRole('list', { name: 'Recent check-ins of hourly-import' });
     await expect.poll(() => hourly.getByRole('listitem').count()).toBe(2);
     const row = page.getByRole('row').filter({ hasText: 'hourly-import' });
