@@ -5,8 +5,10 @@
 // 1. Ingest (HTTP store/envelope or UDP) does almost nothing: it checks auth, size, the queue's
 //    depth and the key/project/organization quotas (429 with X-Sentry-Rate-Limits), answers 200
 //    with the event id, and enqueues the raw item on the `process-event` BullMQ queue (job id =
-//    project + event id, so a re-sent event collapses while queued). Sessions and client
-//    reports ride the same queue as aux jobs. Every item it does not queue gets an outcome.
+//    project + event id, so a re-sent event collapses while queued). Sessions, client reports,
+//    user feedback and cron check-ins ride the same queue as aux jobs (feedback and check-ins
+//    are stored by aux-items.ts; a monitor failure becomes an event of its own, queued again).
+//    Every item gets one outcome (feedback and check-ins: from the worker).
 // 2. The worker (main-worker.ts) takes up to WORKER_CONCURRENCY jobs at a time and hands each to
 //    an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
 //    into processBatch below. A job's promise settles when its batch has committed, so BullMQ
