@@ -4,12 +4,12 @@
 // Sentry's form does); a valid report becomes a `user_report` envelope item and takes the one
 // accept path (DSN key, project, origin, queue, outcomes). Answers 200 `{}`.
 import type Koa from 'koa';
-import { parseUserReport } from '../../server/src/protocol/feedback.js';
 import { accept, type AcceptDeps } from './accept.js';
 import { readBody } from './decompress.js';
 
 export const EMBED_PATH = '/api/embed/error-page/';
 const MAX_EMBED_BODY_BYTES = 64 * 1024; // three short fields
+const MAX_COMMENTS_CHARS = 4096; // as the worker's check (Sentry's limit)
 
 export async function handleEmbed(ctx: Koa.Context, ad: AcceptDeps): Promise<void> {
   const refuse = (status: number, errors: Record<string, string>) => {
@@ -23,10 +23,15 @@ export async function handleEmbed(ctx: Koa.Context, ad: AcceptDeps): Promise<voi
   if (!Buffer.isBuffer(bytes)) return refuse(bytes.status, { body: bytes.detail });
   const fields = parseFields(bytes, ctx.get('content-type'));
   if (!fields) return refuse(400, { body: 'expected JSON or a form' });
-  const report = parseUserReport({ ...fields, event_id: ctx.URL.searchParams.get('eventId') ?? fields.event_id }, { receivedAt: Date.now(), source: 'embed' });
-  if ('problem' in report) return refuse(400, { [report.field === 'event_id' ? 'eventId' : report.field]: report.problem });
-  const item = JSON.stringify({ event_id: report.eventId, name: report.name, email: report.email, comments: report.comments });
-  const envelope = Buffer.from(`${JSON.stringify({ dsn, event_id: report.eventId })}\n{"type":"user_report"}\n${item}`);
+  // The form's own checks; the worker validates the item again (protocol/feedback.ts).
+  const eventId = (ctx.URL.searchParams.get('eventId') ?? String(fields.event_id ?? '')).replaceAll('-', '').toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(eventId)) return refuse(400, { eventId: 'must be the 32-character id of an event' });
+  const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
+  const comments = fields.comments;
+  if (typeof comments !== 'string' || comments.trim() === '') return refuse(400, { comments: 'feedback needs a non-empty text' });
+  if (comments.length > MAX_COMMENTS_CHARS) return refuse(400, { comments: `longer than ${MAX_COMMENTS_CHARS} characters` });
+  const item = JSON.stringify({ event_id: eventId, name: text(fields.name, 128), email: text(fields.email, 256), comments });
+  const envelope = Buffer.from(`${JSON.stringify({ dsn, event_id: eventId })}\n{"type":"user_report"}\n${item}`);
   const result = await accept({ endpoint: 'envelope', auth: { kind: 'none' }, body: { kind: 'envelope', bytes: envelope }, origin: origin(ctx), receivedAt: Date.now() }, ad);
   if (!result.ok) {
     ctx.set('X-Sentry-Error', result.detail);
