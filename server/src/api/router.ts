@@ -33,6 +33,7 @@ import { registerStatsRoutes } from '../outcomes/routes.js';
 import { registerSpikeRoutes } from '../spikes/routes.js';
 import { registerFeedbackRoutes } from '../feedback/routes.js';
 import { registerMonitorRoutes } from '../monitors/routes.js';
+import { registerSsoRoutes } from '../sso/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
 import { apiState } from './context.js';
@@ -62,6 +63,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerSpikeRoutes(router, deps);
   registerFeedbackRoutes(router, deps);
   registerMonitorRoutes(router, deps);
+  registerSsoRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 
   const stack: Koa.Middleware[] = [
