@@ -14,11 +14,12 @@ import { createCapturedErrors, createDedupe } from './processors/dedupe.js';
 import { defaultAppRoot, hostname, isNode, nowSeconds, readSourceFile, runtimeData, uuid4 } from './runtime.js';
 import { applyScope, createScopeStack, withCaptureContext, type ScopeData, type ScopeStack } from './scope.js';
 import { transportForDsn } from './transports/select.js';
-import type { Breadcrumb, CaptureContext, Dsn, Event, EventHint, Mechanism, Options, SeverityLevel } from './types.js';
+import type { Breadcrumb, CaptureContext, Dsn, Event, EventHint, FeedbackParams, Mechanism, Options, SeverityLevel } from './types.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 export const DEFAULT_MAX_BREADCRUMBS = 100;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2000;
+const MAX_FEEDBACK_CHARS = 4096; // the server refuses longer text
 export const DEFAULT_COUNTER_INTERVAL_S = 10;
 export const DEFAULT_CLIENT_REPORT_INTERVAL_S = 60;
 
@@ -30,6 +31,8 @@ export interface Client {
   captureException(error: unknown, context?: CaptureContext, mechanism?: Mechanism): string;
   captureMessage(message: string, levelOrContext?: SeverityLevel | CaptureContext): string;
   captureEvent(event: Event, hint?: EventHint): string;
+  /** Sends what a user wrote, linked to an error event when `associatedEventId` is given; returns the feedback's id. */
+  captureFeedback(params: FeedbackParams): string;
   addBreadcrumb(breadcrumb: Breadcrumb): void;
   recordRequest(n?: number): void;
   flush(timeout?: number): Promise<boolean>;
@@ -183,6 +186,25 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
     },
     captureEvent(event, hint) {
       return captureWithScope(event, hint ?? {}, scopes.getScope().getData());
+    },
+    captureFeedback(params) {
+      const id = uuid4();
+      try {
+        if (!enabled || !delivery || typeof params?.message !== 'string' || params.message.trim() === '') return id;
+        const feedback: Record<string, string> = { message: params.message.slice(0, MAX_FEEDBACK_CHARS), source: params.source ?? 'api' };
+        if (params.name) feedback.name = String(params.name).slice(0, 128);
+        if (params.email) feedback.contact_email = String(params.email).slice(0, 256);
+        if (params.associatedEventId) feedback.associated_event_id = String(params.associatedEventId);
+        const url = params.url ?? (globalThis as { location?: { href?: string } }).location?.href;
+        if (url) feedback.url = String(url).slice(0, 2048);
+        const scope = scopes.getScope().getData();
+        const prepared = prepare({ event_id: id, type: 'feedback', level: 'info', contexts: { feedback } }, scope);
+        delete prepared.breadcrumbs; // what the user wrote, not the trail of the error
+        delivery.track(delivery.sendFeedback(prepared));
+      } catch (err) {
+        debug('captureFeedback failed', err);
+      }
+      return id;
     },
     addBreadcrumb(breadcrumb) {
       try {

@@ -4,7 +4,7 @@
 
 import type { OutcomeRecorder } from './client-reports.js';
 import { createRequestCounter } from './counter.js';
-import { createClientReportEnvelope, createCounterEnvelope, createEventEnvelope, createSessionEnvelope } from './envelope.js';
+import { createClientReportEnvelope, createCounterEnvelope, createEventEnvelope, createFeedbackEnvelope, createSessionEnvelope } from './envelope.js';
 import { nodeProcess, nowSeconds } from './runtime.js';
 import { settleWithin } from './transports/buffer.js';
 import type { ClientReportItem, Event, SessionPayload, Transport } from './types.js';
@@ -30,6 +30,8 @@ export interface Delivery {
   track(work: Promise<void>): void;
   /** Sends an event; pending client reports ride along. */
   sendEvent(event: Event): Promise<void>;
+  /** Sends a feedback event (a `feedback` item). */
+  sendFeedback(event: Event): Promise<void>;
   recordRequest(n: number): void;
   /** Sends a session update as tracked work. */
   sendSession(session: SessionPayload): void;
@@ -139,6 +141,10 @@ export function createDelivery(o: DeliveryOptions): Delivery {
     sendEvent(event) {
       exitFlushDone = false;
       return transport.send(createEventEnvelope(event, takeReportItem()));
+    },
+    sendFeedback(event) {
+      exitFlushDone = false;
+      return transport.send(createFeedbackEnvelope(event));
     },
     recordRequest(n) {
       exitFlushDone = false;

@@ -25,6 +25,13 @@ export function createEventEnvelope(event: Event, extraItems: EnvelopeItem[] = [
   return [header, [[{ type: 'event' }, event], ...extraItems]];
 }
 
+/** A user-feedback envelope: the feedback event as a `feedback` item (Relay: `contexts.feedback`). */
+export function createFeedbackEnvelope(event: Event): Envelope {
+  const header = baseHeader();
+  if (event.event_id) header.event_id = event.event_id;
+  return [header, [[{ type: 'feedback' }, event]]];
+}
+
 export function createClientReportEnvelope(report: ClientReport): Envelope {
   return [baseHeader(), [[{ type: 'client_report' }, report]]];
 }
@@ -66,6 +73,8 @@ export function itemCategory(item: EnvelopeItem): DataCategory {
       return 'counter';
     case 'session':
       return 'session';
+    case 'feedback':
+      return 'feedback';
   }
 }
 

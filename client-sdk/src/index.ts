@@ -4,9 +4,10 @@
 
 import { createClient, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Client } from './client.js';
 import { installGlobalHandlers } from './global-handlers.js';
+import { showFeedbackForm as openFeedbackForm, type FeedbackFormOptions } from './feedback-form.js';
 import { uuid4 } from './runtime.js';
 import { createScopeStack, type Scope } from './scope.js';
-import type { Breadcrumb, CaptureContext, Event, EventHint, Options, Primitive, SeverityLevel, User } from './types.js';
+import type { Breadcrumb, CaptureContext, Event, EventHint, FeedbackParams, Options, Primitive, SeverityLevel, User } from './types.js';
 
 const scopes = createScopeStack();
 let client: Client | undefined;
@@ -46,6 +47,16 @@ export function captureMessage(message: string, levelOrContext?: SeverityLevel |
 
 export function captureEvent(event: Event, hint?: EventHint): string {
   return client ? client.captureEvent(event, hint) : uuid4();
+}
+
+/** Sends user feedback (Sentry's captureFeedback): `{ message, name?, email?, associatedEventId?, url? }`. */
+export function captureFeedback(params: FeedbackParams): string {
+  return client ? client.captureFeedback(params) : uuid4();
+}
+
+/** Opens a small feedback dialog (browsers only) whose answer is sent with captureFeedback; returns a closer. */
+export function showFeedbackForm(options?: FeedbackFormOptions): () => void {
+  return openFeedbackForm((params) => captureFeedback(params), options);
 }
 
 export function addBreadcrumb(breadcrumb: Breadcrumb): void {
@@ -129,3 +140,4 @@ export { transportForDsn } from './transports/select.js';
 export { makeUdpTransport, encodeDatagram, MAX_UDP_DATAGRAM_BYTES, UDP_GZIP_THRESHOLD_BYTES, type DatagramOptions } from './transports/udp.js';
 export { SDK_NAME, SDK_VERSION } from './version.js';
 export type * from './types.js';
+export type { FeedbackFormOptions } from './feedback-form.js';

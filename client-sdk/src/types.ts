@@ -55,6 +55,8 @@ export type Primitive = string | number | boolean | bigint | symbol | null | und
 
 export interface Event {
   event_id?: string;
+  /** 'feedback' for user feedback events; absent for errors. */
+  type?: 'feedback';
   timestamp?: number;
   platform?: 'node' | 'javascript';
   level?: SeverityLevel;
@@ -91,7 +93,7 @@ export type DropReason =
   | 'send_error';
 
 /** Rate-limit / outcome data category of an envelope item. `counter` is Faultline's own. */
-export type DataCategory = 'error' | 'internal' | 'counter' | 'session';
+export type DataCategory = 'error' | 'internal' | 'counter' | 'session' | 'feedback';
 
 export interface DiscardedEvent {
   reason: DropReason;
@@ -141,7 +143,18 @@ export type EventItem = [{ type: 'event' }, Event];
 export type ClientReportItem = [{ type: 'client_report' }, ClientReport];
 export type CounterItem = [{ type: 'faultline_counter' }, CounterPayload];
 export type SessionItem = [{ type: 'session' }, SessionPayload];
-export type EnvelopeItem = EventItem | ClientReportItem | CounterItem | SessionItem;
+/** What a user wrote (Sentry's `captureFeedback`): sent as a `feedback` item, an event with `contexts.feedback`. */
+export interface FeedbackParams {
+  message: string;
+  name?: string;
+  email?: string;
+  /** The error event the feedback is about (the id captureException returned). */
+  associatedEventId?: string;
+  url?: string;
+  source?: string;
+}
+export type FeedbackItem = [{ type: 'feedback' }, Event];
+export type EnvelopeItem = EventItem | ClientReportItem | CounterItem | SessionItem | FeedbackItem;
 export type Envelope = [EnvelopeHeader, EnvelopeItem[]];
 
 export interface Dsn {

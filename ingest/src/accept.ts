@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KeyLookup, ProjectKeyInfo } from '../../server/src/projects/keys.js';
 import type { EventJob, AuxJob } from '../../server/src/queue/queues.js';
-import { eventJobId } from '../../server/src/queue/queues.js';
+import { eventJobId, WORKER_COUNTED_AUX_KINDS } from '../../server/src/queue/queues.js';
 import { sessionItemProblem } from '../../server/src/protocol/session.js';
 import { isAllowedOrigin } from './allowed-domains.js';
 import type { Logger } from '../../server/src/log.js';
@@ -65,7 +65,7 @@ interface Sender {
 
 /** Items that belong to an event: the answer carries an id when one is present (Relay `requires_event`). */
 const REQUIRES_EVENT = new Set(['event', 'transaction', 'security', 'raw_security', 'attachment', 'form_data', 'unreal_report', 'user_report', 'feedback', 'replay_event', 'profile']);
-const AUX_TYPES = new Set(['session', 'sessions', 'client_report', 'faultline_counter']);
+const AUX_TYPES = new Set(['session', 'sessions', 'client_report', 'faultline_counter', 'feedback', 'user_report', 'check_in']);
 
 export async function accept(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
   const tally: Tally = { publicKey: null, projectId: null, categories: null, counted: false };
@@ -276,8 +276,10 @@ async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Se
       if (!limits.includes(QUEUE_FULL_LIMIT)) limits.push(QUEUE_FULL_LIMIT);
     } else {
       const data: AuxJob = { v: 1, kind: item.type as AuxJob['kind'], projectId: key.projectId, receivedAt: input.receivedAt, payload: item.payload.toString('utf8') };
+      if (item.type === 'feedback' && eventId) data.eventId = eventId;
       jobs.push({ name: item.type, data });
-      outcomes.push([category, { outcome: 'accepted' }]);
+      // Feedback and check-ins are validated by the worker, which counts accepted or invalid.
+      if (!WORKER_COUNTED_AUX_KINDS.has(item.type)) outcomes.push([category, { outcome: 'accepted' }]);
     }
   }
   const result = await enqueue(jobs, eventId, deps);

@@ -15,6 +15,7 @@ import { createOutcomeCounter } from './outcome-counter.js';
 import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
 import { createFloodLane, FLOOD_LANE_MIN_BACKLOG } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
+import { EMBED_PATH, handleEmbed } from './embed.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
@@ -35,6 +36,10 @@ export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; ac
 
   const middleware: Koa.Middleware = async (ctx, next) => {
     const path = normalizePath(ctx.path);
+    if (path === EMBED_PATH) {
+      setCors(ctx);
+      return ctx.method === 'OPTIONS' ? preflight(ctx) : handleEmbed(ctx, ad);
+    }
     if (!INGEST_PATH.test(path)) return next();
     if (path !== ctx.path) ctx.path = path;
     setCors(ctx);

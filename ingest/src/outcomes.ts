@@ -69,8 +69,16 @@ export const RATE_LIMITED_DETAIL =
 /** Reason codes of `rate_limited` (the X-Sentry-Rate-Limits reason field for the first three). */
 export type RateLimitReason = 'key_quota' | 'project_quota' | 'org_quota' | 'spike_protection' | 'queue_full';
 
-/** Why an item was refused for its content: by the worker (events), or at ingest (session items). */
-export type WorkerInvalidReason = 'invalid-event' | 'unknown-project' | 'invalid-session';
+/** Why an item was refused for its content: by the worker (events, aux items), or at ingest (session items). */
+export type WorkerInvalidReason =
+  | 'invalid-event'
+  | 'unknown-project'
+  | 'invalid-session' // a session update or aggregate ingest refused (status, duration, release, counts)
+  | 'invalid-item' // an aux job whose payload the worker could not read at all
+  | 'invalid-feedback' // feedback without text, or not an object
+  | 'invalid-check-in' // unknown status, bad slug, a schedule or time zone that does not parse
+  | 'unknown-monitor' // a check-in without monitor_config for a monitor that does not exist
+  | 'monitor-other-project'; // a check-in for a monitor another project of the organization owns
 
 export type Outcome =
   | { outcome: 'accepted' }
@@ -123,6 +131,8 @@ export function itemCategory(type: string): string {
       return 'replay';
     case 'check_in':
       return 'monitor';
+    case 'user_report':
+      return 'feedback';
     case 'log':
       return 'log_item';
     case 'transaction':

@@ -47,6 +47,7 @@ export const envSchema = z.object({
   WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(5),
   RUN_MIGRATIONS: bool.default(true),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  MONITOR_TICK_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   LIVE_STREAM_BUFFER: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   SOURCEMAP_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(256),
   MAX_ARTIFACT_BUNDLE_MB: z.coerce.number().int().min(1).max(2048).default(256),
@@ -98,6 +99,8 @@ export interface Config {
    *  stallTimeoutMs: a job whose worker died is handed to another worker after about this long. */
   worker: { concurrency: number; batchSize: number; batchWaitMs: number; maxAttempts: number; stallTimeoutMs: number };
   retention: { days: number };
+  /** How often the cron-monitor scheduler looks for missed and timed-out check-ins; 0: never (tests drive it). */
+  monitors: { tickMs: number };
   /** Live stream: messages kept per organization for Last-Event-ID resume. */
   realtime: { bufferSize: number };
   /** Parsed source maps kept by the worker; uploaded bundles larger than maxBundleBytes are refused. */
@@ -205,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stallTimeoutMs: e.WORKER_STALL_TIMEOUT_MS,
     },
     retention: { days: e.RETENTION_DAYS },
+    monitors: { tickMs: e.MONITOR_TICK_SECONDS * 1000 },
     realtime: { bufferSize: e.LIVE_STREAM_BUFFER },
     sourcemaps: { cacheBytes: e.SOURCEMAP_CACHE_MB * MiB, maxBundleBytes: e.MAX_ARTIFACT_BUNDLE_MB * MiB },
     alerts: {

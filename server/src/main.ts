@@ -20,6 +20,7 @@ import { collectProcessMetrics } from './metrics/registry.js';
 import { watchRuntime } from './metrics/runtime.js';
 import { startStatsdExport } from './metrics/statsd.js';
 import { startRetention } from './retention/run.js';
+import { startMonitorScheduler } from './monitors/scheduler.js';
 import { expireArtifactBundles } from './sourcemaps/store.js';
 import type { Deps } from './deps.js';
 import { createOidcClient } from './sso/oidc-client.js';
@@ -93,6 +94,7 @@ export async function start(config: Config): Promise<Running> {
     const worker = await startWorker(deps);
     stoppers.push(worker.close);
     stoppers.push(startRetention(deps, { retentionDays: config.retention.days, now: () => new Date(), expireArtifacts: expireArtifactBundles }).stop);
+    stoppers.push(startMonitorScheduler(deps, { intervalMs: config.monitors.tickMs, now: () => new Date() }).stop);
     log.info({ role }, 'worker started');
   }
 

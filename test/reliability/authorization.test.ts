@@ -68,6 +68,7 @@ describe('authorization matrix', () => {
       deployId: await q(`INSERT INTO deploys (organization_id, release_id, environment, project_ids) VALUES ($1, $2, 'production', ARRAY[$3::bigint]) RETURNING id`, [b.orgId, releaseId, b.projectId]),
       ruleId: await q(`INSERT INTO alert_rules (project_id, name) VALUES ($1, $2) RETURNING id`, [b.projectId, MARKER]),
       overrideId: await q(`INSERT INTO oncall_overrides (project_id, user_id, starts_at, ends_at) VALUES ($1, $2, now(), now() + interval '1 day') RETURNING id`, [b.projectId, victim.userId]),
+      slug: (await s.pool.query<{ slug: string }>(`INSERT INTO monitors (organization_id, project_id, slug, name, schedule_type, schedule) VALUES ($1, $2, $3, $3, 'crontab', '0 3 * * *') RETURNING slug`, [b.orgId, b.projectId, `${MARKER}-job`])).rows[0]!.slug,
       id: await q(`INSERT INTO organization_invitations (organization_id, role, token_hash, expires_at) VALUES ($1, 'member', $2, now() + interval '1 day') RETURNING id`, [b.orgId, randomBytes(32).toString('hex')]),
     });
   }
@@ -121,6 +122,7 @@ describe('authorization matrix', () => {
     expect(await one('SELECT count(*)::int AS n FROM releases WHERE organization_id = $1', [b.orgId])).toEqual({ n: 1 });
     expect(await one('SELECT count(*)::int AS n FROM memberships WHERE organization_id = $1', [b.orgId])).toEqual({ n: 1 });
     expect(await one('SELECT revoked_at FROM organization_invitations WHERE id = $1', [ids.id])).toEqual({ revoked_at: null });
+    expect(await one('SELECT count(*)::int AS n FROM monitors WHERE organization_id = $1', [b.orgId])).toEqual({ n: 1 });
     expect(await one('SELECT is_active FROM project_keys WHERE id = $1', [ids.keyId])).toEqual({ is_active: true });
     expect(await one('SELECT count(*)::int AS n FROM oncall_overrides WHERE id = $1', [ids.overrideId])).toEqual({ n: 1 });
     expect(await one(`SELECT settings FROM projects WHERE id = $1`, [b.projectId])).toEqual({ settings: {} });

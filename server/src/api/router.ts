@@ -34,6 +34,8 @@ import { registerStatsRoutes } from '../outcomes/routes.js';
 import { registerSpikeRoutes } from '../spikes/routes.js';
 import { registerSessionRoutes } from '../sessions/routes.js';
 import { registerOwnershipRoutes } from '../ownership/routes.js';
+import { registerFeedbackRoutes } from '../feedback/routes.js';
+import { registerMonitorRoutes } from '../monitors/routes.js';
 import { registerSsoRoutes } from '../sso/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
@@ -64,6 +66,8 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerSpikeRoutes(router, deps);
   registerSessionRoutes(router, deps);
   registerOwnershipRoutes(router, deps);
+  registerFeedbackRoutes(router, deps);
+  registerMonitorRoutes(router, deps);
   registerSsoRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 

@@ -304,3 +304,62 @@ export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
   detail: string;
 }
+
+/** GET /api/0/projects/{org}/{project}/user-feedback/ and /issues/{id}/user-reports/ rows (Sentry's UserReport serializer). */
+export interface ApiUserFeedback {
+  id: string;
+  eventID: string | null;
+  name: string;
+  email: string;
+  comments: string;
+  url: string | null;
+  source: string;
+  environment: string | null;
+  release: string | null;
+  dateCreated: string;
+  issue: { id: string } | null;
+  user: { name: string; email: string } | null;
+}
+
+export type ApiMonitorSchedule = string | [number, string];
+export type ApiCheckInStatus = 'in_progress' | 'ok' | 'error' | 'missed' | 'timeout';
+
+/** GET /api/0/organizations/{org}/monitors/ rows (Sentry's monitor serializer). */
+export interface ApiMonitor {
+  id: string;
+  slug: string;
+  name: string;
+  status: 'active';
+  isMuted: boolean;
+  dateCreated: string;
+  project: { id: string; slug: string };
+  config: {
+    schedule_type: 'crontab' | 'interval';
+    schedule: ApiMonitorSchedule;
+    checkin_margin: number;
+    max_runtime: number;
+    timezone: string;
+    failure_issue_threshold: number;
+    recovery_threshold: number;
+  };
+  environments: Array<{
+    name: string;
+    status: 'active' | 'ok' | 'error';
+    isFailing: boolean;
+    lastCheckIn: string | null;
+    nextCheckIn: string | null;
+    nextCheckInLatest: string | null;
+  }>;
+}
+
+/** GET /api/0/organizations/{org}/monitors/{slug}/checkins/ rows. */
+export interface ApiMonitorCheckIn {
+  id: string;
+  environment: string;
+  status: ApiCheckInStatus;
+  /** Milliseconds. */
+  duration: number | null;
+  dateCreated: string;
+  dateUpdated: string;
+  expectedTime: string | null;
+}

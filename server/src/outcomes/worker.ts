@@ -4,9 +4,9 @@
 // and the spike-protection dedup rows older than a day are pruned.
 import type { Deps } from '../deps.js';
 import type { JobOutcome } from '../pipeline/process-event.js';
-import type { ProcessJob } from '../queue/queues.js';
+import { WORKER_COUNTED_AUX_KINDS, type ProcessJob } from '../queue/queues.js';
 import { createOutcomeCounter } from '../../../ingest/src/outcome-counter.js';
-import type { Outcome } from '../../../ingest/src/outcomes.js';
+import { itemCategory, type Outcome } from '../../../ingest/src/outcomes.js';
 import { deleteOldSampledEvents } from '../spikes/queries.js';
 import { startOutcomeFlusher } from './flush.js';
 
@@ -35,6 +35,17 @@ export function outcomeOfJob(before: JobOutcome, after: JobOutcome): Outcome | n
   }
 }
 
+/** Feedback and check-ins: accepted once recorded, invalid when dropped (the reason names why). */
+export function outcomeOfAuxItem(after: JobOutcome): Outcome | null {
+  if (after.kind === 'counted') return { outcome: 'accepted' };
+  if (after.kind === 'dropped') {
+    const r = after.reason;
+    return { outcome: 'invalid', reason: r === 'invalid-feedback' || r === 'invalid-check-in' || r === 'unknown-monitor' || r === 'monitor-other-project' ? r : 'invalid-item' };
+  }
+  if (after.kind === 'invalid') return { outcome: 'invalid', reason: 'invalid-item' };
+  return null;
+}
+
 export interface WorkerOutcomes {
   /** Counts a settled job's outcome and hands `after` back. */
   count(job: ProcessJob, before: JobOutcome, after: JobOutcome): JobOutcome;
@@ -52,7 +63,11 @@ export function startWorkerOutcomes(deps: Deps): WorkerOutcomes {
   prune.unref();
   return {
     count(job, before, after) {
-      if (job.kind !== 'event') return after;
+      if (job.kind !== 'event') {
+        const o = WORKER_COUNTED_AUX_KINDS.has(job.kind) ? outcomeOfAuxItem(after) : null;
+        if (o) counter.add(job.projectId, itemCategory(job.kind), o, 1, job.receivedAt);
+        return after;
+      }
       const o = outcomeOfJob(before, after);
       if (!o) return after;
       counter.add(job.projectId, 'error', o, 1, job.receivedAt);

@@ -5,8 +5,10 @@
 // 1. Ingest (HTTP store/envelope or UDP) does almost nothing: it checks auth, size, the queue's
 //    depth and the key/project/organization quotas (429 with X-Sentry-Rate-Limits), answers 200
 //    with the event id, and enqueues the raw item on the `process-event` BullMQ queue (job id =
-//    project + event id, so a re-sent event collapses while queued). Sessions and client
-//    reports ride the same queue as aux jobs. Every item it does not queue gets an outcome.
+//    project + event id, so a re-sent event collapses while queued). Sessions, client reports,
+//    user feedback and cron check-ins ride the same queue as aux jobs (feedback and check-ins
+//    are stored by aux-items.ts; a monitor failure becomes an event of its own, queued again).
+//    Every item gets one outcome (feedback and check-ins: from the worker).
 // 2. The worker (main-worker.ts) takes up to WORKER_CONCURRENCY jobs at a time and hands each to
 //    an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
 //    into processBatch below. A job's promise settles when its batch has committed, so BullMQ
@@ -46,6 +48,8 @@ import { withTransaction } from '../db/tx.js';
 import { ensureEventPartitions, eventKey, isMissingPartitionError } from '../events/queries.js';
 import { auxJobSchema, eventJobSchema, type AuxJob, type EventJob } from '../queue/queues.js';
 import { countAuxJobs } from '../sessions/count-aux.js';
+import type { CheckInDropReason } from '../monitors/record-check-in.js';
+import { isAuxItem, processAuxItems } from './aux-items.js';
 import { count } from './count.js';
 import { eventTags, userTagValue } from './event-tags.js';
 import { fingerprint } from './fingerprint.js';
@@ -63,13 +67,14 @@ import { sample } from './sample.js';
 import type { FilterReason } from '../../../ingest/src/filters/settings.js';
 import { iso } from './tally.js';
 
-export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'>;
+/** `queue`: where monitor failure events go; without it (tests) they are processed in the same call. */
+export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'> & { queue?: Deps['queue'] };
 
 // Preparing a large batch is CPU work of tens of milliseconds; letting I/O callbacks (lock
 // renewals, the other batch's queries) run in between keeps the worker responsive.
 const YIELD_EVERY_EVENTS = 50;
 
-export type DropReason = 'unknown-project' | 'invalid-session' | 'invalid-client-report' | 'invalid-counter';
+export type DropReason = 'unknown-project' | 'invalid-session' | 'invalid-client-report' | 'invalid-counter' | 'invalid-feedback' | CheckInDropReason;
 
 /** What happened to one job. `invalid` must not be retried; `failed` should be. */
 export type JobOutcome =
@@ -226,7 +231,28 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
   return outcomes;
 }
 
-async function processAux(deps: PipelineDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processAux(deps: PipelineDeps, all: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+  await Promise.all([processCounters(deps, all.filter((i) => !isAuxItem(i.job)), outcomes), processItems(deps, all.filter((i) => isAuxItem(i.job)), outcomes)]);
+}
+
+/** Feedback and check-ins (aux-items.ts); a failed batch is retried item by item. */
+async function processItems(deps: PipelineDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+  if (items.length === 0) return;
+  const inProcess = async (jobs: EventJob[]) => processEvents(deps, jobs.map((job, index) => ({ index, job })), new Array(jobs.length));
+  try {
+    const results = await processAuxItems(deps, items.map((i) => i.job), inProcess);
+    items.forEach(({ index }, n) => (outcomes[index] = results[n]!));
+  } catch (err) {
+    if (items.length === 1) {
+      deps.log.warn({ err, kind: items[0]!.job.kind }, 'aux item failed, will retry');
+      outcomes[items[0]!.index] = { kind: 'failed', error: err as Error };
+      return;
+    }
+    for (const item of items) await processItems(deps, [item], outcomes);
+  }
+}
+
+async function processCounters(deps: PipelineDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
   if (items.length === 0) return;
   const countDeps = { pool: deps.pool, redis: deps.redis, redisPrefix: deps.config.redis.prefix };
   try {
@@ -239,6 +265,6 @@ async function processAux(deps: PipelineDeps, items: Array<{ index: number; job:
       return;
     }
     deps.log.warn({ err, size: items.length }, 'aux batch failed, retrying jobs one by one');
-    for (const item of items) await processAux(deps, [item], outcomes);
+    for (const item of items) await processCounters(deps, [item], outcomes);
   }
 }

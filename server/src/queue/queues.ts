@@ -29,13 +29,22 @@ export const eventJobSchema = z.object({
     .default({}),
 });
 
-/** Release-health and loss inputs that ride along in envelopes: session, sessions, client_report, faultline_counter. */
+/**
+ * Items that ride along in envelopes besides the event: release-health and loss inputs
+ * (session, sessions, client_report, faultline_counter), user feedback (feedback, user_report)
+ * and cron check-ins (check_in).
+ */
+export const AUX_KINDS = ['session', 'sessions', 'client_report', 'faultline_counter', 'feedback', 'user_report', 'check_in'] as const;
+/** Aux kinds whose outcome the worker counts (accepted or invalid), not ingest. */
+export const WORKER_COUNTED_AUX_KINDS: ReadonlySet<string> = new Set(['feedback', 'user_report', 'check_in']);
 export const auxJobSchema = z.object({
   v: z.literal(1),
-  kind: z.enum(['session', 'sessions', 'client_report', 'faultline_counter']),
+  kind: z.enum(AUX_KINDS),
   projectId: z.string(),
   receivedAt: z.number(),
   payload: z.string(),
+  /** The envelope header's event_id (feedback items are events of their own). */
+  eventId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
 
 export type EventJob = z.infer<typeof eventJobSchema>;

@@ -36,10 +36,24 @@ fetch(${JSON.stringify(envelopeUrl)}, { method: 'POST', body: '{}\\n{"type":"cli
 </script></head><body>shop</body></html>`;
 }
 
-function startStaticServer(html: () => string): Promise<Server> {
+/** A page that captures an error and opens the SDK's feedback form about it. */
+function feedbackPage(dsn: string): string {
+  return `<!doctype html><html><head>
+<script type="importmap">{"imports":{"stacktrace-parser":"/stacktrace-parser.js"}}</script>
+<script type="module">
+import * as Faultline from '/sdk/index.js';
+Faultline.init({ dsn: ${JSON.stringify(dsn)}, release: 'web@2.0.0', environment: 'e2e-browser', globalHandlers: false });
+const eventId = Faultline.captureException(new Error('Checkout form broke'));
+window.errorId = eventId;
+Faultline.showFeedbackForm({ associatedEventId: eventId, name: 'Pat', onSubmitted: (id) => Faultline.flush(5000).then(() => { window.feedbackId = id; }) });
+</script></head><body>shop</body></html>`;
+}
+
+function startStaticServer(html: () => string, pages: Record<string, () => string> = {}): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html());
+    if (pages[path]) return void res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path]());
     if (path === '/stacktrace-parser.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(PARSER, 'utf8'));
     if (!path.startsWith('/sdk/') || path.includes('..')) return void res.writeHead(404).end();
     const source = readFileSync(new URL(path.slice('/sdk/'.length).replace(/\.js$/, '.ts'), SRC), 'utf8');
@@ -71,7 +85,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
   beforeAll(async () => {
     faultline = await startTestServer({ ROLE: 'all', UDP_PORT: '0' });
     const envelopeUrl = `${faultline.url}/api/${faultline.project.projectId}/envelope/?sentry_key=${faultline.project.publicKey}&sentry_version=7`;
-    site = await startStaticServer(() => page(faultline.project.dsn, envelopeUrl));
+    site = await startStaticServer(() => page(faultline.project.dsn, envelopeUrl), { '/feedback/': () => feedbackPage(faultline.project.dsn) });
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 90_000);
@@ -108,6 +122,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
     const probe = await waitFor(() => tab.evaluate(() => (window as unknown as { corsProbe?: unknown }).corsProbe));
     expect(probe).toEqual({ status: 200, body: '{}' });
     expect(consoleErrors.filter((m) => /CORS|blocked/i.test(m))).toEqual([]);
+    await tab.close();
+  }, 60_000);
+
+  it('shows the optional feedback form and sends what the user wrote, linked to the error', async () => {
+    const tab = await browser.newPage();
+    await tab.goto(`${siteUrl}feedback/`);
+    const dialog = tab.getByRole('dialog', { name: 'Tell us what happened' });
+    await dialog.getByRole('button', { name: 'Send feedback' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'Please describe what happened.' }).waitFor(); // empty text is not sent
+    await dialog.getByLabel('What happened?').fill('The <b>coupon</b> field ate my order');
+    await dialog.getByLabel('E-mail').fill('pat@example.com');
+    await dialog.getByRole('button', { name: 'Send feedback' }).click();
+    const feedbackId = await waitFor(() => tab.evaluate(() => (window as unknown as { feedbackId?: string }).feedbackId), { message: 'the form submitted' });
+    const errorId = await tab.evaluate(() => (window as unknown as { errorId: string }).errorId);
+    expect(await tab.getByRole('dialog').count()).toBe(0);
+    const row = await waitFor(async () => (await faultline.pool.query(
+      `SELECT replace(feedback_id::text, '-', '') AS feedback_id, replace(event_id::text, '-', '') AS event_id, name, email, comments, source
+       FROM user_feedback WHERE project_id = $1 AND source = 'feedback-form'`, [faultline.project.projectId])).rows[0], { timeout: 20_000, message: 'the stored feedback' });
+    expect(row).toEqual({ feedback_id: feedbackId, event_id: errorId, name: 'Pat', email: 'pat@example.com', comments: 'The <b>coupon</b> field ate my order', source: 'feedback-form' });
     await tab.close();
   }, 60_000);
 });

@@ -122,6 +122,10 @@ export const getIssueStats = (org: string, id: string, statsPeriod: '24h' | '30d
   json<T.ApiIssue>('GET', `/organizations/${e(org)}/issues/${e(id)}/`, { query: { statsPeriod } });
 export const getLatestEvent = (org: string, id: string) => json<T.ApiEvent>('GET', `/organizations/${e(org)}/issues/${e(id)}/events/latest/`);
 export const getEvent = (org: string, id: string, eventId: string) => json<T.ApiEvent>('GET', `/organizations/${e(org)}/issues/${e(id)}/events/${e(eventId)}/`);
+export const getIssueFeedback = (org: string, id: string) => json<T.ApiUserFeedback[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/user-reports/`);
+export const listProjectFeedback = (org: string, project: string) => json<T.ApiUserFeedback[]>('GET', `/projects/${e(org)}/${e(project)}/user-feedback/`);
+export const listMonitors = (org: string) => json<T.ApiMonitor[]>('GET', `/organizations/${e(org)}/monitors/`);
+export const listMonitorCheckIns = (org: string, slug: string, limit = 60) => json<T.ApiMonitorCheckIn[]>('GET', `/organizations/${e(org)}/monitors/${e(slug)}/checkins/`, { query: { limit } });
 export const getIssueSampling = (org: string, id: string) => json<T.ApiIssueSampling>('GET', `/organizations/${e(org)}/issues/${e(id)}/sampling/`);
 export const getIssueTags = (org: string, id: string) => json<T.ApiTagDistribution[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/tags/`);
 export interface IssueUpdate {

@@ -20,6 +20,10 @@ export type {
   ApiRelease,
   ApiToken,
   ApiTokenCreated,
+  ApiUserFeedback,
+  ApiMonitor,
+  ApiMonitorCheckIn,
+  ApiCheckInStatus,
   IssueStatus,
   MemberRole,
 } from '../../../server/src/api/types.js';
