@@ -12,7 +12,10 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createEvent, createIssue, createMember, type Member } from '../server/api/factories.js';
 
 /** Routes anyone may call without credentials (their answers are checked for B's data). */
-const PUBLIC = new Set(['/api/0', '/api/0/auth/login/', '/api/0/auth/', '/api/0/invitations/:token/', '/api/0/invitations/:token/accept/']);
+const PUBLIC = new Set([
+  '/api/0', '/api/0/auth/login/', '/api/0/auth/', '/api/0/invitations/:token/', '/api/0/invitations/:token/accept/',
+  '/api/0/organizations/:org/flags/hooks/provider/:provider/', // authenticated by the organization's HMAC signing secret
+]);
 const MARKER = `victim${randomBytes(4).toString('hex')}`;
 
 interface Route {

@@ -31,6 +31,7 @@ import { registerInboundFilterRoutes } from '../projects/filter-routes.js';
 import { registerQuotaRoutes } from '../projects/quota-routes.js';
 import { registerStatsRoutes } from '../outcomes/routes.js';
 import { registerSpikeRoutes } from '../spikes/routes.js';
+import { registerFlagRoutes } from '../flags/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
 import { apiState } from './context.js';
@@ -58,6 +59,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerQuotaRoutes(router, deps);
   registerStatsRoutes(router, deps);
   registerSpikeRoutes(router, deps);
+  registerFlagRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 
   const stack: Koa.Middleware[] = [

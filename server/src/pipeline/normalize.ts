@@ -27,6 +27,7 @@ import {
   shortString,
 } from './normalize-values.js';
 import { addUserAgentContexts } from './user-agent.js';
+import { boundFlagsContext } from '../flags/evaluations.js';
 
 /** The payload is not an event at all; retrying cannot help. */
 export class InvalidEventError extends Error {
@@ -114,6 +115,7 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
     else event[key] = value;
   }
   addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
+  boundFlagsContext(event); // feature-flag evaluations: at most 100, valid ones only (flags/evaluations.ts)
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
   return event;
 }
