@@ -11,6 +11,7 @@ export type RouteName =
   | 'releases'
   | 'release'
   | 'deploy'
+  | 'flagChange'
   | 'orgSettings'
   | 'projectSettings'
   | 'account'
@@ -33,6 +34,7 @@ const PATTERNS: Array<[RouteName, string]> = [
   ['releases', '/organizations/:org/releases/'],
   ['release', '/organizations/:org/releases/:version/'],
   ['deploy', '/organizations/:org/releases/:version/deploys/:deployId/'],
+  ['flagChange', '/organizations/:org/flags/changes/:changeId/'],
   ['orgSettings', '/settings/:org/'],
   ['projectSettings', '/settings/:org/projects/:project/'],
 ];
@@ -85,6 +87,7 @@ export const href = {
   releases: (org: string) => `/organizations/${enc(org)}/releases/`,
   release: (org: string, version: string) => `/organizations/${enc(org)}/releases/${enc(version)}/`,
   deploy: (org: string, version: string, id: string) => `/organizations/${enc(org)}/releases/${enc(version)}/deploys/${enc(id)}/`,
+  flagChange: (org: string, id: string) => `/organizations/${enc(org)}/flags/changes/${enc(id)}/`,
   orgSettings: (org: string) => `/settings/${enc(org)}/`,
   projectSettings: (org: string, project: string) => `/settings/${enc(org)}/projects/${enc(project)}/`,
   account: () => '/settings/account/',
