@@ -150,7 +150,20 @@ async function getLog(deps: Deps, organizationId: string, id: string): Promise<A
   return log;
 }
 
-export function serializeLog(r: AuditLogRow) {
+/** An audit-log entry as the API answers it (Sentry's fields plus the change's verdict). */
+export interface ApiFlagLog {
+  id: string;
+  action: AuditLogRow['action'];
+  createdAt: string;
+  createdBy: string;
+  createdByType: AuditLogRow['createdByType'];
+  flag: string;
+  provider: string;
+  tags: Record<string, string>;
+  verdict: string | null;
+}
+
+export function serializeLog(r: AuditLogRow): ApiFlagLog {
   return {
     id: r.id, action: r.action, createdAt: r.createdAt.toISOString(), createdBy: r.createdBy, createdByType: r.createdByType,
     flag: r.flag, provider: r.provider, tags: r.tags, verdict: r.verdict,
