@@ -1,6 +1,7 @@
 // The one reader of process.env: parses the environment once into a typed, frozen object.
 // Entrypoints call loadConfig() and pass sections down; tests pass a literal env object.
 import { z } from 'zod';
+import { parseRoleMapping, type RoleMappingRule } from './sso/rules.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -60,6 +61,16 @@ export const envSchema = z.object({
   STATSD_HOST: z.string().optional(),
   STATSD_PORT: z.coerce.number().int().min(1).max(65535).default(8125),
   STATSD_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default('faultline.'),
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
+  OIDC_SCOPES: z.string().regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/).default('openid email profile'),
+  OIDC_ALLOWED_DOMAINS: z.string().default(''),
+  OIDC_ROLE_CLAIM: z.string().min(1).max(100).default('groups'),
+  OIDC_ROLE_MAPPING: z.string().default(''),
+  OIDC_DEFAULT_ORG: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/).optional(),
+  OIDC_BUTTON_LABEL: z.string().min(1).max(60).default('Sign in with SSO'),
+  OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   TEST_POISON_MESSAGE: z.string().min(8).optional(),
 });
 
@@ -90,6 +101,8 @@ export interface Config {
   scrub: { defaults: boolean; ipAddresses: boolean };
   /** /metrics (Bearer token when set) and the optional StatsD push (null: off). */
   metrics: { token: string | null; statsd: { host: string; port: number; prefix: string } | null };
+  /** OpenID Connect login (docs/operations.md, "Single sign-on"); null when OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
   /** Test-only hooks; never set in production. poisonMessage: events whose message contains it fail every attempt. */
   testing: { poisonMessage: string | null };
 }
@@ -104,6 +117,23 @@ export interface ProtectionConfig {
   spikeSampleRate: number;
   /** The worker flushes a batch early once its payloads reach this many bytes. */
   workerBatchMaxBytes: number;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** null: a public client (PKCE only, token endpoint auth "none"). */
+  clientSecret: string | null;
+  scopes: string;
+  /** Lower-case e-mail domains allowed to sign in; empty: any. */
+  allowedDomains: string[];
+  roleClaim: string;
+  roleMapping: RoleMappingRule[];
+  /** Users the mapping gives no organization ask to join this one (pending until accepted). */
+  defaultOrg: string | null;
+  buttonLabel: string;
+  /** Leeway for exp/iat/nbf of ID tokens; anything beyond is refused. */
+  clockToleranceSeconds: number;
 }
 
 export interface AlertsConfig {
@@ -132,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration, fix these environment variables:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const oidc = parseOidc(e);
   const config: Config = {
     role: e.ROLE,
     http: {
@@ -182,9 +213,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       token: e.METRICS_TOKEN ?? null,
       statsd: e.STATSD_HOST ? { host: e.STATSD_HOST, port: e.STATSD_PORT, prefix: e.STATSD_PREFIX } : null,
     },
+    oidc,
     testing: { poisonMessage: e.TEST_POISON_MESSAGE ?? null },
   };
   return deepFreeze(config);
+}
+
+function parseOidc(e: z.output<typeof envSchema>): OidcConfig | null {
+  const bad: string[] = [];
+  if ((e.OIDC_ISSUER === undefined) !== (e.OIDC_CLIENT_ID === undefined)) bad.push('  OIDC_ISSUER and OIDC_CLIENT_ID: set both to enable OpenID Connect login, or neither');
+  let roleMapping: RoleMappingRule[] = [];
+  try {
+    roleMapping = parseRoleMapping(e.OIDC_ROLE_MAPPING);
+  } catch (err) {
+    bad.push(`  OIDC_ROLE_MAPPING: ${(err as Error).message}`);
+  }
+  if (bad.length > 0) throw new ConfigError(`invalid configuration, fix these environment variables:\n${bad.join('\n')}`);
+  if (e.OIDC_ISSUER === undefined || e.OIDC_CLIENT_ID === undefined) return null;
+  return {
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID,
+    clientSecret: e.OIDC_CLIENT_SECRET ?? null,
+    scopes: e.OIDC_SCOPES.split(' ').includes('openid') ? e.OIDC_SCOPES : `openid ${e.OIDC_SCOPES}`,
+    allowedDomains: e.OIDC_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean),
+    roleClaim: e.OIDC_ROLE_CLAIM,
+    roleMapping,
+    defaultOrg: e.OIDC_DEFAULT_ORG ?? null,
+    buttonLabel: e.OIDC_BUTTON_LABEL,
+    clockToleranceSeconds: e.OIDC_CLOCK_TOLERANCE_SECONDS,
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Pool } from './db/pool.js';
 import type { ProcessJob } from './queue/queues.js';
+import type { OidcClient } from './sso/oidc-client.js';
 
 export interface Deps {
   config: Config;
@@ -14,4 +15,6 @@ export interface Deps {
   redis: Redis;
   /** Producer for the process-event queue. */
   queue: Queue<ProcessJob>;
+  /** The OpenID Connect relying party (API roles, when OIDC_ISSUER is set). */
+  oidc?: OidcClient | null;
 }

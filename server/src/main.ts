@@ -22,6 +22,7 @@ import { startStatsdExport } from './metrics/statsd.js';
 import { startRetention } from './retention/run.js';
 import { expireArtifactBundles } from './sourcemaps/store.js';
 import type { Deps } from './deps.js';
+import { createOidcClient } from './sso/oidc-client.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000; // drains in-flight requests and the current worker batch
 
@@ -46,7 +47,7 @@ export async function start(config: Config): Promise<Running> {
   const redis = createRedis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   const queue = createProcessQueue(createRedis(config.redis.url, { maxRetriesPerRequest: null }), config.redis.prefix);
   queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
-  const deps: Deps = { config, log, pool, redis, queue };
+  const deps: Deps = { config, log, pool, redis, queue, oidc: config.oidc ? createOidcClient(config.oidc) : null };
 
   const stoppers: Array<() => Promise<void>> = [];
   const streamClosers: Array<() => Promise<void>> = []; // end long-lived responses (live stream) so the HTTP drain can finish

@@ -32,6 +32,7 @@ import { registerQuotaRoutes } from '../projects/quota-routes.js';
 import { registerStatsRoutes } from '../outcomes/routes.js';
 import { registerSpikeRoutes } from '../spikes/routes.js';
 import { registerFlagRoutes } from '../flags/routes.js';
+import { registerSsoRoutes } from '../sso/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
 import { apiState } from './context.js';
@@ -60,6 +61,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerStatsRoutes(router, deps);
   registerSpikeRoutes(router, deps);
   registerFlagRoutes(router, deps);
+  registerSsoRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 
   const stack: Koa.Middleware[] = [

@@ -27,6 +27,28 @@ export interface ApiSession {
   organizations: ApiOrganizationSummary[];
 }
 
+/** DELETE /api/0/auth/ after an SSO login whose provider offers RP-initiated logout. */
+export interface ApiLogout {
+  logoutUrl: string;
+}
+
+/** GET /api/0/auth/config/: what the login page offers. */
+export interface ApiAuthConfig {
+  passwordLogin: boolean;
+  sso: { label: string } | null;
+}
+
+/** GET/PUT /api/0/organizations/{org}/auth-policy/ */
+export type ApiAuthPolicy = ApiAuthConfig;
+
+/** GET /api/0/organizations/{org}/access-requests/ rows: SSO users waiting to join. */
+export interface ApiAccessRequest {
+  userId: string;
+  email: string;
+  name: string;
+  dateCreated: string;
+}
+
 /** GET /api/0/api-tokens/ rows (Sentry's token serializer); the token itself never appears. */
 export interface ApiToken {
   id: string;

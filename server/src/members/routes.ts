@@ -17,6 +17,7 @@ import { ConflictError, HttpError, NotFoundError } from '../api/errors.js';
 import { withTransaction } from '../db/tx.js';
 import { insertMembershipIfMissing } from '../organizations/queries.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../users/passwords.js';
+import { isPasswordLoginOffered } from '../sso/queries.js';
 import { upsertUser } from '../users/queries.js';
 import { startSession } from '../users/sessions.js';
 import { csrfTokenFor, sha256Hex } from '../users/tokens.js';
@@ -114,6 +115,9 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
     const signup = signedIn ? null : parseBody(ctx, signupBody);
     if (signup && inv.email && inv.email.toLowerCase() !== signup.email.toLowerCase()) {
       throw new HttpError(403, 'invitation-email-mismatch', `this invitation is for ${inv.email}`);
+    }
+    if (signup && !(await isPasswordLoginOffered(deps.pool, inv.organizationSlug))) {
+      throw new HttpError(403, 'password-login-disabled', `${inv.organizationName} signs in with single sign-on: sign in that way, then open the invitation link again`);
     }
     const userId = await joinWithInvitation(deps, tokenHash, signedIn ? { userId: signedIn.user.id } : { signup: signup! });
     if (signup) {

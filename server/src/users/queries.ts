@@ -119,12 +119,12 @@ export async function findUserByTokenHash(db: Queryable, tokenHash: string): Pro
 
 export async function insertSession(
   db: Queryable,
-  args: { userId: string; tokenHash: string; ipAddress: string; userAgent: string; expiresAt: Date },
+  args: { userId: string; tokenHash: string; ipAddress: string; userAgent: string; expiresAt: Date; idToken?: string | null },
 ): Promise<{ id: string }> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO user_sessions (user_id, token_hash, ip_address, user_agent, expires_at)
-     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [args.userId, args.tokenHash, args.ipAddress, args.userAgent.slice(0, 512), args.expiresAt],
+    `INSERT INTO user_sessions (user_id, token_hash, ip_address, user_agent, expires_at, id_token)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [args.userId, args.tokenHash, args.ipAddress, args.userAgent.slice(0, 512), args.expiresAt, args.idToken ?? null],
   );
   return rows[0]!;
 }
@@ -148,8 +148,10 @@ export async function findUserBySessionHash(db: Queryable, tokenHash: string): P
   return { sessionId, user };
 }
 
-export async function deleteSession(db: Queryable, sessionId: string): Promise<void> {
-  await db.query('DELETE FROM user_sessions WHERE id = $1', [sessionId]);
+/** Ends a session; returns the ID token it was started with (SSO logins), for the provider's logout. */
+export async function deleteSession(db: Queryable, sessionId: string): Promise<{ idToken: string | null } | null> {
+  const { rows } = await db.query<{ idToken: string | null }>('DELETE FROM user_sessions WHERE id = $1 RETURNING id_token AS "idToken"', [sessionId]);
+  return rows[0] ?? null;
 }
 
 export async function deleteExpiredSessions(db: Queryable, userId: string): Promise<number> {

@@ -2,12 +2,13 @@
 // browser session endpoints POST /api/0/auth/login/, GET /api/0/auth/, DELETE /api/0/auth/.
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import type { ApiRoot, ApiSession } from '../api/types.js';
+import type { ApiLogout, ApiRoot, ApiSession } from '../api/types.js';
 import { apiState, type ApiRouter } from '../api/context.js';
 import { clearSessionCookies, requireCaller, setSessionCookies } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError } from '../api/errors.js';
 import { listOrganizationsForUser } from '../organizations/queries.js';
+import { listPasswordlessOrganizations } from '../sso/queries.js';
 import { clearLoginAttempts, countLoginAttempt } from './login-limit.js';
 import { verifyPassword } from './passwords.js';
 import { deleteSession, findUserByEmail, type UserRow } from './queries.js';
@@ -43,6 +44,9 @@ export function registerUserRoutes(router: ApiRouter, deps: Deps): void {
     const user = await findUserByEmail(deps.pool, email);
     const ok = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !ok || !user.isActive) throw new HttpError(401, 'invalid-credentials', 'invalid email or password');
+    // Checked after the password so the answer does not tell strangers which accounts use SSO.
+    const ssoOnly = await listPasswordlessOrganizations(deps.pool, user.id);
+    if (ssoOnly.length > 0) throw new HttpError(403, 'password-login-disabled', `password login is turned off for organization ${ssoOnly[0]}: sign in with single sign-on`);
     await clearLoginAttempts(redis, config.redis.prefix, email, ctx.ip);
     const session = await startSession(deps.pool, { userId: user.id, ipAddress: ctx.ip, userAgent: ctx.get('user-agent'), now: new Date() });
     const csrfToken = csrfTokenFor(config.secretKey, session.token);
@@ -55,11 +59,21 @@ export function registerUserRoutes(router: ApiRouter, deps: Deps): void {
     ctx.body = await sessionBody(deps, caller.user, caller.via === 'session' ? caller.csrfToken : '');
   });
 
+  // Ends the local session; after an SSO login the answer also carries the provider's
+  // end-session URL (when it has one), which the UI follows to end the provider's session too.
   router.delete('/auth/', async (ctx) => {
     const caller = requireCaller(ctx);
-    if (caller.via === 'session') await deleteSession(deps.pool, caller.sessionId);
+    const ended = caller.via === 'session' ? await deleteSession(deps.pool, caller.sessionId) : null;
     clearSessionCookies(ctx);
-    ctx.status = 204;
+    const logoutUrl = ended?.idToken && deps.oidc
+      ? await deps.oidc.endSessionUrl({ idToken: ended.idToken, postLogoutRedirectUri: `${deps.config.http.baseUrl}/login/` })
+      : null;
+    if (!logoutUrl) {
+      ctx.status = 204;
+      return;
+    }
+    const body: ApiLogout = { logoutUrl: logoutUrl.href };
+    ctx.body = body;
   });
 }
 

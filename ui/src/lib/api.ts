@@ -76,7 +76,17 @@ const e = encodeURIComponent;
 // Accounts and session
 export const getSession = () => json<T.ApiSession>('GET', '/auth/');
 export const login = (email: string, password: string) => json<T.ApiSession>('POST', '/auth/login/', { body: { email, password } });
-export const logout = () => json<void>('DELETE', '/auth/');
+/** Ends the session; after an SSO login it may name the provider's logout page to visit next. */
+export const logout = () => json<T.ApiLogout | undefined>('DELETE', '/auth/');
+export const getAuthConfig = (org: string | null) => json<T.ApiAuthConfig>('GET', '/auth/config/', { query: { org: org ?? undefined } });
+/** Where the SSO button goes: a full-page navigation to the server, which redirects to the provider. */
+export const ssoLoginUrl = (next: string) => url('/auth/oidc/login/', { next: next === '/' ? undefined : next });
+export const getAuthPolicy = (org: string) => json<T.ApiAuthPolicy>('GET', `/organizations/${e(org)}/auth-policy/`);
+export const setPasswordLogin = (org: string, passwordLogin: boolean) => json<T.ApiAuthPolicy>('PUT', `/organizations/${e(org)}/auth-policy/`, { body: { passwordLogin } });
+export const listAccessRequests = (org: string) => json<T.ApiAccessRequest[]>('GET', `/organizations/${e(org)}/access-requests/`);
+export const acceptAccessRequest = (org: string, userId: string, role: 'owner' | 'admin' | 'member') =>
+  json<{ userId: string; role: string }>('POST', `/organizations/${e(org)}/access-requests/${e(userId)}/`, { body: { role } });
+export const declineAccessRequest = (org: string, userId: string) => json<void>('DELETE', `/organizations/${e(org)}/access-requests/${e(userId)}/`);
 export const listApiTokens = () => json<T.ApiToken[]>('GET', '/api-tokens/');
 export const createApiToken = (name: string, scopes: string[]) => json<T.ApiTokenCreated>('POST', '/api-tokens/', { body: { name, scopes } });
 export const revokeApiToken = (id: string) => json<void>('DELETE', `/api-tokens/${e(id)}/`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { href, matchRoute, safeNext } from './routes.js';
+import { href, matchRoute, orgOfPath, safeNext } from './routes.js';
 import { parseLinkHeader } from './link.js';
 import { barHeights, sparklinePoints } from './sparkline.js';
 import { moveCursor, shortcutFor } from './shortcuts.js';
@@ -29,6 +29,19 @@ describe('matchRoute', () => {
     expect(safeNext('/organizations/a/issues/')).toBe('/organizations/a/issues/');
     expect(safeNext('//evil.example/')).toBe('/');
     expect(safeNext('https://evil.example/')).toBe('/');
+  });
+
+  it.each(['/\\evil.example/', '/\t/evil.example/', '/x\n', 'javascript:alert(1)', `/${'a'.repeat(2048)}`])('refuses %j as a next path', (next) => {
+    expect(safeNext(next)).toBe('/');
+  });
+
+  it.each([
+    ['/organizations/acme/issues/', 'acme'],
+    ['/settings/acme/projects/web/', 'acme'],
+    ['/settings/account/', null],
+    ['/', null],
+  ])('orgOfPath(%j) is %j', (path, org) => {
+    expect(orgOfPath(path)).toBe(org);
   });
 });
 

@@ -99,7 +99,17 @@ export function withQuery(path: string, query?: Record<string, string>): string 
   return `${path}?${new URLSearchParams(entries).toString()}`;
 }
 
-/** Only same-origin paths are followed after login (no open redirects). */
+/**
+ * Only same-origin paths are followed after login (no open redirects): "//host" and "/\\host"
+ * are other origins to a browser, and control characters or backslashes can smuggle either.
+ */
 export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  if (!next || next.length > 2048 || !next.startsWith('/') || next.startsWith('//')) return '/';
+  return /[\u0000-\u001f\u007f\\]/.test(next) ? '/' : next;
+}
+
+/** The organization a path belongs to (/organizations/acme/…, /settings/acme/…), for the login page. */
+export function orgOfPath(path: string): string | null {
+  const m = /^\/(?:organizations|settings)\/([a-z0-9][a-z0-9_-]{0,49})\//.exec(path);
+  return m && m[1] !== 'account' ? m[1]! : null;
 }

@@ -3,6 +3,10 @@
 export type {
   ApiUser,
   ApiSession,
+  ApiLogout,
+  ApiAuthConfig,
+  ApiAuthPolicy,
+  ApiAccessRequest,
   ApiOrganizationSummary,
   ApiProject,
   ApiProjectKey,

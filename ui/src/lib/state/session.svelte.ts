@@ -42,11 +42,14 @@ class SessionState {
     if (this.#orgs.length === 0) await this.load();
   }
 
-  async logout(): Promise<void> {
-    await api.logout().catch((err: unknown) => {
+  /** Returns the identity provider's logout URL when the session came from SSO and it has one. */
+  async logout(): Promise<string | null> {
+    const out = await api.logout().catch((err: unknown) => {
       if (!(err instanceof api.ApiError) || err.status !== 401) throw err;
+      return undefined;
     });
     this.#set(null);
+    return out?.logoutUrl ?? null;
   }
 
   role(org: string): ApiOrganizationSummary['role'] | null {
