@@ -92,6 +92,14 @@ export function setExtras(extras: Record<string, unknown>): void {
   scopes.getScope().setExtras(extras);
 }
 
+/**
+ * Records a feature-flag evaluation on the current scope (the last 100 per scope, as Sentry's
+ * featureFlagsIntegration): events captured afterwards carry them in `contexts.flags`.
+ */
+export function addFeatureFlag(name: string, result: boolean): void {
+  scopes.getScope().addFeatureFlag(name, result);
+}
+
 /** Runs `callback` with a fork of the current scope (current only during its synchronous part). */
 export function withScope<T>(callback: (scope: Scope) => T): T {
   return scopes.withScope(callback);

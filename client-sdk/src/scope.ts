@@ -13,7 +13,17 @@ export interface ScopeData {
   fingerprint?: string[];
   level?: SeverityLevel;
   breadcrumbs: Breadcrumb[];
+  /** Feature-flag evaluations, oldest first, each flag once (sent as contexts.flags.values). */
+  flags?: FeatureFlag[];
 }
+
+export interface FeatureFlag {
+  flag: string;
+  result: boolean;
+}
+
+/** As Sentry's SDKs: the last 100 evaluations per scope; re-evaluating a flag moves it to the end. */
+export const MAX_FEATURE_FLAGS = 100;
 
 export interface Scope {
   setTag(key: string, value: Primitive): Scope;
@@ -29,6 +39,8 @@ export interface Scope {
   /** Appends to the ring of the last `max` breadcrumbs. */
   addBreadcrumb(breadcrumb: Breadcrumb, max: number): Scope;
   clearBreadcrumbs(): Scope;
+  /** Records a boolean flag evaluation (other result types are ignored, as in Sentry's SDKs). */
+  addFeatureFlag(name: string, result: boolean): Scope;
   clear(): Scope;
   clone(): Scope;
   /** A snapshot; later changes to the scope do not show in it. */
@@ -48,6 +60,7 @@ function copyData(d: ScopeData): ScopeData {
     ...(d.fingerprint ? { fingerprint: [...d.fingerprint] } : {}),
     ...(d.level ? { level: d.level } : {}),
     breadcrumbs: [...d.breadcrumbs],
+    ...(d.flags ? { flags: d.flags.map((f) => ({ ...f })) } : {}),
   };
 }
 
@@ -98,6 +111,14 @@ export function createScope(initial: ScopeData = emptyData()): Scope {
     },
     clearBreadcrumbs() {
       data.breadcrumbs = [];
+      return scope;
+    },
+    addFeatureFlag(name, result) {
+      if (typeof name !== 'string' || name === '' || typeof result !== 'boolean') return scope;
+      const flags = (data.flags ?? []).filter((f) => f.flag !== name);
+      flags.push({ flag: name, result });
+      if (flags.length > MAX_FEATURE_FLAGS) flags.splice(0, flags.length - MAX_FEATURE_FLAGS);
+      data.flags = flags;
       return scope;
     },
     clear() {
@@ -153,6 +174,7 @@ export function applyScope(event: Event, data: ScopeData, maxBreadcrumbs: number
   if (Object.keys(data.tags).length || event.tags) out.tags = { ...data.tags, ...event.tags };
   if (Object.keys(data.extra).length || event.extra) out.extra = { ...data.extra, ...event.extra };
   if (Object.keys(data.contexts).length || event.contexts) out.contexts = { ...data.contexts, ...event.contexts };
+  if (data.flags?.length && !event.contexts?.flags) out.contexts = { ...out.contexts, flags: { values: data.flags.map((f) => ({ ...f })) } };
   if (data.user || event.user) out.user = { ...data.user, ...event.user };
   if (!event.fingerprint && data.fingerprint) out.fingerprint = data.fingerprint;
   if (!event.level && data.level) out.level = data.level;

@@ -270,3 +270,27 @@ describe('delivery problems', () => {
     expect(discarded(server.envelopes())).toEqual({ 'send_error:error': 1 });
   });
 });
+
+describe('feature flags', () => {
+  it('addFeatureFlag: events carry the scope\'s last 100 boolean evaluations in contexts.flags, newest last', async () => {
+    const stack = createScopeStack();
+    client = createClient({ dsn: server.dsn, release: 'shop@1.4.2' }, stack);
+    const scope = stack.getScope();
+    for (let i = 0; i < 150; i++) scope.addFeatureFlag(`flag-${i}`, i % 2 === 0);
+    scope.addFeatureFlag('flag-120', false); // re-evaluated: moves to the end with its new result
+    scope.addFeatureFlag('not-boolean', 'on' as unknown as boolean);
+    stack.withScope((s) => {
+      s.addFeatureFlag('only-in-fork', true);
+      client!.captureException(new Error('with flags'));
+    });
+    client.captureException(new Error('without the fork flag'));
+    expect(await client.flush(2000)).toBe(true);
+    const [forked, plain] = eventsOf(server.envelopes()) as Array<{ contexts: { flags: { values: Array<{ flag: string; result: boolean }> } } }>;
+    const values = forked!.contexts.flags.values;
+    expect(values).toHaveLength(100);
+    expect(values.at(-1)).toEqual({ flag: 'only-in-fork', result: true });
+    expect(values.at(-2)).toEqual({ flag: 'flag-120', result: false });
+    expect(values.some((v) => v.flag === 'not-boolean')).toBe(false);
+    expect(plain!.contexts.flags.values.some((v) => v.flag === 'only-in-fork')).toBe(false);
+  });
+});

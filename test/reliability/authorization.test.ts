@@ -14,6 +14,7 @@ import { createEvent, createIssue, createMember, type Member } from '../server/a
 /** Routes anyone may call without credentials (their answers are checked for B's data). */
 const PUBLIC = new Set([
   '/api/0', '/api/0/auth/login/', '/api/0/auth/', '/api/0/invitations/:token/', '/api/0/invitations/:token/accept/',
+  '/api/0/organizations/:org/flags/hooks/provider/:provider/', // authenticated by the organization's HMAC signing secret
   '/api/0/auth/config/', '/api/0/auth/oidc/login/', '/api/0/auth/oidc/callback/', // the login page and the SSO browser flow
 ]);
 const MARKER = `victim${randomBytes(4).toString('hex')}`;

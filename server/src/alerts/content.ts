@@ -45,6 +45,8 @@ export interface DeployContent {
   environment: string | null;
   release: string | null;
   verdict: string | null;
+  /** Set when the alert is about a feature-flag change (its audit-log entry), not a deploy. */
+  flag?: string;
   /** One-line reasons the health check gave, when the deploy alert is about its verdict. */
   evidence: string[];
 }

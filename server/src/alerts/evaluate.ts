@@ -6,9 +6,10 @@ import { deployKey, findLatestDeploys } from './context-queries.js';
 import { recordFirings, recordSuppressions, type Firing, type Suppression } from './fire.js';
 import { RuleCache } from './rule-cache.js';
 import {
-  counterSpecs, evaluateConditions, isDeployRule, matchesFilters, needsDeployFact,
-  type AlertEvent, type AlertRule, type DeployFact,
+  counterSpecs, evaluateConditions, isDeployRule, isFlagChangeRule, matchesFilters, needsDeployFact, needsFlagChangeFact,
+  type AlertEvent, type AlertRule, type DeployFact, type FlagChangeFact,
 } from './rules.js';
+import { findLatestChangesForProjects } from '../flags/log-queries.js';
 import { bumpCounters, releaseGates, takeGates, type CounterRequest } from './windows.js';
 
 const caches = new WeakMap<object, RuleCache>(); // keyed by the pool: stable for a process
@@ -47,7 +48,7 @@ async function evaluate(deps: AlertDeps, events: AlertEvent[], now: number): Pro
   const counterReqs: CounterRequest[] = [];
   for (const ev of events) {
     for (const rule of rules.get(ev.projectId) ?? []) {
-      if (!rule.isEnabled || isDeployRule(rule) || !matchesFilters(rule, ev)) continue;
+      if (!rule.isEnabled || isDeployRule(rule) || isFlagChangeRule(rule) || !matchesFilters(rule, ev)) continue;
       const counters = counterSpecs(rule).map((spec) => {
         counterReqs.push({ ruleId: rule.id, issueId: ev.issueId, spec, userKey: ev.userKey });
         return { index: spec.index, at: counterReqs.length - 1 };
@@ -58,13 +59,14 @@ async function evaluate(deps: AlertDeps, events: AlertEvent[], now: number): Pro
   if (candidates.length === 0) return;
   const counts = await bumpCounters(deps.redis, prefix, counterReqs, now);
   const deploys = await loadDeploys(deps, candidates, now);
+  const flagChanges = await loadFlagChanges(deps, candidates, now);
 
   const fired: Array<Firing & { intervalMs: number }> = [];
   for (const c of candidates) {
     const factCounts: Array<number | undefined> = c.rule.conditions.map(() => undefined);
     for (const k of c.counters) factCounts[k.index] = counts[k.at];
     const lastDeploy = deploys.get(deployKey(c.ev.projectId, c.ev.environment)) ?? null;
-    const verdict = evaluateConditions(c.rule, c.ev, { counts: factCounts, lastDeploy }, now);
+    const verdict = evaluateConditions(c.rule, c.ev, { counts: factCounts, lastDeploy, lastFlagChange: flagChanges.get(c.ev.projectId) ?? null }, now);
     if (!verdict.fired) continue;
     fired.push({
       rule: c.rule, reasons: verdict.reasons, projectId: c.ev.projectId, issueId: c.ev.issueId, eventId: c.ev.eventId,
@@ -103,6 +105,13 @@ async function loadDeploys(deps: AlertDeps, candidates: Candidate[], now: number
   }
   if (keys.size === 0) return new Map();
   return findLatestDeploys(deps.pool, [...keys.values()], new Date(now));
+}
+
+async function loadFlagChanges(deps: AlertDeps, candidates: Candidate[], now: number): Promise<Map<string, FlagChangeFact>> {
+  const projectIds = [...new Set(candidates.filter((c) => c.ev.isNew && needsFlagChangeFact(c.rule)).map((c) => c.ev.projectId))];
+  if (projectIds.length === 0) return new Map();
+  const found = await findLatestChangesForProjects(deps.pool, projectIds, new Date(now));
+  return new Map([...found].map(([projectId, r]) => [projectId, { id: r.id, flag: r.flag, action: r.action, at: r.createdAt.getTime() }]));
 }
 
 function deployContent(d: DeployFact) {

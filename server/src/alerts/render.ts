@@ -45,6 +45,7 @@ function digestSubject(items: AlertContent[]): string {
 function deployLine(a: AlertContent): string {
   const d = a.deploy;
   if (!d) return '';
+  if (d.flag !== undefined) return d.verdict ? `change of flag ${d.flag} is ${d.verdict}` : `change of flag ${d.flag}`;
   const what = `deploy of ${d.release ?? 'unknown release'} to ${d.environment ?? 'any environment'}`;
   return d.verdict ? `${what} is ${d.verdict}` : what;
 }

@@ -18,6 +18,8 @@ export const conditionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user_frequency'), count: threshold, minutes }),
   z.object({ type: z.literal('new_issue_after_deploy'), minutes }),
   z.object({ type: z.literal('deploy_failing') }),
+  z.object({ type: z.literal('new_issue_after_flag_change'), minutes }),
+  z.object({ type: z.literal('flag_change_failing') }),
 ]);
 
 export const filterSchema = z.discriminatedUnion('type', [
@@ -48,6 +50,10 @@ export const ruleBodySchema = z
   })
   .refine((r) => !r.conditions.some((c) => c.type === 'deploy_failing') || r.conditions.length === 1, {
     message: 'deploy_failing reacts to deploy health, not to events: it cannot be combined with other conditions',
+    path: ['conditions'],
+  })
+  .refine((r) => !r.conditions.some((c) => c.type === 'flag_change_failing') || r.conditions.length === 1, {
+    message: 'flag_change_failing reacts to flag-change verdicts, not to events: it cannot be combined with other conditions',
     path: ['conditions'],
   });
 

@@ -11,7 +11,9 @@ export type Condition =
   | { type: 'event_frequency'; count: number; minutes: number }
   | { type: 'user_frequency'; count: number; minutes: number }
   | { type: 'new_issue_after_deploy'; minutes: number }
-  | { type: 'deploy_failing' };
+  | { type: 'deploy_failing' }
+  | { type: 'new_issue_after_flag_change'; minutes: number }
+  | { type: 'flag_change_failing' };
 
 export type Filter =
   | { type: 'environment'; value: string }
@@ -67,10 +69,19 @@ export interface DeployFact {
   at: number;
 }
 
+/** The organization's latest feature-flag change (flags/ audit log). */
+export interface FlagChangeFact {
+  id: string;
+  flag: string;
+  action: string;
+  at: number; // ms since epoch
+}
+
 /** Counter readings aligned with rule.conditions (undefined where a condition needs none). */
 export interface RuleFacts {
   counts: ReadonlyArray<number | undefined>;
   lastDeploy: DeployFact | null;
+  lastFlagChange?: FlagChangeFact | null;
 }
 
 export interface CounterSpec {
@@ -86,6 +97,15 @@ const DEPLOY_CONDITIONS = new Set<Condition['type']>(['deploy_failing']);
 /** Rules that react to deploy health verdicts rather than to events. */
 export function isDeployRule(rule: Pick<AlertRule, 'conditions'>): boolean {
   return rule.conditions.some((c) => DEPLOY_CONDITIONS.has(c.type));
+}
+
+/** Rules that react to flag-change verdicts rather than to events. */
+export function isFlagChangeRule(rule: Pick<AlertRule, 'conditions'>): boolean {
+  return rule.conditions.some((c) => c.type === 'flag_change_failing');
+}
+
+export function needsFlagChangeFact(rule: AlertRule): boolean {
+  return rule.conditions.some((c) => c.type === 'new_issue_after_flag_change');
 }
 
 export function levelRank(level: string): number {
@@ -126,13 +146,16 @@ export function needsDeployFact(rule: AlertRule): boolean {
 
 /** Whether the rule's conditions hold for the event, and why (for history and the message). */
 export function evaluateConditions(rule: AlertRule, ev: AlertEvent, facts: RuleFacts, now: number): Verdict {
-  if (!rule.isEnabled || rule.conditions.length === 0 || isDeployRule(rule)) return { fired: false };
+  if (!rule.isEnabled || rule.conditions.length === 0 || isDeployRule(rule) || isFlagChangeRule(rule)) return { fired: false };
   const reasons: string[] = [];
   let deployId: string | null = null;
   const results = rule.conditions.map((c, i) => {
-    const held = conditionHolds(c, ev, facts.counts[i], facts.lastDeploy, now);
+    const held = c.type === 'new_issue_after_flag_change'
+      ? ev.isNew && isWithinFlagChangeWindow(facts.lastFlagChange ?? null, c.minutes, now)
+      : conditionHolds(c, ev, facts.counts[i], facts.lastDeploy, now);
     if (held) {
-      reasons.push(describeCondition(c));
+      const change = facts.lastFlagChange;
+      reasons.push(c.type === 'new_issue_after_flag_change' && change ? `a new issue appeared within ${c.minutes} minutes after flag ${change.flag} was ${change.action}` : describeCondition(c));
       if (c.type === 'new_issue_after_deploy') deployId = facts.lastDeploy?.id ?? null;
     }
     return held;
@@ -153,8 +176,20 @@ function conditionHolds(c: Condition, ev: AlertEvent, count: number | undefined,
     case 'new_issue_after_deploy':
       return ev.isNew && deploy !== null && isWithinDeployWindow(deploy, ev.environment, c.minutes, now);
     case 'deploy_failing':
+    case 'flag_change_failing':
+    case 'new_issue_after_flag_change': // evaluated by the caller (evaluateConditions)
       return false;
   }
+}
+
+export function isWithinFlagChangeWindow(change: FlagChangeFact | null, minutes: number, now: number): boolean {
+  return change !== null && change.at <= now && now - change.at <= minutes * 60_000;
+}
+
+/** Flag-change rules fire when a change's verdict turns failing (the caller gates repeats per change). */
+export function evaluateFlagChangeVerdict(rule: AlertRule, verdict: string): Verdict {
+  if (!rule.isEnabled || verdict !== 'failing' || !isFlagChangeRule(rule)) return { fired: false };
+  return { fired: true, reasons: ["a feature-flag change's verdict turned failing"], deployId: null };
 }
 
 export function isWithinDeployWindow(deploy: DeployFact, environment: string | null, minutes: number, now: number): boolean {
@@ -183,5 +218,9 @@ export function describeCondition(c: Condition): string {
       return `a new issue appeared within ${c.minutes} minutes after a deploy`;
     case 'deploy_failing':
       return "a deploy's health verdict turned failing";
+    case 'new_issue_after_flag_change':
+      return `a new issue appeared within ${c.minutes} minutes after a feature-flag change`;
+    case 'flag_change_failing':
+      return "a feature-flag change's verdict turned failing";
   }
 }

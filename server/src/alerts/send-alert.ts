@@ -9,6 +9,7 @@ import { bullPrefix } from '../queue/queues.js';
 import { createRedis } from '../redis.js';
 import { DeliveryError } from './channels/delivery-error.js';
 import { evaluateObservedDeploys } from './deploy-verdict.js';
+import { evaluateObservedFlagChanges } from './flag-change-verdict.js';
 import { createMailer, type Mailer } from './channels/email.js';
 import { redact } from './channels/http-post.js';
 import { sendSlack } from './channels/slack.js';
@@ -138,4 +139,5 @@ async function sweep(deps: AlertDeps, log: Logger): Promise<void> {
     log.warn({ err }, 'alert delivery sweep failed; retrying next minute');
   }
   await evaluateObservedDeploys(deps).catch((err: unknown) => log.warn({ err }, 'deploy health evaluation failed; retrying next minute'));
+  await evaluateObservedFlagChanges(deps).catch((err: unknown) => log.warn({ err }, 'flag change evaluation failed; retrying next minute'));
 }

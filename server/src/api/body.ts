@@ -11,7 +11,9 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function jsonBody(maxBytes: number): Koa.Middleware {
   return async (ctx, next) => {
     if (BODY_METHODS.has(ctx.method) && hasBody(ctx) && isJsonish(ctx)) {
-      ctx.state.body = await readJson(ctx.req, ctx.get('content-length'), maxBytes);
+      const { raw, value } = await readJson(ctx.req, ctx.get('content-length'), maxBytes);
+      ctx.state.body = value;
+      ctx.state.rawBody = raw; // the exact bytes, for signed webhooks (flags/routes.ts)
     }
     await next();
   };
@@ -37,7 +39,7 @@ function isJsonish(ctx: Koa.Context): boolean {
   return type === '' || ctx.is('application/json', '+json') !== false;
 }
 
-async function readJson(req: NodeJS.ReadableStream, contentLength: string, maxBytes: number): Promise<unknown> {
+async function readJson(req: NodeJS.ReadableStream, contentLength: string, maxBytes: number): Promise<{ raw: Buffer; value: unknown }> {
   if (contentLength !== '' && Number(contentLength) > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -47,10 +49,11 @@ async function readJson(req: NodeJS.ReadableStream, contentLength: string, maxBy
     if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(buf);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
+  const raw = Buffer.concat(chunks);
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return { raw, value: undefined };
   try {
-    return JSON.parse(text) as unknown;
+    return { raw, value: JSON.parse(text) as unknown };
   } catch (err) {
     throw new HttpError(400, 'invalid-json', 'the request body is not valid JSON', { cause: err });
   }

@@ -25,6 +25,8 @@ export interface ApiState {
   caller: Caller | null;
   /** The parsed JSON body (see body.ts); undefined when the request had none. */
   body?: unknown;
+  /** The JSON body's bytes as received (signature checks). */
+  rawBody?: Buffer;
 }
 
 export function apiState(ctx: Koa.Context): ApiState {

@@ -36,6 +36,7 @@ import { registerSessionRoutes } from '../sessions/routes.js';
 import { registerOwnershipRoutes } from '../ownership/routes.js';
 import { registerFeedbackRoutes } from '../feedback/routes.js';
 import { registerMonitorRoutes } from '../monitors/routes.js';
+import { registerFlagRoutes } from '../flags/routes.js';
 import { registerSsoRoutes } from '../sso/routes.js';
 import { authenticate } from './auth.js';
 import { jsonBody } from './body.js';
@@ -68,6 +69,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
   registerOwnershipRoutes(router, deps);
   registerFeedbackRoutes(router, deps);
   registerMonitorRoutes(router, deps);
+  registerFlagRoutes(router, deps);
   registerSsoRoutes(router, deps);
   const realtime = registerRealtimeRoutes(router, deps);
 

@@ -1,6 +1,7 @@
 // Stage "count" (inside the batch transaction, after store): applies the batch's newly stored
 // events to the counters — issues (counts, seen times, status), hourly counts, tag values,
-// user_count, implicit releases and environments — with one statement per table.
+// user_count, implicit releases and environments, feature-flag evaluations — with one statement
+// per table.
 import type { Queryable } from '../db/pool.js';
 import { lockIssues, updateIssueCounters, upsertIssueHourlyCounts, upsertIssueTagValues, type IssueCounterRow } from '../issues/queries.js';
 import { nextStatusOnEvents } from '../issues/state.js';
@@ -8,6 +9,8 @@ import { upsertEnvironmentsSeen, upsertReleasesSeen } from '../releases/queries.
 import { loadRegressionInputs } from '../releases/regression-queries.js';
 import type { AssignedEvent } from './prepared.js';
 import { iso, tally, type IssueDelta } from './tally.js';
+import { tallyFlags } from './tally-flags.js';
+import { upsertFlagCounts } from '../flags/queries.js';
 
 /** Counts the events; returns the ids of issues these events reopened (regressions). */
 export async function count(tx: Queryable, events: AssignedEvent[], now: Date): Promise<Set<string>> {
@@ -18,6 +21,7 @@ export async function count(tx: Queryable, events: AssignedEvent[], now: Date): 
   const locked = new Map((await lockIssues(tx, t.issues.map((d) => d.issueId))).map((r) => [r.id, r]));
   await upsertIssueHourlyCounts(tx, t.hourly);
   const newUsers = await upsertIssueTagValues(tx, t.tags);
+  await upsertFlagCounts(tx, tallyFlags(events)); // feature-flag evaluations (flags/)
 
   // Resolved issues reopen by release-aware rules (releases/regressions.ts): load their inputs.
   const resolved = t.issues.filter((d) => locked.get(d.issueId)?.status === 'resolved');

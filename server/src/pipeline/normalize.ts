@@ -28,6 +28,7 @@ import {
 } from './normalize-values.js';
 import { addUserAgentContexts } from './user-agent.js';
 import { addMetaError, createEventMeta, primitiveText, type EventMeta } from './normalize-meta.js';
+import { boundFlagsContext } from '../flags/evaluations.js';
 
 /** The payload is not an event at all; retrying cannot help. */
 export class InvalidEventError extends Error {
@@ -117,6 +118,7 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   }
   if (Object.keys(meta).length > 0) event._meta = meta;
   addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
+  boundFlagsContext(event); // feature-flag evaluations: at most 100, valid ones only (flags/evaluations.ts)
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
   return event;
 }

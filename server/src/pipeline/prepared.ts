@@ -14,6 +14,8 @@ export interface PreparedEvent {
   /** Derived + own tags, the set the event is counted under (also stored as event.tags). */
   tags: Array<[string, string]>;
   userKey: string | undefined;
+  /** Feature-flag evaluations (flag, result as text), counted per issue and project. */
+  flags?: Array<[string, string]>;
 }
 
 /** A prepared event with the issue the group stage found or created for it. */

@@ -66,6 +66,7 @@ import { filter } from './filter.js';
 import { sample } from './sample.js';
 import type { FilterReason } from '../../../ingest/src/filters/settings.js';
 import { iso } from './tally.js';
+import { eventFlags } from '../flags/evaluations.js';
 
 /** `queue`: where monitor failure events go; without it (tests) they are processed in the same call. */
 export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'> & { queue?: Deps['queue'] };
@@ -120,7 +121,7 @@ export function prepareEvent(job: EventJob, scrubbing?: ScrubInput): PreparedEve
     const { grouping, summary } = fingerprint(event);
     stage = 'tag';
     const tags = eventTags(event);
-    return { projectId: job.projectId, eventId: job.eventId, receivedAt: job.receivedAt, event, grouping, summary, tags, userKey: userTagValue(event) };
+    return { projectId: job.projectId, eventId: job.eventId, receivedAt: job.receivedAt, event, grouping, summary, tags, userKey: userTagValue(event), flags: eventFlags(event) };
   } catch (err) {
     if (stage === 'parse' || err instanceof InvalidEventError) return { kind: 'invalid', message: `${stage}: ${(err as Error).message}` };
     return { kind: 'failed', error: new Error(`stage ${stage} failed for event ${job.eventId}`, { cause: err }) };

@@ -39,7 +39,23 @@ export interface DeployCreateMessage {
   earlier?: true;
 }
 
-export type StreamMessage = EventCreateMessage | DeployCreateMessage;
+/** A feature flag changed (the change-tracking webhook, flags/routes.ts): a marker like a deploy's. */
+export interface FlagChangeMessage {
+  type: 'FlagChange';
+  change: {
+    id: string;
+    flag: string;
+    action: 'created' | 'updated' | 'deleted';
+    createdBy: string;
+    createdAt: string;
+    provider: string;
+  };
+  publishedAt: string;
+  /** Sent from the buffer when the stream opened (backfill), not live. */
+  earlier?: true;
+}
+
+export type StreamMessage = EventCreateMessage | DeployCreateMessage | FlagChangeMessage;
 
 /** First frame of every connection: the server clock (for lag) and whether a resume had a gap. */
 export interface StreamHello {
@@ -62,6 +78,7 @@ export interface StreamFilter {
 
 /** Pure: whether a message passes the connection's filter (used by the server and the UI). */
 export function matchesStreamFilter(m: StreamMessage, f: StreamFilter): boolean {
+  if (m.type === 'FlagChange') return true; // flags are organization-wide: every view shows the marker
   if (m.type === 'DeployCreate') {
     const d = m.deploy;
     if (f.environments.length > 0 && !f.environments.includes(d.environment)) return false;

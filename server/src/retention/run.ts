@@ -8,6 +8,7 @@ import { ensureEventPartitions } from '../events/queries.js';
 import type { Logger } from '../log.js';
 import { retentionDropped } from '../metrics/registry.js';
 import { partitionDaysAhead, partitionsToDrop, retentionCutoff } from './plan.js';
+import { deleteFlagMinutesBefore } from '../flags/queries.js';
 import { deleteAbandonedIssues, deleteExpiredRequestCounts, deleteExpiredSessionMinuteCounts, dropEventPartition, listEventPartitions } from './queries.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000; // hourly: cheap when there is nothing to do
@@ -49,6 +50,8 @@ export async function runRetention(deps: { pool: Pool; log: Logger }, opts: Rete
   }
 }
 
+const FLAG_MINUTES_KEEP_DAYS = 7; // a change's verdict is final after an hour; a week leaves room to look back
+
 async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): Promise<RetentionResult> {
   const now = opts.now();
   const cutoff = retentionCutoff(now, opts.retentionDays);
@@ -78,6 +81,8 @@ async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): P
     if (n < REQUEST_COUNT_DELETE_BATCH) break;
   }
   while ((await deleteExpiredSessionMinuteCounts(db, cutoff, REQUEST_COUNT_DELETE_BATCH)) === REQUEST_COUNT_DELETE_BATCH);
+  // Minute-resolution flag counters only serve verdicts of recent flag changes (flags/change-health.ts).
+  await deleteFlagMinutesBefore(db, new Date(now.getTime() - FLAG_MINUTES_KEEP_DAYS * 24 * 3600_000));
   const expiredArtifacts = opts.expireArtifacts ? await opts.expireArtifacts(db, cutoff) : 0;
   retentionDropped.inc({ kind: 'partition' }, droppedPartitions.length);
   retentionDropped.inc({ kind: 'issue' }, deletedIssues);

@@ -163,6 +163,18 @@ export const getDeployHealth = (org: string, version: string, id: string) =>
   json<T.ApiDeployHealth>('GET', `/organizations/${e(org)}/releases/${e(version)}/deploys/${e(id)}/health/`);
 
 /** The live stream URL (consumed by realtime.svelte.ts through EventSource, not fetch). */
+// Feature flags
+export const getIssueFlags = (org: string, id: string) =>
+  json<{ data: T.ApiFlagRow[]; window: { start: string; end: string } }>('GET', `/organizations/${e(org)}/issues/${e(id)}/flags/`);
+export const getSuspectFlags = (org: string, id: string) => json<{ data: T.ApiSuspectFlag[] }>('GET', `/organizations/${e(org)}/issues/${e(id)}/suspect/flags/`);
+export const listFlagLogs = (org: string, q: { start?: string; end?: string; flag?: string[]; limit?: number } = {}) =>
+  json<{ data: T.ApiFlagLog[] }>('GET', `/organizations/${e(org)}/flags/logs/`, { query: { start: q.start, end: q.end, flag: q.flag, limit: q.limit } });
+export const getFlagChangeHealth = (org: string, id: string) => json<T.ApiFlagChangeHealth>('GET', `/organizations/${e(org)}/flags/logs/${e(id)}/health/`);
+export const listSigningSecrets = (org: string) => json<{ data: T.ApiSigningSecret[] }>('GET', `/organizations/${e(org)}/flags/signing-secrets/`);
+export const setSigningSecret = (org: string, secret: string) =>
+  json<T.ApiSigningSecret>('POST', `/organizations/${e(org)}/flags/signing-secrets/`, { body: { provider: 'generic', secret } });
+export const deleteSigningSecret = (org: string, id: string) => json<void>('DELETE', `/organizations/${e(org)}/flags/signing-secrets/${e(id)}/`);
+
 export function streamUrl(org: string, filter: { project?: string[]; environment?: string[]; release?: string[]; level?: string[] }, lastEventId?: string): string {
   return url(`/organizations/${e(org)}/stream/`, { ...filter, lastEventId });
 }

@@ -2,11 +2,12 @@
 // a typed event map. Reconnects with backoff and resumes from the last seen id (Last-Event-ID on
 // the browser's own retries, ?lastEventId= on ours), so a dropped connection leaves no gap.
 import { streamUrl } from './api.js';
-import type { DeployCreateMessage, EventCreateMessage, StreamHello } from './types.js';
+import type { DeployCreateMessage, EventCreateMessage, FlagChangeMessage, StreamHello } from './types.js';
 
 export interface RealtimeEvents {
   EventCreate: [EventCreateMessage];
   DeployCreate: [DeployCreateMessage];
+  FlagChange: [FlagChangeMessage];
   StreamHello: [StreamHello];
 }
 
@@ -20,7 +21,7 @@ export interface StreamFilterArgs {
 }
 
 type Handler<K extends keyof RealtimeEvents> = (...args: RealtimeEvents[K]) => void;
-const NAMES: Array<keyof RealtimeEvents> = ['EventCreate', 'DeployCreate', 'StreamHello'];
+const NAMES: Array<keyof RealtimeEvents> = ['EventCreate', 'DeployCreate', 'FlagChange', 'StreamHello'];
 const MAX_BACKOFF_MS = 15_000;
 
 class Realtime {

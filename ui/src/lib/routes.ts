@@ -12,6 +12,7 @@ export type RouteName =
   | 'release'
   | 'deploy'
   | 'monitors'
+  | 'flagChange'
   | 'orgSettings'
   | 'projectSettings'
   | 'account'
@@ -35,6 +36,7 @@ const PATTERNS: Array<[RouteName, string]> = [
   ['release', '/organizations/:org/releases/:version/'],
   ['deploy', '/organizations/:org/releases/:version/deploys/:deployId/'],
   ['monitors', '/organizations/:org/crons/'],
+  ['flagChange', '/organizations/:org/flags/changes/:changeId/'],
   ['orgSettings', '/settings/:org/'],
   ['projectSettings', '/settings/:org/projects/:project/'],
 ];
@@ -88,6 +90,7 @@ export const href = {
   release: (org: string, version: string) => `/organizations/${enc(org)}/releases/${enc(version)}/`,
   deploy: (org: string, version: string, id: string) => `/organizations/${enc(org)}/releases/${enc(version)}/deploys/${enc(id)}/`,
   monitors: (org: string) => `/organizations/${enc(org)}/crons/`,
+  flagChange: (org: string, id: string) => `/organizations/${enc(org)}/flags/changes/${enc(id)}/`,
   orgSettings: (org: string) => `/settings/${enc(org)}/`,
   projectSettings: (org: string, project: string) => `/settings/${enc(org)}/projects/${enc(project)}/`,
   account: () => '/settings/account/',

@@ -1,7 +1,7 @@
 // Live stream aggregation, pure: folds incoming stream messages into a bounded list of rows.
 // At high rates events of the same issue that arrive within AGGREGATE_WINDOW_MS collapse into
 // one row with a count, so hundreds of events per second stay a readable, cheap-to-render list.
-import type { EventCreateMessage, DeployCreateMessage, StreamMessage } from './types.js';
+import type { EventCreateMessage, DeployCreateMessage, FlagChangeMessage, StreamMessage } from './types.js';
 
 export const MAX_ROWS = 200; // rows kept on screen; older rows fall off the bottom
 export const AGGREGATE_WINDOW_MS = 2_000; // same-issue events closer than this share a row
@@ -29,7 +29,15 @@ export interface DeployRow {
   earlier?: boolean;
 }
 
-export type StreamRow = EventRow | DeployRow;
+/** A feature flag changed (change-tracking webhook): a marker like a deploy's. */
+export interface FlagRow {
+  kind: 'flag';
+  key: string;
+  change: FlagChangeMessage['change'];
+  at: number;
+}
+
+export type StreamRow = EventRow | DeployRow | FlagRow;
 
 export interface StreamState {
   rows: StreamRow[];
@@ -52,7 +60,7 @@ export function eventLag(m: EventCreateMessage, clientNow: number, clockOffsetMs
 function findAggregate(rows: StreamRow[], m: EventCreateMessage, now: number): number {
   for (let i = 0; i < rows.length && i < 50; i++) {
     const r = rows[i]!;
-    if (r.kind === 'deploy' || r.earlier) return -1; // never merge across a deploy marker or into the backfill
+    if (r.kind !== 'event' || r.earlier) return -1; // never merge across a deploy or flag-change marker, or into the backfill
     if (now - r.lastAt > AGGREGATE_WINDOW_MS) return -1;
     if (r.event.issue.id === m.issue.id) return i;
   }
@@ -68,6 +76,10 @@ export function applyMessages(state: StreamState, batch: StreamMessage[], now: n
   for (const m of batch) {
     if (m.type === 'DeployCreate') {
       rows.unshift({ kind: 'deploy', key: `d-${m.deploy.id}`, deploy: m.deploy, at: now, ...(m.earlier ? { earlier: true } : {}) });
+      continue;
+    }
+    if (m.type === 'FlagChange') {
+      rows.unshift({ kind: 'flag', key: `f-${m.change.id}`, change: m.change, at: now });
       continue;
     }
     total += 1;

@@ -31,10 +31,15 @@ export type { ApiIssueSampling } from '../../../server/src/spikes/routes.js';
 export type {
   EventCreateMessage,
   DeployCreateMessage,
+  FlagChangeMessage,
   StreamMessage,
   StreamHello,
 } from '../../../server/src/realtime/messages.js';
 import type { MemberRole } from '../../../server/src/api/types.js';
+export type { FlagRow as ApiFlagRow, SuspectScore as ApiSuspectFlag } from '../../../server/src/flags/suspect.js';
+export type { ChangeHealthReport as ApiFlagChangeHealth } from '../../../server/src/flags/change-health.js';
+export type { ApiFlagLog } from '../../../server/src/flags/routes.js';
+export interface ApiSigningSecret { id: string; provider: string; createdBy: string | null; createdAt: string; secret: string }
 
 export interface ApiMember {
   id: string;
