@@ -282,3 +282,18 @@ export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
   detail: string;
 }
+
+/** One unmerge of an issue's hashes into a new issue, with its progress (Faultline's; Sentry shows none). */
+export interface ApiUnmerge {
+  id: string;
+  status: 'running' | 'done';
+  source: string;
+  destination: string;
+  hashes: string[];
+  /** The source's stored events when the unmerge started, how many were looked at, how many moved. */
+  eventTotal: number;
+  scanned: number;
+  moved: number;
+  dateCreated: string;
+  dateFinished: string | null;
+}

@@ -13,6 +13,7 @@ import { durationSeconds, parseSort, pickProjectIds, searchFromParams, statsPeri
 import { presentIssueDetails, presentIssues } from './present.js';
 import { countIssues, listIssueHashes, listIssues, listIssueTagKeys, listTopIssueTagValues, type TagValueRow } from './read-queries.js';
 import { ISSUE_PREFIXES, registerIssueTriageRoutes } from './triage-routes.js';
+import { registerUnmergeRoutes } from './unmerge-routes.js';
 
 const TOP_TAG_VALUES = 9; // what Sentry's tag summary shows per key
 /** X-Hits counts matches only up to this many (Sentry's max_hits): X-Hits = X-Max-Hits means "at least". */
@@ -73,6 +74,7 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
   }
 
   registerIssueTriageRoutes(router, deps);
+  registerUnmergeRoutes(router, deps);
 }
 
 async function answerIssueList(
