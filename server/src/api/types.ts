@@ -297,3 +297,13 @@ export interface ApiUnmerge {
   dateCreated: string;
   dateFinished: string | null;
 }
+
+/** GET /issues/{id}/hashes/: Sentry's fields, plus what the issue's latest 10,000 events say about the hash. */
+export interface ApiIssueHash {
+  id: string;
+  latestEvent: null;
+  mergedBySeer: boolean;
+  title: string | null;
+  recentEvents: number;
+  lastSeen: string | null;
+}

@@ -113,6 +113,10 @@ export const getIssueStats = (org: string, id: string, statsPeriod: '24h' | '30d
 export const getLatestEvent = (org: string, id: string) => json<T.ApiEvent>('GET', `/organizations/${e(org)}/issues/${e(id)}/events/latest/`);
 export const getEvent = (org: string, id: string, eventId: string) => json<T.ApiEvent>('GET', `/organizations/${e(org)}/issues/${e(id)}/events/${e(eventId)}/`);
 export const getIssueSampling = (org: string, id: string) => json<T.ApiIssueSampling>('GET', `/organizations/${e(org)}/issues/${e(id)}/sampling/`);
+export const listIssueHashes = (org: string, id: string) => json<T.ApiIssueHash[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/hashes/`);
+export const unmergeHashes = (org: string, id: string, hashes: string[]) =>
+  json<T.ApiUnmerge>('PUT', `/organizations/${e(org)}/issues/${e(id)}/hashes/`, { query: { id: hashes } });
+export const listUnmerges = (org: string, id: string) => json<T.ApiUnmerge[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/unmerges/`);
 export const getIssueTags = (org: string, id: string) => json<T.ApiTagDistribution[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/tags/`);
 export interface IssueUpdate {
   status?: T.IssueStatus;

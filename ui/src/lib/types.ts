@@ -8,6 +8,8 @@ export type {
   ApiProjectKey,
   ApiIssue,
   ApiIssueDetails,
+  ApiIssueHash,
+  ApiUnmerge,
   ApiEvent,
   ApiEventEntry,
   ApiTagDistribution,
