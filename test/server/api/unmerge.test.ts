@@ -56,6 +56,8 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
     const dest: string = res.body.destination;
     expect(dest).not.toBe(parent);
     expect(await hashesOf(dest)).toEqual([bHash]); // at once, before the events have moved
+    const summaries = (await api(`/api/0/issues/${parent}/hashes/`)).body as Array<{ id: string; title: string | null; recentEvents: number }>;
+    expect(summaries).toEqual([expect.objectContaining({ title: 'unmerge pay-a', recentEvents: 2 })]); // what an unmerge would take
 
     const done = await waitFor(async () => {
       const [u] = (await api(`/api/0/issues/${dest}/unmerges/`)).body as Array<{ status: string; moved: number; scanned: number; eventTotal: number }>;
