@@ -1,7 +1,8 @@
 // Size limits of the ingest tier, all measured after decompression (protocol.md §5), and the
 // per-item-type check Relay runs on a structurally valid envelope (413 names the offending type).
 // The event and envelope limits are configurable (MAX_EVENT_BYTES, MAX_ENVELOPE_BYTES).
-import type { EnvelopeItem } from './envelope.js';
+/** What the size checks read of an envelope item (limits.ts sits below envelope.ts: no import back). */
+type EnvelopeItem = { readonly type: string; readonly payload: { readonly length: number } };
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -1,9 +1,12 @@
 // The migration runner: applies numbered plain .sql files from migrations/ in order, each with
-// its ledger row in one transaction, under an advisory lock so concurrent starts are safe.
+// its ledger row in one transaction, under an advisory lock so concurrent starts are safe. The
+// ledger keeps each file's checksum: a migration edited after it was applied refuses the start
+// (the database and the file no longer say the same thing; write a new migration instead).
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { Pool } from './pool.js';
+import type { Pool, Queryable } from './pool.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 const MIN_SERVER_VERSION = 140000; // PG 14: partition features and ranges we use
@@ -13,6 +16,11 @@ export interface Migration {
   version: number;
   name: string;
   file: string;
+}
+
+/** sha256 of a migration's text, line endings folded so a CRLF checkout agrees. */
+export function migrationChecksum(sql: string): string {
+  return createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
 }
 
 export async function listMigrations(dir = resolveMigrationsDir()): Promise<Migration[]> {
@@ -39,24 +47,33 @@ export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: stri
     try {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-      const applied = new Set(rows.map((r) => r.version));
+      await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
+      const { rows } = await client.query<{ version: number; checksum: string | null }>(
+        'SELECT version, checksum FROM schema_migrations');
+      const applied = new Map(rows.map((r) => [r.version, r.checksum]));
       const newest = migrations.at(-1)?.version ?? 0;
-      const unknown = [...applied].filter((v) => v > newest);
+      const unknown = [...applied.keys()].filter((v) => v > newest);
       if (unknown.length > 0) {
         throw new Error(
           `the database has migrations ${unknown.join(', ')} that this build does not know: ` +
             'it was migrated by a newer Faultline; run that version or restore a matching backup',
         );
       }
+      const texts = new Map<number, string>();
+      for (const m of migrations) texts.set(m.version, await readFile(m.file, 'utf8'));
+      await checkApplied(client, migrations, applied, texts);
       const done: number[] = [];
       for (const m of migrations) {
         if (applied.has(m.version)) continue;
-        const sql = await readFile(m.file, 'utf8');
+        const sql = texts.get(m.version)!;
         try {
           await client.query('BEGIN');
           await client.query(sql);
-          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+          await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            migrationChecksum(sql),
+          ]);
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});
@@ -71,5 +88,40 @@ export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: stri
     }
   } finally {
     client.release();
+  }
+}
+
+/**
+ * Compares every applied migration with its file. Rows applied before the ledger kept checksums
+ * get the file's checksum now (trust on first sight: nothing can tell an older edit apart); a row
+ * whose checksum differs from its file stops the start, naming every such file.
+ */
+async function checkApplied(
+  client: Queryable,
+  migrations: Migration[],
+  applied: Map<number, string | null>,
+  texts: Map<number, string>,
+): Promise<void> {
+  const edited: string[] = [];
+  const missing: Array<{ version: number; checksum: string }> = [];
+  for (const m of migrations) {
+    if (!applied.has(m.version)) continue;
+    const checksum = migrationChecksum(texts.get(m.version)!);
+    const recorded = applied.get(m.version);
+    if (recorded == null) missing.push({ version: m.version, checksum });
+    else if (recorded !== checksum) edited.push(path.basename(m.file));
+  }
+  if (edited.length > 0) {
+    throw new Error(
+      `migration file(s) ${edited.join(', ')} changed after they were applied to this database: ` +
+        'an applied migration must never be edited; restore the file as it was and put the change in a new migration',
+    );
+  }
+  if (missing.length > 0) {
+    await client.query(
+      `UPDATE schema_migrations s SET checksum = u.checksum
+         FROM unnest($1::int[], $2::text[]) AS u(version, checksum) WHERE s.version = u.version`,
+      [missing.map((r) => r.version), missing.map((r) => r.checksum)],
+    );
   }
 }

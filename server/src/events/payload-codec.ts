@@ -3,11 +3,12 @@
 // format byte followed by the body. Format 1: raw deflate (level 6) with a preset dictionary of
 // the keys, SDK metadata and context shapes every event repeats (payload-dictionary-v1.ts; a
 // dictionary never changes once rows use it, a better one would be format 2). Rows written before
-// migration 0080 keep their jsonb `payload` until retention drops them.
+// migration 0080 keep their jsonb `payload` until retention drops them; rows written while 0080
+// added `payload_gz` hold plain gzip (migration 0126 renamed that column), decoded as well.
 //
 // Measured on the benchmark's typical events (docs/scaling.md): ~1.8 KB against ~2.3 KB for plain
 // gzip and ~3.3 KB for TOAST-compressed jsonb; below ~2 KB a payload also fits one TOAST chunk.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import { PAYLOAD_DICTIONARY_V1 } from './payload-dictionary-v1.js';
 
 const FORMAT_DEFLATE_DICT_V1 = 0x01;
@@ -26,6 +27,8 @@ export function encodePayload(json: string): Buffer {
 /** The JSON text of a stored payload. */
 export function decodePayloadText(stored: Buffer): string {
   if (stored[0] === FORMAT_DEFLATE_DICT_V1) return inflateRawSync(stored.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
+  // Plain gzip: rows written while 0080 named the column payload_gz (renamed by 0126).
+  if (stored[0] === 0x1f && stored[1] === 0x8b) return gunzipSync(stored).toString('utf8');
   throw new Error(`unknown stored payload format ${stored[0]}`);
 }
 

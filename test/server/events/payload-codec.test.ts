@@ -1,6 +1,7 @@
 // The stored payload format: byte-exact round trips of any JSON text (fast-check), the format
 // byte, and the frozen v1 dictionary (rows in the database depend on it never changing).
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePayloadText, encodePayload } from '../../../server/src/events/payload-codec.js';
@@ -13,6 +14,11 @@ describe('payload codec', () => {
       expect(stored[0]).toBe(1);
       expect(decodePayloadText(stored)).toBe(json);
     }), { seed: 4242, numRuns: 500 });
+  });
+
+  it('reads plain gzip, as rows written while 0080 added payload_gz hold', () => {
+    const json = '{"event_id":"a","message":"x"}';
+    expect(decodePayloadText(gzipSync(json))).toBe(json);
   });
 
   it('refuses an unknown format instead of guessing', () => {

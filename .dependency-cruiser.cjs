@@ -1,0 +1,60 @@
+// Import rules of the codebase (`npm run check:deps`, run by .ci/run). The floors, from the
+// bottom: client-sdk stands alone; ingest and server meet only in what both need; the UI sees
+// the server only through its API types. Violations that predate these rules are listed in
+// .dependency-cruiser-known-violations.json and shrink as code moves to a shared floor; a new one
+// fails the check.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: split the shared part into a module both sides import.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'server-not-to-ingest',
+      severity: 'error',
+      comment: 'server/ must not import ingest/ (the entrypoint main.ts composes the roles).',
+      from: { path: '^server/src', pathNot: '^server/src/main\\.ts$' },
+      to: { path: '^ingest/src' },
+    },
+    {
+      name: 'ingest-not-to-server',
+      severity: 'error',
+      comment: 'ingest/ must not import server/: what both need belongs on a shared floor.',
+      from: { path: '^ingest/src' },
+      to: { path: '^server/src' },
+    },
+    {
+      name: 'ui-only-api-types',
+      severity: 'error',
+      comment: 'The UI sees the server only through its API response types (type-only imports).',
+      from: { path: '^ui/src' },
+      to: { path: '^(server|ingest)/src', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'sdk-stands-alone',
+      severity: 'error',
+      comment: 'client-sdk is published on its own: it imports nothing of the server or ingest.',
+      from: { path: '^client-sdk/src' },
+      to: { path: '^(server|ingest|ui)/' },
+    },
+    {
+      name: 'no-tests-in-production',
+      severity: 'error',
+      comment: 'Production code never imports test helpers or benchmarks.',
+      from: { path: '^(server|ingest|client-sdk|ui)/src' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    skipAnalysisNotInRules: true,
+  },
+};
