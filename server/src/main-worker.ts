@@ -12,6 +12,7 @@ import { processBatch, type JobOutcome } from './pipeline/process-event.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
 import { createRedis } from './redis.js';
+import { startUnmergeRunner } from './issues/unmerge-runner.js';
 
 const MAX_CONCURRENT_BATCHES = 2; // one committing while the next one fills and prepares
 const PARTITIONS_BEHIND_DAYS = 31; // events up to 30 days old are accepted (timestamp clamp)
@@ -54,6 +55,7 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
     if (err instanceof UnrecoverableError) log.warn({ err, jobId: job?.id }, 'job dropped as invalid');
   });
   const alerts = await startAlertWorker(deps);
+  const unmerges = startUnmergeRunner(deps); // moves unmerged events in background batches
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -64,6 +66,7 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
       await stopped;
       await outcomes.close();
       await alerts.close();
+      await unmerges.close();
       await connection.quit().catch(() => connection.disconnect());
     })());
   return { close };

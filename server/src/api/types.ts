@@ -363,3 +363,28 @@ export interface ApiMonitorCheckIn {
   dateUpdated: string;
   expectedTime: string | null;
 }
+
+/** One unmerge of an issue's hashes into a new issue, with its progress (Faultline's; Sentry shows none). */
+export interface ApiUnmerge {
+  id: string;
+  status: 'running' | 'done';
+  source: string;
+  destination: string;
+  hashes: string[];
+  /** The source's stored events when the unmerge started, how many were looked at, how many moved. */
+  eventTotal: number;
+  scanned: number;
+  moved: number;
+  dateCreated: string;
+  dateFinished: string | null;
+}
+
+/** GET /issues/{id}/hashes/: Sentry's fields, plus what the issue's latest 10,000 events say about the hash. */
+export interface ApiIssueHash {
+  id: string;
+  latestEvent: null;
+  mergedBySeer: boolean;
+  title: string | null;
+  recentEvents: number;
+  lastSeen: string | null;
+}

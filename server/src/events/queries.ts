@@ -15,6 +15,8 @@ export interface NewEventRow {
   serverName: string | null;
   userKey: string | null;
   title: string;
+  /** The event's first grouping hash: the one that decides its issue (unmerge moves events by it). */
+  primaryHash: string | null;
   /** The stored event, already serialized as JSON. */
   payload: string;
 }
@@ -42,13 +44,13 @@ export async function insertEvents(db: Queryable, events: NewEventRow[]): Promis
   }
   const { rows } = await db.query<{ project_id: string; event_id: string }>(
     `INSERT INTO events (project_id, event_id, timestamp, received_at, issue_id, level, release, environment,
-                         server_name, user_key, title, payload_z)
+                         server_name, user_key, title, primary_hash, payload_z)
      SELECT u.project_id, u.event_id, u.timestamp, u.received_at, u.issue_id, u.level, u.release, u.environment,
-            u.server_name, u.user_key, u.title, substring($12::bytea FROM u.off + 1 FOR u.len)
+            u.server_name, u.user_key, u.title, u.primary_hash, substring($12::bytea FROM u.off + 1 FOR u.len)
      FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::text[],
-                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::int[], $14::int[])
+                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::int[], $14::int[], $15::text[])
             AS u(project_id, event_id, timestamp, received_at, issue_id, level, release, environment,
-                 server_name, user_key, title, off, len)
+                 server_name, user_key, title, off, len, primary_hash)
      ON CONFLICT DO NOTHING
      RETURNING project_id, replace(event_id::text, '-', '') AS event_id`,
     [
@@ -66,6 +68,7 @@ export async function insertEvents(db: Queryable, events: NewEventRow[]): Promis
       Buffer.concat(compressed, at),
       offsets,
       compressed.map((c) => c.length),
+      events.map((e) => e.primaryHash),
     ],
   );
   return new Set(rows.map((r) => eventKey(r.project_id, r.event_id)));

@@ -6,6 +6,8 @@
 import type { Queryable } from '../db/pool.js';
 import { lockIssueHashes, lockIssues } from './queries.js';
 import type { MergePlan } from './merge.js';
+import { hasRunningUnmerge } from './unmerge-queries.js';
+import { unmergeInProgress } from './unmerge.js';
 
 const MAX_HASH_ROUNDS = 5; // a worker may attach a new hash while we lock; re-read until stable
 
@@ -14,6 +16,8 @@ export async function mergeIssues(tx: Queryable, plan: MergePlan & { actorUserId
   await lockHashesOf(tx, plan.projectId, all);
   const locked = await lockIssues(tx, all);
   if (locked.length !== all.length) throw new Error(`merge of issues ${all.join(', ')}: some were deleted meanwhile; retry`);
+  // An unmerge moving events from or into one of them would move them into a deleted issue.
+  if (await hasRunningUnmerge(tx, all)) throw unmergeInProgress();
   const params = [plan.parentId, plan.childIds];
   await tx.query('UPDATE issue_hashes SET issue_id = $1 WHERE issue_id = ANY($2::bigint[])', params);
   await tx.query('UPDATE events SET issue_id = $1 WHERE issue_id = ANY($2::bigint[])', params);

@@ -282,6 +282,29 @@ export async function listIssueHashes(db: Queryable, issueId: string): Promise<s
   return rows.map((r) => r.hash);
 }
 
+export interface IssueHashSummary {
+  hash: string;
+  /** Among the issue's latest HASH_SAMPLE events: how many have this primary hash, and the newest one's title and time. */
+  recentEvents: number;
+  title: string | null;
+  lastSeen: Date | null;
+}
+
+/** Bound on the events a hash summary reads: the page stays fast on an issue of millions of events. */
+export const HASH_SAMPLE = 10_000;
+
+/** The issue's hashes with what its recent events say about each (what an unmerge would take away). */
+export async function listIssueHashSummaries(db: Queryable, issueId: string): Promise<IssueHashSummary[]> {
+  const { rows } = await db.query<IssueHashSummary>(
+    `WITH recent AS (SELECT primary_hash, title, timestamp FROM events WHERE issue_id = $1 ORDER BY timestamp DESC LIMIT ${HASH_SAMPLE})
+     SELECT h.hash, count(r.timestamp)::int AS "recentEvents", (array_agg(r.title ORDER BY r.timestamp DESC))[1] AS title, max(r.timestamp) AS "lastSeen"
+       FROM issue_hashes h LEFT JOIN recent r ON r.primary_hash = h.hash
+      WHERE h.issue_id = $1 GROUP BY h.hash ORDER BY min(h.created_at), h.hash`,
+    [issueId],
+  );
+  return rows;
+}
+
 /** The issue a merged-away issue now lives in, or null. */
 export async function findIssueRedirect(db: Queryable, previousIssueId: string): Promise<string | null> {
   const { rows } = await db.query<{ issue_id: string }>('SELECT issue_id FROM issue_redirects WHERE previous_issue_id = $1', [previousIssueId]);

@@ -3,7 +3,7 @@
 // /organizations/{org}/issues/{id}/ (Sentry has both). Triage writes: triage-routes.ts.
 import type Koa from 'koa';
 import type { Deps } from '../deps.js';
-import type { ApiTagDistribution, ApiTagValue } from '../api/types.js';
+import type { ApiIssueHash, ApiTagDistribution, ApiTagValue } from '../api/types.js';
 import type { ApiRouter } from '../api/context.js';
 import { requireIssueParam, requireOrg, requireProject, requireScope } from '../api/auth.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
@@ -11,8 +11,9 @@ import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../a
 import { listProjects } from '../projects/queries.js';
 import { durationSeconds, parseSort, pickProjectIds, searchFromParams, statsPeriodsFromParam } from './list-params.js';
 import { presentIssueDetails, presentIssues } from './present.js';
-import { countIssues, listIssueHashes, listIssues, listIssueTagKeys, listTopIssueTagValues, type TagValueRow } from './read-queries.js';
+import { countIssues, listIssueHashSummaries, listIssues, listIssueTagKeys, listTopIssueTagValues, type TagValueRow } from './read-queries.js';
 import { ISSUE_PREFIXES, registerIssueTriageRoutes } from './triage-routes.js';
+import { registerUnmergeRoutes } from './unmerge-routes.js';
 
 const TOP_TAG_VALUES = 9; // what Sentry's tag summary shows per key
 /** X-Hits counts matches only up to this many (Sentry's max_hits): X-Hits = X-Max-Hits means "at least". */
@@ -68,11 +69,14 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
     router.get(`${prefix}/hashes/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      ctx.body = (await listIssueHashes(deps.pool, issue.id)).map((id) => ({ id, latestEvent: null, mergedBySeer: false }));
+      ctx.body = (await listIssueHashSummaries(deps.pool, issue.id)).map((h): ApiIssueHash => ({
+        id: h.hash, latestEvent: null, mergedBySeer: false, title: h.title, recentEvents: h.recentEvents, lastSeen: h.lastSeen ? h.lastSeen.toISOString() : null,
+      }));
     });
   }
 
   registerIssueTriageRoutes(router, deps);
+  registerUnmergeRoutes(router, deps);
 }
 
 async function answerIssueList(

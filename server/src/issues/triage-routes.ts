@@ -18,6 +18,8 @@ import { issueUpdateSchema, parseAssignee, planStatusChange, type IssueUpdate, t
 import { deleteIssues, findMemberUser, updateIssueAssignees, updateIssueStatuses } from './update-queries.js';
 import { planMerge, type MergeCandidate } from './merge.js';
 import { mergeIssues } from './merge-queries.js';
+import { hasRunningUnmerge } from './unmerge-queries.js';
+import { unmergeInProgress } from './unmerge.js';
 
 export const ISSUE_PREFIXES = ['/issues/:issueId', '/organizations/:org/issues/:issueId'] as const;
 const BULK_LIMIT = 1000; // as Sentry: larger changes should narrow the query
@@ -50,6 +52,7 @@ export function registerIssueTriageRoutes(router: ApiRouter, deps: Deps): void {
       return;
     }
     const merge = update.merge ? planMerge(issues) : null; // validated before anything is written
+    if (merge && (await hasRunningUnmerge(deps.pool, [merge.parentId, ...merge.childIds]))) throw unmergeInProgress();
     const result = await applyUpdate(deps, { organizationId: target.organizationId, issues, update, caller: target.caller });
     if (merge) {
       await withTransaction(deps.pool, (tx) => mergeIssues(tx, { ...merge, actorUserId: target.caller.user.id }));

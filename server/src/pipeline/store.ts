@@ -56,6 +56,7 @@ function eventRow(e: AssignedEvent): NewEventRow {
     serverName: e.event.server_name ?? null,
     userKey: e.userKey ?? null,
     title: e.summary.title,
+    primaryHash: e.grouping.hashes[0] ?? null,
     payload: JSON.stringify(storedPayload(e)),
   };
 }

@@ -15,7 +15,7 @@ describe('events queries', () => {
 
   const row = (eventId: string, timestamp = new Date().toISOString()): NewEventRow => ({
     projectId, eventId, timestamp, receivedAt: timestamp, issueId: '1', level: 'error', release: null, environment: null,
-    serverName: null, userKey: null, title: 'T', payload: JSON.stringify({ event_id: eventId }),
+    serverName: null, userKey: null, title: 'T', primaryHash: null, payload: JSON.stringify({ event_id: eventId }),
   });
 
   it('inserts each event once and reports only the rows it inserted', async () => {

@@ -127,6 +127,10 @@ export const listProjectFeedback = (org: string, project: string) => json<T.ApiU
 export const listMonitors = (org: string) => json<T.ApiMonitor[]>('GET', `/organizations/${e(org)}/monitors/`);
 export const listMonitorCheckIns = (org: string, slug: string, limit = 60) => json<T.ApiMonitorCheckIn[]>('GET', `/organizations/${e(org)}/monitors/${e(slug)}/checkins/`, { query: { limit } });
 export const getIssueSampling = (org: string, id: string) => json<T.ApiIssueSampling>('GET', `/organizations/${e(org)}/issues/${e(id)}/sampling/`);
+export const listIssueHashes = (org: string, id: string) => json<T.ApiIssueHash[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/hashes/`);
+export const unmergeHashes = (org: string, id: string, hashes: string[]) =>
+  json<T.ApiUnmerge>('PUT', `/organizations/${e(org)}/issues/${e(id)}/hashes/`, { query: { id: hashes } });
+export const listUnmerges = (org: string, id: string) => json<T.ApiUnmerge[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/unmerges/`);
 export const getIssueTags = (org: string, id: string) => json<T.ApiTagDistribution[]>('GET', `/organizations/${e(org)}/issues/${e(id)}/tags/`);
 export interface IssueUpdate {
   status?: T.IssueStatus;

@@ -12,6 +12,8 @@ export type {
   ApiProjectKey,
   ApiIssue,
   ApiIssueDetails,
+  ApiIssueHash,
+  ApiUnmerge,
   ApiEvent,
   ApiEventEntry,
   ApiTagDistribution,
