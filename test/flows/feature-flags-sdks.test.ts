@@ -34,11 +34,11 @@ async function api<T>(p: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-async function issueByTitle(prefix: string): Promise<{ id: string; event_count: string }> {
+async function issueByTitle(prefix: string, minEvents = REQUESTS / 2): Promise<{ id: string; event_count: string }> {
   return waitFor(async () => {
     const { rows } = await server.pool.query<{ id: string; event_count: string }>(
       `SELECT id::text, event_count::text FROM issues WHERE project_id = $1 AND title LIKE $2`, [server.project.projectId, `${prefix}%`]);
-    return rows[0] && Number(rows[0].event_count) >= REQUESTS / 2 ? rows[0] : null;
+    return rows[0] && Number(rows[0].event_count) >= minEvents ? rows[0] : null;
   }, { message: `issue ${prefix}`, timeout: 60_000, interval: 100 });
 }
 
@@ -127,8 +127,10 @@ describe('official SDKs with featureFlagsIntegration', { timeout: 180_000 }, () 
       } finally {
         await context.close();
       }
-      const crash = await issueByTitle('TypeError: cart.summary');
-      await waitFor(async () => (await storedFlags('web@1.0.0')).length >= REQUESTS * 1.5, { message: 'all browser events', timeout: 30_000 });
+      // The browser SDK may discard an event on its side when Chromium's in-flight keepalive quota
+      // is full (it then sends a client report, counted under 'internal'): allow two such losses.
+      const crash = await issueByTitle('TypeError: cart.summary', REQUESTS / 2 - 2);
+      await waitFor(async () => (await storedFlags('web@1.0.0')).length >= REQUESTS * 1.5 - 2, { message: 'all browser events', timeout: 30_000 });
       const flags = await storedFlags('web@1.0.0');
       for (const values of flags) expect(values.map((v) => v.flag).sort()).toEqual(['dark-mode', 'new-checkout']);
       expect(flags.flat().every((v) => typeof v.result === 'boolean')).toBe(true);

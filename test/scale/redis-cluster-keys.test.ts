@@ -15,6 +15,7 @@ const SINGLE_KEY_OR_CHANNEL: Record<string, string> = {
   'server/src/realtime/hub.ts': 'one stream key per script call (KEYS[1]); the same name is the pub/sub channel',
   'server/src/users/login-limit.ts': 'MULTI over one key',
   'server/src/projects/key-changes.ts': 'a pub/sub channel, not a key',
+  'server/src/sso/pending-logins.ts': 'SET and GETDEL of one key per login',
 };
 
 function sources(dir: string): string[] {

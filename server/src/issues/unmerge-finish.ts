@@ -47,6 +47,7 @@ async function repairSource(tx: Queryable, u: UnmergeRow, bounds: TagBound[]): P
       [u.sourceIssueId, u.movedFirstSeen, u.movedLastSeen, u.movedReleases],
     );
   }
+  await widenByRecentEvents(tx, u, bounds);
   const found = bounds.filter((b) => b.first && b.last);
   if (found.length === 0) return;
   await tx.query(
@@ -55,6 +56,31 @@ async function repairSource(tx: Queryable, u: UnmergeRow, bounds: TagBound[]): P
       WHERE v.issue_id = $1 AND v.key = u.key AND v.value = u.value`,
     [u.sourceIssueId, found.map((b) => b.key), found.map((b) => b.value), found.map((b) => b.first), found.map((b) => b.last)],
   );
+}
+
+/** How far before the unmerge began an event may have been received and still be stored after the scan. */
+const LATE_EVENT_WINDOW_MS = 10 * 60_000;
+
+/**
+ * The bounds were scanned before this transaction; an event of the source stored since then (its
+ * hash stays) can hold a newer sighting the scan missed. With the issues locked no event commits
+ * now, so the source's events received since shortly before the unmerge began widen the bounds.
+ */
+async function widenByRecentEvents(tx: Queryable, u: UnmergeRow, bounds: TagBound[]): Promise<void> {
+  if (bounds.length === 0) return;
+  const byTag = new Map(bounds.map((b) => [`${b.key}\u0000${b.value}`, b]));
+  const { rows } = await tx.query<StoredPayload & { timestamp: Date }>(
+    `SELECT timestamp, ${PAYLOAD_COLUMNS} FROM events WHERE issue_id = $1 AND received_at >= $2`,
+    [u.sourceIssueId, new Date(u.createdAt.getTime() - LATE_EVENT_WINDOW_MS)],
+  );
+  for (const r of rows) {
+    for (const [key, value] of payloadTags(decodePayload(r))) {
+      const b = byTag.get(`${key}\u0000${value}`);
+      if (!b) continue;
+      if (!b.first || r.timestamp < b.first) b.first = r.timestamp;
+      if (!b.last || r.timestamp > b.last) b.last = r.timestamp;
+    }
+  }
 }
 
 const EARLIEST_RELEASE = `(SELECT release FROM events WHERE issue_id = i.id AND release IS NOT NULL ORDER BY timestamp, event_id LIMIT 1)`;

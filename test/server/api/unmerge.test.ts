@@ -91,9 +91,13 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
     const put = (query: string) => api(`/api/0/issues/${parent}/hashes/?${query}`, { method: 'PUT' });
 
     expect((await put('')).status).toBe(200); // Sentry: nothing asked, nothing done
+    // A NUL is refused for every route's parameters before the route runs (router.ts).
+    const nul = await put('id=%00bad');
+    expect([nul.status, nul.body.error.code]).toEqual([400, 'invalid-parameter']);
+    expect(nul.body.error.message).toMatch(/"id"/);
     for (const [query, code] of [
       [`id=${'x'.repeat(129)}`, 'invalid-hash'],
-      ['id=%00bad', 'invalid-hash'],
+      ['id=bad%20hash%3B', 'invalid-hash'],
       [Array.from({ length: 101 }, (_, i) => `id=h${i}`).join('&'), 'too-many-hashes'],
       ['id=0123456789abcdef0123456789abcdef', 'hash-not-in-issue'],
       [`id=${h1}&id=${h2}`, 'unmerge-all-hashes'],

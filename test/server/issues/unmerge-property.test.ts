@@ -38,7 +38,9 @@ function job(projectId: string, s: EventSpec): EventJob {
   const eventId = (++seq).toString(16).padStart(32, '0');
   clock += 37;
   const event = {
-    platform: 'node', level: 'error', timestamp: clock + (seq % 1000) / 1000, message: `fault ${s.fp}`,
+    // An exact millisecond (ISO text): a float like 1765000000.002 can land a microsecond either
+    // side of it, and this test compares stored bounds to the millisecond.
+    platform: 'node', level: 'error', timestamp: new Date(Math.round(clock * 1000) + (seq % 1000)).toISOString(), message: `fault ${s.fp}`,
     fingerprint: [`fault-${s.fp}`], user: { id: `u${s.user}` }, release: `app@1.${s.release}`,
     environment: ['production', 'staging'][s.env], tags: { team: `team-${s.team}` },
   };
