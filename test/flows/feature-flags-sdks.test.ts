@@ -119,18 +119,20 @@ describe('official SDKs with featureFlagsIntegration', { timeout: 180_000 }, () 
     });
 
     it('events carry their flags; new-checkout is the crash\'s top suspect, dark-mode is not suspected', async () => {
+      // The page stays open until the events are stored: closing it aborts requests still in flight.
       const context = await newContext(browser);
+      let crash: { id: string };
       try {
         const page = await context.newPage();
         await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
-        await page.waitForSelector('#done', { timeout: 60_000 });
+        await page.waitForSelector('#done', { timeout: 120_000 });
+        // The browser SDK may discard an event on its side when Chromium's in-flight keepalive
+        // quota is full (it then sends a client report, counted under 'internal'): allow two such losses.
+        crash = await issueByTitle('TypeError: cart.summary', REQUESTS / 2 - 2);
+        await waitFor(async () => (await storedFlags('web@1.0.0')).length >= REQUESTS * 1.5 - 2, { message: 'all browser events', timeout: 60_000, interval: 200 });
       } finally {
         await context.close();
       }
-      // The browser SDK may discard an event on its side when Chromium's in-flight keepalive quota
-      // is full (it then sends a client report, counted under 'internal'): allow two such losses.
-      const crash = await issueByTitle('TypeError: cart.summary', REQUESTS / 2 - 2);
-      await waitFor(async () => (await storedFlags('web@1.0.0')).length >= REQUESTS * 1.5 - 2, { message: 'all browser events', timeout: 30_000 });
       const flags = await storedFlags('web@1.0.0');
       for (const values of flags) expect(values.map((v) => v.flag).sort()).toEqual(['dark-mode', 'new-checkout']);
       expect(flags.flat().every((v) => typeof v.result === 'boolean')).toBe(true);
