@@ -1,8 +1,8 @@
 // Import rules of the codebase (`npm run check:deps`, run by .ci/run). The floors, from the
-// bottom: client-sdk stands alone; ingest and server meet only in what both need; the UI sees
-// the server only through its API types. Violations that predate these rules are listed in
-// .dependency-cruiser-known-violations.json and shrink as code moves to a shared floor; a new one
-// fails the check.
+// bottom: client-sdk stands alone; ingest and server meet only on the shared floor
+// (server/src/shared/: protocol types, inbound filters, outcomes, job contracts, the logger),
+// which imports nothing else of either; the UI sees the server only through its API types.
+// test/repo/import-rules.test.ts proves each rule reports a violation.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -23,9 +23,16 @@ module.exports = {
     {
       name: 'ingest-not-to-server',
       severity: 'error',
-      comment: 'ingest/ must not import server/: what both need belongs on a shared floor.',
+      comment: 'ingest/ imports of server/ only the shared floor server/src/shared/: what both need belongs there.',
       from: { path: '^ingest/src' },
-      to: { path: '^server/src' },
+      to: { path: '^server/src', pathNot: '^server/src/shared/' },
+    },
+    {
+      name: 'shared-stays-shared',
+      severity: 'error',
+      comment: 'The shared floor (server/src/shared/) imports nothing of the rest of server/ nor of ingest/: both import it.',
+      from: { path: '^server/src/shared/' },
+      to: { path: '^(server/src|ingest/src)', pathNot: '^server/src/shared/' },
     },
     {
       name: 'ui-only-api-types',

@@ -2,7 +2,7 @@
 // quick plan (a smoke run of a minute or two), and the shared state the phases work with.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ProcessJob } from '../server/src/queue/queues.js';
+import type { ProcessJob } from '../server/src/shared/queues.js';
 import type { BenchDatabase } from './database.js';
 import { cpuMeter, postgresGroup, redisGroup, type CpuGroup } from './cpu.js';
 import type { LoadGenerator, Proc } from './processes.js';

@@ -4,7 +4,7 @@
 // sent first, so these events also create the issues the later phases find. Then the split
 // worker starts and drains them: the worker's capacity with nothing else competing.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bullPrefix } from '../server/src/queue/queues.js';
+import { bullPrefix } from '../server/src/shared/queues.js';
 import { processedEvents } from './database.js';
 import { checkFailures } from './ingest-phase.js';
 import { specId, targetOf, withCpu, type BenchContext } from './plan.js';

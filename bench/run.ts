@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedis } from '../server/src/redis.js';
-import { bullPrefix, createProcessQueue } from '../server/src/queue/queues.js';
+import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { createBenchDatabase, storagePerEvent } from './database.js';
 import { runIngestPhase } from './ingest-phase.js';
 import { visibilityPhase } from './latency-phase.js';

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { createRedis } from '../server/src/redis.js';
-import { bullPrefix, createProcessQueue } from '../server/src/queue/queues.js';
+import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { readSocketDrops } from '../server/src/metrics/udp.js';
 import { createBenchDatabase } from './database.js';
 import { startFaultline, type Proc } from './processes.js';

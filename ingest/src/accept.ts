@@ -4,12 +4,12 @@
 // backpressure, quotas), queues the event and the release-health items, and counts an outcome
 // for every item it does not queue. It never throws for bad input: { ok, eventId } or a Drop.
 import { randomUUID } from 'node:crypto';
-import type { KeyLookup, ProjectKeyInfo } from '../../server/src/projects/keys.js';
-import type { EventJob, AuxJob } from '../../server/src/queue/queues.js';
-import { eventJobId, WORKER_COUNTED_AUX_KINDS } from '../../server/src/queue/queues.js';
-import { sessionItemProblem } from '../../server/src/protocol/session.js';
+import type { KeyLookup, ProjectKeyInfo } from '../../server/src/shared/keys.js';
+import type { EventJob, AuxJob } from '../../server/src/shared/queues.js';
+import { eventJobId, WORKER_COUNTED_AUX_KINDS } from '../../server/src/shared/queues.js';
+import { sessionItemProblem } from '../../server/src/shared/protocol/session.js';
 import { isAllowedOrigin } from './allowed-domains.js';
-import type { Logger } from '../../server/src/log.js';
+import type { Logger } from '../../server/src/shared/log.js';
 import { normalizeProjectId, parseDsn, parsePublicKey, PROTOCOL_VERSION, type RequestAuth, type SentryAuth } from './auth.js';
 import { isObject, parseEnvelope, readEnvelopeMeta, type Envelope, type EnvelopeMeta } from './envelope.js';
 import { parseJsonHeader } from './parse-json-header.js';
@@ -18,10 +18,10 @@ import { findOversizeItemType, MAX_JSON_DEPTH, oversizeDetail, type SizeLimits }
 import { jsonDepthExceeds } from './json-depth.js';
 import { parseStoreBody } from './store-body.js';
 import { QueueUnavailableError, type Enqueuer, type QueuedJob } from './enqueue.js';
-import { drop, itemCategory, KEYS_UNAVAILABLE_DETAIL, outcomeOfDrop, QUEUE_UNAVAILABLE_DETAIL, type ActiveLimit, type Drop, type Outcome } from './outcomes.js';
+import { drop, itemCategory, KEYS_UNAVAILABLE_DETAIL, outcomeOfDrop, QUEUE_UNAVAILABLE_DETAIL, type ActiveLimit, type Drop, type Outcome } from '../../server/src/shared/outcomes/outcomes.js';
 import { eventFate, fateOutcome, isAuxLimited, QUEUE_FULL_LIMIT, rateLimited, type EventFate, type ProtectionDeps } from './protect.js';
 
-export type { Drop, DropReason } from './outcomes.js';
+export type { Drop, DropReason } from '../../server/src/shared/outcomes/outcomes.js';
 
 export interface AcceptInput {
   endpoint: 'store' | 'envelope' | 'udp';

@@ -1,7 +1,7 @@
 // Where the DSN public key of an ingest request comes from (protocol.md §1.2, Relay
 // `auth_from_parts`): `X-Sentry-Auth: Sentry ...`, `Authorization: Sentry ...`,
 // `Authorization: Basic base64(key:)`, the `sentry_*` query string, or (envelope endpoint only,
-// when none of those exist) the envelope header `dsn`. Pure parsing; the key lookup is keys.ts.
+// when none of those exist) the envelope header `dsn`. Pure parsing; the key lookup is shared/keys.ts.
 
 export type AuthSource = 'x-sentry-auth' | 'authorization' | 'basic' | 'query' | 'envelope';
 

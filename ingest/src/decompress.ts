@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { COMPRESSED_SLACK_BYTES, MAX_ZSTD_WINDOW_BYTES, MAX_ZSTD_WINDOW_MOVES_BYTES } from './limits.js';
-import { drop, type Drop } from './outcomes.js';
+import { drop, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
 
 export type ContentEncoding = 'identity' | 'gzip' | 'deflate' | 'br' | 'zstd';
 

@@ -23,7 +23,7 @@ export async function handleEmbed(ctx: Koa.Context, ad: AcceptDeps): Promise<voi
   if (!Buffer.isBuffer(bytes)) return refuse(bytes.status, { body: bytes.detail });
   const fields = parseFields(bytes, ctx.get('content-type'));
   if (!fields) return refuse(400, { body: 'expected JSON or a form' });
-  // The form's own checks; the worker validates the item again (protocol/feedback.ts).
+  // The form's own checks; the worker validates the item again (shared/protocol/feedback.ts).
   const eventId = (ctx.URL.searchParams.get('eventId') ?? String(fields.event_id ?? '')).replaceAll('-', '').toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(eventId)) return refuse(400, { eventId: 'must be the 32-character id of an event' });
   const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');

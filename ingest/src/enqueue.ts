@@ -2,8 +2,8 @@
 // BullMQ addBulk per micro-batch (a millisecond or N jobs), and each request's promise settles
 // only after the bulk add did: a 200 means the event is in Redis. A dead Redis fails fast.
 import type { JobsOptions, Queue } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, type ProcessJob } from '../../server/src/queue/queues.js';
-import type { Logger } from '../../server/src/log.js';
+import { DEFAULT_JOB_OPTIONS, type ProcessJob } from '../../server/src/shared/queues.js';
+import type { Logger } from '../../server/src/shared/log.js';
 import { ENQUEUE_BATCH_MAX_JOBS, ENQUEUE_BATCH_WAIT_MS, ENQUEUE_TIMEOUT_MS } from './limits.js';
 
 export interface QueuedJob {

@@ -3,15 +3,15 @@
 // CORS on every answer. Handlers only read the request (bounded) and call accept().
 import Router from '@koa/router';
 import type Koa from 'koa';
-import type { Deps } from '../../server/src/deps.js';
-import { createKeyLookup } from '../../server/src/projects/keys.js';
-import { subscribeKeyChanges } from '../../server/src/projects/key-changes.js';
+import type { IngestDeps } from '../../server/src/shared/ingest-deps.js';
+import { createKeyLookup } from '../../server/src/shared/keys.js';
+import { subscribeKeyChanges } from '../../server/src/shared/key-changes.js';
 import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
 import { createEnqueuer } from './enqueue.js';
-import { drop, dropBody, type ActiveLimit, type Drop } from './outcomes.js';
-import { createOutcomeCounter } from './outcome-counter.js';
+import { drop, dropBody, type ActiveLimit, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
+import { createOutcomeCounter } from '../../server/src/shared/outcomes/outcome-counter.js';
 import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
 import { createFloodLane, FLOOD_LANE_MIN_BACKLOG } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
@@ -22,7 +22,7 @@ const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
 /** 1x1 transparent GIF: the answer to GET /store/ (image beacons of old browser SDKs). */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
+export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
   const log = deps.log.child({ component: 'ingest.http' });
   const ad = createAcceptDeps(deps, log);
   const keyChanges = subscribeKeyChanges(deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
@@ -57,7 +57,7 @@ export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; ac
 }
 
 /** The accept path's dependencies, shared by HTTP and UDP: key cache, enqueuer and the protections. */
-export function createAcceptDeps(deps: Deps, log: Deps['log']): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
+export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log']): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
   const { prefix } = deps.config.redis;
   const p = deps.config.protection;
   const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });

@@ -3,13 +3,13 @@
 // header), the queue's backpressure and the key/project/organization quotas, in that order, so
 // that neither a filtered event nor a full queue uses up quota. Aux items (sessions, client
 // reports, counters) obey the queue-full rule only.
-import type { ProjectKeyInfo } from '../../server/src/projects/keys.js';
-import { environments } from './filters/environments.js';
-import { releases } from './filters/releases.js';
-import { parseFilterSettings, type FilterReason, type InboundFilterSettings } from './filters/settings.js';
+import type { ProjectKeyInfo } from '../../server/src/shared/keys.js';
+import { environments } from '../../server/src/shared/filters/environments.js';
+import { releases } from '../../server/src/shared/filters/releases.js';
+import { parseFilterSettings, type FilterReason, type InboundFilterSettings } from '../../server/src/shared/filters/settings.js';
 import { isObject } from './envelope.js';
-import type { OutcomeCounter } from './outcome-counter.js';
-import { drop, RATE_LIMITED_DETAIL, type ActiveLimit, type Drop, type Outcome, type RateLimitReason } from './outcomes.js';
+import type { OutcomeCounter } from '../../server/src/shared/outcomes/outcome-counter.js';
+import { drop, RATE_LIMITED_DETAIL, type ActiveLimit, type Drop, type Outcome, type RateLimitReason } from '../../server/src/shared/outcomes/outcomes.js';
 import { QUEUE_FULL_RETRY_AFTER_SECONDS, type QueueDepthGuard } from './queue-depth.js';
 import type { FloodLane } from './flood-lane.js';
 import { quotasFor, type QuotaDefaults, type RateLimiter } from './rate-limit.js';

@@ -2,7 +2,7 @@
 // (the worker is down or far behind), or Redis is above REDIS_MEMORY_FULL_RATIO of its
 // maxmemory, ingest answers 429 with Retry-After instead of filling Redis until it dies. Both
 // are read at most every REFRESH_MS, in the background: requests only look at the last value.
-import type { Logger } from '../../server/src/log.js';
+import type { Logger } from '../../server/src/shared/log.js';
 
 /** How stale the depth may be; at 10 000 req/s, a 100 ms window overshoots by ~1 000 jobs. */
 export const QUEUE_DEPTH_REFRESH_MS = 100;

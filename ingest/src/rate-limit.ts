@@ -1,13 +1,13 @@
 // Rate limits of the ingest tier (protocol.md §6): per DSN key (`rateLimit: {count, window}` from
 // the key API), per project and per organization (events per minute and per hour, from the
 // project/organization settings or the PROJECT_/ORG_QUOTA_* defaults; none unless configured).
-// One atomic Redis script per request (quota-script.ts); a quota known to be used up answers
+// One atomic Redis script per request (shared/outcomes/quota-script.ts); a quota known to be used up answers
 // from memory until its window ends, so a flood of 429s costs no Redis round trip.
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../server/src/log.js';
-import type { ProjectKeyInfo } from '../../server/src/projects/keys.js';
-import type { ActiveLimit, RateLimitReason } from './outcomes.js';
-import { QUOTA_SCRIPT, runScript } from './quota-script.js';
+import type { Logger } from '../../server/src/shared/log.js';
+import type { ProjectKeyInfo } from '../../server/src/shared/keys.js';
+import type { ActiveLimit, RateLimitReason } from '../../server/src/shared/outcomes/outcomes.js';
+import { QUOTA_SCRIPT, runScript } from '../../server/src/shared/outcomes/quota-script.js';
 
 /** Event quotas cover the categories an error event can be sent as (Relay's `default;error;security`). */
 export const EVENT_CATEGORIES: readonly string[] = ['default', 'error', 'security'];

@@ -5,7 +5,7 @@ import { inflateSync } from 'node:zlib';
 import { normalizeEventId, isObject } from './envelope.js';
 import { jsonDepthExceeds } from './json-depth.js';
 import { MAX_JSON_DEPTH } from './limits.js';
-import { drop, type Drop } from './outcomes.js';
+import { drop, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
 import { tooLargeDrop } from './decompress.js';
 
 export interface StoreEvent {

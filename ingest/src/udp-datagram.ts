@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { parseDsn } from './auth.js';
 import { isObject } from './envelope.js';
 import { MAX_CLIENT_REPORTS_BYTES, type SizeLimits } from './limits.js';
-import { drop, type Drop } from './outcomes.js';
+import { drop, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
 import { parseJsonHeader } from './parse-json-header.js';
 
 /** UDP/IPv4's largest payload; nothing bigger can arrive, so this is a sanity bound only. */

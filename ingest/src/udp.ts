@@ -4,9 +4,10 @@
 // backlog drained in short slices, so a flood sheds load here and HTTP keeps its event-loop turns.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../../server/src/log.js';
-import { accept, type AcceptDeps, type AcceptInput, type DropReason } from './accept.js';
-import { outcomeOfDrop } from './outcomes.js';
+import type { Logger } from '../../server/src/shared/log.js';
+import { accept, type AcceptDeps, type AcceptInput } from './accept.js';
+import { outcomeOfDrop } from '../../server/src/shared/outcomes/outcomes.js';
+import type { UdpDropReason, UdpStats } from '../../server/src/shared/udp-stats.js';
 import { decodeDatagram, maxInflatedBytes } from './udp-datagram.js';
 
 /** Datagrams waiting for their slice; more are dropped as `overloaded` (the socket buffer is the next queue). */
@@ -25,16 +26,6 @@ export const UDP_SLICE_MS = 1;
 export const UDP_SLICE_DATAGRAMS = 16;
 /** Drops are summarized in the log at most this often (never per datagram). */
 const DROP_LOG_INTERVAL_MS = 60_000;
-
-export type UdpDropReason = DropReason | 'overloaded';
-
-export interface UdpStats {
-  received: number;
-  accepted: number;
-  dropped: Partial<Record<UdpDropReason, number>>;
-  /** Datagrams in the backlog or in accept() right now. */
-  pending: number;
-}
 
 export interface UdpIngestOptions {
   host: string;

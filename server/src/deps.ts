@@ -2,9 +2,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import type { Logger } from './log.js';
+import type { Logger } from './shared/log.js';
 import type { Pool } from './db/pool.js';
-import type { ProcessJob } from './queue/queues.js';
+import type { ProcessJob } from './shared/queues.js';
 import type { OidcClient } from './sso/oidc-client.js';
 
 export interface Deps {

@@ -8,9 +8,10 @@ import { ensureEventPartitions } from './events/queries.js';
 import { createBatcher } from './pipeline/batcher.js';
 import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
-import { processBatch, type JobOutcome } from './pipeline/process-event.js';
+import { processBatch } from './pipeline/process-event.js';
+import type { JobOutcome } from './queue/job-outcome.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
-import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
+import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './shared/queues.js';
 import { createRedis } from './redis.js';
 import { startUnmergeRunner } from './issues/unmerge-runner.js';
 

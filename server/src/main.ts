@@ -4,11 +4,11 @@
 import type { Server } from 'node:http';
 import type Koa from 'koa';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger } from './shared/log.js';
 import { createPool, ensureDatabase } from './db/pool.js';
 import { migrate } from './db/migrate.js';
 import { createRedis } from './redis.js';
-import { createProcessQueue } from './queue/queues.js';
+import { createProcessQueue } from './shared/queues.js';
 import { createApp } from './api/app.js';
 import { createApiRouter } from './api/router.js';
 import { serveUi } from './api/ui.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { build, type InlineConfig } from 'vite';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Frame } from '../../server/src/protocol/event.js';
+import type { Frame } from '../../server/src/shared/protocol/event.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';

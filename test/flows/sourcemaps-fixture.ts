@@ -5,7 +5,7 @@ import { cp, chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { normalizeEvent } from '../../server/src/pipeline/normalize.js';
-import type { NormalizedEvent } from '../../server/src/protocol/event.js';
+import type { NormalizedEvent } from '../../server/src/shared/protocol/event.js';
 
 export const FIXTURE_DIR = path.resolve('test/fixtures/sdk-captures/browser-sdk-11.12');
 export const BUNDLE_URL = 'http://127.0.0.1:9930/assets/index-CXTlBatX.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { symbolicate } from '../../server/src/pipeline/symbolicate.js';
 import { createSourceMapCache } from '../../server/src/sourcemaps/cache.js';
-import type { Frame, NormalizedEvent } from '../../server/src/protocol/event.js';
+import type { Frame, NormalizedEvent } from '../../server/src/shared/protocol/event.js';
 import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';

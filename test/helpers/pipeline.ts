@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../server/src/config.js';
-import { createLogger } from '../../server/src/log.js';
+import { createLogger } from '../../server/src/shared/log.js';
 import type { PipelineDeps } from '../../server/src/pipeline/process-event.js';
 import { createTestDatabase } from './db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from './redis.js';

@@ -6,7 +6,7 @@ import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib'
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createProject, createProjectKey } from '../helpers/factories.js';
 import { request, type RawRequest, type RawResponse } from '../helpers/http.js';
-import { eventJobId, type ProcessJob } from '../../server/src/queue/queues.js';
+import { eventJobId, type ProcessJob } from '../../server/src/shared/queues.js';
 import type { Job } from 'bullmq';
 import { zstdFrame, zstdRleBomb } from '../helpers/zstd.js';
 

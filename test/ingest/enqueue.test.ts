@@ -2,9 +2,9 @@
 // after the add, and an unreachable Redis turns into QueueUnavailableError instead of a hang.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
-import { createProcessQueue, type AuxJob, type ProcessJob } from '../../server/src/queue/queues.js';
+import { createProcessQueue, type AuxJob, type ProcessJob } from '../../server/src/shared/queues.js';
 import { createRedis } from '../../server/src/redis.js';
-import { createLogger } from '../../server/src/log.js';
+import { createLogger } from '../../server/src/shared/log.js';
 import { createEnqueuer, QueueUnavailableError, type QueuedJob } from '../../ingest/src/enqueue.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { zstdFrame } from '../helpers/zstd.js';
-import { eventJobId } from '../../server/src/queue/queues.js';
+import { eventJobId } from '../../server/src/shared/queues.js';
 import { parseEnvelope } from '../../ingest/src/envelope.js';
 import { parseJsonHeader } from '../../ingest/src/parse-json-header.js';
 import { parseStoreBody } from '../../ingest/src/store-body.js';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../server/src/db/pool.js';
 import { createPool } from '../../server/src/db/pool.js';
-import { createKeyLookup } from '../../server/src/projects/keys.js';
+import { createKeyLookup } from '../../server/src/shared/keys.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
 import { createProject, createProjectKey, type CreatedProject } from '../helpers/factories.js';

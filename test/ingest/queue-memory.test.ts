@@ -3,7 +3,7 @@
 // its share of the wait list is measured with MEMORY USAGE (exact per key, unlike INFO, which
 // other tests on the same Redis disturb). Guards against a job format that bloats the queue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullPrefix, eventJobId, QUEUE_PROCESS_EVENT, type EventJob } from '../../server/src/queue/queues.js';
+import { bullPrefix, eventJobId, QUEUE_PROCESS_EVENT, type EventJob } from '../../server/src/shared/queues.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { request } from '../helpers/http.js';
 import { fixtureJobs } from '../server/pipeline/sdk-fixtures.js';

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import type { ProjectKeyInfo } from '../../server/src/projects/keys.js';
+import type { ProjectKeyInfo } from '../../server/src/shared/keys.js';
 import { createRateLimiter, formatRateLimits, NO_QUOTA_DEFAULTS, quotasFor, retryAfterSeconds, secondsLeftInWindow, type Quota } from '../../ingest/src/rate-limit.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 

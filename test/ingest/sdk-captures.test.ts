@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { request } from '../helpers/http.js';
-import { eventJobId } from '../../server/src/queue/queues.js';
+import { eventJobId } from '../../server/src/shared/queues.js';
 
 interface Capture {
   method: string;

@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDatagram } from '../../ingest/src/udp-datagram.js';
-import type { ProcessJob } from '../../server/src/queue/queues.js';
+import type { ProcessJob } from '../../server/src/shared/queues.js';
 import { createProjectKey } from '../helpers/factories.js';
 import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';

@@ -10,7 +10,7 @@ import type { Queue } from 'bullmq';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { createProcessQueue, type ProcessJob } from '../../server/src/queue/queues.js';
+import { createProcessQueue, type ProcessJob } from '../../server/src/shared/queues.js';
 import { eventIdOf, type FaultlineProcess, jobCounts, type PostgresServer, sendEvent, spawnFaultline, startPostgresServer } from './harness.js';
 
 const OUTAGE_MS = 10_000;

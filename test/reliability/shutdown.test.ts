@@ -9,7 +9,7 @@ import { createTestDatabase } from '../helpers/db.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { createProcessQueue, eventJobId, type ProcessJob } from '../../server/src/queue/queues.js';
+import { createProcessQueue, eventJobId, type ProcessJob } from '../../server/src/shared/queues.js';
 import { createMember } from '../server/api/factories.js';
 import { syntheticEventJob } from '../server/pipeline/sdk-fixtures.js';
 import { eventIdOf, type FaultlineProcess, jobCounts, spawnFaultline } from './harness.js';

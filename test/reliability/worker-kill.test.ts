@@ -7,7 +7,7 @@ import { createTestDatabase } from '../helpers/db.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { createProcessQueue, type ProcessJob } from '../../server/src/queue/queues.js';
+import { createProcessQueue, type ProcessJob } from '../../server/src/shared/queues.js';
 import type { Queue } from 'bullmq';
 import { eventIdOf, type FaultlineProcess, jobCounts, sendEvent, spawnFaultline } from './harness.js';
 

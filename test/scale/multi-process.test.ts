@@ -4,7 +4,7 @@
 // be exact: one issue per fingerprint, every event stored once and counted once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
-import { createProcessQueue, type ProcessJob } from '../../server/src/queue/queues.js';
+import { createProcessQueue, type ProcessJob } from '../../server/src/shared/queues.js';
 import { createRedis } from '../../server/src/redis.js';
 import { startFaultline, type Proc } from '../../bench/processes.js';
 import { typicalEnvelopeParts, variantEvent } from '../../bench/payloads.js';

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bullPrefix } from '../../server/src/queue/queues.js';
+import { bullPrefix } from '../../server/src/shared/queues.js';
 import { rulesVersionKey } from '../../server/src/alerts/rule-cache.js';
 import { sessionStateKey } from '../../server/src/sessions/session-state.js';
 
@@ -14,7 +14,7 @@ const ROOTS = ['server/src', 'ingest/src'];
 const SINGLE_KEY_OR_CHANNEL: Record<string, string> = {
   'server/src/realtime/hub.ts': 'one stream key per script call (KEYS[1]); the same name is the pub/sub channel',
   'server/src/users/login-limit.ts': 'MULTI over one key',
-  'server/src/projects/key-changes.ts': 'a pub/sub channel, not a key',
+  'server/src/shared/key-changes.ts': 'a pub/sub channel, not a key',
   'server/src/sso/pending-logins.ts': 'SET and GETDEL of one key per login',
 };
 

@@ -6,7 +6,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AlertsConfig } from '../config.js';
-import { bullPrefix } from '../queue/queues.js';
+import { bullPrefix } from '../shared/queues.js';
 import type { Channel } from './queries.js';
 
 export const QUEUE_SEND_ALERT = 'send-alert';

@@ -3,9 +3,9 @@
 // alert history: sent, retried (with the error and the next try) or failed.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AlertDeps } from './deps.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { sendAlertJobSchema, QUEUE_SEND_ALERT, enqueueStranded, type SendAlertJob } from './alert-queue.js';
-import { bullPrefix } from '../queue/queues.js';
+import { bullPrefix } from '../shared/queues.js';
 import { createRedis } from '../redis.js';
 import { DeliveryError } from './channels/delivery-error.js';
 import { evaluateObservedDeploys } from './deploy-verdict.js';

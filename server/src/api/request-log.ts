@@ -1,10 +1,10 @@
 // One structured log line per HTTP request with its request id. Only the path is logged, never
 // the query string (ingest URLs carry sentry_key) nor headers (Authorization, Cookie,
-// X-Sentry-Auth); the root logger's redaction (log.ts) covers anything logged beside them.
+// X-Sentry-Auth); the root logger's redaction (shared/log.ts) covers anything logged beside them.
 // Ingest, health and static files log at debug (nothing per event at info), the API at info;
 // 5xx are logged by the error middleware with the error itself.
 import type Koa from 'koa';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { requestPart } from '../metrics/http.js';
 
 export function requestLog(root: Logger): Koa.Middleware {

@@ -1,7 +1,7 @@
 // Pure parser for the SDK's `faultline_counter` item ("requests served by this host and release
 // over the last `interval` seconds", client-sdk/README.md): the requests are spread over the
 // minutes that interval covers, in proportion to the overlap, as per-minute count rows.
-import { clampTimestamp, isRecord, normalizeEnvironment, normalizeRelease, parseTimestamp, shortString } from '../pipeline/normalize-values.js';
+import { clampTimestamp, isRecord, normalizeEnvironment, normalizeRelease, parseTimestamp, shortString } from '../shared/normalize-values.js';
 
 export interface RequestCountRow {
   projectId: string;

@@ -3,8 +3,7 @@ import pg from 'pg';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
-/** Anything that can run a query: the pool or a client inside a transaction. */
-export type Queryable = Pick<pg.Pool, 'query'>;
+export type { Queryable } from '../shared/queryable.js';
 
 /** Postgres' SQLSTATE for a statement cancelled by statement_timeout (or a cancel request). */
 export const QUERY_CANCELED = '57014';

@@ -2,7 +2,7 @@
 // DEFAULT_JOB_OPTIONS.removeOnFail): read, retry and delete them per project. Payloads are
 // never returned: they are raw, unscrubbed SDK data.
 import type { Queue } from 'bullmq';
-import type { ProcessJob } from '../queue/queues.js';
+import type { ProcessJob } from '../shared/queues.js';
 
 const PAGE = 200;
 export const MAX_SCANNED = 10_000; // newest failed jobs looked at per listing

@@ -5,9 +5,9 @@
 // failure counts; after WORKER_MAX_ATTEMPTS the job is failed for good — a dead letter, kept in
 // the queue's failed set and listed by the dead-letters API — and stops taking worker time.
 import { DelayedError, type Job } from 'bullmq';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { deadLetters } from '../metrics/registry.js';
-import type { JobOutcome } from '../pipeline/process-event.js';
+import type { JobOutcome } from '../queue/job-outcome.js';
 
 const OUTAGE_MIN_DELAY_MS = 500;
 const OUTAGE_MAX_DELAY_MS = 10_000; // once Postgres is back, jobs resume within this

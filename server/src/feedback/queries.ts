@@ -1,6 +1,6 @@
 // User feedback rows. One query per function.
 import type { Queryable } from '../db/pool.js';
-import type { Feedback } from '../protocol/feedback.js';
+import type { Feedback } from '../shared/protocol/feedback.js';
 
 export interface FeedbackRow {
   id: string;

@@ -10,7 +10,7 @@ import { requireIssueParam, requireProject, requireScope } from '../api/auth.js'
 import { HttpError } from '../api/errors.js';
 import { parseLimit } from '../api/pagination.js';
 import type { ApiUserFeedback } from '../api/types.js';
-import { parseUserReport } from '../protocol/feedback.js';
+import { parseUserReport } from '../shared/protocol/feedback.js';
 import { linkPendingFeedback, listFeedback, MAX_FEEDBACK_LISTED, type FeedbackRow } from './queries.js';
 import { storeFeedback } from './store.js';
 

@@ -2,11 +2,11 @@
 // and URL get the same key and pattern rules as an event's contexts; the contact address stays,
 // it is what the feedback is for), then inserted and linked to its event's issue.
 import type { Queryable } from '../db/pool.js';
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 import { listProjectScrubSettings } from '../scrub/queries.js';
 import { compileScrubRules, effectiveScrubSettings, type ScrubRules, type ServerScrubDefaults } from '../scrub/rules.js';
 import { scrubEvent } from '../scrub/scrub-event.js';
-import type { Feedback } from '../protocol/feedback.js';
+import type { Feedback } from '../shared/protocol/feedback.js';
 import { upsertFeedback, type FeedbackRow } from './queries.js';
 
 /** Pure: the feedback with its free-text fields scrubbed. */

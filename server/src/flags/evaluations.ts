@@ -2,7 +2,7 @@
 // `{"values": [{"flag": "new-checkout", "result": true}, ...]}` (featureFlagsIntegration and the
 // LaunchDarkly, OpenFeature, Unleash and Statsig integrations). The normalize stage bounds the
 // context (boundFlagsContext); the tag stage reads the stored pairs back (eventFlags), after scrub.
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 
 /** Sentry's SDKs keep the last 100 evaluations per scope; more is not a real client. */
 export const MAX_FLAGS_PER_EVENT = 100;

@@ -1,7 +1,7 @@
 // computeGrouping: event → the hashes it is grouped by, and the variants explaining them
 // (grouping.md §12). Pure: no I/O, no clock. The worker looks the hashes up in order; an event
 // joins the issue owning any of them.
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 import { contributingValues, describe, hasContributingStacktrace, md5, type Component } from './component.js';
 import { createContext, type GroupingConfigId } from './context.js';
 import { DEFAULT_FINGERPRINT, fingerprintVariable, resolveFingerprint, type ResolvedFingerprint } from './fingerprint.js';

@@ -1,7 +1,7 @@
 // Exception components (grouping.md §4): type, normalized value (only when no stack trace
 // contributes), stack trace; chained exceptions in payload order; exception groups rebuilt from
 // mechanism ids, de-duplicated, collapsed to the single child when all children are alike.
-import type { ExceptionValue, NormalizedEvent } from '../protocol/event.js';
+import type { ExceptionValue, NormalizedEvent } from '../shared/protocol/event.js';
 import { hasContributingStacktrace, ignore, leaf, node, refresh, structuralKey, type Component } from './component.js';
 import type { GroupingContext } from './context.js';
 import { prepareStacktrace } from './frames.js';

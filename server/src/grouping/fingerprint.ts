@@ -1,7 +1,7 @@
 // Which fingerprint an event is grouped by (grouping.md §2, §9): a matching server-side rule
 // (project rules, then built-in ones) replaces the SDK's `fingerprint`; `{{ default }}` stands for
 // the computed default; other `{{ variables }}` are resolved from the event.
-import type { Frame, NormalizedEvent, Stacktrace } from '../protocol/event.js';
+import type { Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
 import { BUILTIN_FINGERPRINT_RULES } from './builtin-rules.js';
 import type { GroupingContext } from './context.js';
 import { findMatchingRule, parseFingerprintRules, type FingerprintData, type FingerprintRule, type Values } from './fingerprint-rules.js';

@@ -1,7 +1,7 @@
 // Frame preparation and the frame component (grouping.md §5–6): frames are copied and normalized
 // as Sentry does before grouping (abs_path/filename filled in, stack-trace rules' in-app and
 // category applied), then each frame contributes module or basename, function and context line.
-import type { Frame, Stacktrace } from '../protocol/event.js';
+import type { Frame, Stacktrace } from '../shared/protocol/event.js';
 import { ignore, leaf, node, type Component } from './component.js';
 import type { GroupingContext } from './context.js';
 import { applyClassifiers, matchUpdaters, type RuleMatches } from './enhance.js';

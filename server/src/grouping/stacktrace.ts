@@ -1,7 +1,7 @@
 // The stack-trace component, once per variant: "app" (only in-app frames may contribute) and
 // "system" (all frames). Recursion collapses, the single-JS-frame rule, stack-trace rules
 // (+group/-group, max-frames …), and the "no (in-app/contributing) frames" decisions (grouping.md §3, §5).
-import type { Frame } from '../protocol/event.js';
+import type { Frame } from '../shared/protocol/event.js';
 import { ignore, node, type Component } from './component.js';
 import type { GroupingContext } from './context.js';
 import { applyContributions } from './enhance.js';

@@ -1,7 +1,7 @@
 // The default grouping algorithm (grouping.md §2): strategies by priority — exception (single,
 // chained, groups) > threads > stack trace > template > message. The first strategy that yields a
 // contributing component wins; components of the others are kept but marked non-contributing.
-import type { NormalizedEvent, Stacktrace } from '../protocol/event.js';
+import type { NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
 import { ignore, leaf, node, type Component } from './component.js';
 import type { GroupingContext } from './context.js';
 import { exceptionStrategy, removeNonStacktraceVariants, type VariantMap } from './exception.js';

@@ -1,7 +1,7 @@
 // Issue title, culprit and metadata as Sentry derives them (eventtypes/error.py, culprit.py):
 // "TypeError: Cannot read properties of undefined (reading 'x')" from the main exception, the
 // message's first line for message events, and a culprit from the crashing in-app frame.
-import type { Frame, NormalizedEvent, Stacktrace } from '../protocol/event.js';
+import type { Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
 import { mainExceptionId } from './compute.js';
 import { crashFrame } from './fingerprint.js';
 import { fillPaths } from './frames.js';

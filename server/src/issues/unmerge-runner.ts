@@ -4,7 +4,7 @@
 // finishes it. A runner that dies lets its lease lapse; another picks the unmerge up at its cursor.
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { finishUnmerge } from './unmerge-finish.js';
 import { runUnmergeBatch } from './unmerge-queries.js';
 

@@ -1,7 +1,7 @@
 // Wraps one pipeline batch for the metrics: its size and duration, each job's outcome, and for
 // stored events the processing lag (ingest accepted → batch committed).
-import type { JobOutcome } from '../pipeline/process-event.js';
-import type { ProcessJob } from '../queue/queues.js';
+import type { JobOutcome } from '../queue/job-outcome.js';
+import type { ProcessJob } from '../shared/queues.js';
 import { pipelineBatchDuration, pipelineBatchSize, pipelineOutcomes, processingLag } from './registry.js';
 
 export async function observeBatch(jobs: ProcessJob[], run: () => Promise<JobOutcome[]>): Promise<JobOutcome[]> {

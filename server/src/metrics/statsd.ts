@@ -4,7 +4,7 @@
 // since plain StatsD and Graphite have no tags.
 import { StatsD } from 'hot-shots';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { registry } from './registry.js';
 
 export const STATSD_INTERVAL_MS = 10_000; // Graphite's usual resolution

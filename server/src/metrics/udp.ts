@@ -3,7 +3,7 @@
 // full), from the `drops` column of /proc/net/udp{,6}. docs/udp.md explains where loss shows.
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge } from 'prom-client';
-import type { UdpStats } from '../../../ingest/src/udp.js';
+import type { UdpStats } from '../shared/udp-stats.js';
 import { registry } from './registry.js';
 
 export interface UdpSource {

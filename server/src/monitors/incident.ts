@@ -3,7 +3,7 @@
 // failure: nightly-sync (missed)"), counts, and fires alert rules like any error. The event id is
 // derived from the failing check-in, so a retried step submits the same event (stored once).
 import { createHash } from 'node:crypto';
-import type { EventJob } from '../queue/queues.js';
+import type { EventJob } from '../shared/queues.js';
 import type { MonitorRow } from './queries.js';
 
 export type FailureReason = 'missed' | 'timeout' | 'error';

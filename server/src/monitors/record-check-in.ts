@@ -4,7 +4,8 @@
 // taken (open/update → a failure event to submit after commit; resolve → the issue resolved).
 import type { Pool, PoolClient } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
-import type { EventJob } from '../queue/queues.js';
+import type { CheckInDropReason } from '../queue/job-outcome.js';
+import type { EventJob } from '../shared/queues.js';
 import { parseCheckIn } from './check-in.js';
 import { failureEventJob, type FailureReason } from './incident.js';
 import {
@@ -13,8 +14,6 @@ import {
 } from './queries.js';
 import { nextExpected } from './schedule.js';
 import { incidentStep, type CheckInStatus } from './state.js';
-
-export type CheckInDropReason = 'invalid-check-in' | 'unknown-monitor' | 'monitor-other-project';
 
 export type RecordResult =
   | { kind: 'recorded'; events: EventJob[] }

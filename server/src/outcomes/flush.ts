@@ -1,4 +1,4 @@
-// Moves the outcome counters from Redis (ingest/src/outcome-counter.ts) into outcome_counts.
+// Moves the outcome counters from Redis (shared/outcomes/outcome-counter.ts) into outcome_counts.
 // The live hash is renamed to a snapshot key in one atomic step and the snapshot's name kept in a
 // pending set; the snapshot is upserted together with its id in the flush ledger, then deleted.
 // A crash at any point leaves a snapshot that the next flush (of any worker) finishes exactly once.
@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
-import type { Logger } from '../log.js';
-import { outcomesKey, parseOutcomeField } from '../../../ingest/src/outcome-counter.js';
-import { runScript } from '../../../ingest/src/quota-script.js';
+import type { Logger } from '../shared/log.js';
+import { outcomesKey, parseOutcomeField } from '../shared/outcomes/outcome-counter.js';
+import { runScript } from '../shared/outcomes/quota-script.js';
 import { deleteOldOutcomeFlushes, insertOutcomeFlush, upsertOutcomeCounts, type OutcomeCountRow } from './queries.js';
 
 /** How often the worker flushes; the stats API also reads the live hash, so this is not latency. */

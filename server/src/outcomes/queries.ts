@@ -56,7 +56,7 @@ export interface ClientReportCountRow {
   quantity: number;
 }
 
-/** What the SDKs reported they discarded (client reports, counted by sessions/count-aux.ts). */
+/** What the SDKs reported they discarded (client reports, counted by pipeline/count-aux.ts). */
 export async function listClientReportCounts(db: Queryable, args: ListOutcomeCountsArgs): Promise<ClientReportCountRow[]> {
   const { rows } = await db.query<{ hour: Date; reason: string; category: string; quantity: string }>(
     `SELECT hour, reason, category, quantity

@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
 import { requireProject, requireScope } from '../api/auth.js';
 import { HttpError } from '../api/errors.js';
-import { outcomesKey, parseOutcomeField } from '../../../ingest/src/outcome-counter.js';
+import { outcomesKey, parseOutcomeField } from '../shared/outcomes/outcome-counter.js';
 import { listClientReportCounts, listOutcomeCounts } from './queries.js';
 import { buildLegacyStat, buildStats, type CountRow, type Interval } from './series.js';
 

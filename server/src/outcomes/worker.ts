@@ -3,10 +3,10 @@
 // counted like ingest's; the counters are flushed to Postgres every OUTCOME_FLUSH_INTERVAL_MS,
 // and the spike-protection dedup rows older than a day are pruned.
 import type { Deps } from '../deps.js';
-import type { JobOutcome } from '../pipeline/process-event.js';
-import { WORKER_COUNTED_AUX_KINDS, type ProcessJob } from '../queue/queues.js';
-import { createOutcomeCounter } from '../../../ingest/src/outcome-counter.js';
-import { itemCategory, type Outcome } from '../../../ingest/src/outcomes.js';
+import type { JobOutcome } from '../queue/job-outcome.js';
+import { WORKER_COUNTED_AUX_KINDS, type ProcessJob } from '../shared/queues.js';
+import { createOutcomeCounter } from '../shared/outcomes/outcome-counter.js';
+import { itemCategory, type Outcome } from '../shared/outcomes/outcomes.js';
 import { deleteOldSampledEvents } from '../spikes/queries.js';
 import { startOutcomeFlusher } from './flush.js';
 

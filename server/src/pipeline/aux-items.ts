@@ -2,10 +2,11 @@
 // scrubbed and stored (feedback/store.ts); cron check-ins (`check_in`) are recorded one by one
 // (monitors/record-check-in.ts), and the monitor failure events they produce are queued (or,
 // without a queue, processed right here). A bad item is dropped with a reason, never retried.
-import type { AuxJob, EventJob } from '../queue/queues.js';
-import { parseFeedbackEvent, parseUserReport, type Feedback } from '../protocol/feedback.js';
+import type { AuxJob, EventJob } from '../shared/queues.js';
+import { parseFeedbackEvent, parseUserReport, type Feedback } from '../shared/protocol/feedback.js';
 import { storeFeedback } from '../feedback/store.js';
-import { recordCheckIn, type CheckInDropReason } from '../monitors/record-check-in.js';
+import { recordCheckIn } from '../monitors/record-check-in.js';
+import type { CheckInDropReason } from '../queue/job-outcome.js';
 import { queueSubmitter, type SubmitEvents } from '../monitors/scheduler.js';
 import type { Deps } from '../deps.js';
 

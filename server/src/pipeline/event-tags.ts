@@ -1,8 +1,8 @@
 // Stage "tag": the tags an event is counted under — the ones Sentry derives from the event
 // (level, release, environment, user, browser/os/runtime, url, …) followed by the event's own.
 // Pure. A derived tag wins over an own tag with the same key.
-import type { NormalizedEvent } from '../protocol/event.js';
-import { MAX_TAG_VALUE_CHARS } from './normalize-values.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
+import { MAX_TAG_VALUE_CHARS } from '../shared/normalize-values.js';
 
 /** The tag value that identifies the event's user (also events.user_key), or undefined. */
 export function userTagValue(event: NormalizedEvent): string | undefined {

@@ -1,9 +1,9 @@
 // Stage "filter" (per batch, after the per-event stages, before symbolicate): the project's
-// inbound filters (ingest/src/filters: localhost, browser extensions, crawlers, legacy
+// inbound filters (shared/filters: localhost, browser extensions, crawlers, legacy
 // browsers, error messages, releases, environments) on each prepared event. Settings are read
 // once per batch; a filtered event ends here with the `filtered` outcome and its reason.
 import type { Queryable } from '../db/pool.js';
-import { hasActiveFilters, shouldFilter, type FilterReason, type InboundFilterSettings } from '../../../ingest/src/filters/index.js';
+import { hasActiveFilters, shouldFilter, type FilterReason, type InboundFilterSettings } from '../shared/filters/index.js';
 import { listInboundFilters } from '../projects/protection-queries.js';
 import type { PreparedEvent } from './prepared.js';
 

@@ -2,7 +2,7 @@
 // and the issue summary (title, culprit, metadata) of a normalized event. Pure CPU; the
 // grouping rules themselves live in grouping/.
 import { computeGrouping, summarizeEvent, type EventSummary, type GroupingOptions, type GroupingResult } from '../grouping/index.js';
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 
 export interface Fingerprinted {
   grouping: GroupingResult;

@@ -1,9 +1,9 @@
 // Structured "interfaces" for the normalize stage: exception, stacktrace, threads, breadcrumbs,
 // user, request and contexts, each accepted in every shape SDKs send (bare arrays or {values},
 // pairs or objects) and returned in the one shape NormalizedEvent declares. Pure.
-import type { Breadcrumb, EventUser, ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../protocol/event.js';
+import type { Breadcrumb, EventUser, ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
 import { addMetaError, primitiveText, type EventMeta } from './normalize-meta.js';
-import { isRecord, normalizeLevel, parseTimestamp, truncateChars } from './normalize-values.js';
+import { isRecord, normalizeLevel, parseTimestamp, truncateChars } from '../shared/normalize-values.js';
 
 /** Relay's `max_chars` for exception values (and log messages): longer text is cut before any scan. */
 export const MAX_EXCEPTION_VALUE_CHARS = 8192;

@@ -1,7 +1,7 @@
 // Stage "normalize": the raw event JSON an SDK sent, in any shape the protocol allows, becomes
-// the one canonical NormalizedEvent (protocol/event.ts). Pure: the received time and the client
+// the one canonical NormalizedEvent (shared/protocol/event.ts). Pure: the received time and the client
 // IP come from the job. Reference: protocol.md §4 and Relay's event normalization.
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 import {
   normalizeBreadcrumbs,
   normalizeContexts,
@@ -25,7 +25,7 @@ import {
   normalizeTags,
   parseTimestamp,
   shortString,
-} from './normalize-values.js';
+} from '../shared/normalize-values.js';
 import { addUserAgentContexts } from './user-agent.js';
 import { addMetaError, createEventMeta, primitiveText, type EventMeta } from './normalize-meta.js';
 import { boundFlagsContext } from '../flags/evaluations.js';

@@ -1,7 +1,7 @@
 // The shapes an event takes between pipeline stages: prepared (per-event CPU stages done),
 // assigned to an issue (group), and stored (committed; what publish receives).
 import type { EventSummary, GroupingResult } from '../grouping/index.js';
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 
 /** After normalize → fingerprint → tag: everything the batch transaction needs, no I/O yet. */
 export interface PreparedEvent {

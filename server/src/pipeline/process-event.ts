@@ -46,9 +46,9 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { withTransaction } from '../db/tx.js';
 import { ensureEventPartitions, eventKey, isMissingPartitionError } from '../events/queries.js';
-import { auxJobSchema, eventJobSchema, type AuxJob, type EventJob } from '../queue/queues.js';
-import { countAuxJobs } from '../sessions/count-aux.js';
-import type { CheckInDropReason } from '../monitors/record-check-in.js';
+import { auxJobSchema, eventJobSchema, type AuxJob, type EventJob } from '../shared/queues.js';
+import { countAuxJobs } from './count-aux.js';
+import type { JobOutcome } from '../queue/job-outcome.js';
 import { isAuxItem, processAuxItems } from './aux-items.js';
 import { count } from './count.js';
 import { eventTags, userTagValue } from './event-tags.js';
@@ -64,7 +64,6 @@ import { store } from './store.js';
 import { symbolicatePrepared } from './symbolicate.js';
 import { filter } from './filter.js';
 import { sample } from './sample.js';
-import type { FilterReason } from '../../../ingest/src/filters/settings.js';
 import { iso } from './tally.js';
 import { eventFlags } from '../flags/evaluations.js';
 
@@ -74,19 +73,6 @@ export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'> & { q
 // Preparing a large batch is CPU work of tens of milliseconds; letting I/O callbacks (lock
 // renewals, the other batch's queries) run in between keeps the worker responsive.
 const YIELD_EVERY_EVENTS = 50;
-
-export type DropReason = 'unknown-project' | 'invalid-session' | 'invalid-client-report' | 'invalid-counter' | 'invalid-feedback' | CheckInDropReason;
-
-/** What happened to one job. `invalid` must not be retried; `failed` should be. */
-export type JobOutcome =
-  | { kind: 'stored'; eventId: string; issueId: string }
-  | { kind: 'duplicate'; eventId: string }
-  | { kind: 'counted' }
-  | { kind: 'dropped'; reason: DropReason }
-  | { kind: 'filtered'; eventId: string; reason: FilterReason }
-  | { kind: 'sampled'; eventId: string; issueId: string }
-  | { kind: 'invalid'; message: string }
-  | { kind: 'failed'; error: Error };
 
 /** The per-event stages, in order; prepareEvent runs them (see 3. above). */
 export const EVENT_STAGES = ['parse', 'normalize', 'scrub', 'fingerprint', 'tag'] as const;

@@ -5,7 +5,7 @@
 // and cached per process for SCRUB_SETTINGS_TTL_MS.
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/pool.js';
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 import { listProjectScrubSettings } from '../scrub/queries.js';
 import { compileScrubRules, DEFAULT_SCRUB_RULES, effectiveScrubSettings, type ScrubRules } from '../scrub/rules.js';
 import { scrubEvent } from '../scrub/scrub-event.js';

@@ -7,7 +7,7 @@
 // contents the parsed-map cache (sourcemaps/cache.ts) lacks.
 import type { Queryable } from '../db/pool.js';
 import type { Deps } from '../deps.js';
-import type { ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../protocol/event.js';
+import type { ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
 import { createSourceMapCache, sourceLinesOf, type CachedModule, type SourceMapCache } from '../sourcemaps/cache.js';
 import { parseSourceMap, SourceMapParseError } from '../sourcemaps/parsed-map.js';
 import { findSources, type FrameJob, type Source, type SymbolicateItem } from '../sourcemaps/lookup.js';

@@ -4,7 +4,7 @@
 // are memoized per User-Agent string, which repeats across the events of an application.
 import { LRUCache } from 'lru-cache';
 import { UAParser } from 'ua-parser-js';
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 
 type Context = Record<string, unknown>;
 interface Derived {

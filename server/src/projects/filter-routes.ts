@@ -10,9 +10,9 @@ import type { ApiRouter } from '../api/context.js';
 import { requireProject, requireRole, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
-import { FILTER_LIMITS, LEGACY_BROWSERS, type InboundFilterSettings } from '../../../ingest/src/filters/settings.js';
+import { FILTER_LIMITS, LEGACY_BROWSERS, type InboundFilterSettings } from '../shared/filters/settings.js';
 import { listInboundFilters, updateInboundFilters } from './protection-queries.js';
-import { ALL_KEYS, publishKeyChange } from './key-changes.js';
+import { ALL_KEYS, publishKeyChange } from '../shared/key-changes.js';
 
 const patterns = z.array(z.string().min(1).max(FILTER_LIMITS.maxPatternChars)).max(FILTER_LIMITS.maxPatterns);
 const settingsSchema = z

@@ -3,7 +3,7 @@
 //   GET    /api/0/projects/{org}/{project}/keys/{key_id}/  → key (key_id = the public key)
 //   PUT    same path   {name?, isActive?, rateLimit?: {window, count} | null} → key
 //   DELETE same path   → 204
-// Every change is published to the ingest processes (key-changes.ts), so a disabled key or a new
+// Every change is published to the ingest processes (shared/key-changes.ts), so a disabled key or a new
 // rate limit applies at once, not after the 60 s key cache TTL.
 import { z } from 'zod';
 import type Koa from 'koa';
@@ -14,7 +14,7 @@ import { parseBody } from '../api/body.js';
 import { NotFoundError } from '../api/errors.js';
 import { insertProjectKey, type ProjectKeyRow } from './queries.js';
 import { deleteProjectKey, findProjectKeyByPublicKey, updateProjectKey } from './key-queries.js';
-import { publishKeyChange } from './key-changes.js';
+import { publishKeyChange } from '../shared/key-changes.js';
 import { serializeProjectKey } from './serialize.js';
 
 /** Sentry offers windows from one minute to a day; any whole number of seconds up to a day works here. */

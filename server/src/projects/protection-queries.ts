@@ -1,7 +1,7 @@
 // Per-project and per-organization protection settings: inbound filters (projects.inbound_filters)
 // and event quotas (quota_events_per_minute/hour on projects and organizations).
 import type { Queryable } from '../db/pool.js';
-import { parseFilterSettings, type InboundFilterSettings } from '../../../ingest/src/filters/settings.js';
+import { parseFilterSettings, type InboundFilterSettings } from '../shared/filters/settings.js';
 
 export async function listInboundFilters(db: Queryable, projectIds: string[]): Promise<Map<string, InboundFilterSettings>> {
   if (projectIds.length === 0) return new Map();

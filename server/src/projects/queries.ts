@@ -1,5 +1,5 @@
 // Projects and the listing side of project keys (DSNs), always scoped to an organization the
-// caller belongs to. The cached key lookup for ingest lives in keys.ts.
+// caller belongs to. The cached key lookup for ingest lives in shared/keys.ts.
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
 

@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
 import { requireOrg, requireProject, requireRole, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
-import { ALL_KEYS, publishKeyChange } from './key-changes.js';
+import { ALL_KEYS, publishKeyChange } from '../shared/key-changes.js';
 import { getOrganizationQuotas, getProjectQuotas, updateOrganizationQuotas, updateProjectQuotas, type EventQuotas } from './protection-queries.js';
 
 const quota = z.number().int().min(0).max(1_000_000_000).nullable();

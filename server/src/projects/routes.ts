@@ -6,7 +6,7 @@ import type { ApiRouter } from '../api/context.js';
 import { z } from 'zod';
 import { requireCaller, requireProject, requireRole, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
-import { ALL_KEYS, publishKeyChange } from './key-changes.js';
+import { ALL_KEYS, publishKeyChange } from '../shared/key-changes.js';
 import { listOrganizationsForUser } from '../organizations/queries.js';
 import { listProjectKeys, listProjects, updateAllowedDomains } from './queries.js';
 import { serializeProject, serializeProjectKey } from './serialize.js';

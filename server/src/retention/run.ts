@@ -5,7 +5,7 @@
 // expires source-map artifact bundles nobody used within the window. The clock is injected so tests can move time forward.
 import type { Pool, PoolClient } from '../db/pool.js';
 import { ensureEventPartitions } from '../events/queries.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { retentionDropped } from '../metrics/registry.js';
 import { partitionDaysAhead, partitionsToDrop, retentionCutoff } from './plan.js';
 import { deleteFlagMinutesBefore } from '../flags/queries.js';

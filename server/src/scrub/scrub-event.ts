@@ -3,7 +3,7 @@
 // headers, cookies, query, env, extra, contexts, breadcrumbs, frame vars, tags, user data) become
 // [Filtered], every other string is cleaned of secret-looking patterns (patterns.ts), and the
 // IP-address option drops the client's address. Pure.
-import type { NormalizedEvent } from '../protocol/event.js';
+import type { NormalizedEvent } from '../shared/protocol/event.js';
 import { isCardNumber, scrubString } from './patterns.js';
 import { classifyKey, FILTERED, IP_HEADERS, type ScrubRules } from './rules.js';
 

@@ -1,10 +1,10 @@
 // Pure parsers for the release-health and loss items that ride along in envelopes: a session
 // update, a sessions aggregate and a client report, each turned into hourly (and, for sessions,
-// per-minute and distinct-user) rows. Unusable items are dropped whole (protocol/session.ts);
+// per-minute and distinct-user) rows. Unusable items are dropped whole (shared/protocol/session.ts);
 // ingest already refused most of them with an `invalid` outcome (protocol.md §7, §9).
-import { clampTimestamp, isRecord, normalizeEnvironment, normalizeRelease, parseTimestamp, shortString } from '../pipeline/normalize-values.js';
+import { clampTimestamp, isRecord, normalizeEnvironment, normalizeRelease, parseTimestamp, shortString } from '../shared/normalize-values.js';
 
-import { sessionItemProblem, SESSION_STATUSES, type SessionStatus } from '../protocol/session.js';
+import { sessionItemProblem, SESSION_STATUSES, type SessionStatus } from '../shared/protocol/session.js';
 
 export type { SessionStatus };
 
@@ -59,7 +59,7 @@ export interface ClientReportRow {
   quantity: number;
 }
 
-/** One `session` item; null when it is unusable (protocol/session.ts says which field). */
+/** One `session` item; null when it is unusable (shared/protocol/session.ts says which field). */
 export function parseSessionUpdate(payload: unknown, ctx: AuxContext): SessionUpdate | null {
   if (sessionItemProblem('session', payload) !== null || !isRecord(payload)) return null;
   const sid = shortString(payload.sid, 64);

@@ -3,7 +3,7 @@
 // names (`sourcemap` header or `//# sourceMappingURL=`), and why a frame has none.
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/pool.js';
-import type { Frame, NormalizedEvent } from '../protocol/event.js';
+import type { Frame, NormalizedEvent } from '../shared/protocol/event.js';
 import { candidateUrls, decodeDataUrl, joinUrl, sourceMappingUrlOf, type SymbolicationStatus } from './resolve.js';
 import {
   listFileContents,

@@ -3,7 +3,7 @@
 // how a frame is rewritten from a parsed map (file, line, column, function, context, in_app).
 // Follows Sentry's JS processing (protocol.md §8.3); no I/O here.
 import { deriveJsModule } from '../grouping/index.js';
-import type { Frame } from '../protocol/event.js';
+import type { Frame } from '../shared/protocol/event.js';
 import { originalPosition, type ParsedMap } from './parsed-map.js';
 import { scopeNameAt, type ScopeIndex } from './scopes.js';
 

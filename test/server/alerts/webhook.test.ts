@@ -8,7 +8,7 @@ import { insertRule, listHistory } from '../../../server/src/alerts/queries.js';
 import { bumpRulesVersion } from '../../../server/src/alerts/rule-cache.js';
 import { startAlertWorker } from '../../../server/src/alerts/send-alert.js';
 import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/log.js';
+import { createLogger } from '../../../server/src/shared/log.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';

@@ -8,7 +8,7 @@ import { API_CSP } from '../../../server/src/api/security-headers.js';
 import { UI_CSP } from '../../../server/src/api/ui.js';
 import { loadConfig } from '../../../server/src/config.js';
 import type { Deps } from '../../../server/src/deps.js';
-import { REDACT_PATHS } from '../../../server/src/log.js';
+import { REDACT_PATHS } from '../../../server/src/shared/log.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 describe('security headers', () => {

@@ -4,7 +4,7 @@ import { createProject } from '../../helpers/factories.js';
 import { listRequestCounts, upsertRequestCounts } from '../../../server/src/counters/queries.js';
 import { requestCountSource } from '../../../server/src/counters/request-count-source.js';
 import type { RequestCountRow } from '../../../server/src/counters/request-counter.js';
-import { countAuxJobs } from '../../../server/src/sessions/count-aux.js';
+import { countAuxJobs } from '../../../server/src/pipeline/count-aux.js';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL, testRedisPrefix } from '../../helpers/redis.js';
 

@@ -1,7 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { createRetryPolicy, errorChain, isDependencyOutage, outageDelayMs } from '../../../server/src/dead-letters/retry-policy.js';
-import { createLogger } from '../../../server/src/log.js';
+import { createLogger } from '../../../server/src/shared/log.js';
 
 const withCode = (code: string) => Object.assign(new Error('x'), { code });
 

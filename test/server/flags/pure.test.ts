@@ -5,7 +5,7 @@ import { boundFlagsContext, eventFlags } from '../../../server/src/flags/evaluat
 import { flagRows, scoreSuspectFlags } from '../../../server/src/flags/suspect.js';
 import { decideChangeVerdict, type ChangeInputs } from '../../../server/src/flags/change-verdict.js';
 import { isValidSignature, signBody } from '../../../server/src/flags/webhook.js';
-import type { NormalizedEvent } from '../../../server/src/protocol/event.js';
+import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
 
 const event = (flags: unknown): NormalizedEvent => ({ event_id: 'e', timestamp: 1, received: 1, platform: 'node', level: 'error', tags: [], contexts: { flags: { type: 'flags', values: flags } } }) as NormalizedEvent;
 

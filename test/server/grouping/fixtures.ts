@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { GroupingOptions } from '../../../server/src/grouping/index.js';
-import type { NormalizedEvent } from '../../../server/src/protocol/event.js';
+import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 

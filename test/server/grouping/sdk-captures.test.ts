@@ -2,7 +2,7 @@
 // gzip store bodies): what they group by, and which of them end up in the same issue.
 import { describe, expect, it } from 'vitest';
 import { computeGrouping, deriveJsModule, summarizeEvent } from '../../../server/src/grouping/index.js';
-import type { NormalizedEvent } from '../../../server/src/protocol/event.js';
+import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
 import { sdkEvent } from './fixtures.js';
 
 const node = (n: string): NormalizedEvent => sdkEvent(`node-sdk-11.12/${n}.json`);

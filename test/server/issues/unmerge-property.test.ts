@@ -12,7 +12,7 @@ import { planUnmerge } from '../../../server/src/issues/unmerge.js';
 import { finishUnmerge } from '../../../server/src/issues/unmerge-finish.js';
 import { countIssueEvents, findUnmergeSeed, runUnmergeBatch, startUnmerge } from '../../../server/src/issues/unmerge-queries.js';
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
-import type { EventJob } from '../../../server/src/queue/queues.js';
+import type { EventJob } from '../../../server/src/shared/queues.js';
 import { usePipelineTestContext } from '../../helpers/pipeline.js';
 import { createProject } from '../pipeline/db-fixtures.js';
 import { countersFromEvents, misplacedEvents, storedCounters } from './from-scratch.js';

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry, Counter, Gauge, Histogram } from 'prom-client';
-import { createLogger } from '../../../server/src/log.js';
+import { createLogger } from '../../../server/src/shared/log.js';
 import { recordIngestOutcome } from '../../../server/src/metrics/registry.js';
 import { startStatsdExport, statsdLines } from '../../../server/src/metrics/statsd.js';
 import { waitFor } from '../../helpers/wait.js';

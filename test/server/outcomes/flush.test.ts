@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { createProject } from '../../helpers/factories.js';
-import { hourOf, outcomeField, outcomesKey, writeOutcomes } from '../../../ingest/src/outcome-counter.js';
+import { hourOf, outcomeField, outcomesKey, writeOutcomes } from '../../../server/src/shared/outcomes/outcome-counter.js';
 import { flushOutcomes } from '../../../server/src/outcomes/flush.js';
 import { insertOutcomeFlush, listOutcomeCounts, upsertOutcomeCounts } from '../../../server/src/outcomes/queries.js';
 

@@ -5,9 +5,10 @@
 // JSON into every field: the stages never throw and never report a failure to retry.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { prepareEvent, type JobOutcome } from '../../../server/src/pipeline/process-event.js';
+import { prepareEvent } from '../../../server/src/pipeline/process-event.js';
+import type { JobOutcome } from '../../../server/src/queue/job-outcome.js';
 import type { PreparedEvent } from '../../../server/src/pipeline/prepared.js';
-import type { EventJob } from '../../../server/src/queue/queues.js';
+import type { EventJob } from '../../../server/src/shared/queues.js';
 import { normalizeMessage, parameterize } from '../../../server/src/grouping/message.js';
 import { scrubString } from '../../../server/src/scrub/patterns.js';
 import { DEFAULT_SCRUB_RULES } from '../../../server/src/scrub/rules.js';

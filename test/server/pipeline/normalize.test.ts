@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError, normalizeEvent, parseEventJson } from '../../../server/src/pipeline/normalize.js';
-import { clampTimestamp, formatParams, normalizeTags, parseTimestamp } from '../../../server/src/pipeline/normalize-values.js';
+import { clampTimestamp, formatParams, normalizeTags, parseTimestamp } from '../../../server/src/shared/normalize-values.js';
 
 const RECEIVED_MS = Date.UTC(2026, 10, 26, 2, 0, 0); // 2026-11-26T02:00:00Z
 const RECEIVED = RECEIVED_MS / 1000;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { processBatch, type JobOutcome } from '../../../server/src/pipeline/process-event.js';
-import type { EventJob } from '../../../server/src/queue/queues.js';
+import { processBatch } from '../../../server/src/pipeline/process-event.js';
+import type { JobOutcome } from '../../../server/src/queue/job-outcome.js';
+import type { EventJob } from '../../../server/src/shared/queues.js';
 import { createProject } from './db-fixtures.js';
 import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';

@@ -6,10 +6,11 @@ import { Redis } from 'ioredis';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/log.js';
-import { processBatch, type JobOutcome, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
+import { createLogger } from '../../../server/src/shared/log.js';
+import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
+import type { JobOutcome } from '../../../server/src/queue/job-outcome.js';
 import { sampleKey, shouldStore } from '../../../server/src/spikes/decide.js';
-import type { EventJob } from '../../../server/src/queue/queues.js';
+import type { EventJob } from '../../../server/src/shared/queues.js';
 import { createProject } from './db-fixtures.js';
 import { syntheticEventJob } from './sdk-fixtures.js';
 

@@ -6,10 +6,10 @@ import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers
 import { waitFor } from '../../helpers/wait.js';
 import { loadConfig } from '../../../server/src/config.js';
 import type { Deps } from '../../../server/src/deps.js';
-import { createLogger } from '../../../server/src/log.js';
+import { createLogger } from '../../../server/src/shared/log.js';
 import { startWorker } from '../../../server/src/main-worker.js';
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
-import { createProcessQueue, eventJobId, type ProcessJob } from '../../../server/src/queue/queues.js';
+import { createProcessQueue, eventJobId, type ProcessJob } from '../../../server/src/shared/queues.js';
 import { createProject } from './db-fixtures.js';
 import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
 

@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/log.js';
+import { createLogger } from '../../../server/src/shared/log.js';
 import type { PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import { upsertRelease } from '../../../server/src/releases/api-queries.js';
 import { insertDeploy, type DeployRow } from '../../../server/src/releases/deploy-queries.js';

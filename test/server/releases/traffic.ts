@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
-import type { AuxJob, EventJob } from '../../../server/src/queue/queues.js';
+import type { AuxJob, EventJob } from '../../../server/src/shared/queues.js';
 
 export interface Stream {
   hosts: string[];

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/log.js';
+import { createLogger } from '../../../server/src/shared/log.js';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import { runRetention } from '../../../server/src/retention/run.js';
 import { expireArtifactBundles } from '../../../server/src/sourcemaps/store.js';

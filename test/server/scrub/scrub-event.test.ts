@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NormalizedEvent } from '../../../server/src/protocol/event.js';
+import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
 import { compileScrubRules, DEFAULT_SCRUB_RULES, effectiveScrubSettings, isSensitiveKey } from '../../../server/src/scrub/rules.js';
 import { scrubEvent } from '../../../server/src/scrub/scrub-event.js';
 

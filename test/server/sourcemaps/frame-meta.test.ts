@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
-import type { Frame } from '../../../server/src/protocol/event.js';
+import type { Frame } from '../../../server/src/shared/protocol/event.js';
 import { createProject } from '../../helpers/factories.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
 import { usePipelineTestContext } from '../../helpers/pipeline.js';

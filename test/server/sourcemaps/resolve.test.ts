@@ -3,7 +3,7 @@ import {
   candidateUrls, contextLines, decodeDataUrl, displayFilename, fillJsFrameMeta, inAppFor, isCandidateFrame, joinUrl,
   normalizeDebugId, sourceMappingUrlOf, sourcemapImages,
 } from '../../../server/src/sourcemaps/resolve.js';
-import type { Frame } from '../../../server/src/protocol/event.js';
+import type { Frame } from '../../../server/src/shared/protocol/event.js';
 
 describe('URLs', () => {
   it.each([

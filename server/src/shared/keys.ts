@@ -2,8 +2,8 @@
 // ~60 s (unknown keys a few seconds), expired ones are served while one refresh runs, and when
 // Postgres is down known keys keep being served from the cache so ingest keeps accepting.
 import { LRUCache } from 'lru-cache';
-import type { Queryable } from '../db/pool.js';
-import type { Logger } from '../log.js';
+import type { Queryable } from './queryable.js';
+import type { Logger } from './log.js';
 
 export interface ProjectKeyInfo {
   keyId: string;
@@ -15,7 +15,7 @@ export interface ProjectKeyInfo {
   rateLimit: { count: number; window: number } | null;
   /** The project's and organization's own event quotas (null: the configured default applies). */
   quotas: KeyQuotas;
-  /** The project's inbound filter settings as stored (ingest/src/filters parses them). */
+  /** The project's inbound filter settings as stored (filters/settings.ts parses them). */
   inboundFilters: unknown;
   /** Origins browser events may come from (ingest/src/allowed-domains.ts); ['*'] allows all. */
   allowedDomains: string[];

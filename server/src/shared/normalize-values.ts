@@ -1,7 +1,7 @@
 // Scalar field normalization for the normalize stage: timestamps, levels, platform, tags,
 // log entries and the short string fields. Pure; each function takes what the SDK sent and
 // returns the canonical value or undefined (dropped). Rules: protocol.md §4.1, Relay's normalizer.
-import type { Level, LogEntry } from '../protocol/event.js';
+import type { Level, LogEntry } from './protocol/event.js';
 
 export const MAX_TAG_KEY_CHARS = 200; // Relay rejects longer keys
 export const MAX_TAG_VALUE_CHARS = 200; // Relay rejects longer values

@@ -3,7 +3,7 @@
 // worker does the same per batch. The worker later moves the hash into Postgres
 // (server/src/outcomes/flush.ts), so counting costs no query on the hot path.
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../server/src/log.js';
+import type { Logger } from '../log.js';
 import type { Outcome } from './outcomes.js';
 
 /** How long ingest adds up outcomes before writing them (a crash loses at most this much). */

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
-import type { AuxJob } from '../queue/queues.js';
+import type { AuxJob } from '../shared/queues.js';
 import {
   parseClientReport,
   parseSessionAggregates,
@@ -15,11 +15,11 @@ import {
   type SessionCountRow,
   type SessionUpdate,
   type SessionUserRow,
-} from './aux-payloads.js';
-import { insertSessionReleases, upsertClientReportCounts, upsertSessionCounts, upsertSessionMinuteCounts, upsertSessionUsers } from './queries.js';
+} from '../sessions/aux-payloads.js';
+import { insertSessionReleases, upsertClientReportCounts, upsertSessionCounts, upsertSessionMinuteCounts, upsertSessionUsers } from '../sessions/queries.js';
 import { upsertRequestCounts } from '../counters/queries.js';
 import { parseRequestCounter, type RequestCountRow } from '../counters/request-counter.js';
-import { advanceSessions } from './session-state.js';
+import { advanceSessions } from '../sessions/session-state.js';
 
 export type AuxOutcome = { kind: 'counted' } | { kind: 'dropped'; reason: 'invalid-session' | 'invalid-client-report' | 'invalid-counter' } | { kind: 'invalid'; message: string };
 

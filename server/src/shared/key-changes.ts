@@ -4,7 +4,7 @@
 // whole cache, since messages sent while it was away are lost (pub/sub keeps nothing); the TTL
 // stays as the backstop when Redis itself is down.
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
+import type { Logger } from './log.js';
 import type { KeyLookup } from './keys.js';
 
 /** Message meaning "forget every key" (quota and filter changes touch all keys of a project). */

@@ -3,7 +3,7 @@
 // `{"detail", "causes"}` body an SDK receives (protocol.md §1.3, §5, §6). An Outcome is what the
 // stats count: every item gets exactly one (Relay `services/outcome.rs`), per project and hour.
 // `internal` marks our own bugs (logged at error); every other reason is expected loss.
-import type { FilterReason } from './filters/settings.js';
+import type { FilterReason } from '../filters/settings.js';
 
 export type DropReason =
   | 'invalid-project-path' // 400 project id in the URL is not an integer
