@@ -49,6 +49,12 @@ export interface ApiAccessRequest {
   dateCreated: string;
 }
 
+/** POST …/access-requests/{userId}/: the request was granted with this role. */
+export interface ApiAccessRequestAccepted {
+  userId: string;
+  role: MemberRole;
+}
+
 /** GET /api/0/api-tokens/ rows (Sentry's token serializer); the token itself never appears. */
 export interface ApiToken {
   id: string;

@@ -6,7 +6,7 @@ import type { ApiRouter } from '../api/context.js';
 import { requireProject, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
-import { deleteCodeMapping, eventSourceLinks, findReleaseHeads, insertCodeMapping, listCodeMappings } from './code-mappings.js';
+import { deleteCodeMapping, eventSourceLinks, findReleaseHeads, insertCodeMapping, listCodeMappings, type FrameLink } from './code-mappings.js';
 import { listRepositoriesByName } from './queries.js';
 import { findEventById } from './event-lookup.js';
 
@@ -17,6 +17,11 @@ const mappingSchema = z.object({
   sourceRoot: path.default(''),
   defaultBranch: z.string().trim().min(1).max(255).regex(/^[\w./-]+$/, 'a branch name').default('main'),
 });
+
+/** GET …/events/{id}/source-links/: repository links of the event's in-app frames. */
+export interface ApiSourceLinks {
+  links: FrameLink[];
+}
 
 export function registerCodeMappingRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/projects/:org/:project/code-mappings/', async (ctx) => {
@@ -49,7 +54,8 @@ export function registerCodeMappingRoutes(router: ApiRouter, deps: Deps): void {
     const { org, project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const row = await findEventById(deps, project.id, ctx.params.eventId!);
     const [mappings, heads] = await Promise.all([listCodeMappings(deps.pool, project.id), findReleaseHeads(deps.pool, org.id, row.release)]);
-    ctx.body = { links: eventSourceLinks(row.payload, mappings, heads) };
+    const body: ApiSourceLinks = { links: eventSourceLinks(row.payload, mappings, heads) };
+    ctx.body = body;
   });
 }
 

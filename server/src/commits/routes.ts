@@ -10,7 +10,7 @@ import { parseBody } from '../api/body.js';
 import { ConflictError, NotFoundError } from '../api/errors.js';
 import { getRelease, requireReleaseScope } from '../releases/access.js';
 import { findDeploy } from '../releases/deploy-queries.js';
-import { findEventCommitters } from './committers.js';
+import { findEventCommitters, type Committer } from './committers.js';
 import { serializeRelease } from '../releases/serialize.js';
 import { listReleaseCommitSummaries, findIssueFirstRelease, findPreviousDeployReleaseId, findPreviousReleaseWithCommits, insertRepository, listDeployCommits, listReleaseCommits, listRepositories } from './queries.js';
 import { serializeCommit, serializeCommitFiles, serializeRepository } from './serialize.js';
@@ -22,6 +22,11 @@ const repoSchema = z.object({
   url: z.string().trim().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').nullish(),
   provider: z.string().trim().max(64).nullish(),
 });
+
+/** GET …/events/{id}/committers/: the event's suspect commits, grouped by author (Sentry's shape). */
+export interface ApiEventCommitters {
+  committers: Committer[];
+}
 
 export function registerCommitRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/repos/', async (ctx) => {
@@ -88,7 +93,8 @@ export function registerCommitRoutes(router: ApiRouter, deps: Deps): void {
       organizationId: org.id, projectId: project.id, version: firstRelease ?? row.release, environment: row.environment, payload: row.payload,
     });
     if (committers.length === 0) throw new NotFoundError('no-committers', 'no suspect commits for this event (no commits recorded for its release, or none touched its frames)');
-    ctx.body = { committers };
+    const body: ApiEventCommitters = { committers };
+    ctx.body = body;
   });
 
   registerCodeMappingRoutes(router, deps);

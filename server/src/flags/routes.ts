@@ -17,10 +17,10 @@ import { ISSUE_PREFIXES } from '../issues/triage-routes.js';
 import type { IssueRow } from '../issues/read-queries.js';
 import { computeChangeHealth } from './change-health.js';
 import {
-  deleteSigningSecret, findAuditLog, findSigningSecret, insertAuditLogs, listAuditLogs, listSigningSecrets, upsertSigningSecret, type AuditLogRow,
+  deleteSigningSecret, findAuditLog, findSigningSecret, insertAuditLogs, listAuditLogs, listSigningSecrets, upsertSigningSecret, type AuditLogRow, type SigningSecretRow,
 } from './log-queries.js';
 import { listIssueFlagValues, listProjectFlagValues } from './queries.js';
-import { flagRows, scoreSuspectFlags, type FlagRow } from './suspect.js';
+import { flagRows, scoreSuspectFlags, type FlagRow, type SuspectScore } from './suspect.js';
 import { genericAuditRows, genericPayloadSchema, isValidSignature, SIGNATURE_HEADER } from './webhook.js';
 
 const MAX_ISSUE_FLAGS = 100; // the flags an event can carry at most (evaluations.ts)
@@ -37,13 +37,15 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
       const rows = await issueFlagRows(deps, issue);
-      ctx.body = { data: rows, window: { start: issue.firstSeen.toISOString(), end: issue.lastSeen.toISOString() } };
+      const body: ApiIssueFlags = { data: rows, window: { start: issue.firstSeen.toISOString(), end: issue.lastSeen.toISOString() } };
+      ctx.body = body;
     });
 
     router.get(`${prefix}/suspect/flags/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      ctx.body = { data: scoreSuspectFlags(await issueFlagRows(deps, issue)) };
+      const body: ApiFlagList<SuspectScore> = { data: scoreSuspectFlags(await issueFlagRows(deps, issue)) };
+      ctx.body = body;
     });
   }
 
@@ -51,7 +53,8 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
     requireScope(ctx, 'org:read');
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const rows = await listSigningSecrets(deps.pool, org.id);
-    ctx.body = { data: rows.map((r) => ({ id: r.id, provider: r.provider, createdBy: r.createdBy, createdAt: r.createdAt.toISOString(), secret: mask(r.secret) })) };
+    const body: ApiFlagList<ApiSigningSecret> = { data: rows.map(serializeSigningSecret) };
+    ctx.body = body;
   });
 
   router.post('/organizations/:org/flags/signing-secrets/', async (ctx) => {
@@ -60,7 +63,7 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
     const body = parseBody(ctx, secretSchema);
     const row = await upsertSigningSecret(deps.pool, { organizationId: access.org.id, provider: body.provider, secret: body.secret, createdBy: access.caller.user.id });
     ctx.status = 201;
-    ctx.body = { id: row.id, provider: row.provider, createdBy: row.createdBy, createdAt: row.createdAt.toISOString(), secret: mask(row.secret) };
+    ctx.body = serializeSigningSecret(row);
   });
 
   router.delete('/organizations/:org/flags/signing-secrets/:id/', async (ctx) => {
@@ -86,7 +89,8 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
       from: dateParam(firstValue(ctx.query.start), 'start'), to: dateParam(firstValue(ctx.query.end), 'end'),
       limit: parseLimit(ctx.query, 100, 1000),
     });
-    ctx.body = { data: rows.map(serializeLog) };
+    const body: ApiFlagList<ApiFlagLog> = { data: rows.map(serializeLog) };
+    ctx.body = body;
   });
 
   router.get('/organizations/:org/flags/logs/:id/', async (ctx) => {
@@ -148,6 +152,29 @@ async function getLog(deps: Deps, organizationId: string, id: string): Promise<A
   const log = await findAuditLog(deps.pool, organizationId, id);
   if (!log) throw new NotFoundError('flag-log-not-found', 'flag audit log entry not found');
   return log;
+}
+
+/** The flags API wraps its lists as Sentry's does: `{ data: [...] }`. */
+export interface ApiFlagList<T> {
+  data: T[];
+}
+
+/** GET …/issues/{id}/flags/: the flag values of the issue's events, over the issue's lifetime. */
+export interface ApiIssueFlags extends ApiFlagList<FlagRow> {
+  window: { start: string; end: string };
+}
+
+/** A webhook signing secret as listed and created: the secret itself only masked. */
+export interface ApiSigningSecret {
+  id: string;
+  provider: string;
+  createdBy: string | null;
+  createdAt: string;
+  secret: string;
+}
+
+function serializeSigningSecret(r: SigningSecretRow): ApiSigningSecret {
+  return { id: r.id, provider: r.provider, createdBy: r.createdBy, createdAt: r.createdAt.toISOString(), secret: mask(r.secret) };
 }
 
 /** An audit-log entry as the API answers it (Sentry's fields plus the change's verdict). */

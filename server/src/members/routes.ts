@@ -23,7 +23,7 @@ import { startSession } from '../users/sessions.js';
 import { csrfTokenFor, sha256Hex } from '../users/tokens.js';
 import * as q from './queries.js';
 import { canChangeRole, canRemoveMember, grantableRoles, isInvitationUsable, type MemberDecision } from './roles.js';
-import { serializeInvitation, serializeMember } from './serialize.js';
+import { serializeInvitation, serializeInvitationPreview, serializeMember, type ApiInvitationAccepted } from './serialize.js';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000; // a week: long enough to notice the email, short enough to limit a leaked link
 const role = z.enum(['owner', 'admin', 'member']);
@@ -102,7 +102,7 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
 
   router.get('/invitations/:token/', async (ctx) => {
     const inv = await findUsable(deps, ctx.params.token!);
-    ctx.body = { organization: { slug: inv.organizationSlug, name: inv.organizationName }, role: inv.role, email: inv.email, expiresAt: inv.expiresAt.toISOString() };
+    ctx.body = serializeInvitationPreview(inv);
   });
 
   router.post('/invitations/:token/accept/', async (ctx) => {
@@ -124,7 +124,8 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
       const session = await startSession(deps.pool, { userId, ipAddress: ctx.ip, userAgent: ctx.get('user-agent'), now: new Date() });
       setSessionCookies(ctx, session, csrfTokenFor(deps.config.secretKey, session.token));
     }
-    ctx.body = { organization: { slug: inv.organizationSlug, name: inv.organizationName } };
+    const accepted: ApiInvitationAccepted = { organization: { slug: inv.organizationSlug, name: inv.organizationName } };
+    ctx.body = accepted;
   });
 }
 

@@ -1,5 +1,5 @@
 // Member and invitation JSON (Sentry's member fields where they exist).
-import type { InvitationRow, MemberRow } from './queries.js';
+import type { InvitationPreviewRow, InvitationRow, MemberRow } from './queries.js';
 
 export interface ApiMemberBody {
   id: string;
@@ -20,8 +20,22 @@ export interface ApiInvitationBody {
   expiresAt: string;
   dateCreated: string;
   invitedBy: InvitationRow['invitedBy'];
+  /** Only in the create response: the link is shown once. */
   token?: string;
   url?: string;
+}
+
+/** GET /invitations/{token}/: what the invitation page shows before it is accepted. */
+export interface ApiInvitationPreview {
+  organization: { slug: string; name: string };
+  role: InvitationRow['role'];
+  email: string | null;
+  expiresAt: string;
+}
+
+/** POST /invitations/{token}/accept/: the organization just joined. */
+export interface ApiInvitationAccepted {
+  organization: { slug: string; name: string };
 }
 
 const ROLE_NAMES = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const;
@@ -50,4 +64,8 @@ export function serializeInvitation(i: InvitationRow, link?: { token: string; ur
     invitedBy: i.invitedBy,
     ...(link ?? {}),
   };
+}
+
+export function serializeInvitationPreview(i: InvitationPreviewRow): ApiInvitationPreview {
+  return { organization: { slug: i.organizationSlug, name: i.organizationName }, role: i.role, email: i.email, expiresAt: i.expiresAt.toISOString() };
 }

@@ -11,7 +11,7 @@ import { HttpError } from '../api/errors.js';
 import { findEventById } from '../commits/event-lookup.js';
 import { convertCodeowners } from './codeowners.js';
 import { findEventOwners, type ResolvedOwner } from './owners.js';
-import { findMembersByEmails, listOwnerships, listTeamsBySlug, upsertOwnership, type OwnershipRow } from './queries.js';
+import { findMembersByEmails, listOwnerships, listTeamsBySlug, upsertOwnership, type AutoAssignment, type OwnershipRow } from './queries.js';
 import { MAX_RAW_CHARS, parseRules, type OwnershipRule, type RuleError } from './rules.js';
 import { registerTeamRoutes } from './team-routes.js';
 
@@ -95,7 +95,17 @@ function rulesError(field: string, errors: RuleError[]): HttpError {
   return new HttpError(400, 'invalid-rules', `${field}: ${first}`, { details: { [field]: errors } });
 }
 
-function serializeOwnership(o: OwnershipRow) {
+/** A project's ownership rules as GET/PUT …/ownership/ serve them (Sentry's ProjectOwnership). */
+export interface ApiOwnership {
+  raw: string;
+  fallthrough: boolean;
+  autoAssignment: AutoAssignment;
+  isActive: true;
+  dateCreated: string | null;
+  lastUpdated: string | null;
+}
+
+function serializeOwnership(o: OwnershipRow): ApiOwnership {
   return {
     raw: o.raw,
     fallthrough: o.fallthrough,

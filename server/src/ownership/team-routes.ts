@@ -21,7 +21,7 @@ export function registerTeamRoutes(router: ApiRouter, deps: Deps): void {
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const teams = await listTeams(deps.pool, org.id);
     const members = await listTeamMembers(deps.pool, teams.map((t) => t.id));
-    ctx.body = teams.map((t) => ({ ...serializeTeam(t), members: members.filter((m) => m.teamId === t.id).map(({ id, email, name }) => ({ id, email, name })) }));
+    ctx.body = teams.map((t): ApiTeam => ({ ...serializeTeam(t), members: members.filter((m) => m.teamId === t.id).map(({ id, email, name }) => ({ id, email, name })) }));
   });
 
   router.post('/organizations/:org/teams/', async (ctx) => {
@@ -70,6 +70,16 @@ function teamNotFound(): NotFoundError {
   return new NotFoundError('team-not-found', 'team not found');
 }
 
-function serializeTeam(t: TeamRow) {
+/** A team as the teams API serves it; the organization's list also names its members. */
+export interface ApiTeam {
+  id: string;
+  slug: string;
+  name: string;
+  memberCount: number;
+  dateCreated: string;
+  members?: Array<{ id: string; email: string; name: string }>;
+}
+
+function serializeTeam(t: TeamRow): ApiTeam {
   return { id: t.id, slug: t.slug, name: t.name, memberCount: t.memberCount, dateCreated: t.createdAt.toISOString() };
 }

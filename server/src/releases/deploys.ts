@@ -9,9 +9,9 @@ import { parseBody } from '../api/body.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
 import { listProjectsByRef } from './api-queries.js';
 import { findDeploy, insertDeploy, listDeploys, type DeployRow } from './deploy-queries.js';
-import { computeDeployHealth, type RequestCountSource } from './health.js';
+import { computeDeployHealth, type HealthReport, type RequestCountSource } from './health.js';
 import { getRelease, requireReleaseScope } from './access.js';
-import { serializeDeploy } from './serialize.js';
+import { serializeDeploy, type ApiDeploy } from './serialize.js';
 import { publishDeploy } from '../realtime/publish.js';
 import { isBigintId } from '../db/ids.js';
 
@@ -25,6 +25,9 @@ const createSchema = z.object({
   dateFinished: date.nullish(),
   projects: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
 });
+
+/** GET …/deploys/{id}/health/: the verdict with its evidence, and the deploy it judges. */
+export type ApiDeployHealth = HealthReport & { deploy: ApiDeploy };
 
 export function registerDeployRoutes(router: ApiRouter, deps: Deps, opts: { requests?: RequestCountSource } = {}): void {
   router.get('/organizations/:org/releases/:version/deploys/', async (ctx) => {
@@ -68,7 +71,8 @@ export function registerDeployRoutes(router: ApiRouter, deps: Deps, opts: { requ
     const deploy = isBigintId(deployId) ? await findDeploy(deps.pool, { releaseId: release.id, deployId }) : null;
     if (!deploy) throw new NotFoundError('deploy-not-found', 'deploy not found');
     const report = await computeDeployHealth(deps.pool, deploy, new Date(), { requests: opts.requests });
-    ctx.body = { ...report, deploy: serializeDeploy(deploy) };
+    const body: ApiDeployHealth = { ...report, deploy: serializeDeploy(deploy) };
+    ctx.body = body;
   });
 }
 

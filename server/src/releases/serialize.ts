@@ -6,6 +6,9 @@ import { healthKey, type HealthData } from '../sessions/release-health.js';
 import type { ReleaseCommitSummary } from '../commits/queries.js';
 import { serializeCommit } from '../commits/serialize.js';
 
+/** A release as the releases API serves it (list and detail): serializeRelease's output. */
+export type ApiReleaseBody = ReturnType<typeof serializeRelease>;
+
 export interface ApiDeploy {
   id: string;
   environment: string;

@@ -33,7 +33,15 @@ export interface IssueEvidence {
   eventsOtherReleases: number;
   hosts: number;
   /** The deploy's commits that touched this issue's frames, most suspect first (commit-evidence.ts). */
-  suspectCommits?: Array<{ id: string; message: string | null; dateCreated: string | null; author: { name: string | null; email: string | null } | null }>;
+  suspectCommits?: EvidenceCommit[];
+}
+
+/** A suspect commit as deploy health names it (fewer fields than the committers endpoint's). */
+export interface EvidenceCommit {
+  id: string;
+  message: string | null;
+  dateCreated: string | null;
+  author: { name: string | null; email: string | null } | null;
 }
 
 export interface HealthInputs {

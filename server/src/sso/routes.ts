@@ -11,7 +11,7 @@ import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
-import type { ApiAccessRequest, ApiAuthConfig } from '../api/types.js';
+import type { ApiAccessRequest, ApiAccessRequestAccepted, ApiAuthConfig } from '../api/types.js';
 import { requireOrg, requireRole, requireScope, setSessionCookies } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
@@ -127,7 +127,8 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
       if (!(await q.deleteAccessRequest(tx, access.org.id, userId))) throw new NotFoundError('access-request-not-found', 'no pending access request for this user');
       await insertMembershipIfMissing(tx, { organizationId: access.org.id, userId, role });
     });
-    ctx.body = { userId, role };
+    const body: ApiAccessRequestAccepted = { userId, role };
+    ctx.body = body;
   });
 
   router.delete('/organizations/:org/access-requests/:userId/', async (ctx) => {

@@ -85,7 +85,7 @@ export const getAuthPolicy = (org: string) => json<T.ApiAuthPolicy>('GET', `/org
 export const setPasswordLogin = (org: string, passwordLogin: boolean) => json<T.ApiAuthPolicy>('PUT', `/organizations/${e(org)}/auth-policy/`, { body: { passwordLogin } });
 export const listAccessRequests = (org: string) => json<T.ApiAccessRequest[]>('GET', `/organizations/${e(org)}/access-requests/`);
 export const acceptAccessRequest = (org: string, userId: string, role: 'owner' | 'admin' | 'member') =>
-  json<{ userId: string; role: string }>('POST', `/organizations/${e(org)}/access-requests/${e(userId)}/`, { body: { role } });
+  json<T.ApiAccessRequestAccepted>('POST', `/organizations/${e(org)}/access-requests/${e(userId)}/`, { body: { role } });
 export const declineAccessRequest = (org: string, userId: string) => json<void>('DELETE', `/organizations/${e(org)}/access-requests/${e(userId)}/`);
 export const listApiTokens = () => json<T.ApiToken[]>('GET', '/api-tokens/');
 export const createApiToken = (name: string, scopes: string[]) => json<T.ApiTokenCreated>('POST', '/api-tokens/', { body: { name, scopes } });
@@ -152,7 +152,7 @@ export const createInvitation = (org: string, body: { email?: string; role: T.Me
 export const revokeInvitation = (org: string, id: string) => json<void>('DELETE', `/organizations/${e(org)}/invitations/${e(id)}/`);
 export const getInvitation = (token: string) => json<T.ApiInvitationPreview>('GET', `/invitations/${e(token)}/`);
 export const acceptInvitation = (token: string, body: { name?: string; email?: string; password?: string }) =>
-  json<{ organization: { slug: string } }>('POST', `/invitations/${e(token)}/accept/`, { body });
+  json<T.ApiInvitationAccepted>('POST', `/invitations/${e(token)}/accept/`, { body });
 
 // Releases and deploys
 export const listReleases = (org: string, query?: string) => page<T.ApiReleaseListItem>(`/organizations/${e(org)}/releases/`, { query, health: '1' });
@@ -169,12 +169,12 @@ export const getDeployHealth = (org: string, version: string, id: string) =>
 /** The live stream URL (consumed by realtime.svelte.ts through EventSource, not fetch). */
 // Feature flags
 export const getIssueFlags = (org: string, id: string) =>
-  json<{ data: T.ApiFlagRow[]; window: { start: string; end: string } }>('GET', `/organizations/${e(org)}/issues/${e(id)}/flags/`);
-export const getSuspectFlags = (org: string, id: string) => json<{ data: T.ApiSuspectFlag[] }>('GET', `/organizations/${e(org)}/issues/${e(id)}/suspect/flags/`);
+  json<T.ApiIssueFlags>('GET', `/organizations/${e(org)}/issues/${e(id)}/flags/`);
+export const getSuspectFlags = (org: string, id: string) => json<T.ApiFlagList<T.ApiSuspectFlag>>('GET', `/organizations/${e(org)}/issues/${e(id)}/suspect/flags/`);
 export const listFlagLogs = (org: string, q: { start?: string; end?: string; flag?: string[]; limit?: number } = {}) =>
-  json<{ data: T.ApiFlagLog[] }>('GET', `/organizations/${e(org)}/flags/logs/`, { query: { start: q.start, end: q.end, flag: q.flag, limit: q.limit } });
+  json<T.ApiFlagList<T.ApiFlagLog>>('GET', `/organizations/${e(org)}/flags/logs/`, { query: { start: q.start, end: q.end, flag: q.flag, limit: q.limit } });
 export const getFlagChangeHealth = (org: string, id: string) => json<T.ApiFlagChangeHealth>('GET', `/organizations/${e(org)}/flags/logs/${e(id)}/health/`);
-export const listSigningSecrets = (org: string) => json<{ data: T.ApiSigningSecret[] }>('GET', `/organizations/${e(org)}/flags/signing-secrets/`);
+export const listSigningSecrets = (org: string) => json<T.ApiFlagList<T.ApiSigningSecret>>('GET', `/organizations/${e(org)}/flags/signing-secrets/`);
 export const setSigningSecret = (org: string, secret: string) =>
   json<T.ApiSigningSecret>('POST', `/organizations/${e(org)}/flags/signing-secrets/`, { body: { provider: 'generic', secret } });
 export const deleteSigningSecret = (org: string, id: string) => json<void>('DELETE', `/organizations/${e(org)}/flags/signing-secrets/${e(id)}/`);
@@ -185,9 +185,9 @@ export function streamUrl(org: string, filter: { project?: string[]; environment
 
 // Commits, suspect commits and source links (issue 15).
 export const getCommitters = (org: string, project: string, eventId: string) =>
-  json<{ committers: T.ApiCommitter[] }>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/committers/`);
+  json<T.ApiEventCommitters>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/committers/`);
 export const getSourceLinks = (org: string, project: string, eventId: string) =>
-  json<{ links: T.ApiFrameLink[] }>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/source-links/`);
+  json<T.ApiSourceLinks>('GET', `/projects/${e(org)}/${e(project)}/events/${e(eventId)}/source-links/`);
 export const getDeployCommits = (org: string, version: string, deployId: string) =>
   json<T.ApiCommit[]>('GET', `/organizations/${e(org)}/releases/${e(version)}/deploys/${e(deployId)}/commits/`);
 

@@ -5,20 +5,20 @@ import type { ApiHealthData } from './types.js';
 const health = (over: Partial<ApiHealthData>): ApiHealthData => ({
   hasHealthData: true, crashFreeSessions: 100, crashFreeUsers: 100, totalSessions: 0, totalSessions24h: 0, totalProjectSessions24h: 0,
   totalUsers: 0, totalUsers24h: 0, totalProjectUsers24h: 0, sessionsCrashed: 0, sessionsErrored: 0, sessionsUnhandled: 0, sessionsAbnormal: 0,
-  adoption: null, sessionsAdoption: null, stats: { '24h': [[0, 1], [3600, 2]] }, ...over,
+  adoption: null, sessionsAdoption: null, durationP50: null, durationP90: null, stats: { '24h': [[0, 1], [3600, 2]] }, ...over,
 });
 
 describe('summarizeHealth', () => {
   it('weighs each project by its sessions and users', () => {
-    const s = summarizeHealth({ version: 'a', dateCreated: null, dateReleased: null, projects: [
-      { id: 1, slug: 'web', healthData: health({ totalSessions: 300, crashFreeSessions: 90, totalUsers: 10, crashFreeUsers: 80, totalSessions24h: 30, totalProjectSessions24h: 60 }) },
-      { id: 2, slug: 'api', healthData: health({ totalSessions: 100, crashFreeSessions: 100, totalUsers: 30, crashFreeUsers: 100, totalSessions24h: 10, totalProjectSessions24h: 20 }) },
+    const s = summarizeHealth({ projects: [
+      { healthData: health({ totalSessions: 300, crashFreeSessions: 90, totalUsers: 10, crashFreeUsers: 80, totalSessions24h: 30, totalProjectSessions24h: 60 }) },
+      { healthData: health({ totalSessions: 100, crashFreeSessions: 100, totalUsers: 30, crashFreeUsers: 100, totalSessions24h: 10, totalProjectSessions24h: 20 }) },
     ] });
     expect(s).toMatchObject({ sessions: 400, crashFreeSessions: 92.5, crashFreeUsers: 95, adoption: 50, series: [[0, 2], [3600, 4]] });
   });
 
   it('is null without sessions', () => {
-    expect(summarizeHealth({ version: 'a', dateCreated: null, dateReleased: null, projects: [{ id: 1, slug: 'web', healthData: health({ hasHealthData: false }) }] })).toBeNull();
+    expect(summarizeHealth({ projects: [{ healthData: health({ hasHealthData: false }) }] })).toBeNull();
   });
 });
 
@@ -28,7 +28,7 @@ describe('formatPercent', () => {
 
 describe('sessionBars', () => {
   it('stacks errored, unhandled and abnormal as errored', () => {
-    const bars = sessionBars({ start: '', end: '', intervals: ['t0', 't1'], groups: [
+    const bars = sessionBars({ start: '', end: '', query: '', intervals: ['t0', 't1'], groups: [
       { by: { 'session.status': 'healthy' }, totals: {}, series: { 'sum(session)': [5, 6] } },
       { by: { 'session.status': 'unhandled' }, totals: {}, series: { 'sum(session)': [1, 0] } },
       { by: { 'session.status': 'crashed' }, totals: {}, series: { 'sum(session)': [0, 2] } },

@@ -1,6 +1,6 @@
 // Release health for the UI, pure: one release's healthData summed over its projects (rates
 // weighted by sessions / users), percent formatting, and a sessions-API body as stacked bars.
-import type { ApiHealthData, ApiReleaseListItem, ApiSessions } from './types.js';
+import type { ApiHealthData, ApiSessions } from './types.js';
 import type { Series } from './sparkline.js';
 
 export interface HealthSummary {
@@ -11,8 +11,8 @@ export interface HealthSummary {
   series: Series;
 }
 
-/** Null when no project of the release has sessions. */
-export function summarizeHealth(r: ApiReleaseListItem): HealthSummary | null {
+/** Null when no project of the release (an ApiReleaseListItem asked with ?health=1) has sessions. */
+export function summarizeHealth(r: { projects: ReadonlyArray<{ healthData?: ApiHealthData | null }> }): HealthSummary | null {
   const hs = (r.projects ?? []).map((p) => p.healthData).filter((h): h is ApiHealthData => !!h && h.hasHealthData);
   if (hs.length === 0) return null;
   const sum = (f: (h: ApiHealthData) => number) => hs.reduce((n, h) => n + f(h), 0);
