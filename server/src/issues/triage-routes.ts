@@ -22,6 +22,12 @@ import { hasRunningUnmerge } from './unmerge-queries.js';
 import { unmergeInProgress } from './unmerge.js';
 
 export const ISSUE_PREFIXES = ['/issues/:issueId', '/organizations/:org/issues/:issueId'] as const;
+
+/** What a bulk PUT answers: the fields it changed (Sentry's shape) and, with {"merge": 1}, the merge. */
+export interface ApiIssueBulkUpdate {
+  [field: string]: unknown;
+  merge?: { parent: string; children: string[] };
+}
 const BULK_LIMIT = 1000; // as Sentry: larger changes should narrow the query
 
 export function registerIssueTriageRoutes(router: ApiRouter, deps: Deps): void {
@@ -53,7 +59,7 @@ export function registerIssueTriageRoutes(router: ApiRouter, deps: Deps): void {
     }
     const merge = update.merge ? planMerge(issues) : null; // validated before anything is written
     if (merge && (await hasRunningUnmerge(deps.pool, [merge.parentId, ...merge.childIds]))) throw unmergeInProgress();
-    const result = await applyUpdate(deps, { organizationId: target.organizationId, issues, update, caller: target.caller });
+    const result: ApiIssueBulkUpdate = await applyUpdate(deps, { organizationId: target.organizationId, issues, update, caller: target.caller });
     if (merge) {
       await withTransaction(deps.pool, (tx) => mergeIssues(tx, { ...merge, actorUserId: target.caller.user.id }));
       result.merge = { parent: merge.parentId, children: merge.childIds };

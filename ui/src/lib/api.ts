@@ -140,7 +140,7 @@ export interface IssueUpdate {
 }
 export const updateIssue = (org: string, id: string, body: IssueUpdate) => json<T.ApiIssue>('PUT', `/organizations/${e(org)}/issues/${e(id)}/`, { body });
 export const bulkUpdateIssues = (org: string, ids: string[], body: IssueUpdate) =>
-  json<Record<string, unknown>>('PUT', `/organizations/${e(org)}/issues/`, { query: { id: ids }, body });
+  json<T.ApiIssueBulkUpdate>('PUT', `/organizations/${e(org)}/issues/`, { query: { id: ids }, body });
 
 // Members and invitations
 export const listMembers = (org: string) => json<T.ApiMember[]>('GET', `/organizations/${e(org)}/members/`);

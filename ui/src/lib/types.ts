@@ -32,6 +32,7 @@ export type {
   MemberRole,
 } from '../../../server/src/api/types.js';
 export type { ApiIssueSampling } from '../../../server/src/spikes/routes.js';
+export type { ApiIssueBulkUpdate } from '../../../server/src/issues/triage-routes.js';
 export type {
   EventCreateMessage,
   DeployCreateMessage,
