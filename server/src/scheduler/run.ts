@@ -18,7 +18,8 @@ export interface ScheduledTask {
   name: string;
   /** Milliseconds between runs; every process ticks at the same clock-aligned instants. */
   every: number;
-  run: () => Promise<unknown>;
+  /** `slot`: the interval this run stands for (its start is slot × every, in ms since the epoch). */
+  run: (ctx: { slot: number }) => Promise<unknown>;
 }
 
 export interface SchedulerOptions {
@@ -100,7 +101,7 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
     renew.unref();
     const end = scheduleRunDuration.startTimer({ task: task.name });
     try {
-      await task.run();
+      await task.run({ slot });
       scheduleRuns.inc({ task: task.name, outcome: 'success' });
       scheduleLastSuccess.set({ task: task.name }, Date.now() / 1000);
     } catch (err) {
