@@ -1,5 +1,6 @@
-// The schedule as the worker role runs it: every task of schedule.ts succeeds against a fresh
-// database (they all run at start), and docs/operations.md lists exactly these tasks.
+// The schedule as worker roles run it: started in two processes at once, every task of
+// schedule.ts runs once and succeeds against a fresh database (they all run at start), and
+// docs/operations.md lists exactly these tasks.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -40,15 +41,30 @@ describe('schedule', () => {
   const count = async (task: string, outcome: string) =>
     (await scheduleRuns.get()).values.find((v) => v.labels.task === task && v.labels.outcome === outcome)?.value ?? 0;
 
-  it('runs every task once at start, each successfully', async () => {
+  it('two worker processes starting together run every task once, each successfully', async () => {
+    const slots = new Map<string, number[]>(); // task → slots run, by either process
+    const watched = () => scheduledTasks(deps).map((t) => ({
+      ...t,
+      run: (ctx: { slot: number }) => {
+        slots.set(t.name, [...(slots.get(t.name) ?? []), ctx.slot]);
+        return t.run(ctx);
+      },
+    }));
+    const otherRedis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const a = startScheduler(watched(), { redis, prefix, log: deps.log });
+    const b = startScheduler(watched(), { redis: otherRedis, prefix, log: deps.log });
     const tasks = scheduledTasks(deps);
-    const scheduler = startScheduler(tasks, { redis, prefix, log: deps.log });
     try {
       for (const t of tasks) await waitFor(async () => (await count(t.name, 'success')) >= 1, { timeout: 30_000, message: `${t.name} to succeed` });
     } finally {
-      await scheduler.stop();
+      await Promise.all([a.stop(), b.stop()]);
+      otherRedis.disconnect();
     }
-    for (const t of tasks) expect(await count(t.name, 'failure'), t.name).toBe(0);
+    for (const t of tasks) {
+      const ran = slots.get(t.name) ?? [];
+      expect(new Set(ran).size, `${t.name} ran one interval twice: ${ran.join(',')}`).toBe(ran.length);
+      expect(await count(t.name, 'failure'), t.name).toBe(0);
+    }
   });
 
   it('MONITOR_TICK_SECONDS=0 leaves the monitor tick out', () => {
