@@ -51,8 +51,8 @@ describe('schedule', () => {
       },
     }));
     const otherRedis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-    const a = startScheduler(watched(), { redis, prefix, log: deps.log });
-    const b = startScheduler(watched(), { redis: otherRedis, prefix, log: deps.log });
+    const a = startScheduler(watched(), { redis, prefix, log: deps.log, firstTickMs: 0 });
+    const b = startScheduler(watched(), { redis: otherRedis, prefix, log: deps.log, firstTickMs: 0 });
     const tasks = scheduledTasks(deps);
     try {
       for (const t of tasks) await waitFor(async () => (await count(t.name, 'success')) >= 1, { timeout: 30_000, message: `${t.name} to succeed` });

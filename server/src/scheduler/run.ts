@@ -29,6 +29,8 @@ export interface SchedulerOptions {
   log: Logger;
   /** Lease of a run's lock; renewed while the run lasts. Default LEASE_MS. */
   leaseMs?: number;
+  /** Delay of the first tick, letting the process finish starting. Default FIRST_TICK_MS. */
+  firstTickMs?: number;
 }
 
 export interface Scheduler {
@@ -37,6 +39,7 @@ export interface Scheduler {
 }
 
 export const LEASE_MS = 60_000; // how long a dead process's run blocks the task
+export const FIRST_TICK_MS = 10_000;
 const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 // KEYS[1] the task's lock, KEYS[2] the slot's key; ARGV: token, lease ms, slot key ttl ms.
@@ -60,7 +63,7 @@ function slotKey(prefix: string, task: string, slot: number): string {
   return `${prefix}:{schedule}:${task}:slot:${slot}`;
 }
 
-/** Starts ticking at once (the current slot runs if no process ran it yet). */
+/** Ticks first after `firstTickMs` (the current slot runs if no process ran it yet), then at each slot. */
 export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): Scheduler {
   const leaseMs = opts.leaseMs ?? LEASE_MS;
   const log = opts.log.child({ component: 'schedule' });
@@ -125,11 +128,13 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
     timer.unref();
     timers.set(task.name, timer);
   };
-  for (const t of tasks) tick(t);
+  const first = setTimeout(() => { for (const t of tasks) tick(t); }, opts.firstTickMs ?? FIRST_TICK_MS);
+  first.unref();
 
   return {
     async stop() {
       stopped = true;
+      clearTimeout(first);
       for (const t of timers.values()) clearTimeout(t);
       await Promise.all([...running]);
     },

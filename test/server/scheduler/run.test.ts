@@ -21,7 +21,7 @@ describe('scheduler', () => {
   let prefix: string;
   const started: Scheduler[] = [];
   const start = (tasks: ScheduledTask[], opts: { leaseMs?: number; redis?: Redis } = {}) => {
-    const s = startScheduler(tasks, { redis: opts.redis ?? redis, prefix, log, leaseMs: opts.leaseMs });
+    const s = startScheduler(tasks, { redis: opts.redis ?? redis, prefix, log, leaseMs: opts.leaseMs, firstTickMs: 0 });
     started.push(s);
     return s;
   };
