@@ -75,6 +75,7 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
   }
   const timers = new Map<string, NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
+  const unclaimable = new Set<string>(); // tasks whose last claim failed: logged once until it works again
   let stopped = false;
 
   const attempt = async (task: ScheduledTask, slot: number): Promise<void> => {
@@ -85,9 +86,11 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
       claim = await opts.redis.eval(CLAIM, 2, lock, slotKey(opts.prefix, task.name, slot), token, leaseMs, 2 * task.every + leaseMs);
     } catch (err) {
       scheduleRuns.inc({ task: task.name, outcome: 'failure' });
-      log.warn({ err, task: task.name }, 'could not claim a periodic task (Redis unreachable?); will retry at the next tick');
+      if (!unclaimable.has(task.name)) log.warn({ err, task: task.name }, 'could not claim a periodic task (Redis unreachable?); retrying at every tick');
+      unclaimable.add(task.name);
       return;
     }
+    if (unclaimable.delete(task.name)) log.info({ task: task.name }, 'periodic task claims work again');
     if (claim !== 'run') return; // another process runs this slot, or the previous run still lasts
     if (stopped) {
       // Stopped while claiming: leave the slot to another process.
@@ -123,7 +126,7 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
     const p = attempt(task, Math.floor(now / task.every));
     running.add(p);
     void p.finally(() => running.delete(p));
-    // The next slot boundary (a timer never fires early, so it lands in the next slot).
+    // The next slot boundary (a timer firing a millisecond early ticks again right after).
     const timer = setTimeout(() => tick(task), task.every - (now % task.every));
     timer.unref();
     timers.set(task.name, timer);

@@ -114,15 +114,23 @@ describe('scheduler', () => {
     await waitFor(() => runs >= 1, { timeout: 30_000, message: 'the task to run after the lease expired' });
   });
 
-  it('an unreachable Redis is a counted failure, not a crash; stop() still returns', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
-    dead.on('error', () => {});
+  it('an unreachable Redis is a counted failure, not a crash; the tasks run once it is back', async () => {
+    // Disconnected, no offline queue: every command fails, as while Redis is down.
+    const flaky = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    flaky.on('error', () => {});
+    await new Promise((r) => flaky.once('ready', r));
+    flaky.disconnect();
     let runs = 0;
-    const s = start([{ name: 'no-redis', every: 100, run: async () => { runs++; } }], { redis: dead });
-    await waitFor(async () => (await runsOf('no-redis', 'failure')) >= 2, { message: 'failed claims counted' });
-    await s.stop();
-    dead.disconnect();
-    expect(runs).toBe(0); // without the lock nothing runs
+    const s = start([{ name: 'no-redis', every: 100, run: async () => { runs++; } }], { redis: flaky });
+    try {
+      await waitFor(async () => (await runsOf('no-redis', 'failure')) >= 2, { message: 'failed claims counted' });
+      expect(runs).toBe(0); // without the lock nothing runs
+      await flaky.connect();
+      await waitFor(() => runs >= 2, { timeout: 30_000, message: 'runs once Redis answers' });
+    } finally {
+      await s.stop();
+      flaky.disconnect();
+    }
   });
 
   it('refuses a bad task list', () => {
