@@ -6,6 +6,7 @@ import type { Logger } from './shared/log.js';
 import type { Pool } from './db/pool.js';
 import type { ProcessJob } from './shared/queues.js';
 import type { OidcClient } from './sso/oidc-client.js';
+import type { AlertState } from './alerts/state.js';
 
 export interface Deps {
   config: Config;
@@ -15,6 +16,8 @@ export interface Deps {
   redis: Redis;
   /** Producer for the process-event queue. */
   queue: Queue<ProcessJob>;
+  /** The alert evaluator's rule cache and the send-alert producer (alerts/state.ts). */
+  alerts: AlertState;
   /** The OpenID Connect relying party (API roles, when OIDC_ISSUER is set). */
   oidc?: OidcClient | null;
 }

@@ -1,10 +1,11 @@
 // Worker entry: consumes the process-event queue and feeds jobs through the batcher into the
-// pipeline (pipeline/process-event.ts tells the whole path of an event). Also keeps the daily
-// events partitions created ahead of time.
+// pipeline (pipeline/process-event.ts tells the whole path of an event), and runs the send-alert
+// deliveries. Builds the Redis connections its BullMQ workers block on, and closes them. The
+// periodic work (partitions, retention, pruning, sweeps) is in schedule.ts.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { startAlertWorker } from './alerts/send-alert.js';
 import type { Deps } from './deps.js';
-import { ensureEventPartitions } from './events/queries.js';
+import { ensureUpcomingPartitions } from './events/partitions.js';
 import { createBatcher } from './pipeline/batcher.js';
 import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
@@ -16,17 +17,10 @@ import { createRedis } from './redis.js';
 import { startUnmergeRunner } from './issues/unmerge-runner.js';
 
 const MAX_CONCURRENT_BATCHES = 2; // one committing while the next one fills and prepares
-const PARTITIONS_BEHIND_DAYS = 31; // events up to 30 days old are accepted (timestamp clamp)
-const PARTITIONS_AHEAD_DAYS = 3; // and up to 60 s in the future; days ahead cover a long outage
-const PARTITION_CHECK_MS = 6 * 3600 * 1000; // the check is cheap; run it often enough to never miss a day
 
 export async function startWorker(deps: Deps): Promise<{ close: () => Promise<void> }> {
   const log = deps.log.child({ component: 'worker' });
-  await ensurePartitions(deps);
-  const partitionTimer = setInterval(() => {
-    ensurePartitions(deps).catch((err: unknown) => log.warn({ err }, 'creating event partitions failed, will retry'));
-  }, PARTITION_CHECK_MS);
-  partitionTimer.unref();
+  await ensureUpcomingPartitions(deps.pool, deps.config.retention.days); // then the schedule keeps them ahead
 
   const batcher = createBatcher<ProcessJob, JobOutcome>({
     maxSize: deps.config.worker.batchSize,
@@ -55,13 +49,13 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
   worker.on('failed', (job, err) => {
     if (err instanceof UnrecoverableError) log.warn({ err, jobId: job?.id }, 'job dropped as invalid');
   });
-  const alerts = await startAlertWorker(deps);
+  const alertConnection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
+  const alerts = await startAlertWorker(deps, alertConnection);
   const unmerges = startUnmergeRunner(deps); // moves unmerged events in background batches
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      clearInterval(partitionTimer);
       const stopped = worker.close(); // stops fetching, waits for the active jobs …
       await batcher.flush(); // … which settle once their batches have run
       await stopped;
@@ -69,6 +63,7 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
       await alerts.close();
       await unmerges.close();
       await connection.quit().catch(() => connection.disconnect());
+      await alertConnection.quit().catch(() => alertConnection.disconnect());
     })());
   return { close };
 }
@@ -78,10 +73,4 @@ function settle(outcome: JobOutcome): JobOutcome {
   if (outcome.kind === 'invalid') throw new UnrecoverableError(outcome.message);
   if (outcome.kind === 'failed') throw outcome.error;
   return outcome;
-}
-
-async function ensurePartitions(deps: Deps): Promise<void> {
-  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-  // Never behind the retention cutoff: retention (retention/run.ts) would drop them again.
-  await ensureEventPartitions(deps.pool, day(-Math.min(PARTITIONS_BEHIND_DAYS, deps.config.retention.days)), day(PARTITIONS_AHEAD_DAYS));
 }

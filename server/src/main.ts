@@ -19,9 +19,9 @@ import { startWorker } from './main-worker.js';
 import { collectProcessMetrics } from './metrics/registry.js';
 import { watchRuntime } from './metrics/runtime.js';
 import { startStatsdExport } from './metrics/statsd.js';
-import { startRetention } from './retention/run.js';
-import { startMonitorScheduler } from './monitors/scheduler.js';
-import { expireArtifactBundles } from './sourcemaps/store.js';
+import { scheduledTasks } from './schedule.js';
+import { startScheduler } from './scheduler/run.js';
+import { createAlertState } from './alerts/state.js';
 import type { Deps } from './deps.js';
 import { createOidcClient } from './sso/oidc-client.js';
 
@@ -48,7 +48,8 @@ export async function start(config: Config): Promise<Running> {
   const redis = createRedis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   const queue = createProcessQueue(createRedis(config.redis.url, { maxRetriesPerRequest: null }), config.redis.prefix);
   queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
-  const deps: Deps = { config, log, pool, redis, queue, oidc: config.oidc ? createOidcClient(config.oidc) : null };
+  const alerts = createAlertState(redis, config.redis.prefix, config.alerts); // rule cache + send-alert producer
+  const deps: Deps = { config, log, pool, redis, queue, alerts, oidc: config.oidc ? createOidcClient(config.oidc) : null };
 
   const stoppers: Array<() => Promise<void>> = [];
   const streamClosers: Array<() => Promise<void>> = []; // end long-lived responses (live stream) so the HTTP drain can finish
@@ -93,8 +94,8 @@ export async function start(config: Config): Promise<Running> {
   if (role === 'all' || role === 'worker') {
     const worker = await startWorker(deps);
     stoppers.push(worker.close);
-    stoppers.push(startRetention(deps, { retentionDays: config.retention.days, now: () => new Date(), expireArtifacts: expireArtifactBundles }).stop);
-    stoppers.push(startMonitorScheduler(deps, { intervalMs: config.monitors.tickMs, now: () => new Date() }).stop);
+    // Every periodic task (schedule.ts), each run by one process at a time; stopped before the worker.
+    stoppers.push(startScheduler(scheduledTasks(deps), { redis, prefix: config.redis.prefix, log }).stop);
     log.info({ role }, 'worker started');
   }
 
@@ -111,6 +112,7 @@ export async function start(config: Config): Promise<Running> {
       await drained;
       clearInterval(sweep);
       for (const s of stoppers.reverse()) await s().catch((err) => log.warn({ err }, 'shutdown step failed'));
+      await alerts.close().catch(() => {});
       await queue.close().catch(() => {});
       redis.disconnect();
       await pool.end().catch(() => {});

@@ -13,8 +13,7 @@ import { parse as parseStack } from 'stacktrace-parser';
 import { build } from 'vite';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/src/config.js';
-import { createLogger } from '../../server/src/shared/log.js';
+import { buildPipelineDeps } from '../helpers/pipeline.js';
 import { processBatch, type PipelineDeps } from '../../server/src/pipeline/process-event.js';
 import type { Frame } from '../../server/src/shared/protocol/event.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -40,7 +39,7 @@ beforeAll(async () => {
   await writeFile(path.join(work, 'sentry-stub.js'), 'export function init() {}\n');
   prefix = testRedisPrefix();
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  deps = { pool: server.pool, redis, log: createLogger({ level: 'silent' }), config: loadConfig({ REDIS_PREFIX: prefix, SOURCEMAP_CACHE_MB: '16' }) };
+  deps = buildPipelineDeps(server.pool, redis, { REDIS_PREFIX: prefix, SOURCEMAP_CACHE_MB: '16' });
 }, 120_000);
 
 afterAll(async () => {

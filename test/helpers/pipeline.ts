@@ -5,6 +5,9 @@ import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../server/src/config.js';
 import { createLogger } from '../../server/src/shared/log.js';
 import type { PipelineDeps } from '../../server/src/pipeline/process-event.js';
+import type { Pool } from '../../server/src/db/pool.js';
+import type { Logger } from '../../server/src/shared/log.js';
+import { createAlertState } from '../../server/src/alerts/state.js';
 import { createTestDatabase } from './db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from './redis.js';
 
@@ -27,13 +30,19 @@ export async function createPipelineTestContext(env: Record<string, string> = {}
     db,
     redis,
     prefix,
-    deps: { pool: db.pool, redis, log, config: loadConfig({ ...env, REDIS_PREFIX: prefix }) },
+    deps: buildPipelineDeps(db.pool, redis, { ...env, REDIS_PREFIX: prefix }, log),
     async close() {
       await cleanRedisPrefix(prefix).catch(() => {});
       redis.disconnect();
       await db.drop();
     },
   };
+}
+
+/** The pipeline's deps as the entrypoint builds them: config from `env`, the alert state over `redis`. */
+export function buildPipelineDeps(pool: Pool, redis: Redis, env: Record<string, string>, log: Logger = createLogger({ level: 'silent' })): PipelineDeps {
+  const config = loadConfig(env);
+  return { pool, redis, log, config, alerts: createAlertState(redis, config.redis.prefix, config.alerts) };
 }
 
 /**

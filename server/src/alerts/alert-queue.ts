@@ -27,17 +27,13 @@ export function alertJobOptions(cfg: AlertsConfig): JobsOptions {
   };
 }
 
-// The producer wraps the caller's Redis client (shared: closing the queue leaves it open), so
-// it adds no connection of its own and needs no separate shutdown.
-const queues = new WeakMap<Redis, Queue<SendAlertJob>>();
-
-export function alertQueue(redis: Redis, prefix: string, cfg: AlertsConfig): Queue<SendAlertJob> {
-  let q = queues.get(redis);
-  if (!q) {
-    q = new Queue<SendAlertJob>(QUEUE_SEND_ALERT, { connection: redis, prefix: bullPrefix(prefix), defaultJobOptions: alertJobOptions(cfg) });
-    q.on('error', () => {}); // surfaces on the add() that fails, which the caller handles
-    queues.set(redis, q);
-  }
+/**
+ * The send-alert producer. It wraps the caller's Redis client (shared: closing the queue leaves
+ * it open), so it adds no connection of its own; the worker entrypoint builds one per process.
+ */
+export function createAlertQueue(redis: Redis, prefix: string, cfg: AlertsConfig): Queue<SendAlertJob> {
+  const q = new Queue<SendAlertJob>(QUEUE_SEND_ALERT, { connection: redis, prefix: bullPrefix(prefix), defaultJobOptions: alertJobOptions(cfg) });
+  q.on('error', () => {}); // surfaces on the add() that fails, which the caller handles
   return q;
 }
 
@@ -54,6 +50,7 @@ export interface PendingDelivery {
 }
 
 export interface EnqueueDeps {
+  queue: Queue<SendAlertJob>;
   redis: Redis;
   prefix: string;
   cfg: AlertsConfig;
@@ -65,7 +62,6 @@ export function digestHash(digestKey: string): string {
 
 /** Enqueues the jobs for freshly recorded deliveries (after their rows are committed). */
 export async function enqueueDeliveries(d: EnqueueDeps, deliveries: PendingDelivery[], now: number): Promise<void> {
-  const queue = alertQueue(d.redis, d.prefix, d.cfg);
   const jobs: Array<{ name: string; data: SendAlertJob; opts: JobsOptions }> = [];
   const digestKeys = new Set<string>();
   for (const del of deliveries) {
@@ -87,15 +83,14 @@ export async function enqueueDeliveries(d: EnqueueDeps, deliveries: PendingDeliv
       ? { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}` } }
       : { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}-tail`, delay: Math.max(0, ttl) } });
   }
-  if (jobs.length > 0) await queue.addBulk(jobs);
+  if (jobs.length > 0) await d.queue.addBulk(jobs);
 }
 
 /** Re-enqueues deliveries whose job never made it to Redis (the sweeper calls this). */
 export async function enqueueStranded(d: EnqueueDeps, deliveries: PendingDelivery[], now: number): Promise<void> {
-  const queue = alertQueue(d.redis, d.prefix, d.cfg);
   const minute = Math.floor(now / 60_000);
   const jobs = deliveries.map((del) => del.digestKey === null
     ? { name: del.channel, data: { v: 1 as const, kind: 'delivery' as const, deliveryId: del.id }, opts: { jobId: `delivery-${del.id}-sweep-${minute}` } }
     : { name: 'email', data: { v: 1 as const, kind: 'digest' as const, digestKey: del.digestKey }, opts: { jobId: `digest-${digestHash(del.digestKey)}-sweep-${minute}` } });
-  if (jobs.length > 0) await queue.addBulk(jobs);
+  if (jobs.length > 0) await d.queue.addBulk(jobs);
 }

@@ -4,7 +4,7 @@
 import type { AlertDeps } from './deps.js';
 import { computeDeployHealth, OBSERVATION_MINUTES } from '../releases/health.js';
 import { listObservedDeploys } from './context-queries.js';
-import { gateAndRecord, ruleCacheOf } from './evaluate.js';
+import { gateAndRecord } from './evaluate.js';
 import { evaluateDeployVerdict } from './rules.js';
 
 const ONCE_PER_DEPLOY_MS = 30 * 24 * 3600_000; // a deploy's verdict does not matter after a month
@@ -25,7 +25,7 @@ export interface DeployVerdictRef {
 export async function onDeployVerdict(deps: AlertDeps, deploy: DeployRef, verdict: DeployVerdictRef, now = Date.now()): Promise<void> {
   if (verdict.verdict !== 'failing' || deploy.projectIds.length === 0) return;
   try {
-    const rules = await ruleCacheOf(deps).rulesFor(deps.pool, deps.redis, deps.config.redis.prefix, deploy.projectIds, now);
+    const rules = await deps.alerts.rules.rulesFor(deps.pool, deps.redis, deps.config.redis.prefix, deploy.projectIds, now);
     const fact = { id: deploy.id, environment: deploy.environment, release: deploy.release, at: now };
     const evidence = (verdict.reasons ?? []).filter((r) => r.severity === undefined || r.severity !== 'healthy').map((r) => r.message).slice(0, 10);
     const fired = deploy.projectIds.flatMap((projectId) => (rules.get(projectId) ?? []).flatMap((rule) => {
@@ -44,7 +44,7 @@ export async function onDeployVerdict(deps: AlertDeps, deploy: DeployRef, verdic
 }
 
 /**
- * The periodic evaluator (once a minute from the send-alert worker): judges every deploy still
+ * The periodic evaluator (once a minute, the schedule's `deploy-verdicts`): judges every deploy still
  * in its observation window, so a failing deploy alerts even when nobody opens its health page.
  */
 export async function evaluateObservedDeploys(deps: AlertDeps, now = Date.now()): Promise<void> {

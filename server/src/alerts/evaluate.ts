@@ -4,22 +4,12 @@
 import type { AlertDeps } from './deps.js';
 import { deployKey, findLatestDeploys } from './context-queries.js';
 import { recordFirings, recordSuppressions, type Firing, type Suppression } from './fire.js';
-import { RuleCache } from './rule-cache.js';
 import {
   counterSpecs, evaluateConditions, isDeployRule, isFlagChangeRule, matchesFilters, needsDeployFact, needsFlagChangeFact,
   type AlertEvent, type AlertRule, type DeployFact, type FlagChangeFact,
 } from './rules.js';
 import { findLatestChangesForProjects } from '../flags/log-queries.js';
 import { bumpCounters, releaseGates, takeGates, type CounterRequest } from './windows.js';
-
-const caches = new WeakMap<object, RuleCache>(); // keyed by the pool: stable for a process
-
-/** The per-process rule cache of these deps (one per running worker). */
-export function ruleCacheOf(deps: AlertDeps): RuleCache {
-  let c = caches.get(deps.pool);
-  if (!c) caches.set(deps.pool, (c = new RuleCache()));
-  return c;
-}
 
 interface Candidate {
   ev: AlertEvent;
@@ -43,7 +33,7 @@ export async function evaluateAlerts(deps: AlertDeps, events: AlertEvent[], now 
 async function evaluate(deps: AlertDeps, events: AlertEvent[], now: number): Promise<void> {
   const prefix = deps.config.redis.prefix;
   const projectIds = [...new Set(events.map((e) => e.projectId))];
-  const rules = await ruleCacheOf(deps).rulesFor(deps.pool, deps.redis, prefix, projectIds, now);
+  const rules = await deps.alerts.rules.rulesFor(deps.pool, deps.redis, prefix, projectIds, now);
   const candidates: Candidate[] = [];
   const counterReqs: CounterRequest[] = [];
   for (const ev of events) {

@@ -54,7 +54,7 @@ export async function recordFirings(deps: AlertDeps, firings: Firing[], now: num
     await insertHistory(tx, skipped);
     return deliveries.map((d, i) => ({ id: ids[i]!, channel: d.channel, digestKey: d.digestKey }));
   });
-  await enqueueDeliveries({ redis: deps.redis, prefix: deps.config.redis.prefix, cfg: deps.config.alerts }, pending, now);
+  await enqueueDeliveries({ queue: deps.alerts.queue, redis: deps.redis, prefix: deps.config.redis.prefix, cfg: deps.config.alerts }, pending, now);
 }
 
 export async function recordSuppressions(deps: AlertDeps, list: Suppression[]): Promise<void> {

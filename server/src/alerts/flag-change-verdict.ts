@@ -1,13 +1,13 @@
 // Flag-change alerts: when a feature-flag change's verdict (flags/change-health.ts) turns
 // `failing`, rules with the flag_change_failing condition fire once per change. Like deploy
-// verdicts, the periodic evaluator (once a minute from the send-alert worker) judges every
+// verdicts, the periodic evaluator (once a minute, the schedule's `flag-change-verdicts`) judges every
 // change still in its observation window, so nobody has to open a page for the alert to go out.
 import type { AlertDeps } from './deps.js';
 import { computeChangeHealth } from '../flags/change-health.js';
 import { listObservedChanges } from '../flags/log-queries.js';
 import { listProjects } from '../projects/queries.js';
 import { OBSERVATION_MINUTES } from '../releases/health.js';
-import { gateAndRecord, ruleCacheOf } from './evaluate.js';
+import { gateAndRecord } from './evaluate.js';
 import { evaluateFlagChangeVerdict } from './rules.js';
 
 const ONCE_PER_CHANGE_MS = 30 * 24 * 3600_000;
@@ -20,7 +20,7 @@ export async function evaluateObservedFlagChanges(deps: AlertDeps, now = Date.no
       const report = await computeChangeHealth(deps.pool, change, new Date(now));
       if (report.verdict !== 'failing') continue;
       const projectIds = (await listProjects(deps.pool, change.organizationId)).map((p) => p.id);
-      const rules = await ruleCacheOf(deps).rulesFor(deps.pool, deps.redis, deps.config.redis.prefix, projectIds, now);
+      const rules = await deps.alerts.rules.rulesFor(deps.pool, deps.redis, deps.config.redis.prefix, projectIds, now);
       const evidence = report.reasons.filter((r) => r.severity !== 'healthy').map((r) => r.message).slice(0, 10);
       const fired = projectIds.flatMap((projectId) => (rules.get(projectId) ?? []).flatMap((rule) => {
         const v = evaluateFlagChangeVerdict(rule, report.verdict);

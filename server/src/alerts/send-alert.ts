@@ -3,13 +3,10 @@
 // alert history: sent, retried (with the error and the next try) or failed.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AlertDeps } from './deps.js';
-import type { Logger } from '../shared/log.js';
+import type { Redis } from 'ioredis';
 import { sendAlertJobSchema, QUEUE_SEND_ALERT, enqueueStranded, type SendAlertJob } from './alert-queue.js';
 import { bullPrefix } from '../shared/queues.js';
-import { createRedis } from '../redis.js';
 import { DeliveryError } from './channels/delivery-error.js';
-import { evaluateObservedDeploys } from './deploy-verdict.js';
-import { evaluateObservedFlagChanges } from './flag-change-verdict.js';
 import { createMailer, type Mailer } from './channels/email.js';
 import { redact } from './channels/http-post.js';
 import { sendSlack } from './channels/slack.js';
@@ -23,7 +20,8 @@ import {
 import { renderEmail } from './render.js';
 
 const CONCURRENCY = 8; // deliveries wait on the network, not the CPU
-const SWEEP_EVERY_MS = 60_000;
+/** How often the schedule (schedule.ts) re-enqueues stranded deliveries. */
+export const ALERT_SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 500;
 export const EMAIL_DISABLED = 'email delivery is disabled: set SMTP_URL to send alert emails';
 
@@ -101,43 +99,36 @@ async function record(s: SenderDeps, rows: DeliveryRow[], status: HistoryStatus,
 }
 
 /**
- * Starts the send-alert worker, plus a once-a-minute sweep that re-enqueues stranded deliveries
- * and judges the health of young deploys for deploy_failing rules. main-worker.ts calls it.
+ * Starts the send-alert worker on `connection` (a blocking BullMQ connection the worker
+ * entrypoint builds and closes). main-worker.ts calls it; the sweep below runs on the schedule.
  */
-export async function startAlertWorker(deps: AlertDeps): Promise<{ close: () => Promise<void> }> {
+export async function startAlertWorker(deps: AlertDeps, connection: Redis): Promise<{ close: () => Promise<void> }> {
   const log = deps.log.child({ component: 'alerts.send' });
   const cfg = deps.config.alerts;
   const mailer = cfg.smtpUrl ? createMailer(cfg.smtpUrl, cfg.emailFrom) : null;
   if (!mailer) log.warn('SMTP_URL is not set: alert emails are disabled and recorded as skipped in the alert history');
-  const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
   const sender: SenderDeps = { deps: { ...deps, log }, mailer };
   const worker = new Worker(QUEUE_SEND_ALERT, (job: Job) => handleSendAlert(sender, job), {
     connection, prefix: bullPrefix(deps.config.redis.prefix), concurrency: CONCURRENCY,
   });
   worker.on('error', (err) => log.warn({ err }, 'send-alert worker error'));
-  const sweeper = setInterval(() => void sweep(deps, log), SWEEP_EVERY_MS);
-  sweeper.unref();
   return {
     close: async () => {
-      clearInterval(sweeper);
       await worker.close();
       mailer?.close();
-      await connection.quit().catch(() => connection.disconnect());
     },
   };
 }
 
-async function sweep(deps: AlertDeps, log: Logger): Promise<void> {
-  try {
-    const now = Date.now();
-    const olderThan = new Date(now - deps.config.alerts.digestWindowMs - 2 * SWEEP_EVERY_MS);
-    const stranded = await listStrandedDeliveries(deps.pool, olderThan, SWEEP_BATCH);
-    if (stranded.length === 0) return;
-    await enqueueStranded({ redis: deps.redis, prefix: deps.config.redis.prefix, cfg: deps.config.alerts }, stranded, now);
-    log.warn({ count: stranded.length }, 're-enqueued stranded alert deliveries');
-  } catch (err) {
-    log.warn({ err }, 'alert delivery sweep failed; retrying next minute');
-  }
-  await evaluateObservedDeploys(deps).catch((err: unknown) => log.warn({ err }, 'deploy health evaluation failed; retrying next minute'));
-  await evaluateObservedFlagChanges(deps).catch((err: unknown) => log.warn({ err }, 'flag change evaluation failed; retrying next minute'));
+/**
+ * Re-enqueues deliveries whose job never reached Redis (the process died between commit and
+ * enqueue, or Redis was down); returns how many. Throws on failure: the schedule retries.
+ */
+export async function requeueStrandedDeliveries(deps: AlertDeps, now = Date.now()): Promise<number> {
+  const olderThan = new Date(now - deps.config.alerts.digestWindowMs - 2 * ALERT_SWEEP_INTERVAL_MS);
+  const stranded = await listStrandedDeliveries(deps.pool, olderThan, SWEEP_BATCH);
+  if (stranded.length === 0) return 0;
+  await enqueueStranded({ queue: deps.alerts.queue, redis: deps.redis, prefix: deps.config.redis.prefix, cfg: deps.config.alerts }, stranded, now);
+  deps.log.warn({ component: 'alerts.send', count: stranded.length }, 're-enqueued stranded alert deliveries');
+  return stranded.length;
 }

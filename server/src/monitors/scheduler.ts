@@ -1,7 +1,7 @@
-// The cron-monitor scheduler, run by worker roles every MONITOR_TICK_SECONDS (one process at a
-// time, through an advisory lock): an environment whose next check-in is overdue past its
-// margin gets a `missed` check-in and its next expected time; an in-progress check-in past the
-// monitor's max runtime becomes `timeout`. Each failure takes the incident step (record-check-in.ts):
+// The cron-monitor tick, run by the schedule (schedule.ts) every MONITOR_TICK_SECONDS, one process
+// at a time (the advisory lock below also keeps a direct call from overlapping): an environment
+// whose next check-in is overdue past its margin gets a `missed` check-in and its next expected
+// time; an in-progress check-in past the monitor's max runtime becomes `timeout`. Each failure takes the incident step (record-check-in.ts):
 // the failure events are queued after commit. The clock is injected so tests can move time.
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
@@ -87,17 +87,4 @@ async function tickBatch(pool: Pool, now: Date): Promise<{ missed: number; timed
     }
     return { missed: overdue.length, timedOut: timedOut.length, events };
   });
-}
-
-/** Runs the tick every `intervalMs` (0: never); errors are logged and the next tick retries. */
-export function startMonitorScheduler(deps: Pick<Deps, 'pool' | 'log' | 'queue'>, opts: { intervalMs: number; now: () => Date }): { stop: () => Promise<void> } {
-  if (opts.intervalMs <= 0) return { stop: async () => {} };
-  const log = deps.log.child({ component: 'monitors.scheduler' });
-  const submit = queueSubmitter(deps.queue);
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = runMonitorTick({ pool: deps.pool, log, submit }, opts.now()).catch((err: unknown) => log.warn({ err }, 'monitor tick failed, will retry'));
-  }, opts.intervalMs);
-  timer.unref();
-  return { stop: async () => { clearInterval(timer); await running; } };
 }

@@ -11,7 +11,7 @@ import { outcomesKey, parseOutcomeField } from '../shared/outcomes/outcome-count
 import { runScript } from '../shared/outcomes/quota-script.js';
 import { deleteOldOutcomeFlushes, insertOutcomeFlush, upsertOutcomeCounts, type OutcomeCountRow } from './queries.js';
 
-/** How often the worker flushes; the stats API also reads the live hash, so this is not latency. */
+/** How often the schedule flushes; the stats API also reads the live hash, so this is not latency. */
 export const OUTCOME_FLUSH_INTERVAL_MS = 10_000;
 /** Ledger rows older than this are pruned: any snapshot is flushed long before. */
 const LEDGER_KEEP_MS = 7 * 24 * 3600 * 1000;
@@ -63,28 +63,7 @@ async function flushSnapshot(deps: FlushDeps, key: string): Promise<number> {
   await deps.redis.multi().del(key).srem(pendingKey(deps.prefix), key).exec();
   return inserted ? rows.length : 0;
 }
-
-/** The worker's periodic flush; failures are retried at the next tick (nothing is lost). */
-export function startOutcomeFlusher(deps: FlushDeps, intervalMs = OUTCOME_FLUSH_INTERVAL_MS): { close: () => Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  let ticks = 0;
-  const tick = () => {
-    running = running.then(async () => {
-      try {
-        await flushOutcomes(deps);
-        if (ticks++ % 360 === 0) await deleteOldOutcomeFlushes(deps.pool, new Date(Date.now() - LEDGER_KEEP_MS));
-      } catch (err) {
-        deps.log.warn({ err }, 'flushing outcome counters failed, will retry');
-      }
-    });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    close: async () => {
-      clearInterval(timer);
-      tick(); // what ingest counted last is not left behind
-      await running;
-    },
-  };
+/** Prunes the flush ledger (the schedule runs this hourly); returns the rows deleted. */
+export function pruneOutcomeLedger(pool: Pool, now = Date.now()): Promise<number> {
+  return deleteOldOutcomeFlushes(pool, new Date(now - LEDGER_KEEP_MS));
 }

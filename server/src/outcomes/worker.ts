@@ -1,18 +1,24 @@
 // The worker's part of loss accounting: each settled event job gets its outcome (accepted,
 // filtered, rate_limited/spike_protection, invalid, or internal_error once retries are used up),
-// counted like ingest's; the counters are flushed to Postgres every OUTCOME_FLUSH_INTERVAL_MS,
-// and the spike-protection dedup rows older than a day are pruned.
+// counted like ingest's. The schedule (schedule.ts) flushes the counters to Postgres every
+// OUTCOME_FLUSH_INTERVAL_MS and prunes the spike-protection dedup rows older than a day; close()
+// flushes once more so what this process counted last is not left behind.
 import type { Deps } from '../deps.js';
 import type { JobOutcome } from '../queue/job-outcome.js';
 import { WORKER_COUNTED_AUX_KINDS, type ProcessJob } from '../shared/queues.js';
 import { createOutcomeCounter } from '../shared/outcomes/outcome-counter.js';
 import { itemCategory, type Outcome } from '../shared/outcomes/outcomes.js';
 import { deleteOldSampledEvents } from '../spikes/queries.js';
-import { startOutcomeFlusher } from './flush.js';
+import type { Pool } from '../db/pool.js';
+import { flushOutcomes } from './flush.js';
 
 /** sampled_events only has to outlive re-deliveries (minutes); a day is plenty. */
 const SAMPLED_EVENTS_KEEP_MS = 24 * 3600 * 1000;
-const PRUNE_INTERVAL_MS = 3600 * 1000;
+
+/** The schedule's hourly prune of sampled_events; returns the rows deleted. */
+export function pruneSampledEvents(pool: Pool, now = Date.now()): Promise<number> {
+  return deleteOldSampledEvents(pool, new Date(now - SAMPLED_EVENTS_KEEP_MS));
+}
 
 /**
  * The outcome of an event job as settled. `before` is the pipeline's answer, `after` the retry
@@ -56,11 +62,6 @@ export function startWorkerOutcomes(deps: Deps): WorkerOutcomes {
   const log = deps.log.child({ component: 'worker.outcomes' });
   const prefix = deps.config.redis.prefix;
   const counter = createOutcomeCounter(deps.redis, prefix, { log });
-  const flusher = startOutcomeFlusher({ pool: deps.pool, redis: deps.redis, prefix, log });
-  const prune = setInterval(() => {
-    deleteOldSampledEvents(deps.pool, new Date(Date.now() - SAMPLED_EVENTS_KEEP_MS)).catch((err: unknown) => log.warn({ err }, 'pruning sampled events failed, will retry'));
-  }, PRUNE_INTERVAL_MS);
-  prune.unref();
   return {
     count(job, before, after) {
       if (job.kind !== 'event') {
@@ -75,9 +76,8 @@ export function startWorkerOutcomes(deps: Deps): WorkerOutcomes {
       return after;
     },
     async close() {
-      clearInterval(prune);
       await counter.close();
-      await flusher.close();
+      await flushOutcomes({ pool: deps.pool, redis: deps.redis, prefix, log }).catch((err: unknown) => log.warn({ err }, 'flushing outcome counters failed; the next flush of any worker takes them'));
     },
   };
 }

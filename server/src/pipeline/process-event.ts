@@ -68,7 +68,7 @@ import { iso } from './tally.js';
 import { eventFlags } from '../flags/evaluations.js';
 
 /** `queue`: where monitor failure events go; without it (tests) they are processed in the same call. */
-export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'> & { queue?: Deps['queue'] };
+export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config' | 'alerts'> & { queue?: Deps['queue'] };
 
 // Preparing a large batch is CPU work of tens of milliseconds; letting I/O callbacks (lock
 // renewals, the other batch's queries) run in between keeps the worker responsive.

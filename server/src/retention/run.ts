@@ -1,8 +1,9 @@
-// Retention, run by worker roles every RETENTION_INTERVAL_MS (one process at a time, through an
-// advisory lock): creates the event partitions ahead of time, drops the daily partitions older
-// than RETENTION_DAYS (issue counters and hourly counts stay: they live in other tables),
-// deletes issues left without events and without activity, deletes old request counts, and
-// expires source-map artifact bundles nobody used within the window. The clock is injected so tests can move time forward.
+// Retention, run by the schedule (schedule.ts) every RETENTION_INTERVAL_MS, one process at a
+// time (the advisory lock below also keeps a direct call from overlapping): creates the event
+// partitions ahead of time, drops the daily partitions older than RETENTION_DAYS (issue counters
+// and hourly counts stay: they live in other tables), deletes issues left without events and
+// without activity, deletes old request counts, and expires source-map artifact bundles nobody
+// used within the window. The clock is injected so tests can move time forward.
 import type { Pool, PoolClient } from '../db/pool.js';
 import { ensureEventPartitions } from '../events/queries.js';
 import type { Logger } from '../shared/log.js';
@@ -12,7 +13,6 @@ import { deleteFlagMinutesBefore } from '../flags/queries.js';
 import { deleteAbandonedIssues, deleteExpiredRequestCounts, deleteExpiredSessionMinuteCounts, dropEventPartition, listEventPartitions } from './queries.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000; // hourly: cheap when there is nothing to do
-const FIRST_RUN_DELAY_MS = 10_000; // let the process finish starting first
 const LOCK_KEY = 7_246_170; // "faultline retention"
 const LOCK_TIMEOUT_MS = 5_000; // a partition drop waits at most this long for running queries
 const ISSUE_DELETE_BATCH = 1_000;
@@ -91,28 +91,4 @@ async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): P
   const result = { cutoff, createdPartitions, droppedPartitions, deletedIssues, deletedRequestCounts, expiredArtifacts };
   if (droppedPartitions.length + deletedIssues + deletedRequestCounts + expiredArtifacts > 0) log.info({ ...result }, 'retention removed expired data');
   return result;
-}
-
-/** Runs retention soon after start, then every RETENTION_INTERVAL_MS, until stop(). */
-export function startRetention(deps: { pool: Pool; log: Logger }, opts: RetentionOptions & { intervalMs?: number }): { stop: () => Promise<void> } {
-  const log = deps.log.child({ component: 'retention' });
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = (delay: number) => {
-    timer = setTimeout(() => {
-      running = runRetention({ pool: deps.pool, log }, opts)
-        .catch((err: unknown) => log.warn({ err }, 'retention run failed, will retry'))
-        .finally(() => { if (!stopped) tick(opts.intervalMs ?? RETENTION_INTERVAL_MS); });
-    }, delay);
-    timer.unref();
-  };
-  tick(FIRST_RUN_DELAY_MS);
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
 }

@@ -37,16 +37,22 @@ export interface AssembleLimits {
 
 const ABANDONED_CHUNK_MS = 24 * 3600_000; // chunks of uploads never assembled are dropped after a day
 
-const running = new Map<string, Promise<AssembleResult>>();
+export type AssembleBundle = (pool: Pool, req: AssembleRequest, limits: AssembleLimits, now?: Date) => Promise<AssembleResult>;
 
-/** Assembles (or re-links an already assembled) bundle; concurrent polls share one run. */
-export function assembleBundle(pool: Pool, req: AssembleRequest, limits: AssembleLimits, now = new Date()): Promise<AssembleResult> {
-  const key = `${req.organizationId}:${req.checksum}`;
-  const inflight = running.get(key);
-  if (inflight) return inflight;
-  const p = assemble(pool, req, limits, now).finally(() => running.delete(key));
-  running.set(key, p);
-  return p;
+/**
+ * Assembles (or re-links an already assembled) bundle; concurrent polls of one bundle share one
+ * run. The API router builds one per process (its runs in flight are the only state).
+ */
+export function createAssembler(): AssembleBundle {
+  const running = new Map<string, Promise<AssembleResult>>();
+  return (pool, req, limits, now = new Date()) => {
+    const key = `${req.organizationId}:${req.checksum}`;
+    const inflight = running.get(key);
+    if (inflight) return inflight;
+    const p = assemble(pool, req, limits, now).finally(() => running.delete(key));
+    running.set(key, p);
+    return p;
+  };
 }
 
 async function assemble(pool: Pool, req: AssembleRequest, limits: AssembleLimits, now: Date): Promise<AssembleResult> {

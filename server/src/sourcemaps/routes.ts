@@ -11,7 +11,7 @@ import type { ApiRouter } from '../api/context.js';
 import { requireOrg, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError } from '../api/errors.js';
-import { assembleBundle } from './assemble.js';
+import { createAssembler } from './assemble.js';
 import { listProjectsByRef } from '../releases/api-queries.js';
 import { insertChunk } from './store.js';
 
@@ -30,6 +30,7 @@ const assembleSchema = z.object({
 });
 
 export function registerSourcemapRoutes(router: ApiRouter, deps: Deps): void {
+  const assembleBundle = createAssembler();
   router.get('/organizations/:org/chunk-upload/', async (ctx) => {
     requireScope(ctx, 'project:releases');
     const { org } = await requireOrg(ctx, ctx.params.org!);

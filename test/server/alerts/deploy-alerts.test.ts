@@ -6,6 +6,7 @@ import { evaluateObservedDeploys, onDeployVerdict } from '../../../server/src/al
 import { evaluateAlerts } from '../../../server/src/alerts/evaluate.js';
 import { insertRule, listHistory, type RuleInput } from '../../../server/src/alerts/queries.js';
 import { bumpRulesVersion } from '../../../server/src/alerts/rule-cache.js';
+import { createAlertState } from '../../../server/src/alerts/state.js';
 import { loadConfig } from '../../../server/src/config.js';
 import { createLogger } from '../../../server/src/shared/log.js';
 import { createTestDatabase } from '../../helpers/db.js';
@@ -26,10 +27,9 @@ describe('deploy alert conditions', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    deps = {
-      config: loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix }), log: createLogger({ level: 'silent', pretty: false }),
-      pool: db.pool, redis: newRedis(TEST_REDIS_URL),
-    };
+    const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix });
+    const redis = newRedis(TEST_REDIS_URL);
+    deps = { config, log: createLogger({ level: 'silent', pretty: false }), pool: db.pool, redis, alerts: createAlertState(redis, prefix, config.alerts) };
     project = await createProject(db.pool);
     const { rows: [rel] } = await db.pool.query<{ id: string }>(`INSERT INTO releases (organization_id, version) VALUES ($1, 'shop@3') RETURNING id`, [project.orgId]);
     deployId = (await db.pool.query<{ id: string }>(

@@ -2,11 +2,13 @@
 // jobs through BullMQ, receivers on 127.0.0.1 (allow-listed), history rows for each attempt.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { evaluateAlerts } from '../../../server/src/alerts/evaluate.js';
 import type { AlertDeps } from '../../../server/src/alerts/deps.js';
 import { insertRule, listHistory } from '../../../server/src/alerts/queries.js';
 import { bumpRulesVersion } from '../../../server/src/alerts/rule-cache.js';
 import { startAlertWorker } from '../../../server/src/alerts/send-alert.js';
+import { createAlertState } from '../../../server/src/alerts/state.js';
 import { loadConfig } from '../../../server/src/config.js';
 import { createLogger } from '../../../server/src/shared/log.js';
 import { createTestDatabase } from '../../helpers/db.js';
@@ -20,6 +22,7 @@ describe('webhook and Slack alerts', () => {
   let deps: AlertDeps;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let worker: { close: () => Promise<void> };
+  let workerConnection: Redis;
   const prefix = testRedisPrefix();
   const flakyCalls = { n: 0 };
 
@@ -33,11 +36,14 @@ describe('webhook and Slack alerts', () => {
       REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, BASE_URL: 'http://faultline.test', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       ALERT_RETRY_DELAY_MS: '50', ALERT_DIGEST_WINDOW_SECONDS: '0',
     });
-    deps = { config, log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false }), pool: db.pool, redis: newRedis(TEST_REDIS_URL) };
-    worker = await startAlertWorker(deps);
+    const redis = newRedis(TEST_REDIS_URL);
+    deps = { config, log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false }), pool: db.pool, redis, alerts: createAlertState(redis, prefix, config.alerts) };
+    workerConnection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }); // BullMQ blocks on it
+    worker = await startAlertWorker(deps, workerConnection);
   });
   afterAll(async () => {
     await worker.close();
+    workerConnection.disconnect();
     await receiver.close();
     deps.redis.disconnect();
     await cleanRedisPrefix(prefix);

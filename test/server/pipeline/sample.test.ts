@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
-import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/shared/log.js';
+import { buildPipelineDeps } from '../../helpers/pipeline.js';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import type { JobOutcome } from '../../../server/src/queue/job-outcome.js';
 import { sampleKey, shouldStore } from '../../../server/src/spikes/decide.js';
@@ -41,7 +40,7 @@ describe('sample stage', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let redis: Redis;
   let prefix: string;
-  const depsWith = (env: Record<string, string>): PipelineDeps => ({ pool: db.pool, redis, log: createLogger({ level: 'silent' }), config: loadConfig({ REDIS_PREFIX: prefix, ...env }) });
+  const depsWith = (env: Record<string, string>): PipelineDeps => buildPipelineDeps(db.pool, redis, { REDIS_PREFIX: prefix, ...env });
   beforeAll(async () => {
     db = await createTestDatabase();
     prefix = testRedisPrefix();

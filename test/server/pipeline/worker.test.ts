@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { waitFor } from '../../helpers/wait.js';
+import { createAlertState } from '../../../server/src/alerts/state.js';
 import { loadConfig } from '../../../server/src/config.js';
 import type { Deps } from '../../../server/src/deps.js';
 import { createLogger } from '../../../server/src/shared/log.js';
@@ -33,7 +34,7 @@ describe('worker through BullMQ', () => {
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     const queue = createProcessQueue(new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), prefix);
     opened.push({ prefix, redis, queue });
-    return { config, log: createLogger({ level: 'silent' }), pool: db.pool, redis, queue };
+    return { config, log: createLogger({ level: 'silent' }), pool: db.pool, redis, queue, alerts: createAlertState(redis, prefix, config.alerts) };
   }
 
   const enqueue = (deps: Deps, jobs: ProcessJob[]) =>

@@ -4,8 +4,7 @@
 // blamed on the release, while the same rise on the new hosts only is. Also the HTTP API.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/shared/log.js';
+import { buildPipelineDeps } from '../../helpers/pipeline.js';
 import type { PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import { upsertRelease } from '../../../server/src/releases/api-queries.js';
 import { insertDeploy, type DeployRow } from '../../../server/src/releases/deploy-queries.js';
@@ -25,7 +24,7 @@ beforeAll(async () => {
   server = await startTestServer({ ROLE: 'api' });
   prefix = testRedisPrefix();
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-  deps = { pool: server.pool, redis, log: createLogger({ level: 'silent' }), config: loadConfig({ REDIS_PREFIX: prefix }) };
+  deps = buildPipelineDeps(server.pool, redis, { REDIS_PREFIX: prefix });
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
-import { loadConfig } from '../../../server/src/config.js';
+import { buildPipelineDeps } from '../../helpers/pipeline.js';
 import { createLogger } from '../../../server/src/shared/log.js';
 import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
 import { runRetention } from '../../../server/src/retention/run.js';
@@ -27,7 +27,7 @@ describe('runRetention', () => {
     db = await createTestDatabase();
     prefix = testRedisPrefix();
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-    deps = { pool: db.pool, redis, log, config: loadConfig({ REDIS_PREFIX: prefix }) };
+    deps = buildPipelineDeps(db.pool, redis, { REDIS_PREFIX: prefix }, log);
   });
   afterAll(async () => {
     await cleanRedisPrefix(prefix);
