@@ -6,6 +6,8 @@ import type Koa from 'koa';
 import type { Deps } from '../../server/src/deps.js';
 import { createKeyLookup } from '../../server/src/projects/keys.js';
 import { subscribeKeyChanges } from '../../server/src/projects/key-changes.js';
+import { duplicateRedis, waitForReplicas } from '../../server/src/shared/redis.js';
+import { bullPrefix } from '../../server/src/queue/queues.js';
 import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
@@ -16,6 +18,7 @@ import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
 import { createFloodLane, FLOOD_LANE_MIN_BACKLOG } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
 import { EMBED_PATH, handleEmbed } from './embed.js';
+import { REPLICA_WAIT_MS } from './limits.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
@@ -25,7 +28,7 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
   const log = deps.log.child({ component: 'ingest.http' });
   const ad = createAcceptDeps(deps, log);
-  const keyChanges = subscribeKeyChanges(deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
+  const keyChanges = subscribeKeyChanges(duplicateRedis(deps.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
 
   const router = new Router();
   router.post('/api/:projectId/envelope/', (ctx) => handle(ctx, 'envelope', ad));
@@ -60,7 +63,14 @@ export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; ac
 export function createAcceptDeps(deps: Deps, log: Deps['log']): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
   const { prefix } = deps.config.redis;
   const p = deps.config.protection;
-  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
+  const { waitReplicas } = deps.config.redis;
+  // With Redis replicas (always on a cluster) a 200 waits until one holds the jobs: a master that
+  // dies right after the add then loses nothing that was acknowledged (its replica takes over).
+  const queueRedis = deps.queueRedis;
+  const confirm = waitReplicas > 0 && queueRedis
+    ? () => waitForReplicas(queueRedis, bullPrefix(prefix), waitReplicas, REPLICA_WAIT_MS)
+    : undefined;
+  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', confirm, log });
   const queueDepth = createQueueDepthGuard({ maxDepth: p.queueMaxDepth, measure: () => measureQueueLoad(deps.queue, deps.redis), log });
   return {
     keys: createKeyLookup(deps.pool, { log }),

@@ -1,6 +1,6 @@
 // The dependencies entrypoints build once and hand down: no module builds its own pools.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './shared/redis.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Pool } from './db/pool.js';
@@ -12,9 +12,11 @@ export interface Deps {
   log: Logger;
   pool: Pool;
   /** Request-path Redis client (fails fast when Redis is down). */
-  redis: Redis;
+  redis: RedisClient;
   /** Producer for the process-event queue. */
   queue: Queue<ProcessJob>;
+  /** The queue's own connection: a Redis WAIT confirming an add must run on it (REDIS_WAIT_REPLICAS). */
+  queueRedis?: RedisClient;
   /** The OpenID Connect relying party (API roles, when OIDC_ISSUER is set). */
   oidc?: OidcClient | null;
 }

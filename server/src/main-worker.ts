@@ -11,7 +11,7 @@ import { observeBatch } from './metrics/pipeline.js';
 import { processBatch, type JobOutcome } from './pipeline/process-event.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
-import { createRedis } from './redis.js';
+import { createRedis } from './shared/redis.js';
 import { startUnmergeRunner } from './issues/unmerge-runner.js';
 
 const MAX_CONCURRENT_BATCHES = 2; // one committing while the next one fills and prepares
@@ -35,7 +35,7 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
     sizeOf: (job) => job.payload.length,
     run: (jobs) => observeBatch(jobs, () => processBatch(deps, jobs)),
   });
-  const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
+  const connection = createRedis(deps.config.redis, { maxRetriesPerRequest: null });
   // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.
   const retry = createRetryPolicy({ maxAttempts: deps.config.worker.maxAttempts, log });
   const outcomes = startWorkerOutcomes(deps); // loss accounting: one outcome per settled event job

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { createPool, ensureDatabase } from './db/pool.js';
 import { migrate } from './db/migrate.js';
-import { createRedis } from './redis.js';
+import { createRedis } from './shared/redis.js';
 import { createProcessQueue } from './queue/queues.js';
 import { createApp } from './api/app.js';
 import { createApiRouter } from './api/router.js';
@@ -45,10 +45,11 @@ export async function start(config: Config): Promise<Running> {
   if (role !== 'ingest' && config.db.runMigrations) {
     await migrate(pool, { log: (msg) => log.info(msg) });
   }
-  const redis = createRedis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const queue = createProcessQueue(createRedis(config.redis.url, { maxRetriesPerRequest: null }), config.redis.prefix);
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const queueRedis = createRedis(config.redis, { maxRetriesPerRequest: null });
+  const queue = createProcessQueue(queueRedis, config.redis.prefix);
   queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
-  const deps: Deps = { config, log, pool, redis, queue, oidc: config.oidc ? createOidcClient(config.oidc) : null };
+  const deps: Deps = { config, log, pool, redis, queue, queueRedis, oidc: config.oidc ? createOidcClient(config.oidc) : null };
 
   const stoppers: Array<() => Promise<void>> = [];
   const streamClosers: Array<() => Promise<void>> = []; // end long-lived responses (live stream) so the HTTP drain can finish

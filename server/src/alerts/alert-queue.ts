@@ -3,7 +3,7 @@
 // later ones in the window wait for one digest job at the window's end.
 import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { z } from 'zod';
 import type { AlertsConfig } from '../config.js';
 import { bullPrefix } from '../queue/queues.js';
@@ -29,9 +29,9 @@ export function alertJobOptions(cfg: AlertsConfig): JobsOptions {
 
 // The producer wraps the caller's Redis client (shared: closing the queue leaves it open), so
 // it adds no connection of its own and needs no separate shutdown.
-const queues = new WeakMap<Redis, Queue<SendAlertJob>>();
+const queues = new WeakMap<RedisClient, Queue<SendAlertJob>>();
 
-export function alertQueue(redis: Redis, prefix: string, cfg: AlertsConfig): Queue<SendAlertJob> {
+export function alertQueue(redis: RedisClient, prefix: string, cfg: AlertsConfig): Queue<SendAlertJob> {
   let q = queues.get(redis);
   if (!q) {
     q = new Queue<SendAlertJob>(QUEUE_SEND_ALERT, { connection: redis, prefix: bullPrefix(prefix), defaultJobOptions: alertJobOptions(cfg) });
@@ -54,7 +54,7 @@ export interface PendingDelivery {
 }
 
 export interface EnqueueDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   cfg: AlertsConfig;
 }

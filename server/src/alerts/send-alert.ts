@@ -6,7 +6,7 @@ import type { AlertDeps } from './deps.js';
 import type { Logger } from '../log.js';
 import { sendAlertJobSchema, QUEUE_SEND_ALERT, enqueueStranded, type SendAlertJob } from './alert-queue.js';
 import { bullPrefix } from '../queue/queues.js';
-import { createRedis } from '../redis.js';
+import { createRedis } from '../shared/redis.js';
 import { DeliveryError } from './channels/delivery-error.js';
 import { evaluateObservedDeploys } from './deploy-verdict.js';
 import { evaluateObservedFlagChanges } from './flag-change-verdict.js';
@@ -109,7 +109,7 @@ export async function startAlertWorker(deps: AlertDeps): Promise<{ close: () => 
   const cfg = deps.config.alerts;
   const mailer = cfg.smtpUrl ? createMailer(cfg.smtpUrl, cfg.emailFrom) : null;
   if (!mailer) log.warn('SMTP_URL is not set: alert emails are disabled and recorded as skipped in the alert history');
-  const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
+  const connection = createRedis(deps.config.redis, { maxRetriesPerRequest: null });
   const sender: SenderDeps = { deps: { ...deps, log }, mailer };
   const worker = new Worker(QUEUE_SEND_ALERT, (job: Job) => handleSendAlert(sender, job), {
     connection, prefix: bullPrefix(deps.config.redis.prefix), concurrency: CONCURRENCY,
