@@ -4,6 +4,7 @@ import type { RedisClient } from './shared/redis.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Pool } from './db/pool.js';
+import type { ReadPool } from './db/read-pool.js';
 import type { ProcessJob } from './queue/queues.js';
 import type { OidcClient } from './sso/oidc-client.js';
 
@@ -11,6 +12,8 @@ export interface Deps {
   config: Config;
   log: Logger;
   pool: Pool;
+  /** API reads that may come from a replica (list, detail, stats, search); absent: use pool. */
+  readPool?: ReadPool;
   /** Request-path Redis client (fails fast when Redis is down). */
   redis: RedisClient;
   /** Producer for the process-event queue. */

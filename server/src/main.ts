@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { createPool, ensureDatabase } from './db/pool.js';
+import { createReadPool } from './db/read-pool.js';
 import { migrate } from './db/migrate.js';
 import { createRedis } from './shared/redis.js';
 import { createProcessQueue } from './queue/queues.js';
@@ -79,7 +80,17 @@ export async function start(config: Config): Promise<Running> {
       // user shapes can hold a connection for API_STATEMENT_TIMEOUT_MS at most, and never the worker's.
       const apiPool = createPool(config.db.url, config.db.poolSize, { statementTimeoutMs: config.http.statementTimeoutMs });
       stoppers.push(() => apiPool.end().catch(() => {}));
-      const api = createApiRouter({ ...deps, pool: apiPool });
+      // DATABASE_REPLICA_URL: list, detail, stats and search reads go to replicas that keep up.
+      const readPool = config.db.replicaUrls.length > 0
+        ? createReadPool(apiPool, config.db.replicaUrls, {
+            poolSize: config.db.poolSize, maxLagMs: config.db.replicaMaxLagMs, statementTimeoutMs: config.http.statementTimeoutMs, log,
+          })
+        : undefined;
+      if (readPool) {
+        await readPool.check();
+        stoppers.push(() => readPool.close());
+      }
+      const api = createApiRouter({ ...deps, pool: apiPool, readPool });
       mounts.push(api.middleware);
       streamClosers.push(api.close);
       mounts.push(serveUi());
