@@ -6,7 +6,7 @@ import type Koa from 'koa';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { createPool, ensureDatabase } from './db/pool.js';
-import { createReadPool } from './db/read-pool.js';
+import { createReadPool, type ReadPool } from './db/read-pool.js';
 import { migrate } from './db/migrate.js';
 import { createRedis } from './shared/redis.js';
 import { createProcessQueue } from './queue/queues.js';
@@ -35,6 +35,8 @@ export interface Running {
   /** The UDP ingest listener (ingest and all roles, unless UDP_ENABLED=false); its bound port. */
   udp?: UdpIngest;
   udpPort?: number;
+  /** The API's replica router (api and all roles, when DATABASE_REPLICA_URL is set). */
+  readPool?: ReadPool;
   stop: () => Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function start(config: Config): Promise<Running> {
   if (config.metrics.statsd) stoppers.push(startStatsdExport(config.metrics.statsd, log).stop);
   let server: Server | undefined;
   let udp: UdpIngest | undefined;
+  let readPool: ReadPool | undefined;
   {
     // Every role listens: /healthz, /readyz and /metrics; the worker serves nothing else.
     const mounts: Koa.Middleware[] = [];
@@ -81,14 +84,15 @@ export async function start(config: Config): Promise<Running> {
       const apiPool = createPool(config.db.url, config.db.poolSize, { statementTimeoutMs: config.http.statementTimeoutMs });
       stoppers.push(() => apiPool.end().catch(() => {}));
       // DATABASE_REPLICA_URL: list, detail, stats and search reads go to replicas that keep up.
-      const readPool = config.db.replicaUrls.length > 0
+      readPool = config.db.replicaUrls.length > 0
         ? createReadPool(apiPool, config.db.replicaUrls, {
             poolSize: config.db.poolSize, maxLagMs: config.db.replicaMaxLagMs, statementTimeoutMs: config.http.statementTimeoutMs, log,
           })
         : undefined;
       if (readPool) {
-        await readPool.check();
-        stoppers.push(() => readPool.close());
+        const replicas = readPool;
+        await replicas.check();
+        stoppers.push(() => replicas.close());
       }
       const api = createApiRouter({ ...deps, pool: apiPool, readPool });
       mounts.push(api.middleware);
@@ -128,7 +132,7 @@ export async function start(config: Config): Promise<Running> {
       await pool.end().catch(() => {});
       log.info('stopped');
     })());
-  return { deps, server, port: server ? addressPort(server) : undefined, udp, udpPort: udp?.port, stop };
+  return { deps, server, port: server ? addressPort(server) : undefined, udp, udpPort: udp?.port, readPool, stop };
 }
 
 function addressPort(server: Server): number | undefined {

@@ -143,7 +143,8 @@ export function createReadPool(primary: Pool, urls: string[], opts: ReadPoolOpti
  */
 function isReplicaFailure(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  if (code === undefined) return true; // connection refused/reset/terminated, pool connect timeout
+  // No SQLSTATE: connection refused/reset/terminated (ECONNREFUSED ...), the pool's connect timeout.
+  if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return true;
   return code === '40001' || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
 }
 
