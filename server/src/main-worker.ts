@@ -49,6 +49,10 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
     concurrency: deps.config.worker.concurrency,
     lockDuration: deps.config.worker.stallTimeoutMs, // a killed worker's jobs return to the queue after about this
     stalledInterval: deps.config.worker.stallTimeoutMs,
+    // A job whose lock could not be renewed (its worker died, or a Redis failover stalled the
+    // renewals) is re-run: the pipeline stores an event once however often it runs, so a stall
+    // must not fail the job for good after BullMQ's default of one.
+    maxStalledCount: deps.config.worker.maxAttempts,
   });
   worker.on('error', (err) => log.warn({ err }, 'worker connection error'));
   worker.on('failed', (job, err) => {

@@ -60,18 +60,36 @@ export function isCluster(client: RedisClient): client is Cluster {
 }
 
 /**
- * Resolves once at least `replicas` replicas hold every write this client sent so far to the node
- * that serves `key` (Redis WAIT on that very connection: WAIT counts the caller's own writes).
- * Throws when fewer acknowledge within `timeoutMs`, so a write that a failover could still lose is
- * never confirmed. With replicas = 0 it returns at once.
+ * Resolves once `replicas` replicas (at most as many as the node has connected) hold every write
+ * this client sent so far to the node that serves `key` (Redis WAIT on that very connection: WAIT
+ * counts the caller's own writes). Throws when fewer acknowledge within `timeoutMs`, so a write
+ * that a failover could still lose is not confirmed while a replica exists to confirm it. A master
+ * left without replicas (its replica took over from it and its old master is not back yet)
+ * confirms alone: refusing every event until an operator restarts a node would lose more than it
+ * protects; Redis' own `min-replicas-to-write` refuses such writes if that is preferred.
  */
 export async function waitForReplicas(client: RedisClient, key: string, replicas: number, timeoutMs: number): Promise<void> {
   if (replicas <= 0) return;
   const node = isCluster(client) ? await nodeServing(client, key) : client;
-  const acked = Number(await node.call('WAIT', replicas, timeoutMs));
-  if (acked < replicas) {
-    throw new Error(`only ${acked} of ${replicas} Redis replica(s) acknowledged the write within ${timeoutMs} ms`);
+  const wanted = Math.min(replicas, await connectedReplicas(node));
+  if (wanted === 0) return;
+  const acked = Number(await node.call('WAIT', wanted, timeoutMs));
+  if (acked < wanted) {
+    throw new Error(`only ${acked} of ${wanted} Redis replica(s) acknowledged the write within ${timeoutMs} ms`);
   }
+}
+
+const REPLICA_COUNT_TTL_MS = 1_000;
+const replicaCounts = new WeakMap<Redis, { at: number; count: Promise<number> }>();
+
+/** The node's connected replicas (INFO replication), looked up at most once a second. */
+function connectedReplicas(node: Redis): Promise<number> {
+  const cached = replicaCounts.get(node);
+  if (cached && Date.now() - cached.at < REPLICA_COUNT_TTL_MS) return cached.count;
+  const count = node.info('replication').then((text) => Number(/^connected_slaves:(\d+)/m.exec(text)?.[1] ?? 0));
+  replicaCounts.set(node, { at: Date.now(), count });
+  count.catch(() => replicaCounts.delete(node));
+  return count;
 }
 
 const slotOfKey = new Map<string, number>();
