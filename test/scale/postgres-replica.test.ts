@@ -34,7 +34,7 @@ beforeAll(async () => {
   primary = createPool(set.url('primary', 'faultline'), 4);
   await migrate(primary);
   running = await start(loadConfig({
-    ROLE: 'api', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.I17B_LOG ?? 'silent', RUN_MIGRATIONS: 'false',
+    ROLE: 'api', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RUN_MIGRATIONS: 'false',
     DATABASE_URL: set.url('primary', 'faultline'), DATABASE_REPLICA_URL: set.url('replica', 'faultline'),
     DATABASE_REPLICA_MAX_LAG_SECONDS: String(MAX_LAG_SECONDS), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix,
   }));

@@ -81,10 +81,6 @@ describe('Faultline on a Redis Cluster', () => {
     await sdk;
 
     const statuses = [...answers.values()];
-    if (process.env.I17B_DEBUG) {
-      console.log(JSON.stringify({ killedAt, total: statuses.length, after: statuses.slice(killedAt).join(' ') }));
-      for (const p of procs) console.log(p.name, p.tail.slice(-8).join('\n'));
-    }
     const ok = [...answers].filter(([, s]) => s === '200').map(([id]) => id);
     // Only 200 and, during the election, 503 are acceptable answers.
     expect(statuses.filter((s) => s !== '200' && s !== '503')).toEqual([]);
@@ -96,10 +92,6 @@ describe('Faultline on a Redis Cluster', () => {
       `SELECT event_id, count(*)::int AS n FROM events WHERE project_id = $1 GROUP BY event_id`, [project.projectId])).rows;
     await waitFor(async () => {
       const ids = new Set((await stored()).map((r) => r.event_id.replace(/-/g, '')));
-      if (process.env.I17B_DEBUG) {
-        const order = [...answers.keys()];
-        console.log(JSON.stringify({ ok: ok.length, stored: ids.size, killedAt, missing: ok.filter((id) => !ids.has(id)).map((id) => [id, order.indexOf(id)]) }));
-      }
       return ok.every((id) => ids.has(id));
     }, { timeout: 60_000, interval: 2000, message: 'every event answered 200 to be stored' });
     const rows = await stored();

@@ -21,11 +21,11 @@ function makeRequest(options) {
     return fetch(target, { method: 'POST', body: request.body, signal: AbortSignal.timeout(10_000) }).then(
       async (res) => {
         await res.arrayBuffer();
-        process.stdout.write(`${eventId} ${res.status}\n`);
+        if (eventId) process.stdout.write(`${eventId} ${res.status}\n`); // client reports carry no event
         return { statusCode: res.status, headers: { 'retry-after': null, 'x-sentry-rate-limits': null } };
       },
       (err) => {
-        process.stdout.write(`${eventId} error\n`);
+        if (eventId) process.stdout.write(`${eventId} error\n`);
         throw err;
       },
     );
