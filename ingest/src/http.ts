@@ -7,7 +7,6 @@ import type { Deps } from '../../server/src/deps.js';
 import { createKeyLookup } from '../../server/src/projects/keys.js';
 import { subscribeKeyChanges } from '../../server/src/projects/key-changes.js';
 import { duplicateRedis, waitForReplicas } from '../../server/src/shared/redis.js';
-import { bullPrefix } from '../../server/src/queue/queues.js';
 import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
@@ -68,7 +67,7 @@ export function createAcceptDeps(deps: Deps, log: Deps['log']): AcceptDeps & Req
   // dies right after the add then loses nothing that was acknowledged (its replica takes over).
   const queueRedis = deps.queueRedis;
   const confirm = waitReplicas > 0 && queueRedis
-    ? () => waitForReplicas(queueRedis, bullPrefix(prefix), waitReplicas, REPLICA_WAIT_MS)
+    ? () => waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS) // the queue's hash tag: its slot's master
     : undefined;
   const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', confirm, log });
   const queueDepth = createQueueDepthGuard({ maxDepth: p.queueMaxDepth, measure: () => measureQueueLoad(deps.queue, deps.redis), log });
