@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRedis } from '../server/src/redis.js';
+import { createRedis } from '../server/src/shared/redis.js';
 import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { cpuMeter, postgresGroup, redisGroup } from './cpu.js';
 import { createBenchDatabase, processedEvents } from './database.js';

@@ -7,7 +7,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedis } from '../server/src/redis.js';
+import { createRedis } from '../server/src/shared/redis.js';
 import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { createBenchDatabase, storagePerEvent } from './database.js';
 import { runIngestPhase } from './ingest-phase.js';

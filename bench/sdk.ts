@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
-import { createRedis } from '../server/src/redis.js';
+import { createRedis } from '../server/src/shared/redis.js';
 import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { readSocketDrops } from '../server/src/metrics/udp.js';
 import { createBenchDatabase } from './database.js';

@@ -29,6 +29,9 @@ export class QueueUnavailableError extends Error {
 export interface EnqueuerOptions {
   /** Cheap reachability check (no round trip), e.g. a Redis client's status. */
   isReady: () => boolean;
+  /** Runs after each bulk add and must resolve before its requests get their 200, e.g. a Redis WAIT
+   *  for a replica so that a failover cannot lose an acknowledged event. */
+  confirm?: () => Promise<void>;
   log: Logger;
   batchWaitMs?: number;
   maxBatchJobs?: number;
@@ -60,7 +63,8 @@ export function createEnqueuer(queue: Queue<ProcessJob>, opts: EnqueuerOptions):
     const bulk = batch.flatMap((w) =>
       w.jobs.map((j) => ({ name: j.name, data: j.data, opts: jobOptions(j.jobId, j.priority) })),
     );
-    const done = withTimeout(queue.addBulk(bulk), timeoutMs).then(
+    const added = queue.addBulk(bulk).then(() => opts.confirm?.());
+    const done = withTimeout(added, timeoutMs).then(
       () => batch.forEach((w) => w.resolve()),
       (err: unknown) => {
         opts.log.warn({ err, jobs: bulk.length }, 'enqueue failed, answering 503');
@@ -99,7 +103,7 @@ function jobOptions(jobId: string | undefined, priority: number | undefined): Jo
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(new Error(`addBulk did not finish within ${ms} ms`)), ms);
+    t = setTimeout(() => reject(new Error(`addBulk (and its confirmation) did not finish within ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }

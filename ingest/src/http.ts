@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import type { IngestDeps } from '../../server/src/shared/ingest-deps.js';
 import { createKeyLookup } from '../../server/src/shared/keys.js';
 import { subscribeKeyChanges } from '../../server/src/shared/key-changes.js';
+import { duplicateRedis, waitForReplicas } from '../../server/src/shared/redis.js';
 import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
@@ -16,6 +17,7 @@ import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
 import { createFloodLane, FLOOD_LANE_MIN_BACKLOG } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
 import { EMBED_PATH, handleEmbed } from './embed.js';
+import { REPLICA_WAIT_MS } from './limits.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
@@ -25,7 +27,7 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
   const log = deps.log.child({ component: 'ingest.http' });
   const ad = createAcceptDeps(deps, log);
-  const keyChanges = subscribeKeyChanges(deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
+  const keyChanges = subscribeKeyChanges(duplicateRedis(deps.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
 
   const router = new Router();
   router.post('/api/:projectId/envelope/', (ctx) => handle(ctx, 'envelope', ad));
@@ -60,7 +62,14 @@ export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middlewa
 export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log']): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
   const { prefix } = deps.config.redis;
   const p = deps.config.protection;
-  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
+  const { waitReplicas } = deps.config.redis;
+  // With Redis replicas (always on a cluster) a 200 waits until one holds the jobs: a master that
+  // dies right after the add then loses nothing that was acknowledged (its replica takes over).
+  const queueRedis = deps.queueRedis;
+  const confirm = waitReplicas > 0 && queueRedis
+    ? () => waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS) // the queue's hash tag: its slot's master
+    : undefined;
+  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', confirm, log });
   const queueDepth = createQueueDepthGuard({ maxDepth: p.queueMaxDepth, measure: () => measureQueueLoad(deps.queue, deps.redis), log });
   return {
     keys: createKeyLookup(deps.pool, { log }),

@@ -35,6 +35,8 @@ export const MAX_ZSTD_WINDOW_BYTES = 8 * MiB;
 export const MAX_ZSTD_WINDOW_MOVES_BYTES = 2048 * MiB;
 /** A dead Redis must not hang requests: answer 503 after this long. */
 export const ENQUEUE_TIMEOUT_MS = 2_000;
+/** How long a bulk add waits for Redis replicas (REDIS_WAIT_REPLICAS) before its requests get 503. */
+export const REPLICA_WAIT_MS = 1_000;
 /** Coalescing window of the producer: requests arriving within it share one addBulk. */
 export const ENQUEUE_BATCH_WAIT_MS = 1;
 /** Flush early once this many jobs are waiting. */

@@ -3,7 +3,7 @@
 // project/organization settings or the PROJECT_/ORG_QUOTA_* defaults; none unless configured).
 // One atomic Redis script per request (shared/outcomes/quota-script.ts); a quota known to be used up answers
 // from memory until its window ends, so a flood of 429s costs no Redis round trip.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../server/src/shared/redis.js';
 import type { Logger } from '../../server/src/shared/log.js';
 import type { ProjectKeyInfo } from '../../server/src/shared/keys.js';
 import type { ActiveLimit, RateLimitReason } from '../../server/src/shared/outcomes/outcomes.js';
@@ -77,7 +77,7 @@ export interface RateLimiter {
   check(quotas: readonly Quota[], quantity: number): Promise<ActiveLimit[]>;
 }
 
-export function createRateLimiter(redis: Redis, prefix: string, opts: { log: Logger; now?: () => number }): RateLimiter {
+export function createRateLimiter(redis: RedisClient, prefix: string, opts: { log: Logger; now?: () => number }): RateLimiter {
   const now = opts.now ?? Date.now;
   // counter key + limit → end of the window it was found used up in (counts never go down).
   const rejected = new Map<string, number>();

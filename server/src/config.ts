@@ -21,7 +21,11 @@ export const envSchema = z.object({
   SECRET_KEY: z.string().min(16).default('faultline-insecure-development-secret'),
   DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/faultline'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_REPLICA_URL: z.string().default('').refine((v) => splitList(v).every(isUrl), { message: 'expected comma-separated postgres:// URLs' }),
+  DATABASE_REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z.string().default('').refine((v) => splitList(v).every((n) => /^[A-Za-z0-9.:\[\]_-]+:\d{1,5}$/.test(n)), { message: 'expected comma-separated host:port seeds' }),
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(10).optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}.-]+$/).default('faultline'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
@@ -87,8 +91,12 @@ export interface Config {
    *  statementTimeoutMs: API queries running longer are cancelled by Postgres (0: no limit). */
   http: { port: number; host: string; baseUrl: string; maxApiBodyBytes: number; trustProxy: TrustProxy; statementTimeoutMs: number };
   secretKey: string;
-  db: { url: string; poolSize: number; runMigrations: boolean };
-  redis: { url: string; prefix: string };
+  /** replicaUrls: streaming replicas serving the API's reads (db/read-pool.ts); replicaMaxLagMs:
+   *  a replica further behind than this is skipped and its reads go to the primary. */
+  db: { url: string; poolSize: number; runMigrations: boolean; replicaUrls: string[]; replicaMaxLagMs: number };
+  /** clusterNodes: Redis Cluster seeds (when non-empty they replace url); waitReplicas: replicas that
+   *  must hold an enqueued event before ingest answers 200 (Redis WAIT). */
+  redis: { url: string; prefix: string; clusterNodes: string[]; waitReplicas: number };
   log: { level: string; pretty: boolean };
   ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
   /** Ingest protection (docs/ingest-protection.md); 0 / null switch a part off. */
@@ -183,8 +191,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       statementTimeoutMs: e.API_STATEMENT_TIMEOUT_MS,
     },
     secretKey: e.SECRET_KEY,
-    db: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, runMigrations: e.RUN_MIGRATIONS },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    db: {
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      runMigrations: e.RUN_MIGRATIONS,
+      replicaUrls: splitList(e.DATABASE_REPLICA_URL),
+      replicaMaxLagMs: e.DATABASE_REPLICA_MAX_LAG_SECONDS * 1000,
+    },
+    redis: {
+      url: e.REDIS_URL,
+      prefix: e.REDIS_PREFIX,
+      clusterNodes: splitList(e.REDIS_CLUSTER_NODES),
+      // A cluster's masters each have a replica; one must hold an event before its 200 survives a failover.
+      waitReplicas: e.REDIS_WAIT_REPLICAS ?? (splitList(e.REDIS_CLUSTER_NODES).length > 0 ? 1 : 0),
+    },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     ingest: { maxEventBytes: e.MAX_EVENT_BYTES, maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES },
     protection: {
@@ -271,4 +291,12 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+function splitList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function isUrl(text: string): boolean {
+  return URL.canParse(text);
 }

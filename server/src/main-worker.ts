@@ -13,7 +13,7 @@ import { processBatch } from './pipeline/process-event.js';
 import type { JobOutcome } from './queue/job-outcome.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './shared/queues.js';
-import { createRedis } from './redis.js';
+import { createRedis } from './shared/redis.js';
 import { startUnmergeRunner } from './issues/unmerge-runner.js';
 
 const MAX_CONCURRENT_BATCHES = 2; // one committing while the next one fills and prepares
@@ -30,7 +30,7 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
     sizeOf: (job) => job.payload.length,
     run: (jobs) => observeBatch(jobs, () => processBatch(deps, jobs)),
   });
-  const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
+  const connection = createRedis(deps.config.redis, { maxRetriesPerRequest: null });
   // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.
   const retry = createRetryPolicy({ maxAttempts: deps.config.worker.maxAttempts, log });
   const outcomes = startWorkerOutcomes(deps); // loss accounting: one outcome per settled event job
@@ -44,12 +44,16 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
     concurrency: deps.config.worker.concurrency,
     lockDuration: deps.config.worker.stallTimeoutMs, // a killed worker's jobs return to the queue after about this
     stalledInterval: deps.config.worker.stallTimeoutMs,
+    // A job whose lock could not be renewed (its worker died, or a Redis failover stalled the
+    // renewals) is re-run: the pipeline stores an event once however often it runs, so a stall
+    // must not fail the job for good after BullMQ's default of one.
+    maxStalledCount: deps.config.worker.maxAttempts,
   });
   worker.on('error', (err) => log.warn({ err }, 'worker connection error'));
   worker.on('failed', (job, err) => {
     if (err instanceof UnrecoverableError) log.warn({ err, jobId: job?.id }, 'job dropped as invalid');
   });
-  const alertConnection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
+  const alertConnection = createRedis(deps.config.redis, { maxRetriesPerRequest: null });
   const alerts = await startAlertWorker(deps, alertConnection);
   const unmerges = startUnmergeRunner(deps); // moves unmerged events in background batches
 

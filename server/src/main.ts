@@ -6,8 +6,9 @@ import type Koa from 'koa';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './shared/log.js';
 import { createPool, ensureDatabase } from './db/pool.js';
+import { createReadPool, type ReadPool } from './db/read-pool.js';
 import { migrate } from './db/migrate.js';
-import { createRedis } from './redis.js';
+import { createRedis } from './shared/redis.js';
 import { createProcessQueue } from './shared/queues.js';
 import { createApp } from './api/app.js';
 import { createApiRouter } from './api/router.js';
@@ -34,6 +35,8 @@ export interface Running {
   /** The UDP ingest listener (ingest and all roles, unless UDP_ENABLED=false); its bound port. */
   udp?: UdpIngest;
   udpPort?: number;
+  /** The API's replica router (api and all roles, when DATABASE_REPLICA_URL is set). */
+  readPool?: ReadPool;
   stop: () => Promise<void>;
 }
 
@@ -45,11 +48,12 @@ export async function start(config: Config): Promise<Running> {
   if (role !== 'ingest' && config.db.runMigrations) {
     await migrate(pool, { log: (msg) => log.info(msg) });
   }
-  const redis = createRedis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const queue = createProcessQueue(createRedis(config.redis.url, { maxRetriesPerRequest: null }), config.redis.prefix);
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const queueRedis = createRedis(config.redis, { maxRetriesPerRequest: null });
+  const queue = createProcessQueue(queueRedis, config.redis.prefix);
   queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
   const alerts = createAlertState(redis, config.redis.prefix, config.alerts); // rule cache + send-alert producer
-  const deps: Deps = { config, log, pool, redis, queue, alerts, oidc: config.oidc ? createOidcClient(config.oidc) : null };
+  const deps: Deps = { config, log, pool, redis, queue, queueRedis, alerts, oidc: config.oidc ? createOidcClient(config.oidc) : null };
 
   const stoppers: Array<() => Promise<void>> = [];
   const streamClosers: Array<() => Promise<void>> = []; // end long-lived responses (live stream) so the HTTP drain can finish
@@ -59,6 +63,7 @@ export async function start(config: Config): Promise<Running> {
   if (config.metrics.statsd) stoppers.push(startStatsdExport(config.metrics.statsd, log).stop);
   let server: Server | undefined;
   let udp: UdpIngest | undefined;
+  let readPool: ReadPool | undefined;
   {
     // Every role listens: /healthz, /readyz and /metrics; the worker serves nothing else.
     const mounts: Koa.Middleware[] = [];
@@ -79,7 +84,18 @@ export async function start(config: Config): Promise<Running> {
       // user shapes can hold a connection for API_STATEMENT_TIMEOUT_MS at most, and never the worker's.
       const apiPool = createPool(config.db.url, config.db.poolSize, { statementTimeoutMs: config.http.statementTimeoutMs });
       stoppers.push(() => apiPool.end().catch(() => {}));
-      const api = createApiRouter({ ...deps, pool: apiPool });
+      // DATABASE_REPLICA_URL: list, detail, stats and search reads go to replicas that keep up.
+      readPool = config.db.replicaUrls.length > 0
+        ? createReadPool(apiPool, config.db.replicaUrls, {
+            poolSize: config.db.poolSize, maxLagMs: config.db.replicaMaxLagMs, statementTimeoutMs: config.http.statementTimeoutMs, log,
+          })
+        : undefined;
+      if (readPool) {
+        const replicas = readPool;
+        await replicas.check();
+        stoppers.push(() => replicas.close());
+      }
+      const api = createApiRouter({ ...deps, pool: apiPool, readPool });
       mounts.push(api.middleware);
       streamClosers.push(api.close);
       mounts.push(serveUi());
@@ -118,7 +134,7 @@ export async function start(config: Config): Promise<Running> {
       await pool.end().catch(() => {});
       log.info('stopped');
     })());
-  return { deps, server, port: server ? addressPort(server) : undefined, udp, udpPort: udp?.port, stop };
+  return { deps, server, port: server ? addressPort(server) : undefined, udp, udpPort: udp?.port, readPool, stop };
 }
 
 function addressPort(server: Server): number | undefined {

@@ -4,10 +4,14 @@ import pg from 'pg';
 import { createPool, type Pool } from '../../server/src/db/pool.js';
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Set (e.g. by scripts/test-through-pgbouncer.sh) to reach each test database through a pooler
+ *  such as PgBouncer in transaction mode: `postgres://postgres@127.0.0.1:6432`. Creating and
+ *  dropping databases still goes to ADMIN_URL. */
+const CLIENT_URL = process.env.TEST_PG_CLIENT_URL ?? ADMIN_URL;
 let counter = 0;
 
 export function dbUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
+  const url = new URL(CLIENT_URL);
   url.pathname = `/${name}`;
   return url.toString();
 }

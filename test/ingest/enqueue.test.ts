@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import { createProcessQueue, type AuxJob, type ProcessJob } from '../../server/src/shared/queues.js';
-import { createRedis } from '../../server/src/redis.js';
+import { createRedis } from '../../server/src/shared/redis.js';
 import { createLogger } from '../../server/src/shared/log.js';
 import { createEnqueuer, QueueUnavailableError, type QueuedJob } from '../../ingest/src/enqueue.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import { createProcessQueue, type ProcessJob } from '../../server/src/shared/queues.js';
-import { createRedis } from '../../server/src/redis.js';
+import { createRedis } from '../../server/src/shared/redis.js';
 import { startFaultline, type Proc } from '../../bench/processes.js';
 import { typicalEnvelopeParts, variantEvent } from '../../bench/payloads.js';
 import { createTestDatabase } from '../helpers/db.js';

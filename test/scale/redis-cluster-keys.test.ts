@@ -16,6 +16,7 @@ const SINGLE_KEY_OR_CHANNEL: Record<string, string> = {
   'server/src/users/login-limit.ts': 'MULTI over one key',
   'server/src/shared/key-changes.ts': 'a pub/sub channel, not a key',
   'server/src/sso/pending-logins.ts': 'SET and GETDEL of one key per login',
+  'server/src/api/read-your-writes.ts': 'SET and EXISTS of one key per user',
 };
 
 function sources(dir: string): string[] {

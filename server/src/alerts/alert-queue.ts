@@ -3,7 +3,7 @@
 // later ones in the window wait for one digest job at the window's end.
 import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { z } from 'zod';
 import type { AlertsConfig } from '../config.js';
 import { bullPrefix } from '../shared/queues.js';
@@ -31,7 +31,7 @@ export function alertJobOptions(cfg: AlertsConfig): JobsOptions {
  * The send-alert producer. It wraps the caller's Redis client (shared: closing the queue leaves
  * it open), so it adds no connection of its own; the worker entrypoint builds one per process.
  */
-export function createAlertQueue(redis: Redis, prefix: string, cfg: AlertsConfig): Queue<SendAlertJob> {
+export function createAlertQueue(redis: RedisClient, prefix: string, cfg: AlertsConfig): Queue<SendAlertJob> {
   const q = new Queue<SendAlertJob>(QUEUE_SEND_ALERT, { connection: redis, prefix: bullPrefix(prefix), defaultJobOptions: alertJobOptions(cfg) });
   q.on('error', () => {}); // surfaces on the add() that fails, which the caller handles
   return q;
@@ -51,7 +51,7 @@ export interface PendingDelivery {
 
 export interface EnqueueDeps {
   queue: Queue<SendAlertJob>;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   cfg: AlertsConfig;
 }

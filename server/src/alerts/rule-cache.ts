@@ -1,7 +1,7 @@
 // The evaluator's per-process cache of each project's rules. A per-project version counter in
 // Redis (bumped by every rule write, in any process) invalidates it: one MGET per batch tells
 // which projects to reload. A TTL bounds staleness if a bump was ever lost.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Queryable } from '../db/pool.js';
 import { listRulesOfProjects } from './queries.js';
 import type { AlertRule } from './rules.js';
@@ -19,14 +19,14 @@ export function rulesVersionKey(prefix: string, projectId: string): string {
 }
 
 /** Call after every rule insert/update/delete (after commit). */
-export async function bumpRulesVersion(redis: Redis, prefix: string, projectId: string): Promise<void> {
+export async function bumpRulesVersion(redis: RedisClient, prefix: string, projectId: string): Promise<void> {
   await redis.incr(rulesVersionKey(prefix, projectId));
 }
 
 export class RuleCache {
   private readonly entries = new Map<string, Entry>();
 
-  async rulesFor(db: Queryable, redis: Redis, prefix: string, projectIds: string[], now: number): Promise<Map<string, AlertRule[]>> {
+  async rulesFor(db: Queryable, redis: RedisClient, prefix: string, projectIds: string[], now: number): Promise<Map<string, AlertRule[]>> {
     const versions = await redis.mget(projectIds.map((id) => rulesVersionKey(prefix, id)));
     const stale = projectIds.filter((id, i) => {
       const e = this.entries.get(id);

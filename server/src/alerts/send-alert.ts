@@ -3,7 +3,7 @@
 // alert history: sent, retried (with the error and the next try) or failed.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AlertDeps } from './deps.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { sendAlertJobSchema, QUEUE_SEND_ALERT, enqueueStranded, type SendAlertJob } from './alert-queue.js';
 import { bullPrefix } from '../shared/queues.js';
 import { DeliveryError } from './channels/delivery-error.js';
@@ -102,7 +102,7 @@ async function record(s: SenderDeps, rows: DeliveryRow[], status: HistoryStatus,
  * Starts the send-alert worker on `connection` (a blocking BullMQ connection the worker
  * entrypoint builds and closes). main-worker.ts calls it; the sweep below runs on the schedule.
  */
-export async function startAlertWorker(deps: AlertDeps, connection: Redis): Promise<{ close: () => Promise<void> }> {
+export async function startAlertWorker(deps: AlertDeps, connection: RedisClient): Promise<{ close: () => Promise<void> }> {
   const log = deps.log.child({ component: 'alerts.send' });
   const cfg = deps.config.alerts;
   const mailer = cfg.smtpUrl ? createMailer(cfg.smtpUrl, cfg.emailFrom) : null;

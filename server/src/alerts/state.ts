@@ -2,7 +2,7 @@
 // producer. An entrypoint (main.ts) builds it once and hands it down in the deps; no module keeps
 // its own copy.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { AlertsConfig } from '../config.js';
 import { createAlertQueue, type SendAlertJob } from './alert-queue.js';
 import { RuleCache } from './rule-cache.js';
@@ -15,7 +15,7 @@ export interface AlertState {
 }
 
 /** close() closes the producer; its Redis client stays the caller's to close. */
-export function createAlertState(redis: Redis, prefix: string, cfg: AlertsConfig): AlertState & { close: () => Promise<void> } {
+export function createAlertState(redis: RedisClient, prefix: string, cfg: AlertsConfig): AlertState & { close: () => Promise<void> } {
   const queue = createAlertQueue(redis, prefix, cfg);
   return { rules: new RuleCache(), queue, close: () => queue.close() };
 }

@@ -2,7 +2,7 @@
 // distinct users in a sorted set) and the action-interval gate. One pipeline per batch step;
 // keys live under `${prefix}:{alerts}:` (one Redis Cluster hash slot: the pipelines and the
 // two-key gate script span several keys) and expire on their own.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { CounterSpec } from './rules.js';
 
 const BUCKETS_PER_WINDOW = 60; // 60 buckets: a 5-minute window counts in 5-second steps
@@ -47,7 +47,7 @@ export interface CounterRequest {
 }
 
 /** Bumps and reads counters in one round trip; results in request order. */
-export async function bumpCounters(redis: Redis, prefix: string, reqs: CounterRequest[], now: number): Promise<number[]> {
+export async function bumpCounters(redis: RedisClient, prefix: string, reqs: CounterRequest[], now: number): Promise<number[]> {
   if (reqs.length === 0) return [];
   const pipe = redis.pipeline();
   for (const r of reqs) {
@@ -72,7 +72,7 @@ export interface GateRequest {
 }
 
 /** Takes the action-interval gate for each firing; results in request order. */
-export async function takeGates(redis: Redis, prefix: string, reqs: GateRequest[], now: number): Promise<GateResult[]> {
+export async function takeGates(redis: RedisClient, prefix: string, reqs: GateRequest[], now: number): Promise<GateResult[]> {
   if (reqs.length === 0) return [];
   const pipe = redis.pipeline();
   for (const r of reqs) {
@@ -84,12 +84,12 @@ export async function takeGates(redis: Redis, prefix: string, reqs: GateRequest[
 }
 
 /** Gives gates back when recording their firings failed, so the next event can fire. */
-export async function releaseGates(redis: Redis, prefix: string, reqs: GateRequest[]): Promise<void> {
+export async function releaseGates(redis: RedisClient, prefix: string, reqs: GateRequest[]): Promise<void> {
   const keys = reqs.flatMap((r) => [`${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}`, `${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}:suppressed`]);
   if (keys.length > 0) await redis.del(...keys);
 }
 
-async function execOrThrow(pipe: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+async function execOrThrow(pipe: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
   const results = (await pipe.exec()) ?? [];
   return results.map(([err, value]) => {
     if (err) throw new Error(`alert window update failed in Redis: ${err.message}`, { cause: err });

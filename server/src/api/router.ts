@@ -39,6 +39,7 @@ import { registerMonitorRoutes } from '../monitors/routes.js';
 import { registerFlagRoutes } from '../flags/routes.js';
 import { registerSsoRoutes } from '../sso/routes.js';
 import { authenticate } from './auth.js';
+import { readYourWrites } from './read-your-writes.js';
 import { jsonBody } from './body.js';
 import { apiState } from './context.js';
 import { NotFoundError } from './errors.js';
@@ -84,6 +85,7 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
     },
     jsonBody(deps.config.http.maxApiBodyBytes),
     authenticate(deps),
+    readYourWrites({ readPool: deps.readPool, redis: deps.redis, prefix: deps.config.redis.prefix, maxLagMs: deps.config.db.replicaMaxLagMs, log: deps.log }),
     async (ctx, next) => {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('not-found', 'no such API endpoint');

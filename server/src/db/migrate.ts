@@ -1,5 +1,6 @@
 // The migration runner: applies numbered plain .sql files from migrations/ in order, each with
-// its ledger row in one transaction, under an advisory lock so concurrent starts are safe. The
+// its ledger row in one transaction, under a transaction-scoped advisory lock so concurrent
+// starts are safe, also behind PgBouncer in transaction mode. The
 // ledger keeps each file's checksum: a migration edited after it was applied refuses the start
 // (the database and the file no longer say the same thing; write a new migration instead).
 import { createHash } from 'node:crypto';
@@ -37,14 +38,18 @@ function resolveMigrationsDir(): string {
 
 export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<number[]> {
   const migrations = await listMigrations(opts.dir);
+  const texts = new Map<number, string>();
+  for (const m of migrations) texts.set(m.version, await readFile(m.file, 'utf8'));
   const client = await pool.connect();
   try {
     const { rows: ver } = await client.query<{ v: string }>('SHOW server_version_num');
     if (Number(ver[0]?.v) < MIN_SERVER_VERSION) {
       throw new Error(`PostgreSQL ${ver[0]?.v} is too old: Faultline needs 14 or newer; upgrade the server`);
     }
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
-    try {
+    // Transaction-scoped locks only (PgBouncer in transaction mode hands each transaction any
+    // server connection): the checks run in one locked transaction, then each file in its own,
+    // which takes the lock again and skips a file another process applied meanwhile.
+    const applied = await locked(client, async () => {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
       await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
@@ -59,35 +64,47 @@ export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: stri
             'it was migrated by a newer Faultline; run that version or restore a matching backup',
         );
       }
-      const texts = new Map<number, string>();
-      for (const m of migrations) texts.set(m.version, await readFile(m.file, 'utf8'));
       await checkApplied(client, migrations, applied, texts);
-      const done: number[] = [];
-      for (const m of migrations) {
-        if (applied.has(m.version)) continue;
-        const sql = texts.get(m.version)!;
-        try {
-          await client.query('BEGIN');
-          await client.query(sql);
-          await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-            m.version,
-            m.name,
-            migrationChecksum(sql),
-          ]);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw new Error(`migration ${path.basename(m.file)} failed: ${(err as Error).message}; fix the file or the database and start again`, { cause: err });
-        }
-        opts.log?.(`applied migration ${path.basename(m.file)}`);
-        done.push(m.version);
-      }
-      return done;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+      return applied;
+    });
+    const done: number[] = [];
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      const sql = texts.get(m.version)!;
+      const ran = await locked(client, async () => {
+        const { rowCount } = await client.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+        if (rowCount) return false; // applied by a concurrent start
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          migrationChecksum(sql),
+        ]);
+        return true;
+      }).catch((err: unknown) => {
+        throw new Error(`migration ${path.basename(m.file)} failed: ${(err as Error).message}; fix the file or the database and start again`, { cause: err });
+      });
+      if (!ran) continue;
+      opts.log?.(`applied migration ${path.basename(m.file)}`);
+      done.push(m.version);
     }
+    return done;
   } finally {
     client.release();
+  }
+}
+
+/** Runs fn in a transaction that holds the migrations' advisory lock until it commits. */
+async function locked<T>(client: Queryable, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
   }
 }
 

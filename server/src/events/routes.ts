@@ -2,6 +2,7 @@
 // events), one event of an issue (/issues/{id}/events/{latest|oldest|recommended|<event id>}/),
 // also under /organizations/{org}/issues/{id}/…, /projects/{org}/{project}/events/{event id}/ and
 // its grouping-info/.
+import { readsFrom } from '../db/read-pool.js';
 import type { Deps } from '../deps.js';
 import type { ApiEvent } from '../api/types.js';
 import type { ApiRouter } from '../api/context.js';
@@ -23,20 +24,20 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
       const cursor = parseCursor(firstValue(ctx.query.cursor), 'event-id');
       const limit = parseLimit(ctx.query, 50, 100);
       const full = ['true', '1'].includes(firstValue(ctx.query.full) ?? '');
-      const rows = await listIssueEvents(deps.pool, { projectId: issue.projectId, issueId: issue.id, cursor, fetch: limit + 1, full });
+      const rows = await listIssueEvents(readsFrom(deps), { projectId: issue.projectId, issueId: issue.id, cursor, fetch: limit + 1, full });
       const page = toPage(rows, limit, cursor, (r) => ({ key: r.sortKey, id: r.eventId }));
       setLinkHeader(ctx, deps.config.http.baseUrl, page);
       ctx.body = full
-        ? await Promise.all(page.items.map((r) => presentEvent(deps.pool, r, issue.organization.id, false)))
+        ? await Promise.all(page.items.map((r) => presentEvent(readsFrom(deps), r, issue.organization.id, false)))
         : page.items.map(serializeEventSummary);
     });
 
     router.get(`${prefix}/events/:eventId/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      const row = await findEvent(deps.pool, { projectId: issue.projectId, issueId: issue.id, pick: parsePick(ctx.params.eventId!) });
+      const row = await findEvent(readsFrom(deps), { projectId: issue.projectId, issueId: issue.id, pick: parsePick(ctx.params.eventId!) });
       if (!row) throw new NotFoundError('event-not-found', 'event not found');
-      ctx.body = await presentEvent(deps.pool, row, issue.organization.id, true);
+      ctx.body = await presentEvent(readsFrom(deps), row, issue.organization.id, true);
     });
   }
 
@@ -45,9 +46,9 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
     const { org, project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const pick = parsePick(ctx.params.eventId!);
     if (pick.kind !== 'id') throw new HttpError(400, 'invalid-event-id', 'use an event id here (latest/oldest exist per issue)');
-    const row = await findEvent(deps.pool, { projectId: project.id, issueId: null, pick });
+    const row = await findEvent(readsFrom(deps), { projectId: project.id, issueId: null, pick });
     if (!row) throw new NotFoundError('event-not-found', 'event not found');
-    ctx.body = await presentEvent(deps.pool, row, org.id, true);
+    ctx.body = await presentEvent(readsFrom(deps), row, org.id, true);
   });
 
   // Sentry's grouping-info: the variants that produced the issue's hashes (recorded when the
@@ -56,7 +57,7 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
     requireScope(ctx, 'event:read');
     const { org, project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const pick = parsePick(ctx.params.eventId!);
-    const row = pick.kind === 'id' ? await findEvent(deps.pool, { projectId: project.id, issueId: null, pick }) : null;
+    const row = pick.kind === 'id' ? await findEvent(readsFrom(deps), { projectId: project.id, issueId: null, pick }) : null;
     if (!row) throw new NotFoundError('event-not-found', 'event not found');
     const { issue } = await requireIssue(ctx, row.issueId, org.slug);
     ctx.body = groupingInfo(issue.grouping, Array.isArray(row.payload.hashes) ? row.payload.hashes.map(String) : []);

@@ -2,6 +2,7 @@
 // details, tag distributions and hashes. Every /issues/{id}/ route also answers under
 // /organizations/{org}/issues/{id}/ (Sentry has both). Triage writes: triage-routes.ts.
 import type Koa from 'koa';
+import { readsFrom } from '../db/read-pool.js';
 import type { Deps } from '../deps.js';
 import type { ApiIssueHash, ApiTagDistribution, ApiTagValue } from '../api/types.js';
 import type { ApiRouter } from '../api/context.js';
@@ -29,7 +30,7 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/issues/', async (ctx) => {
     requireScope(ctx, 'event:read');
     const access = await requireOrg(ctx, ctx.params.org!);
-    const projectIds = pickProjectIds((await listProjects(deps.pool, access.org.id)).map((p) => p.id), ctx.query);
+    const projectIds = pickProjectIds((await listProjects(readsFrom(deps), access.org.id)).map((p) => p.id), ctx.query);
     await answerIssueList(ctx, deps, { projectIds, callerUserId: access.caller.user.id, filterByPeriod: true });
   });
 
@@ -37,15 +38,15 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
     router.get(`${prefix}/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      ctx.body = await presentIssueDetails(deps.pool, issue, { baseUrl: deps.config.http.baseUrl, now: new Date() });
+      ctx.body = await presentIssueDetails(readsFrom(deps), issue, { baseUrl: deps.config.http.baseUrl, now: new Date() });
     });
 
     router.get(`${prefix}/tags/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
       const [keys, values] = await Promise.all([
-        listIssueTagKeys(deps.pool, issue.id),
-        listTopIssueTagValues(deps.pool, { issueId: issue.id, perKey: TOP_TAG_VALUES }),
+        listIssueTagKeys(readsFrom(deps), issue.id),
+        listTopIssueTagValues(readsFrom(deps), { issueId: issue.id, perKey: TOP_TAG_VALUES }),
       ]);
       ctx.body = keys.map((k) => tagDistribution(k, values));
     });
@@ -53,23 +54,23 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
     router.get(`${prefix}/tags/:key/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      const key = (await listIssueTagKeys(deps.pool, issue.id)).find((k) => k.key === ctx.params.key);
+      const key = (await listIssueTagKeys(readsFrom(deps), issue.id)).find((k) => k.key === ctx.params.key);
       if (!key) throw new NotFoundError('tag-not-found', 'tag not found');
-      const values = await listTopIssueTagValues(deps.pool, { issueId: issue.id, key: key.key, perKey: TOP_TAG_VALUES });
+      const values = await listTopIssueTagValues(readsFrom(deps), { issueId: issue.id, key: key.key, perKey: TOP_TAG_VALUES });
       ctx.body = tagDistribution(key, values);
     });
 
     router.get(`${prefix}/tags/:key/values/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      const values = await listTopIssueTagValues(deps.pool, { issueId: issue.id, key: ctx.params.key!, perKey: parseLimit(ctx.query, 100, 1000) });
+      const values = await listTopIssueTagValues(readsFrom(deps), { issueId: issue.id, key: ctx.params.key!, perKey: parseLimit(ctx.query, 100, 1000) });
       ctx.body = values.map(tagValue);
     });
 
     router.get(`${prefix}/hashes/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      ctx.body = (await listIssueHashSummaries(deps.pool, issue.id)).map((h): ApiIssueHash => ({
+      ctx.body = (await listIssueHashSummaries(readsFrom(deps), issue.id)).map((h): ApiIssueHash => ({
         id: h.hash, latestEvent: null, mergedBySeer: false, title: h.title, recentEvents: h.recentEvents, lastSeen: h.lastSeen ? h.lastSeen.toISOString() : null,
       }));
     });
@@ -97,14 +98,14 @@ async function answerIssueList(
     lastSeenSince: args.filterByPeriod && period ? new Date(now.getTime() - durationSeconds(period) * 1000) : undefined,
   };
   const [rows, hits] = await Promise.all([
-    listIssues(deps.pool, { ...filter, sort: parseSort(firstValue(q.sort)), cursor, fetch: limit + 1 }),
-    countIssues(deps.pool, { ...filter, max: MAX_HITS }),
+    listIssues(readsFrom(deps), { ...filter, sort: parseSort(firstValue(q.sort)), cursor, fetch: limit + 1 }),
+    countIssues(readsFrom(deps), { ...filter, max: MAX_HITS }),
   ]);
   const page = toPage(rows, limit, cursor, (r) => ({ key: r.sortKey, id: r.id }));
   setLinkHeader(ctx, deps.config.http.baseUrl, page);
   ctx.set('X-Hits', String(hits));
   ctx.set('X-Max-Hits', String(MAX_HITS));
-  ctx.body = await presentIssues(deps.pool, page.items, { baseUrl: deps.config.http.baseUrl, statsPeriods: statsPeriodsFromParam(period), now });
+  ctx.body = await presentIssues(readsFrom(deps), page.items, { baseUrl: deps.config.http.baseUrl, statsPeriods: statsPeriodsFromParam(period), now });
 }
 
 function tagDistribution(key: { key: string; totalValues: number; uniqueValues: number }, values: TagValueRow[]): ApiTagDistribution {

@@ -1,11 +1,12 @@
 // The cron-monitor tick, run by the schedule (schedule.ts) every MONITOR_TICK_SECONDS, one process
-// at a time (the advisory lock below also keeps a direct call from overlapping): an environment
+// at a time (a lease, db/lease.ts, also keeps a direct call from overlapping): an environment
 // whose next check-in is overdue past its margin gets a `missed` check-in and its next expected
 // time; an in-progress check-in past the monitor's max runtime becomes `timeout`. Each failure takes the incident step (record-check-in.ts):
 // the failure events are queued after commit. The clock is injected so tests can move time.
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { Pool } from '../db/pool.js';
+import { withLease } from '../db/lease.js';
 import { withTransaction } from '../db/tx.js';
 import type { Logger } from '../shared/log.js';
 import { eventJobId, type EventJob } from '../shared/queues.js';
@@ -13,7 +14,7 @@ import { takeIncidentStep } from './record-check-in.js';
 import { findMonitorById, lockMonitorEnvironmentById, lockOverdueEnvironments, timeOutCheckIns, updateMonitorEnvironment, upsertCheckIn } from './queries.js';
 import { nextExpected } from './schedule.js';
 
-const LOCK_KEY = 7_246_171; // "faultline monitors"
+const LEASE_TTL_MS = 60_000; // a tick takes well under a second; a crashed holder delays ticks by at most this
 const BATCH = 500; // environments or check-ins per transaction; a tick loops until none is left
 const MAX_BATCHES_PER_TICK = 20;
 
@@ -33,30 +34,21 @@ export function queueSubmitter(queue: Deps['queue']): SubmitEvents {
   };
 }
 
-/** One run; null when another process holds the scheduler lock. */
+/** One run; null when another process holds the scheduler lease. */
 export async function runMonitorTick(deps: { pool: Pool; log: Logger; submit: SubmitEvents }, now: Date): Promise<TickResult | null> {
-  const client = await deps.pool.connect();
-  try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_KEY]);
-    if (!rows[0]?.locked) return null;
-    try {
-      const total: TickResult = { missed: 0, timedOut: 0, events: 0 };
-      for (let i = 0; i < MAX_BATCHES_PER_TICK; i++) {
-        const r = await tickBatch(deps.pool, now);
-        await deps.submit(r.events);
-        total.missed += r.missed;
-        total.timedOut += r.timedOut;
-        total.events += r.events.length;
-        if (r.missed < BATCH && r.timedOut < BATCH) break;
-      }
-      if (total.missed + total.timedOut > 0) deps.log.info(total, 'monitor check-ins missed or timed out');
-      return total;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+  return withLease(deps.pool, 'monitor-tick', LEASE_TTL_MS, async () => {
+    const total: TickResult = { missed: 0, timedOut: 0, events: 0 };
+    for (let i = 0; i < MAX_BATCHES_PER_TICK; i++) {
+      const r = await tickBatch(deps.pool, now);
+      await deps.submit(r.events);
+      total.missed += r.missed;
+      total.timedOut += r.timedOut;
+      total.events += r.events.length;
+      if (r.missed < BATCH && r.timedOut < BATCH) break;
     }
-  } finally {
-    client.release();
-  }
+    if (total.missed + total.timedOut > 0) deps.log.info(total, 'monitor check-ins missed or timed out');
+    return total;
+  });
 }
 
 async function tickBatch(pool: Pool, now: Date): Promise<{ missed: number; timedOut: number; events: EventJob[] }> {

@@ -3,7 +3,7 @@
 // pending set; the snapshot is upserted together with its id in the flush ledger, then deleted.
 // A crash at any point leaves a snapshot that the next flush (of any worker) finishes exactly once.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
 import type { Logger } from '../shared/log.js';
@@ -26,7 +26,7 @@ return 1
 
 export interface FlushDeps {
   pool: Pool;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   log: Logger;
 }

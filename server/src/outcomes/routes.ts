@@ -5,6 +5,7 @@
 // Sentry's [[unix seconds, count], …]. Query: since, until (unix seconds or ISO), resolution or
 // interval (1h default, 1d), category. Counts not yet flushed are read live from Redis.
 import { z } from 'zod';
+import { readsFrom } from '../db/read-pool.js';
 import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
 import { requireProject, requireScope } from '../api/auth.js';
@@ -53,8 +54,8 @@ export function registerStatsRoutes(router: ApiRouter, deps: Deps): void {
 async function loadCounts(deps: Deps, projectId: string, since: Date, until: Date): Promise<CountRow[]> {
   const range = { projectId, since: new Date(Math.floor(since.getTime() / 3_600_000) * 3_600_000), until };
   const [flushed, reports, live] = await Promise.all([
-    listOutcomeCounts(deps.pool, range),
-    listClientReportCounts(deps.pool, range),
+    listOutcomeCounts(readsFrom(deps), range),
+    listClientReportCounts(readsFrom(deps), range),
     liveCounts(deps, projectId),
   ]);
   return [

@@ -2,7 +2,7 @@
 // session_counts (hourly), session_minute_counts, session_users, client_report_counts and
 // request_counts in one short transaction. A session update is counted once per session (Redis
 // state, session-state.ts); users are idempotent; a redelivered aggregate may count twice.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
 import type { AuxJob } from '../shared/queues.js';
@@ -25,7 +25,7 @@ export type AuxOutcome = { kind: 'counted' } | { kind: 'dropped'; reason: 'inval
 
 export interface CountAuxDeps {
   pool: Pool;
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
 }
 

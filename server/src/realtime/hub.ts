@@ -3,7 +3,7 @@
 // pub/sub channel; a Lua script appends and publishes in one step, so the channel carries
 // entries in stream-id order. Each process holds one subscriber connection, shared by all of
 // its SSE clients (one channel subscription per organization with listeners).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { StreamMessage } from './messages.js';
 import { compareStreamIds } from './stream-id.js';
 
@@ -33,7 +33,7 @@ return #lines
 `;
 
 /** Appends messages to an organization's stream and publishes them (any Redis client). */
-export async function publishToStream(redis: Redis, opts: { prefix: string; bufferSize: number }, orgId: string, messages: StreamMessage[]): Promise<void> {
+export async function publishToStream(redis: RedisClient, opts: { prefix: string; bufferSize: number }, orgId: string, messages: StreamMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const key = streamKey(opts.prefix, orgId);
   await redis.eval(APPEND_AND_PUBLISH, 1, key, opts.bufferSize, key, KEEP_IDLE_STREAM_SECONDS, ...messages.map((m) => JSON.stringify(m)));
@@ -70,7 +70,7 @@ export interface Hub {
  * `subscriber` becomes a dedicated subscriber connection (the hub owns and closes it);
  * `redis` is a normal client for reads.
  */
-export function createHub(redis: Redis, subscriber: Redis, prefix: string): Hub {
+export function createHub(redis: RedisClient, subscriber: RedisClient, prefix: string): Hub {
   const listeners = new Map<string, Set<Listener>>();
   const ready = new Map<string, Promise<unknown>>(); // per organization: the SUBSCRIBE in flight or done
   const channelPrefix = `${prefix}:live:`;
@@ -145,7 +145,7 @@ export function createHub(redis: Redis, subscriber: Redis, prefix: string): Hub 
  * older than the oldest retained entry. (Conservative: if exactly the next entry survived, this
  * still says "gap"; the UI then only shows a notice.)
  */
-async function wasTrimmedAfter(redis: Redis, key: string, afterId: string): Promise<boolean> {
+async function wasTrimmedAfter(redis: RedisClient, key: string, afterId: string): Promise<boolean> {
   const first = (await redis.xrange(key, '-', '+', 'COUNT', 1)) as Array<[string, string[]]>;
   const firstId = first[0]?.[0];
   return firstId !== undefined && compareStreamIds(afterId, firstId) < 0;

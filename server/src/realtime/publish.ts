@@ -1,6 +1,6 @@
 // Builds live stream messages and publishes them through the hub's Redis stream: compact event
 // summaries after each pipeline batch commit, and deploy markers when a deploy is recorded.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Queryable } from '../db/pool.js';
 import type { DeployCreateMessage, EventCreateMessage } from './messages.js';
 import { publishToStream } from './hub.js';
@@ -8,7 +8,7 @@ import { listIssueSummaries, type IssueSummaryRow } from './queries.js';
 
 export interface RealtimePublishDeps {
   pool: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   config: { redis: { prefix: string }; realtime: { bufferSize: number } };
 }
 

@@ -14,6 +14,7 @@ import { findOrganizationForMember } from '../organizations/queries.js';
 import { createHub, type Hub, type StreamEntry } from './hub.js';
 import { matchesStreamFilter, type StreamFilter, type StreamHello } from './messages.js';
 import { compareStreamIds, isStreamId } from './stream-id.js';
+import { duplicateRedis } from '../shared/redis.js';
 
 const HEARTBEAT_MS = 15_000; // keeps proxies from closing an idle connection
 const RETRY_MS = 2_000; // the browser's reconnect delay
@@ -41,7 +42,7 @@ export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: 
   const getHub = () => {
     if (hub) return hub;
     // One subscriber connection per process, opened on the first stream request.
-    const subscriber = deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const subscriber = duplicateRedis(deps.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null });
     subscriber.on('error', (err: Error) => log.warn({ err }, 'live stream subscriber connection error'));
     return (hub = createHub(deps.redis, subscriber, deps.config.redis.prefix));
   };

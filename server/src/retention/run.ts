@@ -1,10 +1,11 @@
 // Retention, run by the schedule (schedule.ts) every RETENTION_INTERVAL_MS, one process at a
-// time (the advisory lock below also keeps a direct call from overlapping): creates the event
-// partitions ahead of time, drops the daily partitions older than RETENTION_DAYS (issue counters
-// and hourly counts stay: they live in other tables), deletes issues left without events and
-// without activity, deletes old request counts, and expires source-map artifact bundles nobody
-// used within the window. The clock is injected so tests can move time forward.
+// time (a lease, db/lease.ts, also keeps a direct call from overlapping, with or without PgBouncer):
+// creates the event partitions ahead of time, drops the daily partitions older than RETENTION_DAYS
+// (issue counters and hourly counts stay: they live in other tables), deletes issues left without
+// events and without activity, deletes old request counts, and expires source-map artifact bundles
+// nobody used within the window. The clock is injected so tests can move time forward.
 import type { Pool, PoolClient } from '../db/pool.js';
+import { withLease } from '../db/lease.js';
 import { ensureEventPartitions } from '../events/queries.js';
 import type { Logger } from '../shared/log.js';
 import { retentionDropped } from '../metrics/registry.js';
@@ -13,7 +14,7 @@ import { deleteFlagMinutesBefore } from '../flags/queries.js';
 import { deleteAbandonedIssues, deleteExpiredRequestCounts, deleteExpiredSessionMinuteCounts, dropEventPartition, listEventPartitions } from './queries.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000; // hourly: cheap when there is nothing to do
-const LOCK_KEY = 7_246_170; // "faultline retention"
+const LEASE_TTL_MS = 3_600_000; // a run takes minutes; a crashed holder delays the next one by at most this
 const LOCK_TIMEOUT_MS = 5_000; // a partition drop waits at most this long for running queries
 const ISSUE_DELETE_BATCH = 1_000;
 const REQUEST_COUNT_DELETE_BATCH = 10_000;
@@ -34,17 +35,11 @@ export interface RetentionResult {
   expiredArtifacts: number;
 }
 
-/** One run; null when another process holds the retention lock. */
+/** One run; null when another process holds the retention lease. */
 export async function runRetention(deps: { pool: Pool; log: Logger }, opts: RetentionOptions): Promise<RetentionResult | null> {
   const client = await deps.pool.connect();
   try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_KEY]);
-    if (!rows[0]?.locked) return null;
-    try {
-      return await runLocked(client, deps.log, opts);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
-    }
+    return await withLease(client, 'retention', LEASE_TTL_MS, () => runLocked(client, deps.log, opts));
   } finally {
     client.release();
   }

@@ -9,7 +9,7 @@
 //   scheduler nor the other tasks. stop() waits for the runs in progress.
 // Each run is counted and timed on /metrics (metrics/schedule.ts).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Logger } from '../shared/log.js';
 import { scheduleLastSuccess, scheduleRunDuration, scheduleRuns } from '../metrics/schedule.js';
 
@@ -23,7 +23,7 @@ export interface ScheduledTask {
 }
 
 export interface SchedulerOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** REDIS_PREFIX: keys are `<prefix>:{schedule}:<task>:…` (one Cluster slot). */
   prefix: string;
   log: Logger;

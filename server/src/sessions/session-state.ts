@@ -1,7 +1,7 @@
 // Remembers each live session's counted status in Redis so a session is counted once, under
 // its latest status: a new session adds 1, a status change moves 1 from the old status to the
 // new. Best effort: state expires after a day of silence, and a lost key counts a session again.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { SESSION_STATUS_RANK, type SessionCountRow, type SessionStatus, type SessionUpdate } from './aux-payloads.js';
 
 const STATE_TTL_SECONDS = 24 * 3600; // sessions silent longer than this are over
@@ -22,7 +22,7 @@ export function sessionStateKey(prefix: string, projectId: string, sid: string):
 }
 
 /** Applies updates in order and returns the session count deltas they cause. */
-export async function advanceSessions(redis: Redis, prefix: string, updates: SessionUpdate[]): Promise<SessionCountRow[]> {
+export async function advanceSessions(redis: RedisClient, prefix: string, updates: SessionUpdate[]): Promise<SessionCountRow[]> {
   if (updates.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const u of updates) {

@@ -3,7 +3,7 @@
 // instead of serving it for up to the cache TTL (60 s). A subscriber that reconnects clears its
 // whole cache, since messages sent while it was away are lost (pub/sub keeps nothing); the TTL
 // stays as the backstop when Redis itself is down.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from './log.js';
 import type { KeyLookup } from './keys.js';
 
@@ -15,7 +15,7 @@ export function keyChangesChannel(prefix: string): string {
 }
 
 /** Tells every ingest process that a key (or, with ALL_KEYS, anything) changed; never throws. */
-export async function publishKeyChange(redis: Redis, prefix: string, publicKey: string, log: Logger): Promise<void> {
+export async function publishKeyChange(redis: RedisClient, prefix: string, publicKey: string, log: Logger): Promise<void> {
   try {
     await redis.publish(keyChangesChannel(prefix), publicKey);
   } catch (err) {
@@ -24,7 +24,7 @@ export async function publishKeyChange(redis: Redis, prefix: string, publicKey: 
 }
 
 /** Subscribes `keys` to changes on a dedicated connection (a subscriber can do nothing else). */
-export function subscribeKeyChanges(subscriber: Redis, prefix: string, keys: KeyLookup, log: Logger): { close: () => Promise<void> } {
+export function subscribeKeyChanges(subscriber: RedisClient, prefix: string, keys: KeyLookup, log: Logger): { close: () => Promise<void> } {
   const channel = keyChangesChannel(prefix);
   subscriber.on('message', (ch: string, message: string) => {
     if (ch === channel) keys.invalidate(message === ALL_KEYS ? undefined : message);

@@ -3,7 +3,7 @@
 // the handle's hash for ten minutes and hands them out once (GETDEL): a replayed or forged
 // callback finds nothing, and a callback from another browser lacks the cookie.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { z } from 'zod';
 import { sha256Hex } from '../users/tokens.js';
 
@@ -16,14 +16,14 @@ function key(prefix: string, handle: string): string {
   return `${prefix}:oidc-login:${sha256Hex(handle)}`;
 }
 
-export async function savePendingLogin(redis: Redis, prefix: string, login: PendingLogin): Promise<string> {
+export async function savePendingLogin(redis: RedisClient, prefix: string, login: PendingLogin): Promise<string> {
   const handle = randomBytes(32).toString('base64url');
   await redis.set(key(prefix, handle), JSON.stringify(login), 'EX', PENDING_LOGIN_TTL_SECONDS);
   return handle;
 }
 
 /** The pending login, removed so it cannot be used twice; null when unknown, expired or used. */
-export async function takePendingLogin(redis: Redis, prefix: string, handle: string): Promise<PendingLogin | null> {
+export async function takePendingLogin(redis: RedisClient, prefix: string, handle: string): Promise<PendingLogin | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(handle)) return null;
   const raw = await redis.getdel(key(prefix, handle));
   if (raw === null) return null;

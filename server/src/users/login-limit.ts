@@ -1,6 +1,6 @@
 // Login throttling: at most LOGIN_MAX_ATTEMPTS per email + client IP per window, counted in
 // Redis (INCR + EXPIRE NX, one round trip) under the configured prefix. A success clears it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { sha256Hex } from './tokens.js';
 
 export const LOGIN_MAX_ATTEMPTS = 10;
@@ -13,7 +13,7 @@ function attemptKey(prefix: string, email: string, ip: string): string {
 }
 
 /** Counts one attempt and says whether it may proceed. */
-export async function countLoginAttempt(redis: Redis, prefix: string, email: string, ip: string): Promise<LoginAttempt> {
+export async function countLoginAttempt(redis: RedisClient, prefix: string, email: string, ip: string): Promise<LoginAttempt> {
   const key = attemptKey(prefix, email, ip);
   const results = await redis.multi().incr(key).expire(key, LOGIN_WINDOW_SECONDS, 'NX').ttl(key).exec();
   if (!results) throw new Error('login attempt counter transaction was aborted');
@@ -24,6 +24,6 @@ export async function countLoginAttempt(redis: Redis, prefix: string, email: str
   return { allowed: false, retryAfterSeconds: Math.max(1, Number(ttl?.[1])) };
 }
 
-export async function clearLoginAttempts(redis: Redis, prefix: string, email: string, ip: string): Promise<void> {
+export async function clearLoginAttempts(redis: RedisClient, prefix: string, email: string, ip: string): Promise<void> {
   await redis.del(attemptKey(prefix, email, ip));
 }

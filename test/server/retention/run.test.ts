@@ -122,13 +122,14 @@ describe('runRetention', () => {
   });
 
   it('lets only one process run at a time', async () => {
-    const holder = await db.pool.connect();
+    // Another process holds the retention lease (db/lease.ts: a row, no session state).
+    await db.pool.query(`INSERT INTO schedule_leases (name, holder, held_until) VALUES ('retention', 'another-process', now() + interval '1 minute')
+      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until`);
     try {
-      await holder.query('SELECT pg_advisory_lock(7246170)');
       expect(await runRetention({ pool: db.pool, log }, { retentionDays: 90, now: () => new Date() })).toBeNull();
     } finally {
-      await holder.query('SELECT pg_advisory_unlock(7246170)');
-      holder.release();
+      await db.pool.query(`DELETE FROM schedule_leases WHERE name = 'retention'`);
     }
+    expect(await runRetention({ pool: db.pool, log }, { retentionDays: 90, now: () => new Date() })).not.toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // hash: ingest adds them up in memory for FLUSH_MS and writes one pipeline of HINCRBYs; the
 // worker does the same per batch. The worker later moves the hash into Postgres
 // (server/src/outcomes/flush.ts), so counting costs no query on the hot path.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../log.js';
 import type { Outcome } from './outcomes.js';
 
@@ -49,7 +49,7 @@ export interface OutcomeCounter {
   close(): Promise<void>;
 }
 
-export function createOutcomeCounter(redis: Redis, prefix: string, opts: { log: Logger; flushMs?: number }): OutcomeCounter {
+export function createOutcomeCounter(redis: RedisClient, prefix: string, opts: { log: Logger; flushMs?: number }): OutcomeCounter {
   const flushMs = opts.flushMs ?? OUTCOMES_FLUSH_MS;
   let pending = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
@@ -93,7 +93,7 @@ export function createOutcomeCounter(redis: Redis, prefix: string, opts: { log: 
 }
 
 /** One pipeline of HINCRBYs; rejects when Redis did not take them. */
-export async function writeOutcomes(redis: Redis, prefix: string, counts: Map<string, number>): Promise<void> {
+export async function writeOutcomes(redis: RedisClient, prefix: string, counts: Map<string, number>): Promise<void> {
   if (counts.size === 0) return;
   const key = outcomesKey(prefix);
   const pipeline = redis.pipeline();

@@ -3,7 +3,7 @@
 // one Redis agree. Fixed windows aligned to the epoch (as Sentry's quotas): the caller names the
 // current window's counter key, so no clock is read inside Redis.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 // KEYS[i]    counter of quota i in the current window
 // ARGV[1]    quantity to consume
@@ -29,7 +29,7 @@ return over
 const shas = new Map<string, string>();
 
 /** EVALSHA with a fallback to EVAL when the script is not cached in Redis yet (or after a flush). */
-export async function runScript(redis: Redis, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+export async function runScript(redis: RedisClient, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
   let sha = shas.get(script);
   if (!sha) {
     sha = createHash('sha1').update(script).digest('hex');
