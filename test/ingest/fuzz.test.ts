@@ -18,6 +18,8 @@ import { jsonDepthExceeds } from '../../ingest/src/json-depth.js';
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 300);
 const seed = Number(process.env.FUZZ_SEED ?? 20261126);
+/** Not a speed target: a long `npm run fuzz` on a loaded machine must not hit the default 30 s. */
+const propertyTimeout = Math.max(30_000, numRuns * 20);
 
 const itemArb = fc.record({
   type: fc.constantFrom('event', 'attachment', 'session', 'client_report', 'x-unknown'),
@@ -52,7 +54,7 @@ describe('fuzz', () => {
       }),
       { numRuns },
     );
-  });
+  }, propertyTimeout);
 
   it('parseEnvelope never throws on envelope-shaped text', () => {
     const line = fc.oneof(fc.json(), fc.constantFrom('{"type":"event"}', '{"type":"attachment","length":3}', '', '\r', '{}'), fc.string({ maxLength: 20 }));
@@ -63,7 +65,7 @@ describe('fuzz', () => {
       }),
       { numRuns },
     );
-  });
+  }, propertyTimeout);
 
   it('well-formed envelopes round-trip item types and payloads', () => {
     fc.assert(
@@ -75,7 +77,7 @@ describe('fuzz', () => {
       }),
       { numRuns },
     );
-  });
+  }, propertyTimeout);
 
   it('parseJsonHeader agrees with JSON.parse on JSON text', () => {
     fc.assert(
@@ -85,7 +87,7 @@ describe('fuzz', () => {
       }),
       { numRuns },
     );
-  });
+  }, propertyTimeout);
 
   it('jsonDepthExceeds matches the real nesting depth', () => {
     fc.assert(
@@ -94,7 +96,7 @@ describe('fuzz', () => {
       }),
       { numRuns },
     );
-  });
+  }, propertyTimeout);
 
   it('parseStoreBody and parseRequestAuth never throw', () => {
     fc.assert(
@@ -104,7 +106,7 @@ describe('fuzz', () => {
       }),
       { numRuns },
     );
-  });
+  }, propertyTimeout);
 });
 
 describe('fuzz: the HTTP ingest handler', () => {
