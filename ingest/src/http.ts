@@ -10,6 +10,8 @@ import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInpu
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
 import { createEnqueuer } from './enqueue.js';
+import { ENQUEUE_TIMEOUT_MS } from './limits.js';
+import { createSpool, spoolingQueue, type Spool } from './spool.js';
 import { drop, dropBody, type ActiveLimit, type Drop } from './outcomes.js';
 import { createOutcomeCounter } from './outcome-counter.js';
 import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
@@ -19,12 +21,22 @@ import { EMBED_PATH, handleEmbed } from './embed.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
+/** Room for the spool's write and fsync after a failed queue add, within one request. */
+const SPOOL_APPEND_TIMEOUT_MS = 10_000;
 /** 1x1 transparent GIF: the answer to GET /store/ (image beacons of old browser SDKs). */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
+export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; spool: Spool; close: () => Promise<void> } {
   const log = deps.log.child({ component: 'ingest.http' });
-  const ad = createAcceptDeps(deps, log);
+  const spool = createSpool({
+    dir: deps.config.spool.dir,
+    maxBytes: deps.config.spool.maxBytes,
+    namespace: deps.config.redis.prefix,
+    isReady: () => deps.redis.status === 'ready',
+    log: deps.log.child({ component: 'ingest.spool' }),
+  });
+  void spool.start().catch((err: unknown) => log.error({ err, dir: deps.config.spool.dir }, 'spool start failed; files left there are replayed by the next scan'));
+  const ad = createAcceptDeps(deps, log, spool);
   const keyChanges = subscribeKeyChanges(deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
 
   const router = new Router();
@@ -50,17 +62,28 @@ export function createIngestRouter(deps: Deps): { middleware: Koa.Middleware; ac
   };
   const close = async () => {
     await ad.enqueuer.close();
+    await spool.close();
     await ad.outcomes?.close();
     await keyChanges.close();
   };
-  return { middleware, acceptDeps: ad, close };
+  return { middleware, acceptDeps: ad, spool, close };
 }
 
-/** The accept path's dependencies, shared by HTTP and UDP: key cache, enqueuer and the protections. */
-export function createAcceptDeps(deps: Deps, log: Deps['log']): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
+/**
+ * The accept path's dependencies, shared by HTTP and UDP: key cache, enqueuer and the protections.
+ * With a spool that is on, a micro-batch Redis cannot take goes to the disk spool instead of a 503.
+ */
+export function createAcceptDeps(deps: Deps, log: Deps['log'], spool?: Spool): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
   const { prefix } = deps.config.redis;
   const p = deps.config.protection;
-  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', log });
+  const redisReady = () => deps.redis.status === 'ready';
+  const enqueuer = spool?.enabled
+    ? createEnqueuer(spoolingQueue(deps.queue, spool, { isReady: redisReady, timeoutMs: ENQUEUE_TIMEOUT_MS, log }), {
+        isReady: () => redisReady() || spool.canAccept(),
+        log,
+        timeoutMs: ENQUEUE_TIMEOUT_MS + SPOOL_APPEND_TIMEOUT_MS,
+      })
+    : createEnqueuer(deps.queue, { isReady: redisReady, log });
   const queueDepth = createQueueDepthGuard({ maxDepth: p.queueMaxDepth, measure: () => measureQueueLoad(deps.queue, deps.redis), log });
   return {
     keys: createKeyLookup(deps.pool, { log }),

@@ -144,6 +144,7 @@ export async function spawnFaultline(env: Record<string, string>, opts: { ready?
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       UDP_ENABLED: 'false',
+      SPOOL_DIR: path.join(tmpdir(), `faultline-spool-${port}`), // never the checkout's: tests run in parallel
       ...env,
       PORT: String(port),
     },
