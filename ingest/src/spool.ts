@@ -161,6 +161,15 @@ export function createSpool(opts: SpoolOptions): Spool {
     }
   }
 
+  // An append can arrive after the loop's last look at `pending` but before its promise settled.
+  function startWriting(): void {
+    if (writing) return;
+    writing = writeLoop().finally(() => {
+      writing = null;
+      if (pending.length > 0) startWriting();
+    });
+  }
+
   async function replayFile(file: SpoolFile): Promise<boolean> {
     while (file.cursor < file.end && !file.lost) {
       const chunk = await readRecords(file, file.cursor, file.end, SPOOL_REPLAY_BATCH);
@@ -271,7 +280,7 @@ export function createSpool(opts: SpoolOptions): Spool {
       pendingBytes += bytes.length;
       return new Promise<void>((resolve, reject) => {
         pending.push({ bytes, records: jobs.length, at, resolve, reject });
-        writing ??= writeLoop().finally(() => { writing = null; });
+        startWriting();
       });
     },
     register(queue, addBulk) {
