@@ -28,7 +28,7 @@ describe('spool record framing', () => {
 
   const whole = encodeRecords([rec(3)]);
   const flipped = Buffer.from(whole);
-  flipped[whole.length - 2] ^= 0xff;
+  flipped.writeUInt8(flipped.readUInt8(whole.length - 2) ^ 0xff, whole.length - 2);
   const badLength = Buffer.from(whole);
   badLength.writeUInt32BE(0xffffffff, 0);
   const notJson = encodeRecords([rec(3)]);
