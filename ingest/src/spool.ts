@@ -323,33 +323,6 @@ export function createSpool(opts: SpoolOptions): Spool {
   };
 }
 
-export interface BulkQueue<J extends SpoolJob> {
-  readonly name: string;
-  addBulk(jobs: J[]): Promise<unknown>;
-}
-
-/**
- * The queue as ingest sees it when the spool is on: a bulk add goes to Redis while it is reachable
- * and nothing is waiting in the spool, else (or when the add fails) to the spool. Replay hands the
- * spooled jobs to the real queue's addBulk, unchanged.
- */
-export function spoolingQueue<J extends SpoolJob>(queue: BulkQueue<J>, spool: Spool, opts: { isReady: () => boolean; timeoutMs: number; log: SpoolLog }): BulkQueue<J> {
-  // The jobs were checked when they were made; the spool gives back exactly what it was given.
-  spool.register(queue.name, (jobs) => queue.addBulk(jobs as J[]));
-  return {
-    name: queue.name,
-    async addBulk(jobs) {
-      if (spool.isSpooling() || !opts.isReady()) return spool.append(queue.name, jobs);
-      try {
-        return await withTimeout(queue.addBulk(jobs), opts.timeoutMs);
-      } catch (err) {
-        opts.log.warn({ err, jobs: jobs.length }, 'queue add failed, spooling');
-        return spool.append(queue.name, jobs);
-      }
-    },
-  };
-}
-
 /** Consecutive records of one queue, as that queue's bulk-add jobs. */
 function runsByQueue(records: readonly SpoolRecord[]): Array<{ queue: string; jobs: SpoolJob[] }> {
   const runs: Array<{ queue: string; jobs: SpoolJob[] }> = [];

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeHeader, decodeRecord, encodeHeader, encodeRecords, RECORD_FRAME_BYTES, SPOOL_HEADER_BYTES, type SpoolRecord } from '../../ingest/src/spool-record.js';
-import { createSpool, spoolingQueue, SpoolFullError, type Spool, type SpoolJob, type SpoolOptions } from '../../ingest/src/spool.js';
+import { createSpool, SpoolFullError, type Spool, type SpoolJob, type SpoolOptions } from '../../ingest/src/spool.js';
+import { spoolingQueue } from '../../ingest/src/spooling-queue.js';
 import { waitFor } from '../helpers/wait.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
