@@ -36,6 +36,8 @@ COPY --from=build --chown=root:root /app/ui/dist ./ui/dist
 COPY --chown=root:root migrations ./migrations
 COPY --chown=root:root package.json ./
 # The code is owned by root and read-only for the process; it runs as the image's `node` user.
+# The one writable directory: ingest's spool for Redis outages (SPOOL_DIR); mount a volume there.
+RUN mkdir -p /app/spool && chown node:node /app/spool
 USER node
 EXPOSE 8000 8001/udp
 # Every role serves /healthz (the process runs); /readyz also checks Postgres and Redis.

@@ -44,7 +44,10 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-export function createEnqueuer(queue: Queue<ProcessJob>, opts: EnqueuerOptions): Enqueuer {
+/** The queue's bulk add: the BullMQ queue itself, or the spool in front of it (spool.ts). */
+export type BulkAdder = Pick<Queue<ProcessJob>, 'addBulk'> | { addBulk(jobs: Array<{ name: string; data: ProcessJob; opts: JobsOptions }>): Promise<unknown> };
+
+export function createEnqueuer(queue: BulkAdder, opts: EnqueuerOptions): Enqueuer {
   const waitMs = opts.batchWaitMs ?? ENQUEUE_BATCH_WAIT_MS;
   const maxJobs = opts.maxBatchJobs ?? ENQUEUE_BATCH_MAX_JOBS;
   const timeoutMs = opts.timeoutMs ?? ENQUEUE_TIMEOUT_MS;

@@ -13,6 +13,9 @@ import { parseContentEncoding, readBody } from './decompress.js';
 import { createEnqueuer } from './enqueue.js';
 import { drop, dropBody, type ActiveLimit, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
 import { createOutcomeCounter } from '../../server/src/shared/outcomes/outcome-counter.js';
+import { ENQUEUE_TIMEOUT_MS } from './limits.js';
+import { createSpool, type Spool } from './spool.js';
+import { spoolingQueue } from './spooling-queue.js';
 import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
 import { createFloodLane, FLOOD_LANE_MIN_BACKLOG } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
@@ -21,12 +24,22 @@ import { REPLICA_WAIT_MS } from './limits.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
+/** Room for the spool's write and fsync after a failed queue add, within one request. */
+const SPOOL_APPEND_TIMEOUT_MS = 10_000;
 /** 1x1 transparent GIF: the answer to GET /store/ (image beacons of old browser SDKs). */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; close: () => Promise<void> } {
+export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; spool: Spool; close: () => Promise<void> } {
   const log = deps.log.child({ component: 'ingest.http' });
-  const ad = createAcceptDeps(deps, log);
+  const spool = createSpool({
+    dir: deps.config.spool.dir,
+    maxBytes: deps.config.spool.maxBytes,
+    namespace: deps.config.redis.prefix,
+    isReady: () => deps.redis.status === 'ready',
+    log: deps.log.child({ component: 'ingest.spool' }),
+  });
+  void spool.start().catch((err: unknown) => log.error({ err, dir: deps.config.spool.dir }, 'spool start failed; files left there are replayed by the next scan'));
+  const ad = createAcceptDeps(deps, log, spool);
   const keyChanges = subscribeKeyChanges(duplicateRedis(deps.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
 
   const router = new Router();
@@ -52,24 +65,39 @@ export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middlewa
   };
   const close = async () => {
     await ad.enqueuer.close();
+    await spool.close();
     await ad.outcomes?.close();
     await keyChanges.close();
   };
-  return { middleware, acceptDeps: ad, close };
+  return { middleware, acceptDeps: ad, spool, close };
 }
 
-/** The accept path's dependencies, shared by HTTP and UDP: key cache, enqueuer and the protections. */
-export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log']): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
-  const { prefix } = deps.config.redis;
+/**
+ * The accept path's dependencies, shared by HTTP and UDP: key cache, enqueuer and the protections.
+ * With a spool that is on, a micro-batch Redis cannot take goes to the disk spool instead of a 503.
+ */
+export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log'], spool?: Spool): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
+  const { prefix, waitReplicas } = deps.config.redis;
   const p = deps.config.protection;
-  const { waitReplicas } = deps.config.redis;
-  // With Redis replicas (always on a cluster) a 200 waits until one holds the jobs: a master that
-  // dies right after the add then loses nothing that was acknowledged (its replica takes over).
+  const redisReady = () => deps.redis.status === 'ready';
+  // With Redis replicas (always on a cluster) an add counts once a replica holds the jobs: a master
+  // that dies right after the add then loses nothing that was acknowledged (its replica takes over).
+  // An add that cannot be confirmed goes to the spool when it is on, else answers 503.
   const queueRedis = deps.queueRedis;
-  const confirm = waitReplicas > 0 && queueRedis
-    ? () => waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS) // the queue's hash tag: its slot's master
-    : undefined;
-  const enqueuer = createEnqueuer(deps.queue, { isReady: () => deps.redis.status === 'ready', confirm, log });
+  const queue = waitReplicas > 0 && queueRedis
+    ? { name: deps.queue.name, addBulk: async (jobs: Parameters<typeof deps.queue.addBulk>[0]) => {
+        const added = await deps.queue.addBulk(jobs);
+        await waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS); // the queue's hash tag: its slot's master
+        return added;
+      } }
+    : deps.queue;
+  const enqueuer = spool?.enabled
+    ? createEnqueuer(spoolingQueue(queue, spool, { isReady: redisReady, timeoutMs: ENQUEUE_TIMEOUT_MS, log }), {
+        isReady: () => redisReady() || spool.canAccept(),
+        log,
+        timeoutMs: ENQUEUE_TIMEOUT_MS + SPOOL_APPEND_TIMEOUT_MS,
+      })
+    : createEnqueuer(queue, { isReady: redisReady, log });
   const queueDepth = createQueueDepthGuard({ maxDepth: p.queueMaxDepth, measure: () => measureQueueLoad(deps.queue, deps.redis), log });
   return {
     keys: createKeyLookup(deps.pool, { log }),

@@ -1,6 +1,7 @@
 // The one reader of process.env: parses the environment once into a typed, frozen object.
 // Entrypoints call loadConfig() and pass sections down; tests pass a literal env object.
 import { BlockList } from 'node:net';
+import path from 'node:path';
 import { z } from 'zod';
 import { parseRoleMapping, type RoleMappingRule } from './sso/rules.js';
 import { parseTrustProxy, type TrustProxy } from './api/trust-proxy.js';
@@ -42,6 +43,8 @@ export const envSchema = z.object({
   SPIKE_EVENTS_PER_MINUTE: z.coerce.number().int().min(0).default(1000),
   SPIKE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
   WORKER_BATCH_MAX_BYTES: z.coerce.number().int().min(64 * KiB).default(32 * MiB),
+  SPOOL_DIR: z.string().min(1).default('spool'),
+  SPOOL_MAX_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(1024),
   UDP_ENABLED: bool.default(true),
   UDP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   UDP_HOST: z.string().default('0.0.0.0'),
@@ -103,6 +106,8 @@ export interface Config {
   protection: ProtectionConfig;
   /** The UDP ingest listener (ingest and all roles); port 0 picks a free port; recvBufferBytes 0 keeps the OS default. */
   udp: { enabled: boolean; port: number; host: string; recvBufferBytes: number };
+  /** Ingest's disk spool for Redis outages (ingest/src/spool.ts): an absolute directory; maxBytes 0 turns it off. */
+  spool: { dir: string; maxBytes: number };
   /** maxAttempts: a job failing this often is dead-lettered (outages of Postgres do not count);
    *  stallTimeoutMs: a job whose worker died is handed to another worker after about this long. */
   worker: { concurrency: number; batchSize: number; batchWaitMs: number; maxAttempts: number; stallTimeoutMs: number };
@@ -220,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       workerBatchMaxBytes: e.WORKER_BATCH_MAX_BYTES,
     },
     udp: { enabled: e.UDP_ENABLED, port: e.UDP_PORT, host: e.UDP_HOST, recvBufferBytes: e.UDP_RECV_BUFFER_BYTES },
+    spool: { dir: path.resolve(e.SPOOL_DIR), maxBytes: e.SPOOL_MAX_MB * MiB },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       batchSize: e.WORKER_BATCH_SIZE,

@@ -16,6 +16,7 @@ import { serveUi } from './api/ui.js';
 import { createIngestRouter } from '../../ingest/src/http.js';
 import { startUdpIngest, type UdpIngest } from '../../ingest/src/udp.js';
 import { watchUdp } from './metrics/udp.js';
+import { watchSpool } from './metrics/spool.js';
 import { startWorker } from './main-worker.js';
 import { collectProcessMetrics } from './metrics/registry.js';
 import { watchRuntime } from './metrics/runtime.js';
@@ -67,10 +68,14 @@ export async function start(config: Config): Promise<Running> {
   {
     // Every role listens: /healthz, /readyz and /metrics; the worker serves nothing else.
     const mounts: Koa.Middleware[] = [];
+    let spool: ReturnType<typeof createIngestRouter>['spool'] | undefined;
     if (role === 'all' || role === 'ingest') {
       const ingest = createIngestRouter(deps);
       mounts.push(ingest.middleware);
       stoppers.push(ingest.close);
+      spool = ingest.spool;
+      const unwatchSpool = watchSpool(spool);
+      stoppers.push(async () => unwatchSpool());
       if (config.udp.enabled) {
         const udpLog = log.child({ component: 'ingest.udp' });
         const listener = await startUdpIngest(config.udp, { ...ingest.acceptDeps, log: udpLog }); // same key cache and enqueuer as HTTP
@@ -100,7 +105,7 @@ export async function start(config: Config): Promise<Running> {
       streamClosers.push(api.close);
       mounts.push(serveUi());
     }
-    const app = createApp(deps, { mounts });
+    const app = createApp(deps, { mounts, spool });
     server = app.listen(config.http.port, config.http.host);
     await new Promise<void>((resolve, reject) => server!.once('listening', resolve).once('error', reject));
     // Node's default keep-alive timeout is shorter than many load balancers'; avoid 502s on reuse.

@@ -1,5 +1,8 @@
 // Starts a real Faultline (the same start() as production) on a random port against a fresh
 // test database and a private Redis prefix, with one org/project/key already inserted.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../server/src/config.js';
 import { start, type Running } from '../../server/src/main.js';
 import type { Deps } from '../../server/src/deps.js';
@@ -29,6 +32,7 @@ export interface TestServer {
 export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix();
+  const spoolDir = mkdtempSync(path.join(tmpdir(), 'faultline-spool-')); // never shared: another server would replay it into its own queue
   let running: Running | undefined;
   try {
     const config = loadConfig({
@@ -40,6 +44,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       ROLE: 'ingest',
       LOG_LEVEL: 'silent',
       UDP_PORT: '0', // parallel test servers must not fight over the default 8001
+      SPOOL_DIR: spoolDir,
       ...overrides,
     });
     running = await start(config);
@@ -60,11 +65,13 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
         await r.stop();
         await cleanRedisPrefix(redisPrefix).catch(() => {});
         await db.drop();
+        rmSync(spoolDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await running?.stop().catch(() => {});
     await db.drop().catch(() => {});
+    rmSync(spoolDir, { recursive: true, force: true });
     throw err;
   }
 }

@@ -1,12 +1,13 @@
-// With Redis unreachable, ingest must answer 503 (never a 200 that loses the event), quickly
-// enough for SDK timeouts, with the usual CORS headers.
+// With Redis unreachable and the disk spool off (SPOOL_MAX_MB=0), ingest must answer 503 (never a
+// 200 that loses the event), quickly enough for SDK timeouts, with the usual CORS headers.
+// With the spool on, see test/reliability/spool.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { request } from '../helpers/http.js';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ REDIS_URL: 'redis://127.0.0.1:1' });
+  s = await startTestServer({ REDIS_URL: 'redis://127.0.0.1:1', SPOOL_MAX_MB: '0' });
 });
 afterAll(async () => {
   await s?.stop();

@@ -35,15 +35,20 @@ function exitOf(child: ChildProcess): Promise<Exit> {
 export interface RedisServer {
   url: string;
   stop: () => Promise<void>;
+  /** Kills it, keeping its append-only file (with `persist`) for start(). */
+  outage: () => Promise<void>;
   start: () => Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** `persist`: an append-only file fsynced per write in a temp dir, so a restart keeps the queue (as in production). */
+export async function startRedisServer(opts: { persist?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
+  const dir = opts.persist ? mkdtempSync(path.join(tmpdir(), 'faultline-redis-')) : null;
+  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no'];
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'], { stdio: 'ignore' });
     await waitFor(async () => {
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => {});
@@ -63,7 +68,15 @@ export async function startRedisServer(): Promise<RedisServer> {
     child = undefined;
   };
   await start();
-  return { url, stop, start };
+  return {
+    url,
+    stop: async () => {
+      await stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+    start,
+    outage: stop,
+  };
 }
 
 /** A dedicated Postgres cluster (initdb in a temp dir, run as the postgres user, fsync off). */
@@ -144,6 +157,7 @@ export async function spawnFaultline(env: Record<string, string>, opts: { ready?
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       UDP_ENABLED: 'false',
+      SPOOL_DIR: path.join(tmpdir(), `faultline-spool-${port}`), // never the checkout's: tests run in parallel
       ...env,
       PORT: String(port),
     },

@@ -1,6 +1,6 @@
-// Fault: Redis becomes unreachable. A dedicated redis-server (own port) is killed: ingest must
-// answer 503 to every event (an SDK retries or records the drop), never a 200 for an event it
-// could not queue, and /readyz reports it. When Redis returns, the same processes — ingest and
+// Fault: Redis becomes unreachable. A dedicated redis-server (own port) is killed: with the disk
+// spool off (SPOOL_MAX_MB=0; spool.test.ts covers it on) ingest must answer 503 to every event
+// (an SDK retries or records the drop), never a 200 for an event it could not queue, and /readyz reports it. When Redis returns, the same processes — ingest and
 // worker, never restarted — accept and store events again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../helpers/db.js';
@@ -24,7 +24,7 @@ describe('Redis outage', () => {
   });
 
   it('answers 503 while Redis is down and recovers without restarts', async () => {
-    const env = (role: string) => ({ ROLE: role, DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_PREFIX: 'faultline' });
+    const env = (role: string) => ({ ROLE: role, DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_PREFIX: 'faultline', SPOOL_MAX_MB: '0' });
     const [ingest, worker] = await Promise.all([spawnFaultline(env('ingest')), spawnFaultline(env('worker'))]);
     procs.push(ingest, worker);
     const stored = async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [project.projectId])).rows[0]!.n;

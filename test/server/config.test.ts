@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'REDIS_URL', 'ROLE']) expect(msg).toContain(name);
   });
 
+  it('puts the ingest spool under the working directory, bounded by SPOOL_MAX_MB (0: off)', () => {
+    expect(loadConfig({}).spool).toEqual({ dir: path.resolve('spool'), maxBytes: 1024 * 1024 * 1024 });
+    expect(loadConfig({ SPOOL_DIR: '/var/spool/faultline', SPOOL_MAX_MB: '0' }).spool).toEqual({ dir: '/var/spool/faultline', maxBytes: 0 });
+    expect(() => loadConfig({ SPOOL_MAX_MB: '-1' })).toThrow(/SPOOL_MAX_MB/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ BASE_URL: '', PORT: '9000' }).http.baseUrl).toBe('http://127.0.0.1:9000');
   });

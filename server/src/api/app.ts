@@ -15,6 +15,15 @@ import { QUERY_CANCELED } from '../db/pool.js';
 export interface AppParts {
   /** Middleware stacks mounted in order after the common ones (ingest router, API router, UI). */
   mounts: Koa.Middleware[];
+  /** The ingest spool (ingest roles): shown on /readyz; while it can take events, Redis down leaves the process ready. */
+  spool?: SpoolReadiness | undefined;
+}
+
+/** What /readyz needs of the ingest spool (ingest/src/spool.ts). */
+export interface SpoolReadiness {
+  readonly enabled: boolean;
+  canAccept(): boolean;
+  stats(): { state: string; bytes: number; records: number; files: number; oldestAgeSeconds: number | null; full: boolean };
 }
 
 export function createApp(deps: Deps, parts: AppParts): Koa {
@@ -27,7 +36,7 @@ export function createApp(deps: Deps, parts: AppParts): Koa {
   app.use(requestLog(deps.log));
   app.use(securityHeaders());
   app.use(renderErrors(deps));
-  app.use(health(deps));
+  app.use(health(deps, parts.spool));
   app.use(serveMetrics({ token: deps.config.metrics.token }));
   for (const m of parts.mounts) app.use(m);
   return app;
@@ -99,8 +108,11 @@ function isPgDataException(err: unknown): boolean {
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof (err as { severity?: unknown }).severity === 'string';
 }
 
-/** /healthz: the process runs. /readyz: Postgres and Redis both answer within a second. */
-function health(deps: Deps): Koa.Middleware {
+/**
+ * /healthz: the process runs. /readyz: Postgres and Redis both answer within a second; with an
+ * ingest spool that is on and not full, Redis down still leaves ingest ready (events are spooled).
+ */
+function health(deps: Deps, spool: SpoolReadiness | undefined): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
@@ -111,9 +123,17 @@ function health(deps: Deps): Koa.Middleware {
       withTimeout(deps.pool.query('SELECT 1').then(() => true), 1000),
       withTimeout(deps.redis.ping().then((r) => r === 'PONG'), 1000),
     ]);
-    ctx.status = pg && redis ? 200 : 503;
-    ctx.body = { status: pg && redis ? 'ok' : 'unavailable', postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' };
+    const spooling = spool?.enabled === true && spool.canAccept();
+    const ready = pg && (redis || spooling);
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: !ready ? 'unavailable' : redis ? 'ok' : 'spooling', postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' };
+    if (spool?.enabled) (ctx.body as Record<string, unknown>).spool = spoolReadiness(spool.stats());
   };
+}
+
+function spoolReadiness(s: ReturnType<SpoolReadiness['stats']>) {
+  const age = s.oldestAgeSeconds === null ? null : Math.round(s.oldestAgeSeconds * 10) / 10;
+  return { state: s.state, bytes: s.bytes, jobs: s.records, files: s.files, oldestAgeSeconds: age, full: s.full };
 }
 
 async function withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {

@@ -13,6 +13,8 @@ export interface IngestDeps {
     redis: { prefix: string; waitReplicas: number };
     ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
     protection: { queueMaxDepth: number; quotas: KeyQuotas };
+    /** SPOOL_DIR and SPOOL_MAX_MB (in bytes; 0: no spool). */
+    spool: { dir: string; maxBytes: number };
   };
   log: Logger;
   pool: Queryable;
