@@ -9,6 +9,7 @@ import { createBatcher } from './pipeline/batcher.js';
 import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
 import { processBatch, type JobOutcome } from './pipeline/process-event.js';
+import { createPipeline, type PipelineOptions } from './pipeline/pipeline.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
 import { createRedis } from './redis.js';
@@ -19,7 +20,12 @@ const PARTITIONS_BEHIND_DAYS = 31; // events up to 30 days old are accepted (tim
 const PARTITIONS_AHEAD_DAYS = 3; // and up to 60 s in the future; days ahead cover a long outage
 const PARTITION_CHECK_MS = 6 * 3600 * 1000; // the check is cheap; run it often enough to never miss a day
 
-export async function startWorker(deps: Deps): Promise<{ close: () => Promise<void> }> {
+export interface WorkerOptions {
+  /** The pipeline's step list as composed for this process (tests add failing steps). */
+  pipeline?: PipelineOptions;
+}
+
+export async function startWorker(deps: Deps, options: WorkerOptions = {}): Promise<{ close: () => Promise<void> }> {
   const log = deps.log.child({ component: 'worker' });
   await ensurePartitions(deps);
   const partitionTimer = setInterval(() => {
@@ -27,13 +33,14 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
   }, PARTITION_CHECK_MS);
   partitionTimer.unref();
 
+  const pipelineDeps = { ...deps, pipeline: createPipeline(deps.config, options.pipeline) }; // its caches live as long as the worker
   const batcher = createBatcher<ProcessJob, JobOutcome>({
     maxSize: deps.config.worker.batchSize,
     maxWaitMs: deps.config.worker.batchWaitMs,
     maxConcurrent: MAX_CONCURRENT_BATCHES,
     maxBytes: deps.config.protection.workerBatchMaxBytes, // WORKER_BATCH_MAX_BYTES: bounded batch memory
     sizeOf: (job) => job.payload.length,
-    run: (jobs) => observeBatch(jobs, () => processBatch(deps, jobs)),
+    run: (jobs) => observeBatch(jobs, () => processBatch(pipelineDeps, jobs)),
   });
   const connection = createRedis(deps.config.redis.url, { maxRetriesPerRequest: null });
   // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.

@@ -1,7 +1,7 @@
 // Starts a real Faultline (the same start() as production) on a random port against a fresh
 // test database and a private Redis prefix, with one org/project/key already inserted.
 import { loadConfig } from '../../server/src/config.js';
-import { start, type Running } from '../../server/src/main.js';
+import { start, type Running, type StartOptions } from '../../server/src/main.js';
 import type { Deps } from '../../server/src/deps.js';
 import type { Pool } from '../../server/src/db/pool.js';
 import { createTestDatabase } from './db.js';
@@ -24,9 +24,10 @@ export interface TestServer {
 
 /**
  * ROLE defaults to `ingest` (no worker, no migrations: the test database is cloned from the
- * migrated template). Pass env overrides, e.g. `{ ROLE: 'all' }` or `{ MAX_EVENT_BYTES: '2048' }`.
+ * migrated template). Pass env overrides, e.g. `{ ROLE: 'all' }` or `{ MAX_EVENT_BYTES: '2048' }`,
+ * and start options (e.g. a pipeline step that fails on purpose).
  */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix();
   let running: Running | undefined;
@@ -42,7 +43,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       UDP_PORT: '0', // parallel test servers must not fight over the default 8001
       ...overrides,
     });
-    running = await start(config);
+    running = await start(config, options);
     if (running.port === undefined) throw new Error('startTestServer: the role started no HTTP server');
     const url = `http://127.0.0.1:${running.port}`;
     const project = await createProject(db.pool, { baseUrl: url });

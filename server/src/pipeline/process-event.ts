@@ -42,7 +42,6 @@
 // twice and counts nothing twice: the events primary key includes the clamped timestamp, which
 // is computed from the job's fixed received time, and a sampled event is known by its
 // sampled_events row (sample.ts), whichever way the spike decision goes on the next delivery.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { withTransaction } from '../db/tx.js';
 import { ensureEventPartitions, eventKey, isMissingPartitionError } from '../events/queries.js';
@@ -50,30 +49,15 @@ import { auxJobSchema, eventJobSchema, type AuxJob, type EventJob } from '../que
 import { countAuxJobs } from '../sessions/count-aux.js';
 import type { CheckInDropReason } from '../monitors/record-check-in.js';
 import { isAuxItem, processAuxItems } from './aux-items.js';
-import { count } from './count.js';
-import { eventTags, userTagValue } from './event-tags.js';
-import { fingerprint } from './fingerprint.js';
-import { group } from './group.js';
-import { InvalidEventError, normalizeEvent, parseEventJson } from './normalize.js';
-import type { PreparedEvent, StoredEvent } from './prepared.js';
-import { notify } from './notify.js';
-import { assign } from './assign.js';
-import { publishEvents } from './publish.js';
-import { loadScrubInputs, scrub, type ScrubInput } from './scrub.js';
-import { store } from './store.js';
-import { symbolicatePrepared } from './symbolicate.js';
-import { filter } from './filter.js';
-import { sample } from './sample.js';
+import { InvalidEventError } from './normalize.js';
+import type { EventDraft, PreparedEvent, StoredEvent } from './prepared.js';
 import type { FilterReason } from '../../../ingest/src/filters/settings.js';
 import { iso } from './tally.js';
-import { eventFlags } from '../flags/evaluations.js';
+import { createPipeline, prepared, STEPS, type CommitBatch, type Pipeline, type PipelineDeps, type PrepareBatch } from './pipeline.js';
+import { runBatchSteps, runEventStep, runOne, timed, type EventEnd } from './steps.js';
 
-/** `queue`: where monitor failure events go; without it (tests) they are processed in the same call. */
-export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config'> & { queue?: Deps['queue'] };
-
-// Preparing a large batch is CPU work of tens of milliseconds; letting I/O callbacks (lock
-// renewals, the other batch's queries) run in between keeps the worker responsive.
-const YIELD_EVERY_EVENTS = 50;
+export type { PipelineDeps } from './pipeline.js';
+export { STEP_NAMES } from './pipeline.js';
 
 export type DropReason = 'unknown-project' | 'invalid-session' | 'invalid-client-report' | 'invalid-counter' | 'invalid-feedback' | CheckInDropReason;
 
@@ -88,10 +72,8 @@ export type JobOutcome =
   | { kind: 'invalid'; message: string }
   | { kind: 'failed'; error: Error };
 
-/** The per-event stages, in order; prepareEvent runs them (see 3. above). */
-export const EVENT_STAGES = ['parse', 'normalize', 'scrub', 'fingerprint', 'tag'] as const;
-/** The per-batch stages, in order: symbolicate, one transaction, then after commit (4., 5.). */
-export const BATCH_STAGES = ['filter', 'symbolicate', 'group', 'sample', 'store', 'count', 'publish', 'assign', 'notify'] as const;
+/** The deps once processBatch made sure there is a pipeline. */
+type RunDeps = PipelineDeps & { pipeline: Pipeline };
 
 export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise<JobOutcome[]> {
   const outcomes: Array<JobOutcome | undefined> = new Array(jobs.length);
@@ -104,64 +86,93 @@ export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise
     else if (parsed.data.kind === 'event') events.push({ index, job: parsed.data });
     else aux.push({ index, job: parsed.data as AuxJob });
   });
-  await Promise.all([processEvents(deps, events, outcomes), processAux(deps, aux, outcomes)]);
+  const withPipeline: RunDeps = { ...deps, pipeline: deps.pipeline ?? createPipeline(deps.config) };
+  await Promise.all([processEvents(withPipeline, events, outcomes), processAux(withPipeline, aux, outcomes)]);
   return outcomes.map((o) => o ?? { kind: 'failed', error: new Error('job was not processed (pipeline bug)') });
 }
 
-/** Runs the per-event stages. Returns the prepared event or the job's final outcome. */
-export function prepareEvent(job: EventJob, scrubbing?: ScrubInput): PreparedEvent | JobOutcome {
-  let stage: (typeof EVENT_STAGES)[number] = 'parse';
-  try {
-    const raw = parseEventJson(job.payload);
-    stage = 'normalize';
-    const event = normalizeEvent(raw, { eventId: job.eventId, receivedAt: job.receivedAt, clientIp: job.meta.clientIp });
-    stage = 'scrub';
-    scrub(event, scrubbing);
-    stage = 'fingerprint';
-    const { grouping, summary } = fingerprint(event);
-    stage = 'tag';
-    const tags = eventTags(event);
-    return { projectId: job.projectId, eventId: job.eventId, receivedAt: job.receivedAt, event, grouping, summary, tags, userKey: userTagValue(event), flags: eventFlags(event) };
-  } catch (err) {
-    if (stage === 'parse' || err instanceof InvalidEventError) return { kind: 'invalid', message: `${stage}: ${(err as Error).message}` };
-    return { kind: 'failed', error: new Error(`stage ${stage} failed for event ${job.eventId}`, { cause: err }) };
-  }
+function newDraft(job: EventJob): EventDraft {
+  return { projectId: job.projectId, eventId: job.eventId, receivedAt: job.receivedAt, job };
 }
 
-async function processEvents(deps: PipelineDeps, items: Array<{ index: number; job: EventJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+/** A per-event step threw: a payload that is not an event is invalid for good, anything else retries. */
+function stepFailure(d: EventDraft, step: string, err: unknown): Extract<JobOutcome, { kind: 'invalid' | 'failed' }> {
+  if (step === 'parse' || err instanceof InvalidEventError) return { kind: 'invalid', message: `${step}: ${(err as Error).message}` };
+  return { kind: 'failed', error: new Error(`stage ${step} failed for event ${d.eventId}`, { cause: err }) };
+}
+
+/**
+ * Runs the per-event steps on one job (no settings: default scrubbing, no filters). Returns the
+ * prepared event or the job's final outcome.
+ */
+export function prepareEvent(job: EventJob, scrubbing?: EventDraft['scrubbing']): PreparedEvent | JobOutcome {
+  const d: EventDraft = { ...newDraft(job), scrubbing };
+  let outcome: JobOutcome | undefined;
+  const end: EventEnd<EventDraft> = {
+    dropped: (e, _step, reason) => (outcome = { kind: 'filtered', eventId: e.eventId, reason }),
+    failed: (e, step, err) => (outcome = stepFailure(e, step, err)),
+  };
+  for (const step of STEPS.prepare) {
+    if (step.kind !== 'event') continue;
+    const result = runOne(step, d, end);
+    if (result?.kind === 'drop') end.dropped(d, step.name, result.reason);
+    if (outcome) return outcome;
+  }
+  return prepared(d);
+}
+
+async function processEvents(deps: RunDeps, items: Array<{ index: number; job: EventJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
   // The same event twice in one batch: prepare and store it once, settle both jobs alike.
   const byKey = new Map<string, number[]>();
-  const prepared: PreparedEvent[] = [];
-  const scrubbing = await loadScrubInputs(deps, items.map((i) => i.job.projectId));
-  for (const [n, { index, job }] of items.entries()) {
-    if (n > 0 && n % YIELD_EVERY_EVENTS === 0) await yieldToEventLoop();
+  const drafts: EventDraft[] = [];
+  for (const { index, job } of items) {
     const key = eventKey(job.projectId, job.eventId);
     const same = byKey.get(key);
-    if (same) {
-      same.push(index);
-      continue;
+    if (same) same.push(index);
+    else {
+      byKey.set(key, [index]);
+      drafts.push(newDraft(job));
     }
-    byKey.set(key, [index]);
-    const p = prepareEvent(job, scrubbing(job.projectId));
-    if ('kind' in p) {
-      if (p.kind === 'failed') deps.log.error({ err: p.error, eventId: job.eventId, projectId: job.projectId }, 'event stage failed');
-      outcomes[index] = p;
-    } else prepared.push(p);
   }
-  const filtered = await filter(deps.pool, prepared); // the project's inbound filters (filter.ts)
-  for (const d of filtered.dropped) outcomes[byKey.get(eventKey(d.event.projectId, d.event.eventId))![0]!] = 'reason' in d ? { kind: 'filtered', eventId: d.event.eventId, reason: d.reason } : { kind: 'failed', error: d.error };
-  await symbolicatePrepared(deps, filtered.kept); // source maps; regroups what it changed, never throws
-  const results = await commitWithFallback(deps, filtered.kept);
+  const first = (d: EventDraft) => byKey.get(eventKey(d.projectId, d.eventId))![0]!;
+  const end: EventEnd<EventDraft> = {
+    dropped: (d, _step, reason) => (outcomes[first(d)] = { kind: 'filtered', eventId: d.eventId, reason }),
+    failed: (d, step, err) => {
+      const outcome = stepFailure(d, step, err);
+      if (outcome.kind === 'failed') deps.log.error({ err: outcome.error, eventId: d.eventId, projectId: d.projectId }, 'event stage failed');
+      outcomes[first(d)] = outcome;
+    },
+  };
+  const live = await prepareBatch(deps.pipeline, { deps, state: deps.pipeline.state, events: drafts }, end);
+  const results = await commitWithFallback(deps, live);
   for (const [key, indexes] of byKey) {
-    const first = outcomes[indexes[0]!] ?? results.get(key);
+    const firstOutcome = outcomes[indexes[0]!] ?? results.get(key);
     indexes.forEach((i, n) => {
-      outcomes[i] = n > 0 && first?.kind === 'stored' ? { kind: 'duplicate', eventId: first.eventId } : first;
+      outcomes[i] = n > 0 && firstOutcome?.kind === 'stored' ? { kind: 'duplicate', eventId: firstOutcome.eventId } : firstOutcome;
     });
   }
 }
 
+/** Runs the steps before the transaction, in list order; returns the events still live. */
+async function prepareBatch(pipeline: Pipeline, batch: PrepareBatch, end: EventEnd<EventDraft>): Promise<PreparedEvent[]> {
+  for (const step of pipeline.prepare) {
+    if (batch.events.length === 0) break;
+    if (step.kind === 'event') {
+      batch.events = await timed(step.name, pipeline.timer, () => runEventStep(step, batch.events, end));
+      continue;
+    }
+    try {
+      await timed(step.name, pipeline.timer, () => step.run(batch));
+    } catch (err) {
+      for (const d of batch.events) end.failed(d, step.name, err);
+      batch.events = [];
+    }
+  }
+  return batch.events.map(prepared);
+}
+
 /** Commits the batch; if that fails, each event alone, so one bad event fails only itself. */
-async function commitWithFallback(deps: PipelineDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
+async function commitWithFallback(deps: RunDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
   if (events.length === 0) return new Map();
   try {
     return await commitEvents(deps, events);
@@ -177,17 +188,16 @@ async function commitWithFallback(deps: PipelineDeps, events: PreparedEvent[]): 
   }
 }
 
-async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
+async function commitEvents(deps: RunDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
+  const { pipeline } = deps;
   const now = new Date();
   const run = () =>
     withTransaction(deps.pool, async (tx) => {
-      const grouped = await group(tx, events);
-      const sampled = await sample(tx, deps, grouped.assigned); // spike protection (sample.ts)
-      const stored = await store(tx, sampled.keep, grouped.newIssueIds);
-      const regressed = await count(tx, [...stored, ...sampled.countOnly], now);
-      return { grouped, sampled, stored, regressed };
+      const batch: CommitBatch = { deps, tx, now, events };
+      await runBatchSteps(pipeline.commit, batch, pipeline.timer);
+      return batch;
     });
-  let result: Awaited<ReturnType<typeof run>>;
+  let result: CommitBatch;
   try {
     result = await run();
   } catch (err) {
@@ -196,7 +206,10 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
     await ensureEventPartitions(deps.pool, days[0]!, days.at(-1)!);
     result = await run();
   }
-  const { grouped, sampled, stored, regressed } = result;
+  const grouped = result.grouped!;
+  const sampled = result.sampled!;
+  const stored = result.stored!;
+  const regressed = result.regressed!;
   const outcomes = new Map<string, JobOutcome>();
   for (const e of grouped.orphaned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'dropped', reason: 'unknown-project' });
   for (const e of grouped.assigned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'duplicate', eventId: e.eventId });
@@ -223,21 +236,16 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
     });
   }
   deps.log.debug({ size: events.length, stored: stored.length, newIssues: grouped.newIssueIds.length }, 'batch committed');
-  await publishEvents(deps, published).catch((err: unknown) => deps.log.warn({ err }, 'publishing stored events failed'));
-  await assign(deps, stored.filter((e) => e.isNewIssue).map((e) => ({
-    projectId: e.projectId, issueId: e.issueId, release: e.event.release ?? null, environment: e.event.environment ?? null,
-    payload: e.event as unknown as Record<string, unknown>,
-  })));
-  await notify(deps, published);
+  await runBatchSteps(pipeline.afterCommit, { deps, stored, published }, pipeline.timer);
   return outcomes;
 }
 
-async function processAux(deps: PipelineDeps, all: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processAux(deps: RunDeps, all: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
   await Promise.all([processCounters(deps, all.filter((i) => !isAuxItem(i.job)), outcomes), processItems(deps, all.filter((i) => isAuxItem(i.job)), outcomes)]);
 }
 
 /** Feedback and check-ins (aux-items.ts); a failed batch is retried item by item. */
-async function processItems(deps: PipelineDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processItems(deps: RunDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
   if (items.length === 0) return;
   const inProcess = async (jobs: EventJob[]) => processEvents(deps, jobs.map((job, index) => ({ index, job })), new Array(jobs.length));
   try {

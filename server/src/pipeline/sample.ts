@@ -1,7 +1,9 @@
-// Stage "sample" (inside the batch transaction, between group and store): spike protection.
-// Per issue and minute a Redis hash ranks the event ids (once per id, so a retry keeps its rank);
-// past SPIKE_EVENTS_PER_MINUTE only a hash-chosen sample is stored (spikes/decide.ts), the rest
-// is counted without its payload.
+// Steps "rank" (per batch, before the transaction opens) and "sample" (inside it, between group
+// and store): spike protection. Per issue and minute a Redis hash ranks the event ids (once per
+// id, so a retry keeps its rank); past SPIKE_EVENTS_PER_MINUTE only a hash-chosen sample is
+// stored (spikes/decide.ts), the rest is counted without its payload. Ranking talks to Redis, so
+// it runs before any lock is taken; it keys an event by the issue its hashes already belong to
+// (read without locks), or, for a fingerprint seen for the first time, by its primary hash.
 // Counting stays exact and idempotent: a sampled event is recorded in sampled_events in this
 // transaction and counted only if newly recorded (and not stored by an earlier delivery), and a
 // stored-path event already recorded as sampled is a duplicate. Redis only chooses what to keep.
@@ -9,7 +11,8 @@ import type { Queryable } from '../db/pool.js';
 import { minuteOf, shouldStore, type SpikeSettings } from '../spikes/decide.js';
 import { findSampledEvents, insertSampledEvents, sampledEventKey, upsertIssueSampling, type IssueSamplingDelta } from '../spikes/queries.js';
 import type { Deps } from '../deps.js';
-import type { AssignedEvent } from './prepared.js';
+import { findIssueHashes } from '../issues/queries.js';
+import type { AssignedEvent, PreparedEvent } from './prepared.js';
 import { iso } from './tally.js';
 
 /** Minute counters outlive their minute by this much (late batches of the minute still rank). */
@@ -22,15 +25,20 @@ export interface Sampled {
   countOnly: AssignedEvent[];
 }
 
-type SampleDeps = Pick<Deps, 'redis' | 'log' | 'config'>;
+type SampleDeps = Pick<Deps, 'config'>;
+type RankDeps = Pick<Deps, 'pool' | 'redis' | 'log' | 'config'>;
 
+function spikeSettings(deps: SampleDeps): SpikeSettings {
+  return { threshold: deps.config.protection.spikeEventsPerMinute, sampleRate: deps.config.protection.spikeSampleRate };
+}
+
+/** The "sample" step: splits the batch by the ranks the "rank" step gave (1 when unranked). */
 export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEvent[]): Promise<Sampled> {
-  const settings: SpikeSettings = { threshold: deps.config.protection.spikeEventsPerMinute, sampleRate: deps.config.protection.spikeSampleRate };
+  const settings = spikeSettings(deps);
   if (settings.threshold <= 0 || events.length === 0) return { keep: events, countOnly: [] };
-  const ranks = await rankEvents(deps, events);
   const keepCandidates: AssignedEvent[] = [];
   const sampleCandidates: AssignedEvent[] = [];
-  events.forEach((e, i) => (shouldStore(ranks[i] ?? 1, e.eventId, settings) ? keepCandidates : sampleCandidates).push(e));
+  for (const e of events) (shouldStore(e.spikeRank ?? 1, e.eventId, settings) ? keepCandidates : sampleCandidates).push(e);
 
   const alreadySampled = await findSampledEvents(tx, keepCandidates.map((e) => ({ projectId: e.projectId, eventId: e.eventId })));
   const keep = keepCandidates.filter((e) => !alreadySampled.has(sampledEventKey(e.projectId, e.eventId)));
@@ -62,13 +70,16 @@ redis.call('EXPIRE', KEYS[1], ${COUNTER_TTL_SECONDS})
 return ranks`;
 
 /**
- * Each event's rank in its issue's minute (1-based, in batch order). One pipelined script call per
- * issue-minute. Without Redis every event ranks first: everything is stored (fail open).
+ * The "rank" step: sets each event's rank in its issue's minute (1-based, in batch order). One
+ * pipelined script call per issue-minute. Without Redis every event ranks first: everything is
+ * stored (fail open). A batch retried event by event keeps the ranks set here.
  */
-async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<number[]> {
+export async function rankEvents(deps: RankDeps, events: PreparedEvent[]): Promise<void> {
+  if (spikeSettings(deps).threshold <= 0 || events.length === 0) return;
+  const counters = await spikeCounters(deps, events);
   const groups = new Map<string, number[]>();
   events.forEach((e, i) => {
-    const key = `${deps.config.redis.prefix}:{spike}:${e.issueId}:${minuteOf(e.receivedAt)}`;
+    const key = `${deps.config.redis.prefix}:{spike}:${counters[i]}:${minuteOf(e.receivedAt)}`;
     const indexes = groups.get(key);
     if (indexes) indexes.push(i);
     else groups.set(key, [i]);
@@ -86,9 +97,32 @@ async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<nu
     });
   } catch (err) {
     deps.log.warn({ err }, 'spike counters unavailable, storing every event of the batch');
-    return new Array<number>(events.length).fill(1);
+    ranks.fill(1);
   }
-  return ranks;
+  events.forEach((e, i) => (e.spikeRank = ranks[i]));
+}
+
+/**
+ * Which counter each event ranks in: its issue's id when one of its hashes already has an issue,
+ * else `h:<project>:<primary hash>` (the first batch of a new issue; later ones use its id). The
+ * lookup takes no lock; if it fails, every event ranks by its primary hash.
+ */
+async function spikeCounters(deps: RankDeps, events: PreparedEvent[]): Promise<string[]> {
+  const pairs = new Map<string, { projectId: string; hash: string }>();
+  for (const e of events) {
+    if (!/^\d{1,18}$/.test(e.projectId)) continue; // a malformed id fails alone, in its own commit
+    for (const hash of e.grouping.hashes) pairs.set(`${e.projectId}\u0000${hash}`, { projectId: e.projectId, hash });
+  }
+  const issues = new Map<string, string>();
+  try {
+    for (const row of await findIssueHashes(deps.pool, [...pairs.values()])) issues.set(`${row.projectId}\u0000${row.hash}`, row.issueId);
+  } catch (err) {
+    deps.log.warn({ err }, 'issue lookup for spike counters failed, ranking by fingerprint');
+  }
+  return events.map((e) => {
+    const issueId = e.grouping.hashes.map((h) => issues.get(`${e.projectId}\u0000${h}`)).find((id) => id !== undefined);
+    return issueId ?? `h:${e.projectId}:${e.grouping.hashes[0] ?? ''}`;
+  });
 }
 
 function samplingDeltas(events: AssignedEvent[]): IssueSamplingDelta[] {
