@@ -7,6 +7,8 @@ import { hasActiveFilters, shouldFilter, type FilterReason, type InboundFilterSe
 import type { NormalizedEvent } from '../protocol/event.js';
 import { listInboundFilters } from '../projects/protection-queries.js';
 
+export type { FilterReason };
+
 /** A project's active filters, none (null), or why they could not be read (the event retries). */
 export type FilterInput = InboundFilterSettings | null | Error;
 

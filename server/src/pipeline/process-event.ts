@@ -13,19 +13,24 @@
 //    an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
 //    into processBatch below. A job's promise settles when its batch has committed, so BullMQ
 //    acknowledges only durable work.
-// 3. Per event, pure CPU, no I/O (prepareEvent): parse the JSON → normalize (every shape SDKs
-//    send becomes one canonical event; timestamp clamped to the received time when > 60 s ahead
-//    or > 30 days old) → scrub (scrub.ts: passwords, tokens, auth headers, cookies, card numbers
-//    replaced with the project's data-scrubbing settings, loaded once per batch, before anything
-//    is derived or stored) → fingerprint (grouping hashes, title, culprit) → tag (derived + own
-//    tags). A payload that is not an event fails here permanently (UnrecoverableError).
-//    Then, for the batch, filter (filter.ts: the project's inbound filters; a match ends the
-//    event with the `filtered` outcome) and symbolicate (symbolicate.ts): minified JavaScript
-//    frames are mapped through uploaded source maps (lookups outside any transaction) and the
-//    events it changed are fingerprinted again, so issues group on the original frames.
-// 4. Per batch, ONE short transaction: group (advisory locks on the (project, hash) pairs in
+// 3. processBatch runs the steps of pipeline.ts in their order, each over the whole batch and
+//    timed by name (faultline_pipeline_step_seconds{step}); a per-event step says continue or
+//    drop(reason), a batch step does one batch's I/O. load-settings reads the batch's projects'
+//    data-scrubbing settings (cached by the worker) and inbound filters. Then per event, pure
+//    CPU, no I/O: parse the JSON → normalize (every shape SDKs send becomes one canonical event;
+//    timestamp clamped to the received time when > 60 s ahead or > 30 days old) → scrub
+//    (scrub.ts: passwords, tokens, auth headers, cookies, card numbers replaced, before anything
+//    is derived or stored) → filter (filter.ts: a match ends the event with the `filtered`
+//    outcome) → fingerprint (grouping hashes, title, culprit) → tag (events/tags.ts: the tags it
+//    is counted under and shown with). A payload that is not an event fails here permanently
+//    (UnrecoverableError); a step that throws fails only its event. Then for the batch:
+//    symbolicate (symbolicate.ts): minified JavaScript frames are mapped through uploaded source
+//    maps and the events it changed are fingerprinted again, so issues group on the original
+//    frames; rank (sample.ts): each event's place in its issue's per-minute spike counter in
+//    Redis — before the transaction, so no lock is held while Redis answers.
+// 4. Per batch, ONE short transaction (no Redis, no network but Postgres): group (advisory locks on the (project, hash) pairs in
 //    sorted order, one hash lookup, one insert for the new issues) → sample (sample.ts: spike
-//    protection; past SPIKE_EVENTS_PER_MINUTE per issue only a sample goes on to store, the
+//    protection, by the ranks; past SPIKE_EVENTS_PER_MINUTE per issue only a sample is stored, the
 //    rest is recorded in sampled_events and counted without its payload) → store (one insert
 //    of all events; already stored ones are skipped and reported) → count (the inserted and the
 //    newly sampled events: one UPDATE for the issues incl. status via issues/state.ts, hourly counts, tag values,

@@ -3,7 +3,7 @@
 // says `continue` or `drop(reason)`; a batch step does the I/O for all of a batch's events at once.
 // Each step runs over the whole batch before the next one starts, so a step is timed once per batch.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { FilterReason } from '../../../ingest/src/filters/settings.js';
+import type { FilterReason } from './filter.js';
 
 /** Why a per-event step ended an event on purpose (an expected loss, with its own outcome). */
 export type EventDropReason = FilterReason;
