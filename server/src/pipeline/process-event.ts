@@ -26,7 +26,7 @@
 //    (UnrecoverableError); a step that throws fails only its event. Then for the batch:
 //    symbolicate (symbolicate.ts): minified JavaScript frames are mapped through uploaded source
 //    maps and the events it changed are fingerprinted again, so issues group on the original
-//    frames; rank (sample.ts): each event's place in its issue's per-minute spike counter in
+//    frames; rank (sample.ts): each event's place in its fingerprint's per-minute spike counter in
 //    Redis — before the transaction, so no lock is held while Redis answers.
 // 4. Per batch, ONE short transaction (no Redis, no network but Postgres): group (advisory locks on the (project, hash) pairs in
 //    sorted order, one hash lookup, one insert for the new issues) → sample (sample.ts: spike

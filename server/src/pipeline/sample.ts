@@ -1,9 +1,10 @@
 // Steps "rank" (per batch, before the transaction opens) and "sample" (inside it, between group
-// and store): spike protection. Per issue and minute a Redis hash ranks the event ids (once per
+// and store): spike protection. Per fingerprint and minute a Redis hash ranks the event ids (once per
 // id, so a retry keeps its rank); past SPIKE_EVENTS_PER_MINUTE only a hash-chosen sample is
 // stored (spikes/decide.ts), the rest is counted without its payload. Ranking talks to Redis, so
-// it runs before any lock is taken; it keys an event by the issue its hashes already belong to
-// (read without locks), or, for a fingerprint seen for the first time, by its primary hash.
+// it runs before any lock is taken, when the issue is not known yet: the counter is the event's
+// fingerprint (project + primary hash), which is the issue's unless issues were merged (then each
+// merged fingerprint has its own budget). Every delivery of an event ranks in the same counter.
 // Counting stays exact and idempotent: a sampled event is recorded in sampled_events in this
 // transaction and counted only if newly recorded (and not stored by an earlier delivery), and a
 // stored-path event already recorded as sampled is a duplicate. Redis only chooses what to keep.
@@ -11,7 +12,6 @@ import type { Queryable } from '../db/pool.js';
 import { minuteOf, shouldStore, type SpikeSettings } from '../spikes/decide.js';
 import { findSampledEvents, insertSampledEvents, sampledEventKey, upsertIssueSampling, type IssueSamplingDelta } from '../spikes/queries.js';
 import type { Deps } from '../deps.js';
-import { findIssueHashes } from '../issues/queries.js';
 import type { AssignedEvent, PreparedEvent } from './prepared.js';
 import { iso } from './tally.js';
 
@@ -26,7 +26,7 @@ export interface Sampled {
 }
 
 type SampleDeps = Pick<Deps, 'config'>;
-type RankDeps = Pick<Deps, 'pool' | 'redis' | 'log' | 'config'>;
+type RankDeps = Pick<Deps, 'redis' | 'log' | 'config'>;
 
 function spikeSettings(deps: SampleDeps): SpikeSettings {
   return { threshold: deps.config.protection.spikeEventsPerMinute, sampleRate: deps.config.protection.spikeSampleRate };
@@ -52,9 +52,9 @@ export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEv
 }
 
 /**
- * Ranks an issue-minute's event ids in arrival order, once per id: a retried batch (the fallback
+ * Ranks a fingerprint-minute's event ids in arrival order, once per id: a retried batch (the fallback
  * that re-runs a failed batch event by event, a redelivered job) gets the rank it had the first
- * time, so a retry never pushes an event past the threshold. KEYS[1]: the issue-minute hash.
+ * time, so a retry never pushes an event past the threshold. KEYS[1]: the fingerprint-minute hash.
  */
 const RANK_SCRIPT = `
 local ranks = {}
@@ -70,16 +70,15 @@ redis.call('EXPIRE', KEYS[1], ${COUNTER_TTL_SECONDS})
 return ranks`;
 
 /**
- * The "rank" step: sets each event's rank in its issue's minute (1-based, in batch order). One
- * pipelined script call per issue-minute. Without Redis every event ranks first: everything is
+ * The "rank" step: sets each event's rank in its fingerprint's minute (1-based, in batch order).
+ * One pipelined script call per fingerprint-minute. Without Redis every event ranks first: everything is
  * stored (fail open). A batch retried event by event keeps the ranks set here.
  */
 export async function rankEvents(deps: RankDeps, events: PreparedEvent[]): Promise<void> {
   if (spikeSettings(deps).threshold <= 0 || events.length === 0) return;
-  const counters = await spikeCounters(deps, events);
   const groups = new Map<string, number[]>();
   events.forEach((e, i) => {
-    const key = `${deps.config.redis.prefix}:{spike}:${counters[i]}:${minuteOf(e.receivedAt)}`;
+    const key = `${deps.config.redis.prefix}:{spike}:${e.projectId}:${e.grouping.hashes[0] ?? ''}:${minuteOf(e.receivedAt)}`;
     const indexes = groups.get(key);
     if (indexes) indexes.push(i);
     else groups.set(key, [i]);
@@ -100,29 +99,6 @@ export async function rankEvents(deps: RankDeps, events: PreparedEvent[]): Promi
     ranks.fill(1);
   }
   events.forEach((e, i) => (e.spikeRank = ranks[i]));
-}
-
-/**
- * Which counter each event ranks in: its issue's id when one of its hashes already has an issue,
- * else `h:<project>:<primary hash>` (the first batch of a new issue; later ones use its id). The
- * lookup takes no lock; if it fails, every event ranks by its primary hash.
- */
-async function spikeCounters(deps: RankDeps, events: PreparedEvent[]): Promise<string[]> {
-  const pairs = new Map<string, { projectId: string; hash: string }>();
-  for (const e of events) {
-    if (!/^\d{1,18}$/.test(e.projectId)) continue; // a malformed id fails alone, in its own commit
-    for (const hash of e.grouping.hashes) pairs.set(`${e.projectId}\u0000${hash}`, { projectId: e.projectId, hash });
-  }
-  const issues = new Map<string, string>();
-  try {
-    for (const row of await findIssueHashes(deps.pool, [...pairs.values()])) issues.set(`${row.projectId}\u0000${row.hash}`, row.issueId);
-  } catch (err) {
-    deps.log.warn({ err }, 'issue lookup for spike counters failed, ranking by fingerprint');
-  }
-  return events.map((e) => {
-    const issueId = e.grouping.hashes.map((h) => issues.get(`${e.projectId}\u0000${h}`)).find((id) => id !== undefined);
-    return issueId ?? `h:${e.projectId}:${e.grouping.hashes[0] ?? ''}`;
-  });
 }
 
 function samplingDeltas(events: AssignedEvent[]): IssueSamplingDelta[] {
