@@ -83,7 +83,6 @@ export const envSchema = z.object({
   OIDC_DEFAULT_ORG: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/).optional(),
   OIDC_BUTTON_LABEL: z.string().min(1).max(60).default('Sign in with SSO'),
   OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
-  TEST_POISON_MESSAGE: z.string().min(8).optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -125,8 +124,6 @@ export interface Config {
   metrics: { token: string | null; statsd: { host: string; port: number; prefix: string } | null };
   /** OpenID Connect login (docs/operations.md, "Single sign-on"); null when OIDC_ISSUER is unset. */
   oidc: OidcConfig | null;
-  /** Test-only hooks; never set in production. poisonMessage: events whose message contains it fail every attempt. */
-  testing: { poisonMessage: string | null };
 }
 
 export interface ProtectionConfig {
@@ -252,7 +249,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       statsd: e.STATSD_HOST ? { host: e.STATSD_HOST, port: e.STATSD_PORT, prefix: e.STATSD_PREFIX } : null,
     },
     oidc,
-    testing: { poisonMessage: e.TEST_POISON_MESSAGE ?? null },
   };
   return deepFreeze(config);
 }

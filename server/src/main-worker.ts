@@ -11,6 +11,7 @@ import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
 import { processBatch } from './pipeline/process-event.js';
 import type { JobOutcome } from './queue/job-outcome.js';
+import { createPipeline, type PipelineOptions } from './pipeline/pipeline.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './shared/queues.js';
 import { createRedis } from './shared/redis.js';
@@ -18,17 +19,23 @@ import { startUnmergeRunner } from './issues/unmerge-runner.js';
 
 const MAX_CONCURRENT_BATCHES = 2; // one committing while the next one fills and prepares
 
-export async function startWorker(deps: Deps): Promise<{ close: () => Promise<void> }> {
+export interface WorkerOptions {
+  /** The pipeline's step list as composed for this process (tests add failing steps). */
+  pipeline?: PipelineOptions;
+}
+
+export async function startWorker(deps: Deps, options: WorkerOptions = {}): Promise<{ close: () => Promise<void> }> {
   const log = deps.log.child({ component: 'worker' });
   await ensureUpcomingPartitions(deps.pool, deps.config.retention.days); // then the schedule keeps them ahead
 
+  const pipelineDeps = { ...deps, pipeline: createPipeline(deps.config, options.pipeline) }; // its caches live as long as the worker
   const batcher = createBatcher<ProcessJob, JobOutcome>({
     maxSize: deps.config.worker.batchSize,
     maxWaitMs: deps.config.worker.batchWaitMs,
     maxConcurrent: MAX_CONCURRENT_BATCHES,
     maxBytes: deps.config.protection.workerBatchMaxBytes, // WORKER_BATCH_MAX_BYTES: bounded batch memory
     sizeOf: (job) => job.payload.length,
-    run: (jobs) => observeBatch(jobs, () => processBatch(deps, jobs)),
+    run: (jobs) => observeBatch(jobs, () => processBatch(pipelineDeps, jobs)),
   });
   const connection = createRedis(deps.config.redis, { maxRetriesPerRequest: null });
   // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.

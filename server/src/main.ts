@@ -17,7 +17,7 @@ import { createIngestRouter } from '../../ingest/src/http.js';
 import { startUdpIngest, type UdpIngest } from '../../ingest/src/udp.js';
 import { watchUdp } from './metrics/udp.js';
 import { watchSpool } from './metrics/spool.js';
-import { startWorker } from './main-worker.js';
+import { startWorker, type WorkerOptions } from './main-worker.js';
 import { collectProcessMetrics } from './metrics/registry.js';
 import { watchRuntime } from './metrics/runtime.js';
 import { startStatsdExport } from './metrics/statsd.js';
@@ -41,7 +41,12 @@ export interface Running {
   stop: () => Promise<void>;
 }
 
-export async function start(config: Config): Promise<Running> {
+export interface StartOptions {
+  /** Passed to the worker role (tests compose the pipeline's steps, e.g. a step that fails). */
+  worker?: WorkerOptions;
+}
+
+export async function start(config: Config, options: StartOptions = {}): Promise<Running> {
   const log = createLogger(config.log);
   const role = config.role;
   if (role !== 'ingest') await ensureDatabase(config.db.url);
@@ -113,7 +118,7 @@ export async function start(config: Config): Promise<Running> {
     log.info({ role, port: addressPort(server) }, 'http listening');
   }
   if (role === 'all' || role === 'worker') {
-    const worker = await startWorker(deps);
+    const worker = await startWorker(deps, options.worker);
     stoppers.push(worker.close);
     // Every periodic task (schedule.ts), each run by one process at a time; stopped before the worker.
     stoppers.push(startScheduler(scheduledTasks(deps), { redis, prefix: config.redis.prefix, log }).stop);

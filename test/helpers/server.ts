@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../server/src/config.js';
-import { start, type Running } from '../../server/src/main.js';
+import { start, type Running, type StartOptions } from '../../server/src/main.js';
 import type { Deps } from '../../server/src/deps.js';
 import type { Pool } from '../../server/src/db/pool.js';
 import { createTestDatabase } from './db.js';
@@ -27,9 +27,10 @@ export interface TestServer {
 
 /**
  * ROLE defaults to `ingest` (no worker, no migrations: the test database is cloned from the
- * migrated template). Pass env overrides, e.g. `{ ROLE: 'all' }` or `{ MAX_EVENT_BYTES: '2048' }`.
+ * migrated template). Pass env overrides, e.g. `{ ROLE: 'all' }` or `{ MAX_EVENT_BYTES: '2048' }`,
+ * and start options (e.g. a pipeline step that fails on purpose).
  */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix();
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'faultline-spool-')); // never shared: another server would replay it into its own queue
@@ -47,7 +48,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       SPOOL_DIR: spoolDir,
       ...overrides,
     });
-    running = await start(config);
+    running = await start(config, options);
     if (running.port === undefined) throw new Error('startTestServer: the role started no HTTP server');
     const url = `http://127.0.0.1:${running.port}`;
     const project = await createProject(db.pool, { baseUrl: url });

@@ -1,7 +1,8 @@
-// Fault: an event that makes processing throw on every attempt (TEST_POISON_MESSAGE, a
-// test-only hook in the scrub stage). It must end as a dead letter after WORKER_MAX_ATTEMPTS,
+// Fault: an event that makes processing throw on every attempt (a failing step the test adds to
+// the pipeline's step list, test/helpers/faults.ts). It must end as a dead letter after WORKER_MAX_ATTEMPTS,
 // visible through the API, while the events around it are stored; retry and delete work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { poisonStep, withStepAfter } from '../helpers/faults.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { createMember, type Member } from '../server/api/factories.js';
@@ -14,7 +15,7 @@ describe('poisoned events', () => {
   let owner: Member;
   let outsider: Member;
   beforeAll(async () => {
-    s = await startTestServer({ ROLE: 'all', TEST_POISON_MESSAGE: POISON, WORKER_MAX_ATTEMPTS: '3' });
+    s = await startTestServer({ ROLE: 'all', WORKER_MAX_ATTEMPTS: '3' }, { worker: { pipeline: withStepAfter('normalize', poisonStep(POISON)) } });
     owner = await createMember(s.pool, { orgId: s.project.orgId, role: 'owner' });
     outsider = await createMember(s.pool, { orgId: null });
   });

@@ -1,9 +1,10 @@
 // Stored events (the normalized Sentry payload) in the shape of Sentry's event details API
 // (pure): interfaces become `entries` (exception, stacktrace, threads, message, breadcrumbs,
 // request, template, debugmeta) with Sentry's camelCase frame fields and [lineNo, line]
-// context; tags as [{key, value}] including the ones Sentry derives (level, release, user…).
+// context; tags as [{key, value}]: the ones the event was counted under (events/tags.ts).
 import type { ApiEvent, ApiEventEntry, ApiEventSummary, ApiRelease } from '../api/types.js';
 import type { EventRow } from './read-queries.js';
+import { eventTags as derivedTags } from './tags.js';
 
 type Obj = Record<string, unknown>;
 
@@ -201,46 +202,13 @@ function request(r: Obj): Obj {
   };
 }
 
-/** Event tags plus the ones Sentry derives from event fields, unique by key, sorted by key. */
+/**
+ * The event's tags as shown: exactly the ones it was counted under (events/tags.ts, derived from
+ * the stored payload; row columns stand in for payload fields it lacks), sorted by key.
+ */
 export function eventTags(row: Pick<EventRow, 'level' | 'release' | 'environment' | 'serverName' | 'payload'>): Array<{ key: string; value: string }> {
-  const p = row.payload;
-  const tags = new Map<string, string>();
-  for (const [k, v] of pairs(p.tags)) if (!tags.has(k)) tags.set(k, v);
-  const add = (k: string, v: string | null | undefined) => { if (v && !tags.has(k)) tags.set(k, v); };
-  add('level', row.level);
-  add('environment', row.environment);
-  add('release', row.release);
-  add('dist', str(p.dist));
-  add('server_name', row.serverName);
-  add('transaction', str(p.transaction));
-  add('url', str(obj(p.request)?.url));
-  add('user', userTag(userOf(p)));
-  const mechanism = obj(obj(valuesOf(p.exception).at(-1))?.mechanism);
-  if (mechanism && typeof mechanism.handled === 'boolean') add('handled', mechanism.handled ? 'yes' : 'no');
-  add('mechanism', str(mechanism?.type));
-  const ctx = obj(p.contexts) ?? {};
-  add('runtime', nameVersion(obj(ctx.runtime)));
-  add('runtime.name', str(obj(ctx.runtime)?.name));
-  add('browser', nameVersion(obj(ctx.browser)));
-  add('browser.name', str(obj(ctx.browser)?.name));
-  add('os.name', str(obj(ctx.os)?.name));
-  return [...tags].sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value }));
-}
-
-function userTag(u: Obj | null): string | null {
-  if (!u) return null;
-  for (const [field, prefix] of [['id', 'id'], ['email', 'email'], ['username', 'username'], ['ip_address', 'ip']] as const) {
-    const v = u[field];
-    if (typeof v === 'string' || typeof v === 'number') return `${prefix}:${v}`;
-  }
-  return null;
-}
-
-function nameVersion(c: Obj | null): string | null {
-  const name = str(c?.name);
-  if (!name) return null;
-  const version = str(c?.version);
-  return version ? `${name} ${version}` : name;
+  const source = { level: row.level, release: row.release ?? undefined, environment: row.environment ?? undefined, server_name: row.serverName ?? undefined, ...row.payload };
+  return derivedTags(source).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value }));
 }
 
 function deriveMetadata(p: Obj): Obj {

@@ -1,7 +1,11 @@
-// The shapes an event takes between pipeline stages: prepared (per-event CPU stages done),
-// assigned to an issue (group), and stored (committed; what publish receives).
+// The shapes an event takes between pipeline steps: a draft (filled in by the per-event steps),
+// prepared (per-event steps done), assigned to an issue (group), and stored (committed; what
+// publish receives).
 import type { EventSummary, GroupingResult } from '../grouping/index.js';
 import type { NormalizedEvent } from '../shared/protocol/event.js';
+import type { EventJob } from '../shared/queues.js';
+import type { FilterInput } from './filter.js';
+import type { ScrubInput } from './scrub.js';
 
 /** After normalize → fingerprint → tag: everything the batch transaction needs, no I/O yet. */
 export interface PreparedEvent {
@@ -16,6 +20,21 @@ export interface PreparedEvent {
   userKey: string | undefined;
   /** Feature-flag evaluations (flag, result as text), counted per issue and project. */
   flags?: Array<[string, string]>;
+  /** Its rank in its issue's minute (the "rank" step; spike protection), when ranked. */
+  spikeRank?: number;
+}
+
+/** An event job while the per-event steps run: each step fills in what the next ones read. */
+export interface EventDraft extends Partial<Omit<PreparedEvent, 'projectId' | 'eventId' | 'receivedAt'>> {
+  projectId: string;
+  eventId: string;
+  receivedAt: number;
+  job: EventJob;
+  /** The parsed JSON, until normalize replaces it with `event`. */
+  raw?: unknown;
+  /** The project's settings, from the load-settings step (absent: defaults, no filters). */
+  scrubbing?: ScrubInput;
+  filters?: FilterInput;
 }
 
 /** A prepared event with the issue the group stage found or created for it. */

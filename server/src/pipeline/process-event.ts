@@ -13,19 +13,24 @@
 //    an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
 //    into processBatch below. A job's promise settles when its batch has committed, so BullMQ
 //    acknowledges only durable work.
-// 3. Per event, pure CPU, no I/O (prepareEvent): parse the JSON → normalize (every shape SDKs
-//    send becomes one canonical event; timestamp clamped to the received time when > 60 s ahead
-//    or > 30 days old) → scrub (scrub.ts: passwords, tokens, auth headers, cookies, card numbers
-//    replaced with the project's data-scrubbing settings, loaded once per batch, before anything
-//    is derived or stored) → fingerprint (grouping hashes, title, culprit) → tag (derived + own
-//    tags). A payload that is not an event fails here permanently (UnrecoverableError).
-//    Then, for the batch, filter (filter.ts: the project's inbound filters; a match ends the
-//    event with the `filtered` outcome) and symbolicate (symbolicate.ts): minified JavaScript
-//    frames are mapped through uploaded source maps (lookups outside any transaction) and the
-//    events it changed are fingerprinted again, so issues group on the original frames.
-// 4. Per batch, ONE short transaction: group (advisory locks on the (project, hash) pairs in
+// 3. processBatch runs the steps of pipeline.ts in their order, each over the whole batch and
+//    timed by name (faultline_pipeline_step_seconds{step}); a per-event step says continue or
+//    drop(reason), a batch step does one batch's I/O. load-settings reads the batch's projects'
+//    data-scrubbing settings (cached by the worker) and inbound filters. Then per event, pure
+//    CPU, no I/O: parse the JSON → normalize (every shape SDKs send becomes one canonical event;
+//    timestamp clamped to the received time when > 60 s ahead or > 30 days old) → scrub
+//    (scrub.ts: passwords, tokens, auth headers, cookies, card numbers replaced, before anything
+//    is derived or stored) → filter (filter.ts: a match ends the event with the `filtered`
+//    outcome) → fingerprint (grouping hashes, title, culprit) → tag (events/tags.ts: the tags it
+//    is counted under and shown with). A payload that is not an event fails here permanently
+//    (UnrecoverableError); a step that throws fails only its event. Then for the batch:
+//    symbolicate (symbolicate.ts): minified JavaScript frames are mapped through uploaded source
+//    maps and the events it changed are fingerprinted again, so issues group on the original
+//    frames; rank (sample.ts): each event's place in its fingerprint's per-minute spike counter in
+//    Redis — before the transaction, so no lock is held while Redis answers.
+// 4. Per batch, ONE short transaction (no Redis, no network but Postgres): group (advisory locks on the (project, hash) pairs in
 //    sorted order, one hash lookup, one insert for the new issues) → sample (sample.ts: spike
-//    protection; past SPIKE_EVENTS_PER_MINUTE per issue only a sample goes on to store, the
+//    protection, by the ranks; past SPIKE_EVENTS_PER_MINUTE per issue only a sample is stored, the
 //    rest is recorded in sampled_events and counted without its payload) → store (one insert
 //    of all events; already stored ones are skipped and reported) → count (the inserted and the
 //    newly sampled events: one UPDATE for the issues incl. status via issues/state.ts, hourly counts, tag values,
@@ -42,7 +47,6 @@
 // twice and counts nothing twice: the events primary key includes the clamped timestamp, which
 // is computed from the job's fixed received time, and a sampled event is known by its
 // sampled_events row (sample.ts), whichever way the spike decision goes on the next delivery.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Deps } from '../deps.js';
 import { withTransaction } from '../db/tx.js';
 import { ensureEventPartitions, eventKey, isMissingPartitionError } from '../events/queries.js';
@@ -50,34 +54,17 @@ import { auxJobSchema, eventJobSchema, type AuxJob, type EventJob } from '../sha
 import { countAuxJobs } from './count-aux.js';
 import type { JobOutcome } from '../queue/job-outcome.js';
 import { isAuxItem, processAuxItems } from './aux-items.js';
-import { count } from './count.js';
-import { eventTags, userTagValue } from './event-tags.js';
-import { fingerprint } from './fingerprint.js';
-import { group } from './group.js';
-import { InvalidEventError, normalizeEvent, parseEventJson } from './normalize.js';
-import type { PreparedEvent, StoredEvent } from './prepared.js';
-import { notify } from './notify.js';
-import { assign } from './assign.js';
-import { publishEvents } from './publish.js';
-import { loadScrubInputs, scrub, type ScrubInput } from './scrub.js';
-import { store } from './store.js';
-import { symbolicatePrepared } from './symbolicate.js';
-import { filter } from './filter.js';
-import { sample } from './sample.js';
+import { InvalidEventError } from './normalize.js';
+import type { EventDraft, PreparedEvent, StoredEvent } from './prepared.js';
 import { iso } from './tally.js';
-import { eventFlags } from '../flags/evaluations.js';
+import { createPipeline, prepared, STEPS, type CommitBatch, type Pipeline, type PipelineDeps, type PrepareBatch } from './pipeline.js';
+import { runBatchSteps, runEventStep, runOne, timed, type EventEnd } from './steps.js';
 
-/** `queue`: where monitor failure events go; without it (tests) they are processed in the same call. */
-export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config' | 'alerts'> & { queue?: Deps['queue'] };
+export type { PipelineDeps } from './pipeline.js';
+export { STEP_NAMES } from './pipeline.js';
 
-// Preparing a large batch is CPU work of tens of milliseconds; letting I/O callbacks (lock
-// renewals, the other batch's queries) run in between keeps the worker responsive.
-const YIELD_EVERY_EVENTS = 50;
-
-/** The per-event stages, in order; prepareEvent runs them (see 3. above). */
-export const EVENT_STAGES = ['parse', 'normalize', 'scrub', 'fingerprint', 'tag'] as const;
-/** The per-batch stages, in order: symbolicate, one transaction, then after commit (4., 5.). */
-export const BATCH_STAGES = ['filter', 'symbolicate', 'group', 'sample', 'store', 'count', 'publish', 'assign', 'notify'] as const;
+/** The deps once processBatch made sure there is a pipeline. */
+type RunDeps = PipelineDeps & { pipeline: Pipeline };
 
 export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise<JobOutcome[]> {
   const outcomes: Array<JobOutcome | undefined> = new Array(jobs.length);
@@ -90,64 +77,93 @@ export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise
     else if (parsed.data.kind === 'event') events.push({ index, job: parsed.data });
     else aux.push({ index, job: parsed.data as AuxJob });
   });
-  await Promise.all([processEvents(deps, events, outcomes), processAux(deps, aux, outcomes)]);
+  const withPipeline: RunDeps = { ...deps, pipeline: deps.pipeline ?? createPipeline(deps.config) };
+  await Promise.all([processEvents(withPipeline, events, outcomes), processAux(withPipeline, aux, outcomes)]);
   return outcomes.map((o) => o ?? { kind: 'failed', error: new Error('job was not processed (pipeline bug)') });
 }
 
-/** Runs the per-event stages. Returns the prepared event or the job's final outcome. */
-export function prepareEvent(job: EventJob, scrubbing?: ScrubInput): PreparedEvent | JobOutcome {
-  let stage: (typeof EVENT_STAGES)[number] = 'parse';
-  try {
-    const raw = parseEventJson(job.payload);
-    stage = 'normalize';
-    const event = normalizeEvent(raw, { eventId: job.eventId, receivedAt: job.receivedAt, clientIp: job.meta.clientIp });
-    stage = 'scrub';
-    scrub(event, scrubbing);
-    stage = 'fingerprint';
-    const { grouping, summary } = fingerprint(event);
-    stage = 'tag';
-    const tags = eventTags(event);
-    return { projectId: job.projectId, eventId: job.eventId, receivedAt: job.receivedAt, event, grouping, summary, tags, userKey: userTagValue(event), flags: eventFlags(event) };
-  } catch (err) {
-    if (stage === 'parse' || err instanceof InvalidEventError) return { kind: 'invalid', message: `${stage}: ${(err as Error).message}` };
-    return { kind: 'failed', error: new Error(`stage ${stage} failed for event ${job.eventId}`, { cause: err }) };
-  }
+function newDraft(job: EventJob): EventDraft {
+  return { projectId: job.projectId, eventId: job.eventId, receivedAt: job.receivedAt, job };
 }
 
-async function processEvents(deps: PipelineDeps, items: Array<{ index: number; job: EventJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+/** A per-event step threw: a payload that is not an event is invalid for good, anything else retries. */
+function stepFailure(d: EventDraft, step: string, err: unknown): Extract<JobOutcome, { kind: 'invalid' | 'failed' }> {
+  if (step === 'parse' || err instanceof InvalidEventError) return { kind: 'invalid', message: `${step}: ${(err as Error).message}` };
+  return { kind: 'failed', error: new Error(`stage ${step} failed for event ${d.eventId}`, { cause: err }) };
+}
+
+/**
+ * Runs the per-event steps on one job (no settings: default scrubbing, no filters). Returns the
+ * prepared event or the job's final outcome.
+ */
+export function prepareEvent(job: EventJob, scrubbing?: EventDraft['scrubbing']): PreparedEvent | JobOutcome {
+  const d: EventDraft = { ...newDraft(job), scrubbing };
+  let outcome: JobOutcome | undefined;
+  const end: EventEnd<EventDraft> = {
+    dropped: (e, _step, reason) => (outcome = { kind: 'filtered', eventId: e.eventId, reason }),
+    failed: (e, step, err) => (outcome = stepFailure(e, step, err)),
+  };
+  for (const step of STEPS.prepare) {
+    if (step.kind !== 'event') continue;
+    const result = runOne(step, d, end);
+    if (result?.kind === 'drop') end.dropped(d, step.name, result.reason);
+    if (outcome) return outcome;
+  }
+  return prepared(d);
+}
+
+async function processEvents(deps: RunDeps, items: Array<{ index: number; job: EventJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
   // The same event twice in one batch: prepare and store it once, settle both jobs alike.
   const byKey = new Map<string, number[]>();
-  const prepared: PreparedEvent[] = [];
-  const scrubbing = await loadScrubInputs(deps, items.map((i) => i.job.projectId));
-  for (const [n, { index, job }] of items.entries()) {
-    if (n > 0 && n % YIELD_EVERY_EVENTS === 0) await yieldToEventLoop();
+  const drafts: EventDraft[] = [];
+  for (const { index, job } of items) {
     const key = eventKey(job.projectId, job.eventId);
     const same = byKey.get(key);
-    if (same) {
-      same.push(index);
-      continue;
+    if (same) same.push(index);
+    else {
+      byKey.set(key, [index]);
+      drafts.push(newDraft(job));
     }
-    byKey.set(key, [index]);
-    const p = prepareEvent(job, scrubbing(job.projectId));
-    if ('kind' in p) {
-      if (p.kind === 'failed') deps.log.error({ err: p.error, eventId: job.eventId, projectId: job.projectId }, 'event stage failed');
-      outcomes[index] = p;
-    } else prepared.push(p);
   }
-  const filtered = await filter(deps.pool, prepared); // the project's inbound filters (filter.ts)
-  for (const d of filtered.dropped) outcomes[byKey.get(eventKey(d.event.projectId, d.event.eventId))![0]!] = 'reason' in d ? { kind: 'filtered', eventId: d.event.eventId, reason: d.reason } : { kind: 'failed', error: d.error };
-  await symbolicatePrepared(deps, filtered.kept); // source maps; regroups what it changed, never throws
-  const results = await commitWithFallback(deps, filtered.kept);
+  const first = (d: EventDraft) => byKey.get(eventKey(d.projectId, d.eventId))![0]!;
+  const end: EventEnd<EventDraft> = {
+    dropped: (d, _step, reason) => (outcomes[first(d)] = { kind: 'filtered', eventId: d.eventId, reason }),
+    failed: (d, step, err) => {
+      const outcome = stepFailure(d, step, err);
+      if (outcome.kind === 'failed') deps.log.error({ err: outcome.error, eventId: d.eventId, projectId: d.projectId }, 'event stage failed');
+      outcomes[first(d)] = outcome;
+    },
+  };
+  const live = await prepareBatch(deps.pipeline, { deps, state: deps.pipeline.state, events: drafts }, end);
+  const results = await commitWithFallback(deps, live);
   for (const [key, indexes] of byKey) {
-    const first = outcomes[indexes[0]!] ?? results.get(key);
+    const firstOutcome = outcomes[indexes[0]!] ?? results.get(key);
     indexes.forEach((i, n) => {
-      outcomes[i] = n > 0 && first?.kind === 'stored' ? { kind: 'duplicate', eventId: first.eventId } : first;
+      outcomes[i] = n > 0 && firstOutcome?.kind === 'stored' ? { kind: 'duplicate', eventId: firstOutcome.eventId } : firstOutcome;
     });
   }
 }
 
+/** Runs the steps before the transaction, in list order; returns the events still live. */
+async function prepareBatch(pipeline: Pipeline, batch: PrepareBatch, end: EventEnd<EventDraft>): Promise<PreparedEvent[]> {
+  for (const step of pipeline.prepare) {
+    if (batch.events.length === 0) break;
+    if (step.kind === 'event') {
+      batch.events = await timed(step.name, pipeline.timer, () => runEventStep(step, batch.events, end));
+      continue;
+    }
+    try {
+      await timed(step.name, pipeline.timer, () => step.run(batch));
+    } catch (err) {
+      for (const d of batch.events) end.failed(d, step.name, err);
+      batch.events = [];
+    }
+  }
+  return batch.events.map(prepared);
+}
+
 /** Commits the batch; if that fails, each event alone, so one bad event fails only itself. */
-async function commitWithFallback(deps: PipelineDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
+async function commitWithFallback(deps: RunDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
   if (events.length === 0) return new Map();
   try {
     return await commitEvents(deps, events);
@@ -163,17 +179,16 @@ async function commitWithFallback(deps: PipelineDeps, events: PreparedEvent[]): 
   }
 }
 
-async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
+async function commitEvents(deps: RunDeps, events: PreparedEvent[]): Promise<Map<string, JobOutcome>> {
+  const { pipeline } = deps;
   const now = new Date();
   const run = () =>
     withTransaction(deps.pool, async (tx) => {
-      const grouped = await group(tx, events);
-      const sampled = await sample(tx, deps, grouped.assigned); // spike protection (sample.ts)
-      const stored = await store(tx, sampled.keep, grouped.newIssueIds);
-      const regressed = await count(tx, [...stored, ...sampled.countOnly], now);
-      return { grouped, sampled, stored, regressed };
+      const batch: CommitBatch = { deps, tx, now, events };
+      await runBatchSteps(pipeline.commit, batch, pipeline.timer);
+      return batch;
     });
-  let result: Awaited<ReturnType<typeof run>>;
+  let result: CommitBatch;
   try {
     result = await run();
   } catch (err) {
@@ -182,7 +197,10 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
     await ensureEventPartitions(deps.pool, days[0]!, days.at(-1)!);
     result = await run();
   }
-  const { grouped, sampled, stored, regressed } = result;
+  const grouped = result.grouped!;
+  const sampled = result.sampled!;
+  const stored = result.stored!;
+  const regressed = result.regressed!;
   const outcomes = new Map<string, JobOutcome>();
   for (const e of grouped.orphaned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'dropped', reason: 'unknown-project' });
   for (const e of grouped.assigned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'duplicate', eventId: e.eventId });
@@ -209,21 +227,16 @@ async function commitEvents(deps: PipelineDeps, events: PreparedEvent[]): Promis
     });
   }
   deps.log.debug({ size: events.length, stored: stored.length, newIssues: grouped.newIssueIds.length }, 'batch committed');
-  await publishEvents(deps, published).catch((err: unknown) => deps.log.warn({ err }, 'publishing stored events failed'));
-  await assign(deps, stored.filter((e) => e.isNewIssue).map((e) => ({
-    projectId: e.projectId, issueId: e.issueId, release: e.event.release ?? null, environment: e.event.environment ?? null,
-    payload: e.event as unknown as Record<string, unknown>,
-  })));
-  await notify(deps, published);
+  await runBatchSteps(pipeline.afterCommit, { deps, stored, published }, pipeline.timer);
   return outcomes;
 }
 
-async function processAux(deps: PipelineDeps, all: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processAux(deps: RunDeps, all: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
   await Promise.all([processCounters(deps, all.filter((i) => !isAuxItem(i.job)), outcomes), processItems(deps, all.filter((i) => isAuxItem(i.job)), outcomes)]);
 }
 
 /** Feedback and check-ins (aux-items.ts); a failed batch is retried item by item. */
-async function processItems(deps: PipelineDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processItems(deps: RunDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
   if (items.length === 0) return;
   const inProcess = async (jobs: EventJob[]) => processEvents(deps, jobs.map((job, index) => ({ index, job })), new Array(jobs.length));
   try {

@@ -1,7 +1,10 @@
-// Stage "sample" (inside the batch transaction, between group and store): spike protection.
-// Per issue and minute a Redis hash ranks the event ids (once per id, so a retry keeps its rank);
-// past SPIKE_EVENTS_PER_MINUTE only a hash-chosen sample is stored (spikes/decide.ts), the rest
-// is counted without its payload.
+// Steps "rank" (per batch, before the transaction opens) and "sample" (inside it, between group
+// and store): spike protection. Per fingerprint and minute a Redis hash ranks the event ids (once per
+// id, so a retry keeps its rank); past SPIKE_EVENTS_PER_MINUTE only a hash-chosen sample is
+// stored (spikes/decide.ts), the rest is counted without its payload. Ranking talks to Redis, so
+// it runs before any lock is taken, when the issue is not known yet: the counter is the event's
+// fingerprint (project + primary hash), which is the issue's unless issues were merged (then each
+// merged fingerprint has its own budget). Every delivery of an event ranks in the same counter.
 // Counting stays exact and idempotent: a sampled event is recorded in sampled_events in this
 // transaction and counted only if newly recorded (and not stored by an earlier delivery), and a
 // stored-path event already recorded as sampled is a duplicate. Redis only chooses what to keep.
@@ -9,7 +12,7 @@ import type { Queryable } from '../db/pool.js';
 import { minuteOf, shouldStore, type SpikeSettings } from '../spikes/decide.js';
 import { findSampledEvents, insertSampledEvents, sampledEventKey, upsertIssueSampling, type IssueSamplingDelta } from '../spikes/queries.js';
 import type { Deps } from '../deps.js';
-import type { AssignedEvent } from './prepared.js';
+import type { AssignedEvent, PreparedEvent } from './prepared.js';
 import { iso } from './tally.js';
 
 /** Minute counters outlive their minute by this much (late batches of the minute still rank). */
@@ -22,15 +25,20 @@ export interface Sampled {
   countOnly: AssignedEvent[];
 }
 
-type SampleDeps = Pick<Deps, 'redis' | 'log' | 'config'>;
+type SampleDeps = Pick<Deps, 'config'>;
+type RankDeps = Pick<Deps, 'redis' | 'log' | 'config'>;
 
+function spikeSettings(deps: SampleDeps): SpikeSettings {
+  return { threshold: deps.config.protection.spikeEventsPerMinute, sampleRate: deps.config.protection.spikeSampleRate };
+}
+
+/** The "sample" step: splits the batch by the ranks the "rank" step gave (1 when unranked). */
 export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEvent[]): Promise<Sampled> {
-  const settings: SpikeSettings = { threshold: deps.config.protection.spikeEventsPerMinute, sampleRate: deps.config.protection.spikeSampleRate };
+  const settings = spikeSettings(deps);
   if (settings.threshold <= 0 || events.length === 0) return { keep: events, countOnly: [] };
-  const ranks = await rankEvents(deps, events);
   const keepCandidates: AssignedEvent[] = [];
   const sampleCandidates: AssignedEvent[] = [];
-  events.forEach((e, i) => (shouldStore(ranks[i] ?? 1, e.eventId, settings) ? keepCandidates : sampleCandidates).push(e));
+  for (const e of events) (shouldStore(e.spikeRank ?? 1, e.eventId, settings) ? keepCandidates : sampleCandidates).push(e);
 
   const alreadySampled = await findSampledEvents(tx, keepCandidates.map((e) => ({ projectId: e.projectId, eventId: e.eventId })));
   const keep = keepCandidates.filter((e) => !alreadySampled.has(sampledEventKey(e.projectId, e.eventId)));
@@ -44,9 +52,9 @@ export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEv
 }
 
 /**
- * Ranks an issue-minute's event ids in arrival order, once per id: a retried batch (the fallback
+ * Ranks a fingerprint-minute's event ids in arrival order, once per id: a retried batch (the fallback
  * that re-runs a failed batch event by event, a redelivered job) gets the rank it had the first
- * time, so a retry never pushes an event past the threshold. KEYS[1]: the issue-minute hash.
+ * time, so a retry never pushes an event past the threshold. KEYS[1]: the fingerprint-minute hash.
  */
 const RANK_SCRIPT = `
 local ranks = {}
@@ -62,13 +70,15 @@ redis.call('EXPIRE', KEYS[1], ${COUNTER_TTL_SECONDS})
 return ranks`;
 
 /**
- * Each event's rank in its issue's minute (1-based, in batch order). One pipelined script call per
- * issue-minute. Without Redis every event ranks first: everything is stored (fail open).
+ * The "rank" step: sets each event's rank in its fingerprint's minute (1-based, in batch order).
+ * One pipelined script call per fingerprint-minute. Without Redis every event ranks first: everything is
+ * stored (fail open). A batch retried event by event keeps the ranks set here.
  */
-async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<number[]> {
+export async function rankEvents(deps: RankDeps, events: PreparedEvent[]): Promise<void> {
+  if (spikeSettings(deps).threshold <= 0 || events.length === 0) return;
   const groups = new Map<string, number[]>();
   events.forEach((e, i) => {
-    const key = `${deps.config.redis.prefix}:{spike}:${e.issueId}:${minuteOf(e.receivedAt)}`;
+    const key = `${deps.config.redis.prefix}:{spike}:${e.projectId}:${e.grouping.hashes[0] ?? ''}:${minuteOf(e.receivedAt)}`;
     const indexes = groups.get(key);
     if (indexes) indexes.push(i);
     else groups.set(key, [i]);
@@ -86,9 +96,9 @@ async function rankEvents(deps: SampleDeps, events: AssignedEvent[]): Promise<nu
     });
   } catch (err) {
     deps.log.warn({ err }, 'spike counters unavailable, storing every event of the batch');
-    return new Array<number>(events.length).fill(1);
+    ranks.fill(1);
   }
-  return ranks;
+  events.forEach((e, i) => (e.spikeRank = ranks[i]));
 }
 
 function samplingDeltas(events: AssignedEvent[]): IssueSamplingDelta[] {

@@ -1,14 +1,14 @@
-// Stage "symbolicate" (per batch, before fingerprint/group): maps minified JavaScript frames
+// Step "symbolicate" (per batch, after tag, before the transaction): maps minified JavaScript frames
 // back to original file, line, column and function through uploaded source maps, adds source
 // context, re-evaluates in_app, keeps the minified frames in `raw_stacktrace`, and records per
 // frame why it stayed minified (frame.data.symbolicator_status, event.errors). Then, mapped or
 // not, URL frames get Sentry's derived module (and webpack:/app: ones in_app). A whole batch
 // takes a handful of queries: the file lookups (sourcemaps/lookup.ts), then one for the
-// contents the parsed-map cache (sourcemaps/cache.ts) lacks.
+// contents the parsed-map cache (sourcemaps/cache.ts, one per worker: pipeline state) lacks.
 import type { Queryable } from '../db/pool.js';
 import type { Deps } from '../deps.js';
 import type { ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
-import { createSourceMapCache, sourceLinesOf, type CachedModule, type SourceMapCache } from '../sourcemaps/cache.js';
+import { sourceLinesOf, type CachedModule, type SourceMapCache } from '../sourcemaps/cache.js';
 import { parseSourceMap, SourceMapParseError } from '../sourcemaps/parsed-map.js';
 import { findSources, type FrameJob, type Source, type SymbolicateItem } from '../sourcemaps/lookup.js';
 import { applyMap, decodeDataUrl, fillJsFrameMeta, frameUrl, isCandidateFrame, sourceMappingUrlOf, sourcemapImages, type MapModule } from '../sourcemaps/resolve.js';
@@ -26,24 +26,16 @@ export interface SymbolicateDeps {
 
 const JS_PLATFORMS = new Set(['javascript', 'node']);
 
-let defaultCache: SourceMapCache | undefined;
-/** The worker's process-wide cache (created on first use with the configured bound). */
-export function sharedSourceMapCache(maxBytes: number): SourceMapCache {
-  defaultCache ??= createSourceMapCache(maxBytes);
-  return defaultCache;
-}
-
 /**
  * The pipeline hook: symbolicates a prepared batch and recomputes the grouping of the events
  * it changed, so issues group on original frames. A failure leaves events minified (logged),
  * never loses them.
  */
-export async function symbolicatePrepared(deps: Pick<Deps, 'pool' | 'log' | 'config'>, prepared: PreparedEvent[]): Promise<void> {
+export async function symbolicatePrepared(deps: Pick<Deps, 'pool' | 'log'>, cache: SourceMapCache, prepared: PreparedEvent[]): Promise<void> {
   const items = prepared.filter((p) => hasJsFrames(p.event));
   if (items.length === 0) return;
   let changed = items.map(() => false);
   try {
-    const cache = sharedSourceMapCache(deps.config.sourcemaps.cacheBytes);
     changed = await symbolicateBatch(items.map((p) => ({ projectId: p.projectId, event: p.event })), { db: deps.pool, cache });
   } catch (err) {
     deps.log.warn({ err, size: items.length }, 'symbolication failed, events keep their minified frames');

@@ -1,6 +1,6 @@
 // Browser, OS and device contexts from the request's User-Agent, for events whose SDK did not
 // send them: browser SDKs never do, and Relay derives them the same way. The `browser`, `os` and
-// `device` tags follow from these contexts (event-tags.ts). Parsing uses ua-parser-js; results
+// `device` tags follow from these contexts (events/tags.ts). Parsing uses ua-parser-js; results
 // are memoized per User-Agent string, which repeats across the events of an application.
 import { LRUCache } from 'lru-cache';
 import { UAParser } from 'ua-parser-js';

@@ -2,7 +2,7 @@
 // User-Agent when the SDK did not send them, as Relay does.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventTags } from '../../../server/src/pipeline/event-tags.js';
+import { eventTags } from '../../../server/src/events/tags.js';
 import { normalizeEvent } from '../../../server/src/pipeline/normalize.js';
 
 const norm = (raw: Record<string, unknown>) => normalizeEvent(raw, { eventId: 'a'.repeat(32), receivedAt: Date.parse('2026-11-26T02:00:00Z') });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventTags, userTagValue } from '../../../server/src/pipeline/event-tags.js';
+import { eventTags, userTagValue } from '../../../server/src/events/tags.js';
 import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
 
 const base: NormalizedEvent = { event_id: 'a'.repeat(32), timestamp: 1, received: 1, platform: 'node', level: 'error', tags: [] };
