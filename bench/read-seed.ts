@@ -27,7 +27,8 @@ const ROLLOUT_MS = 20 * 60_000; // a release reaches host h at its start + h/HOS
 const USERS = 30_000;
 const ROUTES = 30;
 const URL_IDS = 500;
-const BATCH = 1_000; // events per processBatch call (WORKER_BATCH_SIZE's maximum is 5,000)
+const BATCH = 500; // events per processBatch call (WORKER_BATCH_SIZE's default)
+const ATTEMPTS = 3; // a failed event is retried, as BullMQ retries its job
 const IN_FLIGHT = 2; // as the worker: one batch committing while the next is prepared
 const TRIAGE_AT = 0.9; // triage after 90% of the events: the rest may regress resolved issues
 const DEPLOYS = 5; // the newest releases get a production deploy each
@@ -131,9 +132,7 @@ export async function seedReadEvents(seed: Omit<ReadSeed, 'seedSeconds'>, api: A
       while (next < to) {
         const jobs: EventJob[] = [];
         for (const end = Math.min(to, next + BATCH); next < end; next++) jobs.push(events(next));
-        const outcomes = await processBatch(deps, jobs);
-        const bad = outcomes.find((o) => o.kind !== 'stored');
-        if (bad) throw new Error(`seeding: an event was not stored: ${JSON.stringify(bad, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+        await storeBatch(deps, jobs);
         if (next - reported >= seed.shape.events / 10) {
           reported = next;
           log(`read seed: ${next.toLocaleString('en-US')} of ${seed.shape.events.toLocaleString('en-US')} events stored`);
@@ -154,6 +153,17 @@ export async function seedReadEvents(seed: Omit<ReadSeed, 'seedSeconds'>, api: A
   } finally {
     await pool.end();
     redis.disconnect();
+  }
+}
+
+/** One batch through processBatch; events that failed (retryable) go again, as the worker's jobs would. */
+async function storeBatch(deps: Parameters<typeof processBatch>[0], jobs: EventJob[]): Promise<void> {
+  let pending = jobs;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const outcomes = await processBatch(deps, pending);
+    const bad = outcomes.find((o) => o.kind !== 'stored' && (o.kind !== 'failed' || attempt >= ATTEMPTS));
+    if (bad) throw new Error(`seeding: an event was not stored: ${JSON.stringify(bad, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+    pending = pending.filter((_, n) => outcomes[n]!.kind === 'failed');
   }
 }
 
