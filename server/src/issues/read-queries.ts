@@ -102,9 +102,18 @@ export interface ListIssuesArgs {
 type IssueFilter = Pick<ListIssuesArgs, 'projectIds' | 'search' | 'callerUserId' | 'lastSeenSince'>;
 
 function filterConditions(args: IssueFilter, bind: ReturnType<typeof binder>): string[] {
-  const where = [`i.project_id = ANY(${bind(args.projectIds)}::bigint[])`, ...searchConditions(args.search, bind, args.callerUserId)];
+  const where = [projectCondition(args.projectIds, bind), ...searchConditions(args.search, bind, args.callerUserId)];
   if (args.lastSeenSince) where.push(`i.last_seen >= ${bind(args.lastSeenSince)}`);
   return where;
+}
+
+/**
+ * One project is compared with `=`: with `= ANY(array)` Postgres 15 cannot read the (project,
+ * status, sort column) indexes in order, so a page of 25 read and sorted every issue of the project
+ * (docs/scaling.md, "The read path at scale").
+ */
+function projectCondition(projectIds: string[], bind: ReturnType<typeof binder>): string {
+  return projectIds.length === 1 ? `i.project_id = ${bind(projectIds[0])}::bigint` : `i.project_id = ANY(${bind(projectIds)}::bigint[])`;
 }
 
 /** Issues matching a search, in the cursor's direction (reversed for `prev`), with their sort key. */

@@ -29,8 +29,8 @@ export function searchConditions(search: IssueSearch, bind: Bind, callerUserId: 
 function termCondition(term: SearchTerm, bind: Bind, callerUserId: string): string {
   const not = (sql: string) => (term.negated ? `NOT (${sql})` : sql);
   switch (term.kind) {
-    case 'status':
-      return not(`i.status = ANY(${bind(term.statuses)}::text[])`);
+    case 'status': // one status with `=`, so the issue list walks its index in order (read-queries.ts)
+      return not(term.statuses.length === 1 ? `i.status = ${bind(term.statuses[0])}` : `i.status = ANY(${bind(term.statuses)}::text[])`);
     case 'substatus':
       return not(`coalesce(i.substatus, '') = ANY(${bind(term.substatuses)}::text[])`);
     case 'level':
