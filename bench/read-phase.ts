@@ -3,6 +3,7 @@
 // the seeded database; each endpoint gets a few unrecorded requests, then `readRequests` timed
 // ones, one at a time (latency, not throughput), from this process.
 import pg from 'pg';
+import { cpuMeter, postgresGroup } from './cpu.js';
 import type { BenchContext } from './plan.js';
 import type { BenchResult } from './result.js';
 import { startFaultline, type Proc } from './processes.js';
@@ -40,9 +41,15 @@ export async function readPathPhase(ctx: BenchContext, opts: { adminUrl: string;
     const endpoints = await endpointsOf(client, s);
     const results: ReadPathResult['endpoints'] = [];
     for (const e of endpoints) {
-      const timings = await timeRequests(client, e.path, plan.readWarmup, plan.readRequests);
-      results.push({ name: e.name, path: e.path, requests: timings.length, ...summary(timings) });
-      ctx.log(`read path: ${e.name}: p50 ${summary(timings).p50.toFixed(1)} ms, p95 ${summary(timings).p95.toFixed(1)} ms`);
+      await timeRequests(client, e.path, plan.readWarmup);
+      // CPU per request from /proc (the API process and the database's backends): unlike the
+      // latency it does not grow with what else the machine runs.
+      const meter = cpuMeter([{ name: 'api', pids: () => [api!.pid] }, postgresGroup(s.db.pool, s.db.name)]);
+      const timings = await timeRequests(client, e.path, plan.readRequests);
+      const cpu = await meter.stop();
+      const r = { name: e.name, path: e.path, requests: timings.length, ...summary(timings), cpuMsPerRequest: { api: cpu.api! / timings.length, postgres: cpu.postgres! / timings.length } };
+      results.push(r);
+      ctx.log(`read path: ${e.name}: p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, CPU ${r.cpuMsPerRequest.api.toFixed(1)} + ${r.cpuMsPerRequest.postgres.toFixed(1)} ms`);
     }
     const c = counts.rows[0]!;
     return {
@@ -102,16 +109,15 @@ async function getJson<T>(api: { origin: string; token: string }, path: string):
   return (await res.json()) as T;
 }
 
-/** Milliseconds of each timed request (whole answer read), after `warmup` unrecorded ones. */
-async function timeRequests(api: { origin: string; token: string }, path: string, warmup: number, n: number): Promise<number[]> {
+/** Milliseconds of each of `n` requests, one at a time, each until its whole answer was read. */
+async function timeRequests(api: { origin: string; token: string }, path: string, n: number): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < warmup + n; i++) {
+  for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const res = await fetch(`${api.origin}/api/0${path}`, { headers: { authorization: `Bearer ${api.token}` } });
     const body = await res.text();
-    const ms = performance.now() - t0;
+    out.push(performance.now() - t0);
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${body.slice(0, 500)}`);
-    if (i >= warmup) out.push(ms);
   }
   return out;
 }

@@ -54,7 +54,11 @@ export const readPathSchema = z.object({
   /** Seconds the seed took in this run; null when a kept database was reused. */
   seedSeconds: maybe,
   reused: z.boolean(),
-  endpoints: z.array(z.object({ name: z.string(), path: z.string(), requests: num, p50: num, p95: num, max: num })),
+  endpoints: z.array(z.object({
+    name: z.string(), path: z.string(), requests: num, p50: num, p95: num, max: num,
+    /** CPU ms per request of the API process and of the database's Postgres backends (/proc). */
+    cpuMsPerRequest: z.object({ api: num, postgres: num }),
+  })),
 });
 
 /** Scale-out (bench/scale-out-phase.ts): the worker role alone draining a backlog, 1..k processes. */
