@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [--out=FILE] [--profile] [--keep-db] [--no-build] [--only=PHASES]
-// [--read-events=N]`: the reproducible benchmark. Compiles dist/, creates a fresh database and Redis prefix, starts Faultline as separate processes (split:
-// ingest + worker; then all-in-one), drives load from a separate load-generator process, measures
+// [--read-events=N] [--scale-out-events=N]`: the reproducible benchmark. Compiles dist/, creates a
+// fresh database and Redis prefix, starts Faultline as separate processes (split: ingest + worker;
+// then all-in-one), drives load from a separate load-generator process, measures
 // the baselines (bare Koa, raw unnest insert) in the same run, measures the worker scaling out
 // (scale-out-phase.ts) and the read path on a seeded project (read-phase.ts), prints one table and
 // writes bench/results/<timestamp>.json. bench/results/README.md explains every column.
@@ -35,8 +36,9 @@ interface Args {
   keepDb: boolean;
   /** Phases to run (`--only=pipeline,scale-out,read-path`); all by default. */
   only: Set<Phase> | null;
-  /** Overrides the plan's read-path seed size. */
+  /** Override the plan's read-path seed size and the scale-out backlog. */
   readEvents: number | null;
+  scaleOutEvents: number | null;
 }
 
 export const PHASES = ['pipeline', 'scale-out', 'read-path'] as const;
@@ -48,11 +50,14 @@ function parseArgs(argv: string[]): Args {
   const only = value('only')?.split(',').filter(Boolean) ?? null;
   const unknown = only?.filter((p) => !(PHASES as readonly string[]).includes(p)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown phase ${unknown.join(', ')}: use ${PHASES.join(', ')}`);
-  const readEvents = value('read-events');
-  if (readEvents !== null && !/^[1-9]\d{0,8}$/.test(readEvents)) throw new Error(`--read-events=${readEvents}: expected a positive integer`);
+  const count = (name: string) => {
+    const v = value(name);
+    if (v !== null && !/^[1-9]\d{0,8}$/.test(v)) throw new Error(`--${name}=${v}: expected a positive integer`);
+    return v === null ? null : Number(v);
+  };
   return {
     quick, build: argv.includes('--build') || (!quick && !argv.includes('--no-build')), out: value('out'), profile: argv.includes('--profile'), keepDb: argv.includes('--keep-db'),
-    only: only ? new Set(only as Phase[]) : null, readEvents: readEvents === null ? null : Number(readEvents),
+    only: only ? new Set(only as Phase[]) : null, readEvents: count('read-events'), scaleOutEvents: count('scale-out-events'),
   };
 }
 
@@ -60,7 +65,11 @@ function parseArgs(argv: string[]): Args {
 const harmonic = (a: number, b: number) => (a > 0 && b > 0 ? 1 / (1 / a + 1 / b) : Math.max(a, b));
 
 export async function runBench(args: Args): Promise<BenchResult> {
-  const plan = { ...(args.quick ? QUICK_PLAN : FULL_PLAN), ...(args.readEvents ? { readEvents: args.readEvents } : {}) };
+  const plan = {
+    ...(args.quick ? QUICK_PLAN : FULL_PLAN),
+    ...(args.readEvents ? { readEvents: args.readEvents } : {}),
+    ...(args.scaleOutEvents ? { scaleOutEvents: args.scaleOutEvents } : {}),
+  };
   const runs = (phase: Phase) => args.only === null || args.only.has(phase);
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -225,7 +234,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
 }
 
 function commandArgs(args: Args): string {
-  const flags = [args.quick ? '--quick' : '', args.only ? `--only=${[...args.only].join(',')}` : '', args.readEvents ? `--read-events=${args.readEvents}` : ''].filter(Boolean);
+  const flags = [args.quick ? '--quick' : '', args.only ? `--only=${[...args.only].join(',')}` : '', args.readEvents ? `--read-events=${args.readEvents}` : '', args.scaleOutEvents ? `--scale-out-events=${args.scaleOutEvents}` : ''].filter(Boolean);
   return flags.length > 0 ? ` -- ${flags.join(' ')}` : '';
 }
 

@@ -11,6 +11,9 @@ import { specId, targetOf, withCpu, type BenchContext } from './plan.js';
 import type { BenchResult } from './result.js';
 import { startFaultline, type Proc } from './processes.js';
 
+/** A round gives up after this long: a busy shared machine drains at a small fraction of its capacity. */
+const ROUND_DEADLINE_MS = 15 * 60_000;
+
 export type ScaleOutResult = NonNullable<BenchResult['scaleOut']>;
 
 export async function scaleOutPhase(ctx: BenchContext): Promise<ScaleOutResult> {
@@ -52,7 +55,7 @@ async function drainWith(ctx: BenchContext, n: number, queued: number): Promise<
   const workers: Proc[] = [];
   try {
     workers.push(...(await Promise.all(Array.from({ length: n }, () => startFaultline('worker', ctx.env)))));
-    const end = performance.now() + ctx.plan.drainTimeoutMs * 2;
+    const end = performance.now() + Math.max(ctx.plan.drainTimeoutMs * 2, ROUND_DEADLINE_MS);
     let t0 = 0;
     const done = await withCpu(ctx, `worker drain x${n} (scale-out)`, workers, async () => {
       t0 = performance.now();
