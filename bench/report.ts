@@ -148,7 +148,7 @@ export function formatReport(r: BenchResult): string {
     const seed = rp.reused ? `kept database, seeded ${rp.seededAt}` : `seeded in this run in ${fmt(rp.seedSeconds)} s`;
     out.push('', `READ PATH: warm API latency, one request at a time, on ${fmt(rp.events)} events / ${fmt(rp.issues)} issues / ${fmt(rp.releases)} releases (${rp.database}, ${seed})`);
     out.push(table(['request', 'requests', 'p50 ms', 'p95 ms', 'max ms', 'api CPU ms', 'postgres CPU ms'], rp.endpoints.map((e) => [
-      e.name, fmt(e.requests), fmt(e.p50, 1), fmt(e.p95, 1), fmt(e.max, 1), fmt(e.cpuMsPerRequest.api, 1), fmt(e.cpuMsPerRequest.postgres, 1),
+      e.name, fmt(e.requests), fmt(e.p50, 1), fmt(e.p95, 1), fmt(e.max, 1), fmt(e.cpuMsPerRequest?.api, 1), fmt(e.cpuMsPerRequest?.postgres, 1),
     ])));
   }
   if (r.storage) {

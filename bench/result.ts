@@ -57,7 +57,7 @@ export const readPathSchema = z.object({
   endpoints: z.array(z.object({
     name: z.string(), path: z.string(), requests: num, p50: num, p95: num, max: num,
     /** CPU ms per request of the API process and of the database's Postgres backends (/proc). */
-    cpuMsPerRequest: z.object({ api: num, postgres: num }),
+    cpuMsPerRequest: z.object({ api: num, postgres: num }).optional(), // absent in the first runs' files
   })),
 });
 
