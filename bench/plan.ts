@@ -1,4 +1,5 @@
-// How long and how hard each phase runs: the full plan (about 10 minutes on 2 cores) and the
+// How long and how hard each phase runs: the full plan (about 10 minutes on 2 cores, plus the
+// read path's one-time seed of a million events) and the
 // quick plan (a smoke run of a minute or two), and the shared state the phases work with.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -39,6 +40,17 @@ export interface Plan {
   idleSettleMs: number;
   /** Also run a sustained run in split mode (ingest + worker processes). */
   splitSustain: boolean;
+  /** Read path: events seeded through the worker's batch path (`--read-events=N` overrides). */
+  readEvents: number;
+  /** Distinct fingerprints (Zipf) of the seed: about as many issues at 1,000,000 events. */
+  readFingerprints: number;
+  readReleases: number;
+  /** Unrecorded, then timed requests per endpoint (one at a time). */
+  readWarmup: number;
+  readRequests: number;
+  /** Scale-out: the backlog each round drains, and the worker processes per round. */
+  scaleOutEvents: number;
+  scaleOutWorkers: number[];
 }
 
 export const FULL_PLAN: Plan = {
@@ -66,6 +78,13 @@ export const FULL_PLAN: Plan = {
   pgBatchSize: 500,
   idleSettleMs: 5_000,
   splitSustain: true,
+  readEvents: 1_000_000,
+  readFingerprints: 20_000,
+  readReleases: 200,
+  readWarmup: 5,
+  readRequests: 40,
+  scaleOutEvents: 20_000,
+  scaleOutWorkers: [1, 2, 3],
 };
 
 export const QUICK_PLAN: Plan = {
@@ -87,6 +106,12 @@ export const QUICK_PLAN: Plan = {
   pgBatchSize: 50,
   idleSettleMs: 500,
   splitSustain: false,
+  readEvents: 2_000,
+  readFingerprints: 100,
+  readReleases: 10,
+  readWarmup: 1,
+  readRequests: 3,
+  scaleOutEvents: 300,
 };
 
 export interface BenchContext {

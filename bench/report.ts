@@ -64,8 +64,28 @@ export function evaluateTargets(r: Figures): Target[] {
     measured: r.storage ? `${fmt(r.storage.bytesPerEvent / 1024, 2)} KB` : 'n/a',
     met: r.storage ? r.storage.bytesPerEvent <= 3 * 1024 : null,
   });
+  for (const e of r.readPath?.endpoints ?? []) {
+    t.push({ name: `read p95, ${e.name}`, target: '< 150 ms', measured: `${fmt(e.p95, 1)} ms at ${fmt(r.readPath!.events)} events`, met: e.p95 < READ_P95_MS });
+  }
+  const rounds = r.scaleOut?.rounds ?? [];
+  const one = rounds.find((x) => x.workers === 1);
+  const most = rounds.filter((x) => x.workers > 1).sort((a, b) => b.workers - a.workers)[0];
+  if (one && most) {
+    const ratio = totalMs(most.cpuMsPerEvent) / totalMs(one.cpuMsPerEvent);
+    t.push({
+      name: `CPU per event, ${most.workers} workers vs 1 (draining a backlog)`,
+      target: `<= ${fmt(FLAT_CPU_RATIO, 2)}x (flat)`,
+      measured: `${fmt(ratio, 2)}x (${fmt(totalMs(most.cpuMsPerEvent), 3)} vs ${fmt(totalMs(one.cpuMsPerEvent), 3)} ms)`,
+      met: Number.isFinite(ratio) ? ratio <= FLAT_CPU_RATIO : null,
+    });
+  }
   return t;
 }
+
+const READ_P95_MS = 150;
+/** "Flat": adding workers may cost at most this much more CPU per event (contention, smaller batches). */
+const FLAT_CPU_RATIO = 1.25;
+const totalMs = (ms: Record<string, number>) => Object.values(ms).reduce((a, b) => a + b, 0);
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -114,6 +134,22 @@ export function formatReport(r: BenchResult): string {
       const total = Object.values(c.msPerEvent).reduce((a, b) => a + b, 0);
       return [c.phase, fmt(c.events), ...names.map((n) => (c.msPerEvent[n] === undefined ? '' : fmt(c.msPerEvent[n], 3))), fmt(total, 3), fmt(total > 0 ? 1000 / total : null)];
     })));
+  }
+  const so = r.scaleOut;
+  if (so) {
+    out.push('', `SCALE-OUT: the worker role alone draining a backlog of ${fmt(so.backlogEvents)} typical events (queued by ingest, then ingest stopped)`);
+    const names = [...new Set(so.rounds.flatMap((x) => Object.keys(x.cpuMsPerEvent)))];
+    out.push(table(['workers', 'events', 'seconds', 'events/s', ...names.map((n) => `${n} ms`), 'total ms/event'], so.rounds.map((x) => [
+      fmt(x.workers), fmt(x.events), fmt(x.seconds, 1), fmt(x.eventsPerSec), ...names.map((n) => fmt(x.cpuMsPerEvent[n], 3)), fmt(totalMs(x.cpuMsPerEvent), 3),
+    ])));
+  }
+  const rp = r.readPath;
+  if (rp) {
+    const seed = rp.reused ? `kept database, seeded ${rp.seededAt}` : `seeded in this run in ${fmt(rp.seedSeconds)} s`;
+    out.push('', `READ PATH: warm API latency, one request at a time, on ${fmt(rp.events)} events / ${fmt(rp.issues)} issues / ${fmt(rp.releases)} releases (${rp.database}, ${seed})`);
+    out.push(table(['request', 'requests', 'p50 ms', 'p95 ms', 'max ms', 'api CPU ms', 'postgres CPU ms'], rp.endpoints.map((e) => [
+      e.name, fmt(e.requests), fmt(e.p50, 1), fmt(e.p95, 1), fmt(e.max, 1), fmt(e.cpuMsPerRequest?.api, 1), fmt(e.cpuMsPerRequest?.postgres, 1),
+    ])));
   }
   if (r.storage) {
     const s = r.storage;

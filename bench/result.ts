@@ -43,6 +43,30 @@ export const sustainedSchema = z.object({
 
 export const visibilitySchema = z.object({ samples: num, missing: num, p50: maybe, p95: maybe, p99: maybe, note: z.string().nullable() });
 
+/** Read path (bench/read-phase.ts): warm latency of the API a person clicks on the seeded project. */
+export const readPathSchema = z.object({
+  database: z.string(),
+  events: num,
+  issues: num,
+  releases: num,
+  fingerprints: num,
+  seededAt: z.string(),
+  /** Seconds the seed took in this run; null when a kept database was reused. */
+  seedSeconds: maybe,
+  reused: z.boolean(),
+  endpoints: z.array(z.object({
+    name: z.string(), path: z.string(), requests: num, p50: num, p95: num, max: num,
+    /** CPU ms per request of the API process and of the database's Postgres backends (/proc). */
+    cpuMsPerRequest: z.object({ api: num, postgres: num }).optional(), // absent in the first runs' files
+  })),
+});
+
+/** Scale-out (bench/scale-out-phase.ts): the worker role alone draining a backlog, 1..k processes. */
+export const scaleOutSchema = z.object({
+  backlogEvents: num,
+  rounds: z.array(z.object({ workers: num, events: num, seconds: num, eventsPerSec: num, cpuMsPerEvent: z.record(z.string(), num) })),
+});
+
 export const benchResultSchema = z.object({
   version: z.literal(1),
   command: z.string(),
@@ -70,6 +94,9 @@ export const benchResultSchema = z.object({
     .object({ events: num, eventsBytes: num, issueTablesBytes: num, bytesPerEvent: num, pgBaselineBytesPerRow: maybe })
     .nullable(),
   cpu: z.array(z.object({ phase: z.string(), events: num, msPerEvent: z.record(z.string(), num) })),
+  // Results written before these phases existed have neither.
+  readPath: readPathSchema.nullable().default(null),
+  scaleOut: scaleOutSchema.nullable().default(null),
   targets: z.array(z.object({ name: z.string(), target: z.string(), measured: z.string(), met: z.boolean().nullable() })),
   errors: z.array(z.string()),
 });

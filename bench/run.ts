@@ -1,8 +1,10 @@
-// `npm run bench [-- --quick] [--out=FILE] [--profile] [--keep-db] [--no-build]`: the reproducible
-// benchmark. Compiles dist/, creates a fresh database and Redis prefix, starts Faultline as separate processes (split:
-// ingest + worker; then all-in-one), drives load from a separate load-generator process, measures
-// the baselines (bare Koa, raw unnest insert) in the same run, prints one table and writes
-// bench/results/<timestamp>.json. bench/results/README.md explains every column.
+// `npm run bench [-- --quick] [--out=FILE] [--profile] [--keep-db] [--no-build] [--only=PHASES]
+// [--read-events=N] [--scale-out-events=N]`: the reproducible benchmark. Compiles dist/, creates a
+// fresh database and Redis prefix, starts Faultline as separate processes (split: ingest + worker;
+// then all-in-one), drives load from a separate load-generator process, measures
+// the baselines (bare Koa, raw unnest insert) in the same run, measures the worker scaling out
+// (scale-out-phase.ts) and the read path on a seeded project (read-phase.ts), prints one table and
+// writes bench/results/<timestamp>.json. bench/results/README.md explains every column.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +20,9 @@ import { burstPhase, sustainedPhase } from './pipeline-phase.js';
 import { FULL_PLAN, QUICK_PLAN, withCpu, type BenchContext } from './plan.js';
 import { buildDist, faultlineLauncher, readRss, rssSampler, startFaultline, startKoaBaseline, startLoadGenerator, type Proc } from './processes.js';
 import { drainWithWorker, fillQueue } from './queue-phase.js';
+import { readPathPhase } from './read-phase.js';
 import { evaluateTargets, formatReport } from './report.js';
+import { scaleOutPhase } from './scale-out-phase.js';
 import { benchResultSchema, type BenchResult, type SustainedResult } from './result.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -30,19 +34,43 @@ interface Args {
   out: string | null;
   profile: boolean;
   keepDb: boolean;
+  /** Phases to run (`--only=pipeline,scale-out,read-path`); all by default. */
+  only: Set<Phase> | null;
+  /** Override the plan's read-path seed size and the scale-out backlog. */
+  readEvents: number | null;
+  scaleOutEvents: number | null;
 }
+
+export const PHASES = ['pipeline', 'scale-out', 'read-path'] as const;
+type Phase = (typeof PHASES)[number];
 
 function parseArgs(argv: string[]): Args {
   const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
   const quick = argv.includes('--quick');
-  return { quick, build: argv.includes('--build') || (!quick && !argv.includes('--no-build')), out: value('out'), profile: argv.includes('--profile'), keepDb: argv.includes('--keep-db') };
+  const only = value('only')?.split(',').filter(Boolean) ?? null;
+  const unknown = only?.filter((p) => !(PHASES as readonly string[]).includes(p)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown phase ${unknown.join(', ')}: use ${PHASES.join(', ')}`);
+  const count = (name: string) => {
+    const v = value(name);
+    if (v !== null && !/^[1-9]\d{0,8}$/.test(v)) throw new Error(`--${name}=${v}: expected a positive integer`);
+    return v === null ? null : Number(v);
+  };
+  return {
+    quick, build: argv.includes('--build') || (!quick && !argv.includes('--no-build')), out: value('out'), profile: argv.includes('--profile'), keepDb: argv.includes('--keep-db'),
+    only: only ? new Set(only as Phase[]) : null, readEvents: count('read-events'), scaleOutEvents: count('scale-out-events'),
+  };
 }
 
 /** 1 / (1/a + 1/b): the rate two stages sharing one CPU budget reach together. */
 const harmonic = (a: number, b: number) => (a > 0 && b > 0 ? 1 / (1 / a + 1 / b) : Math.max(a, b));
 
 export async function runBench(args: Args): Promise<BenchResult> {
-  const plan = args.quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = {
+    ...(args.quick ? QUICK_PLAN : FULL_PLAN),
+    ...(args.readEvents ? { readEvents: args.readEvents } : {}),
+    ...(args.scaleOutEvents ? { scaleOutEvents: args.scaleOutEvents } : {}),
+  };
+  const runs = (phase: Phase) => args.only === null || args.only.has(phase);
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const tag = `${stamp.slice(0, 19).replace(/[-T]/g, '').toLowerCase()}_${process.pid}`;
@@ -96,7 +124,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
 
   const result: Omit<BenchResult, 'targets' | 'finishedAt' | 'durationSec'> = {
     version: 1,
-    command: `npm run bench${args.quick ? ' -- --quick' : ''}`,
+    command: `npm run bench${commandArgs(args)}`,
     quick: args.quick,
     startedAt: started.toISOString(),
     machine: await machineInfo(ctx),
@@ -110,8 +138,28 @@ export async function runBench(args: Args): Promise<BenchResult> {
     storage: null,
     errors: ctx.errors,
     cpu: ctx.cpu,
+    readPath: null,
+    scaleOut: null,
   };
   try {
+    if (runs('pipeline')) await pipelinePhases();
+    if (runs('scale-out')) {
+      log('scale-out: the worker alone draining a backlog with 1, 2 and 3 processes');
+      result.scaleOut = await scaleOutPhase(ctx);
+    }
+    if (runs('read-path')) result.readPath = await readPathPhase(ctx, { adminUrl, redisUrl, keepSeed: !args.quick });
+  } catch (err) {
+    ctx.errors.push(`run aborted: ${(err as Error).stack ?? String(err)}`);
+    log(`run aborted: ${(err as Error).message}`);
+  } finally {
+    await cleanup();
+    process.off('SIGINT', sigint);
+  }
+  const finished = new Date();
+  const figures = { ...result, memory: [...memory].map(([process, m]) => ({ process, ...m })), finishedAt: finished.toISOString(), durationSec: (finished.getTime() - started.getTime()) / 1000 };
+  return benchResultSchema.parse({ ...figures, targets: evaluateTargets(figures) });
+
+  async function pipelinePhases(): Promise<void> {
     // Split mode: the ingest process alone, against the bare Koa baseline.
     log('split mode: starting ingest and the Koa baseline');
     const koa = await start(startKoaBaseline());
@@ -182,16 +230,12 @@ export async function runBench(args: Args): Promise<BenchResult> {
     underLoad(sampler.take());
     sampler.stop();
     await all.stop();
-  } catch (err) {
-    ctx.errors.push(`run aborted: ${(err as Error).stack ?? String(err)}`);
-    log(`run aborted: ${(err as Error).message}`);
-  } finally {
-    await cleanup();
-    process.off('SIGINT', sigint);
   }
-  const finished = new Date();
-  const figures = { ...result, memory: [...memory].map(([process, m]) => ({ process, ...m })), finishedAt: finished.toISOString(), durationSec: (finished.getTime() - started.getTime()) / 1000 };
-  return benchResultSchema.parse({ ...figures, targets: evaluateTargets(figures) });
+}
+
+function commandArgs(args: Args): string {
+  const flags = [args.quick ? '--quick' : '', args.only ? `--only=${[...args.only].join(',')}` : '', args.readEvents ? `--read-events=${args.readEvents}` : '', args.scaleOutEvents ? `--scale-out-events=${args.scaleOutEvents}` : ''].filter(Boolean);
+  return flags.length > 0 ? ` -- ${flags.join(' ')}` : '';
 }
 
 async function machineInfo(ctx: BenchContext): Promise<BenchResult['machine']> {

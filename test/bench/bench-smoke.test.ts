@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { QUICK_PLAN } from '../../bench/plan.js';
 import { benchResultSchema } from '../../bench/result.js';
 
 const RUN_TIMEOUT_MS = 600_000;
@@ -37,7 +38,15 @@ describe('npm run bench -- --quick', () => {
     expect(result.visibility).not.toBeNull();
     expect(result.storage?.events).toBeGreaterThan(0);
     expect(result.memory.map((m) => m.process)).toEqual(expect.arrayContaining(['faultline-ingest', 'faultline-worker', 'faultline-all']));
+    expect(result.scaleOut?.rounds.map((r) => r.workers)).toEqual([1, 2, 3]);
+    for (const round of result.scaleOut?.rounds ?? []) expect(round.events).toBe(QUICK_PLAN.scaleOutEvents);
+    // Every seeded event went through the worker's batch path into the events table.
+    expect(result.readPath?.events).toBe(QUICK_PLAN.readEvents);
+    expect(result.readPath?.reused).toBe(false);
+    expect(result.readPath?.endpoints.map((e) => e.name)).toEqual(expect.arrayContaining(['issue list (default)', 'issue tag facets (hottest)', 'deploy health (newest)']));
     expect(result.targets.length).toBeGreaterThan(0);
     expect(output).toContain('TARGETS');
+    expect(output).toContain('READ PATH');
+    expect(output).toContain('SCALE-OUT');
   });
 });

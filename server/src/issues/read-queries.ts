@@ -102,9 +102,18 @@ export interface ListIssuesArgs {
 type IssueFilter = Pick<ListIssuesArgs, 'projectIds' | 'search' | 'callerUserId' | 'lastSeenSince'>;
 
 function filterConditions(args: IssueFilter, bind: ReturnType<typeof binder>): string[] {
-  const where = [`i.project_id = ANY(${bind(args.projectIds)}::bigint[])`, ...searchConditions(args.search, bind, args.callerUserId)];
+  const where = [projectCondition(args.projectIds, bind), ...searchConditions(args.search, bind, args.callerUserId)];
   if (args.lastSeenSince) where.push(`i.last_seen >= ${bind(args.lastSeenSince)}`);
   return where;
+}
+
+/**
+ * One project is compared with `=`: with `= ANY(array)` Postgres 15 cannot read the (project,
+ * status, sort column) indexes in order, so a page of 25 read and sorted every issue of the project
+ * (docs/scaling.md, "The read path at scale").
+ */
+function projectCondition(projectIds: string[], bind: ReturnType<typeof binder>): string {
+  return projectIds.length === 1 ? `i.project_id = ${bind(projectIds[0])}::bigint` : `i.project_id = ANY(${bind(projectIds)}::bigint[])`;
 }
 
 /** Issues matching a search, in the cursor's direction (reversed for `prev`), with their sort key. */
@@ -264,14 +273,20 @@ export interface TagValueRow {
   lastSeen: Date;
 }
 
-/** The most frequent values per key (all keys, or only `key`), at most `perKey` each. */
+/**
+ * The most frequent values per key (all keys, or only `key`), at most `perKey` each. Per key a
+ * bounded top-N (LIMIT) rather than ranking every row: a hot issue holds tens of thousands of
+ * values (users, URLs), and sorting them all by key, count and value was most of its tags page.
+ */
 export async function listTopIssueTagValues(db: Queryable, args: { issueId: string; key?: string; perKey: number }): Promise<TagValueRow[]> {
   const { rows } = await db.query<Omit<TagValueRow, 'count'> & { count: string }>(
-    `SELECT key, value, count, first_seen AS "firstSeen", last_seen AS "lastSeen" FROM (
-       SELECT key, value, count, first_seen, last_seen,
-         row_number() OVER (PARTITION BY key ORDER BY count DESC, value) AS rank
-       FROM issue_tag_values WHERE issue_id = $1 AND ($2::text IS NULL OR key = $2)
-     ) ranked WHERE rank <= $3 ORDER BY key, count DESC, value`,
+    `WITH keys AS (SELECT DISTINCT key FROM issue_tag_values WHERE issue_id = $1 AND ($2::text IS NULL OR key = $2))
+     SELECT top.key, top.value, top.count, top.first_seen AS "firstSeen", top.last_seen AS "lastSeen"
+       FROM keys CROSS JOIN LATERAL (
+         SELECT v.key, v.value, v.count, v.first_seen, v.last_seen FROM issue_tag_values v
+          WHERE v.issue_id = $1 AND v.key = keys.key ORDER BY v.count DESC, v.value LIMIT $3
+       ) top
+      ORDER BY top.key, top.count DESC, top.value`,
     [args.issueId, args.key ?? null, args.perKey],
   );
   return rows.map((r) => ({ ...r, count: Number(r.count) }));

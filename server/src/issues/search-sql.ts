@@ -1,7 +1,7 @@
 // Turns a parsed issue search (search.ts) into SQL conditions over `issues i` joined with
 // `projects p`. Values always travel as $n parameters; tag filters read issue_tag_values
 // (one row per issue, key and value), so `environment:` and `release:` mean "has events there".
-// Each tag EXISTS ends in `OFFSET 0`, which keeps Postgres from pulling it up into a semi-join:
+// Each tag subquery ends in `OFFSET 0`, which keeps Postgres from pulling it up into a semi-join:
 // pulled up, n terms make an n-way join whose planning grows combinatorially (200 terms planned
 // for 106 s); kept as a subplan, each costs one index probe per candidate issue.
 import type { IssueSearch, SearchTerm } from './search.js';
@@ -29,8 +29,8 @@ export function searchConditions(search: IssueSearch, bind: Bind, callerUserId: 
 function termCondition(term: SearchTerm, bind: Bind, callerUserId: string): string {
   const not = (sql: string) => (term.negated ? `NOT (${sql})` : sql);
   switch (term.kind) {
-    case 'status':
-      return not(`i.status = ANY(${bind(term.statuses)}::text[])`);
+    case 'status': // one status with `=`, so the issue list walks its index in order (read-queries.ts)
+      return not(term.statuses.length === 1 ? `i.status = ${bind(term.statuses[0])}` : `i.status = ANY(${bind(term.statuses)}::text[])`);
     case 'substatus':
       return not(`coalesce(i.substatus, '') = ANY(${bind(term.substatuses)}::text[])`);
     case 'level':
@@ -55,6 +55,12 @@ function assignedCondition(to: 'anyone' | 'me' | { email: string }, bind: Bind, 
 function tagCondition(key: string, values: string[], bind: Bind): string {
   const exact = values.filter((v) => !v.includes('*'));
   const patterns = values.filter((v) => v.includes('*')).map((v) => likePattern(v, { wildcards: true }));
+  // Exact values only: the issues holding them come from one scan of issue_tag_values_key_value_idx,
+  // hashed once (a hashed subplan), instead of one probe per candidate issue — which X-Hits paid
+  // for every issue of the project when few matched (docs/scaling.md).
+  if (patterns.length === 0) {
+    return `i.id IN (SELECT t.issue_id FROM issue_tag_values t WHERE t.key = ${bind(key)} AND t.value = ANY(${bind(exact)}::text[]) OFFSET 0)`;
+  }
   const matches: string[] = [];
   if (exact.length > 0) matches.push(`t.value = ANY(${bind(exact)}::text[])`);
   for (const p of patterns) matches.push(`t.value LIKE ${bind(p)} ESCAPE '\\'`);

@@ -110,7 +110,10 @@ async function findRollbackTarget(db: Queryable, deploy: DeployRow, now: Date, o
   const until = new Date(Math.min(now.getTime(), deployTime(deploy).getTime()));
   let fallback: HealthReport['rollbackTarget'] = null;
   for (const d of await listEarlierDeploys(db, deploy, ROLLBACK_CANDIDATES)) {
-    const verdict = d.isVerdictFinal && d.verdict ? d.verdict : (await computeDeployHealth(db, d, until, { ...opts, withRollback: false, store: false })).verdict;
+    // An earlier deploy whose whole window lies before `until` gets its final verdict here, stored,
+    // so the next request reads it instead of recomputing every candidate (docs/scaling.md).
+    const complete = until.getTime() - deployTime(d).getTime() >= OBSERVATION_MINUTES * 60_000;
+    const verdict = d.isVerdictFinal && d.verdict ? d.verdict : (await computeDeployHealth(db, d, until, { ...opts, withRollback: false, store: complete })).verdict;
     const target = { version: d.version, deployId: d.id, deployedAt: deployTime(d).toISOString(), verdict, source: 'deploy' as const };
     if (verdict === 'healthy') return target;
     if (verdict === 'suspect') fallback ??= target;

@@ -126,6 +126,22 @@ describe('deploy health', () => {
     expect(r.rollbackTarget).toMatchObject({ version: OLD, verdict: 'healthy', deployedAt: deployedAt.toISOString() });
   });
 
+  it('stores the final verdict of an earlier deploy whose window closed, and only of that one', async () => {
+    const s = await scenario((t0, t1) => [{ hosts: ALL, release: NEW, error: ERR_A, from: t0, to: t1, everySeconds: 10 }]);
+    const old = await upsertRelease(server.pool, { organizationId: s.orgId, version: OLD, url: null, dateStarted: null, dateReleased: null, projectIds: [s.projectId] });
+    const at = (m: number) => new Date(s.deploy.dateFinished.getTime() - minutes(m));
+    const closed = await insertDeploy(server.pool, { releaseId: old.id, environment: 'production', name: null, url: null, dateStarted: at(120), dateFinished: at(120), projectIds: null });
+    const open = await insertDeploy(server.pool, { releaseId: old.id, environment: 'production', name: null, url: null, dateStarted: at(5), dateFinished: at(5), projectIds: null });
+    await computeDeployHealth(server.pool, s.deploy, s.now);
+    const { rows } = await server.pool.query<{ id: string; verdict: string | null; is_verdict_final: boolean }>(
+      'SELECT id, verdict, is_verdict_final FROM deploys WHERE id = ANY($1::bigint[])', [[closed.id, open.id]]);
+    const row = (id: string) => rows.find((r) => r.id === id)!;
+    // The closed one holds the verdict its own health page would give once final.
+    const own = await computeDeployHealth(server.pool, closed, new Date(closed.dateFinished.getTime() + minutes(60)), { withRollback: false, store: false });
+    expect(row(closed.id)).toEqual({ id: closed.id, verdict: own.verdict, is_verdict_final: true });
+    expect(row(open.id).is_verdict_final).toBe(false);
+  });
+
   it('lists a release\'s deploys with ids and serves the verdict over the API', async () => {
     const s = await scenario((t0, t1) => [
       { hosts: CANARY, release: NEW, error: ERR_B, from: t0, to: t1, everySeconds: 10 },

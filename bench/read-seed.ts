@@ -1,0 +1,249 @@
+// The read-path phase's project: N events (1,000,000 in the full plan) over ~20,000 issues, 200
+// releases, rolling deploys across 40 hosts and realistic tags, stored THROUGH THE WORKER'S OWN
+// BATCH PATH (processBatch, called in-process with large batches), then triaged and given
+// deploys through the real HTTP API. Seeding a million events takes long, so the database is kept
+// (faultline_benchread_<N>_v<SEED_VERSION>) and reused by later runs: migrations are append-only,
+// so a kept database is migrated forward (new indexes apply in place); one whose migration ledger
+// no longer matches the files (migrate refuses it) or whose seed never completed is seeded again.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig } from '../server/src/config.js';
+import { createLogger } from '../server/src/shared/log.js';
+import { createPool, type Pool } from '../server/src/db/pool.js';
+import { migrate } from '../server/src/db/migrate.js';
+import { createRedis } from '../server/src/shared/redis.js';
+import { processBatch } from '../server/src/pipeline/process-event.js';
+import { createPipeline } from '../server/src/pipeline/pipeline.js';
+import { createAlertState } from '../server/src/alerts/state.js';
+import type { EventJob } from '../server/src/shared/queues.js';
+import type { CreatedProject } from '../test/helpers/factories.js';
+import { createBenchDatabase, type BenchDatabase } from './database.js';
+import { typicalEnvelopeParts, variantEvent } from './payloads.js';
+import { seededRandom, zipfSampler } from './zipf.js';
+
+/** Bump when the generated data changes shape, so kept databases are seeded again. */
+const SEED_VERSION = 1;
+const SPAN_MS = 14 * 86_400_000; // events spread over the two weeks before the seed
+const HOSTS = 40;
+const ROLLOUT_MS = 20 * 60_000; // a release reaches host h at its start + h/HOSTS of this
+const USERS = 30_000;
+const ROUTES = 30;
+const URL_IDS = 500;
+const BATCH = 500; // events per processBatch call (WORKER_BATCH_SIZE's default)
+const ATTEMPTS = 3; // a failed event is retried, as BullMQ retries its job
+const IN_FLIGHT = 2; // as the worker: one batch committing while the next is prepared
+const TRIAGE_AT = 0.9; // triage after 90% of the events: the rest may regress resolved issues
+const DEPLOYS = 5; // the newest releases get a production deploy each
+const BULK_IDS = 100;
+
+export interface ReadSeedShape {
+  events: number;
+  fingerprints: number;
+  releases: number;
+}
+
+export interface ReadSeed {
+  db: BenchDatabase;
+  shape: ReadSeedShape;
+  seededAt: Date;
+  /** Seconds the seed took in this run; null when a kept database was reused. */
+  seedSeconds: number | null;
+  /** Seed span: [start, end] of the events' timestamps (ms). */
+  startMs: number;
+  endMs: number;
+}
+
+/** What an API call needs; the seeder triages and records deploys through it. */
+export interface ApiClient {
+  origin: string;
+  token: string;
+}
+
+export function readSeedName(shape: ReadSeedShape): string {
+  return `faultline_benchread_${shape.events}_${shape.fingerprints}_${shape.releases}_v${SEED_VERSION}`;
+}
+
+export function releaseVersion(r: number): string {
+  return `shop@2.${Math.floor(r / 10)}.${r % 10}`;
+}
+
+/**
+ * Opens the kept seed database when it is complete and its ledger still matches the migrations
+ * (migrating it forward), else null. Drops a half-seeded or mismatched one.
+ */
+export async function openReadSeed(adminUrl: string, name: string, log: (m: string) => void): Promise<(Omit<ReadSeed, 'seedSeconds'> & { seedSeconds: null }) | null> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]).finally(() => admin.end());
+  if (exists.rowCount === 0) return null;
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString(), 4);
+  const drop = dropper(adminUrl, name, pool);
+  try {
+    const info = await pool.query<{ shape: ReadSeedShape; project: CreatedProject; token: string; seeded_at: Date; start_ms: string; end_ms: string; complete: boolean }>(
+      'SELECT shape, project, token, seeded_at, start_ms, end_ms, complete FROM bench_seed',
+    );
+    const row = info.rows[0];
+    if (!row?.complete) throw new Error('the seed never completed');
+    const applied = await migrate(pool);
+    if (applied.length > 0) log(`kept seed ${name}: applied migrations ${applied.join(', ')}`);
+    const db: BenchDatabase = { name, url: url.toString(), pool, project: row.project, apiToken: row.token, drop };
+    return { db, shape: row.shape, seededAt: row.seeded_at, seedSeconds: null, startMs: Number(row.start_ms), endMs: Number(row.end_ms) };
+  } catch (err) {
+    log(`kept seed ${name} is not usable (${(err as Error).message}): seeding it again`);
+    await drop();
+    return null;
+  }
+}
+
+function dropper(adminUrl: string, name: string, pool: Pool): () => Promise<void> {
+  return async () => {
+    await pool.end().catch(() => {});
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end()); // name is ours: [a-z0-9_]
+  };
+}
+
+/** Creates the database (migrated, one project, an API token) and its bench_seed row. */
+export async function createReadSeedDatabase(adminUrl: string, name: string, shape: ReadSeedShape, now: Date): Promise<Omit<ReadSeed, 'seedSeconds'>> {
+  const db = await createBenchDatabase(adminUrl, name);
+  const endMs = now.getTime() - 60_000;
+  const startMs = endMs - SPAN_MS;
+  await db.pool.query(`CREATE TABLE bench_seed (shape jsonb NOT NULL, project jsonb NOT NULL, token text NOT NULL,
+    seeded_at timestamptz NOT NULL, start_ms bigint NOT NULL, end_ms bigint NOT NULL, complete boolean NOT NULL)`);
+  await db.pool.query('INSERT INTO bench_seed VALUES ($1, $2, $3, $4, $5, $6, false)', [JSON.stringify(shape), JSON.stringify(db.project), db.apiToken, now, startMs, endMs]);
+  return { db, shape, seededAt: now, startMs, endMs };
+}
+
+/**
+ * Stores the events through processBatch (the worker's batch path), triages a share of the
+ * issues and records deploys through the API, then vacuums and marks the seed complete.
+ */
+export async function seedReadEvents(seed: Omit<ReadSeed, 'seedSeconds'>, api: ApiClient, env: { redisUrl: string; redisPrefix: string }, log: (m: string) => void): Promise<void> {
+  const config = loadConfig({ DATABASE_URL: seed.db.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: env.redisPrefix, SPIKE_EVENTS_PER_MINUTE: '0', LOG_LEVEL: 'warn' });
+  const pool = createPool(seed.db.url, 6);
+  const redis = createRedis(env.redisUrl);
+  const alerts = createAlertState(redis, config.redis.prefix, config.alerts);
+  const deps = { pool, redis, config, alerts, pipeline: createPipeline(config), log: createLogger({ level: 'warn' }) };
+  const events = eventGenerator(seed);
+  const store = async (from: number, to: number) => {
+    let next = from;
+    let reported = from;
+    const lane = async () => {
+      while (next < to) {
+        const jobs: EventJob[] = [];
+        for (const end = Math.min(to, next + BATCH); next < end; next++) jobs.push(events(next));
+        await storeBatch(deps, jobs);
+        if (next - reported >= seed.shape.events / 10) {
+          reported = next;
+          log(`read seed: ${next.toLocaleString('en-US')} of ${seed.shape.events.toLocaleString('en-US')} events stored`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  };
+  try {
+    const triageAt = Math.floor(seed.shape.events * TRIAGE_AT);
+    await store(0, triageAt);
+    await triage(pool, api, seed.db.project);
+    await store(triageAt, seed.shape.events);
+    await recordDeploys(api, seed);
+    log('read seed: VACUUM ANALYZE');
+    await pool.query('VACUUM (ANALYZE)');
+    await pool.query('UPDATE bench_seed SET complete = true');
+  } finally {
+    await alerts.close();
+    await pool.end();
+    redis.disconnect();
+  }
+}
+
+/** One batch through processBatch; events that failed (retryable) go again, as the worker's jobs would. */
+async function storeBatch(deps: Parameters<typeof processBatch>[0], jobs: EventJob[]): Promise<void> {
+  let pending = jobs;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const outcomes = await processBatch(deps, pending);
+    const bad = outcomes.find((o) => o.kind !== 'stored' && (o.kind !== 'failed' || attempt >= ATTEMPTS));
+    if (bad) throw new Error(`seeding: an event was not stored: ${JSON.stringify(bad, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+    pending = pending.filter((_, n) => outcomes[n]!.kind === 'failed');
+  }
+}
+
+/** Event number i (chronological): fingerprint from a Zipf distribution, release by host rollout. */
+function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => EventJob {
+  const { shape, startMs, endMs, db } = seed;
+  const random = seededRandom(145);
+  const fingerprint = zipfSampler(shape.fingerprints, 1.0, random);
+  const { event: base } = typicalEnvelopeParts();
+  const releaseStep = (endMs - startMs) / shape.releases;
+  const step = (endMs - startMs) / shape.events;
+  return (i) => {
+    const k = fingerprint();
+    const t = startMs + (i + random()) * step;
+    const env = random();
+    const environment = env < 0.85 ? 'production' : env < 0.97 ? 'staging' : 'development';
+    const host = Math.floor(random() * HOSTS);
+    const release = Math.max(0, Math.min(shape.releases - 1, Math.floor((t - startMs - (host / HOSTS) * ROLLOUT_MS) / releaseStep)));
+    const user = Math.floor(random() * USERS);
+    const route = (k + (random() < 0.2 ? Math.floor(random() * ROUTES) : 0)) % ROUTES;
+    const event = variantEvent(base, k);
+    const exc = (event.exception as { values?: Array<{ mechanism?: Record<string, unknown> }> } | undefined)?.values?.at(-1);
+    if (exc) exc.mechanism = { type: k % 3 === 0 ? 'onuncaughtexception' : 'generic', handled: k % 3 !== 0 };
+    Object.assign(event, {
+      event_id: randomBytes(16).toString('hex'),
+      timestamp: t / 1000,
+      level: k % 53 === 0 ? 'fatal' : k % 7 === 0 ? 'warning' : 'error',
+      environment,
+      release: releaseVersion(release),
+      server_name: environment === 'production' ? `web-${host + 1}` : environment === 'staging' ? `staging-${(host % 2) + 1}` : 'dev-laptop',
+      transaction: `GET /api/route-${route}/:id`,
+      request: { url: `https://shop.example.com/api/route-${route}/${Math.floor(random() * URL_IDS)}`, method: 'GET' },
+      user: { id: String(user), email: `user${user}@example.com` },
+      tags: { region: `eu-west-${(user % 6) + 1}`, customer_tier: user % 10 === 0 ? 'enterprise' : user % 3 === 0 ? 'pro' : 'free' },
+    });
+    const receivedAt = Math.round(t + 50 + random() * 450);
+    return {
+      v: 1, kind: 'event', projectId: db.project.projectId, eventId: event.event_id as string, receivedAt, payload: JSON.stringify(event),
+      meta: { clientIp: `10.0.${host}.${(user % 250) + 1}`, sdk: 'sentry.javascript.node/11.12.0', keyId: db.project.keyId, endpoint: 'envelope' },
+    };
+  };
+}
+
+async function apiCall(api: ApiClient, method: string, path: string, body?: unknown): Promise<Response> {
+  const res = await fetch(`${api.origin}/api/0${path}`, {
+    method,
+    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** Resolves a quarter and ignores a twentieth of the issues so far, by bulk PUT through the API. */
+async function triage(pool: Pool, api: ApiClient, project: CreatedProject): Promise<void> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM issues WHERE project_id = $1 ORDER BY id', [project.projectId]);
+  const ids = rows.map((r) => r.id);
+  const plans: Array<[string[], Record<string, unknown>]> = [
+    [ids.filter((_, n) => n % 4 === 1), { status: 'resolved' }],
+    [ids.filter((_, n) => n % 20 === 2), { status: 'ignored' }],
+  ];
+  for (const [subset, body] of plans) {
+    for (let n = 0; n < subset.length; n += BULK_IDS) {
+      const query = subset.slice(n, n + BULK_IDS).map((id) => `id=${id}`).join('&');
+      await apiCall(api, 'PUT', `/projects/${project.orgSlug}/${project.slug}/issues/?${query}`, body);
+    }
+  }
+}
+
+/** A production deploy of each of the newest releases, at the moment its rollout began. */
+async function recordDeploys(api: ApiClient, seed: Omit<ReadSeed, 'seedSeconds'>): Promise<void> {
+  const step = (seed.endMs - seed.startMs) / seed.shape.releases;
+  for (let r = Math.max(0, seed.shape.releases - DEPLOYS); r < seed.shape.releases; r++) {
+    const at = new Date(seed.startMs + r * step).toISOString();
+    await apiCall(api, 'POST', `/organizations/${seed.db.project.orgSlug}/releases/${encodeURIComponent(releaseVersion(r))}/deploys/`, {
+      environment: 'production', dateStarted: at, dateFinished: at, projects: [seed.db.project.slug],
+    });
+  }
+}
