@@ -25,18 +25,29 @@ export type ScrubInput = ScrubRules | Error;
 
 /** Loads the rules of the batch's projects; a failed load makes their events retry (never unscrubbed). */
 export async function loadScrubInputs(deps: Pick<Deps, 'pool' | 'config'>, cache: ScrubSettingsCache, projectIds: string[]): Promise<(projectId: string) => ScrubInput> {
-  const missing = [...new Set(projectIds)].filter((id) => !cache.has(id));
+  // The batch keeps its own snapshot: a cache entry expiring while the batch runs must not lose it.
+  const batch = new Map<string, ScrubRules>();
+  const missing: string[] = [];
+  for (const id of new Set(projectIds)) {
+    const rules = cache.get(id);
+    if (rules) batch.set(id, rules);
+    else missing.push(id);
+  }
   let failure: Error | null = null;
   if (missing.length > 0) {
     try {
       // A malformed id (no such project: the group step drops its event) must not fail the batch's query.
       const stored = await listProjectScrubSettings(deps.pool, missing.filter((id) => /^\d{1,18}$/.test(id)));
-      for (const id of missing) cache.set(id, compileScrubRules(effectiveScrubSettings(stored.get(id) ?? null, deps.config.scrub)));
+      for (const id of missing) {
+        const rules = compileScrubRules(effectiveScrubSettings(stored.get(id) ?? null, deps.config.scrub));
+        cache.set(id, rules);
+        batch.set(id, rules);
+      }
     } catch (err) {
       failure = new Error('loading data-scrubbing settings failed', { cause: err });
     }
   }
-  return (projectId) => cache.get(projectId) ?? failure ?? new Error(`no data-scrubbing settings for project ${projectId}`);
+  return (projectId) => batch.get(projectId) ?? failure ?? new Error(`no data-scrubbing settings for project ${projectId}`);
 }
 
 /** The step. Without input (unit tests of other steps) the default rules apply. */
