@@ -1,7 +1,7 @@
 // Worker entry: consumes the process-event queue and feeds jobs through the batcher into the
 // pipeline (pipeline/process-event.ts tells the whole path of an event). Also keeps the daily
 // events partitions created ahead of time.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { startAlertWorker } from './alerts/send-alert.js';
 import type { Deps } from './deps.js';
 import { ensureEventPartitions } from './events/queries.js';
@@ -9,6 +9,7 @@ import { createBatcher } from './pipeline/batcher.js';
 import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
 import { processBatch, type JobOutcome } from './pipeline/process-event.js';
+import { createJobHandler, type BatchJobOutcome } from './pipeline/job-handler.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
 import { QUEUE_PROCESS_EVENT, bullPrefix, type ProcessJob } from './queue/queues.js';
 import { createRedis } from './redis.js';
@@ -39,11 +40,9 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
   // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.
   const retry = createRetryPolicy({ maxAttempts: deps.config.worker.maxAttempts, log });
   const outcomes = startWorkerOutcomes(deps); // loss accounting: one outcome per settled event job
-  const processJob = async (job: Job<ProcessJob>, token: string | undefined) => {
-    const before = await batcher.add(job.data);
-    return settle(outcomes.count(job.data, before, await retry.review(before, job, token)));
-  };
-  const worker = new Worker<ProcessJob, JobOutcome>(QUEUE_PROCESS_EVENT, processJob, {
+  // A job holds one item or a micro-batch; the handler feeds each item to the batcher (job-handler.ts).
+  const processJob = createJobHandler({ batcher, retry, outcomes, queue: deps.queue, log });
+  const worker = new Worker<ProcessJob, JobOutcome | BatchJobOutcome>(QUEUE_PROCESS_EVENT, processJob, {
     connection,
     prefix: bullPrefix(deps.config.redis.prefix),
     concurrency: deps.config.worker.concurrency,
@@ -70,13 +69,6 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
       await connection.quit().catch(() => connection.disconnect());
     })());
   return { close };
-}
-
-/** A job's result for BullMQ: returns for done work, throws to retry or to fail for good. */
-function settle(outcome: JobOutcome): JobOutcome {
-  if (outcome.kind === 'invalid') throw new UnrecoverableError(outcome.message);
-  if (outcome.kind === 'failed') throw outcome.error;
-  return outcome;
 }
 
 async function ensurePartitions(deps: Deps): Promise<void> {
