@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { eventJobId } from '../../server/src/queue/queues.js';
+import { queuedEvent } from '../helpers/queued.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -119,7 +119,7 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
     expect(stats().dropped.internal ?? 0).toBe(0);
     const valid = validEnvelope(udpDsn);
     await send(valid.body);
-    await waitFor(async () => (await s.deps.queue.getJob(eventJobId(s.project.projectId, valid.id))) ?? null, { timeout: 20_000, message: 'the valid datagram queued' });
+    await waitFor(async () => (await queuedEvent(s.deps.queue, s.project.projectId, valid.id)) ?? null, { timeout: 20_000, message: 'the valid datagram queued' });
   }, 1_800_000);
 
   it('HTTP: no envelope gets a 5xx; a valid one after is queued', async () => {
@@ -148,6 +148,6 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0); // some mutations leave a valid envelope
     const valid = validEnvelope(`http://${s.project.publicKey}@127.0.0.1/${s.project.projectId}`);
     expect(await post(valid.body, false)).toBe(200);
-    expect(await s.deps.queue.getJob(eventJobId(s.project.projectId, valid.id))).toBeTruthy();
+    expect(await queuedEvent(s.deps.queue, s.project.projectId, valid.id)).toBeTruthy();
   }, 1_800_000);
 });
