@@ -55,7 +55,7 @@ export async function drainWithWorker(
   ctx: BenchContext,
   queued: number,
   started: (worker: Proc) => Promise<void>,
-): Promise<{ worker: Proc; seconds: number; eventsPerSec: number }> {
+): Promise<{ worker: Proc; seconds: number; eventsPerSec: number; groupingCacheHitRate: number | null }> {
   const before = await processedEvents(ctx.db.pool);
   const worker = await startFaultline('worker', ctx.env, { cpuProf: ctx.cpuProfDir });
   await started(worker);
@@ -71,8 +71,18 @@ export async function drainWithWorker(
   }, (n) => n - before);
   const seconds = (performance.now() - t0) / 1000;
   if (done < before + queued) ctx.errors.push(`split worker drained only ${done - before} of ${queued} queued events`);
-  ctx.log(`split worker drained ${done - before} events in ${seconds.toFixed(1)} s`);
-  return { worker, seconds, eventsPerSec: (done - before) / seconds };
+  const groupingCacheHitRate = await groupingCacheHitRateOf(worker);
+  ctx.log(`split worker drained ${done - before} events in ${seconds.toFixed(1)} s; grouping cache hit rate ${groupingCacheHitRate === null ? 'n/a' : `${(groupingCacheHitRate * 100).toFixed(1)} %`}`);
+  return { worker, seconds, eventsPerSec: (done - before) / seconds, groupingCacheHitRate };
+}
+
+/** Hits / lookups of the worker's grouping cache so far, from its /metrics. */
+export async function groupingCacheHitRateOf(proc: Proc): Promise<number | null> {
+  const text = await fetch(`http://127.0.0.1:${proc.port}/metrics`).then((r) => r.text(), () => '');
+  const count = (result: string) => Number(new RegExp(`^faultline_grouping_cache_lookups_total\\{result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const hits = count('hit');
+  const total = hits + count('miss') + count('skipped');
+  return total > 0 ? hits / total : null;
 }
 
 async function usedMemory(ctx: BenchContext): Promise<number | null> {

@@ -86,6 +86,7 @@ describe('worker killed mid-batch', () => {
   }, 180_000);
 
   it('stores every event of a half-processed micro-batch job exactly once after a restart', async () => {
+    for (const p of procs.splice(0)) await p.stop(); // the previous case's worker would take the jobs
     const other = await createProject(db.pool);
     const count = async (sql: string) => (await db.pool.query<{ n: number }>(sql, [other.projectId])).rows[0]!.n;
     const storedHere = () => count('SELECT count(*)::int AS n FROM events WHERE project_id = $1');
