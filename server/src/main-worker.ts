@@ -41,7 +41,8 @@ export async function startWorker(deps: Deps): Promise<{ close: () => Promise<vo
   const retry = createRetryPolicy({ maxAttempts: deps.config.worker.maxAttempts, log });
   const outcomes = startWorkerOutcomes(deps); // loss accounting: one outcome per settled event job
   // A job holds one item or a micro-batch; the handler feeds each item to the batcher (job-handler.ts).
-  const processJob = createJobHandler({ batcher, retry, outcomes, queue: deps.queue, log });
+  const maxItemsInFlight = Math.max(deps.config.worker.concurrency, 2 * deps.config.worker.batchSize); // bounded memory
+  const processJob = createJobHandler({ batcher, retry, outcomes, queue: deps.queue, log, maxItemsInFlight });
   const worker = new Worker<ProcessJob, JobOutcome | BatchJobOutcome>(QUEUE_PROCESS_EVENT, processJob, {
     connection,
     prefix: bullPrefix(deps.config.redis.prefix),

@@ -32,14 +32,25 @@ export interface JobHandlerDeps {
   /** Where split-off items go (the process-event queue). */
   queue: Pick<Queue<ProcessJob>, 'addBulk'>;
   log: Logger;
+  /** Items of micro-batch jobs in the batcher at once (bounded worker memory); a job waits for room. */
+  maxItemsInFlight: number;
 }
 
 export type JobHandler = (job: Job<ProcessJob>, token: string | undefined) => Promise<JobOutcome | BatchJobOutcome>;
 
 export function createJobHandler(deps: JobHandlerDeps): JobHandler {
+  const room = createRoom(deps.maxItemsInFlight);
   return async (job, token) => {
     const data: unknown = job.data;
-    if (isBatchJob(data)) return handleBatch(deps, job, data, token);
+    if (isBatchJob(data)) {
+      const n = Array.isArray(data.items) ? data.items.length : 0;
+      await room.take(n);
+      try {
+        return await handleBatch(deps, job, data, token);
+      } finally {
+        room.give(n);
+      }
+    }
     const before = await deps.batcher.add(job.data);
     return settle(deps.outcomes.count(job.data, before, await deps.retry.review(before, job, token)));
   };
@@ -66,6 +77,30 @@ async function handleBatch(deps: JobHandlerDeps, job: Job<ProcessJob>, data: Bat
   await deps.queue.addBulk(failed.map((i) => splitJob(items[i]!)));
   deps.log.warn({ jobId: job.id, items: items.length, split: failed.length }, 'items of a batch job failed, split off into jobs of their own');
   return { kind: 'batch', items: items.length, split: failed.length };
+}
+
+/** Counts items in flight; take() waits (in order) until n more fit, or nothing is in flight. */
+function createRoom(max: number): { take(n: number): Promise<void>; give(n: number): void } {
+  let used = 0;
+  const waiting: Array<{ n: number; go: () => void }> = [];
+  const fits = (n: number) => used === 0 || used + n <= max;
+  return {
+    take(n) {
+      if (waiting.length === 0 && fits(n)) {
+        used += n;
+        return Promise.resolve();
+      }
+      return new Promise((go) => waiting.push({ n, go }));
+    },
+    give(n) {
+      used -= n;
+      while (waiting.length > 0 && fits(waiting[0]!.n)) {
+        const next = waiting.shift()!;
+        used += next.n;
+        next.go();
+      }
+    },
+  };
 }
 
 /** A failed item as a job of its own, retried after the first backoff delay like any failed job. */
