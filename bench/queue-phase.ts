@@ -4,7 +4,7 @@
 // sent first, so these events also create the issues the later phases find. Then the split
 // worker starts and drains them: the worker's capacity with nothing else competing.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bullPrefix } from '../server/src/queue/queues.js';
+import { bullPrefix, isBatchJob } from '../server/src/queue/queues.js';
 import { processedEvents } from './database.js';
 import { checkFailures } from './ingest-phase.js';
 import { specId, targetOf, withCpu, type BenchContext } from './plan.js';
@@ -32,9 +32,10 @@ export async function fillQueue(ctx: BenchContext, ingestOrigin: string): Promis
   const rest = Math.max(0, plan.queuedEvents - old.length);
   const bulk = await ctx.load.run({ ...base, id: specId('envelope'), seed: 3, exclude: [...fresh], maxRequests: rest, mode: 'closed', concurrency: plan.ingestConcurrency, durationMs: 120_000 });
   checkFailures(ctx, 'queueing events', bulk);
-  // Waiting jobs: plain and prioritized (ingest's flood lane queues some events at a lower priority).
-  const counts = await ctx.queue.getJobCounts('wait', 'prioritized', 'delayed');
-  const queued = Object.values(counts).reduce((a, b) => a + b, 0);
+  // Waiting items: in plain and prioritized jobs (ingest's flood lane queues some events at a
+  // lower priority); a micro-batch job holds many.
+  const jobs = await ctx.queue.getJobs(['wait', 'prioritized', 'delayed']);
+  const queued = jobs.reduce((n, j) => { const data: unknown = j.data; return n + (isBatchJob(data) ? data.items.length : 1); }, 0);
   const memAfter = await usedMemory(ctx);
   const keyBytes = await queueKeyBytes(ctx);
   const variantEvents = new Map<number, string>();
