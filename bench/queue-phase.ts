@@ -4,7 +4,7 @@
 // sent first, so these events also create the issues the later phases find. Then the split
 // worker starts and drains them: the worker's capacity with nothing else competing.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bullPrefix } from '../server/src/shared/queues.js';
+import { bullPrefix, isBatchJob } from '../server/src/shared/queues.js';
 import { processedEvents } from './database.js';
 import { checkFailures } from './ingest-phase.js';
 import { specId, targetOf, withCpu, type BenchContext } from './plan.js';
@@ -32,9 +32,10 @@ export async function fillQueue(ctx: BenchContext, ingestOrigin: string): Promis
   const rest = Math.max(0, plan.queuedEvents - old.length);
   const bulk = await ctx.load.run({ ...base, id: specId('envelope'), seed: 3, exclude: [...fresh], maxRequests: rest, mode: 'closed', concurrency: plan.ingestConcurrency, durationMs: 120_000 });
   checkFailures(ctx, 'queueing events', bulk);
-  // Waiting jobs: plain and prioritized (ingest's flood lane queues some events at a lower priority).
-  const counts = await ctx.queue.getJobCounts('wait', 'prioritized', 'delayed');
-  const queued = Object.values(counts).reduce((a, b) => a + b, 0);
+  // Waiting items: in plain and prioritized jobs (ingest's flood lane queues some events at a
+  // lower priority); a micro-batch job holds many.
+  const jobs = await ctx.queue.getJobs(['wait', 'prioritized', 'delayed']);
+  const queued = jobs.reduce((n, j) => { const data: unknown = j.data; return n + (isBatchJob(data) ? data.items.length : 1); }, 0);
   const memAfter = await usedMemory(ctx);
   const keyBytes = await queueKeyBytes(ctx);
   const variantEvents = new Map<number, string>();
@@ -55,7 +56,7 @@ export async function drainWithWorker(
   ctx: BenchContext,
   queued: number,
   started: (worker: Proc) => Promise<void>,
-): Promise<{ worker: Proc; seconds: number; eventsPerSec: number }> {
+): Promise<{ worker: Proc; seconds: number; eventsPerSec: number; groupingCacheHitRate: number | null }> {
   const before = await processedEvents(ctx.db.pool);
   const worker = await startFaultline('worker', ctx.env, { cpuProf: ctx.cpuProfDir });
   await started(worker);
@@ -71,8 +72,18 @@ export async function drainWithWorker(
   }, (n) => n - before);
   const seconds = (performance.now() - t0) / 1000;
   if (done < before + queued) ctx.errors.push(`split worker drained only ${done - before} of ${queued} queued events`);
-  ctx.log(`split worker drained ${done - before} events in ${seconds.toFixed(1)} s`);
-  return { worker, seconds, eventsPerSec: (done - before) / seconds };
+  const groupingCacheHitRate = await groupingCacheHitRateOf(worker);
+  ctx.log(`split worker drained ${done - before} events in ${seconds.toFixed(1)} s; grouping cache hit rate ${groupingCacheHitRate === null ? 'n/a' : `${(groupingCacheHitRate * 100).toFixed(1)} %`}`);
+  return { worker, seconds, eventsPerSec: (done - before) / seconds, groupingCacheHitRate };
+}
+
+/** Hits / lookups of the worker's grouping cache so far, from its /metrics. */
+export async function groupingCacheHitRateOf(proc: Proc): Promise<number | null> {
+  const text = await fetch(`http://127.0.0.1:${proc.port}/metrics`).then((r) => r.text(), () => '');
+  const count = (result: string) => Number(new RegExp(`^faultline_grouping_cache_lookups_total\\{result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const hits = count('hit');
+  const total = hits + count('miss') + count('skipped');
+  return total > 0 ? hits / total : null;
 }
 
 async function usedMemory(ctx: BenchContext): Promise<number | null> {

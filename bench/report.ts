@@ -113,6 +113,7 @@ export function formatReport(r: BenchResult): string {
   ]);
   const d = r.pipeline.drain;
   if (d) pipeRows.push([`split worker draining a queue`, '', fmt(d.eventsPerSec), fmt(d.seconds, 1), '0', '', '', '', '']);
+  if (d?.groupingCacheHitRate != null) out.push(`grouping cache: ${fmt(d.groupingCacheHitRate * 100, 1)} % hits while the split worker drained the queue`);
   out.push(table(['run', 'offered/s', 'processed/s', 'seconds', 'backlog', 'sustained', 'unnest rows/s', 'ratio', 'ingest p99 ms'], pipeRows));
   const b = r.pipeline.burst;
   if (b) out.push(`burst: ${fmt(b.offeredPerSec)}/s for ${fmt(b.burstSec, 1)} s (${b.mode}) -> backlog ${fmt(b.peakBacklog)} events, drained ${fmt(b.drainSec, 1)} s after the burst`);

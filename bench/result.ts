@@ -82,7 +82,7 @@ export const benchResultSchema = z.object({
   pipeline: z.object({
     redisBytesPerQueuedEvent: maybe,
     queuedEvents: num,
-    drain: z.object({ mode: z.literal('split'), events: num, seconds: num, eventsPerSec: num }).nullable(),
+    drain: z.object({ mode: z.literal('split'), events: num, seconds: num, eventsPerSec: num, groupingCacheHitRate: maybe.optional() }).nullable(),
     sustained: z.array(sustainedSchema),
     burst: z
       .object({ mode: z.enum(['all-in-one', 'split']), offeredPerSec: num, burstSec: num, peakBacklog: num, drainSec: maybe, withinTwiceBurst: z.boolean() })

@@ -194,7 +194,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
       await queue.resume();
     });
     const drain = await drainPromise;
-    result.pipeline.drain = { mode: 'split', events: queued.queued, seconds: drain.seconds, eventsPerSec: drain.eventsPerSec };
+    result.pipeline.drain = { mode: 'split', events: queued.queued, seconds: drain.seconds, eventsPerSec: drain.eventsPerSec, groupingCacheHitRate: drain.groupingCacheHitRate };
     const ingestMax = (p: string) => result.ingest.find((i) => i.payload === p)?.maxAcceptedPerSec ?? 100;
     if (plan.splitSustain) {
       result.pipeline.sustained.push(

@@ -10,7 +10,7 @@ import { duplicateRedis, waitForReplicas } from '../../server/src/shared/redis.j
 import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
-import { createEnqueuer } from './enqueue.js';
+import { createEnqueuer, type BulkAdder } from './enqueue.js';
 import { drop, dropBody, type ActiveLimit, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
 import { createOutcomeCounter } from '../../server/src/shared/outcomes/outcome-counter.js';
 import { ENQUEUE_TIMEOUT_MS } from './limits.js';
@@ -84,13 +84,17 @@ export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log'], spool
   // that dies right after the add then loses nothing that was acknowledged (its replica takes over).
   // An add that cannot be confirmed goes to the spool when it is on, else answers 503.
   const queueRedis = deps.queueRedis;
-  const queue = waitReplicas > 0 && queueRedis
-    ? { name: deps.queue.name, addBulk: async (jobs: Parameters<typeof deps.queue.addBulk>[0]) => {
-        const added = await deps.queue.addBulk(jobs);
-        await waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS); // the queue's hash tag: its slot's master
-        return added;
-      } }
-    : deps.queue;
+  const bullQueue = deps.queue as unknown as BulkAdder; // holds micro-batch jobs too (enqueue.ts)
+  const queue: BulkAdder & { name: string } = {
+    name: deps.queue.name,
+    addBulk: waitReplicas > 0 && queueRedis
+      ? async (jobs) => {
+          const added = await bullQueue.addBulk(jobs);
+          await waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS); // the queue's hash tag: its slot's master
+          return added;
+        }
+      : (jobs) => bullQueue.addBulk(jobs),
+  };
   const enqueuer = spool?.enabled
     ? createEnqueuer(spoolingQueue(queue, spool, { isReady: redisReady, timeoutMs: ENQUEUE_TIMEOUT_MS, log }), {
         isReady: () => redisReady() || spool.canAccept(),

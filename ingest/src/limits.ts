@@ -39,8 +39,8 @@ export const ENQUEUE_TIMEOUT_MS = 2_000;
 export const REPLICA_WAIT_MS = 1_000;
 /** Coalescing window of the producer: requests arriving within it share one addBulk. */
 export const ENQUEUE_BATCH_WAIT_MS = 1;
-/** Flush early once this many jobs are waiting. */
-export const ENQUEUE_BATCH_MAX_JOBS = 200;
+/** Flush early once this many items are waiting: one micro-batch job (JOB_MAX_ITEMS) is full. */
+export const ENQUEUE_BATCH_MAX_JOBS = 256;
 
 export interface SizeLimits {
   maxEventBytes: number;

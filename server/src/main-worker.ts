@@ -2,7 +2,7 @@
 // pipeline (pipeline/process-event.ts tells the whole path of an event), and runs the send-alert
 // deliveries. Builds the Redis connections its BullMQ workers block on, and closes them. The
 // periodic work (partitions, retention, pruning, sweeps) is in schedule.ts.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { startAlertWorker } from './alerts/send-alert.js';
 import type { Deps } from './deps.js';
 import { ensureUpcomingPartitions } from './events/partitions.js';
@@ -10,6 +10,7 @@ import { createBatcher } from './pipeline/batcher.js';
 import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
 import { processBatch } from './pipeline/process-event.js';
+import { createJobHandler, type BatchJobOutcome } from './pipeline/job-handler.js';
 import type { JobOutcome } from './queue/job-outcome.js';
 import { createPipeline, type PipelineOptions } from './pipeline/pipeline.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
@@ -41,11 +42,10 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
   // Outages of Postgres delay jobs without using attempts; WORKER_MAX_ATTEMPTS real failures dead-letter them.
   const retry = createRetryPolicy({ maxAttempts: deps.config.worker.maxAttempts, log });
   const outcomes = startWorkerOutcomes(deps); // loss accounting: one outcome per settled event job
-  const processJob = async (job: Job<ProcessJob>, token: string | undefined) => {
-    const before = await batcher.add(job.data);
-    return settle(outcomes.count(job.data, before, await retry.review(before, job, token)));
-  };
-  const worker = new Worker<ProcessJob, JobOutcome>(QUEUE_PROCESS_EVENT, processJob, {
+  // A job holds one item or a micro-batch; the handler feeds each item to the batcher (job-handler.ts).
+  const maxItemsInFlight = Math.max(deps.config.worker.concurrency, 2 * deps.config.worker.batchSize); // bounded memory
+  const processJob = createJobHandler({ batcher, retry, outcomes, queue: deps.queue, log, maxItemsInFlight });
+  const worker = new Worker<ProcessJob, JobOutcome | BatchJobOutcome>(QUEUE_PROCESS_EVENT, processJob, {
     connection,
     prefix: bullPrefix(deps.config.redis.prefix),
     concurrency: deps.config.worker.concurrency,
@@ -77,11 +77,4 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
       await alertConnection.quit().catch(() => alertConnection.disconnect());
     })());
   return { close };
-}
-
-/** A job's result for BullMQ: returns for done work, throws to retry or to fail for good. */
-function settle(outcome: JobOutcome): JobOutcome {
-  if (outcome.kind === 'invalid') throw new UnrecoverableError(outcome.message);
-  if (outcome.kind === 'failed') throw outcome.error;
-  return outcome;
 }

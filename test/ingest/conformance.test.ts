@@ -6,8 +6,7 @@ import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib'
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createProject, createProjectKey } from '../helpers/factories.js';
 import { request, type RawRequest, type RawResponse } from '../helpers/http.js';
-import { eventJobId, type ProcessJob } from '../../server/src/shared/queues.js';
-import type { Job } from 'bullmq';
+import { queuedEvent as findQueuedEvent, queuedItems, type QueuedItem } from '../helpers/queued.js';
 import { zstdFrame, zstdRleBomb } from '../helpers/zstd.js';
 
 const MiB = 1024 * 1024;
@@ -50,13 +49,13 @@ function store(body: string | Buffer, req: RawRequest & { url?: string } = {}): 
   });
 }
 
-async function queuedEvent(eventId: string, projectId = s.project.projectId): Promise<Job<ProcessJob> | undefined> {
-  return s.deps.queue.getJob(eventJobId(projectId, eventId));
+async function queuedEvent(eventId: string, projectId = s.project.projectId): Promise<QueuedItem | undefined> {
+  return findQueuedEvent(s.deps.queue, projectId, eventId);
 }
 
-async function auxJobsContaining(marker: string): Promise<Array<Job<ProcessJob>>> {
-  const jobs = await s.deps.queue.getJobs(['waiting', 'wait', 'prioritized', 'delayed']);
-  return jobs.filter((j) => j.data.kind !== 'event' && j.data.payload.includes(marker));
+async function auxJobsContaining(marker: string): Promise<QueuedItem[]> {
+  const items = await queuedItems(s.deps.queue);
+  return items.filter((j) => j.data.kind !== 'event' && j.data.payload.includes(marker));
 }
 
 function expectError(r: RawResponse, status: number, detail: string, causes?: string[]): void {
@@ -108,7 +107,7 @@ describe('envelope grammar', () => {
     const r = await envelope(`{}\n{"type":"session"}\n{"sid":"${sid}","status":"ok","attrs":{"release":"shop@1.0"}}`);
     expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: {} });
     const jobs = await auxJobsContaining(sid);
-    expect(jobs.map((j) => [j.name, j.data.kind, j.data.projectId])).toEqual([['session', 'session', s.project.projectId]]);
+    expect(jobs.map((j) => [j.job.name, j.data.kind, j.data.projectId])).toEqual([['session', 'session', s.project.projectId]]);
   });
 
   it('queues sessions aggregates and client reports too', async () => {

@@ -2,10 +2,10 @@
 // after the add, and an unreachable Redis turns into QueueUnavailableError instead of a hang.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
-import { createProcessQueue, type AuxJob, type ProcessJob } from '../../server/src/shared/queues.js';
+import { createProcessQueue, isBatchJob, type AuxJob, type EventJob, type ProcessJob } from '../../server/src/shared/queues.js';
 import { createRedis } from '../../server/src/shared/redis.js';
 import { createLogger } from '../../server/src/shared/log.js';
-import { createEnqueuer, QueueUnavailableError, type QueuedJob } from '../../ingest/src/enqueue.js';
+import { createEnqueuer, packJobs, QueueUnavailableError, type QueuedJob } from '../../ingest/src/enqueue.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 
 const log = createLogger({ level: 'silent' });
@@ -39,15 +39,26 @@ function countAddBulk(q: Queue<ProcessJob>): () => number {
 }
 
 describe('createEnqueuer', () => {
-  it('coalesces concurrent requests into one addBulk and resolves after the jobs are stored', async () => {
-    const calls = countAddBulk(queue);
-    const enqueuer = createEnqueuer(queue, { isReady: () => true, log, batchWaitMs: 5 });
+  it('coalesces concurrent requests into one addBulk of one micro-batch job and resolves after it is stored', async () => {
+    const q = createProcessQueue(createRedis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), testRedisPrefix());
+    const calls = countAddBulk(q);
+    const enqueuer = createEnqueuer(q, { isReady: () => true, log, batchWaitMs: 5 });
     const batches = Array.from({ length: 30 }, () => [job(), job()]);
     await Promise.all(batches.map((b) => enqueuer.enqueue(b)));
     expect(calls()).toBe(1);
-    const stored = await Promise.all(batches.flat().map((j) => queue.getJob(j.jobId!)));
-    expect(stored.map((j) => j?.data)).toEqual(batches.flat().map((j) => j.data));
-    expect(stored[0]?.opts).toMatchObject({ attempts: 8, removeOnComplete: true });
+    const stored = await q.getJobs(['waiting']);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.data).toEqual({ v: 1, kind: 'batch', items: batches.flat().map((j) => j.data) });
+    expect(stored[0]!.opts).toMatchObject({ attempts: 8, removeOnComplete: true });
+    await q.obliterate({ force: true });
+    await q.close();
+  });
+
+  it('a lone request stays a plain job with its own id', async () => {
+    const enqueuer = createEnqueuer(queue, { isReady: () => true, log, batchWaitMs: 1 });
+    const j = job();
+    await enqueuer.enqueue([j]);
+    expect((await queue.getJob(j.jobId!))?.data).toEqual(j.data);
   });
 
   it('flushes early once maxBatchJobs are waiting', async () => {
@@ -82,5 +93,33 @@ describe('createEnqueuer', () => {
     const results = await Promise.allSettled(Array.from({ length: 3 }, () => enqueuer.enqueue([job()])));
     expect(results.map((r) => r.status === 'rejected' && r.reason instanceof QueueUnavailableError)).toEqual([true, true, true]);
     await Promise.race([dead.close(), new Promise((r) => setTimeout(r, 1000))]);
+  });
+});
+
+describe('packJobs', () => {
+  const event = (i: number, bytes = 10, priority?: number): QueuedJob => {
+    const data: EventJob = { v: 1, kind: 'event', projectId: '1', eventId: i.toString(16).padStart(32, '0'), receivedAt: 0, payload: 'x'.repeat(bytes), meta: {} };
+    return { name: 'event', data, jobId: `e-1-${data.eventId}`, priority };
+  };
+  const items = (j: ReturnType<typeof packJobs>[number]) => (isBatchJob(j.data) ? j.data.items.length : 1);
+
+  it('bounds a job by item count and by payload bytes, never splitting an item', () => {
+    expect(packJobs(Array.from({ length: 600 }, (_, i) => event(i))).map(items)).toEqual([256, 256, 88]);
+    expect(packJobs(Array.from({ length: 5 }, (_, i) => event(i, 400_000))).map(items)).toEqual([2, 2, 1]);
+    expect(packJobs([event(1, 3_000_000), event(2)]).map(items)).toEqual([1, 1]);
+  });
+
+  it('keeps the records in order, collapses a repeated job id, and packs each priority apart', () => {
+    const jobs = packJobs([event(1), event(2, 10, 5), event(3), event(1), event(4, 10, 5)]);
+    expect(jobs.map((j) => [j.opts.priority, isBatchJob(j.data) ? j.data.items.map((d) => (d as EventJob).eventId.slice(-1)) : null])).toEqual([
+      [undefined, ['1', '3']],
+      [5, ['2', '4']],
+    ]);
+    expect(jobs.every((j) => j.opts.jobId === undefined && j.name === 'batch')).toBe(true);
+  });
+
+  it('a single record keeps its name, id and priority', () => {
+    const [only] = packJobs([event(7, 10, 3)]);
+    expect(only).toMatchObject({ name: 'event', data: event(7).data, opts: { jobId: event(7).jobId, priority: 3, attempts: 8 } });
   });
 });

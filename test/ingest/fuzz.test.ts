@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { zstdFrame } from '../helpers/zstd.js';
-import { eventJobId } from '../../server/src/shared/queues.js';
+import { queuedEvent } from '../helpers/queued.js';
 import { parseEnvelope } from '../../ingest/src/envelope.js';
 import { parseJsonHeader } from '../../ingest/src/parse-json-header.js';
 import { parseStoreBody } from '../../ingest/src/store-body.js';
@@ -232,7 +232,7 @@ describe('fuzz: the HTTP ingest handler', () => {
     // The handler still works, and no outcome hides a 5xx.
     const id = nextId();
     expect(await send({ path: envelopePath(), headers: {}, body: validEvent(id) })).toBe(200);
-    expect(await s.deps.queue.getJob(eventJobId(s.project.projectId, id))).toBeTruthy();
+    expect(await queuedEvent(s.deps.queue, s.project.projectId, id)).toBeTruthy();
     expect([...seen.keys()].every((k) => k < 500)).toBe(true);
   }, 600_000);
 
@@ -250,7 +250,7 @@ describe('fuzz: the HTTP ingest handler', () => {
         const body = Buffer.concat([Buffer.from(`{"event_id":"${id}"}\n`), ...items]);
         const status = await send({ path: envelopePath(), headers: encoding ? { 'content-encoding': encoding } : {}, body: compress(body) });
         expect(status).toBe(200);
-        const job = await s.deps.queue.getJob(eventJobId(s.project.projectId, id));
+        const job = await queuedEvent(s.deps.queue, s.project.projectId, id);
         expect(job?.data.payload).toContain('valid part');
       }),
       { numRuns: Math.max(50, Math.floor(numRuns / 4)), seed },

@@ -11,7 +11,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readSocketDrops } from '../../server/src/metrics/udp.js';
-import { eventJobId } from '../../server/src/shared/queues.js';
+import { queuedEvent } from '../helpers/queued.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -155,11 +155,10 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
     // The valid datagram after the storm: sent again (same event id, so the job is the same) until
     // the listener has it, so a loss in the kernel cannot pass for a stall in the listener.
     const valid = validEnvelope(udpDsn);
-    const jobId = eventJobId(s.project.projectId, valid.id);
     const before = stats().accepted;
     await waitFor(
       async () => {
-        if (stats().accepted > before) return (await s.deps.queue.getJob(jobId)) ?? null;
+        if (stats().accepted > before) return (await queuedEvent(s.deps.queue, s.project.projectId, valid.id)) ?? null;
         await send(valid.body);
         await waitFor(() => stats().accepted > before, { timeout: 2_000 }).catch(() => undefined);
         return null;
@@ -194,6 +193,6 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0); // some mutations leave a valid envelope
     const valid = validEnvelope(`http://${s.project.publicKey}@127.0.0.1/${s.project.projectId}`);
     expect(await post(valid.body, false)).toBe(200);
-    expect(await s.deps.queue.getJob(eventJobId(s.project.projectId, valid.id))).toBeTruthy();
+    expect(await queuedEvent(s.deps.queue, s.project.projectId, valid.id)).toBeTruthy();
   }, 1_800_000);
 });

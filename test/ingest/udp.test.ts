@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDatagram } from '../../ingest/src/udp-datagram.js';
-import type { ProcessJob } from '../../server/src/shared/queues.js';
+import { queuedItems } from '../helpers/queued.js';
 import { createProjectKey } from '../helpers/factories.js';
 import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -64,7 +64,7 @@ describe('UDP ingest listener', () => {
     new Promise<void>((resolve, reject) => sock.send(datagram, s.running.udpPort!, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
   const stats = () => s.running.udp!.stats();
   const settled = (n: number) => waitFor(() => { const st = stats(); return st.received >= n && st.pending === 0 ? st : null; }, { message: `${n} datagrams settled` });
-  const jobs = async () => (await s.deps.queue.getJobs(['waiting', 'prioritized', 'delayed'])).map((j) => j.data as ProcessJob);
+  const jobs = async () => (await queuedItems(s.deps.queue, ['waiting', 'prioritized', 'delayed'])).map((j) => j.data);
   const envelope = (dsn: string, eventId: string, message: string) =>
     `{"event_id":"${eventId}","sent_at":"${new Date().toISOString()}","sdk":{"name":"faultline.javascript","version":"0.1.0"},"dsn":"${dsn}"}\n{"type":"event"}\n{"message":"${message}","platform":"node"}`;
 

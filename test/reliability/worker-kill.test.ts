@@ -7,7 +7,8 @@ import { createTestDatabase } from '../helpers/db.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { createProcessQueue, type ProcessJob } from '../../server/src/shared/queues.js';
+import { createProcessQueue, eventJobId, isBatchJob, type EventJob, type ProcessJob } from '../../server/src/shared/queues.js';
+import { addJobs } from '../../ingest/src/enqueue.js';
 import type { Queue } from 'bullmq';
 import { eventIdOf, type FaultlineProcess, jobCounts, sendEvent, spawnFaultline } from './harness.js';
 
@@ -81,6 +82,55 @@ describe('worker killed mid-batch', () => {
     expect(await q('SELECT sum(h.count)::int AS n FROM issue_hourly_counts h JOIN issues i ON i.id = h.issue_id WHERE i.project_id = $1')).toBe(EVENTS);
     expect(await q('SELECT count(*)::int AS n FROM issues WHERE project_id = $1')).toBe(5);
     expect(await q('SELECT sum(user_count)::int AS n FROM issues WHERE project_id = $1')).toBe(5 * 13);
+    expect((await jobCounts(queue)).failed).toBe(0);
+  }, 180_000);
+
+  it('stores every event of a half-processed micro-batch job exactly once after a restart', async () => {
+    for (const p of procs.splice(0)) await p.stop(); // the previous case's worker would take the jobs
+    const other = await createProject(db.pool);
+    const count = async (sql: string) => (await db.pool.query<{ n: number }>(sql, [other.projectId])).rows[0]!.n;
+    const storedHere = () => count('SELECT count(*)::int AS n FROM events WHERE project_id = $1');
+    const N = 300; // one job of 256 events and one of 44, as ingest packs them
+    const receivedAt = Date.now();
+    const records = Array.from({ length: N }, (_, i) => {
+      const eventId = eventIdOf(i, 'b7');
+      const payload = JSON.stringify({
+        message: `batch kill ${i % 4}`,
+        level: 'error',
+        user: { id: `u${i % 11}` },
+        exception: { values: [{ type: `BatchKillError${i % 4}`, value: 'boom', stacktrace: { frames: [{ function: 'g', filename: 'app.js', lineno: i % 4 }] } }] },
+      });
+      const data: EventJob = { v: 1, kind: 'event', projectId: other.projectId, eventId, receivedAt, payload, meta: {} };
+      return { name: 'event', data, jobId: eventJobId(other.projectId, eventId) };
+    });
+    await addJobs(queue, records);
+    expect((await queue.getJobs(['waiting'])).map((j) => { const d: unknown = j.data; return isBatchJob(d) ? d.items.length : 1; }).sort((a, b) => a - b)).toEqual([44, 256]);
+
+    // Small worker batches, so a job's events are stored over many transactions.
+    const worker = await spawnFaultline({ ...env('worker'), WORKER_BATCH_SIZE: '5', WORKER_CONCURRENCY: '1' });
+    procs.push(worker);
+    await waitFor(async () => {
+      const n = await storedHere();
+      return n >= 20 && n < 256 && (await queue.getJobs(['active'])).some((j) => isBatchJob(j.data));
+    }, { timeout: 60_000, interval: 5, message: 'a micro-batch job half processed' });
+    worker.kill('SIGKILL');
+    expect((await worker.exited).signal).toBe('SIGKILL');
+    const atKill = await storedHere();
+    expect(atKill).toBeLessThan(N);
+
+    const second = await spawnFaultline(env('worker'));
+    procs.push(second);
+    await waitFor(async () => (await storedHere()) === N, { timeout: 90_000, message: `${N} stored events` });
+    await waitFor(async () => {
+      const c = await jobCounts(queue);
+      return c.waiting + c.active + c.delayed === 0;
+    }, { timeout: 30_000, message: 'an empty queue' });
+
+    expect(await count('SELECT count(DISTINCT event_id)::int AS n FROM events WHERE project_id = $1')).toBe(N);
+    expect(await count('SELECT sum(event_count)::int AS n FROM issues WHERE project_id = $1')).toBe(N);
+    expect(await count('SELECT sum(h.count)::int AS n FROM issue_hourly_counts h JOIN issues i ON i.id = h.issue_id WHERE i.project_id = $1')).toBe(N);
+    expect(await count('SELECT count(*)::int AS n FROM issues WHERE project_id = $1')).toBe(4);
+    expect(await count('SELECT sum(user_count)::int AS n FROM issues WHERE project_id = $1')).toBe(4 * 11);
     expect((await jobCounts(queue)).failed).toBe(0);
   }, 180_000);
 });

@@ -64,6 +64,13 @@ export const processingLag = new Histogram({
   registers: [registry],
 });
 
+export const groupingCacheLookups = new Counter({
+  name: 'faultline_grouping_cache_lookups_total',
+  help: 'Grouping cache lookups by result: hit, miss, or skipped (event too large to key).',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
 export const deadLetters = new Counter({
   name: 'faultline_dead_letters_total',
   help: 'Jobs given up after their attempts (visible under the dead-letters API).',

@@ -6,8 +6,9 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { Queryable } from '../db/pool.js';
 import { eventFlags } from '../flags/evaluations.js';
-import { pipelineStepDuration } from '../metrics/registry.js';
+import { groupingCacheLookups, pipelineStepDuration } from '../metrics/registry.js';
 import { createSourceMapCache, type SourceMapCache } from '../sourcemaps/cache.js';
+import { createGroupingCache, GROUPING_CACHE_MAX_ENTRIES, type GroupingCache } from './grouping-cache.js';
 import { assign } from './assign.js';
 import { count } from './count.js';
 import { eventTags, userTagValue } from '../events/tags.js';
@@ -35,6 +36,8 @@ export type PipelineDeps = Pick<Deps, 'pool' | 'log' | 'redis' | 'config' | 'ale
 export interface PipelineState {
   scrubSettings: ScrubSettingsCache;
   sourceMaps: SourceMapCache;
+  /** Grouping results keyed by what grouping reads (grouping-cache.ts). */
+  grouping: GroupingCache;
 }
 
 /** A batch before its transaction: the drafts still live (not dropped, not failed). */
@@ -102,6 +105,7 @@ export const STEPS: Readonly<PipelineSteps> = Object.freeze({
       for (const d of b.events) {
         d.scrubbing = scrubbing(d.projectId);
         d.filters = filters(d.projectId);
+        d.groupingCache = b.state.grouping;
       }
     }),
     eventStep('parse', (d) => {
@@ -122,7 +126,7 @@ export const STEPS: Readonly<PipelineSteps> = Object.freeze({
       return reason ? drop(reason) : CONTINUE;
     }),
     eventStep('fingerprint', (d) => {
-      const { grouping, summary } = fingerprint(d.event!);
+      const { grouping, summary } = fingerprint(d.event!, undefined, d.groupingCache);
       d.grouping = grouping;
       d.summary = summary;
       return CONTINUE;
@@ -133,7 +137,7 @@ export const STEPS: Readonly<PipelineSteps> = Object.freeze({
       d.flags = eventFlags(d.event!);
       return CONTINUE;
     }),
-    batchStep<PrepareBatch>('symbolicate', (b) => symbolicatePrepared(b.deps, b.state.sourceMaps, b.events.map(prepared))),
+    batchStep<PrepareBatch>('symbolicate', (b) => symbolicatePrepared(b.deps, b.state.sourceMaps, b.events.map(prepared), b.state.grouping)),
     batchStep<PrepareBatch>('rank', (b) => rankEvents(b.deps, b.events.map(prepared))),
   ],
   commit: [
@@ -172,7 +176,11 @@ export function createPipeline(config: Pick<Config, 'sourcemaps'>, options: Pipe
   const steps = options.compose ? options.compose(base) : base;
   return {
     ...steps,
-    state: { scrubSettings: createScrubSettingsCache(), sourceMaps: createSourceMapCache(config.sourcemaps.cacheBytes) },
+    state: {
+      scrubSettings: createScrubSettingsCache(),
+      sourceMaps: createSourceMapCache(config.sourcemaps.cacheBytes),
+      grouping: createGroupingCache(GROUPING_CACHE_MAX_ENTRIES, (lookup) => groupingCacheLookups.inc({ result: lookup })),
+    },
     timer: options.timer ?? observeStep,
   };
 }

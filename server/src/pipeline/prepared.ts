@@ -6,6 +6,7 @@ import type { NormalizedEvent } from '../shared/protocol/event.js';
 import type { EventJob } from '../shared/queues.js';
 import type { FilterInput } from './filter.js';
 import type { ScrubInput } from './scrub.js';
+import type { GroupingCache } from './grouping-cache.js';
 
 /** After normalize → fingerprint → tag: everything the batch transaction needs, no I/O yet. */
 export interface PreparedEvent {
@@ -35,6 +36,8 @@ export interface EventDraft extends Partial<Omit<PreparedEvent, 'projectId' | 'e
   /** The project's settings, from the load-settings step (absent: defaults, no filters). */
   scrubbing?: ScrubInput;
   filters?: FilterInput;
+  /** The worker's grouping cache, handed out by load-settings (absent: grouping is computed). */
+  groupingCache?: GroupingCache;
 }
 
 /** A prepared event with the issue the group stage found or created for it. */

@@ -4,13 +4,15 @@
 // --------------------
 // 1. Ingest (HTTP store/envelope or UDP) does almost nothing: it checks auth, size, the queue's
 //    depth and the key/project/organization quotas (429 with X-Sentry-Rate-Limits), answers 200
-//    with the event id, and enqueues the raw item on the `process-event` BullMQ queue (job id =
-//    project + event id, so a re-sent event collapses while queued). Sessions, client reports,
+//    with the event id, and enqueues the raw item on the `process-event` BullMQ queue: requests
+//    of one coalescing window share one micro-batch job (ingest/src/enqueue.ts); a lone event is
+//    a job of its own (job id = project + event id, so a re-sent event collapses while queued). Sessions, client reports,
 //    user feedback and cron check-ins ride the same queue as aux jobs (feedback and check-ins
 //    are stored by aux-items.ts; a monitor failure becomes an event of its own, queued again).
 //    Every item gets one outcome (feedback and check-ins: from the worker).
-// 2. The worker (main-worker.ts) takes up to WORKER_CONCURRENCY jobs at a time and hands each to
-//    an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
+// 2. The worker (main-worker.ts) takes up to WORKER_CONCURRENCY jobs at a time and hands each
+//    item (job-handler.ts unpacks micro-batches; a failed item is split off into a job of its
+//    own) to an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
 //    into processBatch below. A job's promise settles when its batch has committed, so BullMQ
 //    acknowledges only durable work.
 // 3. processBatch runs the steps of pipeline.ts in their order, each over the whole batch and

@@ -9,6 +9,7 @@ import type { Queryable } from '../db/pool.js';
 import type { Deps } from '../deps.js';
 import type { ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
 import { sourceLinesOf, type CachedModule, type SourceMapCache } from '../sourcemaps/cache.js';
+import type { GroupingCache } from './grouping-cache.js';
 import { parseSourceMap, SourceMapParseError } from '../sourcemaps/parsed-map.js';
 import { findSources, type FrameJob, type Source, type SymbolicateItem } from '../sourcemaps/lookup.js';
 import { applyMap, decodeDataUrl, fillJsFrameMeta, frameUrl, isCandidateFrame, sourceMappingUrlOf, sourcemapImages, type MapModule } from '../sourcemaps/resolve.js';
@@ -31,7 +32,7 @@ const JS_PLATFORMS = new Set(['javascript', 'node']);
  * it changed, so issues group on original frames. A failure leaves events minified (logged),
  * never loses them.
  */
-export async function symbolicatePrepared(deps: Pick<Deps, 'pool' | 'log'>, cache: SourceMapCache, prepared: PreparedEvent[]): Promise<void> {
+export async function symbolicatePrepared(deps: Pick<Deps, 'pool' | 'log'>, cache: SourceMapCache, prepared: PreparedEvent[], grouping?: GroupingCache): Promise<void> {
   const items = prepared.filter((p) => hasJsFrames(p.event));
   if (items.length === 0) return;
   let changed = items.map(() => false);
@@ -41,7 +42,7 @@ export async function symbolicatePrepared(deps: Pick<Deps, 'pool' | 'log'>, cach
     deps.log.warn({ err, size: items.length }, 'symbolication failed, events keep their minified frames');
   }
   items.forEach((p, i) => {
-    if (fillJsFrames(p.event) || changed[i]) Object.assign(p, fingerprint(p.event));
+    if (fillJsFrames(p.event) || changed[i]) Object.assign(p, fingerprint(p.event, undefined, grouping));
   });
 }
 

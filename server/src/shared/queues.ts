@@ -47,9 +47,37 @@ export const auxJobSchema = z.object({
   eventId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
 
+/**
+ * A micro-batch: every event and aux item ingest accepted within one coalescing window (at most
+ * JOB_MAX_ITEMS items, JOB_MAX_BYTES of payload), so BullMQ's per-job cost is paid once per
+ * window. The worker unpacks it into its own batches (pipeline/job-handler.ts); each item is
+ * checked against its schema there, one bad item never fails its neighbours.
+ */
+export const batchJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('batch'),
+  items: z.array(z.unknown()).min(1),
+});
+export const JOB_NAME_BATCH = 'batch';
+/** Items per micro-batch job. */
+export const JOB_MAX_ITEMS = 256;
+/** Payload bytes per micro-batch job (the last item may cross it; one item is never split). */
+export const JOB_MAX_BYTES = 1024 * 1024;
+
 export type EventJob = z.infer<typeof eventJobSchema>;
 export type AuxJob = z.infer<typeof auxJobSchema>;
 export type ProcessJob = EventJob | AuxJob;
+export interface BatchJob {
+  v: 1;
+  kind: 'batch';
+  items: ProcessJob[];
+}
+/** What a process-event job carries: one item, or a micro-batch of them. */
+export type QueueJob = ProcessJob | BatchJob;
+
+export function isBatchJob(data: unknown): data is BatchJob {
+  return (data as { kind?: unknown } | null)?.kind === 'batch';
+}
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
@@ -58,6 +86,7 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** Typed by its single items; a job's data may also be a BatchJob (ingest's addJobs packs them, check isBatchJob). */
 export function createProcessQueue(connection: ConnectionOptions, prefix: string): Queue<ProcessJob> {
   return new Queue<ProcessJob>(QUEUE_PROCESS_EVENT, {
     connection,

@@ -11,10 +11,13 @@ import { createLogger } from '../../../server/src/shared/log.js';
 import { startWorker } from '../../../server/src/main-worker.js';
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
 import { createProcessQueue, eventJobId, type ProcessJob } from '../../../server/src/shared/queues.js';
+import { packJobs } from '../../../ingest/src/enqueue.js';
 import { createProject } from './db-fixtures.js';
 import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
 
-describe('worker through BullMQ', () => {
+// Every case runs with one job per item, and with micro-batch jobs as ingest packs them (small
+// ones here, so a case spans several jobs).
+describe.each(['single', 'micro-batch'] as const)('worker through BullMQ (%s jobs)', (mode) => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const opened: Array<{ prefix: string; redis: Redis; queue: Queue<ProcessJob> }> = [];
   beforeAll(async () => { db = await createTestDatabase(); });
@@ -38,7 +41,9 @@ describe('worker through BullMQ', () => {
   }
 
   const enqueue = (deps: Deps, jobs: ProcessJob[]) =>
-    deps.queue.addBulk(jobs.map((data) => ({ name: data.kind, data, opts: data.kind === 'event' ? { jobId: eventJobId(data.projectId, data.eventId) } : {} })));
+    mode === 'single'
+      ? deps.queue.addBulk(jobs.map((data) => ({ name: data.kind, data, opts: data.kind === 'event' ? { jobId: eventJobId(data.projectId, data.eventId) } : {} })))
+      : deps.queue.addBulk(packJobs(jobs.map((data) => ({ name: data.kind, data, jobId: data.kind === 'event' ? eventJobId(data.projectId, data.eventId) : undefined })), 8) as Parameters<Deps['queue']['addBulk']>[0]);
   const count = async (sql: string, params: unknown[]) => (await db.pool.query<{ n: number }>(sql, params)).rows[0]!.n;
   const storedEvents = (projectId: string) => count('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [projectId]);
   const countedEvents = (projectId: string) => count('SELECT coalesce(sum(event_count), 0)::int AS n FROM issues WHERE project_id = $1', [projectId]);
@@ -47,7 +52,7 @@ describe('worker through BullMQ', () => {
 
   it('processes queued SDK events and sessions, then closes', async () => {
     const deps = makeDeps();
-    const { projectId } = await createProject(db.pool, 'wk-node');
+    const { projectId } = await createProject(db.pool, `wk-node-${mode}`);
     await enqueue(deps, fixtureJobs('node-sdk-11.12', { projectId, receivedAt: Date.now() }));
     const worker = await startWorker(deps);
     try {
@@ -63,7 +68,7 @@ describe('worker through BullMQ', () => {
 
   it('fails invalid jobs for good instead of retrying them', async () => {
     const deps = makeDeps();
-    const { projectId } = await createProject(db.pool, 'wk-invalid');
+    const { projectId } = await createProject(db.pool, `wk-invalid-${mode}`);
     const good = syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: 'f'.repeat(32) });
     await enqueue(deps, [good, { ...good, eventId: 'e'.repeat(32), payload: 'not json' }]);
     const worker = await startWorker(deps);
@@ -81,7 +86,7 @@ describe('worker through BullMQ', () => {
   it('restarting the worker while events are queued loses nothing and stores nothing twice', async () => {
     // Small batches and low concurrency so the first worker is stopped part-way through.
     const deps = makeDeps({ WORKER_CONCURRENCY: '4', WORKER_BATCH_SIZE: '4', WORKER_BATCH_WAIT_MS: '10' });
-    const { projectId } = await createProject(db.pool, 'wk-restart');
+    const { projectId } = await createProject(db.pool, `wk-restart-${mode}`);
     const receivedAt = Date.now();
     const jobs = Array.from({ length: 200 }, (_, i) =>
       syntheticEventJob({ projectId, receivedAt, eventId: (i + 1).toString(16).padStart(32, '0'), type: `RestartError${i % 4}`, user: `u${i % 7}` }));
@@ -109,7 +114,7 @@ describe('worker through BullMQ', () => {
 
   it('a redelivered job whose batch already committed (crash before ack) is not counted again', async () => {
     const deps = makeDeps();
-    const { projectId } = await createProject(db.pool, 'wk-redeliver');
+    const { projectId } = await createProject(db.pool, `wk-redeliver-${mode}`);
     const jobs = Array.from({ length: 10 }, (_, i) => syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: (i + 1).toString(16).padStart(32, 'a') }));
     await processBatch(deps, jobs); // committed, but the "crashed" worker never acked
     await enqueue(deps, jobs);
@@ -122,5 +127,29 @@ describe('worker through BullMQ', () => {
     }
     expect(await storedEvents(projectId)).toBe(10);
     expect(await countedEvents(projectId)).toBe(10);
+  });
+
+  it.runIf(mode === 'micro-batch')('a poisoned item is split off: its neighbours are stored and counted once, it alone is retried and dead-lettered', async () => {
+    const POISON = 'poison-pill-batch';
+    const deps = makeDeps({ TEST_POISON_MESSAGE: POISON, WORKER_MAX_ATTEMPTS: '2' });
+    const { projectId } = await createProject(db.pool, 'wk-poison-batch');
+    const receivedAt = Date.now();
+    const jobs = Array.from({ length: 12 }, (_, i) => syntheticEventJob({ projectId, receivedAt, eventId: (i + 1).toString(16).padStart(32, 'c'), value: i === 5 ? POISON : 'fine' }));
+    await deps.queue.addBulk(packJobs(jobs.map((data) => ({ name: 'event', data, jobId: eventJobId(projectId, data.eventId) }))) as Parameters<Deps['queue']['addBulk']>[0]);
+    expect(await deps.queue.getJobCounts('waiting')).toEqual({ waiting: 1 }); // one job holds all 12
+    const worker = await startWorker(deps);
+    try {
+      await waitFor(async () => (await deps.queue.getJobCounts('failed')).failed === 1, { timeout: 20_000, message: 'the poisoned event to be dead-lettered' });
+    } finally {
+      await worker.close();
+    }
+    expect(await storedEvents(projectId)).toBe(11);
+    expect(await countedEvents(projectId)).toBe(11);
+    const [failed] = await deps.queue.getFailed();
+    expect(failed!.id).toBe(eventJobId(projectId, jobs[5]!.eventId));
+    expect(failed!.data).toEqual(jobs[5]);
+    expect(failed!.attemptsMade).toBe(2);
+    expect(failed!.failedReason).toMatch(/gave up after 2 attempts: .*poisoned event/);
+    expect(await deps.queue.getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
   });
 });
