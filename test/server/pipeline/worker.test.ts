@@ -11,8 +11,8 @@ import { createLogger } from '../../../server/src/shared/log.js';
 import { startWorker } from '../../../server/src/main-worker.js';
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
 import { createProcessQueue, eventJobId, type ProcessJob } from '../../../server/src/shared/queues.js';
-import { createProject } from './db-fixtures.js';
-import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
+import { fixtureJobs, syntheticEventJob } from '../../helpers/sdk-fixtures.js';
 
 describe('worker through BullMQ', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
