@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { eventsOf, startHttpRecorder, type HttpRecorder } from './helpers/recorder.js';
+import { eventsOf, startHttpRecorder, type HttpRecorder } from '../helpers/sdk-recorder.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SRC = new URL('../../client-sdk/src/', import.meta.url);

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, createScopeStack, type Client, type Options } from '../../client-sdk/src/index.js';
 import { waitFor } from '../helpers/wait.js';
-import { countersOf, discarded, eventsOf, startHttpRecorder, type HttpRecorder } from './helpers/recorder.js';
+import { countersOf, discarded, eventsOf, startHttpRecorder, type HttpRecorder } from '../helpers/sdk-recorder.js';
 
 let server: HttpRecorder;
 let client: Client | undefined;

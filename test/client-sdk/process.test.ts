@@ -8,7 +8,7 @@ import type { Event } from '../../client-sdk/src/index.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   countersOf, discarded, eventsOf, isGzip, startHttpRecorder, startUdpRecorder, type HttpRecorder, type ParsedEnvelope, type UdpRecorder,
-} from './helpers/recorder.js';
+} from '../helpers/sdk-recorder.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

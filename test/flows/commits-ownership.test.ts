@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import { createMember, startSmtp } from '../server/alerts/fixtures.js';
-import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
+import { call } from '../helpers/api-client.js';
+import { createMember, startSmtp } from '../helpers/alert-fixtures.js';
+import { createApiToken, sentryCli, type SentryCli } from '../helpers/sentry-cli.js';
 
 const run = promisify(execFile);
 const AUTHORS = { alice: 'alice@shop.test', bob: 'bob@shop.test', carol: 'carol@shop.test' } as const;

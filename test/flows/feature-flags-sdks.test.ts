@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
-import { createMember, type Member } from '../server/api/factories.js';
-import { launchBrowser, newContext } from '../ui/browser.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
+import { launchBrowser, newContext } from '../helpers/browser.js';
 
 const run = promisify(execFile);
 const PROGRAMS = path.join(import.meta.dirname, 'programs');

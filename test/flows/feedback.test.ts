@@ -12,11 +12,11 @@ import { promisify } from 'node:util';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from '../ui/browser.js';
+import { call } from '../helpers/api-client.js';
+import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 const run = promisify(execFile);
-const APP_DIR = fileURLToPath(new URL('./feedback-app/', import.meta.url));
+const APP_DIR = fileURLToPath(new URL('../fixtures/feedback-app/', import.meta.url));
 const PYTHON_APP = fileURLToPath(new URL('./programs/python_feedback.py', import.meta.url));
 
 describe('user feedback', { timeout: 180_000 }, () => {

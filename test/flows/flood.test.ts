@@ -6,8 +6,8 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import { createMember, type Member } from '../server/api/factories.js';
+import { call } from '../helpers/api-client.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
 
 const FLOOD = 20_000;
 const TRICKLE = 40;

@@ -11,9 +11,9 @@ import { runMonitorTick, queueSubmitter } from '../../server/src/monitors/schedu
 import { createProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import { createMember, startSmtp } from '../server/alerts/fixtures.js';
-import { sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
+import { call } from '../helpers/api-client.js';
+import { createMember, startSmtp } from '../helpers/alert-fixtures.js';
+import { sentryCli, type SentryCli } from '../helpers/sentry-cli.js';
 
 const run = promisify(execFile);
 const APP = fileURLToPath(new URL('./programs/check-in-app.mjs', import.meta.url));

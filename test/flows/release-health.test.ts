@@ -13,8 +13,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { createApiToken } from '../server/releases/sentry-cli-env.js';
-import { launchBrowser, newContext } from '../ui/browser.js';
+import { createApiToken } from '../helpers/sentry-cli.js';
+import { launchBrowser, newContext } from '../helpers/browser.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');

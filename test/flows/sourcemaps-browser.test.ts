@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../server/src/shared/protocol/event.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
-import { launchBrowser, newContext } from '../ui/browser.js';
-import { FIXTURE_DIR } from './sourcemaps-fixture.js';
+import { createApiToken, sentryCli, type SentryCli } from '../helpers/sentry-cli.js';
+import { launchBrowser, newContext } from '../helpers/browser.js';
+import { FIXTURE_DIR } from '../helpers/sourcemaps-fixture.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
 import type { StoredPayload } from '../../server/src/events/payload-codec.js';
 

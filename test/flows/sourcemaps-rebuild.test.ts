@@ -18,8 +18,8 @@ import { processBatch, type PipelineDeps } from '../../server/src/pipeline/proce
 import type { Frame } from '../../server/src/shared/protocol/event.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
-import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
-import { FIXTURE_DIR } from './sourcemaps-fixture.js';
+import { createApiToken, sentryCli, type SentryCli } from '../helpers/sentry-cli.js';
+import { FIXTURE_DIR } from '../helpers/sourcemaps-fixture.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
 
 const ORIGIN = 'http://127.0.0.1:9930';

@@ -11,8 +11,8 @@ import type { Frame, NormalizedEvent } from '../../server/src/shared/protocol/ev
 import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { createApiToken, sentryCli, type SentryCli } from '../server/releases/sentry-cli-env.js';
-import { BUNDLE_URL, FIXTURE_DIR, bundleCopy, fixtureEventJson, mainSourceLines, normalized } from './sourcemaps-fixture.js';
+import { createApiToken, sentryCli, type SentryCli } from '../helpers/sentry-cli.js';
+import { BUNDLE_URL, FIXTURE_DIR, bundleCopy, fixtureEventJson, mainSourceLines, normalized } from '../helpers/sourcemaps-fixture.js';
 
 interface ApiFrame { filename: string; function: string; lineNo: number; colNo: number; context: Array<[number, string]>; data?: Record<string, unknown> }
 

@@ -6,8 +6,8 @@ import { isAllowedOrigin } from '../../ingest/src/allowed-domains.js';
 import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import { createMember, type Member } from '../server/api/factories.js';
+import { call } from '../helpers/api-client.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
 
 describe('isAllowedOrigin', () => {
   it.each([

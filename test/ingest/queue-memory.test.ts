@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix, eventJobId, QUEUE_PROCESS_EVENT, type EventJob } from '../../server/src/shared/queues.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { request } from '../helpers/http.js';
-import { fixtureJobs } from '../server/pipeline/sdk-fixtures.js';
+import { fixtureJobs } from '../helpers/sdk-fixtures.js';
 
 const COPIES = 200;
 let s: TestServer;

@@ -10,8 +10,8 @@ import { createProject } from '../helpers/factories.js';
 import { request, type RawResponse } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
 import { TEST_REDIS_URL } from '../helpers/redis.js';
-import { call } from '../server/api/client.js';
-import { createMember, type Member } from '../server/api/factories.js';
+import { call } from '../helpers/api-client.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
 
 let s: TestServer;
 let second: Running;

@@ -8,8 +8,8 @@ import { createTestDatabase } from '../helpers/db.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { createMember, type Member } from '../server/api/factories.js';
-import { spawnFaultline, type FaultlineProcess } from '../reliability/harness.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
+import { spawnFaultline, type FaultlineProcess } from '../helpers/reliability-harness.js';
 
 /** A UDP port nobody uses right now (the OS picks it). */
 async function freeUdpPort(): Promise<number> {

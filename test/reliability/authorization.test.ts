@@ -9,7 +9,7 @@ import { createApiRouter } from '../../server/src/api/router.js';
 import { issueApiToken } from '../../server/src/users/accounts.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createEvent, createIssue, createMember, type Member } from '../server/api/factories.js';
+import { createEvent, createIssue, createMember, type Member } from '../helpers/api-factories.js';
 
 /** Routes anyone may call without credentials (their answers are checked for B's data). */
 const PUBLIC = new Set([

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiRouter } from '../../server/src/api/router.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createMember, type Member } from '../server/api/factories.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
 
 const LIMIT = 2048;
 

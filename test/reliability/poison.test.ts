@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poisonStep, withStepAfter } from '../helpers/faults.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { createMember, type Member } from '../server/api/factories.js';
-import { eventIdOf, jobCounts, sendEvent } from './harness.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
+import { eventIdOf, jobCounts, sendEvent } from '../helpers/reliability-harness.js';
 
 const POISON = 'poison-pill-3f9a';
 

@@ -11,7 +11,7 @@ import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 import { createProcessQueue, type ProcessJob } from '../../server/src/shared/queues.js';
-import { eventIdOf, type FaultlineProcess, jobCounts, type PostgresServer, sendEvent, spawnFaultline, startPostgresServer } from './harness.js';
+import { eventIdOf, type FaultlineProcess, jobCounts, type PostgresServer, sendEvent, spawnFaultline, startPostgresServer } from '../helpers/reliability-harness.js';
 
 const OUTAGE_MS = 10_000;
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../helpers/db.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { waitFor } from '../helpers/wait.js';
-import { eventIdOf, sendEvent, spawnFaultline, startRedisServer, type FaultlineProcess, type RedisServer } from './harness.js';
+import { eventIdOf, sendEvent, spawnFaultline, startRedisServer, type FaultlineProcess, type RedisServer } from '../helpers/reliability-harness.js';
 
 describe('Redis outage', () => {
   let redis: RedisServer;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { createMember, type Member } from '../server/api/factories.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
 
 const run = promisify(execFile);

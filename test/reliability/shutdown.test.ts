@@ -10,9 +10,9 @@ import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 import { createProcessQueue, eventJobId, type ProcessJob } from '../../server/src/shared/queues.js';
-import { createMember } from '../server/api/factories.js';
-import { syntheticEventJob } from '../server/pipeline/sdk-fixtures.js';
-import { eventIdOf, type FaultlineProcess, jobCounts, spawnFaultline } from './harness.js';
+import { createMember } from '../helpers/api-factories.js';
+import { syntheticEventJob } from '../helpers/sdk-fixtures.js';
+import { eventIdOf, type FaultlineProcess, jobCounts, spawnFaultline } from '../helpers/reliability-harness.js';
 
 describe('SIGTERM', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -13,7 +13,7 @@ import { createTestDatabase } from '../helpers/db.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { waitFor } from '../helpers/wait.js';
 import { createProcessQueue } from '../../server/src/shared/queues.js';
-import { eventIdOf, freePort, jobCounts, sendEvent, spawnFaultline, startRedisServer, type FaultlineProcess, type RedisServer } from './harness.js';
+import { eventIdOf, freePort, jobCounts, sendEvent, spawnFaultline, startRedisServer, type FaultlineProcess, type RedisServer } from '../helpers/reliability-harness.js';
 
 const OUTAGE_MS = 30_000;
 const SENDERS = 4;

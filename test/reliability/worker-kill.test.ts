@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/wait.js';
 import { createProcessQueue, eventJobId, isBatchJob, type EventJob, type ProcessJob } from '../../server/src/shared/queues.js';
 import { addJobs } from '../../ingest/src/enqueue.js';
 import type { Queue } from 'bullmq';
-import { eventIdOf, type FaultlineProcess, jobCounts, sendEvent, spawnFaultline } from './harness.js';
+import { eventIdOf, type FaultlineProcess, jobCounts, sendEvent, spawnFaultline } from '../helpers/reliability-harness.js';
 
 const EVENTS = 500;
 const STALL_TIMEOUT_MS = 4_000; // the killed worker's jobs go back to the queue after about this

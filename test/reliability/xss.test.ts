@@ -5,9 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { createMember, type Member } from '../server/api/factories.js';
-import { ensureUiBuilt, launchBrowser, login, newContext } from '../ui/browser.js';
-import { sendEvent } from './harness.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
+import { ensureUiBuilt, launchBrowser, login, newContext } from '../helpers/browser.js';
+import { sendEvent } from '../helpers/reliability-harness.js';
 
 const PAYLOADS = [
   '<img src=x onerror="window.__xss=1">',

@@ -17,7 +17,7 @@ import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { startPgBouncer, type PgBouncerHandle } from '../helpers/pgbouncer.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { createMember } from '../server/api/factories.js';
+import { createMember } from '../helpers/api-factories.js';
 
 const run = promisify(execFile);
 const APP = fileURLToPath(new URL('../server/alerts/programs/sentry-app.mjs', import.meta.url));

@@ -12,7 +12,7 @@ import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { startPrimaryWithReplica, type PgReplicaSet } from '../helpers/pg-replica.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { createIssue, createMember, type Member } from '../server/api/factories.js';
+import { createIssue, createMember, type Member } from '../helpers/api-factories.js';
 
 const MAX_LAG_SECONDS = 30; // generous: the paused-replica reads below must happen well within it
 

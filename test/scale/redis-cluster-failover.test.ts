@@ -13,7 +13,7 @@ import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { testRedisPrefix } from '../helpers/redis.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.js';
 import { waitFor } from '../helpers/wait.js';
-import { createMember } from '../server/api/factories.js';
+import { createMember } from '../helpers/api-factories.js';
 
 const LOAD_MS = 12_000;
 const SEND_INTERVAL_MS = 10;

@@ -1,8 +1,8 @@
 // The allowed-domains setting in the project settings page: edited in the browser, stored
 // through the project API, shown again after a reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../server/api/client.js';
-import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from './browser.js';
+import { call } from '../helpers/api-client.js';
+import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 describe('allowed domains in project settings (Chromium)', { timeout: 120_000 }, () => {
   let bed: UiTestbed;

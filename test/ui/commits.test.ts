@@ -3,9 +3,9 @@
 // lists the deploy's commits with authors and marks the suspect one. Screenshots in both themes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { call } from '../server/api/client.js';
-import { createIssueWithEvent } from '../server/alerts/fixtures.js';
-import { newContext, login, screenshotThemes, startUiTestbed, type UiTestbed } from './browser.js';
+import { call } from '../helpers/api-client.js';
+import { createIssueWithEvent } from '../helpers/alert-fixtures.js';
+import { newContext, login, screenshotThemes, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 const SUSPECT = '9f1c2e3d4b5a69788796a5b4c3d2e1f009182736';
 const OTHER = '1111111111111111111111111111111111111111';

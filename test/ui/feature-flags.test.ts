@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../server/src/flags/webhook.js';
 import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import type { Member } from '../server/api/factories.js';
-import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from './browser.js';
+import { call } from '../helpers/api-client.js';
+import type { Member } from '../helpers/api-factories.js';
+import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 const SECRET = randomBytes(24).toString('hex');
 

@@ -3,9 +3,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { call } from '../server/api/client.js';
-import { createIssue, type Member } from '../server/api/factories.js';
-import { login, newContext, startUiTestbed, type UiTestbed } from './browser.js';
+import { call } from '../helpers/api-client.js';
+import { createIssue, type Member } from '../helpers/api-factories.js';
+import { login, newContext, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 describe('merged issue links (Chromium)', { timeout: 120_000 }, () => {
   let bed: UiTestbed;

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueSubmitter, runMonitorTick } from '../../server/src/monitors/scheduler.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from './browser.js';
+import { call } from '../helpers/api-client.js';
+import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 describe('crons page (Chromium)', { timeout: 120_000 }, () => {
   let bed: UiTestbed;

@@ -9,9 +9,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.js';
-import { createMember } from '../server/api/factories.js';
-import { call } from '../server/api/client.js';
-import { ensureUiBuilt, launchBrowser, login, newContext, screenshotThemes } from './browser.js';
+import { createMember } from '../helpers/api-factories.js';
+import { call } from '../helpers/api-client.js';
+import { ensureUiBuilt, launchBrowser, login, newContext, screenshotThemes } from '../helpers/browser.js';
 
 const BUTTON = 'Sign in with Test IdP';
 

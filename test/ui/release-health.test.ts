@@ -3,9 +3,9 @@
 // deploy, the deploy page shows the session evidence, and the live stream opens with earlier
 // events (and the deploy marker) marked as such. Screenshots in both themes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../server/api/client.js';
+import { call } from '../helpers/api-client.js';
 import { waitFor } from '../helpers/wait.js';
-import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from './browser.js';
+import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 describe('release health pages (Chromium)', { timeout: 240_000 }, () => {
   let bed: UiTestbed;

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { request } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import type { Member } from '../server/api/factories.js';
-import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from './browser.js';
+import { call } from '../helpers/api-client.js';
+import type { Member } from '../helpers/api-factories.js';
+import { login, newContext, screenshotThemes, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 const THRESHOLD = 3;
 const SENT = 10;

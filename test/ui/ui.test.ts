@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createProject, type CreatedProject } from '../helpers/factories.js';
 import { waitFor } from '../helpers/wait.js';
-import { createMember, type Member } from '../server/api/factories.js';
+import { createMember, type Member } from '../helpers/api-factories.js';
 import { publishDeploy } from '../../server/src/realtime/publish.js';
 import { publishToStream } from '../../server/src/realtime/hub.js';
-import { ensureUiBuilt, launchBrowser, login, newContext, screenshotThemes } from './browser.js';
+import { ensureUiBuilt, launchBrowser, login, newContext, screenshotThemes } from '../helpers/browser.js';
 
 const PROGRAM = fileURLToPath(new URL('./programs/checkout.mjs', import.meta.url));
 const RELEASE = 'shop@1.4.2';

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.js';
 import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { call } from '../server/api/client.js';
-import type { Member } from '../server/api/factories.js';
-import { login, newContext, startUiTestbed, type UiTestbed } from './browser.js';
+import { call } from '../helpers/api-client.js';
+import type { Member } from '../helpers/api-factories.js';
+import { login, newContext, startUiTestbed, type UiTestbed } from '../helpers/browser.js';
 
 const DOCS = new URL('../../docs/screenshots/', import.meta.url).pathname;
 

@@ -12,7 +12,7 @@ import { createLogger } from '../../../server/src/shared/log.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
-import { createIssueWithEvent, newRedis } from './fixtures.js';
+import { createIssueWithEvent, newRedis } from '../../helpers/alert-fixtures.js';
 
 describe('deploy alert conditions', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

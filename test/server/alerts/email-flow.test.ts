@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
-import { call } from '../api/client.js';
-import { createMember, startSmtp } from './fixtures.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember, startSmtp } from '../../helpers/alert-fixtures.js';
 
 const run = promisify(execFile);
 const APP = fileURLToPath(new URL('./programs/sentry-app.mjs', import.meta.url));

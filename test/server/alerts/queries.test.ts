@@ -8,7 +8,7 @@ import {
 } from '../../../server/src/alerts/queries.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
-import { createIssueWithEvent } from './fixtures.js';
+import { createIssueWithEvent } from '../../helpers/alert-fixtures.js';
 
 const input: RuleInput = {
   name: 'r1', environment: 'production', conditionMatch: 'all',

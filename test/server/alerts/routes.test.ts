@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '../../helpers/factories.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call } from '../api/client.js';
-import { createMember } from './fixtures.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember } from '../../helpers/alert-fixtures.js';
 
 describe('alert rule and on-call routes', () => {
   let server: TestServer;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAllowedAddress, isBlockedAddress, safePost, UnsafeTargetError } from '../../../server/src/alerts/safe-http.js';
-import { startReceiver } from './fixtures.js';
+import { startReceiver } from '../../helpers/alert-fixtures.js';
 
 describe('isBlockedAddress', () => {
   it.each([

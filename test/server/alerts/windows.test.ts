@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { bumpCounters, releaseGates, takeGates } from '../../../server/src/alerts/windows.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
-import { newRedis } from './fixtures.js';
+import { newRedis } from '../../helpers/alert-fixtures.js';
 
 describe('alert windows in Redis', () => {
   const redis = newRedis(TEST_REDIS_URL);

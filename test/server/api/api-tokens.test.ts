@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call, cookieHeader, type CallOptions } from './client.js';
-import { createMember, type Member } from './factories.js';
+import { call, cookieHeader, type CallOptions } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 
 interface Session {
   cookie: string;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { call, cookieHeader, cookieValue } from './client.js';
-import { createIssue, createMember, type Member } from './factories.js';
+import { call, cookieHeader, cookieValue } from '../../helpers/api-client.js';
+import { createIssue, createMember, type Member } from '../../helpers/api-factories.js';
 
 describe('API authentication and access', () => {
   let server: TestServer;

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { call } from './client.js';
-import { createIssue, createMember, type Member } from './factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createIssue, createMember, type Member } from '../../helpers/api-factories.js';
 
 describe('X-Hits on issue lists', () => {
   let server: TestServer;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { call } from './client.js';
-import { createEvent, createIssue, createMember, hoursAgo, type Member } from './factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createEvent, createIssue, createMember, hoursAgo, type Member } from '../../helpers/api-factories.js';
 
 /** The cursors of a Link header, by rel. */
 function links(header: string | null): Record<string, { results: boolean; cursor: string; url: string }> {

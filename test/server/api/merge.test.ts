@@ -8,8 +8,8 @@ import { request } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject } from '../../helpers/factories.js';
 import { waitFor } from '../../helpers/wait.js';
-import { call } from './client.js';
-import { createIssue, createMember, type Member } from './factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createIssue, createMember, type Member } from '../../helpers/api-factories.js';
 
 let server: TestServer;
 let owner: Member;

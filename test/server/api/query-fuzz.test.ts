@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createApiRouter } from '../../../server/src/api/router.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { createEvent, createIssue, createMember, type Member } from './factories.js';
+import { createEvent, createIssue, createMember, type Member } from '../../helpers/api-factories.js';
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 300);
 const seed = Number(process.env.FUZZ_SEED ?? 20261207);

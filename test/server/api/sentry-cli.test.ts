@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { createIssue, createMember, type Member } from './factories.js';
+import { createIssue, createMember, type Member } from '../../helpers/api-factories.js';
 
 const SENTRY_CLI = path.resolve(import.meta.dirname, '../../../node_modules/.bin/sentry-cli');
 const run = promisify(execFile);

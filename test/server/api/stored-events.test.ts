@@ -6,8 +6,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
-import { call } from './client.js';
-import { createMember, type Member } from './factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 
 const CAPTURES = path.resolve(import.meta.dirname, '../../fixtures/sdk-captures');
 

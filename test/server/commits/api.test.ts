@@ -4,8 +4,8 @@
 // of a deploy whose previous release has no deploy record.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call } from '../api/client.js';
-import { createIssueWithEvent, createMember } from '../alerts/fixtures.js';
+import { call } from '../../helpers/api-client.js';
+import { createIssueWithEvent, createMember } from '../../helpers/alert-fixtures.js';
 
 let server: TestServer;
 let token: string;

@@ -8,7 +8,7 @@ import { upsertRelease } from '../../../server/src/releases/api-queries.js';
 import { insertDeploy } from '../../../server/src/releases/deploy-queries.js';
 import { computeDeployHealth } from '../../../server/src/releases/health.js';
 import { createProject } from '../../helpers/factories.js';
-import { minutes, sendTraffic } from '../releases/traffic.js';
+import { minutes, sendTraffic } from '../../helpers/release-traffic.js';
 import { usePipelineTestContext } from '../../helpers/pipeline.js';
 
 const HOSTS = ['web-1', 'web-2', 'web-3', 'web-4'];

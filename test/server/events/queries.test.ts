@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../helpers/db.js';
 import { ensureEventPartitions, eventKey, insertEvents, isMissingPartitionError, type NewEventRow } from '../../../server/src/events/queries.js';
 import { findEvent, listIssueEvents } from '../../../server/src/events/read-queries.js';
-import { createProject } from '../pipeline/db-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
 
 describe('events queries', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -9,7 +9,7 @@ import { findEvent } from '../../../server/src/events/read-queries.js';
 import { prepareEvent, processBatch } from '../../../server/src/pipeline/process-event.js';
 import type { PreparedEvent } from '../../../server/src/pipeline/prepared.js';
 import { usePipelineTestContext } from '../../helpers/pipeline.js';
-import { createProject } from '../pipeline/db-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
 
 const RECEIVED_AT = Date.now();
 let seq = 0;

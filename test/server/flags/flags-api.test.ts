@@ -10,8 +10,8 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
 import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
 import type { StoredPayload } from '../../../server/src/events/payload-codec.js';
-import { call } from '../api/client.js';
-import { createMember, type Member } from '../api/factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 
 let s: TestServer;
 let owner: Member;

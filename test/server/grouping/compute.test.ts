@@ -2,7 +2,7 @@
 // config differences, and purity.
 import { describe, expect, it } from 'vitest';
 import { computeGrouping, FALLBACK_HASH } from '../../../server/src/grouping/index.js';
-import { makeEvent } from './fixtures.js';
+import { makeEvent } from '../../helpers/grouping-fixtures.js';
 
 const values = (e: Record<string, unknown>, opts = {}): string[][] => computeGrouping(makeEvent(e), opts).variants.map((v) => v.values);
 

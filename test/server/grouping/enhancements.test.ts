@@ -2,7 +2,7 @@
 // caller/callee matchers, max/min-frames, and the built-in rules (node_modules, polyfills).
 import { describe, expect, it } from 'vitest';
 import { computeGrouping, parseEnhancements } from '../../../server/src/grouping/index.js';
-import { makeEvent } from './fixtures.js';
+import { makeEvent } from '../../helpers/grouping-fixtures.js';
 
 // Python frames a → b → c → d (d raised), all in-app, module "mod".
 function pyEvent(extra: Record<string, unknown> = {}, names = ['a', 'b', 'c', 'd']) {

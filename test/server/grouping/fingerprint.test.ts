@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { computeGrouping, parseFingerprintRules } from '../../../server/src/grouping/index.js';
-import { makeEvent } from './fixtures.js';
+import { makeEvent } from '../../helpers/grouping-fixtures.js';
 
 const md5 = (...values: string[]): string => createHash('md5').update(values.join('')).digest('hex');
 

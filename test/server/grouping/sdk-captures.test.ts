@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeGrouping, deriveJsModule, summarizeEvent } from '../../../server/src/grouping/index.js';
 import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
-import { sdkEvent } from './fixtures.js';
+import { sdkEvent } from '../../helpers/grouping-fixtures.js';
 
 const node = (n: string): NormalizedEvent => sdkEvent(`node-sdk-11.12/${n}.json`);
 const python = (n: string): NormalizedEvent => sdkEvent(`python-sdk-1.9.10/${n}.json`);

@@ -3,7 +3,7 @@
 // (newstyle:2026-01-20) and the previous one (newstyle:2023-01-11), and partition agreement.
 import { describe, expect, it } from 'vitest';
 import { computeGrouping } from '../../../server/src/grouping/index.js';
-import { loadSentryFixtures } from './fixtures.js';
+import { loadSentryFixtures } from '../../helpers/grouping-fixtures.js';
 
 const fixtures = loadSentryFixtures();
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeEvent } from '../../../server/src/grouping/index.js';
 import { generateCulprit } from '../../../server/src/grouping/summary.js';
-import { loadSentryFixtures, makeEvent } from './fixtures.js';
+import { loadSentryFixtures, makeEvent } from '../../helpers/grouping-fixtures.js';
 
 describe('culprit', () => {
   // Sentry stored these culprits for its fixture events (generated from the stack, no transaction).

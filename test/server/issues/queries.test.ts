@@ -14,7 +14,7 @@ import {
   upsertIssueTagValues,
   type NewIssueRow,
 } from '../../../server/src/issues/queries.js';
-import { createProject } from '../pipeline/db-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
 
 describe('issue write queries', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

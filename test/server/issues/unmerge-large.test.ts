@@ -9,9 +9,9 @@ import { encodePayload } from '../../../server/src/events/payload-codec.js';
 import { request } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
-import { call } from '../api/client.js';
-import { createMember, type Member } from '../api/factories.js';
-import { countersFromEvents, misplacedEvents, storedCounters } from './from-scratch.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
+import { countersFromEvents, misplacedEvents, storedCounters } from '../../helpers/issues-from-scratch.js';
 
 const BULK = Number(process.env.UNMERGE_BULK ?? 100_000);
 const VARIANTS = 24; // users × environments × the two hashes

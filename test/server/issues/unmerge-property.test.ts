@@ -14,8 +14,8 @@ import { countIssueEvents, findUnmergeSeed, runUnmergeBatch, startUnmerge } from
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
 import type { EventJob } from '../../../server/src/shared/queues.js';
 import { usePipelineTestContext } from '../../helpers/pipeline.js';
-import { createProject } from '../pipeline/db-fixtures.js';
-import { countersFromEvents, misplacedEvents, storedCounters } from './from-scratch.js';
+import { createProject } from '../../helpers/db-fixtures.js';
+import { countersFromEvents, misplacedEvents, storedCounters } from '../../helpers/issues-from-scratch.js';
 
 const NOW = Date.now();
 let clock = NOW / 1000 - 40 * 3600; // events arrive in timestamp order, 37 s apart (several per hour)

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject } from '../../helpers/factories.js';
-import { call, cookieHeader, cookieValue } from '../api/client.js';
-import { createMember, type Member } from '../api/factories.js';
+import { call, cookieHeader, cookieValue } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 
 describe('members and invitations API', () => {
   let server: TestServer;

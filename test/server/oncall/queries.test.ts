@@ -5,7 +5,7 @@ import {
 import { findOnCall } from '../../../server/src/oncall/resolve.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject } from '../../helpers/factories.js';
-import { createMember } from '../alerts/fixtures.js';
+import { createMember } from '../../helpers/alert-fixtures.js';
 
 describe('on-call queries', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

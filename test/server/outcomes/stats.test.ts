@@ -10,8 +10,8 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProjectKey } from '../../helpers/factories.js';
 import { request, type RawResponse } from '../../helpers/http.js';
 import { waitFor } from '../../helpers/wait.js';
-import { call } from '../api/client.js';
-import { createMember, type Member } from '../api/factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 
 const QUEUE_MAX_DEPTH = 40;
 let s: TestServer;

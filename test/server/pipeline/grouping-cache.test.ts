@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { computeGrouping, type GroupingOptions } from '../../../server/src/grouping/index.js';
 import { createGroupingCache, groupingKeyInput } from '../../../server/src/pipeline/grouping-cache.js';
 import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
-import { loadSentryFixtures, makeEvent } from '../grouping/fixtures.js';
+import { loadSentryFixtures, makeEvent } from '../../helpers/grouping-fixtures.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const numRuns = Number(process.env.FUZZ_RUNS ?? 300);

@@ -10,8 +10,8 @@ import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/pr
 import type { JobOutcome } from '../../../server/src/queue/job-outcome.js';
 import { sampleKey, shouldStore } from '../../../server/src/spikes/decide.js';
 import type { EventJob } from '../../../server/src/shared/queues.js';
-import { createProject } from './db-fixtures.js';
-import { syntheticEventJob } from './sdk-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
+import { syntheticEventJob } from '../../helpers/sdk-fixtures.js';
 
 const RECEIVED_AT = Date.parse('2026-11-26T02:00:10Z');
 let seq = 0;

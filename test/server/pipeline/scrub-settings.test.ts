@@ -7,7 +7,7 @@ import { loadConfig } from '../../../server/src/config.js';
 import { loadScrubInputs } from '../../../server/src/pipeline/scrub.js';
 import type { ScrubRules } from '../../../server/src/scrub/rules.js';
 import { createTestDatabase } from '../../helpers/db.js';
-import { createProject } from './db-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 beforeAll(async () => {

@@ -13,8 +13,8 @@ import { CONTINUE, drop } from '../../../server/src/pipeline/steps.js';
 import type { Pool } from '../../../server/src/db/pool.js';
 import { poisonStep, withStepAfter } from '../../helpers/faults.js';
 import { usePipelineTestContext } from '../../helpers/pipeline.js';
-import { createProject } from './db-fixtures.js';
-import { syntheticEventJob } from './sdk-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
+import { syntheticEventJob } from '../../helpers/sdk-fixtures.js';
 
 const README = path.resolve(import.meta.dirname, '../../../README.md');
 let seq = 0;

@@ -12,8 +12,8 @@ import { startWorker } from '../../../server/src/main-worker.js';
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
 import { createProcessQueue, eventJobId, type ProcessJob } from '../../../server/src/shared/queues.js';
 import { packJobs } from '../../../ingest/src/enqueue.js';
-import { createProject } from './db-fixtures.js';
-import { fixtureJobs, syntheticEventJob } from './sdk-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
+import { fixtureJobs, syntheticEventJob } from '../../helpers/sdk-fixtures.js';
 
 // Every case runs with one job per item, and with micro-batch jobs as ingest packs them (small
 // ones here, so a case spans several jobs).

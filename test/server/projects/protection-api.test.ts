@@ -2,8 +2,8 @@
 // PUT), quotas (validation, effective values with config defaults), key API validation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { call } from '../api/client.js';
-import { createMember, type Member } from '../api/factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 
 let s: TestServer;
 let owner: Member;

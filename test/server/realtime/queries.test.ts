@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { createIssue } from '../api/factories.js';
+import { createIssue } from '../../helpers/api-factories.js';
 import { listIssueSummaries } from '../../../server/src/realtime/queries.js';
 
 describe('listIssueSummaries', () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { createMember, type Member } from '../api/factories.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 import { publishToStream } from '../../../server/src/realtime/hub.js';
 import { publishDeploy } from '../../../server/src/realtime/publish.js';
 import type { EventCreateMessage } from '../../../server/src/realtime/messages.js';
-import { openSse, type SseConnection } from './sse-client.js';
+import { openSse, type SseConnection } from '../../helpers/sse-client.js';
 
 function event(eventId: string, over: Partial<EventCreateMessage> = {}): EventCreateMessage {
   const t = new Date().toISOString();

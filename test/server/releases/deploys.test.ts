@@ -6,8 +6,8 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
 import { streamKey } from '../../../server/src/realtime/hub.js';
 import type { DeployCreateMessage } from '../../../server/src/realtime/messages.js';
-import { call } from '../api/client.js';
-import { createApiToken } from './sentry-cli-env.js';
+import { call } from '../../helpers/api-client.js';
+import { createApiToken } from '../../helpers/sentry-cli.js';
 
 describe('deploy markers on the live stream', () => {
   let server: TestServer;

@@ -12,8 +12,8 @@ import { computeDeployHealth, type HealthReport } from '../../../server/src/rele
 import { createProject } from '../../helpers/factories.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { createApiToken } from './sentry-cli-env.js';
-import { minutes, sendSessions, sendTraffic, type Stream } from './traffic.js';
+import { createApiToken } from '../../helpers/sentry-cli.js';
+import { minutes, sendSessions, sendTraffic, type Stream } from '../../helpers/release-traffic.js';
 
 let server: TestServer;
 let redis: Redis;

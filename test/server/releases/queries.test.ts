@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../helpers/db.js';
 import { upsertEnvironmentsSeen, upsertReleasesSeen } from '../../../server/src/releases/queries.js';
-import { createProject } from '../pipeline/db-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
 
 describe('implicit release and environment queries', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -4,11 +4,11 @@
 // issue as regressed; unresolving clears the resolution columns.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../api/client.js';
+import { call } from '../../helpers/api-client.js';
 import { request } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
-import { createApiToken } from './sentry-cli-env.js';
+import { createApiToken } from '../../helpers/sentry-cli.js';
 
 let server: TestServer;
 let token: string;

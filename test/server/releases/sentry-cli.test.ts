@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { createApiToken, sentryCli, type SentryCli } from './sentry-cli-env.js';
+import { createApiToken, sentryCli, type SentryCli } from '../../helpers/sentry-cli.js';
 
 let server: TestServer;
 let cli: SentryCli;

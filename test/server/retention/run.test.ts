@@ -10,8 +10,8 @@ import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/pr
 import { runRetention } from '../../../server/src/retention/run.js';
 import { expireArtifactBundles } from '../../../server/src/sourcemaps/store.js';
 import { listEventPartitions } from '../../../server/src/retention/queries.js';
-import { createProject } from '../pipeline/db-fixtures.js';
-import { syntheticEventJob } from '../pipeline/sdk-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
+import { syntheticEventJob } from '../../helpers/sdk-fixtures.js';
 
 const DAY = 86_400_000;
 let seq = 0;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
-import { createProject } from '../pipeline/db-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
 import { countAuxJobs } from '../../../server/src/pipeline/count-aux.js';
 import { SESSION_STATUS_RANK, type SessionStatus } from '../../../server/src/sessions/aux-payloads.js';
 import type { AuxJob } from '../../../server/src/shared/queues.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../helpers/db.js';
 import { upsertClientReportCounts, upsertSessionCounts, upsertSessionMinuteCounts, upsertSessionUsers } from '../../../server/src/sessions/queries.js';
-import { createProject } from '../pipeline/db-fixtures.js';
+import { createProject } from '../../helpers/db-fixtures.js';
 
 describe('session and client report queries', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

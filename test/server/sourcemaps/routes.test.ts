@@ -5,8 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArtifactBundle } from '../../../server/src/sourcemaps/bundle.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { createApiToken } from '../releases/sentry-cli-env.js';
-import { makeArtifactBundle } from './make-bundle.js';
+import { createApiToken } from '../../helpers/sentry-cli.js';
+import { makeArtifactBundle } from '../../helpers/make-bundle.js';
 
 let server: TestServer;
 let token: string;

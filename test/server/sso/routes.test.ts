@@ -4,8 +4,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { call } from '../api/client.js';
-import { createMember, type Member } from '../api/factories.js';
+import { call } from '../../helpers/api-client.js';
+import { createMember, type Member } from '../../helpers/api-factories.js';
 
 async function deadIssuer(): Promise<string> {
   const srv = createServer();

@@ -9,7 +9,7 @@ import { listAccessRequests, listPasswordlessOrganizations, updatePasswordLoginA
 import { signInWithIdentity } from '../../../server/src/sso/sign-in.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { createMember } from '../api/factories.js';
+import { createMember } from '../../helpers/api-factories.js';
 
 const ISSUER = 'https://sso.example.com';
 

@@ -5,7 +5,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { ClientReport, CounterPayload, EnvelopeHeader, EnvelopeItem, Event } from '../../../client-sdk/src/index.js';
+import type { ClientReport, CounterPayload, EnvelopeHeader, EnvelopeItem, Event } from '../../client-sdk/src/index.js';
 
 export const KEY = '0123456789abcdef0123456789abcdef';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRateLimited, parseRetryAfterHeader, updateRateLimits } from '../../client-sdk/src/index.js';
+import { isRateLimited, parseRetryAfterHeader, updateRateLimits } from '../../../client-sdk/src/index.js';
 
 const NOW = 1_700_000_000_000;
 

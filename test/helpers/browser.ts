@@ -6,8 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createMember, type Member } from '../server/api/factories.js';
+import { startTestServer, type TestServer } from './server.js';
+import { createMember, type Member } from './api-factories.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOT_DIR = `${ROOT}test-output/screenshots`;

@@ -3,10 +3,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { GroupingOptions } from '../../../server/src/grouping/index.js';
-import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
+import type { GroupingOptions } from '../../server/src/grouping/index.js';
+import type { NormalizedEvent } from '../../server/src/shared/protocol/event.js';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
+const FIXTURES = join(import.meta.dirname, '../fixtures');
 
 /** A NormalizedEvent from a partial payload (what the normalize stage would have filled in). */
 export function makeEvent(partial: Record<string, unknown>): NormalizedEvent {

@@ -1,11 +1,11 @@
 // The outcome model (one outcome per item, mapped from drops and settled jobs), the counter's
 // field encoding, the flood-lane signature, and the stats series shaping. Pure functions.
 import { describe, expect, it } from 'vitest';
-import { drop, itemCategory, outcomeOfDrop, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
-import { hourOf, outcomeField, parseOutcomeField } from '../../server/src/shared/outcomes/outcome-counter.js';
-import { createFloodLane, eventSignature, FLOOD_PRIORITY } from '../../ingest/src/flood-lane.js';
-import { outcomeOfJob } from '../../server/src/outcomes/worker.js';
-import { buildLegacyStat, buildStats } from '../../server/src/outcomes/series.js';
+import { drop, itemCategory, outcomeOfDrop, type Drop } from '../../../server/src/shared/outcomes/outcomes.js';
+import { hourOf, outcomeField, parseOutcomeField } from '../../../server/src/shared/outcomes/outcome-counter.js';
+import { createFloodLane, eventSignature, FLOOD_PRIORITY } from '../../../ingest/src/flood-lane.js';
+import { outcomeOfJob } from '../../../server/src/outcomes/worker.js';
+import { buildLegacyStat, buildStats } from '../../../server/src/outcomes/series.js';
 
 describe('outcomeOfDrop', () => {
   const limited: Drop = { ...drop('rate-limited', 429, 'x'), limits: [{ retryAfterSeconds: 5, categories: [], scope: 'project', reasonCode: 'project_quota' }] };

@@ -1,7 +1,7 @@
 // A minimal server-sent events reader for tests: collects frames (id, event, data) from a
 // streaming GET, and lets the test wait for them and close the connection.
 import http from 'node:http';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from './wait.js';
 
 export interface SseFrame {
   id: string | null;

@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { AuxJob, EventJob, ProcessJob } from '../../../server/src/shared/queues.js';
+import type { AuxJob, EventJob, ProcessJob } from '../../server/src/shared/queues.js';
 
-const CAPTURES = path.resolve(import.meta.dirname, '../../fixtures/sdk-captures');
+const CAPTURES = path.resolve(import.meta.dirname, '../fixtures/sdk-captures');
 
 interface Capture {
   url: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCapturedErrors, createDedupe, eventFromException, type Event } from '../../client-sdk/src/index.js';
+import { createCapturedErrors, createDedupe, eventFromException, type Event } from '../../../client-sdk/src/index.js';
 
 const build = { isNode: true };
 const mechanism = { type: 'generic', handled: true };

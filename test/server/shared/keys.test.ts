@@ -1,12 +1,12 @@
 // The cached project key lookup against real Postgres: caching, negative caching, refresh,
 // invalidation and serving known keys while Postgres is down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Queryable } from '../../server/src/db/pool.js';
-import { createPool } from '../../server/src/db/pool.js';
-import { createKeyLookup } from '../../server/src/shared/keys.js';
-import { createTestDatabase } from '../helpers/db.js';
-import { waitFor } from '../helpers/wait.js';
-import { createProject, createProjectKey, type CreatedProject } from '../helpers/factories.js';
+import type { Queryable } from '../../../server/src/db/pool.js';
+import { createPool } from '../../../server/src/db/pool.js';
+import { createKeyLookup } from '../../../server/src/shared/keys.js';
+import { createTestDatabase } from '../../helpers/db.js';
+import { waitFor } from '../../helpers/wait.js';
+import { createProject, createProjectKey, type CreatedProject } from '../../helpers/factories.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let project: CreatedProject;

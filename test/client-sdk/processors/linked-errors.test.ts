@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorChain, eventFromException, LINKED_ERRORS_LIMIT } from '../../client-sdk/src/index.js';
+import { errorChain, eventFromException, LINKED_ERRORS_LIMIT } from '../../../client-sdk/src/index.js';
 
 const build = { isNode: true, appRoot: process.cwd() };
 const handled = { type: 'generic', handled: true };

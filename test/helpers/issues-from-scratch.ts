@@ -1,9 +1,9 @@
 // What an issue's counters must be: computed here from its stored events alone (as processing
 // them from scratch, in timestamp order, would count them), and read back from the counter tables
 // to compare. Used by the unmerge tests: after any merge/unmerge both must agree exactly.
-import type { Pool } from '../../../server/src/db/pool.js';
-import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from '../../../server/src/events/payload-codec.js';
-import { payloadTags } from '../../../server/src/issues/unmerge.js';
+import type { Pool } from '../../server/src/db/pool.js';
+import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from '../../server/src/events/payload-codec.js';
+import { payloadTags } from '../../server/src/issues/unmerge.js';
 
 export interface Counters {
   events: number;

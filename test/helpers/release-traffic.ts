@@ -3,8 +3,8 @@
 // (processBatch), so issues, first releases and regressions come out as in production.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { processBatch, type PipelineDeps } from '../../../server/src/pipeline/process-event.js';
-import type { AuxJob, EventJob } from '../../../server/src/shared/queues.js';
+import { processBatch, type PipelineDeps } from '../../server/src/pipeline/process-event.js';
+import type { AuxJob, EventJob } from '../../server/src/shared/queues.js';
 
 export interface Stream {
   hosts: string[];

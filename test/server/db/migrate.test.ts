@@ -2,8 +2,8 @@ import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../helpers/db.js';
-import { listMigrations, migrate, migrationChecksum, MIGRATIONS_DIR } from '../../server/src/db/migrate.js';
+import { createTestDatabase } from '../../helpers/db.js';
+import { listMigrations, migrate, migrationChecksum, MIGRATIONS_DIR } from '../../../server/src/db/migrate.js';
 
 describe('migrate', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createEventEnvelope, encodeDatagram, MAX_UDP_DATAGRAM_BYTES, type Event, type StackFrame } from '../../client-sdk/src/index.js';
-import { parseEnvelope } from './helpers/recorder.js';
+import { createEventEnvelope, encodeDatagram, MAX_UDP_DATAGRAM_BYTES, type Event, type StackFrame } from '../../../client-sdk/src/index.js';
+import { parseEnvelope } from '../../helpers/sdk-recorder.js';
 
 const DSN = 'udp://0123456789abcdef0123456789abcdef@127.0.0.1:9125/7';
 

@@ -3,7 +3,7 @@
 // test/helpers/factories.ts.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
-import type { Queryable } from '../../../server/src/db/pool.js';
+import type { Queryable } from '../../server/src/db/pool.js';
 
 let counter = 0;
 

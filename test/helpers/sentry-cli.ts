@@ -5,8 +5,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Queryable } from '../../../server/src/db/pool.js';
-import { generateApiToken, sha256Hex } from '../../../server/src/users/tokens.js';
+import type { Queryable } from '../../server/src/db/pool.js';
+import { generateApiToken, sha256Hex } from '../../server/src/users/tokens.js';
 
 export const SENTRY_CLI = path.resolve('node_modules/.bin/sentry-cli');
 

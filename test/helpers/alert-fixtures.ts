@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
-import type { Queryable } from '../../../server/src/db/pool.js';
+import type { Queryable } from '../../server/src/db/pool.js';
 
 export async function createMember(db: Queryable, orgId: string, email: string, role = 'member'): Promise<{ userId: string; token: string }> {
   const { rows } = await db.query<{ id: string }>(

@@ -3,19 +3,19 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { evaluateAlerts } from '../../../server/src/alerts/evaluate.js';
-import type { AlertDeps } from '../../../server/src/alerts/deps.js';
-import { insertRule, listHistory } from '../../../server/src/alerts/queries.js';
-import { bumpRulesVersion } from '../../../server/src/alerts/rule-cache.js';
-import { startAlertWorker } from '../../../server/src/alerts/send-alert.js';
-import { createAlertState } from '../../../server/src/alerts/state.js';
-import { loadConfig } from '../../../server/src/config.js';
-import { createLogger } from '../../../server/src/shared/log.js';
-import { createTestDatabase } from '../../helpers/db.js';
-import { createProject } from '../../helpers/factories.js';
-import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
-import { waitFor } from '../../helpers/wait.js';
-import { createIssueWithEvent, newRedis, startReceiver } from './fixtures.js';
+import { evaluateAlerts } from '../../../../server/src/alerts/evaluate.js';
+import type { AlertDeps } from '../../../../server/src/alerts/deps.js';
+import { insertRule, listHistory } from '../../../../server/src/alerts/queries.js';
+import { bumpRulesVersion } from '../../../../server/src/alerts/rule-cache.js';
+import { startAlertWorker } from '../../../../server/src/alerts/send-alert.js';
+import { createAlertState } from '../../../../server/src/alerts/state.js';
+import { loadConfig } from '../../../../server/src/config.js';
+import { createLogger } from '../../../../server/src/shared/log.js';
+import { createTestDatabase } from '../../../helpers/db.js';
+import { createProject } from '../../../helpers/factories.js';
+import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../../helpers/redis.js';
+import { waitFor } from '../../../helpers/wait.js';
+import { createIssueWithEvent, newRedis, startReceiver } from '../../../helpers/alert-fixtures.js';
 
 describe('webhook and Slack alerts', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,9 +1,9 @@
 // The inbound filters, one table per filter (cases after Relay's relay-filter tests), the glob
 // matcher, and the composition order.
 import { describe, expect, it } from 'vitest';
-import { NO_FILTERS, parseFilterSettings, shouldFilter, type FilterableEvent, type InboundFilterSettings } from '../../server/src/shared/filters/index.js';
-import { globMatcher } from '../../server/src/shared/filters/glob.js';
-import { parseBrowser } from '../../server/src/shared/filters/user-agent.js';
+import { NO_FILTERS, parseFilterSettings, shouldFilter, type FilterableEvent, type InboundFilterSettings } from '../../../server/src/shared/filters/index.js';
+import { globMatcher } from '../../../server/src/shared/filters/glob.js';
+import { parseBrowser } from '../../../server/src/shared/filters/user-agent.js';
 
 const on = (s: Partial<InboundFilterSettings>): InboundFilterSettings => ({ ...NO_FILTERS, ...s });
 const ua = (agent: string): FilterableEvent => ({ request: { headers: [['User-Agent', agent]] } });

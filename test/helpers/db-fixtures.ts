@@ -1,5 +1,5 @@
 // Rows the pipeline tests need before any event arrives: an organization and its projects.
-import type { Queryable } from '../../../server/src/db/pool.js';
+import type { Queryable } from '../../server/src/db/pool.js';
 
 export async function createProject(db: Queryable, slug: string, opts: { org?: string } = {}): Promise<{ projectId: string; organizationId: string }> {
   const org = opts.org ?? `org-${slug}`;
