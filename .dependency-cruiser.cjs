@@ -30,7 +30,8 @@ module.exports = {
     {
       name: 'shared-stays-shared',
       severity: 'error',
-      comment: 'The shared floor (server/src/shared/) imports nothing of the rest of server/ nor of ingest/: both import it.',
+      comment:
+        'The shared floor (server/src/shared/) imports nothing of the rest of server/ nor of ingest/: both import it.',
       from: { path: '^server/src/shared/' },
       to: { path: '^(server/src|ingest/src)', pathNot: '^server/src/shared/' },
     },

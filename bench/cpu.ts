@@ -32,7 +32,10 @@ export function pidsNamed(comm: string): number[] {
 }
 
 async function backendPids(pool: Pool, dbName: string): Promise<number[]> {
-  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+  const { rows } = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [dbName],
+  );
   return rows.map((r) => r.pid);
 }
 

@@ -31,10 +31,18 @@ export async function createBenchDatabase(adminUrl: string, name: string): Promi
   await migrate(pool);
   const project = await createProject(pool, { slug: 'bench', orgSlug: 'bench' });
   const apiToken = `sntryu_${randomBytes(32).toString('hex')}`;
-  const user = await pool.query<{ id: string }>(`INSERT INTO users (email, name) VALUES ('bench@example.com', 'bench') RETURNING id`);
+  const user = await pool.query<{ id: string }>(
+    `INSERT INTO users (email, name) VALUES ('bench@example.com', 'bench') RETURNING id`,
+  );
   const userId = user.rows[0]!.id;
-  await pool.query(`INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, 'owner')`, [project.orgId, userId]);
-  await pool.query(`INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, 'bench', $2)`, [userId, sha256Hex(apiToken)]);
+  await pool.query(`INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+    project.orgId,
+    userId,
+  ]);
+  await pool.query(`INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, 'bench', $2)`, [
+    userId,
+    sha256Hex(apiToken),
+  ]);
   return {
     name,
     url: url.toString(),
@@ -58,12 +66,22 @@ export async function processedEvents(pool: Pool): Promise<number> {
 
 /** The issue that events of one fingerprint variant were grouped into (by one of its event ids). */
 export async function issueOfEvent(pool: Pool, eventId: string): Promise<string | null> {
-  const { rows } = await pool.query<{ issue_id: string }>('SELECT issue_id FROM events WHERE event_id = $1::uuid', [eventId]);
+  const { rows } = await pool.query<{ issue_id: string }>('SELECT issue_id FROM events WHERE event_id = $1::uuid', [
+    eventId,
+  ]);
   return rows[0]?.issue_id ?? null;
 }
 
 /** Tables whose size grows with stored events (events partitions and the per-issue counters). */
-const ISSUE_TABLES = ['issues', 'issue_hashes', 'issue_hourly_counts', 'issue_tag_values', 'environments', 'release_projects', 'releases'];
+const ISSUE_TABLES = [
+  'issues',
+  'issue_hashes',
+  'issue_hourly_counts',
+  'issue_tag_values',
+  'environments',
+  'release_projects',
+  'releases',
+];
 
 export interface StorageFigures {
   events: number;
@@ -86,5 +104,10 @@ export async function storagePerEvent(pool: Pool): Promise<StorageFigures> {
   const events = Number(n.rows[0]!.n);
   const eventsBytes = Number(ev.rows[0]!.bytes);
   const issueTablesBytes = Number(issues.rows[0]!.bytes);
-  return { events, eventsBytes, issueTablesBytes, bytesPerEvent: events > 0 ? (eventsBytes + issueTablesBytes) / events : 0 };
+  return {
+    events,
+    eventsBytes,
+    issueTablesBytes,
+    bytesPerEvent: events > 0 ? (eventsBytes + issueTablesBytes) / events : 0,
+  };
 }

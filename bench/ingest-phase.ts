@@ -14,7 +14,12 @@ export async function runIngestPhase(ctx: BenchContext, ingest: Proc, koa: Proc)
   return out;
 }
 
-async function measurePayload(ctx: BenchContext, payload: PayloadKind, ingest: Proc, koa: Proc): Promise<IngestPayloadResult> {
+async function measurePayload(
+  ctx: BenchContext,
+  payload: PayloadKind,
+  ingest: Proc,
+  koa: Proc,
+): Promise<IngestPayloadResult> {
   const { plan } = ctx;
   const base = (origin: string): Omit<LoadSpec, 'mode' | 'durationMs'> => ({
     id: specId(payload),
@@ -27,17 +32,37 @@ async function measurePayload(ctx: BenchContext, payload: PayloadKind, ingest: P
   });
   const ft = `http://127.0.0.1:${ingest.port}`;
   const kb = `http://127.0.0.1:${koa.port}`;
-  const closed = (origin: string, durationMs = plan.ingestMaxMs) => ctx.load.run({ ...base(origin), mode: 'closed', concurrency: plan.ingestConcurrency, connections: plan.ingestConcurrency, durationMs });
-  const open = (origin: string, rate: number) => ctx.load.run({ ...base(origin), mode: 'open', rate, durationMs: plan.ingestRateMs });
+  const closed = (origin: string, durationMs = plan.ingestMaxMs) =>
+    ctx.load.run({
+      ...base(origin),
+      mode: 'closed',
+      concurrency: plan.ingestConcurrency,
+      connections: plan.ingestConcurrency,
+      durationMs,
+    });
+  const open = (origin: string, rate: number) =>
+    ctx.load.run({ ...base(origin), mode: 'open', rate, durationMs: plan.ingestRateMs });
 
   // Warm-up (not recorded): JIT compilation, the key cache and connection pools settle first.
   await closed(ft, plan.warmupMs);
   await closed(kb, plan.warmupMs);
   await clearQueue(ctx);
-  const max = await withCpu(ctx, `ingest max, ${payload}`, [ingest], () => closed(ft), (r) => r.ok);
+  const max = await withCpu(
+    ctx,
+    `ingest max, ${payload}`,
+    [ingest],
+    () => closed(ft),
+    (r) => r.ok,
+  );
   await clearQueue(ctx);
   checkFailures(ctx, `ingest max ${payload}`, max);
-  const koaMax = await withCpu(ctx, `koa max, ${payload}`, [koa], () => closed(kb), (r) => r.ok);
+  const koaMax = await withCpu(
+    ctx,
+    `koa max, ${payload}`,
+    [koa],
+    () => closed(kb),
+    (r) => r.ok,
+  );
   ctx.log(`ingest ${payload}: max ${Math.round(max.acceptedPerSec)}/s (koa ${Math.round(koaMax.acceptedPerSec)}/s)`);
   const rates: IngestPayloadResult['rates'] = [];
   for (const fraction of plan.ingestRateFractions) {
@@ -46,8 +71,16 @@ async function measurePayload(ctx: BenchContext, payload: PayloadKind, ingest: P
     await clearQueue(ctx);
     checkFailures(ctx, `ingest ${payload} at ${offered}/s`, r);
     const k = await open(kb, offered);
-    rates.push({ offeredPerSec: offered, acceptedPerSec: r.acceptedPerSec, failed: r.failed, latencyMs: r.latencyMs, koaLatencyMs: k.latencyMs });
-    ctx.log(`ingest ${payload} at ${offered}/s: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms (koa p99 ${k.latencyMs.p99} ms)`);
+    rates.push({
+      offeredPerSec: offered,
+      acceptedPerSec: r.acceptedPerSec,
+      failed: r.failed,
+      latencyMs: r.latencyMs,
+      koaLatencyMs: k.latencyMs,
+    });
+    ctx.log(
+      `ingest ${payload} at ${offered}/s: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms (koa p99 ${k.latencyMs.p99} ms)`,
+    );
   }
   return {
     payload,
@@ -67,5 +100,7 @@ export async function clearQueue(ctx: BenchContext): Promise<void> {
 
 export function checkFailures(ctx: BenchContext, what: string, r: LoadResult): void {
   if (r.failed === 0) return;
-  ctx.errors.push(`${what}: ${r.failed} of ${r.sent} requests failed (${JSON.stringify(r.statuses)}; first: ${r.firstError})`);
+  ctx.errors.push(
+    `${what}: ${r.failed} of ${r.sent} requests failed (${JSON.stringify(r.statuses)}; first: ${r.firstError})`,
+  );
 }

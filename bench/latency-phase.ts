@@ -24,14 +24,26 @@ export async function visibilityPhase(
   const stream = await watchStream(origin, db.project.orgSlug, db.apiToken);
   const hotIssue = hotEventId ? await issueOfEvent(db.pool, hotEventId) : null;
   const api = hotIssue ? watchApi(origin, hotIssue, db.apiToken, plan.apiPollMs) : null;
-  const run = await pipelineRun(ctx, origin, { payload: 'envelope', rate, durationMs: plan.latencyMs, includeNew: true, collectIds: true });
+  const run = await pipelineRun(ctx, origin, {
+    payload: 'envelope',
+    rate,
+    durationMs: plan.latencyMs,
+    includeNew: true,
+    collectIds: true,
+  });
   await sleep(SETTLE_MS);
   await stream.stop();
   await api?.stop();
   const accepted = run.load.accepted ?? [];
-  const streamLat = visibilityLatency(accepted.map(([id, at]) => [id, at]), stream.seen);
+  const streamLat = visibilityLatency(
+    accepted.map(([id, at]) => [id, at]),
+    stream.seen,
+  );
   // The API poller watches one issue: only that variant's events (rank 1, the hottest).
-  const apiLat = visibilityLatency(accepted.filter(([, , v]) => v === 0).map(([id, at]) => [id, at]), api?.seen ?? new Map());
+  const apiLat = visibilityLatency(
+    accepted.filter(([, , v]) => v === 0).map(([id, at]) => [id, at]),
+    api?.seen ?? new Map(),
+  );
   const streamNote = stream.error() ?? (stream.seen.size === 0 ? 'n/a: the stream delivered no events' : null);
   const apiNote = api ? api.error() : 'n/a: no event of the hottest fingerprint was seeded';
   ctx.log(`visibility at ${rate}/s: api p95 ${apiLat.p95 ?? 'n/a'} ms, stream p95 ${streamLat.p95 ?? 'n/a'} ms`);
@@ -40,7 +52,12 @@ export async function visibilityPhase(
     ratePerSec: rate,
     targetRatePerSec: plan.latencyRate,
     durationSec: plan.latencyMs / 1000,
-    api: { ...apiLat, note: apiNote ? `${apiNote}; polled every ${plan.apiPollMs} ms` : `one issue polled every ${plan.apiPollMs} ms (adds up to that much)` },
+    api: {
+      ...apiLat,
+      note: apiNote
+        ? `${apiNote}; polled every ${plan.apiPollMs} ms`
+        : `one issue polled every ${plan.apiPollMs} ms (adds up to that much)`,
+    },
     stream: { ...streamLat, note: streamNote },
   };
 }

@@ -87,10 +87,16 @@ function shapeFor(spec: LoadSpec): RequestShape {
 export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => void): Promise<LoadResult> {
   const shape = shapeFor(spec);
   const pool = new Pool(spec.target.origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000 });
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const statuses: Record<string, number> = {};
   const accepted: Array<[string, number, number]> = [];
-  const pick = spec.sequence ? sequencePicker(spec.sequence) : excluding(zipfSampler(spec.fingerprints, spec.zipfS, seededRandom(spec.seed)), spec.exclude ?? []);
+  const pick = spec.sequence
+    ? sequencePicker(spec.sequence)
+    : excluding(zipfSampler(spec.fingerprints, spec.zipfS, seededRandom(spec.seed)), spec.exclude ?? []);
   let sent = 0;
   let ok = 0;
   let failed = 0;
@@ -129,10 +135,20 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
   };
 
   const t0 = performance.now();
-  const progress = setInterval(() => onProgress({ type: 'progress', id: spec.id, elapsedMs: performance.now() - t0, sent, ok, failed }), PROGRESS_MS);
+  const progress = setInterval(
+    () => onProgress({ type: 'progress', id: spec.id, elapsedMs: performance.now() - t0, sent, ok, failed }),
+    PROGRESS_MS,
+  );
   const total = spec.maxRequests ?? spec.sequence?.length ?? Number.POSITIVE_INFINITY;
   if (spec.mode === 'open') await openLoop(spec.rate ?? 1, spec.durationMs, total, send);
-  else await closedLoop(spec.concurrency ?? 1, spec.durationMs, total, () => send(performance.now()), () => sent);
+  else
+    await closedLoop(
+      spec.concurrency ?? 1,
+      spec.durationMs,
+      total,
+      () => send(performance.now()),
+      () => sent,
+    );
   const sendEnd = performance.now();
   await Promise.race([Promise.allSettled([...inflight]), sleep(spec.drainMs ?? 15_000)]);
   clearInterval(progress);
@@ -148,7 +164,7 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
     id: spec.id,
     payload: spec.payload,
     mode: spec.mode,
-    offeredRate: spec.mode === 'open' ? spec.rate ?? null : null,
+    offeredRate: spec.mode === 'open' ? (spec.rate ?? null) : null,
     durationMs,
     sent,
     ok,
@@ -164,7 +180,12 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
 }
 
 /** Starts request i at t0 + i/rate; checks the schedule every millisecond. */
-async function openLoop(rate: number, durationMs: number, total: number, send: (intended: number) => Promise<void>): Promise<void> {
+async function openLoop(
+  rate: number,
+  durationMs: number,
+  total: number,
+  send: (intended: number) => Promise<void>,
+): Promise<void> {
   const interval = 1000 / rate;
   const t0 = performance.now();
   let i = 0;
@@ -178,7 +199,13 @@ async function openLoop(rate: number, durationMs: number, total: number, send: (
   }
 }
 
-async function closedLoop(concurrency: number, durationMs: number, total: number, send: () => Promise<void>, sent: () => number): Promise<void> {
+async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  total: number,
+  send: () => Promise<void>,
+  sent: () => number,
+): Promise<void> {
   const end = performance.now() + durationMs;
   const lane = async () => {
     while (performance.now() < end && sent() < total) await send();
@@ -228,7 +255,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let queue: Promise<void> = Promise.resolve();
   rl.on('line', (line) => {
     const spec = JSON.parse(line) as LoadSpec;
-    queue = queue.then(() => runLoad(spec, write).then(write, (err: unknown) => write({ type: 'error', id: spec.id, message: String((err as Error).stack ?? err) })));
+    queue = queue.then(() =>
+      runLoad(spec, write).then(write, (err: unknown) =>
+        write({ type: 'error', id: spec.id, message: String((err as Error).stack ?? err) }),
+      ),
+    );
   });
   rl.on('close', () => void queue.then(() => process.exit(0)));
 }

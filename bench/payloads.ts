@@ -65,9 +65,10 @@ export function enlargeEvent(event: Json, bytes: number): Json {
       timestamp: 1_764_100_000 + i,
       category: i % 3 === 0 ? 'query' : 'http',
       level: 'info',
-      message: i % 3 === 0
-        ? `SELECT o.id, o.total, o.status, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ${1000 + i} AND o.deleted_at IS NULL`
-        : `GET https://api.internal.example/v2/inventory/items/${i}?include=stock,prices,warehouse&region=eu-west-${i % 4}`,
+      message:
+        i % 3 === 0
+          ? `SELECT o.id, o.total, o.status, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ${1000 + i} AND o.deleted_at IS NULL`
+          : `GET https://api.internal.example/v2/inventory/items/${i}?include=stock,prices,warehouse&region=eu-west-${i % 4}`,
       data: { status_code: 200, duration_ms: 10 + (i % 17), request_id: `req-${i.toString(16).padStart(8, '0')}` },
     });
   }
@@ -75,20 +76,29 @@ export function enlargeEvent(event: Json, bytes: number): Json {
   const size = Buffer.byteLength(JSON.stringify(copy));
   const filler = Math.max(0, bytes - size - 40);
   const line = 'order_line,sku-000000,quantity=1,price=19.99,currency=EUR;';
-  copy.extra = { ...(copy.extra as Json | undefined), request_body: line.repeat(Math.ceil(filler / line.length)).slice(0, filler) };
+  copy.extra = {
+    ...(copy.extra as Json | undefined),
+    request_body: line.repeat(Math.ceil(filler / line.length)).slice(0, filler),
+  };
   return copy;
 }
 
 function splitEnvelope(bytes: Buffer): { header: Json; itemHeader: Json; event: Json } {
   const [header, itemHeader, event] = bytes.toString('utf8').split('\n');
-  return { header: JSON.parse(header!) as Json, itemHeader: JSON.parse(itemHeader!) as Json, event: JSON.parse(event!) as Json };
+  return {
+    header: JSON.parse(header!) as Json,
+    itemHeader: JSON.parse(itemHeader!) as Json,
+    event: JSON.parse(event!) as Json,
+  };
 }
 
 function envelopeBody(header: Json, event: Json): Buffer {
   const h = { ...header };
   delete h.event_id;
   const payload = JSON.stringify(event);
-  return Buffer.from(`${JSON.stringify(h)}\n${JSON.stringify({ type: 'event', length: Buffer.byteLength(payload) })}\n${payload}\n`);
+  return Buffer.from(
+    `${JSON.stringify(h)}\n${JSON.stringify({ type: 'event', length: Buffer.byteLength(payload) })}\n${payload}\n`,
+  );
 }
 
 /** The typical Node envelope's header and event, as captured (for tests that build their own). */

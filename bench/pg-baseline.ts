@@ -12,10 +12,16 @@ export interface PgBaselineResult {
   bytesPerRow: number;
 }
 
-export async function runPgBaseline(pool: Pool, payloads: string[], opts: { durationMs: number; batchSize: number; concurrency: number; table: string }): Promise<PgBaselineResult> {
+export async function runPgBaseline(
+  pool: Pool,
+  payloads: string[],
+  opts: { durationMs: number; batchSize: number; concurrency: number; table: string },
+): Promise<PgBaselineResult> {
   const table = opts.table; // a constant of the caller: [a-z_]
   await pool.query(`DROP TABLE IF EXISTS ${table}`);
-  await pool.query(`CREATE TABLE ${table} (project_id bigint NOT NULL, event_id uuid NOT NULL, received_at timestamptz NOT NULL, payload jsonb NOT NULL, PRIMARY KEY (project_id, event_id))`);
+  await pool.query(
+    `CREATE TABLE ${table} (project_id bigint NOT NULL, event_id uuid NOT NULL, received_at timestamptz NOT NULL, payload jsonb NOT NULL, PRIMARY KEY (project_id, event_id))`,
+  );
   let rows = 0;
   let next = 0;
   const t0 = performance.now();

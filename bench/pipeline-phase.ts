@@ -72,7 +72,8 @@ export async function pipelineRun(
   checkFailures(ctx, `pipeline ${o.payload} at ${o.rate}/s`, load);
   const backlogAtEnd = Math.max(0, load.ok - (after - before));
   const drained = await waitProcessed(ctx, before + load.ok, plan.drainTimeoutMs);
-  if (!drained) ctx.errors.push(`pipeline ${o.payload} at ${o.rate}/s: backlog not drained within ${plan.drainTimeoutMs} ms`);
+  if (!drained)
+    ctx.errors.push(`pipeline ${o.payload} at ${o.rate}/s: backlog not drained within ${plan.drainTimeoutMs} ms`);
   return {
     offeredPerSec: o.rate,
     acceptedPerSec: load.acceptedPerSec,
@@ -88,7 +89,14 @@ export async function pipelineRun(
 export async function sustainedPhase(
   ctx: BenchContext,
   origin: string,
-  o: { mode: SustainedResult['mode']; payload: PayloadKind; initial: number; durationMs: number; pgBaselineRowsPerSec: number | null; procs: Proc[] },
+  o: {
+    mode: SustainedResult['mode'];
+    payload: PayloadKind;
+    initial: number;
+    durationMs: number;
+    pgBaselineRowsPerSec: number | null;
+    procs: Proc[];
+  },
 ): Promise<SustainedResult> {
   const { plan } = ctx;
   let rate = Math.max(10, Math.round(o.initial));
@@ -96,8 +104,15 @@ export async function sustainedPhase(
   const probes: SustainedResult['probes'] = [];
   for (let i = 0; i < plan.maxProbes; i++) {
     const r = await pipelineRun(ctx, origin, { payload: o.payload, rate, durationMs: plan.probeMs, includeNew: false });
-    probes.push({ offeredPerSec: rate, processedPerSec: r.processedPerSec, backlogAtEnd: r.backlogAtEnd, sustained: r.sustained });
-    ctx.log(`probe ${o.mode} ${o.payload} at ${rate}/s: processed ${Math.round(r.processedPerSec)}/s, backlog ${r.backlogAtEnd}${r.sustained ? '' : ' (not sustained)'}`);
+    probes.push({
+      offeredPerSec: rate,
+      processedPerSec: r.processedPerSec,
+      backlogAtEnd: r.backlogAtEnd,
+      sustained: r.sustained,
+    });
+    ctx.log(
+      `probe ${o.mode} ${o.payload} at ${rate}/s: processed ${Math.round(r.processedPerSec)}/s, backlog ${r.backlogAtEnd}${r.sustained ? '' : ' (not sustained)'}`,
+    );
     if (r.sustained) {
       best = Math.max(best ?? 0, rate);
       rate = Math.round(rate * PROBE_UP);
@@ -107,8 +122,16 @@ export async function sustainedPhase(
     }
   }
   const chosen = Math.max(10, best ?? rate);
-  const r = await withCpu(ctx, `${o.mode} sustained, ${o.payload}`, o.procs, () => pipelineRun(ctx, origin, { payload: o.payload, rate: chosen, durationMs: o.durationMs, includeNew: true }), (x) => x.load.ok);
-  ctx.log(`sustained ${o.mode} ${o.payload} at ${chosen}/s for ${o.durationMs / 1000} s: processed ${Math.round(r.processedPerSec)}/s, backlog ${r.backlogAtEnd}, ${r.newIssues} new issues`);
+  const r = await withCpu(
+    ctx,
+    `${o.mode} sustained, ${o.payload}`,
+    o.procs,
+    () => pipelineRun(ctx, origin, { payload: o.payload, rate: chosen, durationMs: o.durationMs, includeNew: true }),
+    (x) => x.load.ok,
+  );
+  ctx.log(
+    `sustained ${o.mode} ${o.payload} at ${chosen}/s for ${o.durationMs / 1000} s: processed ${Math.round(r.processedPerSec)}/s, backlog ${r.backlogAtEnd}, ${r.newIssues} new issues`,
+  );
   return {
     mode: o.mode,
     payload: o.payload,
@@ -127,7 +150,11 @@ export async function sustainedPhase(
 }
 
 /** A burst at `rate` for plan.burstMs, then silence: how long until the backlog is gone. */
-export async function burstPhase(ctx: BenchContext, origin: string, rate: number): Promise<{ peakBacklog: number; drainSec: number | null; burstSec: number }> {
+export async function burstPhase(
+  ctx: BenchContext,
+  origin: string,
+  rate: number,
+): Promise<{ peakBacklog: number; drainSec: number | null; burstSec: number }> {
   const { plan } = ctx;
   const before = await processedEvents(ctx.db.pool);
   const t0 = performance.now();
@@ -147,6 +174,8 @@ export async function burstPhase(ctx: BenchContext, origin: string, rate: number
   const peakBacklog = Math.max(0, load.ok - ((await processedEvents(ctx.db.pool)) - before));
   const drained = await waitProcessed(ctx, before + load.ok, plan.drainTimeoutMs);
   const drainSec = drained ? (performance.now() - burstEnd) / 1000 : null;
-  ctx.log(`burst at ${rate}/s for ${plan.burstMs / 1000} s: accepted ${load.ok}, backlog ${peakBacklog}, drained in ${drainSec?.toFixed(1) ?? 'n/a'} s`);
+  ctx.log(
+    `burst at ${rate}/s for ${plan.burstMs / 1000} s: accepted ${load.ok}, backlog ${peakBacklog}, drained in ${drainSec?.toFixed(1) ?? 'n/a'} s`,
+  );
   return { peakBacklog, drainSec, burstSec: (burstEnd - t0) / 1000 };
 }

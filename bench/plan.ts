@@ -141,14 +141,21 @@ export interface CpuRecord {
  * Runs `fn` while metering the CPU of `procs`, the benchmark database's Postgres backends, Redis
  * and the load generator; records milliseconds per event (`events` of the result).
  */
-export async function withCpu<T>(ctx: BenchContext, phase: string, procs: Proc[], fn: () => Promise<T>, events: (r: T) => number): Promise<T> {
+export async function withCpu<T>(
+  ctx: BenchContext,
+  phase: string,
+  procs: Proc[],
+  fn: () => Promise<T>,
+  events: (r: T) => number,
+): Promise<T> {
   const groups: CpuGroup[] = [...procs, ctx.load].map((p) => ({ name: p.name, pids: () => [p.pid] }));
   groups.push(postgresGroup(ctx.db.pool, ctx.db.name), redisGroup());
   const meter = cpuMeter(groups);
   const result = await fn();
   const ms = await meter.stop();
   const n = events(result);
-  if (n > 0) ctx.cpu.push({ phase, events: n, msPerEvent: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / n])) });
+  if (n > 0)
+    ctx.cpu.push({ phase, events: n, msPerEvent: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / n])) });
   return result;
 }
 

@@ -31,13 +31,20 @@ export interface Proc {
  * production runs: tsx adds ~50 MB of RSS and transpiles on start), else the sources through tsx.
  */
 export function faultlineLauncher(): { kind: 'dist' | 'tsx'; args: string[] } {
-  const fresh = existsSync(DIST_MAIN) && statSync(DIST_MAIN).mtimeMs >= newestSource([`${ROOT}server/src`, `${ROOT}ingest/src`]);
-  return fresh ? { kind: 'dist', args: [DIST_MAIN] } : { kind: 'tsx', args: ['--import', 'tsx', `${ROOT}server/src/main.ts`] };
+  const fresh =
+    existsSync(DIST_MAIN) && statSync(DIST_MAIN).mtimeMs >= newestSource([`${ROOT}server/src`, `${ROOT}ingest/src`]);
+  return fresh
+    ? { kind: 'dist', args: [DIST_MAIN] }
+    : { kind: 'tsx', args: ['--import', 'tsx', `${ROOT}server/src/main.ts`] };
 }
 
 /** Compiles server and ingest into dist/ (`tsc -p tsconfig.build.json`); type errors do not stop the emit. */
 export async function buildDist(): Promise<void> {
-  const child = spawn(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`], { cwd: ROOT, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
   await new Promise<void>((resolve) => child.once('exit', () => resolve()));
 }
 
@@ -45,7 +52,8 @@ function newestSource(dirs: string[]): number {
   let newest = 0;
   for (const dir of dirs) {
     for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-      if (e.isFile() && e.name.endsWith('.ts')) newest = Math.max(newest, statSync(path.join(e.parentPath, e.name)).mtimeMs);
+      if (e.isFile() && e.name.endsWith('.ts'))
+        newest = Math.max(newest, statSync(path.join(e.parentPath, e.name)).mtimeMs);
     }
   }
   return newest;
@@ -66,8 +74,14 @@ export async function freePort(): Promise<number> {
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
 
 function launch(name: string, args: string[], env: Record<string, string>, extraNodeArgs: string[] = []): Proc {
-  const inherited = Object.fromEntries(INHERITED_ENV.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
-  const child = spawn(process.execPath, [...extraNodeArgs, ...args], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const inherited = Object.fromEntries(
+    INHERITED_ENV.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])),
+  );
+  const child = spawn(process.execPath, [...extraNodeArgs, ...args], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const tail: string[] = [];
   const keep = (line: string) => {
     tail.push(line);
@@ -96,14 +110,37 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * once the "worker started" log line appeared (worker, all) or /healthz answers (ingest, api).
  * `cpuProf` writes a V8 CPU profile into that directory when the process exits.
  */
-export async function startFaultline(role: 'all' | 'ingest' | 'worker' | 'api', env: Record<string, string>, opts: { cpuProf?: string; nodeArgs?: string[] } = {}): Promise<Proc> {
+export async function startFaultline(
+  role: 'all' | 'ingest' | 'worker' | 'api',
+  env: Record<string, string>,
+  opts: { cpuProf?: string; nodeArgs?: string[] } = {},
+): Promise<Proc> {
   const port = await freePort();
-  const nodeArgs = [...(opts.nodeArgs ?? []), ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [])];
-  const proc = launch(`faultline-${role}`, faultlineLauncher().args, { ...env, ROLE: role, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs);
+  const nodeArgs = [
+    ...(opts.nodeArgs ?? []),
+    ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []),
+  ];
+  const proc = launch(
+    `faultline-${role}`,
+    faultlineLauncher().args,
+    { ...env, ROLE: role, PORT: String(port), HOST: '127.0.0.1' },
+    nodeArgs,
+  );
   proc.port = port;
-  const exited = new Promise<never>((_, reject) => proc.child.once('exit', (code) => reject(new Error(`${proc.name} exited with ${code} before it was ready:\n${proc.tail.join('\n')}`))));
-  const ready = role === 'worker' || role === 'all' ? waitLine(proc, /"msg":"worker started"/) : waitHttp(`http://127.0.0.1:${port}/healthz`);
-  await Promise.race([ready, exited, timeout(START_TIMEOUT_MS, `${proc.name} did not start within ${START_TIMEOUT_MS} ms:\n${proc.tail.join('\n')}`)]);
+  const exited = new Promise<never>((_, reject) =>
+    proc.child.once('exit', (code) =>
+      reject(new Error(`${proc.name} exited with ${code} before it was ready:\n${proc.tail.join('\n')}`)),
+    ),
+  );
+  const ready =
+    role === 'worker' || role === 'all'
+      ? waitLine(proc, /"msg":"worker started"/)
+      : waitHttp(`http://127.0.0.1:${port}/healthz`);
+  await Promise.race([
+    ready,
+    exited,
+    timeout(START_TIMEOUT_MS, `${proc.name} did not start within ${START_TIMEOUT_MS} ms:\n${proc.tail.join('\n')}`),
+  ]);
   return proc;
 }
 
@@ -111,7 +148,10 @@ export async function startKoaBaseline(): Promise<Proc> {
   const port = await freePort();
   const proc = launch('koa-baseline', ['--import', 'tsx', `${ROOT}bench/koa-baseline.ts`], { PORT: String(port) });
   proc.port = port;
-  await Promise.race([waitHttp(`http://127.0.0.1:${port}/`), timeout(START_TIMEOUT_MS, `koa baseline did not start:\n${proc.tail.join('\n')}`)]);
+  await Promise.race([
+    waitHttp(`http://127.0.0.1:${port}/`),
+    timeout(START_TIMEOUT_MS, `koa baseline did not start:\n${proc.tail.join('\n')}`),
+  ]);
   return proc;
 }
 
@@ -121,7 +161,10 @@ export interface LoadGenerator extends Proc {
 
 export function startLoadGenerator(): LoadGenerator {
   const proc = launch('load', ['--import', 'tsx', `${ROOT}bench/load.ts`], {});
-  const pending = new Map<string, { resolve: (r: LoadResult) => void; reject: (e: Error) => void; onProgress?: (p: LoadProgress) => void }>();
+  const pending = new Map<
+    string,
+    { resolve: (r: LoadResult) => void; reject: (e: Error) => void; onProgress?: (p: LoadProgress) => void }
+  >();
   proc.lineListeners.push((line) => {
     const msg = JSON.parse(line) as LoadResult | LoadProgress | { type: 'error'; id: string; message: string };
     const p = pending.get(msg.id);
@@ -132,7 +175,8 @@ export function startLoadGenerator(): LoadGenerator {
     else p.resolve(msg);
   });
   proc.child.once('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`load generator exited with ${code}:\n${proc.tail.join('\n')}`));
+    for (const p of pending.values())
+      p.reject(new Error(`load generator exited with ${code}:\n${proc.tail.join('\n')}`));
   });
   return {
     ...proc,

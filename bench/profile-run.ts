@@ -19,10 +19,20 @@ const payload = payloadArg as PayloadKind;
 const tag = `prof_${process.pid}`;
 await buildDist();
 process.stdout.write(`running ${faultlineLauncher().kind}\n`);
-const db = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', `faultline_bench_${tag}`);
+const db = await createBenchDatabase(
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  `faultline_bench_${tag}`,
+);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `faultline-bench-${tag}`;
-const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', RUN_MIGRATIONS: 'false', UDP_ENABLED: 'false' };
+const env = {
+  DATABASE_URL: db.url,
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: prefix,
+  LOG_LEVEL: 'info',
+  RUN_MIGRATIONS: 'false',
+  UDP_ENABLED: 'false',
+};
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
 const load = startLoadGenerator();
 const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), prefix);
@@ -31,7 +41,11 @@ try {
   const ingest = await startFaultline('ingest', env, what === 'ingest' ? { cpuProf: dir } : {});
   const spec = {
     id: 'p',
-    target: { origin: `http://127.0.0.1:${ingest.port}`, projectId: db.project.projectId, publicKey: db.project.publicKey },
+    target: {
+      origin: `http://127.0.0.1:${ingest.port}`,
+      projectId: db.project.projectId,
+      publicKey: db.project.publicKey,
+    },
     payload,
     fingerprints: 200,
     zipfS: 1,
@@ -44,24 +58,42 @@ try {
     const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
     const r = await load.run({ ...spec, durationMs: seconds * 1000 });
     const ms = await meter.stop();
-    process.stdout.write(`accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${Object.entries(ms).map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`).join(', ')}\n`);
+    process.stdout.write(
+      `accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${Object.entries(ms)
+        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
+        .join(', ')}\n`,
+    );
     await ingest.stop();
   } else {
     const n = Math.round(seconds * 1000);
     const r = await load.run({ ...spec, durationMs: 600_000, maxRequests: n });
     await ingest.stop();
     await queue.pause();
-    const worker = await startFaultline('worker', env, { cpuProf: dir, nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) });
-    const meter = cpuMeter([{ name: 'worker', pids: () => [worker.pid] }, postgresGroup(db.pool, db.name), redisGroup()]);
+    const worker = await startFaultline('worker', env, {
+      cpuProf: dir,
+      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    });
+    const meter = cpuMeter([
+      { name: 'worker', pids: () => [worker.pid] },
+      postgresGroup(db.pool, db.name),
+      redisGroup(),
+    ]);
     const t0 = performance.now();
     await queue.resume();
     while ((await processedEvents(db.pool)) < r.ok) await new Promise((res) => setTimeout(res, 50));
     const s = (performance.now() - t0) / 1000;
     const ms = await meter.stop();
-    process.stdout.write(`drained ${r.ok} in ${s.toFixed(1)} s (${Math.round(r.ok / s)}/s); CPU ms per event: ${Object.entries(ms).map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`).join(', ')}\n`);
+    process.stdout.write(
+      `drained ${r.ok} in ${s.toFixed(1)} s (${Math.round(r.ok / s)}/s); CPU ms per event: ${Object.entries(ms)
+        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
+        .join(', ')}\n`,
+    );
     await worker.stop();
   }
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
   if (file) process.stdout.write(`${summarize(JSON.parse(readFileSync(file, 'utf8')), 30)}\nprofile: ${file}\n`);
 } finally {
   await load.stop();

@@ -29,7 +29,9 @@ export function summarize(profile: Profile, top: number): string {
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  const idle = [...selfUs].filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)!.callFrame.functionName)).reduce((a, [, v]) => a + v, 0);
+  const idle = [...selfUs]
+    .filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)!.callFrame.functionName))
+    .reduce((a, [, v]) => a + v, 0);
   const busy = total - idle;
   const selfFn = new Map<string, number>();
   const selfWhere = new Map<string, number>();
@@ -51,17 +53,30 @@ export function summarize(profile: Profile, top: number): string {
     }
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
-  const list = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${pct(v)}  ${k}`).join('\n');
+  const list = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `${pct(v)}  ${k}`)
+      .join('\n');
   return [
     `sampled ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (percentages of busy time)`,
-    '', 'self time by package / file:', list(selfWhere),
-    '', 'self time by function:', list(selfFn),
-    '', 'inclusive time of our functions:', list(inclusiveOurs),
+    '',
+    'self time by package / file:',
+    list(selfWhere),
+    '',
+    'self time by function:',
+    list(selfFn),
+    '',
+    'inclusive time of our functions:',
+    list(inclusiveOurs),
   ].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   if (!file) throw new Error('usage: tsx bench/profile-summary.ts FILE.cpuprofile [N]');
-  process.stdout.write(`${summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(process.argv[3] ?? 25))}\n`);
+  process.stdout.write(
+    `${summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(process.argv[3] ?? 25))}\n`,
+  );
 }

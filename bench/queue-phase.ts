@@ -26,16 +26,43 @@ export async function fillQueue(ctx: BenchContext, ingestOrigin: string): Promis
   const old = Array.from({ length: plan.fingerprints }, (_, i) => i).filter((i) => !fresh.has(i));
   await sleep(200);
   const memBefore = await usedMemory(ctx);
-  const base = { target: targetOf(ctx, ingestOrigin), payload: 'envelope' as const, fingerprints: plan.fingerprints, zipfS: plan.zipfS, connections: plan.connections };
-  const seed = await ctx.load.run({ ...base, id: specId('seed'), seed: 2, sequence: old, mode: 'closed', concurrency: 8, durationMs: 60_000, collectIds: true });
+  const base = {
+    target: targetOf(ctx, ingestOrigin),
+    payload: 'envelope' as const,
+    fingerprints: plan.fingerprints,
+    zipfS: plan.zipfS,
+    connections: plan.connections,
+  };
+  const seed = await ctx.load.run({
+    ...base,
+    id: specId('seed'),
+    seed: 2,
+    sequence: old,
+    mode: 'closed',
+    concurrency: 8,
+    durationMs: 60_000,
+    collectIds: true,
+  });
   checkFailures(ctx, 'seeding old fingerprints', seed);
   const rest = Math.max(0, plan.queuedEvents - old.length);
-  const bulk = await ctx.load.run({ ...base, id: specId('envelope'), seed: 3, exclude: [...fresh], maxRequests: rest, mode: 'closed', concurrency: plan.ingestConcurrency, durationMs: 120_000 });
+  const bulk = await ctx.load.run({
+    ...base,
+    id: specId('envelope'),
+    seed: 3,
+    exclude: [...fresh],
+    maxRequests: rest,
+    mode: 'closed',
+    concurrency: plan.ingestConcurrency,
+    durationMs: 120_000,
+  });
   checkFailures(ctx, 'queueing events', bulk);
   // Waiting items: in plain and prioritized jobs (ingest's flood lane queues some events at a
   // lower priority); a micro-batch job holds many.
   const jobs = await ctx.queue.getJobs(['wait', 'prioritized', 'delayed']);
-  const queued = jobs.reduce((n, j) => { const data: unknown = j.data; return n + (isBatchJob(data) ? data.items.length : 1); }, 0);
+  const queued = jobs.reduce((n, j) => {
+    const data: unknown = j.data;
+    return n + (isBatchJob(data) ? data.items.length : 1);
+  }, 0);
   const memAfter = await usedMemory(ctx);
   const keyBytes = await queueKeyBytes(ctx);
   const variantEvents = new Map<number, string>();
@@ -43,7 +70,8 @@ export async function fillQueue(ctx: BenchContext, ingestOrigin: string): Promis
   return {
     queued,
     redisBytesPerQueuedEvent: queued > 0 ? keyBytes / queued : null,
-    usedMemoryDeltaPerEvent: queued > 0 && memBefore !== null && memAfter !== null ? (memAfter - memBefore) / queued : null,
+    usedMemoryDeltaPerEvent:
+      queued > 0 && memBefore !== null && memAfter !== null ? (memAfter - memBefore) / queued : null,
     variantEvents,
   };
 }
@@ -62,25 +90,39 @@ export async function drainWithWorker(
   await started(worker);
   const t0 = performance.now();
   const end = t0 + ctx.plan.drainTimeoutMs * 2;
-  const done = await withCpu(ctx, 'worker drain (split)', [worker], async () => {
-    let n = before;
-    while (performance.now() < end && n < before + queued) {
-      await sleep(50);
-      n = await processedEvents(ctx.db.pool);
-    }
-    return n;
-  }, (n) => n - before);
+  const done = await withCpu(
+    ctx,
+    'worker drain (split)',
+    [worker],
+    async () => {
+      let n = before;
+      while (performance.now() < end && n < before + queued) {
+        await sleep(50);
+        n = await processedEvents(ctx.db.pool);
+      }
+      return n;
+    },
+    (n) => n - before,
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (done < before + queued) ctx.errors.push(`split worker drained only ${done - before} of ${queued} queued events`);
   const groupingCacheHitRate = await groupingCacheHitRateOf(worker);
-  ctx.log(`split worker drained ${done - before} events in ${seconds.toFixed(1)} s; grouping cache hit rate ${groupingCacheHitRate === null ? 'n/a' : `${(groupingCacheHitRate * 100).toFixed(1)} %`}`);
+  ctx.log(
+    `split worker drained ${done - before} events in ${seconds.toFixed(1)} s; grouping cache hit rate ${groupingCacheHitRate === null ? 'n/a' : `${(groupingCacheHitRate * 100).toFixed(1)} %`}`,
+  );
   return { worker, seconds, eventsPerSec: (done - before) / seconds, groupingCacheHitRate };
 }
 
 /** Hits / lookups of the worker's grouping cache so far, from its /metrics. */
 export async function groupingCacheHitRateOf(proc: Proc): Promise<number | null> {
-  const text = await fetch(`http://127.0.0.1:${proc.port}/metrics`).then((r) => r.text(), () => '');
-  const count = (result: string) => Number(new RegExp(`^faultline_grouping_cache_lookups_total\\{result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const text = await fetch(`http://127.0.0.1:${proc.port}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const count = (result: string) =>
+    Number(
+      new RegExp(`^faultline_grouping_cache_lookups_total\\{result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0,
+    );
   const hits = count('hit');
   const total = hits + count('miss') + count('skipped');
   return total > 0 ? hits / total : null;

@@ -7,16 +7,33 @@ import { cpuMeter, postgresGroup } from './cpu.js';
 import type { BenchContext } from './plan.js';
 import type { BenchResult } from './result.js';
 import { startFaultline, type Proc } from './processes.js';
-import { createReadSeedDatabase, openReadSeed, readSeedName, releaseVersion, seedReadEvents, type ReadSeed, type ReadSeedShape } from './read-seed.js';
+import {
+  createReadSeedDatabase,
+  openReadSeed,
+  readSeedName,
+  releaseVersion,
+  seedReadEvents,
+  type ReadSeed,
+  type ReadSeedShape,
+} from './read-seed.js';
 
 export type ReadPathResult = NonNullable<BenchResult['readPath']>;
 
 /** Seeds (or reuses) the read-path project, then times each endpoint. */
-export async function readPathPhase(ctx: BenchContext, opts: { adminUrl: string; redisUrl: string; keepSeed: boolean }): Promise<ReadPathResult> {
+export async function readPathPhase(
+  ctx: BenchContext,
+  opts: { adminUrl: string; redisUrl: string; keepSeed: boolean },
+): Promise<ReadPathResult> {
   const { plan } = ctx;
-  const shape: ReadSeedShape = { events: plan.readEvents, fingerprints: plan.readFingerprints, releases: plan.readReleases };
+  const shape: ReadSeedShape = {
+    events: plan.readEvents,
+    fingerprints: plan.readFingerprints,
+    releases: plan.readReleases,
+  };
   // A kept seed has a shared name (reused across runs); a throwaway one is unique to this run.
-  const name = opts.keepSeed ? readSeedName(shape) : `${readSeedName(shape)}_${ctx.db.name.slice('faultline_bench_'.length)}`;
+  const name = opts.keepSeed
+    ? readSeedName(shape)
+    : `${readSeedName(shape)}_${ctx.db.name.slice('faultline_bench_'.length)}`;
   const lock = await seedLock(opts.adminUrl, name); // two runs never seed the same database at once
   let api: Proc | null = null;
   let seed: ReadSeed | null = null;
@@ -28,7 +45,9 @@ export async function readPathPhase(ctx: BenchContext, opts: { adminUrl: string;
     api = await startFaultline('api', { ...ctx.env, DATABASE_URL: db.url });
     const client = { origin: `http://127.0.0.1:${api.port}`, token: db.apiToken };
     if (fresh) {
-      ctx.log(`read path: seeding ${name} with ${shape.events.toLocaleString('en-US')} events through the worker's batch path`);
+      ctx.log(
+        `read path: seeding ${name} with ${shape.events.toLocaleString('en-US')} events through the worker's batch path`,
+      );
       const t0 = performance.now();
       await seedReadEvents(fresh, client, { redisUrl: opts.redisUrl, redisPrefix: ctx.redisPrefix }, ctx.log);
       seed = { ...fresh, seedSeconds: (performance.now() - t0) / 1000 };
@@ -47,9 +66,17 @@ export async function readPathPhase(ctx: BenchContext, opts: { adminUrl: string;
       const meter = cpuMeter([{ name: 'api', pids: () => [api!.pid] }, postgresGroup(s.db.pool, s.db.name)]);
       const timings = await timeRequests(client, e.path, plan.readRequests);
       const cpu = await meter.stop();
-      const r = { name: e.name, path: e.path, requests: timings.length, ...summary(timings), cpuMsPerRequest: { api: cpu.api! / timings.length, postgres: cpu.postgres! / timings.length } };
+      const r = {
+        name: e.name,
+        path: e.path,
+        requests: timings.length,
+        ...summary(timings),
+        cpuMsPerRequest: { api: cpu.api! / timings.length, postgres: cpu.postgres! / timings.length },
+      };
       results.push(r);
-      ctx.log(`read path: ${e.name}: p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, CPU ${r.cpuMsPerRequest.api.toFixed(1)} + ${r.cpuMsPerRequest.postgres.toFixed(1)} ms`);
+      ctx.log(
+        `read path: ${e.name}: p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, CPU ${r.cpuMsPerRequest.api.toFixed(1)} + ${r.cpuMsPerRequest.postgres.toFixed(1)} ms`,
+      );
     }
     const c = counts.rows[0]!;
     return {
@@ -66,7 +93,8 @@ export async function readPathPhase(ctx: BenchContext, opts: { adminUrl: string;
   } finally {
     await api?.stop();
     const db = seed?.db;
-    if (db && !opts.keepSeed) await db.drop().catch((err: unknown) => ctx.log(`dropping ${name} failed: ${String(err)}`));
+    if (db && !opts.keepSeed)
+      await db.drop().catch((err: unknown) => ctx.log(`dropping ${name} failed: ${String(err)}`));
     else await db?.pool.end().catch(() => {});
     await lock.release();
   }
@@ -85,11 +113,17 @@ async function endpointsOf(api: { origin: string; token: string }, s: ReadSeed):
   const hottest = (await getJson<Array<{ id: string }>>(api, `${list}?query=&sort=freq&limit=1`))[0];
   if (!hottest) throw new Error('read path: the seeded project has no issues');
   const newest = releaseVersion(s.shape.releases - 1);
-  const deploys = await getJson<Array<{ id: string }>>(api, `/organizations/${org}/releases/${encodeURIComponent(newest)}/deploys/`);
+  const deploys = await getJson<Array<{ id: string }>>(
+    api,
+    `/organizations/${org}/releases/${encodeURIComponent(newest)}/deploys/`,
+  );
   const issue = `/organizations/${org}/issues/${hottest.id}`;
   const endpoints: Endpoint[] = [
     { name: 'issue list (default)', path: list },
-    { name: 'issue list is:unresolved release:X', path: q(`is:unresolved release:${releaseVersion(Math.floor(s.shape.releases / 2))}`) },
+    {
+      name: 'issue list is:unresolved release:X',
+      path: q(`is:unresolved release:${releaseVersion(Math.floor(s.shape.releases / 2))}`),
+    },
     { name: 'issue list tag filter', path: q('is:unresolved server_name:dev-laptop') },
     { name: 'issue list free text', path: q('is:unresolved DbErrorV123') },
     { name: 'issue list sort=freq', path: `${list}?sort=freq` },
@@ -99,7 +133,11 @@ async function endpointsOf(api: { origin: string; token: string }, s: ReadSeed):
     { name: 'issue tag facets (hottest)', path: `${issue}/tags/` },
     { name: 'project stats', path: `/projects/${org}/${project}/stats/` },
   ];
-  if (deploys[0]) endpoints.push({ name: 'deploy health (newest)', path: `/organizations/${org}/releases/${encodeURIComponent(newest)}/deploys/${deploys[0].id}/health/` });
+  if (deploys[0])
+    endpoints.push({
+      name: 'deploy health (newest)',
+      path: `/organizations/${org}/releases/${encodeURIComponent(newest)}/deploys/${deploys[0].id}/health/`,
+    });
   return endpoints;
 }
 

@@ -71,7 +71,11 @@ export function releaseVersion(r: number): string {
  * Opens the kept seed database when it is complete and its ledger still matches the migrations
  * (migrating it forward), else null. Drops a half-seeded or mismatched one.
  */
-export async function openReadSeed(adminUrl: string, name: string, log: (m: string) => void): Promise<(Omit<ReadSeed, 'seedSeconds'> & { seedSeconds: null }) | null> {
+export async function openReadSeed(
+  adminUrl: string,
+  name: string,
+  log: (m: string) => void,
+): Promise<(Omit<ReadSeed, 'seedSeconds'> & { seedSeconds: null }) | null> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]).finally(() => admin.end());
@@ -81,15 +85,28 @@ export async function openReadSeed(adminUrl: string, name: string, log: (m: stri
   const pool = createPool(url.toString(), 4);
   const drop = dropper(adminUrl, name, pool);
   try {
-    const info = await pool.query<{ shape: ReadSeedShape; project: CreatedProject; token: string; seeded_at: Date; start_ms: string; end_ms: string; complete: boolean }>(
-      'SELECT shape, project, token, seeded_at, start_ms, end_ms, complete FROM bench_seed',
-    );
+    const info = await pool.query<{
+      shape: ReadSeedShape;
+      project: CreatedProject;
+      token: string;
+      seeded_at: Date;
+      start_ms: string;
+      end_ms: string;
+      complete: boolean;
+    }>('SELECT shape, project, token, seeded_at, start_ms, end_ms, complete FROM bench_seed');
     const row = info.rows[0];
     if (!row?.complete) throw new Error('the seed never completed');
     const applied = await migrate(pool);
     if (applied.length > 0) log(`kept seed ${name}: applied migrations ${applied.join(', ')}`);
     const db: BenchDatabase = { name, url: url.toString(), pool, project: row.project, apiToken: row.token, drop };
-    return { db, shape: row.shape, seededAt: row.seeded_at, seedSeconds: null, startMs: Number(row.start_ms), endMs: Number(row.end_ms) };
+    return {
+      db,
+      shape: row.shape,
+      seededAt: row.seeded_at,
+      seedSeconds: null,
+      startMs: Number(row.start_ms),
+      endMs: Number(row.end_ms),
+    };
   } catch (err) {
     log(`kept seed ${name} is not usable (${(err as Error).message}): seeding it again`);
     await drop();
@@ -107,13 +124,25 @@ function dropper(adminUrl: string, name: string, pool: Pool): () => Promise<void
 }
 
 /** Creates the database (migrated, one project, an API token) and its bench_seed row. */
-export async function createReadSeedDatabase(adminUrl: string, name: string, shape: ReadSeedShape, now: Date): Promise<Omit<ReadSeed, 'seedSeconds'>> {
+export async function createReadSeedDatabase(
+  adminUrl: string,
+  name: string,
+  shape: ReadSeedShape,
+  now: Date,
+): Promise<Omit<ReadSeed, 'seedSeconds'>> {
   const db = await createBenchDatabase(adminUrl, name);
   const endMs = now.getTime() - 60_000;
   const startMs = endMs - SPAN_MS;
   await db.pool.query(`CREATE TABLE bench_seed (shape jsonb NOT NULL, project jsonb NOT NULL, token text NOT NULL,
     seeded_at timestamptz NOT NULL, start_ms bigint NOT NULL, end_ms bigint NOT NULL, complete boolean NOT NULL)`);
-  await db.pool.query('INSERT INTO bench_seed VALUES ($1, $2, $3, $4, $5, $6, false)', [JSON.stringify(shape), JSON.stringify(db.project), db.apiToken, now, startMs, endMs]);
+  await db.pool.query('INSERT INTO bench_seed VALUES ($1, $2, $3, $4, $5, $6, false)', [
+    JSON.stringify(shape),
+    JSON.stringify(db.project),
+    db.apiToken,
+    now,
+    startMs,
+    endMs,
+  ]);
   return { db, shape, seededAt: now, startMs, endMs };
 }
 
@@ -121,8 +150,19 @@ export async function createReadSeedDatabase(adminUrl: string, name: string, sha
  * Stores the events through processBatch (the worker's batch path), triages a share of the
  * issues and records deploys through the API, then vacuums and marks the seed complete.
  */
-export async function seedReadEvents(seed: Omit<ReadSeed, 'seedSeconds'>, api: ApiClient, env: { redisUrl: string; redisPrefix: string }, log: (m: string) => void): Promise<void> {
-  const config = loadConfig({ DATABASE_URL: seed.db.url, REDIS_URL: env.redisUrl, REDIS_PREFIX: env.redisPrefix, SPIKE_EVENTS_PER_MINUTE: '0', LOG_LEVEL: 'warn' });
+export async function seedReadEvents(
+  seed: Omit<ReadSeed, 'seedSeconds'>,
+  api: ApiClient,
+  env: { redisUrl: string; redisPrefix: string },
+  log: (m: string) => void,
+): Promise<void> {
+  const config = loadConfig({
+    DATABASE_URL: seed.db.url,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
+    SPIKE_EVENTS_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+  });
   const pool = createPool(seed.db.url, 6);
   const redis = createRedis(env.redisUrl);
   const alerts = createAlertState(redis, config.redis.prefix, config.alerts);
@@ -138,7 +178,9 @@ export async function seedReadEvents(seed: Omit<ReadSeed, 'seedSeconds'>, api: A
         await storeBatch(deps, jobs);
         if (next - reported >= seed.shape.events / 10) {
           reported = next;
-          log(`read seed: ${next.toLocaleString('en-US')} of ${seed.shape.events.toLocaleString('en-US')} events stored`);
+          log(
+            `read seed: ${next.toLocaleString('en-US')} of ${seed.shape.events.toLocaleString('en-US')} events stored`,
+          );
         }
       }
     };
@@ -166,7 +208,10 @@ async function storeBatch(deps: Parameters<typeof processBatch>[0], jobs: EventJ
   for (let attempt = 1; pending.length > 0; attempt++) {
     const outcomes = await processBatch(deps, pending);
     const bad = outcomes.find((o) => o.kind !== 'stored' && (o.kind !== 'failed' || attempt >= ATTEMPTS));
-    if (bad) throw new Error(`seeding: an event was not stored: ${JSON.stringify(bad, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+    if (bad)
+      throw new Error(
+        `seeding: an event was not stored: ${JSON.stringify(bad, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`,
+      );
     pending = pending.filter((_, n) => outcomes[n]!.kind === 'failed');
   }
 }
@@ -185,11 +230,16 @@ function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => Eve
     const env = random();
     const environment = env < 0.85 ? 'production' : env < 0.97 ? 'staging' : 'development';
     const host = Math.floor(random() * HOSTS);
-    const release = Math.max(0, Math.min(shape.releases - 1, Math.floor((t - startMs - (host / HOSTS) * ROLLOUT_MS) / releaseStep)));
+    const release = Math.max(
+      0,
+      Math.min(shape.releases - 1, Math.floor((t - startMs - (host / HOSTS) * ROLLOUT_MS) / releaseStep)),
+    );
     const user = Math.floor(random() * USERS);
     const route = (k + (random() < 0.2 ? Math.floor(random() * ROUTES) : 0)) % ROUTES;
     const event = variantEvent(base, k);
-    const exc = (event.exception as { values?: Array<{ mechanism?: Record<string, unknown> }> } | undefined)?.values?.at(-1);
+    const exc = (
+      event.exception as { values?: Array<{ mechanism?: Record<string, unknown> }> } | undefined
+    )?.values?.at(-1);
     if (exc) exc.mechanism = { type: k % 3 === 0 ? 'onuncaughtexception' : 'generic', handled: k % 3 !== 0 };
     Object.assign(event, {
       event_id: randomBytes(16).toString('hex'),
@@ -197,16 +247,34 @@ function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => Eve
       level: k % 53 === 0 ? 'fatal' : k % 7 === 0 ? 'warning' : 'error',
       environment,
       release: releaseVersion(release),
-      server_name: environment === 'production' ? `web-${host + 1}` : environment === 'staging' ? `staging-${(host % 2) + 1}` : 'dev-laptop',
+      server_name:
+        environment === 'production'
+          ? `web-${host + 1}`
+          : environment === 'staging'
+            ? `staging-${(host % 2) + 1}`
+            : 'dev-laptop',
       transaction: `GET /api/route-${route}/:id`,
       request: { url: `https://shop.example.com/api/route-${route}/${Math.floor(random() * URL_IDS)}`, method: 'GET' },
       user: { id: String(user), email: `user${user}@example.com` },
-      tags: { region: `eu-west-${(user % 6) + 1}`, customer_tier: user % 10 === 0 ? 'enterprise' : user % 3 === 0 ? 'pro' : 'free' },
+      tags: {
+        region: `eu-west-${(user % 6) + 1}`,
+        customer_tier: user % 10 === 0 ? 'enterprise' : user % 3 === 0 ? 'pro' : 'free',
+      },
     });
     const receivedAt = Math.round(t + 50 + random() * 450);
     return {
-      v: 1, kind: 'event', projectId: db.project.projectId, eventId: event.event_id as string, receivedAt, payload: JSON.stringify(event),
-      meta: { clientIp: `10.0.${host}.${(user % 250) + 1}`, sdk: 'sentry.javascript.node/11.12.0', keyId: db.project.keyId, endpoint: 'envelope' },
+      v: 1,
+      kind: 'event',
+      projectId: db.project.projectId,
+      eventId: event.event_id as string,
+      receivedAt,
+      payload: JSON.stringify(event),
+      meta: {
+        clientIp: `10.0.${host}.${(user % 250) + 1}`,
+        sdk: 'sentry.javascript.node/11.12.0',
+        keyId: db.project.keyId,
+        endpoint: 'envelope',
+      },
     };
   };
 }
@@ -223,7 +291,9 @@ async function apiCall(api: ApiClient, method: string, path: string, body?: unkn
 
 /** Resolves a quarter and ignores a twentieth of the issues so far, by bulk PUT through the API. */
 async function triage(pool: Pool, api: ApiClient, project: CreatedProject): Promise<void> {
-  const { rows } = await pool.query<{ id: string }>('SELECT id FROM issues WHERE project_id = $1 ORDER BY id', [project.projectId]);
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM issues WHERE project_id = $1 ORDER BY id', [
+    project.projectId,
+  ]);
   const ids = rows.map((r) => r.id);
   const plans: Array<[string[], Record<string, unknown>]> = [
     [ids.filter((_, n) => n % 4 === 1), { status: 'resolved' }],
@@ -231,7 +301,10 @@ async function triage(pool: Pool, api: ApiClient, project: CreatedProject): Prom
   ];
   for (const [subset, body] of plans) {
     for (let n = 0; n < subset.length; n += BULK_IDS) {
-      const query = subset.slice(n, n + BULK_IDS).map((id) => `id=${id}`).join('&');
+      const query = subset
+        .slice(n, n + BULK_IDS)
+        .map((id) => `id=${id}`)
+        .join('&');
       await apiCall(api, 'PUT', `/projects/${project.orgSlug}/${project.slug}/issues/?${query}`, body);
     }
   }
@@ -242,8 +315,16 @@ async function recordDeploys(api: ApiClient, seed: Omit<ReadSeed, 'seedSeconds'>
   const step = (seed.endMs - seed.startMs) / seed.shape.releases;
   for (let r = Math.max(0, seed.shape.releases - DEPLOYS); r < seed.shape.releases; r++) {
     const at = new Date(seed.startMs + r * step).toISOString();
-    await apiCall(api, 'POST', `/organizations/${seed.db.project.orgSlug}/releases/${encodeURIComponent(releaseVersion(r))}/deploys/`, {
-      environment: 'production', dateStarted: at, dateFinished: at, projects: [seed.db.project.slug],
-    });
+    await apiCall(
+      api,
+      'POST',
+      `/organizations/${seed.db.project.orgSlug}/releases/${encodeURIComponent(releaseVersion(r))}/deploys/`,
+      {
+        environment: 'production',
+        dateStarted: at,
+        dateFinished: at,
+        projects: [seed.db.project.slug],
+      },
+    );
   }
 }

@@ -6,10 +6,16 @@ type Target = BenchResult['targets'][number];
 type Figures = Omit<BenchResult, 'targets'>;
 
 const MB = 1024 * 1024;
-const LABEL: Record<string, string> = { envelope: 'envelope ~5 KB', store: 'store gzip (python)', large: 'envelope 50 KB' };
+const LABEL: Record<string, string> = {
+  envelope: 'envelope ~5 KB',
+  store: 'store gzip (python)',
+  large: 'envelope 50 KB',
+};
 
 const fmt = (n: number | null | undefined, digits = 0) =>
-  n === null || n === undefined ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  n === null || n === undefined
+    ? 'n/a'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function evaluateTargets(r: Figures): Target[] {
   const t: Target[] = [];
@@ -19,7 +25,10 @@ export function evaluateTargets(r: Figures): Target[] {
     const pick = (ok.length > 0 ? ok : runs).sort((a, b) => b.processedPerSec - a.processedPerSec)[0];
     return pick ? { value: pick.processedPerSec, sustained: pick.sustained, mode: pick.mode } : null;
   };
-  for (const [payload, goal] of [['envelope', 5000], ['large', 1000]] as const) {
+  for (const [payload, goal] of [
+    ['envelope', 5000],
+    ['large', 1000],
+  ] as const) {
     const b = best(payload);
     t.push({
       name: `sustained pipeline, ${LABEL[payload]}`,
@@ -36,7 +45,12 @@ export function evaluateTargets(r: Figures): Target[] {
     met: burst ? burst.withinTwiceBurst : null,
   });
   for (const i of r.ingest) {
-    t.push({ name: `ingest vs bare Koa, ${LABEL[i.payload]}`, target: '>= 50% of Koa', measured: `${fmt(i.ratioToKoa * 100)}%`, met: i.ratioToKoa >= 0.5 });
+    t.push({
+      name: `ingest vs bare Koa, ${LABEL[i.payload]}`,
+      target: '>= 50% of Koa',
+      measured: `${fmt(i.ratioToKoa * 100)}%`,
+      met: i.ratioToKoa >= 0.5,
+    });
     const half = i.rates.find((x) => Math.abs(x.offeredPerSec / i.maxAcceptedPerSec - 0.5) < 0.05) ?? null;
     t.push({
       name: `ingest p99 at half max, ${LABEL[i.payload]}`,
@@ -46,18 +60,34 @@ export function evaluateTargets(r: Figures): Target[] {
     });
   }
   const v = r.visibility;
-  for (const [path, p95, goal] of [['live stream', v?.stream.p95, 500], ['API', v?.api.p95, 1000]] as const) {
+  for (const [path, p95, goal] of [
+    ['live stream', v?.stream.p95, 500],
+    ['API', v?.api.p95, 1000],
+  ] as const) {
     const atTarget = v !== null && v.ratePerSec >= v.targetRatePerSec;
     t.push({
       name: `accept -> ${path} p95 at ${fmt(v?.targetRatePerSec)}/s`,
       target: `< ${fmt(goal)} ms`,
-      measured: p95 == null ? 'n/a' : `${fmt(p95)} ms at ${fmt(v?.ratePerSec)}/s${atTarget ? '' : ' (the pipeline does not sustain the target rate)'}`,
+      measured:
+        p95 == null
+          ? 'n/a'
+          : `${fmt(p95)} ms at ${fmt(v?.ratePerSec)}/s${atTarget ? '' : ' (the pipeline does not sustain the target rate)'}`,
       met: p95 == null ? null : atTarget && p95 < goal,
     });
   }
   const aio = r.memory.find((m) => m.process === 'faultline-all');
-  t.push({ name: 'all-in-one RSS idle', target: '< 150 MB', measured: aio?.idleBytes ? `${fmt(aio.idleBytes / MB)} MB` : 'n/a', met: aio?.idleBytes ? aio.idleBytes < 150 * MB : null });
-  t.push({ name: 'all-in-one RSS under load', target: '< 500 MB', measured: aio?.loadBytes ? `${fmt(aio.loadBytes / MB)} MB` : 'n/a', met: aio?.loadBytes ? aio.loadBytes < 500 * MB : null });
+  t.push({
+    name: 'all-in-one RSS idle',
+    target: '< 150 MB',
+    measured: aio?.idleBytes ? `${fmt(aio.idleBytes / MB)} MB` : 'n/a',
+    met: aio?.idleBytes ? aio.idleBytes < 150 * MB : null,
+  });
+  t.push({
+    name: 'all-in-one RSS under load',
+    target: '< 500 MB',
+    measured: aio?.loadBytes ? `${fmt(aio.loadBytes / MB)} MB` : 'n/a',
+    met: aio?.loadBytes ? aio.loadBytes < 500 * MB : null,
+  });
   t.push({
     name: 'Postgres per typical stored event',
     target: '<= 3 KB',
@@ -65,7 +95,12 @@ export function evaluateTargets(r: Figures): Target[] {
     met: r.storage ? r.storage.bytesPerEvent <= 3 * 1024 : null,
   });
   for (const e of r.readPath?.endpoints ?? []) {
-    t.push({ name: `read p95, ${e.name}`, target: '< 150 ms', measured: `${fmt(e.p95, 1)} ms at ${fmt(r.readPath!.events)} events`, met: e.p95 < READ_P95_MS });
+    t.push({
+      name: `read p95, ${e.name}`,
+      target: '< 150 ms',
+      measured: `${fmt(e.p95, 1)} ms at ${fmt(r.readPath!.events)} events`,
+      met: e.p95 < READ_P95_MS,
+    });
   }
   const rounds = r.scaleOut?.rounds ?? [];
   const one = rounds.find((x) => x.workers === 1);
@@ -89,75 +124,211 @@ const totalMs = (ms: Record<string, number>) => Object.values(ms).reduce((a, b) 
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 export function formatReport(r: BenchResult): string {
   const out: string[] = [];
-  out.push(`Faultline benchmark  ${r.startedAt}  ${r.machine.cpus} CPUs (${r.machine.cpuModel})  node ${r.machine.node}  ${r.launcher}  ${fmt(r.durationSec)} s`);
-  out.push(`command: ${r.command}   load average at start: ${r.machine.loadAvgAtStart.map((x) => x.toFixed(1)).join(' ')}`);
+  out.push(
+    `Faultline benchmark  ${r.startedAt}  ${r.machine.cpus} CPUs (${r.machine.cpuModel})  node ${r.machine.node}  ${r.launcher}  ${fmt(r.durationSec)} s`,
+  );
+  out.push(
+    `command: ${r.command}   load average at start: ${r.machine.loadAvgAtStart.map((x) => x.toFixed(1)).join(' ')}`,
+  );
   out.push('', 'INGEST: ingest process alone (split mode, worker stopped) vs a bare Koa handler on the same body');
   const ingestRows: string[][] = [];
   for (const i of r.ingest) {
-    ingestRows.push([LABEL[i.payload]!, fmt(i.eventBytes), 'max', fmt(i.maxAcceptedPerSec), fmt(i.koaMaxPerSec), `${fmt(i.ratioToKoa, 2)}x`, '', '', '', '']);
+    ingestRows.push([
+      LABEL[i.payload]!,
+      fmt(i.eventBytes),
+      'max',
+      fmt(i.maxAcceptedPerSec),
+      fmt(i.koaMaxPerSec),
+      `${fmt(i.ratioToKoa, 2)}x`,
+      '',
+      '',
+      '',
+      '',
+    ]);
     for (const x of i.rates) {
-      ingestRows.push(['', '', fmt(x.offeredPerSec), fmt(x.acceptedPerSec), '', '', fmt(x.latencyMs.p50, 2), fmt(x.latencyMs.p99, 2), fmt(x.latencyMs.p999, 2), fmt(x.koaLatencyMs?.p99, 2)]);
+      ingestRows.push([
+        '',
+        '',
+        fmt(x.offeredPerSec),
+        fmt(x.acceptedPerSec),
+        '',
+        '',
+        fmt(x.latencyMs.p50, 2),
+        fmt(x.latencyMs.p99, 2),
+        fmt(x.latencyMs.p999, 2),
+        fmt(x.koaLatencyMs?.p99, 2),
+      ]);
     }
   }
-  out.push(table(['payload', 'bytes', 'offered/s', 'accepted/s', 'koa/s', 'ratio', 'p50 ms', 'p99 ms', 'p99.9 ms', 'koa p99 ms'], ingestRows));
-  out.push('', 'PIPELINE: events grouped, stored and counted (sum of issues.event_count) vs raw unnest insert of the same payloads');
+  out.push(
+    table(
+      ['payload', 'bytes', 'offered/s', 'accepted/s', 'koa/s', 'ratio', 'p50 ms', 'p99 ms', 'p99.9 ms', 'koa p99 ms'],
+      ingestRows,
+    ),
+  );
+  out.push(
+    '',
+    'PIPELINE: events grouped, stored and counted (sum of issues.event_count) vs raw unnest insert of the same payloads',
+  );
   const pipeRows = r.pipeline.sustained.map((s) => [
-    `${s.mode} ${LABEL[s.payload]}`, fmt(s.offeredPerSec), fmt(s.processedPerSec), fmt(s.durationSec), fmt(s.backlogAtEnd), s.sustained ? 'yes' : 'no',
-    fmt(s.pgBaselineRowsPerSec), s.ratioToPgBaseline === null ? 'n/a' : `${fmt(s.ratioToPgBaseline, 2)}x`, fmt(s.ingestLatencyMs.p99, 1),
+    `${s.mode} ${LABEL[s.payload]}`,
+    fmt(s.offeredPerSec),
+    fmt(s.processedPerSec),
+    fmt(s.durationSec),
+    fmt(s.backlogAtEnd),
+    s.sustained ? 'yes' : 'no',
+    fmt(s.pgBaselineRowsPerSec),
+    s.ratioToPgBaseline === null ? 'n/a' : `${fmt(s.ratioToPgBaseline, 2)}x`,
+    fmt(s.ingestLatencyMs.p99, 1),
   ]);
   const d = r.pipeline.drain;
-  if (d) pipeRows.push([`split worker draining a queue`, '', fmt(d.eventsPerSec), fmt(d.seconds, 1), '0', '', '', '', '']);
-  if (d?.groupingCacheHitRate != null) out.push(`grouping cache: ${fmt(d.groupingCacheHitRate * 100, 1)} % hits while the split worker drained the queue`);
-  out.push(table(['run', 'offered/s', 'processed/s', 'seconds', 'backlog', 'sustained', 'unnest rows/s', 'ratio', 'ingest p99 ms'], pipeRows));
+  if (d)
+    pipeRows.push([`split worker draining a queue`, '', fmt(d.eventsPerSec), fmt(d.seconds, 1), '0', '', '', '', '']);
+  if (d?.groupingCacheHitRate != null)
+    out.push(`grouping cache: ${fmt(d.groupingCacheHitRate * 100, 1)} % hits while the split worker drained the queue`);
+  out.push(
+    table(
+      ['run', 'offered/s', 'processed/s', 'seconds', 'backlog', 'sustained', 'unnest rows/s', 'ratio', 'ingest p99 ms'],
+      pipeRows,
+    ),
+  );
   const b = r.pipeline.burst;
-  if (b) out.push(`burst: ${fmt(b.offeredPerSec)}/s for ${fmt(b.burstSec, 1)} s (${b.mode}) -> backlog ${fmt(b.peakBacklog)} events, drained ${fmt(b.drainSec, 1)} s after the burst`);
-  out.push(`Redis per queued event: ${fmt(r.pipeline.redisBytesPerQueuedEvent)} bytes (MEMORY USAGE of the queue keys, ${fmt(r.pipeline.queuedEvents)} jobs)`);
+  if (b)
+    out.push(
+      `burst: ${fmt(b.offeredPerSec)}/s for ${fmt(b.burstSec, 1)} s (${b.mode}) -> backlog ${fmt(b.peakBacklog)} events, drained ${fmt(b.drainSec, 1)} s after the burst`,
+    );
+  out.push(
+    `Redis per queued event: ${fmt(r.pipeline.redisBytesPerQueuedEvent)} bytes (MEMORY USAGE of the queue keys, ${fmt(r.pipeline.queuedEvents)} jobs)`,
+  );
   const v = r.visibility;
   if (v) {
-    out.push('', `VISIBILITY: accept -> visible at ${fmt(v.ratePerSec)} events/s for ${fmt(v.durationSec)} s (${v.mode})`);
-    out.push(table(['path', 'samples', 'missing', 'p50 ms', 'p95 ms', 'p99 ms', 'note'], [
-      ['API (issue events)', fmt(v.api.samples), fmt(v.api.missing), fmt(v.api.p50), fmt(v.api.p95), fmt(v.api.p99), v.api.note ?? ''],
-      ['live stream (SSE)', fmt(v.stream.samples), fmt(v.stream.missing), fmt(v.stream.p50), fmt(v.stream.p95), fmt(v.stream.p99), v.stream.note ?? ''],
-    ]));
+    out.push(
+      '',
+      `VISIBILITY: accept -> visible at ${fmt(v.ratePerSec)} events/s for ${fmt(v.durationSec)} s (${v.mode})`,
+    );
+    out.push(
+      table(
+        ['path', 'samples', 'missing', 'p50 ms', 'p95 ms', 'p99 ms', 'note'],
+        [
+          [
+            'API (issue events)',
+            fmt(v.api.samples),
+            fmt(v.api.missing),
+            fmt(v.api.p50),
+            fmt(v.api.p95),
+            fmt(v.api.p99),
+            v.api.note ?? '',
+          ],
+          [
+            'live stream (SSE)',
+            fmt(v.stream.samples),
+            fmt(v.stream.missing),
+            fmt(v.stream.p50),
+            fmt(v.stream.p95),
+            fmt(v.stream.p99),
+            v.stream.note ?? '',
+          ],
+        ],
+      ),
+    );
   }
   out.push('', 'MEMORY (RSS)');
-  out.push(table(['process', 'idle MB', 'under load MB'], r.memory.map((m) => [m.process, fmt(m.idleBytes === null ? null : m.idleBytes / MB), fmt(m.loadBytes === null ? null : m.loadBytes / MB)])));
+  out.push(
+    table(
+      ['process', 'idle MB', 'under load MB'],
+      r.memory.map((m) => [
+        m.process,
+        fmt(m.idleBytes === null ? null : m.idleBytes / MB),
+        fmt(m.loadBytes === null ? null : m.loadBytes / MB),
+      ]),
+    ),
+  );
   if (r.cpu.length > 0) {
-    out.push('', 'CPU per event (ms of CPU time per accepted/processed event; independent of machine load; redis is the whole shared server)');
+    out.push(
+      '',
+      'CPU per event (ms of CPU time per accepted/processed event; independent of machine load; redis is the whole shared server)',
+    );
     const names = [...new Set(r.cpu.flatMap((c) => Object.keys(c.msPerEvent)))];
-    out.push(table(['phase', 'events', ...names, 'total', 'events/core-s'], r.cpu.map((c) => {
-      const total = Object.values(c.msPerEvent).reduce((a, b) => a + b, 0);
-      return [c.phase, fmt(c.events), ...names.map((n) => (c.msPerEvent[n] === undefined ? '' : fmt(c.msPerEvent[n], 3))), fmt(total, 3), fmt(total > 0 ? 1000 / total : null)];
-    })));
+    out.push(
+      table(
+        ['phase', 'events', ...names, 'total', 'events/core-s'],
+        r.cpu.map((c) => {
+          const total = Object.values(c.msPerEvent).reduce((a, b) => a + b, 0);
+          return [
+            c.phase,
+            fmt(c.events),
+            ...names.map((n) => (c.msPerEvent[n] === undefined ? '' : fmt(c.msPerEvent[n], 3))),
+            fmt(total, 3),
+            fmt(total > 0 ? 1000 / total : null),
+          ];
+        }),
+      ),
+    );
   }
   const so = r.scaleOut;
   if (so) {
-    out.push('', `SCALE-OUT: the worker role alone draining a backlog of ${fmt(so.backlogEvents)} typical events (queued by ingest, then ingest stopped)`);
+    out.push(
+      '',
+      `SCALE-OUT: the worker role alone draining a backlog of ${fmt(so.backlogEvents)} typical events (queued by ingest, then ingest stopped)`,
+    );
     const names = [...new Set(so.rounds.flatMap((x) => Object.keys(x.cpuMsPerEvent)))];
-    out.push(table(['workers', 'events', 'seconds', 'events/s', ...names.map((n) => `${n} ms`), 'total ms/event'], so.rounds.map((x) => [
-      fmt(x.workers), fmt(x.events), fmt(x.seconds, 1), fmt(x.eventsPerSec), ...names.map((n) => fmt(x.cpuMsPerEvent[n], 3)), fmt(totalMs(x.cpuMsPerEvent), 3),
-    ])));
+    out.push(
+      table(
+        ['workers', 'events', 'seconds', 'events/s', ...names.map((n) => `${n} ms`), 'total ms/event'],
+        so.rounds.map((x) => [
+          fmt(x.workers),
+          fmt(x.events),
+          fmt(x.seconds, 1),
+          fmt(x.eventsPerSec),
+          ...names.map((n) => fmt(x.cpuMsPerEvent[n], 3)),
+          fmt(totalMs(x.cpuMsPerEvent), 3),
+        ]),
+      ),
+    );
   }
   const rp = r.readPath;
   if (rp) {
     const seed = rp.reused ? `kept database, seeded ${rp.seededAt}` : `seeded in this run in ${fmt(rp.seedSeconds)} s`;
-    out.push('', `READ PATH: warm API latency, one request at a time, on ${fmt(rp.events)} events / ${fmt(rp.issues)} issues / ${fmt(rp.releases)} releases (${rp.database}, ${seed})`);
-    out.push(table(['request', 'requests', 'p50 ms', 'p95 ms', 'max ms', 'api CPU ms', 'postgres CPU ms'], rp.endpoints.map((e) => [
-      e.name, fmt(e.requests), fmt(e.p50, 1), fmt(e.p95, 1), fmt(e.max, 1), fmt(e.cpuMsPerRequest?.api, 1), fmt(e.cpuMsPerRequest?.postgres, 1),
-    ])));
+    out.push(
+      '',
+      `READ PATH: warm API latency, one request at a time, on ${fmt(rp.events)} events / ${fmt(rp.issues)} issues / ${fmt(rp.releases)} releases (${rp.database}, ${seed})`,
+    );
+    out.push(
+      table(
+        ['request', 'requests', 'p50 ms', 'p95 ms', 'max ms', 'api CPU ms', 'postgres CPU ms'],
+        rp.endpoints.map((e) => [
+          e.name,
+          fmt(e.requests),
+          fmt(e.p50, 1),
+          fmt(e.p95, 1),
+          fmt(e.max, 1),
+          fmt(e.cpuMsPerRequest?.api, 1),
+          fmt(e.cpuMsPerRequest?.postgres, 1),
+        ]),
+      ),
+    );
   }
   if (r.storage) {
     const s = r.storage;
-    out.push('', `STORAGE: ${fmt(s.bytesPerEvent)} bytes per stored event (${fmt(s.events)} events; events ${fmt(s.eventsBytes / MB, 1)} MB + issue tables ${fmt(s.issueTablesBytes / MB, 1)} MB incl. indexes); raw table ${fmt(s.pgBaselineBytesPerRow)} bytes/row`);
+    out.push(
+      '',
+      `STORAGE: ${fmt(s.bytesPerEvent)} bytes per stored event (${fmt(s.events)} events; events ${fmt(s.eventsBytes / MB, 1)} MB + issue tables ${fmt(s.issueTablesBytes / MB, 1)} MB incl. indexes); raw table ${fmt(s.pgBaselineBytesPerRow)} bytes/row`,
+    );
   }
   out.push('', 'TARGETS');
-  out.push(table(['target', 'goal', 'measured', 'verdict'], r.targets.map((t) => [t.name, t.target, t.measured, t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'])));
+  out.push(
+    table(
+      ['target', 'goal', 'measured', 'verdict'],
+      r.targets.map((t) => [t.name, t.target, t.measured, t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED']),
+    ),
+  );
   if (r.errors.length > 0) out.push('', 'ERRORS', ...r.errors.map((e) => `- ${e}`));
   return out.join('\n');
 }

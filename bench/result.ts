@@ -41,7 +41,14 @@ export const sustainedSchema = z.object({
   probes: z.array(z.object({ offeredPerSec: num, processedPerSec: num, backlogAtEnd: num, sustained: z.boolean() })),
 });
 
-export const visibilitySchema = z.object({ samples: num, missing: num, p50: maybe, p95: maybe, p99: maybe, note: z.string().nullable() });
+export const visibilitySchema = z.object({
+  samples: num,
+  missing: num,
+  p50: maybe,
+  p95: maybe,
+  p99: maybe,
+  note: z.string().nullable(),
+});
 
 /** Read path (bench/read-phase.ts): warm latency of the API a person clicks on the seeded project. */
 export const readPathSchema = z.object({
@@ -54,17 +61,26 @@ export const readPathSchema = z.object({
   /** Seconds the seed took in this run; null when a kept database was reused. */
   seedSeconds: maybe,
   reused: z.boolean(),
-  endpoints: z.array(z.object({
-    name: z.string(), path: z.string(), requests: num, p50: num, p95: num, max: num,
-    /** CPU ms per request of the API process and of the database's Postgres backends (/proc). */
-    cpuMsPerRequest: z.object({ api: num, postgres: num }).optional(), // absent in the first runs' files
-  })),
+  endpoints: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string(),
+      requests: num,
+      p50: num,
+      p95: num,
+      max: num,
+      /** CPU ms per request of the API process and of the database's Postgres backends (/proc). */
+      cpuMsPerRequest: z.object({ api: num, postgres: num }).optional(), // absent in the first runs' files
+    }),
+  ),
 });
 
 /** Scale-out (bench/scale-out-phase.ts): the worker role alone draining a backlog, 1..k processes. */
 export const scaleOutSchema = z.object({
   backlogEvents: num,
-  rounds: z.array(z.object({ workers: num, events: num, seconds: num, eventsPerSec: num, cpuMsPerEvent: z.record(z.string(), num) })),
+  rounds: z.array(
+    z.object({ workers: num, events: num, seconds: num, eventsPerSec: num, cpuMsPerEvent: z.record(z.string(), num) }),
+  ),
 });
 
 export const benchResultSchema = z.object({
@@ -74,7 +90,15 @@ export const benchResultSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   durationSec: num,
-  machine: z.object({ cpus: num, cpuModel: z.string(), memBytes: num, node: z.string(), postgres: z.string(), redis: z.string(), loadAvgAtStart: z.array(num) }),
+  machine: z.object({
+    cpus: num,
+    cpuModel: z.string(),
+    memBytes: num,
+    node: z.string(),
+    postgres: z.string(),
+    redis: z.string(),
+    loadAvgAtStart: z.array(num),
+  }),
   launcher: z.enum(['dist', 'tsx']),
   settings: z.record(z.string(), z.union([num, z.string(), z.boolean(), z.array(num)])),
   ingest: z.array(ingestPayloadSchema),
@@ -82,13 +106,37 @@ export const benchResultSchema = z.object({
   pipeline: z.object({
     redisBytesPerQueuedEvent: maybe,
     queuedEvents: num,
-    drain: z.object({ mode: z.literal('split'), events: num, seconds: num, eventsPerSec: num, groupingCacheHitRate: maybe.optional() }).nullable(),
+    drain: z
+      .object({
+        mode: z.literal('split'),
+        events: num,
+        seconds: num,
+        eventsPerSec: num,
+        groupingCacheHitRate: maybe.optional(),
+      })
+      .nullable(),
     sustained: z.array(sustainedSchema),
     burst: z
-      .object({ mode: z.enum(['all-in-one', 'split']), offeredPerSec: num, burstSec: num, peakBacklog: num, drainSec: maybe, withinTwiceBurst: z.boolean() })
+      .object({
+        mode: z.enum(['all-in-one', 'split']),
+        offeredPerSec: num,
+        burstSec: num,
+        peakBacklog: num,
+        drainSec: maybe,
+        withinTwiceBurst: z.boolean(),
+      })
       .nullable(),
   }),
-  visibility: z.object({ mode: z.enum(['all-in-one', 'split']), ratePerSec: num, targetRatePerSec: num, durationSec: num, api: visibilitySchema, stream: visibilitySchema }).nullable(),
+  visibility: z
+    .object({
+      mode: z.enum(['all-in-one', 'split']),
+      ratePerSec: num,
+      targetRatePerSec: num,
+      durationSec: num,
+      api: visibilitySchema,
+      stream: visibilitySchema,
+    })
+    .nullable(),
   memory: z.array(z.object({ process: z.string(), idleBytes: maybe, loadBytes: maybe })),
   storage: z
     .object({ events: num, eventsBytes: num, issueTablesBytes: num, bytesPerEvent: num, pgBaselineBytesPerRow: maybe })
@@ -97,7 +145,9 @@ export const benchResultSchema = z.object({
   // Results written before these phases existed have neither.
   readPath: readPathSchema.nullable().default(null),
   scaleOut: scaleOutSchema.nullable().default(null),
-  targets: z.array(z.object({ name: z.string(), target: z.string(), measured: z.string(), met: z.boolean().nullable() })),
+  targets: z.array(
+    z.object({ name: z.string(), target: z.string(), measured: z.string(), met: z.boolean().nullable() }),
+  ),
   errors: z.array(z.string()),
 });
 

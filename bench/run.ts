@@ -18,7 +18,16 @@ import { eventJsonVariants, PAYLOAD_KINDS } from './payloads.js';
 import { runPgBaseline } from './pg-baseline.js';
 import { burstPhase, sustainedPhase } from './pipeline-phase.js';
 import { FULL_PLAN, QUICK_PLAN, withCpu, type BenchContext } from './plan.js';
-import { buildDist, faultlineLauncher, readRss, rssSampler, startFaultline, startKoaBaseline, startLoadGenerator, type Proc } from './processes.js';
+import {
+  buildDist,
+  faultlineLauncher,
+  readRss,
+  rssSampler,
+  startFaultline,
+  startKoaBaseline,
+  startLoadGenerator,
+  type Proc,
+} from './processes.js';
 import { drainWithWorker, fillQueue } from './queue-phase.js';
 import { readPathPhase } from './read-phase.js';
 import { evaluateTargets, formatReport } from './report.js';
@@ -56,8 +65,14 @@ function parseArgs(argv: string[]): Args {
     return v === null ? null : Number(v);
   };
   return {
-    quick, build: argv.includes('--build') || (!quick && !argv.includes('--no-build')), out: value('out'), profile: argv.includes('--profile'), keepDb: argv.includes('--keep-db'),
-    only: only ? new Set(only as Phase[]) : null, readEvents: count('read-events'), scaleOutEvents: count('scale-out-events'),
+    quick,
+    build: argv.includes('--build') || (!quick && !argv.includes('--no-build')),
+    out: value('out'),
+    profile: argv.includes('--profile'),
+    keepDb: argv.includes('--keep-db'),
+    only: only ? new Set(only as Phase[]) : null,
+    readEvents: count('read-events'),
+    scaleOutEvents: count('scale-out-events'),
   };
 }
 
@@ -74,7 +89,8 @@ export async function runBench(args: Args): Promise<BenchResult> {
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const tag = `${stamp.slice(0, 19).replace(/[-T]/g, '').toLowerCase()}_${process.pid}`;
-  const log = (msg: string) => process.stderr.write(`[bench +${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${msg}\n`);
+  const log = (msg: string) =>
+    process.stderr.write(`[bench +${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${msg}\n`);
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisPrefix = `faultline-bench-${tag}`;
@@ -92,7 +108,15 @@ export async function runBench(args: Args): Promise<BenchResult> {
   const load = startLoadGenerator();
   // Spike protection off: every event is stored, the full path is measured (with it on, events
   // of an issue past SPIKE_EVENTS_PER_MINUTE are counted but only sampled into storage).
-  const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'info', RUN_MIGRATIONS: 'false', UDP_ENABLED: 'false', SPIKE_EVENTS_PER_MINUTE: '0' };
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+    LOG_LEVEL: 'info',
+    RUN_MIGRATIONS: 'false',
+    UDP_ENABLED: 'false',
+    SPIKE_EVENTS_PER_MINUTE: '0',
+  };
   const ctx: BenchContext = { plan, db, redis, redisPrefix, queue, load, env, cpuProfDir, errors: [], cpu: [], log };
   const procs: Proc[] = [];
   const start = async (p: Promise<Proc>) => {
@@ -156,7 +180,12 @@ export async function runBench(args: Args): Promise<BenchResult> {
     process.off('SIGINT', sigint);
   }
   const finished = new Date();
-  const figures = { ...result, memory: [...memory].map(([process, m]) => ({ process, ...m })), finishedAt: finished.toISOString(), durationSec: (finished.getTime() - started.getTime()) / 1000 };
+  const figures = {
+    ...result,
+    memory: [...memory].map(([process, m]) => ({ process, ...m })),
+    finishedAt: finished.toISOString(),
+    durationSec: (finished.getTime() - started.getTime()) / 1000,
+  };
   return benchResultSchema.parse({ ...figures, targets: evaluateTargets(figures) });
 
   async function pipelinePhases(): Promise<void> {
@@ -170,8 +199,19 @@ export async function runBench(args: Args): Promise<BenchResult> {
     await koa.stop();
     for (const payload of PAYLOAD_KINDS) {
       const payloads = eventJsonVariants(payload, plan.fingerprints);
-      const opts = { durationMs: plan.pgBaselineMs, batchSize: plan.pgBatchSize, concurrency: 2, table: 'bench_unnest_baseline' };
-      const r = await withCpu(ctx, `unnest baseline, ${payload}`, [], () => runPgBaseline(db.pool, payloads, opts), (x) => x.rows);
+      const opts = {
+        durationMs: plan.pgBaselineMs,
+        batchSize: plan.pgBatchSize,
+        concurrency: 2,
+        table: 'bench_unnest_baseline',
+      };
+      const r = await withCpu(
+        ctx,
+        `unnest baseline, ${payload}`,
+        [],
+        () => runPgBaseline(db.pool, payloads, opts),
+        (x) => x.rows,
+      );
       result.pgBaseline.push({ payload, rowsPerSec: r.rowsPerSec, bytesPerRow: r.bytesPerRow });
       log(`unnest baseline ${payload}: ${Math.round(r.rowsPerSec)} rows/s, ${Math.round(r.bytesPerRow)} bytes/row`);
     }
@@ -194,11 +234,24 @@ export async function runBench(args: Args): Promise<BenchResult> {
       await queue.resume();
     });
     const drain = await drainPromise;
-    result.pipeline.drain = { mode: 'split', events: queued.queued, seconds: drain.seconds, eventsPerSec: drain.eventsPerSec, groupingCacheHitRate: drain.groupingCacheHitRate };
+    result.pipeline.drain = {
+      mode: 'split',
+      events: queued.queued,
+      seconds: drain.seconds,
+      eventsPerSec: drain.eventsPerSec,
+      groupingCacheHitRate: drain.groupingCacheHitRate,
+    };
     const ingestMax = (p: string) => result.ingest.find((i) => i.payload === p)?.maxAcceptedPerSec ?? 100;
     if (plan.splitSustain) {
       result.pipeline.sustained.push(
-        await sustainedPhase(ctx, ingestOrigin, { mode: 'split', payload: 'envelope', initial: Math.min(ingestMax('envelope'), drain.eventsPerSec) * 0.7, durationMs: plan.sustainMs, pgBaselineRowsPerSec: baselineOf('envelope'), procs: [ingest, drain.worker] }),
+        await sustainedPhase(ctx, ingestOrigin, {
+          mode: 'split',
+          payload: 'envelope',
+          initial: Math.min(ingestMax('envelope'), drain.eventsPerSec) * 0.7,
+          durationMs: plan.sustainMs,
+          pgBaselineRowsPerSec: baselineOf('envelope'),
+          procs: [ingest, drain.worker],
+        }),
       );
     }
     underLoad(sampler.take());
@@ -213,18 +266,44 @@ export async function runBench(args: Args): Promise<BenchResult> {
     sampler = rssSampler([all]);
     const origin = `http://127.0.0.1:${all.port}`;
     const typical: SustainedResult = await sustainedPhase(ctx, origin, {
-      mode: 'all-in-one', payload: 'envelope', initial: harmonic(ingestMax('envelope'), drain.eventsPerSec), durationMs: plan.sustainMs, pgBaselineRowsPerSec: baselineOf('envelope'), procs: [all],
+      mode: 'all-in-one',
+      payload: 'envelope',
+      initial: harmonic(ingestMax('envelope'), drain.eventsPerSec),
+      durationMs: plan.sustainMs,
+      pgBaselineRowsPerSec: baselineOf('envelope'),
+      procs: [all],
     });
     result.pipeline.sustained.push(typical);
     const burstRate = Math.round(typical.offeredPerSec * plan.burstFactor);
     const burst = await burstPhase(ctx, origin, burstRate);
-    result.pipeline.burst = { mode: 'all-in-one', offeredPerSec: burstRate, ...burst, withinTwiceBurst: burst.drainSec !== null && burst.drainSec <= 2 * burst.burstSec };
-    result.visibility = await visibilityPhase(ctx, origin, 'all-in-one', queued.variantEvents.get(0), typical.offeredPerSec);
+    result.pipeline.burst = {
+      mode: 'all-in-one',
+      offeredPerSec: burstRate,
+      ...burst,
+      withinTwiceBurst: burst.drainSec !== null && burst.drainSec <= 2 * burst.burstSec,
+    };
+    result.visibility = await visibilityPhase(
+      ctx,
+      origin,
+      'all-in-one',
+      queued.variantEvents.get(0),
+      typical.offeredPerSec,
+    );
     const storage = await storagePerEvent(db.pool);
-    result.storage = { ...storage, pgBaselineBytesPerRow: result.pgBaseline.find((b) => b.payload === 'envelope')?.bytesPerRow ?? null };
+    result.storage = {
+      ...storage,
+      pgBaselineBytesPerRow: result.pgBaseline.find((b) => b.payload === 'envelope')?.bytesPerRow ?? null,
+    };
     if (plan.largeSustainMs > 0) {
       result.pipeline.sustained.push(
-        await sustainedPhase(ctx, origin, { mode: 'all-in-one', payload: 'large', initial: harmonic(ingestMax('large'), drain.eventsPerSec / 4), durationMs: plan.largeSustainMs, pgBaselineRowsPerSec: baselineOf('large'), procs: [all] }),
+        await sustainedPhase(ctx, origin, {
+          mode: 'all-in-one',
+          payload: 'large',
+          initial: harmonic(ingestMax('large'), drain.eventsPerSec / 4),
+          durationMs: plan.largeSustainMs,
+          pgBaselineRowsPerSec: baselineOf('large'),
+          procs: [all],
+        }),
       );
     }
     underLoad(sampler.take());
@@ -234,14 +313,27 @@ export async function runBench(args: Args): Promise<BenchResult> {
 }
 
 function commandArgs(args: Args): string {
-  const flags = [args.quick ? '--quick' : '', args.only ? `--only=${[...args.only].join(',')}` : '', args.readEvents ? `--read-events=${args.readEvents}` : '', args.scaleOutEvents ? `--scale-out-events=${args.scaleOutEvents}` : ''].filter(Boolean);
+  const flags = [
+    args.quick ? '--quick' : '',
+    args.only ? `--only=${[...args.only].join(',')}` : '',
+    args.readEvents ? `--read-events=${args.readEvents}` : '',
+    args.scaleOutEvents ? `--scale-out-events=${args.scaleOutEvents}` : '',
+  ].filter(Boolean);
   return flags.length > 0 ? ` -- ${flags.join(' ')}` : '';
 }
 
 async function machineInfo(ctx: BenchContext): Promise<BenchResult['machine']> {
   const pg = await ctx.db.pool.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   const redisVersion = /^redis_version:(\S+)/m.exec(await ctx.redis.info('server'))?.[1] ?? 'unknown';
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memBytes: totalmem(), node: process.version, postgres: pg.rows[0]!.v, redis: redisVersion, loadAvgAtStart: loadavg() };
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memBytes: totalmem(),
+    node: process.version,
+    postgres: pg.rows[0]!.v,
+    redis: redisVersion,
+    loadAvgAtStart: loadavg(),
+  };
 }
 
 async function deleteKeys(redis: ReturnType<typeof createRedis>, patterns: string[]): Promise<void> {

@@ -24,7 +24,9 @@ export async function scaleOutPhase(ctx: BenchContext): Promise<ScaleOutResult> 
     const round = await drainWith(ctx, workers, queued);
     rounds.push(round);
     const cpu = Object.values(round.cpuMsPerEvent).reduce((a, b) => a + b, 0);
-    ctx.log(`scale-out: ${workers} worker(s) drained ${round.events} events at ${Math.round(round.eventsPerSec)}/s, ${cpu.toFixed(3)} ms CPU per event`);
+    ctx.log(
+      `scale-out: ${workers} worker(s) drained ${round.events} events at ${Math.round(round.eventsPerSec)}/s, ${cpu.toFixed(3)} ms CPU per event`,
+    );
   }
   return { backlogEvents: plan.scaleOutEvents, rounds };
 }
@@ -37,8 +39,17 @@ async function fillBacklog(ctx: BenchContext, events: number): Promise<number> {
   try {
     // Accepted events, not queued jobs: a job may carry several events.
     const run = await ctx.load.run({
-      id: specId('envelope'), target: targetOf(ctx, `http://127.0.0.1:${ingest.port}`), payload: 'envelope', fingerprints: plan.fingerprints, zipfS: plan.zipfS,
-      seed: 7, maxRequests: events, mode: 'closed', concurrency: plan.ingestConcurrency, durationMs: 300_000, connections: plan.connections,
+      id: specId('envelope'),
+      target: targetOf(ctx, `http://127.0.0.1:${ingest.port}`),
+      payload: 'envelope',
+      fingerprints: plan.fingerprints,
+      zipfS: plan.zipfS,
+      seed: 7,
+      maxRequests: events,
+      mode: 'closed',
+      concurrency: plan.ingestConcurrency,
+      durationMs: 300_000,
+      connections: plan.connections,
     });
     checkFailures(ctx, 'scale-out: filling the backlog', run);
     return run.ok;
@@ -57,20 +68,32 @@ async function drainWith(ctx: BenchContext, n: number, queued: number): Promise<
     workers.push(...(await Promise.all(Array.from({ length: n }, () => startFaultline('worker', ctx.env)))));
     const end = performance.now() + Math.max(ctx.plan.drainTimeoutMs * 2, ROUND_DEADLINE_MS);
     let t0 = 0;
-    const done = await withCpu(ctx, `worker drain x${n} (scale-out)`, workers, async () => {
-      t0 = performance.now();
-      await ctx.queue.resume();
-      let count = before;
-      while (performance.now() < end && count < target) {
-        await sleep(50);
-        count = await processedEvents(ctx.db.pool);
-      }
-      return count - before;
-    }, (x) => x);
+    const done = await withCpu(
+      ctx,
+      `worker drain x${n} (scale-out)`,
+      workers,
+      async () => {
+        t0 = performance.now();
+        await ctx.queue.resume();
+        let count = before;
+        while (performance.now() < end && count < target) {
+          await sleep(50);
+          count = await processedEvents(ctx.db.pool);
+        }
+        return count - before;
+      },
+      (x) => x,
+    );
     const seconds = (performance.now() - t0) / 1000;
     if (done < queued) ctx.errors.push(`scale-out: ${n} worker(s) drained only ${done} of ${queued} queued events`);
     const cpu = ctx.cpu.at(-1);
-    return { workers: n, events: done, seconds, eventsPerSec: done / seconds, cpuMsPerEvent: cpu?.phase.endsWith('(scale-out)') ? withoutLoad(cpu.msPerEvent) : {} };
+    return {
+      workers: n,
+      events: done,
+      seconds,
+      eventsPerSec: done / seconds,
+      cpuMsPerEvent: cpu?.phase.endsWith('(scale-out)') ? withoutLoad(cpu.msPerEvent) : {},
+    };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }

@@ -28,12 +28,23 @@ function checkout(order) {
   return new Error('unreachable');
 }
 
-Faultline.init({ dsn: process.env.DSN, release: 'bench@1.0.0', environment: 'bench', serverName: 'bench-host', bufferSize: 256, clientReportInterval: 3600 });
+Faultline.init({
+  dsn: process.env.DSN,
+  release: 'bench@1.0.0',
+  environment: 'bench',
+  serverName: 'bench-host',
+  bufferSize: 256,
+  clientReportInterval: 3600,
+});
 Faultline.setTag('region', 'eu-west');
 Faultline.setUser({ id: '42' });
 for (let i = 0; i < 20; i++) Faultline.addBreadcrumb({ category: 'http', message: `GET /cart/${i}` });
 
-const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 3 });
+const histogram = hdr.build({
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 10_000_000_000,
+  numberOfSignificantValueDigits: 3,
+});
 const yieldTurn = () => new Promise((r) => setImmediate(r));
 
 async function run(n, record) {
@@ -55,18 +66,20 @@ const delivered = await Faultline.flush(60_000);
 const cpu = cpuUsage(cpu0);
 const us = (ns) => Math.round(ns / 10) / 100; // ns → µs, 2 decimals
 
-process.stdout.write(`${JSON.stringify({
-  iterations: ITERATIONS,
-  callUs: {
-    p50: us(histogram.getValueAtPercentile(50)),
-    p90: us(histogram.getValueAtPercentile(90)),
-    p99: us(histogram.getValueAtPercentile(99)),
-    p999: us(histogram.getValueAtPercentile(99.9)),
-    max: us(histogram.maxValue),
-    mean: us(histogram.mean),
-  },
-  // Everything the process did per event (the calls, building, serializing, gzip, sending), in µs.
-  cpuUsPerEvent: Math.round(((cpu.user + cpu.system) / ITERATIONS) * 100) / 100,
-  delivered,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    iterations: ITERATIONS,
+    callUs: {
+      p50: us(histogram.getValueAtPercentile(50)),
+      p90: us(histogram.getValueAtPercentile(90)),
+      p99: us(histogram.getValueAtPercentile(99)),
+      p999: us(histogram.getValueAtPercentile(99.9)),
+      max: us(histogram.maxValue),
+      mean: us(histogram.mean),
+    },
+    // Everything the process did per event (the calls, building, serializing, gzip, sending), in µs.
+    cpuUsPerEvent: Math.round(((cpu.user + cpu.system) / ITERATIONS) * 100) / 100,
+    delivered,
+  })}\n`,
+);
 await Faultline.close(5_000);

@@ -24,7 +24,9 @@ const http = createServer((req, res) => {
 http.keepAliveTimeout = 65_000;
 await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
 
-process.stdout.write(`${JSON.stringify({ httpPort: (http.address() as AddressInfo).port, udpPort: udp.address().port })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ httpPort: (http.address() as AddressInfo).port, udpPort: udp.address().port })}\n`,
+);
 createInterface({ input: process.stdin })
   .on('line', () => process.stdout.write(`${JSON.stringify({ datagrams, httpRequests })}\n`))
   .on('close', () => process.exit(0));

@@ -37,10 +37,17 @@ function reserve(sku: number): never {
 
 async function buildPool(dsn: string, size: number): Promise<{ size: number; avgBytes: number; gzipped: number }> {
   const envelopes: Envelope[] = [];
-  Faultline.init({ dsn, release: 'bench@1.0.0', environment: 'bench', serverName: 'bench-host', globalHandlers: false, transport: () => ({
-    send: async (envelope) => void envelopes.push(envelope),
-    flush: async () => true,
-  }) });
+  Faultline.init({
+    dsn,
+    release: 'bench@1.0.0',
+    environment: 'bench',
+    serverName: 'bench-host',
+    globalHandlers: false,
+    transport: () => ({
+      send: async (envelope) => void envelopes.push(envelope),
+      flush: async () => true,
+    }),
+  });
   Faultline.setTag('region', 'eu-west');
   Faultline.setUser({ id: '42', email: 'buyer@example.com' });
   for (let i = 0; i < 10; i++) Faultline.addBreadcrumb({ category: 'http', message: `GET /cart/${i}` });
@@ -63,7 +70,11 @@ async function buildPool(dsn: string, size: number): Promise<{ size: number; avg
     Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), randomBytes(1200)]),
     Buffer.from(`{"dsn":"udp://${key}@127.0.0.1:1/1"}\n{"type":"event"}\n{"message":"${'x'.repeat(1000)}"}`),
   ];
-  return { size: pool.length, avgBytes: Math.round(pool.reduce((n, b) => n + b.length, 0) / pool.length), gzipped: pool.filter((b) => b[0] === 0x1f).length / pool.length };
+  return {
+    size: pool.length,
+    avgBytes: Math.round(pool.reduce((n, b) => n + b.length, 0) / pool.length),
+    gzipped: pool.filter((b) => b[0] === 0x1f).length / pool.length,
+  };
 }
 
 async function send(spec: SendSpec): Promise<{ id: string; sent: number; errors: number; elapsedMs: number }> {

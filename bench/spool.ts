@@ -31,13 +31,24 @@ async function main(): Promise<void> {
   const rateMs = quick ? 2_000 : 8_000;
   const log = (msg: string) => process.stderr.write(`[bench:spool] ${msg}\n`);
   const tag = `${Date.now()}_${process.pid}`;
-  const db = await createBenchDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', `faultline_bench_spool_${tag}`);
+  const db = await createBenchDatabase(
+    process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    `faultline_bench_spool_${tag}`,
+  );
   const redisPort = await freePort();
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'faultline-bench-spool-'));
   let redis = await startRedis(redisPort);
   const load = startLoadGenerator();
-  const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: `bench-spool-${tag}`, LOG_LEVEL: 'warn', RUN_MIGRATIONS: 'false', UDP_ENABLED: 'false', SPOOL_DIR: spoolDir };
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `bench-spool-${tag}`,
+    LOG_LEVEL: 'warn',
+    RUN_MIGRATIONS: 'false',
+    UDP_ENABLED: 'false',
+    SPOOL_DIR: spoolDir,
+  };
   const ingest = await startFaultline('ingest', env);
   const origin = `http://127.0.0.1:${ingest.port}`;
   const queueConn = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -49,13 +60,34 @@ async function main(): Promise<void> {
     const target = { origin, projectId: db.project.projectId, publicKey: db.project.publicKey };
     let n = 0;
     const run = (mode: 'open' | 'closed', durationMs: number, rate?: number): Promise<LoadResult> =>
-      load.run({ id: `spool-${++n}`, target, payload: 'envelope', fingerprints: 100, zipfS: 1, seed: n, connections: 64, mode, durationMs, ...(mode === 'closed' ? { concurrency: 64 } : { rate }) });
+      load.run({
+        id: `spool-${++n}`,
+        target,
+        payload: 'envelope',
+        fingerprints: 100,
+        zipfS: 1,
+        seed: n,
+        connections: 64,
+        mode,
+        durationMs,
+        ...(mode === 'closed' ? { concurrency: 64 } : { rate }),
+      });
     const measure = async (p: Phase['path'], offered: number | null): Promise<Phase> => {
       const max = await run('closed', maxMs);
       const rate = offered ?? Math.max(1, Math.round(max.acceptedPerSec * 0.5));
       const open = await run('open', rateMs, rate);
-      log(`${p}: max ${Math.round(max.acceptedPerSec)}/s; at ${rate}/s p50 ${open.latencyMs.p50} ms, p99 ${open.latencyMs.p99} ms, ${open.failed} failed ${JSON.stringify(open.statuses)}`);
-      return { path: p, maxPerSec: max.acceptedPerSec, offeredPerSec: rate, acceptedPerSec: open.acceptedPerSec, failed: open.failed + max.failed, p50Ms: open.latencyMs.p50, p99Ms: open.latencyMs.p99 };
+      log(
+        `${p}: max ${Math.round(max.acceptedPerSec)}/s; at ${rate}/s p50 ${open.latencyMs.p50} ms, p99 ${open.latencyMs.p99} ms, ${open.failed} failed ${JSON.stringify(open.statuses)}`,
+      );
+      return {
+        path: p,
+        maxPerSec: max.acceptedPerSec,
+        offeredPerSec: rate,
+        acceptedPerSec: open.acceptedPerSec,
+        failed: open.failed + max.failed,
+        p50Ms: open.latencyMs.p50,
+        p99Ms: open.latencyMs.p99,
+      };
     };
 
     await run('closed', quick ? 1_000 : 3_000); // warm-up: JIT, key cache
@@ -75,7 +107,9 @@ async function main(): Promise<void> {
     redis = await startRedis(redisPort);
     await waitUntil(async () => (await readyz(origin)).spool?.state === 'idle', 300_000);
     replay = { jobs: spooled, seconds: (Date.now() - t0) / 1000 };
-    log(`replayed ${spooled} jobs in ${replay.seconds.toFixed(1)} s (${Math.round(spooled / replay.seconds)}/s, reconnect included)`);
+    log(
+      `replayed ${spooled} jobs in ${replay.seconds.toFixed(1)} s (${Math.round(spooled / replay.seconds)}/s, reconnect included)`,
+    );
   } finally {
     await ingest.stop();
     await load.stop();
@@ -85,21 +119,44 @@ async function main(): Promise<void> {
     await db.drop().catch(() => {});
     rmSync(spoolDir, { recursive: true, force: true });
   }
-  const out = { command: `npm run bench:spool${quick ? ' -- --quick' : ''}`, at: new Date().toISOString(), quick, launcher: faultlineLauncher().kind, loadAvg: loadavg(), phases, replay };
+  const out = {
+    command: `npm run bench:spool${quick ? ' -- --quick' : ''}`,
+    at: new Date().toISOString(),
+    quick,
+    launcher: faultlineLauncher().kind,
+    loadAvg: loadavg(),
+    phases,
+    replay,
+  };
   const file = `${RESULTS_DIR}spool-${out.at.replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${formatTable(phases)}\nwritten to ${path.relative(process.cwd(), file)}\n`);
 }
 
 function formatTable(phases: Phase[]): string {
-  const rows = phases.map((p) => `| ${p.path} | ${Math.round(p.maxPerSec)} | ${p.offeredPerSec} | ${Math.round(p.acceptedPerSec)} | ${p.p50Ms} | ${p.p99Ms} | ${p.failed} |`);
-  return ['| path | max events/s | offered/s | accepted/s | p50 ms | p99 ms | failed |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  const rows = phases.map(
+    (p) =>
+      `| ${p.path} | ${Math.round(p.maxPerSec)} | ${p.offeredPerSec} | ${Math.round(p.acceptedPerSec)} | ${p.p50Ms} | ${p.p99Ms} | ${p.failed} |`,
+  );
+  return [
+    '| path | max events/s | offered/s | accepted/s | p50 ms | p99 ms | failed |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   await waitUntil(async () => {
-    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(`redis://127.0.0.1:${port}`, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on('error', () => {});
     try {
       await probe.connect();
@@ -112,7 +169,10 @@ async function startRedis(port: number): Promise<ChildProcess> {
 }
 
 async function readyz(origin: string): Promise<{ status: string; spool?: { state: string; jobs: number } }> {
-  return (await (await fetch(`${origin}/readyz`)).json()) as { status: string; spool?: { state: string; jobs: number } };
+  return (await (await fetch(`${origin}/readyz`)).json()) as {
+    status: string;
+    spool?: { state: string; jobs: number };
+  };
 }
 
 async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -23,7 +23,10 @@ export async function watchStream(origin: string, orgSlug: string, token: string
   let error: string | null = null;
   let res: Awaited<ReturnType<typeof request>>;
   try {
-    res = await request(`${origin}/api/0/organizations/${orgSlug}/stream/`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: controller.signal });
+    res = await request(`${origin}/api/0/organizations/${orgSlug}/stream/`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
   } catch (err) {
     return idle(`stream request failed: ${(err as Error).message}`);
   }
@@ -71,14 +74,17 @@ export function watchApi(origin: string, issueId: string, token: string, everyMs
   const loop = (async () => {
     while (!stopped) {
       try {
-        const res = await request(`${origin}/api/0/issues/${issueId}/events/?limit=25`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await request(`${origin}/api/0/issues/${issueId}/events/?limit=25`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         const at = wallNow();
         polls++;
         if (res.statusCode !== 200) {
           error = `issue events answered ${res.statusCode}`;
           await res.body.dump();
         } else {
-          for (const e of (await res.body.json()) as Array<{ eventID: string }>) if (!seen.has(e.eventID)) seen.set(e.eventID, at);
+          for (const e of (await res.body.json()) as Array<{ eventID: string }>)
+            if (!seen.has(e.eventID)) seen.set(e.eventID, at);
         }
       } catch (err) {
         error = `issue events request failed: ${(err as Error).message}`;
@@ -119,6 +125,7 @@ export function visibilityLatency(accepted: Array<[string, number]>, seen: Map<s
     else lat.push(Math.max(0, t - at));
   }
   lat.sort((a, b) => a - b);
-  const q = (p: number) => (lat.length === 0 ? null : Math.round(lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]! * 10) / 10);
+  const q = (p: number) =>
+    lat.length === 0 ? null : Math.round(lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]! * 10) / 10;
   return { samples: lat.length, missing, p50: q(50), p95: q(95), p99: q(99) };
 }

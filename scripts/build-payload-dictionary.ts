@@ -27,7 +27,9 @@ function decompress(body: Buffer): Buffer {
 const parts: string[] = [];
 for (const dir of SOURCES) {
   const folder = new URL(`test/fixtures/sdk-captures/${dir}/`, ROOT);
-  for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(folder)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const capture = JSON.parse(readFileSync(new URL(file, folder), 'utf8')) as { body_base64?: string };
     if (!capture.body_base64) continue;
     const text = decompress(Buffer.from(capture.body_base64, 'base64')).toString('utf8');

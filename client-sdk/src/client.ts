@@ -14,7 +14,17 @@ import { createCapturedErrors, createDedupe } from './processors/dedupe.js';
 import { defaultAppRoot, hostname, isNode, nowSeconds, readSourceFile, runtimeData, uuid4 } from './runtime.js';
 import { applyScope, createScopeStack, withCaptureContext, type ScopeData, type ScopeStack } from './scope.js';
 import { transportForDsn } from './transports/select.js';
-import type { Breadcrumb, CaptureContext, Dsn, Event, EventHint, FeedbackParams, Mechanism, Options, SeverityLevel } from './types.js';
+import type {
+  Breadcrumb,
+  CaptureContext,
+  Dsn,
+  Event,
+  EventHint,
+  FeedbackParams,
+  Mechanism,
+  Options,
+  SeverityLevel,
+} from './types.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 export const DEFAULT_MAX_BREADCRUMBS = 100;
@@ -75,7 +85,7 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
         isNode: node,
         userId: () => {
           const user = scopes.getScope().getData().user;
-          return user?.id !== undefined ? String(user.id) : user?.email ?? undefined;
+          return user?.id !== undefined ? String(user.id) : (user?.email ?? undefined);
         },
         send: (payload) => d.sendSession(payload),
       });
@@ -144,7 +154,10 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
     try {
       if (!enabled || !delivery) return eventId;
       // The session sees every error, sampled or not (what ran is what it counts).
-      session?.onEvent({ ...event, level: scope.level ?? event.level }, event.exception?.values?.some((v) => v.mechanism?.handled === false) ?? false);
+      session?.onEvent(
+        { ...event, level: scope.level ?? event.level },
+        event.exception?.values?.some((v) => v.mechanism?.handled === false) ?? false,
+      );
       if (sampleRate < 1 && !(Math.random() < sampleRate)) {
         outcomes.record('sample_rate', 'error');
         return eventId;
@@ -168,7 +181,11 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
       try {
         if (!enabled || captured.seenBefore(error)) return uuid4();
         const event = eventFromException(error, mechanism ?? { type: 'generic', handled: true }, build);
-        return captureWithScope(event, { originalException: error }, withCaptureContext(scopes.getScope().getData(), context));
+        return captureWithScope(
+          event,
+          { originalException: error },
+          withCaptureContext(scopes.getScope().getData(), context),
+        );
       } catch (err) {
         debug('captureException failed', err);
         return uuid4();
@@ -191,7 +208,10 @@ export function createClient(options: Options, scopes: ScopeStack = createScopeS
       const id = uuid4();
       try {
         if (!enabled || !delivery || typeof params?.message !== 'string' || params.message.trim() === '') return id;
-        const feedback: Record<string, string> = { message: params.message.slice(0, MAX_FEEDBACK_CHARS), source: params.source ?? 'api' };
+        const feedback: Record<string, string> = {
+          message: params.message.slice(0, MAX_FEEDBACK_CHARS),
+          source: params.source ?? 'api',
+        };
         if (params.name) feedback.name = String(params.name).slice(0, 128);
         if (params.email) feedback.contact_email = String(params.email).slice(0, 256);
         if (params.associatedEventId) feedback.associated_event_id = String(params.associatedEventId);

@@ -4,7 +4,13 @@
 
 import type { OutcomeRecorder } from './client-reports.js';
 import { createRequestCounter } from './counter.js';
-import { createClientReportEnvelope, createCounterEnvelope, createEventEnvelope, createFeedbackEnvelope, createSessionEnvelope } from './envelope.js';
+import {
+  createClientReportEnvelope,
+  createCounterEnvelope,
+  createEventEnvelope,
+  createFeedbackEnvelope,
+  createSessionEnvelope,
+} from './envelope.js';
 import { nodeProcess, nowSeconds } from './runtime.js';
 import { settleWithin } from './transports/buffer.js';
 import type { ClientReportItem, Event, SessionPayload, Transport } from './types.js';
@@ -126,7 +132,10 @@ export function createDelivery(o: DeliveryOptions): Delivery {
     sendCounter();
     sendClientReport();
   };
-  const target = globalThis as { addEventListener?: (t: string, l: () => void) => void; removeEventListener?: (t: string, l: () => void) => void };
+  const target = globalThis as {
+    addEventListener?: (t: string, l: () => void) => void;
+    removeEventListener?: (t: string, l: () => void) => void;
+  };
 
   startTimer(o.clientReportInterval, sendClientReport);
   try {

@@ -45,7 +45,9 @@ function eventFromNonError(value: unknown, mechanism: Mechanism): Event {
     const keys = Object.keys(value).sort().slice(0, 10);
     return {
       exception: {
-        values: [{ type: 'Error', value: `Non-Error exception captured with keys: ${keys.join(', ')}`, mechanism: synthetic }],
+        values: [
+          { type: 'Error', value: `Non-Error exception captured with keys: ${keys.join(', ')}`, mechanism: synthetic },
+        ],
       },
       extra: { __serialized__: normalize(value, 3) },
     };

@@ -34,13 +34,29 @@ export function showFeedbackForm(send: Send, options: FeedbackFormOptions = {}):
   };
   const message = el<HTMLTextAreaElement>('textarea', { name: 'message', rows: 4, maxLength: 4096 });
   const name = el<HTMLInputElement>('input', { name: 'name', type: 'text', value: options.name ?? '', maxLength: 128 });
-  const email = el<HTMLInputElement>('input', { name: 'email', type: 'email', value: options.email ?? '', maxLength: 256 });
+  const email = el<HTMLInputElement>('input', {
+    name: 'email',
+    type: 'email',
+    value: options.email ?? '',
+    maxLength: 256,
+  });
   const error = el('p');
   error.setAttribute('role', 'alert');
   error.style.cssText = 'color:#c2410c;margin:4px 0;min-height:1em';
   const cancel = el('button', { type: 'button', textContent: 'Cancel' });
   const submit = el('button', { type: 'submit', textContent: options.submitLabel ?? 'Send feedback' });
-  const form = el<HTMLFormElement>('form', {}, el('h2', { textContent: options.title ?? 'Tell us what happened' }), field('What happened?', message), field('Name', name), field('E-mail', email), error, cancel, doc.createTextNode(' '), submit);
+  const form = el<HTMLFormElement>(
+    'form',
+    {},
+    el('h2', { textContent: options.title ?? 'Tell us what happened' }),
+    field('What happened?', message),
+    field('Name', name),
+    field('E-mail', email),
+    error,
+    cancel,
+    doc.createTextNode(' '),
+    submit,
+  );
   const dialog = el<HTMLDialogElement>('dialog', { className: 'faultline-feedback' }, form);
   dialog.setAttribute('aria-label', options.title ?? 'Tell us what happened');
   dialog.style.cssText = 'max-width:28rem;width:90%;font:14px system-ui,sans-serif';

@@ -7,7 +7,17 @@ import { installGlobalHandlers } from './global-handlers.js';
 import { showFeedbackForm as openFeedbackForm, type FeedbackFormOptions } from './feedback-form.js';
 import { uuid4 } from './runtime.js';
 import { createScopeStack, type Scope } from './scope.js';
-import type { Breadcrumb, CaptureContext, Event, EventHint, FeedbackParams, Options, Primitive, SeverityLevel, User } from './types.js';
+import type {
+  Breadcrumb,
+  CaptureContext,
+  Event,
+  EventHint,
+  FeedbackParams,
+  Options,
+  Primitive,
+  SeverityLevel,
+  User,
+} from './types.js';
 
 const scopes = createScopeStack();
 let client: Client | undefined;
@@ -123,29 +133,74 @@ export function close(timeout?: number): Promise<boolean> {
 }
 
 export { createClient, type Client } from './client.js';
-export { DEFAULT_MAX_BREADCRUMBS, DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_COUNTER_INTERVAL_S, DEFAULT_CLIENT_REPORT_INTERVAL_S } from './client.js';
+export {
+  DEFAULT_MAX_BREADCRUMBS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_COUNTER_INTERVAL_S,
+  DEFAULT_CLIENT_REPORT_INTERVAL_S,
+} from './client.js';
 export { createOutcomeRecorder, type OutcomeRecorder } from './client-reports.js';
 export { createRequestCounter, type RequestCounter } from './counter.js';
 export { createDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 export { parseDsn, dsnToString, envelopeUrl } from './dsn.js';
-export { createEventEnvelope, createClientReportEnvelope, createCounterEnvelope, serializeEnvelope, itemCategory, byteLength } from './envelope.js';
+export {
+  createEventEnvelope,
+  createClientReportEnvelope,
+  createCounterEnvelope,
+  serializeEnvelope,
+  itemCategory,
+  byteLength,
+} from './envelope.js';
 export { eventFromException, eventFromMessage, type BuildOptions } from './event-builder.js';
 export { installGlobalHandlers, unhandledRejectionsMode } from './global-handlers.js';
 export { normalize, normalizeRecord } from './normalize.js';
-export { createContextLines, CONTEXT_LINES, MAX_CONTEXT_LINE_LENGTH, type ContextLines } from './processors/context-lines.js';
-export { createCapturedErrors, createDedupe, eventSignature, type CapturedErrors, type Dedupe } from './processors/dedupe.js';
+export {
+  createContextLines,
+  CONTEXT_LINES,
+  MAX_CONTEXT_LINE_LENGTH,
+  type ContextLines,
+} from './processors/context-lines.js';
+export {
+  createCapturedErrors,
+  createDedupe,
+  eventSignature,
+  type CapturedErrors,
+  type Dedupe,
+} from './processors/dedupe.js';
 export { errorChain, isErrorLike, linkExceptions, LINKED_ERRORS_LIMIT } from './processors/linked-errors.js';
 export { trimEventToFit, KEEP_EDGE_FRAMES } from './processors/trim.js';
 export { MAX_SOURCE_BYTES } from './runtime.js';
-export { createScope, createScopeStack, applyScope, withCaptureContext, type Scope, type ScopeData, type ScopeStack } from './scope.js';
+export {
+  createScope,
+  createScopeStack,
+  applyScope,
+  withCaptureContext,
+  type Scope,
+  type ScopeData,
+  type ScopeStack,
+} from './scope.js';
 export { parseStackFrames, moduleFromFilename, isInApp, MAX_STACK_FRAMES, type StackOptions } from './stacktrace.js';
 export { createTransport, type MakeRequest } from './transports/base.js';
 export { createPromiseBuffer, settleWithin, DEFAULT_BUFFER_SIZE, type PromiseBuffer } from './transports/buffer.js';
 export { makeFetchTransport } from './transports/fetch.js';
 export { makeHttpTransport } from './transports/http.js';
-export { parseRetryAfterHeader, updateRateLimits, disabledUntil, isRateLimited, DEFAULT_RETRY_AFTER_MS, type RateLimits, type RateLimitResponse } from './transports/rate-limit.js';
+export {
+  parseRetryAfterHeader,
+  updateRateLimits,
+  disabledUntil,
+  isRateLimited,
+  DEFAULT_RETRY_AFTER_MS,
+  type RateLimits,
+  type RateLimitResponse,
+} from './transports/rate-limit.js';
 export { transportForDsn } from './transports/select.js';
-export { makeUdpTransport, encodeDatagram, MAX_UDP_DATAGRAM_BYTES, UDP_GZIP_THRESHOLD_BYTES, type DatagramOptions } from './transports/udp.js';
+export {
+  makeUdpTransport,
+  encodeDatagram,
+  MAX_UDP_DATAGRAM_BYTES,
+  UDP_GZIP_THRESHOLD_BYTES,
+  type DatagramOptions,
+} from './transports/udp.js';
 export { SDK_NAME, SDK_VERSION } from './version.js';
 export type * from './types.js';
 export type { FeedbackFormOptions } from './feedback-form.js';

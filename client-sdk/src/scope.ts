@@ -174,7 +174,8 @@ export function applyScope(event: Event, data: ScopeData, maxBreadcrumbs: number
   if (Object.keys(data.tags).length || event.tags) out.tags = { ...data.tags, ...event.tags };
   if (Object.keys(data.extra).length || event.extra) out.extra = { ...data.extra, ...event.extra };
   if (Object.keys(data.contexts).length || event.contexts) out.contexts = { ...data.contexts, ...event.contexts };
-  if (data.flags?.length && !event.contexts?.flags) out.contexts = { ...out.contexts, flags: { values: data.flags.map((f) => ({ ...f })) } };
+  if (data.flags?.length && !event.contexts?.flags)
+    out.contexts = { ...out.contexts, flags: { values: data.flags.map((f) => ({ ...f })) } };
   if (data.user || event.user) out.user = { ...data.user, ...event.user };
   if (!event.fingerprint && data.fingerprint) out.fingerprint = data.fingerprint;
   if (!event.level && data.level) out.level = data.level;

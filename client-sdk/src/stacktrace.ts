@@ -87,7 +87,10 @@ export function moduleFromFilename(filename: string, appRoot?: string): string |
   const marker = '/node_modules/';
   const nm = `${dir}/`.lastIndexOf(marker);
   if (nm >= 0) return qualified(dir.slice(nm + marker.length), base);
-  const root = appRoot?.replace(/\\/g, '/').replace(/^[A-Za-z]:/, '').replace(/\/+$/, '');
+  const root = appRoot
+    ?.replace(/\\/g, '/')
+    .replace(/^[A-Za-z]:/, '')
+    .replace(/\/+$/, '');
   if (root && (dir === root || dir.startsWith(`${root}/`))) return qualified(dir.slice(root.length + 1), base);
   return base;
 }

@@ -10,7 +10,14 @@ import { eventJobId, WORKER_COUNTED_AUX_KINDS } from '../../server/src/shared/qu
 import { sessionItemProblem } from '../../server/src/shared/protocol/session.js';
 import { isAllowedOrigin } from './allowed-domains.js';
 import type { Logger } from '../../server/src/shared/log.js';
-import { normalizeProjectId, parseDsn, parsePublicKey, PROTOCOL_VERSION, type RequestAuth, type SentryAuth } from './auth.js';
+import {
+  normalizeProjectId,
+  parseDsn,
+  parsePublicKey,
+  PROTOCOL_VERSION,
+  type RequestAuth,
+  type SentryAuth,
+} from './auth.js';
 import { isObject, parseEnvelope, readEnvelopeMeta, type Envelope, type EnvelopeMeta } from './envelope.js';
 import { parseJsonHeader } from './parse-json-header.js';
 import { dsnProjectId } from './udp-datagram.js';
@@ -18,8 +25,25 @@ import { findOversizeItemType, MAX_JSON_DEPTH, oversizeDetail, type SizeLimits }
 import { jsonDepthExceeds } from './json-depth.js';
 import { parseStoreBody } from './store-body.js';
 import { QueueUnavailableError, type Enqueuer, type QueuedJob } from './enqueue.js';
-import { drop, itemCategory, KEYS_UNAVAILABLE_DETAIL, outcomeOfDrop, QUEUE_UNAVAILABLE_DETAIL, type ActiveLimit, type Drop, type Outcome } from '../../server/src/shared/outcomes/outcomes.js';
-import { eventFate, fateOutcome, isAuxLimited, QUEUE_FULL_LIMIT, rateLimited, type EventFate, type ProtectionDeps } from './protect.js';
+import {
+  drop,
+  itemCategory,
+  KEYS_UNAVAILABLE_DETAIL,
+  outcomeOfDrop,
+  QUEUE_UNAVAILABLE_DETAIL,
+  type ActiveLimit,
+  type Drop,
+  type Outcome,
+} from '../../server/src/shared/outcomes/outcomes.js';
+import {
+  eventFate,
+  fateOutcome,
+  isAuxLimited,
+  QUEUE_FULL_LIMIT,
+  rateLimited,
+  type EventFate,
+  type ProtectionDeps,
+} from './protect.js';
 
 export type { Drop, DropReason } from '../../server/src/shared/outcomes/outcomes.js';
 
@@ -64,8 +88,28 @@ interface Sender {
 }
 
 /** Items that belong to an event: the answer carries an id when one is present (Relay `requires_event`). */
-const REQUIRES_EVENT = new Set(['event', 'transaction', 'security', 'raw_security', 'attachment', 'form_data', 'unreal_report', 'user_report', 'feedback', 'replay_event', 'profile']);
-const AUX_TYPES = new Set(['session', 'sessions', 'client_report', 'faultline_counter', 'feedback', 'user_report', 'check_in']);
+const REQUIRES_EVENT = new Set([
+  'event',
+  'transaction',
+  'security',
+  'raw_security',
+  'attachment',
+  'form_data',
+  'unreal_report',
+  'user_report',
+  'feedback',
+  'replay_event',
+  'profile',
+]);
+const AUX_TYPES = new Set([
+  'session',
+  'sessions',
+  'client_report',
+  'faultline_counter',
+  'feedback',
+  'user_report',
+  'check_in',
+]);
 
 export async function accept(input: AcceptInput, deps: AcceptDeps): Promise<AcceptResult> {
   const tally: Tally = { publicKey: null, projectId: null, categories: null, counted: false };
@@ -81,17 +125,27 @@ export async function accept(input: AcceptInput, deps: AcceptDeps): Promise<Acce
 }
 
 /** Counts a request the HTTP layer refused before accept() (path, auth, encoding, body size). */
-export function countRefusedRequest(input: Pick<AcceptInput, 'endpoint' | 'auth' | 'receivedAt'>, d: Drop, deps: AcceptDeps): void {
+export function countRefusedRequest(
+  input: Pick<AcceptInput, 'endpoint' | 'auth' | 'receivedAt'>,
+  d: Drop,
+  deps: AcceptDeps,
+): void {
   const publicKey = input.auth.kind === 'ok' ? parsePublicKey(input.auth.auth.publicKey) : null;
   countRefused(d, { publicKey, projectId: null, categories: null, counted: false }, input, deps);
 }
 
 /** Every item of a refused request gets the drop's outcome, under its project when one is known. */
-function countRefused(d: Drop, tally: Tally, input: Pick<AcceptInput, 'endpoint' | 'receivedAt'>, deps: AcceptDeps): void {
+function countRefused(
+  d: Drop,
+  tally: Tally,
+  input: Pick<AcceptInput, 'endpoint' | 'receivedAt'>,
+  deps: AcceptDeps,
+): void {
   const counter = deps.outcomes;
   if (!counter) return;
   const categories = tally.categories ?? [input.endpoint === 'store' ? 'error' : 'default'];
-  const add = (projectId: string | null) => categories.forEach((c) => counter.add(projectId, c, outcomeOfDrop(d), 1, input.receivedAt));
+  const add = (projectId: string | null) =>
+    categories.forEach((c) => counter.add(projectId, c, outcomeOfDrop(d), 1, input.receivedAt));
   if (tally.projectId !== null || tally.publicKey === null) return add(tally.projectId);
   // Refused before the key was looked up (e.g. a malformed body): attribute it if the key exists.
   deps.keys.find(tally.publicKey).then(
@@ -104,15 +158,19 @@ function countRefused(d: Drop, tally: Tally, input: Pick<AcceptInput, 'endpoint'
  * The checks that need only the request line and headers (Relay's order: path, auth, key,
  * version). HTTP runs them before reading the body; accept() runs them again (cheap).
  */
-export function precheck(input: Pick<AcceptInput, 'endpoint' | 'projectIdFromPath' | 'auth'>): Drop | { pathProject: string | undefined } {
+export function precheck(
+  input: Pick<AcceptInput, 'endpoint' | 'projectIdFromPath' | 'auth'>,
+): Drop | { pathProject: string | undefined } {
   let pathProject: string | undefined;
   if (input.projectIdFromPath !== undefined) {
-    if (!/^\d{1,18}$/.test(input.projectIdFromPath)) return drop('invalid-project-path', 400, 'bad project path parameter');
+    if (!/^\d{1,18}$/.test(input.projectIdFromPath))
+      return drop('invalid-project-path', 400, 'bad project path parameter');
     pathProject = normalizeProjectId(input.projectIdFromPath);
   }
   const a = input.auth;
   if (a.kind === 'error') return drop(a.reason, a.status, a.detail, a.causes);
-  if (a.kind === 'none' && input.endpoint === 'store') return drop('missing-auth', 401, 'missing authorization information');
+  if (a.kind === 'none' && input.endpoint === 'store')
+    return drop('missing-auth', 401, 'missing authorization information');
   if (a.kind === 'ok') {
     const key = checkAuthKey(a.auth);
     if (typeof key !== 'string') return key;
@@ -124,14 +182,18 @@ export function precheck(input: Pick<AcceptInput, 'endpoint' | 'projectIdFromPat
 function checkAuthKey(auth: SentryAuth): string | Drop {
   const publicKey = parsePublicKey(auth.publicKey);
   if (!publicKey) return drop('invalid-key', 400, 'bad sentry DSN public key', ['invalid project key']);
-  if (auth.version > PROTOCOL_VERSION) return drop('unsupported-version', 400, `unsupported protocol version (${auth.version})`);
+  if (auth.version > PROTOCOL_VERSION)
+    return drop('unsupported-version', 400, `unsupported protocol version (${auth.version})`);
   return publicKey;
 }
 
 async function acceptOrDrop(raw: AcceptInput, deps: AcceptDeps, tally: Tally): Promise<AcceptResult> {
   // A datagram has no URL path: its header dsn names the project. Read here, inside accept()'s
   // one error path, like every other parse of what the client sent.
-  const input = raw.endpoint === 'udp' && raw.body.kind === 'envelope' ? { ...raw, projectIdFromPath: dsnProjectId(raw.body.bytes) } : raw;
+  const input =
+    raw.endpoint === 'udp' && raw.body.kind === 'envelope'
+      ? { ...raw, projectIdFromPath: dsnProjectId(raw.body.bytes) }
+      : raw;
   const pre = precheck(input);
   if ('reason' in pre) return pre;
   const { pathProject } = pre;
@@ -166,12 +228,18 @@ async function acceptOrDrop(raw: AcceptInput, deps: AcceptDeps, tally: Tally): P
 }
 
 /** A store event that is filtered (200, as Relay: the SDK did nothing wrong) or limited (429). */
-function refuseEvent(fate: Exclude<EventFate, { kind: 'queue' }>, eventId: string, projectId: string, input: AcceptInput, deps: AcceptDeps, tally: Tally): AcceptResult {
+function refuseEvent(
+  fate: Exclude<EventFate, { kind: 'queue' }>,
+  eventId: string,
+  projectId: string,
+  input: AcceptInput,
+  deps: AcceptDeps,
+  tally: Tally,
+): AcceptResult {
   tally.counted = true;
   deps.outcomes?.add(projectId, 'error', fateOutcome(fate), 1, input.receivedAt);
   return fate.kind === 'limited' ? rateLimited(fate.limits) : { ok: true, eventId };
 }
-
 
 /** Envelopes without request auth authenticate with the envelope header's `dsn` (tunnels). */
 function authFromEnvelope(bytes: Buffer): SentryAuth | Drop {
@@ -180,7 +248,8 @@ function authFromEnvelope(bytes: Buffer): SentryAuth | Drop {
   if (!head.ok) return bad(head.error);
   if (!isObject(head.value)) return bad('invalid type: expected struct with field `dsn`');
   const dsn = head.value.dsn;
-  if (typeof dsn !== 'string') return bad(dsn === undefined ? 'missing field `dsn`' : 'invalid type for `dsn`: expected a string');
+  if (typeof dsn !== 'string')
+    return bad(dsn === undefined ? 'missing field `dsn`' : 'invalid type for `dsn`: expected a string');
   const parsed = parseDsn(dsn);
   if (typeof parsed === 'string') return bad(parsed);
   return { publicKey: parsed.publicKey, version: PROTOCOL_VERSION, client: null, source: 'envelope' };
@@ -201,17 +270,21 @@ function parseRequestEnvelope(bytes: Buffer, req: RequestFacts): { envelope: Env
   const parsed = parseEnvelope(bytes);
   if (!parsed.ok) return invalid(parsed.causes);
   // At most one event per envelope: which one would be "the" event is undefined.
-  if (parsed.envelope.items.filter((i) => i.type === 'event').length > 1) return invalid(['duplicate item of type `event`']);
+  if (parsed.envelope.items.filter((i) => i.type === 'event').length > 1)
+    return invalid(['duplicate item of type `event`']);
   const read = readEnvelopeMeta(parsed.envelope.headers);
   if (!read.ok) return invalid(read.causes);
   const meta = read.meta;
   if (meta.dsn !== null) {
     const dsn = parseDsn(meta.dsn);
     if (typeof dsn === 'string') return invalid(['invalid envelope header', dsn]);
-    if (pathProject !== undefined && dsn.projectId !== pathProject) return invalid(['project id header mismatch between envelope and request']);
-    if (auth.source !== 'envelope' && parsePublicKey(dsn.publicKey) !== publicKey) return invalid(['public key header mismatch between envelope and request']);
+    if (pathProject !== undefined && dsn.projectId !== pathProject)
+      return invalid(['project id header mismatch between envelope and request']);
+    if (auth.source !== 'envelope' && parsePublicKey(dsn.publicKey) !== publicKey)
+      return invalid(['public key header mismatch between envelope and request']);
   }
-  if (meta.origin !== null && !sameUrl(meta.origin, req.origin)) return invalid(['origin header mismatch between envelope and request']);
+  if (meta.origin !== null && !sameUrl(meta.origin, req.origin))
+    return invalid(['origin header mismatch between envelope and request']);
   return { envelope: parsed.envelope, meta };
 }
 
@@ -224,7 +297,13 @@ function sameUrl(a: string, b: string | undefined): boolean {
   }
 }
 
-async function checkKey(publicKey: string, pathProject: string | undefined, origin: string | undefined, deps: AcceptDeps, tally: Tally): Promise<ProjectKeyInfo | Drop> {
+async function checkKey(
+  publicKey: string,
+  pathProject: string | undefined,
+  origin: string | undefined,
+  deps: AcceptDeps,
+  tally: Tally,
+): Promise<ProjectKeyInfo | Drop> {
   let key: ProjectKeyInfo | null;
   try {
     key = await deps.keys.find(publicKey);
@@ -237,11 +316,18 @@ async function checkKey(publicKey: string, pathProject: string | undefined, orig
   tally.projectId = key.projectId;
   if (!key.isActive) return drop('disabled-key', 403, rejected);
   if (pathProject !== undefined && pathProject !== key.projectId) return drop('project-mismatch', 403, rejected);
-  if (!isAllowedOrigin(origin, key.allowedDomains)) return drop('cors', 403, 'event submission rejected with_reason: Cors');
+  if (!isAllowedOrigin(origin, key.allowedDomains))
+    return drop('cors', 403, 'event submission rejected with_reason: Cors');
   return key;
 }
 
-async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Sender, deps: AcceptDeps, tally: Tally): Promise<AcceptResult> {
+async function acceptEnvelope(
+  envelope: Envelope,
+  meta: EnvelopeMeta,
+  sender: Sender,
+  deps: AcceptDeps,
+  tally: Tally,
+): Promise<AcceptResult> {
   const { input, auth, key } = sender;
   const needsId = envelope.items.some((i) => REQUIRES_EVENT.has(i.type));
   // The envelope header's event_id wins over the payload's; the worker sees only ours.
@@ -253,7 +339,9 @@ async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Se
   if (event && eventId) {
     // Deeper than serde_json's recursion limit: Relay accepts the envelope and then drops the
     // event as invalid in processing; so do we, before it costs queue memory and worker stack.
-    const fate: EventFate = jsonDepthExceeds(event.payload, MAX_JSON_DEPTH) ? { kind: 'invalid' } : await eventFate(key, envelope.headers, deps);
+    const fate: EventFate = jsonDepthExceeds(event.payload, MAX_JSON_DEPTH)
+      ? { kind: 'invalid' }
+      : await eventFate(key, envelope.headers, deps);
     if (fate.kind === 'queue') {
       const sdk = auth.client ?? sdkFromHeader(envelope.headers.sdk);
       const job = eventJob({ input, auth: { ...auth, client: sdk }, key }, eventId, event.payload.toString('utf8'));
@@ -275,7 +363,13 @@ async function acceptEnvelope(envelope: Envelope, meta: EnvelopeMeta, sender: Se
       outcomes.push([category, { outcome: 'rate_limited', reason: 'queue_full' }]);
       if (!limits.includes(QUEUE_FULL_LIMIT)) limits.push(QUEUE_FULL_LIMIT);
     } else {
-      const data: AuxJob = { v: 1, kind: item.type as AuxJob['kind'], projectId: key.projectId, receivedAt: input.receivedAt, payload: item.payload.toString('utf8') };
+      const data: AuxJob = {
+        v: 1,
+        kind: item.type as AuxJob['kind'],
+        projectId: key.projectId,
+        receivedAt: input.receivedAt,
+        payload: item.payload.toString('utf8'),
+      };
       if (item.type === 'feedback' && eventId) data.eventId = eventId;
       jobs.push({ name: item.type, data });
       // Feedback and check-ins are validated by the worker, which counts accepted or invalid.
@@ -296,7 +390,15 @@ function eventJob({ input, auth, key }: Sender, eventId: string, payload: string
   if (input.clientIp) meta.clientIp = input.clientIp;
   if (input.userAgent) meta.userAgent = input.userAgent;
   if (auth.client) meta.sdk = auth.client;
-  const data: EventJob = { v: 1, kind: 'event', projectId: key.projectId, eventId, receivedAt: input.receivedAt, payload, meta };
+  const data: EventJob = {
+    v: 1,
+    kind: 'event',
+    projectId: key.projectId,
+    eventId,
+    receivedAt: input.receivedAt,
+    payload,
+    meta,
+  };
   return { name: 'event', data, jobId: eventJobId(key.projectId, eventId) };
 }
 

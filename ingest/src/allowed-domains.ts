@@ -40,6 +40,11 @@ export function isAllowedOrigin(origin: string | undefined, patterns: readonly s
   const port = url.port || (scheme === 'https' ? '443' : scheme === 'http' ? '80' : '');
   return patterns.some((raw) => {
     const p = parsePattern(raw);
-    return p !== null && (p.scheme === null || p.scheme === scheme) && (p.port === null || p.port === port) && hostMatches(p.host, url.hostname.toLowerCase());
+    return (
+      p !== null &&
+      (p.scheme === null || p.scheme === scheme) &&
+      (p.port === null || p.port === port) &&
+      hostMatches(p.host, url.hostname.toLowerCase())
+    );
   });
 }

@@ -28,11 +28,23 @@ export interface AuthInput {
 /** The protocol version Relay speaks; newer → 400 (protocol.md §1.3). */
 export const PROTOCOL_VERSION = 7;
 
-const MULTIPLE: RequestAuth = { kind: 'error', reason: 'multiple-auth', status: 401, detail: 'multiple authorization payloads detected', causes: [] };
+const MULTIPLE: RequestAuth = {
+  kind: 'error',
+  reason: 'multiple-auth',
+  status: 401,
+  detail: 'multiple authorization payloads detected',
+  causes: [],
+};
 
 export function parseRequestAuth(input: AuthInput): RequestAuth {
   let found: SentryAuth | null = null;
-  const bad = (cause: string): RequestAuth => ({ kind: 'error', reason: 'invalid-auth', status: 401, detail: 'bad x-sentry-auth header', causes: [cause] });
+  const bad = (cause: string): RequestAuth => ({
+    kind: 'error',
+    reason: 'invalid-auth',
+    status: 401,
+    detail: 'bad x-sentry-auth header',
+    causes: [cause],
+  });
 
   if (input.xSentryAuth !== undefined && hasSentryPrefix(input.xSentryAuth)) {
     const parsed = parseAuthPairs(headerPairs(input.xSentryAuth), 'x-sentry-auth');
@@ -120,7 +132,8 @@ export function parseDsn(dsn: string): ParsedDsn | string {
     return 'invalid dsn: not a URL';
   }
   // udp: Faultline's own SDK puts its udp:// DSN in the envelope header of datagrams (docs/udp.md).
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'udp:') return 'invalid dsn: unsupported scheme';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'udp:')
+    return 'invalid dsn: unsupported scheme';
   // A bad percent-escape (`%ea`) makes decodeURIComponent throw: it is the client's error.
   const publicKey = safeDecodeURIComponent(url.username);
   if (publicKey === null) return 'invalid dsn: malformed percent-escape in the username';

@@ -161,9 +161,10 @@ export function checkZstdFrames(buf: Buffer, limit: number): null | 'too-large' 
     p += fcsSize;
     if (contentSize > limit) return 'too-large';
     if (single) window = contentSize;
-    if (window > MAX_ZSTD_WINDOW_BYTES && !single) return `zstd: window of ${window} bytes exceeds ${MAX_ZSTD_WINDOW_BYTES}`;
+    if (window > MAX_ZSTD_WINDOW_BYTES && !single)
+      return `zstd: window of ${window} bytes exceeds ${MAX_ZSTD_WINDOW_BYTES}`;
     let blocks = 0;
-    for (let last = 0; !last; ) {
+    for (let last = 0; !last;) {
       if (p + 3 > buf.length) return 'zstd: truncated block';
       const header = buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16);
       last = header & 1;
@@ -174,7 +175,8 @@ export function checkZstdFrames(buf: Buffer, limit: number): null | 'too-large' 
     }
     if ((fhd >> 2) & 1) p += 4; // content checksum
     moves += Math.max(window, 1) * blocks;
-    if (moves > MAX_ZSTD_WINDOW_MOVES_BYTES) return 'zstd: stream needs too much work to decode (window too large for its block count)';
+    if (moves > MAX_ZSTD_WINDOW_MOVES_BYTES)
+      return 'zstd: stream needs too much work to decode (window too large for its block count)';
     pos = p;
   }
   return pos > buf.length ? 'zstd: truncated frame' : null;

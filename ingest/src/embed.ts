@@ -19,20 +19,42 @@ export async function handleEmbed(ctx: Koa.Context, ad: AcceptDeps): Promise<voi
   if (ctx.method !== 'POST') return refuse(405, { method: 'POST the form' });
   const dsn = ctx.URL.searchParams.get('dsn') ?? '';
   if (dsn === '' || dsn.length > 512) return refuse(400, { dsn: 'missing or too long' });
-  const bytes = await readBody(ctx.req, { encoding: 'identity', limit: MAX_EMBED_BODY_BYTES, declaredLength: ctx.request.length });
+  const bytes = await readBody(ctx.req, {
+    encoding: 'identity',
+    limit: MAX_EMBED_BODY_BYTES,
+    declaredLength: ctx.request.length,
+  });
   if (!Buffer.isBuffer(bytes)) return refuse(bytes.status, { body: bytes.detail });
   const fields = parseFields(bytes, ctx.get('content-type'));
   if (!fields) return refuse(400, { body: 'expected JSON or a form' });
   // The form's own checks; the worker validates the item again (shared/protocol/feedback.ts).
-  const eventId = (ctx.URL.searchParams.get('eventId') ?? String(fields.event_id ?? '')).replaceAll('-', '').toLowerCase();
+  const eventId = (ctx.URL.searchParams.get('eventId') ?? String(fields.event_id ?? ''))
+    .replaceAll('-', '')
+    .toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(eventId)) return refuse(400, { eventId: 'must be the 32-character id of an event' });
   const text = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
   const comments = fields.comments;
-  if (typeof comments !== 'string' || comments.trim() === '') return refuse(400, { comments: 'feedback needs a non-empty text' });
-  if (comments.length > MAX_COMMENTS_CHARS) return refuse(400, { comments: `longer than ${MAX_COMMENTS_CHARS} characters` });
-  const item = JSON.stringify({ event_id: eventId, name: text(fields.name, 128), email: text(fields.email, 256), comments });
+  if (typeof comments !== 'string' || comments.trim() === '')
+    return refuse(400, { comments: 'feedback needs a non-empty text' });
+  if (comments.length > MAX_COMMENTS_CHARS)
+    return refuse(400, { comments: `longer than ${MAX_COMMENTS_CHARS} characters` });
+  const item = JSON.stringify({
+    event_id: eventId,
+    name: text(fields.name, 128),
+    email: text(fields.email, 256),
+    comments,
+  });
   const envelope = Buffer.from(`${JSON.stringify({ dsn, event_id: eventId })}\n{"type":"user_report"}\n${item}`);
-  const result = await accept({ endpoint: 'envelope', auth: { kind: 'none' }, body: { kind: 'envelope', bytes: envelope }, origin: origin(ctx), receivedAt: Date.now() }, ad);
+  const result = await accept(
+    {
+      endpoint: 'envelope',
+      auth: { kind: 'none' },
+      body: { kind: 'envelope', bytes: envelope },
+      origin: origin(ctx),
+      receivedAt: Date.now(),
+    },
+    ad,
+  );
   if (!result.ok) {
     ctx.set('X-Sentry-Error', result.detail);
     return refuse(result.status === 401 ? 400 : result.status, { dsn: result.causes?.[0] ?? result.detail });
@@ -43,7 +65,8 @@ export async function handleEmbed(ctx: Koa.Context, ad: AcceptDeps): Promise<voi
 
 function parseFields(bytes: Buffer, contentType: string): Record<string, unknown> | null {
   const text = bytes.toString('utf8');
-  if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+    return Object.fromEntries(new URLSearchParams(text));
   try {
     const v: unknown = JSON.parse(text);
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;

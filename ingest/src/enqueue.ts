@@ -3,7 +3,14 @@
 // stores as ONE BullMQ job holding all its items, and each request's promise settles only after
 // that add did: a 200 means the event is in Redis. A dead Redis fails fast.
 import type { JobsOptions, Queue } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, JOB_MAX_BYTES, JOB_MAX_ITEMS, JOB_NAME_BATCH, type BatchJob, type ProcessJob } from '../../server/src/shared/queues.js';
+import {
+  DEFAULT_JOB_OPTIONS,
+  JOB_MAX_BYTES,
+  JOB_MAX_ITEMS,
+  JOB_NAME_BATCH,
+  type BatchJob,
+  type ProcessJob,
+} from '../../server/src/shared/queues.js';
 import type { Logger } from '../../server/src/shared/log.js';
 import { ENQUEUE_BATCH_MAX_JOBS, ENQUEUE_BATCH_WAIT_MS, ENQUEUE_TIMEOUT_MS } from './limits.js';
 
@@ -77,8 +84,14 @@ export function packJobs(records: readonly QueuedJob[], maxItems = JOB_MAX_ITEMS
   const jobs: BulkJob[] = [];
   const emit = (chunk: QueuedJob[]) => {
     const first = chunk[0]!;
-    if (chunk.length === 1) jobs.push({ name: first.name, data: first.data, opts: jobOptions(first.jobId, first.priority) });
-    else jobs.push({ name: JOB_NAME_BATCH, data: { v: 1, kind: 'batch', items: chunk.map((r) => r.data) }, opts: jobOptions(undefined, first.priority) });
+    if (chunk.length === 1)
+      jobs.push({ name: first.name, data: first.data, opts: jobOptions(first.jobId, first.priority) });
+    else
+      jobs.push({
+        name: JOB_NAME_BATCH,
+        data: { v: 1, kind: 'batch', items: chunk.map((r) => r.data) },
+        opts: jobOptions(undefined, first.priority),
+      });
   };
   for (const lane of byPriority.values()) {
     let chunk: QueuedJob[] = [];
@@ -102,7 +115,10 @@ export function packJobs(records: readonly QueuedJob[], maxItems = JOB_MAX_ITEMS
  * with one addBulk. Resolves once they are stored. Whatever holds records while Redis is away
  * replays them through this same function.
  */
-export async function addJobs(queue: BulkAdder | Pick<Queue<ProcessJob>, 'addBulk'>, records: readonly QueuedJob[]): Promise<void> {
+export async function addJobs(
+  queue: BulkAdder | Pick<Queue<ProcessJob>, 'addBulk'>,
+  records: readonly QueuedJob[],
+): Promise<void> {
   const jobs = packJobs(records);
   if (jobs.length > 0) await (queue as BulkAdder).addBulk(jobs);
 }

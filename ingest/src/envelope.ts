@@ -23,7 +23,8 @@ const U32_MAX = 0xffffffff;
 export function parseEnvelope(buf: Buffer): ParseEnvelopeResult {
   const head = parseJsonHeader(buf, 0);
   if (!head.ok) return fail(head.eof ? ['missing envelope header'] : ['invalid envelope header', head.error]);
-  if (!isObject(head.value)) return fail(['invalid envelope header', `invalid type: ${jsonType(head.value)}, expected struct EnvelopeHeaders`]);
+  if (!isObject(head.value))
+    return fail(['invalid envelope header', `invalid type: ${jsonType(head.value)}, expected struct EnvelopeHeaders`]);
   if (!isTerminated(buf, head.end)) return fail(['missing newline after header or payload']);
 
   const items: EnvelopeItem[] = [];
@@ -40,7 +41,8 @@ export function parseEnvelope(buf: Buffer): ParseEnvelopeResult {
 function parseItem(buf: Buffer, offset: number): { item: EnvelopeItem; next: number } | { causes: string[] } {
   const h = parseJsonHeader(buf, offset);
   if (!h.ok) return { causes: h.eof ? ['unexpected end of file'] : ['invalid item header', h.error] };
-  if (!isObject(h.value)) return { causes: ['invalid item header', `invalid type: ${jsonType(h.value)}, expected struct ItemHeaders`] };
+  if (!isObject(h.value))
+    return { causes: ['invalid item header', `invalid type: ${jsonType(h.value)}, expected struct ItemHeaders`] };
   const headers = h.value;
   const invalid = checkItemHeaders(headers, h.numberLiterals);
   if (invalid) return { causes: ['invalid item header', invalid] };
@@ -65,7 +67,8 @@ function parseItem(buf: Buffer, offset: number): { item: EnvelopeItem; next: num
 /** Type checks serde applies to the item header fields we rely on; returns the error or null. */
 function checkItemHeaders(headers: Record<string, unknown>, literals: Map<string, string>): string | null {
   if (!('type' in headers)) return 'missing field `type`';
-  if (typeof headers.type !== 'string') return `invalid type: ${jsonType(headers.type)}, expected a string for \`type\``;
+  if (typeof headers.type !== 'string')
+    return `invalid type: ${jsonType(headers.type)}, expected a string for \`type\``;
   for (const key of ['length', 'item_count']) {
     const v = headers[key];
     if (v === undefined || v === null) continue;
@@ -73,7 +76,8 @@ function checkItemHeaders(headers: Record<string, unknown>, literals: Map<string
   }
   for (const key of ['filename', 'content_type', 'attachment_type']) {
     const v = headers[key];
-    if (v !== undefined && v !== null && typeof v !== 'string') return `invalid type: ${jsonType(v)}, expected a string for \`${key}\``;
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      return `invalid type: ${jsonType(v)}, expected a string for \`${key}\``;
   }
   return null;
 }
@@ -99,7 +103,11 @@ function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'sequence';
   if (typeof v === 'object') return 'map';
-  return typeof v === 'number' ? 'number' : typeof v === 'string' ? `string ${JSON.stringify(v)}` : `boolean \`${String(v)}\``;
+  return typeof v === 'number'
+    ? 'number'
+    : typeof v === 'string'
+      ? `string ${JSON.stringify(v)}`
+      : `boolean \`${String(v)}\``;
 }
 
 export interface EnvelopeMeta {
@@ -112,7 +120,9 @@ export interface EnvelopeMeta {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Reads and type-checks the envelope header fields ingest uses (`event_id`, `dsn`, `origin`, `sent_at`). */
-export function readEnvelopeMeta(headers: Record<string, unknown>): { ok: true; meta: EnvelopeMeta } | { ok: false; causes: string[] } {
+export function readEnvelopeMeta(
+  headers: Record<string, unknown>,
+): { ok: true; meta: EnvelopeMeta } | { ok: false; causes: string[] } {
   const bad = (msg: string) => ({ ok: false as const, causes: ['invalid envelope header', msg] });
   let eventId: string | null = null;
   if (headers.event_id !== undefined && headers.event_id !== null) {
@@ -125,8 +135,10 @@ export function readEnvelopeMeta(headers: Record<string, unknown>): { ok: true; 
     return bad('invalid value for `sent_at`: expected an RFC 3339 timestamp');
   }
   const { dsn, origin } = headers;
-  if (dsn !== undefined && dsn !== null && typeof dsn !== 'string') return bad('invalid type for `dsn`: expected a string');
-  if (origin !== undefined && origin !== null && typeof origin !== 'string') return bad('invalid type for `origin`: expected a string');
+  if (dsn !== undefined && dsn !== null && typeof dsn !== 'string')
+    return bad('invalid type for `dsn`: expected a string');
+  if (origin !== undefined && origin !== null && typeof origin !== 'string')
+    return bad('invalid type for `origin`: expected a string');
   return { ok: true, meta: { eventId, dsn: dsn ?? null, origin: origin ?? null } };
 }
 

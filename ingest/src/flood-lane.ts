@@ -86,11 +86,17 @@ export function eventSignature(event: unknown): string | null {
   if (isRecord(last)) {
     const frames = isRecord(last.stacktrace) && Array.isArray(last.stacktrace.frames) ? last.stacktrace.frames : [];
     const top: unknown = frames.at(-1);
-    const where = isRecord(top) ? `${str(top.filename) ?? str(top.module) ?? ''}:${str(top.function) ?? ''}:${String(top.lineno ?? '')}` : fold(str(last.value));
+    const where = isRecord(top)
+      ? `${str(top.filename) ?? str(top.module) ?? ''}:${str(top.function) ?? ''}:${String(top.lineno ?? '')}`
+      : fold(str(last.value));
     return `${str(last.type) ?? ''}|${where}`.slice(0, MAX_SIGNATURE_CHARS);
   }
   const logentry = isRecord(e.logentry) ? e.logentry : null;
-  const message = str(logentry?.formatted) ?? str(logentry?.message) ?? str(e.message) ?? (isRecord(e.message) ? str(e.message.formatted) ?? str(e.message.message) : undefined);
+  const message =
+    str(logentry?.formatted) ??
+    str(logentry?.message) ??
+    str(e.message) ??
+    (isRecord(e.message) ? (str(e.message.formatted) ?? str(e.message.message)) : undefined);
   return message === undefined ? null : `msg|${fold(message)}`.slice(0, MAX_SIGNATURE_CHARS);
 }
 

@@ -7,7 +7,14 @@ import type { IngestDeps } from '../../server/src/shared/ingest-deps.js';
 import { createKeyLookup } from '../../server/src/shared/keys.js';
 import { subscribeKeyChanges } from '../../server/src/shared/key-changes.js';
 import { duplicateRedis, waitForReplicas } from '../../server/src/shared/redis.js';
-import { accept, countRefusedRequest, precheck, type AcceptDeps, type AcceptInput, type AcceptResult } from './accept.js';
+import {
+  accept,
+  countRefusedRequest,
+  precheck,
+  type AcceptDeps,
+  type AcceptInput,
+  type AcceptResult,
+} from './accept.js';
 import { parseRequestAuth } from './auth.js';
 import { parseContentEncoding, readBody } from './decompress.js';
 import { createEnqueuer, type BulkAdder } from './enqueue.js';
@@ -29,7 +36,12 @@ const SPOOL_APPEND_TIMEOUT_MS = 10_000;
 /** 1x1 transparent GIF: the answer to GET /store/ (image beacons of old browser SDKs). */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middleware; acceptDeps: AcceptDeps; spool: Spool; close: () => Promise<void> } {
+export function createIngestRouter(deps: IngestDeps): {
+  middleware: Koa.Middleware;
+  acceptDeps: AcceptDeps;
+  spool: Spool;
+  close: () => Promise<void>;
+} {
   const log = deps.log.child({ component: 'ingest.http' });
   const spool = createSpool({
     dir: deps.config.spool.dir,
@@ -38,9 +50,21 @@ export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middlewa
     isReady: () => deps.redis.status === 'ready',
     log: deps.log.child({ component: 'ingest.spool' }),
   });
-  void spool.start().catch((err: unknown) => log.error({ err, dir: deps.config.spool.dir }, 'spool start failed; files left there are replayed by the next scan'));
+  void spool
+    .start()
+    .catch((err: unknown) =>
+      log.error(
+        { err, dir: deps.config.spool.dir },
+        'spool start failed; files left there are replayed by the next scan',
+      ),
+    );
   const ad = createAcceptDeps(deps, log, spool);
-  const keyChanges = subscribeKeyChanges(duplicateRedis(deps.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null }), deps.config.redis.prefix, ad.keys, log);
+  const keyChanges = subscribeKeyChanges(
+    duplicateRedis(deps.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null }),
+    deps.config.redis.prefix,
+    ad.keys,
+    log,
+  );
 
   const router = new Router();
   router.post('/api/:projectId/envelope/', (ctx) => handle(ctx, 'envelope', ad));
@@ -76,7 +100,11 @@ export function createIngestRouter(deps: IngestDeps): { middleware: Koa.Middlewa
  * The accept path's dependencies, shared by HTTP and UDP: key cache, enqueuer and the protections.
  * With a spool that is on, a micro-batch Redis cannot take goes to the disk spool instead of a 503.
  */
-export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log'], spool?: Spool): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
+export function createAcceptDeps(
+  deps: IngestDeps,
+  log: IngestDeps['log'],
+  spool?: Spool,
+): AcceptDeps & Required<Pick<AcceptDeps, 'outcomes'>> {
   const { prefix, waitReplicas } = deps.config.redis;
   const p = deps.config.protection;
   const redisReady = () => deps.redis.status === 'ready';
@@ -87,13 +115,14 @@ export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log'], spool
   const bullQueue = deps.queue as unknown as BulkAdder; // holds micro-batch jobs too (enqueue.ts)
   const queue: BulkAdder & { name: string } = {
     name: deps.queue.name,
-    addBulk: waitReplicas > 0 && queueRedis
-      ? async (jobs) => {
-          const added = await bullQueue.addBulk(jobs);
-          await waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS); // the queue's hash tag: its slot's master
-          return added;
-        }
-      : (jobs) => bullQueue.addBulk(jobs),
+    addBulk:
+      waitReplicas > 0 && queueRedis
+        ? async (jobs) => {
+            const added = await bullQueue.addBulk(jobs);
+            await waitForReplicas(queueRedis, `{${prefix}}`, waitReplicas, REPLICA_WAIT_MS); // the queue's hash tag: its slot's master
+            return added;
+          }
+        : (jobs) => bullQueue.addBulk(jobs),
   };
   const enqueuer = spool?.enabled
     ? createEnqueuer(spoolingQueue(queue, spool, { isReady: redisReady, timeoutMs: ENQUEUE_TIMEOUT_MS, log }), {
@@ -102,7 +131,11 @@ export function createAcceptDeps(deps: IngestDeps, log: IngestDeps['log'], spool
         timeoutMs: ENQUEUE_TIMEOUT_MS + SPOOL_APPEND_TIMEOUT_MS,
       })
     : createEnqueuer(queue, { isReady: redisReady, log });
-  const queueDepth = createQueueDepthGuard({ maxDepth: p.queueMaxDepth, measure: () => measureQueueLoad(deps.queue, deps.redis), log });
+  const queueDepth = createQueueDepthGuard({
+    maxDepth: p.queueMaxDepth,
+    measure: () => measureQueueLoad(deps.queue, deps.redis),
+    log,
+  });
   return {
     keys: createKeyLookup(deps.pool, { log }),
     enqueuer,
@@ -127,12 +160,21 @@ async function handle(ctx: Koa.Context, endpoint: 'envelope' | 'store', ad: Acce
   const pre = precheck(meta);
   if ('reason' in pre) return refuse(ctx, meta, pre, ad);
   const encoding = parseContentEncoding(ctx.get('content-encoding'));
-  if (!encoding) return refuse(ctx, meta, drop('unsupported-encoding', 415, 'unsupported content encoding', [ctx.get('content-encoding')]), ad);
-  const asEnvelope = endpoint === 'envelope' || ctx.get('content-type').split(';')[0]!.trim().toLowerCase() === ENVELOPE_CONTENT_TYPE;
+  if (!encoding)
+    return refuse(
+      ctx,
+      meta,
+      drop('unsupported-encoding', 415, 'unsupported content encoding', [ctx.get('content-encoding')]),
+      ad,
+    );
+  const asEnvelope =
+    endpoint === 'envelope' || ctx.get('content-type').split(';')[0]!.trim().toLowerCase() === ENVELOPE_CONTENT_TYPE;
   const limit = asEnvelope ? ad.limits.maxEnvelopeBytes : ad.limits.maxEventBytes;
   const bytes = await readBody(ctx.req, { encoding, limit, declaredLength: ctx.request.length });
   if (!Buffer.isBuffer(bytes)) return refuse(ctx, meta, bytes, ad, { closeConnection: true });
-  const body: AcceptInput['body'] = asEnvelope ? { kind: 'envelope', bytes } : { kind: 'store', bytes, contentEncoded: encoding !== 'identity' };
+  const body: AcceptInput['body'] = asEnvelope
+    ? { kind: 'envelope', bytes }
+    : { kind: 'store', bytes, contentEncoded: encoding !== 'identity' };
   respond(ctx, await accept({ ...meta, body }, ad));
 }
 
@@ -140,7 +182,10 @@ async function handle(ctx: Koa.Context, endpoint: 'envelope' | 'store', ad: Acce
 async function handleStoreGet(ctx: Koa.Context, ad: AcceptDeps): Promise<void> {
   const meta = requestMeta(ctx, 'store');
   const data = ctx.URL.searchParams.get('sentry_data') ?? '';
-  const result = await accept({ ...meta, body: { kind: 'store', bytes: Buffer.from(data, 'utf8'), contentEncoded: false } }, ad);
+  const result = await accept(
+    { ...meta, body: { kind: 'store', bytes: Buffer.from(data, 'utf8'), contentEncoded: false } },
+    ad,
+  );
   if (!result.ok) return respond(ctx, result);
   ctx.set('Cache-Control', 'no-cache');
   ctx.type = 'image/gif';
@@ -152,7 +197,11 @@ function requestMeta(ctx: Koa.Context, endpoint: 'envelope' | 'store'): Omit<Acc
   return {
     endpoint,
     projectIdFromPath: (ctx.params as Record<string, string | undefined>).projectId,
-    auth: parseRequestAuth({ xSentryAuth: header(ctx, 'x-sentry-auth'), authorization: header(ctx, 'authorization'), rawQuery }),
+    auth: parseRequestAuth({
+      xSentryAuth: header(ctx, 'x-sentry-auth'),
+      authorization: header(ctx, 'authorization'),
+      rawQuery,
+    }),
     clientIp: clientIp(ctx),
     userAgent: header(ctx, 'user-agent'),
     origin: requestOrigin(ctx),
@@ -188,7 +237,13 @@ function requestOrigin(ctx: Koa.Context): string | undefined {
 }
 
 /** A refusal before accept(): counted as accept() counts its own, then answered. */
-function refuse(ctx: Koa.Context, meta: Omit<AcceptInput, 'body'>, d: Drop, ad: AcceptDeps, opts: { closeConnection?: boolean } = {}): void {
+function refuse(
+  ctx: Koa.Context,
+  meta: Omit<AcceptInput, 'body'>,
+  d: Drop,
+  ad: AcceptDeps,
+  opts: { closeConnection?: boolean } = {},
+): void {
   countRefusedRequest(meta, d, ad);
   respond(ctx, d, opts);
 }
@@ -224,7 +279,10 @@ function setCors(ctx: Koa.Context): void {
 
 function preflight(ctx: Koa.Context): void {
   ctx.set('Access-Control-Allow-Methods', 'POST');
-  ctx.set('Access-Control-Allow-Headers', 'x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, content-type, authentication, authorization, content-encoding, transfer-encoding');
+  ctx.set(
+    'Access-Control-Allow-Headers',
+    'x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, content-type, authentication, authorization, content-encoding, transfer-encoding',
+  );
   ctx.set('Access-Control-Max-Age', '3600');
   ctx.status = 200;
   ctx.body = '';

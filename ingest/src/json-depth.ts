@@ -8,7 +8,8 @@ export function jsonDepthExceeds(buf: Buffer, max: number): boolean {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
     if (inString) {
-      if (c === 0x5c) i++; // skip the escaped byte
+      if (c === 0x5c)
+        i++; // skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

@@ -48,7 +48,16 @@ export interface SizeLimits {
 }
 
 /** Item types that carry an event-sized JSON document (Relay: max_event_size each). */
-const EVENT_LIKE = new Set(['event', 'transaction', 'security', 'raw_security', 'replay_event', 'feedback', 'form_data', 'user_report_v2']);
+const EVENT_LIKE = new Set([
+  'event',
+  'transaction',
+  'security',
+  'raw_security',
+  'replay_event',
+  'feedback',
+  'form_data',
+  'user_report_v2',
+]);
 
 /**
  * Returns the item type whose limit the envelope exceeds (size, or count: one envelope of 10,000
@@ -78,7 +87,8 @@ export function findOversizeItemType(items: readonly EnvelopeItem[], limits: Siz
     } else if (item.type === 'client_report') {
       clientReports += 1;
       clientReportBytes += size;
-      if (clientReports > MAX_CLIENT_REPORT_COUNT || clientReportBytes > MAX_CLIENT_REPORTS_BYTES) return 'client_report';
+      if (clientReports > MAX_CLIENT_REPORT_COUNT || clientReportBytes > MAX_CLIENT_REPORTS_BYTES)
+        return 'client_report';
     } else if (item.type === 'check_in') {
       if (size > MAX_CHECK_IN_BYTES) return 'check_in';
     } else if (item.type === 'faultline_counter') {

@@ -35,7 +35,10 @@ export function parseJsonHeader(buf: Buffer, offset: number): JsonHeaderResult {
 class Parser {
   pos: number;
   numberLiterals = new Map<string, string>();
-  constructor(private readonly buf: Buffer, private readonly origin: number) {
+  constructor(
+    private readonly buf: Buffer,
+    private readonly origin: number,
+  ) {
     this.pos = origin;
   }
 
@@ -103,7 +106,8 @@ class Parser {
       const start = this.pos;
       const value = this.value(depth);
       // A plain assignment of `__proto__` would replace the object's prototype.
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
       if (top && typeof value === 'number') this.numberLiterals.set(key, this.buf.toString('latin1', start, this.pos));
       this.skipWs();

@@ -6,10 +6,21 @@
 import type { ProjectKeyInfo } from '../../server/src/shared/keys.js';
 import { environments } from '../../server/src/shared/filters/environments.js';
 import { releases } from '../../server/src/shared/filters/releases.js';
-import { parseFilterSettings, type FilterReason, type InboundFilterSettings } from '../../server/src/shared/filters/settings.js';
+import {
+  parseFilterSettings,
+  type FilterReason,
+  type InboundFilterSettings,
+} from '../../server/src/shared/filters/settings.js';
 import { isObject } from './envelope.js';
 import type { OutcomeCounter } from '../../server/src/shared/outcomes/outcome-counter.js';
-import { drop, RATE_LIMITED_DETAIL, type ActiveLimit, type Drop, type Outcome, type RateLimitReason } from '../../server/src/shared/outcomes/outcomes.js';
+import {
+  drop,
+  RATE_LIMITED_DETAIL,
+  type ActiveLimit,
+  type Drop,
+  type Outcome,
+  type RateLimitReason,
+} from '../../server/src/shared/outcomes/outcomes.js';
 import { QUEUE_FULL_RETRY_AFTER_SECONDS, type QueueDepthGuard } from './queue-depth.js';
 import type { FloodLane } from './flood-lane.js';
 import { quotasFor, type QuotaDefaults, type RateLimiter } from './rate-limit.js';
@@ -38,7 +49,11 @@ export const QUEUE_FULL_LIMIT: ActiveLimit = Object.freeze({
   reasonCode: 'queue_full',
 });
 
-export async function eventFate(key: ProjectKeyInfo, envelopeHeaders: Record<string, unknown> | null, deps: ProtectionDeps): Promise<EventFate> {
+export async function eventFate(
+  key: ProjectKeyInfo,
+  envelopeHeaders: Record<string, unknown> | null,
+  deps: ProtectionDeps,
+): Promise<EventFate> {
   const filtered = envelopeHeaders ? filterByTraceHeader(key, envelopeHeaders) : null;
   if (filtered) return { kind: 'filtered', reason: filtered };
   if (deps.queueDepth?.isFull()) return { kind: 'limited', reason: 'queue_full', limits: [QUEUE_FULL_LIMIT] };
@@ -50,7 +65,9 @@ export async function eventFate(key: ProjectKeyInfo, envelopeHeaders: Record<str
 
 export function fateOutcome(fate: Exclude<EventFate, { kind: 'queue' }>): Outcome {
   if (fate.kind === 'invalid') return { outcome: 'invalid', reason: 'invalid-event' };
-  return fate.kind === 'filtered' ? { outcome: 'filtered', reason: fate.reason } : { outcome: 'rate_limited', reason: fate.reason };
+  return fate.kind === 'filtered'
+    ? { outcome: 'filtered', reason: fate.reason }
+    : { outcome: 'rate_limited', reason: fate.reason };
 }
 
 /** The 429 of a refused request: Relay's body, and the limits for the headers. */
@@ -67,7 +84,12 @@ export function isAuxLimited(_type: string, deps: ProtectionDeps): boolean {
   return deps.queueDepth?.isFull() ?? false;
 }
 
-const NO_DEFAULTS: QuotaDefaults = { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null };
+const NO_DEFAULTS: QuotaDefaults = {
+  projectPerMinute: null,
+  projectPerHour: null,
+  orgPerMinute: null,
+  orgPerHour: null,
+};
 const parsedSettings = new WeakMap<ProjectKeyInfo, InboundFilterSettings>();
 
 /** The key's project filter settings, parsed once per cached key entry. */

@@ -48,8 +48,11 @@ export function createQueueDepthGuard(opts: QueueDepthOptions): QueueDepthGuard 
     measuredAt = now();
     opts.measure().then(
       (load) => {
-        const nowFull = (opts.maxDepth > 0 && load.depth >= opts.maxDepth) || (load.memoryRatio !== null && load.memoryRatio >= REDIS_MEMORY_FULL_RATIO);
-        if (!full && nowFull) opts.log.warn({ ...load, maxDepth: opts.maxDepth }, 'event queue is full, ingest answers 429');
+        const nowFull =
+          (opts.maxDepth > 0 && load.depth >= opts.maxDepth) ||
+          (load.memoryRatio !== null && load.memoryRatio >= REDIS_MEMORY_FULL_RATIO);
+        if (!full && nowFull)
+          opts.log.warn({ ...load, maxDepth: opts.maxDepth }, 'event queue is full, ingest answers 429');
         else if (full && !nowFull) opts.log.info(load, 'event queue below its limit again');
         last = load.depth;
         full = nowFull;
@@ -71,9 +74,18 @@ export function createQueueDepthGuard(opts: QueueDepthOptions): QueueDepthGuard 
 }
 
 /** The load of a BullMQ queue and its Redis: job counts and INFO memory, in parallel. */
-export async function measureQueueLoad(queue: { getJobCounts(...types: Array<'wait' | 'delayed' | 'prioritized'>): Promise<Record<string, number>> }, redis: { info(section: 'memory'): Promise<string> }): Promise<QueueLoad> {
-  const [counts, info] = await Promise.all([queue.getJobCounts('wait', 'delayed', 'prioritized'), redis.info('memory')]);
+export async function measureQueueLoad(
+  queue: { getJobCounts(...types: Array<'wait' | 'delayed' | 'prioritized'>): Promise<Record<string, number>> },
+  redis: { info(section: 'memory'): Promise<string> },
+): Promise<QueueLoad> {
+  const [counts, info] = await Promise.all([
+    queue.getJobCounts('wait', 'delayed', 'prioritized'),
+    redis.info('memory'),
+  ]);
   const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
   const max = field('maxmemory');
-  return { depth: Object.values(counts).reduce((a, b) => a + b, 0), memoryRatio: max > 0 ? field('used_memory') / max : null };
+  return {
+    depth: Object.values(counts).reduce((a, b) => a + b, 0),
+    memoryRatio: max > 0 ? field('used_memory') / max : null,
+  };
 }

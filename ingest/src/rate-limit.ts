@@ -34,16 +34,33 @@ export interface QuotaDefaults {
   orgPerHour: number | null;
 }
 
-export const NO_QUOTA_DEFAULTS: QuotaDefaults = { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null };
+export const NO_QUOTA_DEFAULTS: QuotaDefaults = {
+  projectPerMinute: null,
+  projectPerHour: null,
+  orgPerMinute: null,
+  orgPerHour: null,
+};
 
 /** The quotas that apply to events sent with this key. Pure. */
 export function quotasFor(key: ProjectKeyInfo, defaults: QuotaDefaults): Quota[] {
   const quotas: Quota[] = [];
   if (key.rateLimit && key.rateLimit.window > 0) {
-    quotas.push({ id: `key:${key.keyId}`, scope: 'key', reasonCode: 'key_quota', limit: key.rateLimit.count, windowSeconds: key.rateLimit.window });
+    quotas.push({
+      id: `key:${key.keyId}`,
+      scope: 'key',
+      reasonCode: 'key_quota',
+      limit: key.rateLimit.count,
+      windowSeconds: key.rateLimit.window,
+    });
   }
   const q = key.quotas;
-  const add = (scope: 'project' | 'organization', id: string, own: number | null | undefined, fallback: number | null, windowSeconds: number) => {
+  const add = (
+    scope: 'project' | 'organization',
+    id: string,
+    own: number | null | undefined,
+    fallback: number | null,
+    windowSeconds: number,
+  ) => {
     const limit = own ?? fallback;
     if (limit === null || limit <= 0) return;
     const reasonCode = scope === 'project' ? 'project_quota' : 'org_quota';
@@ -77,7 +94,11 @@ export interface RateLimiter {
   check(quotas: readonly Quota[], quantity: number): Promise<ActiveLimit[]>;
 }
 
-export function createRateLimiter(redis: RedisClient, prefix: string, opts: { log: Logger; now?: () => number }): RateLimiter {
+export function createRateLimiter(
+  redis: RedisClient,
+  prefix: string,
+  opts: { log: Logger; now?: () => number },
+): RateLimiter {
   const now = opts.now ?? Date.now;
   // counter key + limit → end of the window it was found used up in (counts never go down).
   const rejected = new Map<string, number>();
@@ -87,7 +108,9 @@ export function createRateLimiter(redis: RedisClient, prefix: string, opts: { lo
     async check(quotas, quantity) {
       if (quotas.length === 0 || quantity <= 0) return [];
       const t = now();
-      const keys = quotas.map((q) => `${prefix}:{quota}:${q.id}:${q.windowSeconds}:${Math.floor(t / (q.windowSeconds * 1000))}`);
+      const keys = quotas.map(
+        (q) => `${prefix}:{quota}:${q.id}:${q.windowSeconds}:${Math.floor(t / (q.windowSeconds * 1000))}`,
+      );
       const cached = quotas.filter((q, i) => (rejected.get(`${keys[i]}|${q.limit}`) ?? 0) > t);
       if (cached.length > 0) return cached.map((q) => limitOf(q, t));
       let over: unknown;
@@ -116,5 +139,10 @@ export function createRateLimiter(redis: RedisClient, prefix: string, opts: { lo
 }
 
 function limitOf(q: Quota, t: number): ActiveLimit {
-  return { retryAfterSeconds: secondsLeftInWindow(t, q.windowSeconds), categories: EVENT_CATEGORIES, scope: q.scope, reasonCode: q.reasonCode };
+  return {
+    retryAfterSeconds: secondsLeftInWindow(t, q.windowSeconds),
+    categories: EVENT_CATEGORIES,
+    scope: q.scope,
+    reasonCode: q.reasonCode,
+  };
 }

@@ -40,7 +40,13 @@ export interface ReadResult {
 /** Locks `path` without waiting; null when a live process holds it. */
 export async function tryLock(path: string, onLost: (err: Error) => void): Promise<(() => Promise<void>) | null> {
   try {
-    return await lockfile.lock(path, { stale: SPOOL_LOCK_STALE_MS, update: SPOOL_LOCK_UPDATE_MS, realpath: false, retries: 0, onCompromised: onLost });
+    return await lockfile.lock(path, {
+      stale: SPOOL_LOCK_STALE_MS,
+      update: SPOOL_LOCK_UPDATE_MS,
+      realpath: false,
+      retries: 0,
+      onCompromised: onLost,
+    });
   } catch (err) {
     if ((err as { code?: string }).code === 'ELOCKED') return null;
     throw err;
@@ -58,7 +64,16 @@ export async function createSpoolFile(path: string, release: () => Promise<void>
     await fh.close().catch(() => {});
     throw err;
   }
-  return { path, fh, end: SPOOL_HEADER_BYTES, cursor: SPOOL_HEADER_BYTES, records: 0, oldestAt: null, lost: false, release };
+  return {
+    path,
+    fh,
+    end: SPOOL_HEADER_BYTES,
+    cursor: SPOOL_HEADER_BYTES,
+    records: 0,
+    oldestAt: null,
+    lost: false,
+    release,
+  };
 }
 
 /**
@@ -66,7 +81,10 @@ export async function createSpoolFile(path: string, release: () => Promise<void>
  * cuts a torn tail. Null (file removed) when it is too short to hold a header: its owner died
  * while creating it, before any record could have been answered.
  */
-export async function adoptSpoolFile(path: string, release: () => Promise<void>): Promise<{ file: SpoolFile | null; torn: string | null; cutBytes: number }> {
+export async function adoptSpoolFile(
+  path: string,
+  release: () => Promise<void>,
+): Promise<{ file: SpoolFile | null; torn: string | null; cutBytes: number }> {
   const fh = await open(path, 'r+');
   try {
     const size = (await fh.stat()).size;
@@ -78,7 +96,8 @@ export async function adoptSpoolFile(path: string, release: () => Promise<void>)
       await unlink(path);
       return { file: null, torn: null, cutBytes: size };
     }
-    if (cursor === null || cursor < SPOOL_HEADER_BYTES || cursor > size) throw new Error(`${path} is not a spool file (bad header)`);
+    if (cursor === null || cursor < SPOOL_HEADER_BYTES || cursor > size)
+      throw new Error(`${path} is not a spool file (bad header)`);
     const file: SpoolFile = { path, fh, end: size, cursor, records: 0, oldestAt: null, lost: false, release };
     let pos = cursor;
     let torn: string | null = null;
@@ -105,7 +124,12 @@ export async function adoptSpoolFile(path: string, release: () => Promise<void>)
 }
 
 /** Reads whole records from `from` up to `end` (at most maxRecords, about one chunk of bytes). */
-export async function readRecords(file: Pick<SpoolFile, 'fh'>, from: number, end: number, maxRecords: number): Promise<ReadResult> {
+export async function readRecords(
+  file: Pick<SpoolFile, 'fh'>,
+  from: number,
+  end: number,
+  maxRecords: number,
+): Promise<ReadResult> {
   const records: SpoolRecord[] = [];
   let buf = await readAt(file.fh, from, Math.min(SPOOL_READ_CHUNK_BYTES, end - from));
   let pos = 0;

@@ -49,7 +49,8 @@ export function encodeRecords(records: readonly SpoolRecord[]): Buffer {
   const frames: Buffer[] = [];
   for (const r of records) {
     const payload = Buffer.from(JSON.stringify(r), 'utf8');
-    if (payload.length > MAX_RECORD_BYTES) throw new RangeError(`a spool record of ${payload.length} bytes exceeds ${MAX_RECORD_BYTES}`);
+    if (payload.length > MAX_RECORD_BYTES)
+      throw new RangeError(`a spool record of ${payload.length} bytes exceeds ${MAX_RECORD_BYTES}`);
     const frame = Buffer.alloc(RECORD_FRAME_BYTES);
     frame.writeUInt32BE(payload.length, 0);
     frame.writeUInt32BE(crc32(payload), 4);

@@ -8,7 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeRecords, type SpoolRecord } from './spool-record.js';
-import { adoptSpoolFile, appendRecords, closeSpoolFile, createSpoolFile, readRecords, tryLock, writeCursor, type SpoolFile } from './spool-file.js';
+import {
+  adoptSpoolFile,
+  appendRecords,
+  closeSpoolFile,
+  createSpoolFile,
+  readRecords,
+  tryLock,
+  writeCursor,
+  type SpoolFile,
+} from './spool-file.js';
 
 /** How often the replayer looks whether Redis is back. */
 export const SPOOL_REPLAY_INTERVAL_MS = 200;
@@ -116,7 +125,10 @@ export function createSpool(opts: SpoolOptions): Spool {
 
   function onLost(file: SpoolFile) {
     return (err: Error) => {
-      log.error({ err, path: file.path }, 'spool file lock lost: this process stops using the file, another ingest process replays it');
+      log.error(
+        { err, path: file.path },
+        'spool file lock lost: this process stops using the file, another ingest process replays it',
+      );
       file.lost = true;
       if (own === file) own = null;
       const i = adopted.indexOf(file);
@@ -179,7 +191,10 @@ export function createSpool(opts: SpoolOptions): Spool {
       for (const run of runsByQueue(chunk.records)) {
         const add = targets.get(run.queue);
         if (!add) {
-          log.error({ queue: run.queue, jobs: run.jobs.length, path: file.path }, 'spooled jobs name an unknown queue; skipped');
+          log.error(
+            { queue: run.queue, jobs: run.jobs.length, path: file.path },
+            'spooled jobs name an unknown queue; skipped',
+          );
           continue;
         }
         try {
@@ -191,7 +206,10 @@ export function createSpool(opts: SpoolOptions): Spool {
       }
       if (file.lost) return false;
       if (chunk.torn) {
-        log.error({ path: file.path, offset: chunk.next, detail: chunk.torn }, 'spool file damaged; the records after this point are skipped');
+        log.error(
+          { path: file.path, offset: chunk.next, detail: chunk.torn },
+          'spool file damaged; the records after this point are skipped',
+        );
         file.end = chunk.next;
       }
       await writeCursor(file, chunk.next);
@@ -226,7 +244,9 @@ export function createSpool(opts: SpoolOptions): Spool {
   function tick(): Promise<void> {
     ticking ??= replay()
       .catch((err: unknown) => log.error({ err }, 'spool replay failed'))
-      .finally(() => { ticking = null; });
+      .finally(() => {
+        ticking = null;
+      });
     return ticking;
   }
 
@@ -247,7 +267,11 @@ export function createSpool(opts: SpoolOptions): Spool {
       if (!release) continue; // its owner lives
       try {
         const { file: opened, torn, cutBytes } = await adoptSpoolFile(file, release);
-        if (torn) log.warn({ path: file, detail: torn, cutBytes }, 'spool file had a torn tail; cut back to its last whole record');
+        if (torn)
+          log.warn(
+            { path: file, detail: torn, cutBytes },
+            'spool file had a torn tail; cut back to its last whole record',
+          );
         if (!opened) {
           await release();
           continue;
@@ -273,7 +297,9 @@ export function createSpool(opts: SpoolOptions): Spool {
     append(queue, jobs) {
       if (!enabled || closed) return Promise.reject(new SpoolFullError('the spool is off'));
       const at = now();
-      const bytes = encodeRecords(jobs.map((j): SpoolRecord => ({ at, queue, name: j.name, data: j.data, opts: j.opts })));
+      const bytes = encodeRecords(
+        jobs.map((j): SpoolRecord => ({ at, queue, name: j.name, data: j.data, opts: j.opts })),
+      );
       if (diskBytes() + bytes.length > opts.maxBytes) {
         totals.refused += jobs.length;
         return Promise.reject(new SpoolFullError(`the spool holds ${diskBytes()} of ${opts.maxBytes} bytes`));
@@ -297,7 +323,10 @@ export function createSpool(opts: SpoolOptions): Spool {
     },
     stats() {
       const fs = files();
-      const oldest = fs.reduce<number | null>((m, f) => (f.oldestAt === null ? m : Math.min(m ?? f.oldestAt, f.oldestAt)), null);
+      const oldest = fs.reduce<number | null>(
+        (m, f) => (f.oldestAt === null ? m : Math.min(m ?? f.oldestAt, f.oldestAt)),
+        null,
+      );
       return {
         state: !enabled ? 'off' : spooling ? 'spooling' : fs.length > 0 ? 'replaying' : 'idle',
         bytes: fs.reduce((n, f) => n + (f.end - f.cursor), 0),
@@ -318,7 +347,11 @@ export function createSpool(opts: SpoolOptions): Spool {
       await ticking;
       if (files().length > 0) await tick(); // what Redis takes within the budget; a batch under way finishes
       closed = true;
-      if (files().length > 0) log.warn({ dir: opts.dir, jobs: files().reduce((n, f) => n + f.records, 0) }, 'spool not fully replayed before shutdown; the next start replays it');
+      if (files().length > 0)
+        log.warn(
+          { dir: opts.dir, jobs: files().reduce((n, f) => n + f.records, 0) },
+          'spool not fully replayed before shutdown; the next start replays it',
+        );
       for (const f of files()) await closeSpoolFile(f, { remove: f.cursor >= f.end });
       adopted.length = 0;
       own = null;
@@ -330,7 +363,8 @@ export function createSpool(opts: SpoolOptions): Spool {
 function runsByQueue(records: readonly SpoolRecord[]): Array<{ queue: string; jobs: SpoolJob[] }> {
   const runs: Array<{ queue: string; jobs: SpoolJob[] }> = [];
   for (const r of records) {
-    const job: SpoolJob = r.opts === undefined ? { name: r.name, data: r.data } : { name: r.name, data: r.data, opts: r.opts };
+    const job: SpoolJob =
+      r.opts === undefined ? { name: r.name, data: r.data } : { name: r.name, data: r.data, opts: r.opts };
     const last = runs.at(-1);
     if (last?.queue === r.queue) last.jobs.push(job);
     else runs.push({ queue: r.queue, jobs: [job] });

@@ -8,7 +8,11 @@ export interface BulkQueue<J extends SpoolJob> {
   addBulk(jobs: J[]): Promise<unknown>;
 }
 
-export function spoolingQueue<J extends SpoolJob>(queue: BulkQueue<J>, spool: Spool, opts: { isReady: () => boolean; timeoutMs: number; log: SpoolLog }): BulkQueue<J> {
+export function spoolingQueue<J extends SpoolJob>(
+  queue: BulkQueue<J>,
+  spool: Spool,
+  opts: { isReady: () => boolean; timeoutMs: number; log: SpoolLog },
+): BulkQueue<J> {
   // The jobs were checked when they were made; the spool gives back exactly what it was given.
   spool.register(queue.name, (jobs) => queue.addBulk(jobs as J[]));
   return {

@@ -25,7 +25,8 @@ export function decodeDatagram(datagram: Buffer, maxBytes: number): Buffer | Dro
   if (datagram.length > MAX_UDP_PAYLOAD_BYTES) return drop('too-large', 413, 'datagram exceeds the UDP payload limit');
   let bytes = datagram;
   if (datagram[0] === 0x1f && datagram[1] === 0x8b) {
-    if (datagram[2] !== 0x08) return drop('invalid-body', 400, 'invalid datagram', ['gzip: unknown compression method']);
+    if (datagram[2] !== 0x08)
+      return drop('invalid-body', 400, 'invalid datagram', ['gzip: unknown compression method']);
     // The trailer states the inflated size (ISIZE, RFC 1952): an honest bomb is refused unread;
     // a lying one still stops at maxOutputLength.
     if (datagram.length >= 18 && datagram.readUInt32LE(datagram.length - 4) > maxBytes) return tooLarge(maxBytes);
@@ -37,7 +38,8 @@ export function decodeDatagram(datagram: Buffer, maxBytes: number): Buffer | Dro
     }
   }
   // An envelope starts with its JSON header object (leading whitespace is allowed, as in Relay).
-  if (firstNonSpace(bytes) !== 0x7b) return drop('invalid-envelope', 400, 'invalid event envelope', ['datagram is not an envelope']);
+  if (firstNonSpace(bytes) !== 0x7b)
+    return drop('invalid-envelope', 400, 'invalid event envelope', ['datagram is not an envelope']);
   return bytes;
 }
 

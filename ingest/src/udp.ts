@@ -64,7 +64,8 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
 
   function onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     stats.received++;
-    if (backlog.length - head >= UDP_BACKLOG_DATAGRAMS || backlogBytes + msg.length > UDP_BACKLOG_BYTES) return count('overloaded');
+    if (backlog.length - head >= UDP_BACKLOG_DATAGRAMS || backlogBytes + msg.length > UDP_BACKLOG_BYTES)
+      return count('overloaded');
     backlog.push({ msg, address: rinfo.address, receivedAt: Date.now() });
     backlogBytes += msg.length;
     schedule();
@@ -79,7 +80,11 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
   function drain(): void {
     scheduled = false;
     const until = performance.now() + UDP_SLICE_MS;
-    for (let n = 0; n < UDP_SLICE_DATAGRAMS && head < backlog.length && inFlight < UDP_MAX_IN_FLIGHT && performance.now() < until; n++) {
+    for (
+      let n = 0;
+      n < UDP_SLICE_DATAGRAMS && head < backlog.length && inFlight < UDP_MAX_IN_FLIGHT && performance.now() < until;
+      n++
+    ) {
       const w = backlog[head]!;
       backlog[head++] = undefined;
       backlogBytes -= w.msg.length;
@@ -117,7 +122,13 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
       return count(bytes.reason);
     }
     inFlight++;
-    const input: AcceptInput = { endpoint: 'udp', auth: { kind: 'none' }, body: { kind: 'envelope', bytes }, clientIp: w.address, receivedAt: w.receivedAt };
+    const input: AcceptInput = {
+      endpoint: 'udp',
+      auth: { kind: 'none' },
+      body: { kind: 'envelope', bytes },
+      clientIp: w.address,
+      receivedAt: w.receivedAt,
+    };
     void accept(input, deps)
       .then(
         (result) => (result.ok ? void stats.accepted++ : count(result.reason)),
@@ -144,7 +155,10 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
     if (idle && inFlight === 0 && head === backlog.length) idle();
   }
 
-  const socket: Socket = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4', ...(opts.recvBufferBytes > 0 ? { recvBufferSize: opts.recvBufferBytes } : {}) });
+  const socket: Socket = createSocket({
+    type: opts.host.includes(':') ? 'udp6' : 'udp4',
+    ...(opts.recvBufferBytes > 0 ? { recvBufferSize: opts.recvBufferBytes } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(opts.port, opts.host, () => {
@@ -158,7 +172,10 @@ export async function startUdpIngest(opts: UdpIngestOptions, deps: AcceptDeps): 
   const granted = socket.getRecvBufferSize();
   const expected = opts.recvBufferBytes * (process.platform === 'linux' ? 2 : 1); // Linux doubles it for its bookkeeping
   if (opts.recvBufferBytes > 0 && granted < expected) {
-    log.warn({ requested: opts.recvBufferBytes, granted }, 'udp receive buffer smaller than requested, raise net.core.rmem_max (docs/udp.md)');
+    log.warn(
+      { requested: opts.recvBufferBytes, granted },
+      'udp receive buffer smaller than requested, raise net.core.rmem_max (docs/udp.md)',
+    );
   }
   log.info({ port, host: opts.host, recvBufferBytes: granted }, 'udp listening');
   const dropLog = logDrops(log, stats);
@@ -191,7 +208,8 @@ function logDrops(log: Logger, stats: UdpStats): NodeJS.Timeout {
         .filter(([, n]) => n > 0),
     );
     last = { ...stats.dropped };
-    if (Object.keys(delta).length > 0) log.warn({ dropped: delta, received: stats.received, accepted: stats.accepted }, 'udp datagrams dropped');
+    if (Object.keys(delta).length > 0)
+      log.warn({ dropped: delta, received: stats.received, accepted: stats.accepted }, 'udp datagrams dropped');
   }, DROP_LOG_INTERVAL_MS);
   timer.unref();
   return timer;

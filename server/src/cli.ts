@@ -36,17 +36,31 @@ const COMMANDS: Record<string, Command> = {
   migrate: async () => ({ migrated: true }),
 
   bootstrap: async (config, pool, argv) => {
-    const o = options(argv, { org: 'string', project: 'string', email: 'string', password: 'string', platform: 'string', json: 'boolean' });
-    const args = z.object({ org: slug, project: slug, email, password: z.string().min(1), platform: z.string().optional() }).parse(o);
+    const o = options(argv, {
+      org: 'string',
+      project: 'string',
+      email: 'string',
+      password: 'string',
+      platform: 'string',
+      json: 'boolean',
+    });
+    const args = z
+      .object({ org: slug, project: slug, email, password: z.string().min(1), platform: z.string().optional() })
+      .parse(o);
     return bootstrap(pool, { ...args, baseUrl: config.http.baseUrl });
   },
 
   'create-user': async (_config, pool, argv) => {
     const o = options(argv, { email: 'string', password: 'string', name: 'string', org: 'string', role: 'string' });
-    const args = z.object({
-      email, password: z.string().min(1), name: z.string().optional(), org: slug.optional(),
-      role: z.enum(['owner', 'admin', 'member']).default('member'),
-    }).parse(o);
+    const args = z
+      .object({
+        email,
+        password: z.string().min(1),
+        name: z.string().optional(),
+        org: slug.optional(),
+        role: z.enum(['owner', 'admin', 'member']).default('member'),
+      })
+      .parse(o);
     const { user, created } = await ensureUser(pool, args);
     let membership = false;
     if (args.org) {
@@ -62,15 +76,27 @@ const COMMANDS: Record<string, Command> = {
     const args = z.object({ email, name: z.string().default('cli'), scopes: z.string().optional() }).parse(o);
     const user = await findUserByEmail(pool, args.email);
     if (!user) throw new UsageError(`no user with email ${args.email}: create it with create-user first`);
-    const scopes = args.scopes ? args.scopes.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const scopes = args.scopes
+      ? args.scopes
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
     const { token } = await issueApiToken(pool, { userId: user.id, name: args.name, scopes });
     return { userId: user.id, email: user.email, token };
   },
 };
 
-function options(argv: string[], spec: Record<string, 'string' | 'boolean'>): Record<string, string | boolean | undefined> {
+function options(
+  argv: string[],
+  spec: Record<string, 'string' | 'boolean'>,
+): Record<string, string | boolean | undefined> {
   try {
-    const { values } = parseArgs({ args: argv, options: Object.fromEntries(Object.entries(spec).map(([k, type]) => [k, { type }])), strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(spec).map(([k, type]) => [k, { type }])),
+      strict: true,
+    });
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -84,7 +110,11 @@ export interface CliIo {
 
 const STDIO: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env, io: CliIo = STDIO): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  io: CliIo = STDIO,
+): Promise<number> {
   const [name, ...rest] = argv;
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {

@@ -22,19 +22,47 @@ export const envSchema = z.object({
   SECRET_KEY: z.string().min(16).default('faultline-insecure-development-secret'),
   DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/faultline'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  DATABASE_REPLICA_URL: z.string().default('').refine((v) => splitList(v).every(isUrl), { message: 'expected comma-separated postgres:// URLs' }),
+  DATABASE_REPLICA_URL: z
+    .string()
+    .default('')
+    .refine((v) => splitList(v).every(isUrl), { message: 'expected comma-separated postgres:// URLs' }),
   DATABASE_REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  REDIS_CLUSTER_NODES: z.string().default('').refine((v) => splitList(v).every((n) => /^[A-Za-z0-9.:\[\]_-]+:\d{1,5}$/.test(n)), { message: 'expected comma-separated host:port seeds' }),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .refine((v) => splitList(v).every((n) => /^[A-Za-z0-9.:\[\]_-]+:\d{1,5}$/.test(n)), {
+      message: 'expected comma-separated host:port seeds',
+    }),
   REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(10).optional(),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}.-]+$/).default('faultline'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_{}.-]+$/)
+    .default('faultline'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
-  MAX_EVENT_BYTES: z.coerce.number().int().positive().default(1 * MiB),
-  MAX_ENVELOPE_BYTES: z.coerce.number().int().positive().default(20 * MiB),
-  MAX_API_BODY_BYTES: z.coerce.number().int().positive().default(1 * MiB),
+  MAX_EVENT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1 * MiB),
+  MAX_ENVELOPE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * MiB),
+  MAX_API_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1 * MiB),
   API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
-  TRUST_PROXY: z.string().default('').refine((v) => tryParseTrustProxy(v), { message: 'expected false, a hop count (1-99) or a comma-separated list of proxy IPs/CIDRs' }),
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .refine((v) => tryParseTrustProxy(v), {
+      message: 'expected false, a hop count (1-99) or a comma-separated list of proxy IPs/CIDRs',
+    }),
   QUEUE_MAX_DEPTH: z.coerce.number().int().min(0).default(50_000),
   PROJECT_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).optional(),
   PROJECT_QUOTA_PER_HOUR: z.coerce.number().int().min(0).optional(),
@@ -42,13 +70,27 @@ export const envSchema = z.object({
   ORG_QUOTA_PER_HOUR: z.coerce.number().int().min(0).optional(),
   SPIKE_EVENTS_PER_MINUTE: z.coerce.number().int().min(0).default(1000),
   SPIKE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
-  WORKER_BATCH_MAX_BYTES: z.coerce.number().int().min(64 * KiB).default(32 * MiB),
+  WORKER_BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * KiB)
+    .default(32 * MiB),
   SPOOL_DIR: z.string().min(1).default('spool'),
-  SPOOL_MAX_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(1024),
+  SPOOL_MAX_MB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024)
+    .default(1024),
   UDP_ENABLED: bool.default(true),
   UDP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   UDP_HOST: z.string().default('0.0.0.0'),
-  UDP_RECV_BUFFER_BYTES: z.coerce.number().int().min(0).max(1024 * MiB).default(4 * MiB),
+  UDP_RECV_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * MiB)
+    .default(4 * MiB),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(5000).default(256),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   WORKER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(5),
@@ -72,15 +114,24 @@ export const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   STATSD_HOST: z.string().optional(),
   STATSD_PORT: z.coerce.number().int().min(1).max(65535).default(8125),
-  STATSD_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default('faultline.'),
+  STATSD_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]*$/)
+    .default('faultline.'),
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
-  OIDC_SCOPES: z.string().regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/).default('openid email profile'),
+  OIDC_SCOPES: z
+    .string()
+    .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/)
+    .default('openid email profile'),
   OIDC_ALLOWED_DOMAINS: z.string().default(''),
   OIDC_ROLE_CLAIM: z.string().min(1).max(100).default('groups'),
   OIDC_ROLE_MAPPING: z.string().default(''),
-  OIDC_DEFAULT_ORG: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/).optional(),
+  OIDC_DEFAULT_ORG: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,49}$/)
+    .optional(),
   OIDC_BUTTON_LABEL: z.string().min(1).max(60).default('Sign in with SSO'),
   OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
 });
@@ -91,7 +142,14 @@ export interface Config {
   role: 'all' | 'api' | 'ingest' | 'worker';
   /** trustProxy: when X-Forwarded-For names the client (api/trust-proxy.ts);
    *  statementTimeoutMs: API queries running longer are cancelled by Postgres (0: no limit). */
-  http: { port: number; host: string; baseUrl: string; maxApiBodyBytes: number; trustProxy: TrustProxy; statementTimeoutMs: number };
+  http: {
+    port: number;
+    host: string;
+    baseUrl: string;
+    maxApiBodyBytes: number;
+    trustProxy: TrustProxy;
+    statementTimeoutMs: number;
+  };
   secretKey: string;
   /** replicaUrls: streaming replicas serving the API's reads (db/read-pool.ts); replicaMaxLagMs:
    *  a replica further behind than this is skipped and its reads go to the primary. */
@@ -130,7 +188,12 @@ export interface ProtectionConfig {
   /** Jobs waiting in process-event above which ingest answers 429 (0: no limit). */
   queueMaxDepth: number;
   /** Event quotas for projects/organizations without their own; null: none (the default). */
-  quotas: { projectPerMinute: number | null; projectPerHour: number | null; orgPerMinute: number | null; orgPerHour: number | null };
+  quotas: {
+    projectPerMinute: number | null;
+    projectPerHour: number | null;
+    orgPerMinute: number | null;
+    orgPerHour: number | null;
+  };
   /** Events per issue and minute above which only a sample is stored (0: off); counts stay exact. */
   spikeEventsPerMinute: number;
   spikeSampleRate: number;
@@ -177,7 +240,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(defined);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(defined[String(i.path[0])])})`);
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(defined[String(i.path[0])])})`,
+    );
     throw new ConfigError(`invalid configuration, fix these environment variables:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -237,7 +302,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     alerts: {
       smtpUrl: e.SMTP_URL ?? null,
       emailFrom: e.EMAIL_FROM,
-      webhookAllowedHosts: e.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      webhookAllowedHosts: e.WEBHOOK_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       digestWindowMs: e.ALERT_DIGEST_WINDOW_SECONDS * 1000,
       deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
@@ -255,21 +322,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function parseOidc(e: z.output<typeof envSchema>): OidcConfig | null {
   const bad: string[] = [];
-  if ((e.OIDC_ISSUER === undefined) !== (e.OIDC_CLIENT_ID === undefined)) bad.push('  OIDC_ISSUER and OIDC_CLIENT_ID: set both to enable OpenID Connect login, or neither');
+  if ((e.OIDC_ISSUER === undefined) !== (e.OIDC_CLIENT_ID === undefined))
+    bad.push('  OIDC_ISSUER and OIDC_CLIENT_ID: set both to enable OpenID Connect login, or neither');
   let roleMapping: RoleMappingRule[] = [];
   try {
     roleMapping = parseRoleMapping(e.OIDC_ROLE_MAPPING);
   } catch (err) {
     bad.push(`  OIDC_ROLE_MAPPING: ${(err as Error).message}`);
   }
-  if (bad.length > 0) throw new ConfigError(`invalid configuration, fix these environment variables:\n${bad.join('\n')}`);
+  if (bad.length > 0)
+    throw new ConfigError(`invalid configuration, fix these environment variables:\n${bad.join('\n')}`);
   if (e.OIDC_ISSUER === undefined || e.OIDC_CLIENT_ID === undefined) return null;
   return {
     issuer: e.OIDC_ISSUER,
     clientId: e.OIDC_CLIENT_ID,
     clientSecret: e.OIDC_CLIENT_SECRET ?? null,
     scopes: e.OIDC_SCOPES.split(' ').includes('openid') ? e.OIDC_SCOPES : `openid ${e.OIDC_SCOPES}`,
-    allowedDomains: e.OIDC_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean),
+    allowedDomains: e.OIDC_ALLOWED_DOMAINS.split(',')
+      .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+      .filter(Boolean),
     roleClaim: e.OIDC_ROLE_CLAIM,
     roleMapping,
     defaultOrg: e.OIDC_DEFAULT_ORG ?? null,
@@ -296,7 +367,10 @@ function deepFreeze<T>(value: T): T {
 }
 
 function splitList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function isUrl(text: string): boolean {

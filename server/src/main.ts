@@ -59,7 +59,16 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const queue = createProcessQueue(queueRedis, config.redis.prefix);
   queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
   const alerts = createAlertState(redis, config.redis.prefix, config.alerts); // rule cache + send-alert producer
-  const deps: Deps = { config, log, pool, redis, queue, queueRedis, alerts, oidc: config.oidc ? createOidcClient(config.oidc) : null };
+  const deps: Deps = {
+    config,
+    log,
+    pool,
+    redis,
+    queue,
+    queueRedis,
+    alerts,
+    oidc: config.oidc ? createOidcClient(config.oidc) : null,
+  };
 
   const stoppers: Array<() => Promise<void>> = [];
   const streamClosers: Array<() => Promise<void>> = []; // end long-lived responses (live stream) so the HTTP drain can finish
@@ -85,21 +94,30 @@ export async function start(config: Config, options: StartOptions = {}): Promise
         const udpLog = log.child({ component: 'ingest.udp' });
         const listener = await startUdpIngest(config.udp, { ...ingest.acceptDeps, log: udpLog }); // same key cache and enqueuer as HTTP
         const unwatchUdp = watchUdp(listener);
-        stoppers.push(async () => { unwatchUdp(); await listener.close(); }); // runs before the enqueuer flushes (reverse order)
+        stoppers.push(async () => {
+          unwatchUdp();
+          await listener.close();
+        }); // runs before the enqueuer flushes (reverse order)
         udp = listener;
       }
     }
     if (role === 'all' || role === 'api') {
       // API requests get their own pool whose sessions carry statement_timeout: a search a
       // user shapes can hold a connection for API_STATEMENT_TIMEOUT_MS at most, and never the worker's.
-      const apiPool = createPool(config.db.url, config.db.poolSize, { statementTimeoutMs: config.http.statementTimeoutMs });
+      const apiPool = createPool(config.db.url, config.db.poolSize, {
+        statementTimeoutMs: config.http.statementTimeoutMs,
+      });
       stoppers.push(() => apiPool.end().catch(() => {}));
       // DATABASE_REPLICA_URL: list, detail, stats and search reads go to replicas that keep up.
-      readPool = config.db.replicaUrls.length > 0
-        ? createReadPool(apiPool, config.db.replicaUrls, {
-            poolSize: config.db.poolSize, maxLagMs: config.db.replicaMaxLagMs, statementTimeoutMs: config.http.statementTimeoutMs, log,
-          })
-        : undefined;
+      readPool =
+        config.db.replicaUrls.length > 0
+          ? createReadPool(apiPool, config.db.replicaUrls, {
+              poolSize: config.db.poolSize,
+              maxLagMs: config.db.replicaMaxLagMs,
+              statementTimeoutMs: config.http.statementTimeoutMs,
+              log,
+            })
+          : undefined;
       if (readPool) {
         const replicas = readPool;
         await replicas.check();
@@ -174,7 +192,10 @@ async function main(): Promise<void> {
   const shutdown = () => {
     const timer = setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    running.stop().then(() => process.exit(0), () => process.exit(1));
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -23,11 +23,27 @@ export function scheduledTasks(deps: Deps): ScheduledTask[] {
   const log = deps.log.child({ component: 'schedule' });
   const tasks: ScheduledTask[] = [
     // Daily events partitions from the oldest accepted day to 3 days ahead (also at worker start).
-    { name: 'event-partitions', every: PARTITION_CHECK_MS, run: () => ensureUpcomingPartitions(pool, config.retention.days) },
+    {
+      name: 'event-partitions',
+      every: PARTITION_CHECK_MS,
+      run: () => ensureUpcomingPartitions(pool, config.retention.days),
+    },
     // Drops event partitions older than RETENTION_DAYS, abandoned issues, old counts and artifacts.
-    { name: 'retention', every: RETENTION_INTERVAL_MS, run: () => runRetention({ pool, log }, { retentionDays: config.retention.days, now: () => new Date(), expireArtifacts: expireArtifactBundles }) },
+    {
+      name: 'retention',
+      every: RETENTION_INTERVAL_MS,
+      run: () =>
+        runRetention(
+          { pool, log },
+          { retentionDays: config.retention.days, now: () => new Date(), expireArtifacts: expireArtifactBundles },
+        ),
+    },
     // Moves the outcome counters (ingest and worker) from Redis into outcome_counts.
-    { name: 'outcome-flush', every: OUTCOME_FLUSH_INTERVAL_MS, run: () => flushOutcomes({ pool, redis, prefix: config.redis.prefix, log }) },
+    {
+      name: 'outcome-flush',
+      every: OUTCOME_FLUSH_INTERVAL_MS,
+      run: () => flushOutcomes({ pool, redis, prefix: config.redis.prefix, log }),
+    },
     { name: 'outcome-ledger-prune', every: HOUR_MS, run: () => pruneOutcomeLedger(pool) },
     // Spike protection's sampled_events rows only have to outlive re-deliveries.
     { name: 'sampled-events-prune', every: HOUR_MS, run: () => pruneSampledEvents(pool) },
@@ -40,7 +56,11 @@ export function scheduledTasks(deps: Deps): ScheduledTask[] {
   // Missed and timed-out cron check-ins (MONITOR_TICK_SECONDS; 0 turns it off).
   if (config.monitors.tickMs > 0) {
     const submit = queueSubmitter(deps.queue);
-    tasks.push({ name: 'monitor-tick', every: config.monitors.tickMs, run: () => runMonitorTick({ pool, log, submit }, new Date()) });
+    tasks.push({
+      name: 'monitor-tick',
+      every: config.monitors.tickMs,
+      run: () => runMonitorTick({ pool, log, submit }, new Date()),
+    });
   }
   return tasks;
 }

@@ -13,7 +13,9 @@ const RUN_TIMEOUT_MS = 600_000;
 
 function runQuickBench(out: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', `--out=${out}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', `--out=${out}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -37,13 +39,17 @@ describe('npm run bench -- --quick', () => {
     expect(result.pipeline.sustained.map((s) => s.payload)).toEqual(['envelope', 'large']);
     expect(result.visibility).not.toBeNull();
     expect(result.storage?.events).toBeGreaterThan(0);
-    expect(result.memory.map((m) => m.process)).toEqual(expect.arrayContaining(['faultline-ingest', 'faultline-worker', 'faultline-all']));
+    expect(result.memory.map((m) => m.process)).toEqual(
+      expect.arrayContaining(['faultline-ingest', 'faultline-worker', 'faultline-all']),
+    );
     expect(result.scaleOut?.rounds.map((r) => r.workers)).toEqual([1, 2, 3]);
     for (const round of result.scaleOut?.rounds ?? []) expect(round.events).toBe(QUICK_PLAN.scaleOutEvents);
     // Every seeded event went through the worker's batch path into the events table.
     expect(result.readPath?.events).toBe(QUICK_PLAN.readEvents);
     expect(result.readPath?.reused).toBe(false);
-    expect(result.readPath?.endpoints.map((e) => e.name)).toEqual(expect.arrayContaining(['issue list (default)', 'issue tag facets (hottest)', 'deploy health (newest)']));
+    expect(result.readPath?.endpoints.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['issue list (default)', 'issue tag facets (hottest)', 'deploy health (newest)']),
+    );
     expect(result.targets.length).toBeGreaterThan(0);
     expect(output).toContain('TARGETS');
     expect(output).toContain('READ PATH');

@@ -20,12 +20,20 @@ afterEach(async () => {
 
 /** Sessions off unless asked: these tests count event envelopes (sessions have their own tests). */
 function start(options: Partial<Options> = {}): Client {
-  client = createClient({ dsn: server.dsn, release: 'shop@1.4.2', serverName: 'web-1', autoSessionTracking: false, ...options }, createScopeStack());
+  client = createClient(
+    { dsn: server.dsn, release: 'shop@1.4.2', serverName: 'web-1', autoSessionTracking: false, ...options },
+    createScopeStack(),
+  );
   return client;
 }
 
 describe('sessions', () => {
-  const sessionsOf = () => server.envelopes().flatMap((e) => e.items.filter((i) => i[0].type === 'session').map((i) => i[1] as unknown as Record<string, unknown>));
+  const sessionsOf = () =>
+    server
+      .envelopes()
+      .flatMap((e) =>
+        e.items.filter((i) => i[0].type === 'session').map((i) => i[1] as unknown as Record<string, unknown>),
+      );
 
   it('sends one session per process: init, an update on the first error, exited at close', async () => {
     const c = start({ autoSessionTracking: true });
@@ -34,9 +42,16 @@ describe('sessions', () => {
     await c.close(2000);
     client = undefined;
     const updates = sessionsOf();
-    expect(updates.map((u) => [u.init, u.seq, u.status, u.errors])).toEqual([[true, 0, 'ok', 0], [false, 1, 'ok', 1], [false, 2, 'exited', 2]]);
+    expect(updates.map((u) => [u.init, u.seq, u.status, u.errors])).toEqual([
+      [true, 0, 'ok', 0],
+      [false, 1, 'ok', 1],
+      [false, 2, 'exited', 2],
+    ]);
     expect(new Set(updates.map((u) => u.sid)).size).toBe(1);
-    expect(updates[0]).toMatchObject({ attrs: { release: 'shop@1.4.2', environment: 'production' }, duration: expect.any(Number) });
+    expect(updates[0]).toMatchObject({
+      attrs: { release: 'shop@1.4.2', environment: 'production' },
+      duration: expect.any(Number),
+    });
   });
 
   it('marks an unhandled fatal error as crashed and sends nothing without a release', async () => {
@@ -56,10 +71,16 @@ describe('events', () => {
   it('sends a handled exception with scope data, defaults and the protocol fields', async () => {
     const c = start({ environment: 'staging' });
     c.addBreadcrumb({ category: 'http', message: 'GET /cart' });
-    const id = c.captureException(new Error('card declined'), { tags: { region: 'eu' }, user: { id: '42' }, extra: { order: 981 } });
+    const id = c.captureException(new Error('card declined'), {
+      tags: { region: 'eu' },
+      user: { id: '42' },
+      extra: { order: 981 },
+    });
     expect(await c.flush(2000)).toBe(true);
 
-    expect(server.requests[0]?.url).toBe(`/api/7/envelope/?sentry_key=${server.dsn.slice(7, 39)}&sentry_version=7&sentry_client=faultline.javascript%2F0.1.0`);
+    expect(server.requests[0]?.url).toBe(
+      `/api/7/envelope/?sentry_key=${server.dsn.slice(7, 39)}&sentry_version=7&sentry_client=faultline.javascript%2F0.1.0`,
+    );
     const [event] = eventsOf(server.envelopes());
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(event).toMatchObject({
@@ -80,7 +101,11 @@ describe('events', () => {
     expect(event?.timestamp).toBeGreaterThan(1.7e9);
     expect(event?.timestamp).toBeLessThan(1e10);
     const exception = event?.exception?.values[0];
-    expect(exception).toMatchObject({ type: 'Error', value: 'card declined', mechanism: { type: 'generic', handled: true } });
+    expect(exception).toMatchObject({
+      type: 'Error',
+      value: 'card declined',
+      mechanism: { type: 'generic', handled: true },
+    });
     const top = exception?.stacktrace?.frames.at(-1);
     expect(top).toMatchObject({ in_app: true, module: 'test.client-sdk:client.test' });
     expect(top?.context_line).toContain("new Error('card declined')");
@@ -116,7 +141,12 @@ describe('events', () => {
     client.captureException(new Error('outside'));
     await client.flush(2000);
     const [inside, outside] = eventsOf(server.envelopes());
-    expect(inside).toMatchObject({ tags: { app: 'shop', job: 'sync' }, fingerprint: ['sync-failure'], level: 'warning', contexts: { job: { id: 7 } } });
+    expect(inside).toMatchObject({
+      tags: { app: 'shop', job: 'sync' },
+      fingerprint: ['sync-failure'],
+      level: 'warning',
+      contexts: { job: { id: 7 } },
+    });
     expect(outside?.tags).toEqual({ app: 'shop' });
     expect(outside?.fingerprint).toBeUndefined();
     expect(outside?.user).toEqual({ id: '1' });
@@ -155,7 +185,10 @@ describe('events', () => {
     client.captureMessage('again');
     client.captureMessage('again');
     await client.flush(2000);
-    expect(eventsOf(server.envelopes()).map((e) => e.message ?? e.exception?.values[0]?.value)).toEqual(['twice', 'again']);
+    expect(eventsOf(server.envelopes()).map((e) => e.message ?? e.exception?.values[0]?.value)).toEqual([
+      'twice',
+      'again',
+    ]);
     expect(discarded(server.envelopes())).toEqual({ 'sample_rate:error': 1, 'event_processor:error': 1 });
   });
 
@@ -181,7 +214,14 @@ describe('request counter', () => {
     await c.flush(2000);
     const counters = countersOf(server.envelopes());
     expect(counters).toEqual([
-      { requests: 5, interval: expect.any(Number), server_name: 'web-1', release: 'shop@1.4.2', environment: 'production', timestamp: expect.any(Number) },
+      {
+        requests: 5,
+        interval: expect.any(Number),
+        server_name: 'web-1',
+        release: 'shop@1.4.2',
+        environment: 'production',
+        timestamp: expect.any(Number),
+      },
     ]);
   });
 });
@@ -222,7 +262,11 @@ describe('delivery problems', () => {
   });
 
   it('backs off after a 429 and reports the events it held back', async () => {
-    server.behave({ kind: 'status', status: 429, headers: { 'retry-after': '60', 'x-sentry-rate-limits': '0.3:error:key' } });
+    server.behave({
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '60', 'x-sentry-rate-limits': '0.3:error:key' },
+    });
     const c = start();
     c.captureMessage('refused');
     await c.flush(2000);
@@ -272,7 +316,7 @@ describe('delivery problems', () => {
 });
 
 describe('feature flags', () => {
-  it('addFeatureFlag: events carry the scope\'s last 100 boolean evaluations in contexts.flags, newest last', async () => {
+  it("addFeatureFlag: events carry the scope's last 100 boolean evaluations in contexts.flags, newest last", async () => {
     const stack = createScopeStack();
     client = createClient({ dsn: server.dsn, release: 'shop@1.4.2' }, stack);
     const scope = stack.getScope();
@@ -285,7 +329,9 @@ describe('feature flags', () => {
     });
     client.captureException(new Error('without the fork flag'));
     expect(await client.flush(2000)).toBe(true);
-    const [forked, plain] = eventsOf(server.envelopes()) as Array<{ contexts: { flags: { values: Array<{ flag: string; result: boolean }> } } }>;
+    const [forked, plain] = eventsOf(server.envelopes()) as Array<{
+      contexts: { flags: { values: Array<{ flag: string; result: boolean }> } };
+    }>;
     const values = forked!.contexts.flags.values;
     expect(values).toHaveLength(100);
     expect(values.at(-1)).toEqual({ flag: 'only-in-fork', result: true });

@@ -7,8 +7,14 @@ const KEY = '0123456789abcdef0123456789abcdef';
 describe('parseDsn', () => {
   it.each([
     [`http://${KEY}@127.0.0.1:9000/7`, { protocol: 'http', host: '127.0.0.1', port: '9000', path: '', projectId: '7' }],
-    [`https://${KEY}@errors.example.com/42`, { protocol: 'https', host: 'errors.example.com', path: '', projectId: '42' }],
-    [`https://${KEY}@example.com/sub/path/42`, { protocol: 'https', host: 'example.com', path: 'sub/path', projectId: '42' }],
+    [
+      `https://${KEY}@errors.example.com/42`,
+      { protocol: 'https', host: 'errors.example.com', path: '', projectId: '42' },
+    ],
+    [
+      `https://${KEY}@example.com/sub/path/42`,
+      { protocol: 'https', host: 'example.com', path: 'sub/path', projectId: '42' },
+    ],
     [`udp://${KEY}@10.0.0.5:9125/3`, { protocol: 'udp', host: '10.0.0.5', port: '9125', path: '', projectId: '3' }],
     [`udp://${KEY}@[::1]:9125/3`, { protocol: 'udp', host: '[::1]', port: '9125', projectId: '3' }],
     [`http://${KEY}:secret@localhost:80/1`, { host: 'localhost', secretKey: 'secret', projectId: '1' }],
@@ -44,6 +50,8 @@ describe('envelopeUrl', () => {
 });
 
 it('SDK_VERSION matches client-sdk/package.json', () => {
-  const pkg = JSON.parse(readFileSync(new URL('../../client-sdk/package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../client-sdk/package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   expect(SDK_VERSION).toBe(pkg.version);
 });

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event } from '../../client-sdk/src/index.js';
 import { waitFor } from '../helpers/wait.js';
 import {
-  countersOf, discarded, eventsOf, isGzip, startHttpRecorder, startUdpRecorder, type HttpRecorder, type ParsedEnvelope, type UdpRecorder,
+  countersOf,
+  discarded,
+  eventsOf,
+  isGzip,
+  startHttpRecorder,
+  startUdpRecorder,
+  type HttpRecorder,
+  type ParsedEnvelope,
+  type UdpRecorder,
 } from '../helpers/sdk-recorder.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -72,9 +80,18 @@ describe.each(['http', 'udp'] as const)('handled captures over %s', (kind) => {
       ['DbError', { type: 'generic', handled: true, exception_id: 0 }],
     ]);
     const causeTop = chained?.exception?.values[0]?.stacktrace?.frames.at(-1);
-    expect(causeTop).toMatchObject({ function: 'query', module: 'test.client-sdk.programs:handled', in_app: true, context_line: '  return row.id;' });
+    expect(causeTop).toMatchObject({
+      function: 'query',
+      module: 'test.client-sdk.programs:handled',
+      in_app: true,
+      context_line: '  return row.id;',
+    });
     expect(causeTop?.pre_context).toHaveLength(5);
-    expect(topFrame(chained)).toMatchObject({ function: 'loadOrder', lineno: 23, context_line: expect.stringContaining('throw new DbError') });
+    expect(topFrame(chained)).toMatchObject({
+      function: 'loadOrder',
+      lineno: 23,
+      context_line: expect.stringContaining('throw new DbError'),
+    });
     expect(chained).toMatchObject({
       platform: 'node',
       level: 'error',
@@ -98,20 +115,27 @@ describe.each(['http', 'udp'] as const)('handled captures over %s', (kind) => {
 });
 
 describe('uncaught exceptions', () => {
-  it.each(['http'] as const)('are sent (handled: false, fatal) over %s before the process exits with 1', async (kind) => {
-    const from = received(kind);
-    const result = await run('uncaught', dsnOf(kind));
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('TypeError: boom in timer');
-    const [event] = await waitFor(() => {
-      const events = eventsOf(since(kind, from));
-      return events.length ? events : null;
-    });
-    expect(event).toMatchObject({ level: 'fatal', breadcrumbs: [{ message: 'about to fail' }] });
-    expect(event?.exception?.values).toEqual([
-      expect.objectContaining({ type: 'TypeError', value: 'boom in timer', mechanism: { type: 'onuncaughtexception', handled: false } }),
-    ]);
-  });
+  it.each(['http'] as const)(
+    'are sent (handled: false, fatal) over %s before the process exits with 1',
+    async (kind) => {
+      const from = received(kind);
+      const result = await run('uncaught', dsnOf(kind));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('TypeError: boom in timer');
+      const [event] = await waitFor(() => {
+        const events = eventsOf(since(kind, from));
+        return events.length ? events : null;
+      });
+      expect(event).toMatchObject({ level: 'fatal', breadcrumbs: [{ message: 'about to fail' }] });
+      expect(event?.exception?.values).toEqual([
+        expect.objectContaining({
+          type: 'TypeError',
+          value: 'boom in timer',
+          mechanism: { type: 'onuncaughtexception', handled: false },
+        }),
+      ]);
+    },
+  );
 
   it('are not sent twice when already captured before being rethrown', async () => {
     const from = received('udp');
@@ -129,7 +153,10 @@ describe('uncaught exceptions', () => {
     const result = await run('uncaught', http.dsn, { mode: 'app-handler' });
     expect(result).toMatchObject({ code: 0, stdout: 'app handled: boom in timer' });
     const [event] = eventsOf(since('http', from));
-    expect(event).toMatchObject({ level: 'error', exception: { values: [{ mechanism: { type: 'onuncaughtexception', handled: false } }] } });
+    expect(event).toMatchObject({
+      level: 'error',
+      exception: { values: [{ mechanism: { type: 'onuncaughtexception', handled: false } }] },
+    });
   });
 });
 
@@ -154,7 +181,10 @@ describe('unhandled rejections', () => {
       const events = eventsOf(since('udp', from));
       return events.length ? events : null;
     });
-    expect(event).toMatchObject({ level: 'error', exception: { values: [{ mechanism: { type: 'onunhandledrejection', handled: false } }] } });
+    expect(event).toMatchObject({
+      level: 'error',
+      exception: { values: [{ mechanism: { type: 'onunhandledrejection', handled: false } }] },
+    });
     expect(discarded(since('udp', from))).toEqual({});
     await waitFor(() => countersOf(since('udp', from)).length === 1);
     expect(countersOf(since('udp', from))[0]?.requests).toBe(3);
@@ -162,21 +192,22 @@ describe('unhandled rejections', () => {
 });
 
 describe('process lifetime', () => {
-  it.each([['is down', 'down'], ['never answers', 'hang'], ['answers', 'ok']] as const)(
-    'a process that never flushes still ends by itself when the server %s',
-    async (_, state) => {
-      const server = await startHttpRecorder();
-      try {
-        if (state === 'down') await server.stop();
-        if (state === 'hang') server.behave({ kind: 'hang' });
-        const result = await run('lifetime', server.dsn);
-        expect(result).toMatchObject({ code: 0, stdout: 'script done' });
-        // beforeExit delivered what was pending
-        if (state === 'ok') expect(eventsOf(server.envelopes()).map((e) => e.message)).toEqual(['left for beforeExit']);
-        if (state === 'ok') expect(countersOf(server.envelopes())[0]?.requests).toBe(2);
-      } finally {
-        await server.close().catch(() => undefined);
-      }
-    },
-  );
+  it.each([
+    ['is down', 'down'],
+    ['never answers', 'hang'],
+    ['answers', 'ok'],
+  ] as const)('a process that never flushes still ends by itself when the server %s', async (_, state) => {
+    const server = await startHttpRecorder();
+    try {
+      if (state === 'down') await server.stop();
+      if (state === 'hang') server.behave({ kind: 'hang' });
+      const result = await run('lifetime', server.dsn);
+      expect(result).toMatchObject({ code: 0, stdout: 'script done' });
+      // beforeExit delivered what was pending
+      if (state === 'ok') expect(eventsOf(server.envelopes()).map((e) => e.message)).toEqual(['left for beforeExit']);
+      if (state === 'ok') expect(countersOf(server.envelopes())[0]?.requests).toBe(2);
+    } finally {
+      await server.close().catch(() => undefined);
+    }
+  });
 });

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createContextLines, isInApp, moduleFromFilename, parseStackFrames, type StackFrame } from '../../client-sdk/src/index.js';
+import {
+  createContextLines,
+  isInApp,
+  moduleFromFilename,
+  parseStackFrames,
+  type StackFrame,
+} from '../../client-sdk/src/index.js';
 import { readSourceFile } from '../../client-sdk/src/runtime.js';
 
 const NODE_STACK = [
@@ -19,7 +25,14 @@ describe('parseStackFrames', () => {
   const frames = parseStackFrames(NODE_STACK, { isNode: true, appRoot: '/srv/shop' });
 
   it('orders frames oldest first with the throwing frame last', () => {
-    expect(frames.map((f) => f.function)).toEqual(['process.processTimers', 'new Promise', '?', 'Layer.handle', 'loadOrder', 'query']);
+    expect(frames.map((f) => f.function)).toEqual([
+      'process.processTimers',
+      'new Promise',
+      '?',
+      'Layer.handle',
+      'loadOrder',
+      'query',
+    ]);
   });
 
   it('turns file URLs into paths and keeps line and column', () => {
@@ -38,12 +51,27 @@ describe('parseStackFrames', () => {
   });
 
   it('names modules the way the Sentry Node SDK does', () => {
-    expect(frames.map((f) => f.module)).toEqual(['timers', '<anonymous>', 'server', 'express.lib.router:layer', 'lib:checkout', 'lib:db']);
+    expect(frames.map((f) => f.module)).toEqual([
+      'timers',
+      '<anonymous>',
+      'server',
+      'express.lib.router:layer',
+      'lib:checkout',
+      'lib:db',
+    ]);
   });
 
   it('keeps browser URLs as they are and sets no module', () => {
-    const [frame] = parseStackFrames('Error: x\n    at render (https://shop.example/assets/index-CX.js:1:2050)', { isNode: false });
-    expect(frame).toEqual({ filename: 'https://shop.example/assets/index-CX.js', function: 'render', lineno: 1, colno: 2050, in_app: true });
+    const [frame] = parseStackFrames('Error: x\n    at render (https://shop.example/assets/index-CX.js:1:2050)', {
+      isNode: false,
+    });
+    expect(frame).toEqual({
+      filename: 'https://shop.example/assets/index-CX.js',
+      function: 'render',
+      lineno: 1,
+      colno: 2050,
+      in_app: true,
+    });
   });
 
   it('returns no frames for text that is not a stack', () => {
@@ -86,7 +114,11 @@ describe('context lines', () => {
   it('adds five lines before and after the frame line', () => {
     const file = join(dir, 'a.js');
     writeFileSync(file, lines.join('\n'));
-    const frames: StackFrame[] = [{ filename: file, lineno: 10 }, { filename: file, lineno: 2 }, { filename: file, lineno: 20 }];
+    const frames: StackFrame[] = [
+      { filename: file, lineno: 10 },
+      { filename: file, lineno: 2 },
+      { filename: file, lineno: 20 },
+    ];
     createContextLines(readSourceFile).addContextLines(frames);
     expect(frames[0]).toMatchObject({
       pre_context: ['line 5', 'line 6', 'line 7', 'line 8', 'line 9'],
@@ -101,7 +133,10 @@ describe('context lines', () => {
     const reads: string[] = [];
     const ctx = createContextLines((path) => (reads.push(path), lines.join('\n')));
     ctx.addContextLines([{ filename: '/x.js', lineno: 1 }]);
-    ctx.addContextLines([{ filename: '/x.js', lineno: 3 }, { filename: '/y.js', lineno: 3 }]);
+    ctx.addContextLines([
+      { filename: '/x.js', lineno: 3 },
+      { filename: '/y.js', lineno: 3 },
+    ]);
     expect(reads).toEqual(['/x.js', '/y.js']);
   });
 

@@ -26,7 +26,14 @@ const REQUESTS = 40;
 let server: TestServer;
 let owner: Member;
 
-interface SuspectItem { flag: string; score: number; isSuspect: boolean; is_filtered: boolean; baseline_percent: number; distribution: { baseline: Record<string, number>; outliers: Record<string, number> } }
+interface SuspectItem {
+  flag: string;
+  score: number;
+  isSuspect: boolean;
+  is_filtered: boolean;
+  baseline_percent: number;
+  distribution: { baseline: Record<string, number>; outliers: Record<string, number> };
+}
 
 async function api<T>(p: string): Promise<T> {
   const res = await fetch(`${server.url}/api/0${p}`, { headers: { authorization: `Bearer ${owner.token}` } });
@@ -35,21 +42,34 @@ async function api<T>(p: string): Promise<T> {
 }
 
 async function issueByTitle(prefix: string, minEvents = REQUESTS / 2): Promise<{ id: string; event_count: string }> {
-  return waitFor(async () => {
-    const { rows } = await server.pool.query<{ id: string; event_count: string }>(
-      `SELECT id::text, event_count::text FROM issues WHERE project_id = $1 AND title LIKE $2`, [server.project.projectId, `${prefix}%`]);
-    return rows[0] && Number(rows[0].event_count) >= minEvents ? rows[0] : null;
-  }, { message: `issue ${prefix}`, timeout: 60_000, interval: 100 });
+  return waitFor(
+    async () => {
+      const { rows } = await server.pool.query<{ id: string; event_count: string }>(
+        `SELECT id::text, event_count::text FROM issues WHERE project_id = $1 AND title LIKE $2`,
+        [server.project.projectId, `${prefix}%`],
+      );
+      return rows[0] && Number(rows[0].event_count) >= minEvents ? rows[0] : null;
+    },
+    { message: `issue ${prefix}`, timeout: 60_000, interval: 100 },
+  );
 }
 
 async function storedFlags(release: string): Promise<Array<Array<{ flag: string; result: unknown }>>> {
-  const rows = withPayloads<{ contexts?: { flags?: { values: Array<{ flag: string; result: unknown }> } } }>((await server.pool.query(
-    `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 AND release = $2`, [server.project.projectId, release])).rows);
+  const rows = withPayloads<{ contexts?: { flags?: { values: Array<{ flag: string; result: unknown }> } } }>(
+    (
+      await server.pool.query(`SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 AND release = $2`, [
+        server.project.projectId,
+        release,
+      ])
+    ).rows,
+  );
   return rows.map((r) => r.payload.contexts?.flags?.values ?? []);
 }
 
 async function expectNewCheckoutSuspected(issueId: string): Promise<void> {
-  const { data } = await api<{ data: SuspectItem[] }>(`/organizations/${server.project.orgSlug}/issues/${issueId}/suspect/flags/`);
+  const { data } = await api<{ data: SuspectItem[] }>(
+    `/organizations/${server.project.orgSlug}/issues/${issueId}/suspect/flags/`,
+  );
   expect(data[0]).toMatchObject({ flag: 'new-checkout', isSuspect: true, is_filtered: false });
   expect(data[0]!.distribution.outliers).toEqual({ true: 1 });
   expect(data[0]!.score).toBeGreaterThanOrEqual(0.2);
@@ -57,8 +77,9 @@ async function expectNewCheckoutSuspected(issueId: string): Promise<void> {
   expect(dark).toMatchObject({ isSuspect: false, is_filtered: true });
   expect(dark!.score).toBeLessThan(0.1);
 
-  const table = await api<{ data: Array<{ flag: string; issueTrueShare: number; projectTrueShare: number; issueEvents: number }> }>(
-    `/organizations/${server.project.orgSlug}/issues/${issueId}/flags/`);
+  const table = await api<{
+    data: Array<{ flag: string; issueTrueShare: number; projectTrueShare: number; issueEvents: number }>;
+  }>(`/organizations/${server.project.orgSlug}/issues/${issueId}/flags/`);
   const nc = table.data.find((r) => r.flag === 'new-checkout')!;
   expect(nc.issueTrueShare).toBe(1);
   expect(nc.projectTrueShare).toBeGreaterThan(0.5);
@@ -76,7 +97,8 @@ afterAll(async () => {
 describe('official SDKs with featureFlagsIntegration', { timeout: 180_000 }, () => {
   it('@sentry/node: events carry their flags; the crash that needs new-checkout=true suspects it, not dark-mode', async () => {
     await run(process.execPath, [path.join(PROGRAMS, 'flags-app.mjs'), String(REQUESTS)], {
-      env: { ...process.env, DSN: server.project.dsn, RELEASE: 'api@1.0.0' }, timeout: 60_000,
+      env: { ...process.env, DSN: server.project.dsn, RELEASE: 'api@1.0.0' },
+      timeout: 60_000,
     });
     const crash = await issueByTitle('TypeError');
     await issueByTitle('RangeError: stock');
@@ -95,10 +117,15 @@ describe('official SDKs with featureFlagsIntegration', { timeout: 180_000 }, () 
       await mkdir(path.resolve('test-output'), { recursive: true });
       work = await mkdtemp(path.resolve('test-output/flags-browser-'));
       await writeFile(path.join(work, 'main.js'), await readFile(BROWSER_APP, 'utf8'));
-      await writeFile(path.join(work, 'index.html'), '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n');
+      await writeFile(
+        path.join(work, 'index.html'),
+        '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n',
+      );
       const dist = path.join(work, 'dist');
       await build({
-        root: work, logLevel: 'silent', configFile: false,
+        root: work,
+        logLevel: 'silent',
+        configFile: false,
         define: { __SENTRY_DSN__: JSON.stringify(server.project.dsn), __SENTRY_RELEASE__: JSON.stringify('web@1.0.0') },
         build: { outDir: dist, emptyOutDir: true, modulePreload: { polyfill: false } },
       });
@@ -106,7 +133,11 @@ describe('official SDKs with featureFlagsIntegration', { timeout: 180_000 }, () 
         const url = new URL(req.url ?? '/', 'http://x').pathname;
         const file = path.join(dist, url === '/' ? 'index.html' : url);
         if (!file.startsWith(dist + path.sep)) return void res.writeHead(404).end();
-        readFile(file).then((body) => res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body), () => res.writeHead(404).end());
+        readFile(file).then(
+          (body) =>
+            res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body),
+          () => res.writeHead(404).end(),
+        );
       });
       await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
       browser = await launchBrowser();
@@ -118,7 +149,7 @@ describe('official SDKs with featureFlagsIntegration', { timeout: 180_000 }, () 
       if (work) await rm(work, { recursive: true, force: true });
     });
 
-    it('events carry their flags; new-checkout is the crash\'s top suspect, dark-mode is not suspected', async () => {
+    it("events carry their flags; new-checkout is the crash's top suspect, dark-mode is not suspected", async () => {
       // The page stays open until the events are stored: closing it aborts requests still in flight.
       const context = await newContext(browser);
       let crash: { id: string };
@@ -129,7 +160,11 @@ describe('official SDKs with featureFlagsIntegration', { timeout: 180_000 }, () 
         // The browser SDK may discard an event on its side when Chromium's in-flight keepalive
         // quota is full (it then sends a client report, counted under 'internal'): allow two such losses.
         crash = await issueByTitle('TypeError: cart.summary', REQUESTS / 2 - 2);
-        await waitFor(async () => (await storedFlags('web@1.0.0')).length >= REQUESTS * 1.5 - 2, { message: 'all browser events', timeout: 60_000, interval: 200 });
+        await waitFor(async () => (await storedFlags('web@1.0.0')).length >= REQUESTS * 1.5 - 2, {
+          message: 'all browser events',
+          timeout: 60_000,
+          interval: 200,
+        });
       } finally {
         await context.close();
       }

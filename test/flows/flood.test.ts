@@ -29,17 +29,32 @@ afterAll(async () => {
 
 function post(path: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${s.url}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/x-sentry-envelope', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      `${s.url}${path}`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-sentry-envelope', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const frames = (fn: string) => [{ filename: '/srv/app/worker.js', abs_path: '/srv/app/worker.js', function: fn, lineno: 42, colno: 7, in_app: true }];
-const eventBody = (type: string, value: string, fn: string) => JSON.stringify({ platform: 'node', level: 'error', exception: { values: [{ type, value, stacktrace: { frames: frames(fn) } }] } });
+const frames = (fn: string) => [
+  { filename: '/srv/app/worker.js', abs_path: '/srv/app/worker.js', function: fn, lineno: 42, colno: 7, in_app: true },
+];
+const eventBody = (type: string, value: string, fn: string) =>
+  JSON.stringify({
+    platform: 'node',
+    level: 'error',
+    exception: { values: [{ type, value, stacktrace: { frames: frames(fn) } }] },
+  });
 const FLOOD_BODY = eventBody('FloodError', 'connection pool exhausted', 'acquire');
 const id = (prefix: number, n: number) => (prefix * 0x1000000 + n).toString(16).padStart(32, '0');
 
@@ -55,11 +70,14 @@ describe('flood of one fingerprint', () => {
     const seen = new Set<string>();
     const poll = async () => {
       const { rows } = await s.pool.query<{ event_id: string }>(
-        `SELECT replace(event_id::text, '-', '') AS event_id FROM events WHERE project_id = $1 AND title LIKE 'Trickle%'`, [s.project.projectId]);
-      for (const r of rows) if (!seen.has(r.event_id)) {
-        seen.add(r.event_id);
-        lags.push(Date.now() - (trickleSentAt.get(r.event_id) ?? 0));
-      }
+        `SELECT replace(event_id::text, '-', '') AS event_id FROM events WHERE project_id = $1 AND title LIKE 'Trickle%'`,
+        [s.project.projectId],
+      );
+      for (const r of rows)
+        if (!seen.has(r.event_id)) {
+          seen.add(r.event_id);
+          lags.push(Date.now() - (trickleSentAt.get(r.event_id) ?? 0));
+        }
       return seen.size === TRICKLE;
     };
     let polling = true;
@@ -77,7 +95,12 @@ describe('flood of one fingerprint', () => {
           const t = n / (FLOOD / TRICKLE);
           const eventId = id(0x7a, t);
           trickleSentAt.set(eventId, Date.now());
-          expect(await post(path, `{"event_id":"${eventId}"}\n{"type":"event"}\n${eventBody(`Trickle${t}Error`, `other problem ${t}`, `handler${t}`)}`)).toBe(200);
+          expect(
+            await post(
+              path,
+              `{"event_id":"${eventId}"}\n{"type":"event"}\n${eventBody(`Trickle${t}Error`, `other problem ${t}`, `handler${t}`)}`,
+            ),
+          ).toBe(200);
         }
       }
     };
@@ -91,13 +114,25 @@ describe('flood of one fingerprint', () => {
     await watcher;
 
     // Flood: the exact count, a sample stored, the rest counted in issue_sampling.
-    const issue = await waitFor(async () => {
-      const { rows } = await s.pool.query<{ id: string; event_count: number }>(`SELECT id, event_count::int FROM issues WHERE project_id = $1 AND title LIKE 'FloodError%'`, [s.project.projectId]);
-      return rows[0]?.event_count === FLOOD ? rows[0] : null;
-    }, { timeout: 90_000, interval: 250 });
+    const issue = await waitFor(
+      async () => {
+        const { rows } = await s.pool.query<{ id: string; event_count: number }>(
+          `SELECT id, event_count::int FROM issues WHERE project_id = $1 AND title LIKE 'FloodError%'`,
+          [s.project.projectId],
+        );
+        return rows[0]?.event_count === FLOOD ? rows[0] : null;
+      },
+      { timeout: 90_000, interval: 250 },
+    );
     clearInterval(memory);
-    const { rows: [stored] } = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [issue.id]);
-    const { rows: [hourly] } = await s.pool.query<{ n: number }>('SELECT sum(count)::int AS n FROM issue_hourly_counts WHERE issue_id = $1', [issue.id]);
+    const {
+      rows: [stored],
+    } = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [issue.id]);
+    const {
+      rows: [hourly],
+    } = await s.pool.query<{ n: number }>('SELECT sum(count)::int AS n FROM issue_hourly_counts WHERE issue_id = $1', [
+      issue.id,
+    ]);
     expect(hourly!.n).toBe(FLOOD);
     expect(stored!.n).toBeGreaterThanOrEqual(1000); // the first 1000 of each minute in full
     expect(stored!.n).toBeLessThan(FLOOD / 4);
@@ -105,16 +140,31 @@ describe('flood of one fingerprint', () => {
     const api = await call(s.url, `/api/0/issues/${issue.id}/`, { token: owner.token });
     expect(api.body.count).toBe(String(FLOOD));
     const sampling = await call(s.url, `/api/0/issues/${issue.id}/sampling/`, { token: owner.token });
-    expect(sampling.body).toMatchObject({ active: true, sampledEvents: FLOOD - stored!.n, eventsPerMinuteThreshold: 1000, sampleRate: 0.01 });
+    expect(sampling.body).toMatchObject({
+      active: true,
+      sampledEvents: FLOOD - stored!.n,
+      eventsPerMinuteThreshold: 1000,
+      sampleRate: 0.01,
+    });
 
     const stats = await waitFor(async () => {
-      const r = await call(s.url, `/api/0/projects/${s.project.orgSlug}/${s.project.slug}/stats/`, { token: owner.token });
+      const r = await call(s.url, `/api/0/projects/${s.project.orgSlug}/${s.project.slug}/stats/`, {
+        token: owner.token,
+      });
       return r.body.totals.accepted + r.body.totals.rate_limited === FLOOD + TRICKLE ? r.body : null;
     });
     expect(stats.totals).toMatchObject({ accepted: stored!.n + TRICKLE, rate_limited: FLOOD - stored!.n });
 
     lags.sort((a, b) => a - b);
-    console.log(JSON.stringify({ flood: FLOOD, sendMs, stored: stored!.n, trickleLagMs: { median: lags[lags.length >> 1], max: lags.at(-1) }, peakRssMiB: Math.round(peakRss / 2 ** 20) }));
+    console.log(
+      JSON.stringify({
+        flood: FLOOD,
+        sendMs,
+        stored: stored!.n,
+        trickleLagMs: { median: lags[lags.length >> 1], max: lags.at(-1) },
+        peakRssMiB: Math.round(peakRss / 2 ** 20),
+      }),
+    );
     expect(peakRss).toBeLessThan(2 * 1024 ** 3);
   }, 420_000);
 });

@@ -13,16 +13,27 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const PROGRAMS = path.join(import.meta.dirname, 'programs');
 const SENTRY_CLI = path.join(ROOT, 'node_modules/.bin/sentry-cli');
 
-interface IssueRow { id: string; title: string; culprit: string; event_count: string; type: string }
+interface IssueRow {
+  id: string;
+  title: string;
+  culprit: string;
+  event_count: string;
+  type: string;
+}
 
 async function issues(server: TestServer): Promise<IssueRow[]> {
   const { rows } = await server.pool.query<IssueRow>(
-    'SELECT id, title, culprit, event_count, type FROM issues WHERE project_id = $1 ORDER BY id', [server.project.projectId]);
+    'SELECT id, title, culprit, event_count, type FROM issues WHERE project_id = $1 ORDER BY id',
+    [server.project.projectId],
+  );
   return rows;
 }
 
 async function eventCount(server: TestServer): Promise<number> {
-  const { rows } = await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [server.project.projectId]);
+  const { rows } = await server.pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM events WHERE project_id = $1',
+    [server.project.projectId],
+  );
   return rows[0]!.n;
 }
 
@@ -64,7 +75,9 @@ describe('official SDKs against a running Faultline', { timeout: 120_000 }, () =
 
   it('@sentry/node: the same error after a release that shifted line numbers joins the existing issue', async () => {
     await runNode(nodeV1, 'type-error');
-    const first = await waitFor(async () => (await issues(server)).find((i) => i.title.startsWith('TypeError')), { message: 'TypeError issue' });
+    const first = await waitFor(async () => (await issues(server)).find((i) => i.title.startsWith('TypeError')), {
+      message: 'TypeError issue',
+    });
     expect(first.title).toBe('TypeError: card declined for order 1234');
     expect(first.culprit).toContain('authorize');
 
@@ -98,7 +111,10 @@ describe('official SDKs against a running Faultline', { timeout: 120_000 }, () =
     const before = await eventCount(server);
     const env = { ...process.env, DSN: server.project.dsn, RELEASE: 'billing@1.0.0' };
     const py = (args: string[], extra: Record<string, string> = {}) =>
-      run('/usr/bin/python3', [path.join(PROGRAMS, 'python_app.py'), ...args], { env: { ...env, ...extra }, timeout: 20_000 });
+      run('/usr/bin/python3', [path.join(PROGRAMS, 'python_app.py'), ...args], {
+        env: { ...env, ...extra },
+        timeout: 20_000,
+      });
     await py(['zero-division']);
     await py(['zero-division']);
     await py(['message'], { ORDER_ID: '77', RETRIES: '2' });
@@ -116,9 +132,31 @@ describe('official SDKs against a running Faultline', { timeout: 120_000 }, () =
 
   it('sentry-cli send-event and send-envelope are accepted and grouped', async () => {
     const before = await eventCount(server);
-    const env = { ...process.env, HOME: path.join(ROOT, 'test-output'), SENTRY_DSN: server.project.dsn, SENTRY_LOG_LEVEL: 'warn' };
-    await run(SENTRY_CLI, ['send-event', '-m', 'Deploy 42 failed on host 10.0.0.7', '-r', 'web@3.1.0', '-E', 'production', '-t', 'host:web-3'], { env, timeout: 20_000 });
-    await run(SENTRY_CLI, ['send-event', '-m', 'Deploy 43 failed on host 10.0.0.9', '-r', 'web@3.1.1'], { env, timeout: 20_000 });
+    const env = {
+      ...process.env,
+      HOME: path.join(ROOT, 'test-output'),
+      SENTRY_DSN: server.project.dsn,
+      SENTRY_LOG_LEVEL: 'warn',
+    };
+    await run(
+      SENTRY_CLI,
+      [
+        'send-event',
+        '-m',
+        'Deploy 42 failed on host 10.0.0.7',
+        '-r',
+        'web@3.1.0',
+        '-E',
+        'production',
+        '-t',
+        'host:web-3',
+      ],
+      { env, timeout: 20_000 },
+    );
+    await run(SENTRY_CLI, ['send-event', '-m', 'Deploy 43 failed on host 10.0.0.9', '-r', 'web@3.1.1'], {
+      env,
+      timeout: 20_000,
+    });
     const envelopeFile = path.join(ROOT, 'test-output', `envelope-${process.pid}.json`);
     const event = { message: 'sent as envelope', level: 'warning', platform: 'other' };
     await writeFile(envelopeFile, `{}\n{"type":"event"}\n${JSON.stringify(event)}\n`);

@@ -44,24 +44,39 @@ async function api(pathAndQuery: string): Promise<{ status: number; body: any }>
 /** Session counts per status of one release, straight from the table (what waits poll). */
 async function countsOf(release: string): Promise<Record<string, number>> {
   const { rows } = await server.pool.query<{ status: string; n: number }>(
-    'SELECT status, sum(count)::int AS n FROM session_counts WHERE project_id = $1 AND release = $2 GROUP BY status HAVING sum(count) <> 0 ORDER BY status', [server.project.projectId, release]);
+    'SELECT status, sum(count)::int AS n FROM session_counts WHERE project_id = $1 AND release = $2 GROUP BY status HAVING sum(count) <> 0 ORDER BY status',
+    [server.project.projectId, release],
+  );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
 /** The sessions API's totals per release × session.status for the last day. */
 async function byStatus(release: string): Promise<Record<string, number>> {
-  const r = await api(`organizations/${server.project.orgSlug}/sessions/?field=sum(session)&groupBy=release&groupBy=session.status&statsPeriod=1d&interval=1h&query=${encodeURIComponent(`release:"${release}"`)}`);
+  const r = await api(
+    `organizations/${server.project.orgSlug}/sessions/?field=sum(session)&groupBy=release&groupBy=session.status&statsPeriod=1d&interval=1h&query=${encodeURIComponent(`release:"${release}"`)}`,
+  );
   expect(r.status).toBe(200);
   return Object.fromEntries(r.body.groups.map((g: any) => [g.by['session.status'], g.totals['sum(session)']]));
 }
 
-async function rates(release: string): Promise<{ sessions: number; users: number; crashFreeSessions: number | null; crashFreeUsers: number | null }> {
-  const fields = ['sum(session)', 'count_unique(user)', 'crash_free_rate(session)', 'crash_free_rate(user)'].map((f) => `field=${encodeURIComponent(f)}`).join('&');
-  const r = await api(`organizations/${server.project.orgSlug}/sessions/?${fields}&groupBy=release&statsPeriod=24h&query=release:${encodeURIComponent(release)}`);
+async function rates(
+  release: string,
+): Promise<{ sessions: number; users: number; crashFreeSessions: number | null; crashFreeUsers: number | null }> {
+  const fields = ['sum(session)', 'count_unique(user)', 'crash_free_rate(session)', 'crash_free_rate(user)']
+    .map((f) => `field=${encodeURIComponent(f)}`)
+    .join('&');
+  const r = await api(
+    `organizations/${server.project.orgSlug}/sessions/?${fields}&groupBy=release&statsPeriod=24h&query=release:${encodeURIComponent(release)}`,
+  );
   expect(r.status).toBe(200);
   expect(r.body.groups).toHaveLength(1);
   const t = r.body.groups[0].totals;
-  return { sessions: t['sum(session)'], users: t['count_unique(user)'], crashFreeSessions: t['crash_free_rate(session)'], crashFreeUsers: t['crash_free_rate(user)'] };
+  return {
+    sessions: t['sum(session)'],
+    users: t['count_unique(user)'],
+    crashFreeSessions: t['crash_free_rate(session)'],
+    crashFreeUsers: t['crash_free_rate(user)'],
+  };
 }
 
 describe('@sentry/browser in Chromium: one session per page load', { timeout: 240_000 }, () => {
@@ -72,22 +87,38 @@ describe('@sentry/browser in Chromium: one session per page load', { timeout: 24
   beforeAll(async () => {
     const app = path.join(work, 'browser');
     await mkdir(app, { recursive: true });
-    await writeFile(path.join(app, 'main.js'), [
-      "import * as Sentry from '@sentry/browser';",
-      'const q = new URLSearchParams(location.search);',
-      "Sentry.init({ dsn: __SENTRY_DSN__, release: q.get('release'), environment: 'production', initialScope: { user: { id: q.get('user') } } });",
-      "if (q.get('mode') === 'handled') Sentry.captureException(new Error('coupon rejected'));",
-      "if (q.get('mode') === 'unhandled') setTimeout(() => { throw new Error('cart total is NaN'); }, 10);",
-      "document.body.insertAdjacentHTML('beforeend', '<p id=\"ok\">ok</p>');",
-    ].join('\n'));
-    await writeFile(path.join(app, 'index.html'), '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n');
+    await writeFile(
+      path.join(app, 'main.js'),
+      [
+        "import * as Sentry from '@sentry/browser';",
+        'const q = new URLSearchParams(location.search);',
+        "Sentry.init({ dsn: __SENTRY_DSN__, release: q.get('release'), environment: 'production', initialScope: { user: { id: q.get('user') } } });",
+        "if (q.get('mode') === 'handled') Sentry.captureException(new Error('coupon rejected'));",
+        "if (q.get('mode') === 'unhandled') setTimeout(() => { throw new Error('cart total is NaN'); }, 10);",
+        "document.body.insertAdjacentHTML('beforeend', '<p id=\"ok\">ok</p>');",
+      ].join('\n'),
+    );
+    await writeFile(
+      path.join(app, 'index.html'),
+      '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n',
+    );
     const dist = path.join(app, 'dist');
-    await build({ root: app, logLevel: 'silent', configFile: false, define: { __SENTRY_DSN__: JSON.stringify(server.project.dsn) }, build: { outDir: dist, emptyOutDir: true, modulePreload: { polyfill: false } } });
+    await build({
+      root: app,
+      logLevel: 'silent',
+      configFile: false,
+      define: { __SENTRY_DSN__: JSON.stringify(server.project.dsn) },
+      build: { outDir: dist, emptyOutDir: true, modulePreload: { polyfill: false } },
+    });
     site = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x').pathname;
       const file = path.join(dist, url === '/' ? 'index.html' : url);
       if (!file.startsWith(dist + path.sep)) return void res.writeHead(404).end();
-      readFile(file).then((body) => res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body), () => res.writeHead(404).end());
+      readFile(file).then(
+        (body) =>
+          res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body),
+        () => res.writeHead(404).end(),
+      );
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
@@ -101,13 +132,22 @@ describe('@sentry/browser in Chromium: one session per page load', { timeout: 24
   });
 
   /** Loads the page once and waits until its session reached Faultline with the expected counts. */
-  async function pageLoad(release: string, user: string, mode: string, expected: Record<string, number>): Promise<void> {
+  async function pageLoad(
+    release: string,
+    user: string,
+    mode: string,
+    expected: Record<string, number>,
+  ): Promise<void> {
     const context = await newContext(browser);
     try {
       const page = await context.newPage();
       await page.goto(`${siteUrl}?release=${encodeURIComponent(release)}&user=${user}&mode=${mode}`);
       await page.waitForSelector('#ok');
-      await waitFor(async () => JSON.stringify(await countsOf(release)) === JSON.stringify(expected), { timeout: 30_000, interval: 100, message: `${release} sessions ${JSON.stringify(expected)}` });
+      await waitFor(async () => JSON.stringify(await countsOf(release)) === JSON.stringify(expected), {
+        timeout: 30_000,
+        interval: 100,
+        message: `${release} sessions ${JSON.stringify(expected)}`,
+      });
     } finally {
       await context.close();
     }
@@ -132,7 +172,15 @@ describe('@sentry/browser in Chromium: one session per page load', { timeout: 24
 
     const releases = await api(`organizations/${server.project.orgSlug}/releases/?health=1`);
     const health = (v: string) => releases.body.find((r: any) => r.version === v).projects[0].healthData;
-    expect(health('shop@2.0')).toMatchObject({ hasHealthData: true, totalSessions: 4, sessionsUnhandled: 2, sessionsErrored: 1, crashFreeSessions: 100, totalUsers: 3, sessionsAdoption: 50 });
+    expect(health('shop@2.0')).toMatchObject({
+      hasHealthData: true,
+      totalSessions: 4,
+      sessionsUnhandled: 2,
+      sessionsErrored: 1,
+      crashFreeSessions: 100,
+      totalUsers: 3,
+      sessionsAdoption: 50,
+    });
     expect(health('shop@1.0').stats['24h']).toHaveLength(24);
   });
 });
@@ -144,15 +192,24 @@ describe('server SDKs', { timeout: 120_000 }, () => {
       env: { ...process.env, DSN: server.project.dsn, RELEASE: 'api@7.0', OK: '6', ERRORED: '3', CRASHED: '1' },
       timeout: 60_000,
     });
-    await waitFor(async () => Object.keys(await countsOf('api@7.0')).length === 3, { timeout: 30_000, message: 'node aggregates' });
+    await waitFor(async () => Object.keys(await countsOf('api@7.0')).length === 3, {
+      timeout: 30_000,
+      message: 'node aggregates',
+    });
     expect(await countsOf('api@7.0')).toEqual({ exited: 6, errored: 3, crashed: 1 });
     expect(await byStatus('api@7.0')).toEqual({ healthy: 6, errored: 3, unhandled: 0, abnormal: 0, crashed: 1 });
     expect((await rates('api@7.0')).crashFreeSessions).toBeCloseTo(0.9, 10);
   });
 
   it('python3-sentry-sdk 1.9: application sessions are counted with their users', async () => {
-    await run('/usr/bin/python3', [path.join(PROGRAMS, 'python_sessions.py')], { env: { ...process.env, DSN: server.project.dsn, RELEASE: 'worker@1.9' }, timeout: 60_000 });
-    await waitFor(async () => Object.values(await countsOf('worker@1.9')).reduce((a, b) => a + b, 0) === 3, { timeout: 30_000, message: 'python sessions' });
+    await run('/usr/bin/python3', [path.join(PROGRAMS, 'python_sessions.py')], {
+      env: { ...process.env, DSN: server.project.dsn, RELEASE: 'worker@1.9' },
+      timeout: 60_000,
+    });
+    await waitFor(async () => Object.values(await countsOf('worker@1.9')).reduce((a, b) => a + b, 0) === 3, {
+      timeout: 30_000,
+      message: 'python sessions',
+    });
     expect(await countsOf('worker@1.9')).toEqual({ exited: 1, errored: 1, crashed: 1 });
     const r = await rates('worker@1.9');
     expect(r.sessions).toBe(3);
@@ -163,31 +220,61 @@ describe('server SDKs', { timeout: 120_000 }, () => {
 });
 
 describe.each(['http', 'udp'] as const)('our client SDK over %s', (transport) => {
-  it('sends one session per process: errored for a handled error, crashed for an uncaught one', { timeout: 120_000 }, async () => {
-    const dsn = transport === 'http' ? server.project.dsn : `udp://${server.project.publicKey}@127.0.0.1:${server.running.udpPort}/${server.project.projectId}`;
-    const release = `sdk-${transport}@1.0`;
-    const env: NodeJS.ProcessEnv = { ...process.env, DSN: dsn, RELEASE: release };
-    delete env.NODE_OPTIONS;
-    for (const mode of ['handled', 'uncaught']) {
-      await new Promise<void>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'test/client-sdk/e2e/programs/shop.ts'], { cwd: ROOT, env: { ...env, MODE: mode }, timeout: 30_000 }, () => resolve());
-      });
-    }
-    await waitFor(async () => JSON.stringify(await countsOf(release)) === JSON.stringify({ crashed: 1, errored: 1 }), { timeout: 30_000, message: `${release} sessions` });
-    expect((await rates(release)).crashFreeSessions).toBe(0.5);
-  });
+  it(
+    'sends one session per process: errored for a handled error, crashed for an uncaught one',
+    { timeout: 120_000 },
+    async () => {
+      const dsn =
+        transport === 'http'
+          ? server.project.dsn
+          : `udp://${server.project.publicKey}@127.0.0.1:${server.running.udpPort}/${server.project.projectId}`;
+      const release = `sdk-${transport}@1.0`;
+      const env: NodeJS.ProcessEnv = { ...process.env, DSN: dsn, RELEASE: release };
+      delete env.NODE_OPTIONS;
+      for (const mode of ['handled', 'uncaught']) {
+        await new Promise<void>((resolve) => {
+          execFile(
+            process.execPath,
+            ['--import', 'tsx', 'test/client-sdk/e2e/programs/shop.ts'],
+            { cwd: ROOT, env: { ...env, MODE: mode }, timeout: 30_000 },
+            () => resolve(),
+          );
+        });
+      }
+      await waitFor(
+        async () => JSON.stringify(await countsOf(release)) === JSON.stringify({ crashed: 1, errored: 1 }),
+        { timeout: 30_000, message: `${release} sessions` },
+      );
+      expect((await rates(release)).crashFreeSessions).toBe(0.5);
+    },
+  );
 });
 
 describe('hostile session items', () => {
   const envelope = (items: string[]) =>
-    fetch(`${server.url}/api/${server.project.projectId}/envelope/?sentry_key=${server.project.publicKey}&sentry_version=7`, { method: 'POST', body: ['{}', ...items].join('\n') });
+    fetch(
+      `${server.url}/api/${server.project.projectId}/envelope/?sentry_key=${server.project.publicKey}&sentry_version=7`,
+      { method: 'POST', body: ['{}', ...items].join('\n') },
+    );
   const started = new Date().toISOString();
 
   it.each([
-    ['a negative duration', 'session', { sid: 'bad-1', status: 'exited', duration: -5, started, attrs: { release: 'hostile@1' } }],
+    [
+      'a negative duration',
+      'session',
+      { sid: 'bad-1', status: 'exited', duration: -5, started, attrs: { release: 'hostile@1' } },
+    ],
     ['an unknown status', 'session', { sid: 'bad-2', status: 'exploded', started, attrs: { release: 'hostile@1' } }],
-    ['a release over 200 characters', 'session', { sid: 'bad-3', status: 'ok', started, attrs: { release: `hostile@${'9'.repeat(200)}` } }],
-    ['aggregates with a negative count', 'sessions', { aggregates: [{ started, exited: 5, crashed: -2 }], attrs: { release: 'hostile@1' } }],
+    [
+      'a release over 200 characters',
+      'session',
+      { sid: 'bad-3', status: 'ok', started, attrs: { release: `hostile@${'9'.repeat(200)}` } },
+    ],
+    [
+      'aggregates with a negative count',
+      'sessions',
+      { aggregates: [{ started, exited: 5, crashed: -2 }], attrs: { release: 'hostile@1' } },
+    ],
   ])('drops a session with %s with an invalid outcome, never counted, never a 5xx', async (_name, type, payload) => {
     const before = await invalidSessionOutcomes();
     const r = await envelope([JSON.stringify({ type }), JSON.stringify(payload)]);
@@ -196,11 +283,16 @@ describe('hostile session items', () => {
   });
 
   it('counted none of them, while a good session next to them counts', async () => {
-    const r = await envelope([JSON.stringify({ type: 'session' }), JSON.stringify({ sid: 'good-1', status: 'exited', duration: 3.5, started, attrs: { release: 'hostile@1' } })]);
+    const r = await envelope([
+      JSON.stringify({ type: 'session' }),
+      JSON.stringify({ sid: 'good-1', status: 'exited', duration: 3.5, started, attrs: { release: 'hostile@1' } }),
+    ]);
     expect(r.status).toBe(200);
     await waitFor(async () => (await countsOf('hostile@1')).exited === 1, { message: 'the good session' });
     expect(await countsOf('hostile@1')).toEqual({ exited: 1 });
-    const { rows } = await server.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM session_counts WHERE release LIKE 'hostile@9%'");
+    const { rows } = await server.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM session_counts WHERE release LIKE 'hostile@9%'",
+    );
     expect(rows[0]!.n).toBe(0);
   });
 
@@ -208,7 +300,9 @@ describe('hostile session items', () => {
     const r = await api(`projects/${server.project.orgSlug}/${server.project.slug}/stats/`);
     expect(r.status).toBe(200);
     return r.body.groups
-      .filter((g: any) => g.by.outcome === 'invalid' && g.by.category === 'session' && g.by.reason === 'invalid-session')
+      .filter(
+        (g: any) => g.by.outcome === 'invalid' && g.by.category === 'session' && g.by.reason === 'invalid-session',
+      )
       .reduce((n: number, g: any) => n + g.totals['sum(quantity)'], 0);
   }
 });

@@ -34,15 +34,23 @@ async function startCountingProxy(target: string): Promise<{ url: string; seen: 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (upRes) => {
-        const out: Buffer[] = [];
-        upRes.on('data', (c: Buffer) => out.push(c));
-        upRes.on('end', () => {
-          seen.push({ path: req.url ?? '', status: upRes.statusCode ?? 0, hasEvent: carriesEvent(req.url ?? '', req.headers['content-encoding'], body) });
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          res.end(Buffer.concat(out));
-        });
-      });
+      const up = http.request(
+        `${target}${req.url}`,
+        { method: req.method, headers: req.headers, agent: false },
+        (upRes) => {
+          const out: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => out.push(c));
+          upRes.on('end', () => {
+            seen.push({
+              path: req.url ?? '',
+              status: upRes.statusCode ?? 0,
+              hasEvent: carriesEvent(req.url ?? '', req.headers['content-encoding'], body),
+            });
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            res.end(Buffer.concat(out));
+          });
+        },
+      );
       up.on('error', () => res.writeHead(502).end());
       up.end(body);
     });
@@ -73,7 +81,10 @@ afterAll(async () => {
 /** A project whose only key allows one event per hour, with a DSN pointing at the proxy. */
 async function limitedProject(): Promise<CreatedProject> {
   const p = await createProject(s.pool, { baseUrl: proxy.url });
-  await s.pool.query('UPDATE project_keys SET rate_limit_count = 1, rate_limit_window = $2 WHERE id = $1', [p.keyId, roomyWindow()]);
+  await s.pool.query('UPDATE project_keys SET rate_limit_count = 1, rate_limit_window = $2 WHERE id = $1', [
+    p.keyId,
+    roomyWindow(),
+  ]);
   return p;
 }
 
@@ -85,21 +96,33 @@ describe('SDKs honour 429 + X-Sentry-Rate-Limits', () => {
   it('control: without a limit both programs send all five events', async () => {
     const node = await createProject(s.pool, { baseUrl: proxy.url });
     const py = await createProject(s.pool, { baseUrl: proxy.url });
-    await run(process.execPath, [path.join(PROGRAMS, 'rate-limited-app.mjs')], { env: { ...process.env, DSN: node.dsn, COUNT: '5' }, timeout: 60_000 });
-    await run('/usr/bin/python3', [path.join(PROGRAMS, 'rate_limited_app.py')], { env: { ...process.env, DSN: py.dsn, COUNT: '5' }, timeout: 60_000 });
+    await run(process.execPath, [path.join(PROGRAMS, 'rate-limited-app.mjs')], {
+      env: { ...process.env, DSN: node.dsn, COUNT: '5' },
+      timeout: 60_000,
+    });
+    await run('/usr/bin/python3', [path.join(PROGRAMS, 'rate_limited_app.py')], {
+      env: { ...process.env, DSN: py.dsn, COUNT: '5' },
+      timeout: 60_000,
+    });
     expect(eventRequests(node).map((x) => x.status)).toEqual([200, 200, 200, 200, 200]);
     expect(eventRequests(py).map((x) => x.status)).toEqual([200, 200, 200, 200, 200]);
   });
 
   it('@sentry/node 11 sends nothing more after the 429', async () => {
     const p = await limitedProject();
-    await run(process.execPath, [path.join(PROGRAMS, 'rate-limited-app.mjs')], { env: { ...process.env, DSN: p.dsn, COUNT: '5' }, timeout: 60_000 });
+    await run(process.execPath, [path.join(PROGRAMS, 'rate-limited-app.mjs')], {
+      env: { ...process.env, DSN: p.dsn, COUNT: '5' },
+      timeout: 60_000,
+    });
     expect(eventRequests(p).map((x) => x.status)).toEqual([200, 429]);
   });
 
   it('python sentry-sdk 1.9 sends nothing more after the 429', async () => {
     const p = await limitedProject();
-    await run('/usr/bin/python3', [path.join(PROGRAMS, 'rate_limited_app.py')], { env: { ...process.env, DSN: p.dsn, COUNT: '5' }, timeout: 60_000 });
+    await run('/usr/bin/python3', [path.join(PROGRAMS, 'rate_limited_app.py')], {
+      env: { ...process.env, DSN: p.dsn, COUNT: '5' },
+      timeout: 60_000,
+    });
     expect(eventRequests(p).map((x) => x.status)).toEqual([200, 429]);
   });
 });

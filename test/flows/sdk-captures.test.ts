@@ -9,7 +9,12 @@ import { waitFor } from '../helpers/wait.js';
 
 const CAPTURES = path.join(import.meta.dirname, '../fixtures/sdk-captures');
 
-interface Capture { method: string; url: string; headers: Record<string, string>; body_base64: string }
+interface Capture {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body_base64: string;
+}
 
 /** Rewrites the recorded key and project id to the test project's, in URL, headers and body. */
 async function replay(server: TestServer, folder: string, file: string) {
@@ -17,7 +22,9 @@ async function replay(server: TestServer, folder: string, file: string) {
   const recorded = /\/api\/(\d+)\//.exec(cap.url)!;
   const key = /sentry_key=([0-9a-f]{32})/.exec(cap.url + JSON.stringify(cap.headers))?.[1];
   const rewrite = (s: string) =>
-    s.replaceAll(`/api/${recorded[1]}/`, `/api/${server.project.projectId}/`).replaceAll(key ?? '\u0000', server.project.publicKey);
+    s
+      .replaceAll(`/api/${recorded[1]}/`, `/api/${server.project.projectId}/`)
+      .replaceAll(key ?? '\u0000', server.project.publicKey);
   const url = new URL(rewrite(cap.url), server.url);
   const target = `${server.url}${url.pathname}${url.search}`;
   let body = Buffer.from(cap.body_base64, 'base64');
@@ -33,15 +40,26 @@ async function replay(server: TestServer, folder: string, file: string) {
 }
 
 async function issueRows(server: TestServer) {
-  const { rows } = await server.pool.query<{ title: string; culprit: string; event_count: string; level: string; platform: string }>(
-    'SELECT title, culprit, event_count, level, platform FROM issues WHERE project_id = $1 ORDER BY title', [server.project.projectId]);
+  const { rows } = await server.pool.query<{
+    title: string;
+    culprit: string;
+    event_count: string;
+    level: string;
+    platform: string;
+  }>('SELECT title, culprit, event_count, level, platform FROM issues WHERE project_id = $1 ORDER BY title', [
+    server.project.projectId,
+  ]);
   return rows;
 }
 
 describe('recorded SDK requests end to end', { timeout: 60_000 }, () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer({ ROLE: 'all' }); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startTestServer({ ROLE: 'all' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('@sentry/node 11.12: every request is accepted and becomes the expected issues', async () => {
     const folder = 'node-sdk-11.12';
@@ -52,10 +70,13 @@ describe('recorded SDK requests end to end', { timeout: 60_000 }, () => {
     }
     // 5 events: SyntaxError, DbError(cause TypeError) via loadOrder, DbError via chargeCard,
     // a message, and an unhandled RangeError.
-    const rows = await waitFor(async () => {
-      const r = await issueRows(server);
-      return r.reduce((n, i) => n + Number(i.event_count), 0) >= 5 ? r : null;
-    }, { message: 'node issues', timeout: 20_000 });
+    const rows = await waitFor(
+      async () => {
+        const r = await issueRows(server);
+        return r.reduce((n, i) => n + Number(i.event_count), 0) >= 5 ? r : null;
+      },
+      { message: 'node issues', timeout: 20_000 },
+    );
     const titles = rows.map((r) => r.title);
     expect(titles).toContain('Payment 1999 declined for order 981');
     expect(titles.filter((t) => t.startsWith('SyntaxError'))).toHaveLength(1);
@@ -79,10 +100,13 @@ describe('recorded SDK requests end to end', { timeout: 60_000 }, () => {
       expect(res.status, `${f}: ${res.text}`).toBe(200);
       expect(res.json).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/) });
     }
-    const rows = await waitFor(async () => {
-      const r = (await issueRows(server)).filter((i) => i.platform === 'python');
-      return r.length >= 3 ? r : null;
-    }, { message: 'python issues', timeout: 20_000 });
+    const rows = await waitFor(
+      async () => {
+        const r = (await issueRows(server)).filter((i) => i.platform === 'python');
+        return r.length >= 3 ? r : null;
+      },
+      { message: 'python issues', timeout: 20_000 },
+    );
     const zero = rows.find((r) => r.title.startsWith('ZeroDivisionError'))!;
     expect(zero.title).toBe('ZeroDivisionError: division by zero');
     expect(zero.culprit).toContain('ratio');
@@ -99,7 +123,9 @@ describe('recorded SDK requests end to end', { timeout: 60_000 }, () => {
       expect(res.headers['access-control-allow-origin']).toBe('*');
       expect(String(res.headers['access-control-expose-headers'])).toMatch(/x-sentry-rate-limits/i);
     }
-    await waitFor(async () => (await issueRows(server)).some((r) => r.title.startsWith('TypeError')), { message: 'browser issue' });
+    await waitFor(async () => (await issueRows(server)).some((r) => r.title.startsWith('TypeError')), {
+      message: 'browser issue',
+    });
   });
 
   it('sentry-cli 3.8 send-event envelope is accepted', async () => {

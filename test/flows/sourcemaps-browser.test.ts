@@ -34,7 +34,12 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 
 beforeAll(async () => {
   server = await startTestServer({ ROLE: 'all' });
-  cli = await sentryCli({ url: server.url, token: await createApiToken(server.pool, server.project.orgId), org: server.project.orgSlug, project: server.project.slug });
+  cli = await sentryCli({
+    url: server.url,
+    token: await createApiToken(server.pool, server.project.orgId),
+    org: server.project.orgSlug,
+    project: server.project.slug,
+  });
   // Under the repository, so that Vite resolves @sentry/browser from its node_modules.
   await mkdir(path.resolve('test-output'), { recursive: true });
   work = await mkdtemp(path.resolve('test-output/sourcemaps-browser-'));
@@ -42,13 +47,17 @@ beforeAll(async () => {
   const source = (await readFile(path.join(FIXTURE_DIR, 'bundle/main.source.js'), 'utf8')).split('\n');
   source[1] = "Sentry.init({ dsn: __SENTRY_DSN__, release: __SENTRY_RELEASE__, environment: 'production' });";
   await writeFile(path.join(work, 'main.js'), source.join('\n'));
-  await writeFile(path.join(work, 'index.html'), '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n');
+  await writeFile(
+    path.join(work, 'index.html'),
+    '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n',
+  );
   site = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x').pathname;
     const file = path.join(served, url === '/' ? 'index.html' : url);
     if (!served || !file.startsWith(served + path.sep)) return void res.writeHead(404).end();
     readFile(file).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body),
+      (body) =>
+        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body),
       () => res.writeHead(404).end(),
     );
   });
@@ -67,7 +76,11 @@ afterAll(async () => {
 });
 
 /** Builds the app for `release` into dist-<name>/; returns the dist directory and the bundle's name. */
-async function viteBuild(name: string, release: string, options: Pick<NonNullable<InlineConfig['build']>, 'minify' | 'rollupOptions'>): Promise<{ dist: string; bundle: string }> {
+async function viteBuild(
+  name: string,
+  release: string,
+  options: Pick<NonNullable<InlineConfig['build']>, 'minify' | 'rollupOptions'>,
+): Promise<{ dist: string; bundle: string }> {
   const dist = path.join(work, `dist-${name}`);
   await build({
     root: work,
@@ -100,13 +113,27 @@ async function crashInBrowser(dist: string, release: string): Promise<Stored> {
     const page = await context.newPage();
     await page.goto(siteUrl);
     await page.waitForSelector('#ok'); // the app ran; the error follows 10 ms later
-    return await waitFor(async () => {
-      const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] }; raw_stacktrace?: { frames: Frame[] } }> } }, StoredPayload & { issue_id: string }>((await server.pool.query(
-        `SELECT issue_id::text, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 AND release = $2`, [server.project.projectId, release])).rows);
-      const row = rows[0];
-      const exception = row?.payload.exception.values.at(-1);
-      return row && exception ? { issueId: row.issue_id, frames: exception.stacktrace.frames, raw: exception.raw_stacktrace?.frames ?? [] } : null;
-    }, { message: `the event from ${release}`, timeout: 30_000, interval: 100 });
+    return await waitFor(
+      async () => {
+        const rows = withPayloads<
+          { exception: { values: Array<{ stacktrace: { frames: Frame[] }; raw_stacktrace?: { frames: Frame[] } }> } },
+          StoredPayload & { issue_id: string }
+        >(
+          (
+            await server.pool.query(
+              `SELECT issue_id::text, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 AND release = $2`,
+              [server.project.projectId, release],
+            )
+          ).rows,
+        );
+        const row = rows[0];
+        const exception = row?.payload.exception.values.at(-1);
+        return row && exception
+          ? { issueId: row.issue_id, frames: exception.stacktrace.frames, raw: exception.raw_stacktrace?.frames ?? [] }
+          : null;
+      },
+      { message: `the event from ${release}`, timeout: 30_000, interval: 100 },
+    );
   } finally {
     await context.close();
   }
@@ -135,18 +162,29 @@ describe('a Vite build in Chromium with the real SDK and sentry-cli', () => {
     expect(first.frames.some((f) => f.in_app === false && f.abs_path?.includes('/node_modules/@sentry/'))).toBe(true);
 
     // The next release: another minifier and file-name pattern, so other hashes and names.
-    const b = await viteBuild('b', 'web@1.1.0', { minify: 'esbuild', rollupOptions: { output: { entryFileNames: 'assets/app.[hash].js' } } });
+    const b = await viteBuild('b', 'web@1.1.0', {
+      minify: 'esbuild',
+      rollupOptions: { output: { entryFileNames: 'assets/app.[hash].js' } },
+    });
     expect(b.bundle).not.toBe(a.bundle);
     await ok(['sourcemaps', 'inject', b.dist]);
     await ok(['sourcemaps', 'upload', '--release', 'web@1.1.0', b.dist]);
     const second = await crashInBrowser(b.dist, 'web@1.1.0');
-    expect(inAppTop(second.frames)[0]).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart/<anonymous>', module: 'main' });
+    expect(inAppTop(second.frames)[0]).toMatchObject({
+      filename: 'main.js',
+      lineno: 3,
+      function: 'renderCart/<anonymous>',
+      module: 'main',
+    });
     const minifiedTop = (s: Stored) => s.raw.filter((f) => f.lineno !== undefined).at(-1)!;
     expect(minifiedTop(first).filename).toBe(`${siteUrl}assets/${a.bundle}`);
     expect(minifiedTop(second).filename).toBe(`${siteUrl}assets/${b.bundle}`);
     expect(second.issueId).toBe(first.issueId);
 
-    const { rows } = await server.pool.query(`SELECT title, event_count::int AS count, first_release, last_release FROM issues WHERE id = $1`, [first.issueId]);
+    const { rows } = await server.pool.query(
+      `SELECT title, event_count::int AS count, first_release, last_release FROM issues WHERE id = $1`,
+      [first.issueId],
+    );
     expect(rows[0]).toMatchObject({ count: 2, first_release: 'web@1.0.0', last_release: 'web@1.1.0' });
     expect(rows[0]!.title).toContain('TypeError');
   }, 150_000);

@@ -32,7 +32,12 @@ let deps: PipelineDeps;
 
 beforeAll(async () => {
   server = await startTestServer({ ROLE: 'api' });
-  cli = await sentryCli({ url: server.url, token: await createApiToken(server.pool, server.project.orgId), org: server.project.orgSlug, project: server.project.slug });
+  cli = await sentryCli({
+    url: server.url,
+    token: await createApiToken(server.pool, server.project.orgId),
+    org: server.project.orgSlug,
+    project: server.project.slug,
+  });
   work = await mkdtemp(path.join(tmpdir(), 'faultline-vite-'));
   await copyFile(path.join(FIXTURE_DIR, 'bundle/main.source.js'), path.join(work, 'main.js'));
   await writeFile(path.join(work, 'index.html'), '<!doctype html><script type="module" src="/main.js"></script>\n');
@@ -96,7 +101,11 @@ async function crashEvent(name: string, file: string, release: string): Promise<
     }));
   // @sentry/browser's applyDebugMeta: _sentryDebugIds maps a stack (its top file) to a debug id
   const ids = (sandbox._sentryDebugIds ?? {}) as Record<string, string>;
-  const images = Object.entries(ids).map(([stack, debugId]) => ({ type: 'sourcemap', code_file: parseStack(stack)[0]?.file ?? '', debug_id: debugId }));
+  const images = Object.entries(ids).map(([stack, debugId]) => ({
+    type: 'sourcemap',
+    code_file: parseStack(stack)[0]?.file ?? '',
+    debug_id: debugId,
+  }));
   return {
     event_id: `${name}${'0'.repeat(32)}`.slice(0, 32).replace(/[^0-9a-f]/g, 'a'),
     platform: 'javascript',
@@ -104,7 +113,16 @@ async function crashEvent(name: string, file: string, release: string): Promise<
     timestamp: Date.now() / 1000,
     release,
     environment: 'production',
-    exception: { values: [{ type: error!.name, value: error!.message, stacktrace: { frames }, mechanism: { type: 'auto.browser.browserapierrors.setTimeout', handled: false } }] },
+    exception: {
+      values: [
+        {
+          type: error!.name,
+          value: error!.message,
+          stacktrace: { frames },
+          mechanism: { type: 'auto.browser.browserapierrors.setTimeout', handled: false },
+        },
+      ],
+    },
     ...(images.length > 0 ? { debug_meta: { images } } : {}),
   };
 }
@@ -121,34 +139,62 @@ describe('a second build with different hashes', () => {
     expect(fileA).not.toBe(fileB);
     await ok(['sourcemaps', 'inject', path.join(work, 'dist-a')]);
     await ok(['sourcemaps', 'upload', path.join(work, 'dist-a')]);
-    await ok(['sourcemaps', 'upload', '--release', 'web@3.2.0', '--url-prefix', '~/assets', path.join(work, 'dist-b/assets')]);
+    await ok([
+      'sourcemaps',
+      'upload',
+      '--release',
+      'web@3.2.0',
+      '--url-prefix',
+      '~/assets',
+      path.join(work, 'dist-b/assets'),
+    ]);
 
     const eventA = await crashEvent('a', fileA, 'web@3.1.0');
     const eventB = await crashEvent('b', fileB, 'web@3.2.0');
     expect(eventA.debug_meta).toBeDefined();
     const minifiedName = (e: Record<string, unknown>) => {
-      const frames = (e.exception as { values: Array<{ stacktrace: { frames: Frame[] } }> }).values[0]!.stacktrace.frames;
+      const frames = (e.exception as { values: Array<{ stacktrace: { frames: Frame[] } }> }).values[0]!.stacktrace
+        .frames;
       return frames.at(-3)!.function;
     };
     expect(minifiedName(eventA)).not.toBe(minifiedName(eventB));
 
     const jobs = [eventA, eventB].map((e) => ({
-      v: 1, kind: 'event', projectId: server.project.projectId, eventId: e.event_id as string, receivedAt: Date.now(), payload: JSON.stringify(e), meta: {},
+      v: 1,
+      kind: 'event',
+      projectId: server.project.projectId,
+      eventId: e.event_id as string,
+      receivedAt: Date.now(),
+      payload: JSON.stringify(e),
+      meta: {},
     }));
     const outcomes = await processBatch(deps, jobs);
     expect(outcomes.map((o) => o.kind)).toEqual(['stored', 'stored']);
     const issueIds = outcomes.map((o) => (o.kind === 'stored' ? o.issueId : null));
     expect(issueIds[0]).toBe(issueIds[1]);
 
-    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>((await server.pool.query(
-      `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 ORDER BY release`, [server.project.projectId])).rows);
+    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>(
+      (
+        await server.pool.query(`SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 ORDER BY release`, [
+          server.project.projectId,
+        ])
+      ).rows,
+    );
     const source = (await readFile(path.join(work, 'main.js'), 'utf8')).split('\n');
     for (const r of rows) {
       const f = r.payload.exception.values[0]!.stacktrace.frames;
-      expect(f.at(-1)).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart/<anonymous>', context_line: source[2] });
+      expect(f.at(-1)).toMatchObject({
+        filename: 'main.js',
+        lineno: 3,
+        function: 'renderCart/<anonymous>',
+        context_line: source[2],
+      });
       expect(f.at(-3)).toMatchObject({ filename: 'main.js', lineno: 3, function: 'renderCart' });
     }
-    const { rows: issues } = await server.pool.query(`SELECT title, culprit, event_count::int FROM issues WHERE project_id = $1`, [server.project.projectId]);
+    const { rows: issues } = await server.pool.query(
+      `SELECT title, culprit, event_count::int FROM issues WHERE project_id = $1`,
+      [server.project.projectId],
+    );
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ event_count: 2 });
   }, 120_000);

@@ -27,11 +27,17 @@ export async function createMember(
   );
   const userId = rows[0]!.id;
   if (opts.orgId) {
-    await db.query(`INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)`, [opts.orgId, userId, opts.role ?? 'member']);
+    await db.query(`INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)`, [
+      opts.orgId,
+      userId,
+      opts.role ?? 'member',
+    ]);
   }
   const token = `sntryu_${randomBytes(32).toString('hex')}`;
   await db.query(`INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'test', $2, $3)`, [
-    userId, createHash('sha256').update(token).digest('hex'), opts.scopes ?? [],
+    userId,
+    createHash('sha256').update(token).digest('hex'),
+    opts.scopes ?? [],
   ]);
   return { userId, email, password, token };
 }
@@ -64,8 +70,17 @@ export async function createIssue(db: Queryable, o: IssueOpts): Promise<{ id: st
      SELECT $1, n.short_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM n
      RETURNING id, (SELECT short_id_prefix FROM n) || '-' || short_id AS "shortId"`,
     [
-      o.projectId, o.title ?? 'Error: boom', o.culprit ?? 'app/handler', o.level ?? 'error', o.status ?? 'unresolved',
-      o.firstSeen ?? lastSeen, lastSeen, o.eventCount ?? 1, o.userCount ?? 0, o.firstRelease ?? null, o.lastRelease ?? null,
+      o.projectId,
+      o.title ?? 'Error: boom',
+      o.culprit ?? 'app/handler',
+      o.level ?? 'error',
+      o.status ?? 'unresolved',
+      o.firstSeen ?? lastSeen,
+      lastSeen,
+      o.eventCount ?? 1,
+      o.userCount ?? 0,
+      o.firstRelease ?? null,
+      o.lastRelease ?? null,
       JSON.stringify({ type: 'Error', value: 'boom' }),
     ],
   );
@@ -79,10 +94,18 @@ export async function createIssue(db: Queryable, o: IssueOpts): Promise<{ id: st
     }
   }
   for (const [hour, count] of o.hourly ?? []) {
-    await db.query(`INSERT INTO issue_hourly_counts (issue_id, hour, count) VALUES ($1, $2, $3)`, [issue.id, hour, count]);
+    await db.query(`INSERT INTO issue_hourly_counts (issue_id, hour, count) VALUES ($1, $2, $3)`, [
+      issue.id,
+      hour,
+      count,
+    ]);
   }
   for (const h of o.hashes ?? [randomBytes(16).toString('hex')]) {
-    await db.query(`INSERT INTO issue_hashes (project_id, hash, issue_id) VALUES ($1, $2, $3)`, [o.projectId, h, issue.id]);
+    await db.query(`INSERT INTO issue_hashes (project_id, hash, issue_id) VALUES ($1, $2, $3)`, [
+      o.projectId,
+      h,
+      issue.id,
+    ]);
   }
   return issue;
 }
@@ -90,7 +113,14 @@ export async function createIssue(db: Queryable, o: IssueOpts): Promise<{ id: st
 /** Stores an event row; `payload` is the stored (normalized) event. Returns the 32-hex id. */
 export async function createEvent(
   db: Queryable,
-  o: { projectId: string; issueId: string; payload: Record<string, unknown>; timestamp?: Date; eventId?: string; title?: string },
+  o: {
+    projectId: string;
+    issueId: string;
+    payload: Record<string, unknown>;
+    timestamp?: Date;
+    eventId?: string;
+    title?: string;
+  },
 ): Promise<string> {
   const eventId = o.eventId ?? randomUUID().replace(/-/g, '');
   const ts = o.timestamp ?? new Date();
@@ -99,8 +129,16 @@ export async function createEvent(
     `INSERT INTO events (project_id, event_id, timestamp, received_at, issue_id, level, release, environment, server_name, user_key, title, payload)
      VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, NULL, $9, $10)`,
     [
-      o.projectId, eventId, ts, o.issueId, (p.level as string | undefined) ?? 'error', p.release ?? null, p.environment ?? null,
-      p.server_name ?? null, o.title ?? 'Error: boom', JSON.stringify({ ...p, event_id: eventId }),
+      o.projectId,
+      eventId,
+      ts,
+      o.issueId,
+      (p.level as string | undefined) ?? 'error',
+      p.release ?? null,
+      p.environment ?? null,
+      p.server_name ?? null,
+      o.title ?? 'Error: boom',
+      JSON.stringify({ ...p, event_id: eventId }),
     ],
   );
   return eventId;

@@ -12,7 +12,16 @@ import { createMember, type Member } from './api-factories.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOT_DIR = `${ROOT}test-output/screenshots`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** `npm run build` builds the UI before the tests in CI; a local run without ui/dist builds it here. */
 export async function ensureUiBuilt(): Promise<void> {
@@ -25,7 +34,10 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A browser context whose waits tolerate a loaded CI machine (the default is 30 s). */
-export async function newContext(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext(options);
   context.setDefaultTimeout(60_000);
   context.setDefaultNavigationTimeout(60_000);
@@ -49,7 +61,13 @@ export async function screenshotThemes(page: Page, name: string, opts: { fullPag
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const file = `${SCREENSHOT_DIR}/${name}-${scheme}.png`;
     // Generous: a full-page capture on a loaded machine can take long; it is not what is tested.
-    await page.screenshot({ path: file, fullPage: opts.fullPage ?? true, animations: 'disabled', caret: 'hide', timeout: 120_000 });
+    await page.screenshot({
+      path: file,
+      fullPage: opts.fullPage ?? true,
+      animations: 'disabled',
+      caret: 'hide',
+      timeout: 120_000,
+    });
     files.push(file);
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -1,7 +1,11 @@
 // Rows the pipeline tests need before any event arrives: an organization and its projects.
 import type { Queryable } from '../../server/src/db/pool.js';
 
-export async function createProject(db: Queryable, slug: string, opts: { org?: string } = {}): Promise<{ projectId: string; organizationId: string }> {
+export async function createProject(
+  db: Queryable,
+  slug: string,
+  opts: { org?: string } = {},
+): Promise<{ projectId: string; organizationId: string }> {
   const org = opts.org ?? `org-${slug}`;
   const { rows: o } = await db.query<{ id: string }>(
     `INSERT INTO organizations (slug, name) VALUES ($1, $1)

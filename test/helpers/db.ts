@@ -17,7 +17,12 @@ export function dbUrl(name: string): string {
 }
 
 /** Creates a fresh database from the template and returns its URL and a pool. */
-export async function createTestDatabase(): Promise<{ url: string; pool: Pool; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  url: string;
+  pool: Pool;
+  name: string;
+  drop: () => Promise<void>;
+}> {
   const runId = inject('runId');
   const template = inject('templateDb');
   const name = `ft_${runId}_${process.env.VITEST_POOL_ID ?? '0'}_${process.pid}_${counter++}`;

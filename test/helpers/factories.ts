@@ -33,7 +33,14 @@ export async function createProject(
   const project = await db.query<{ id: string }>(
     `INSERT INTO projects (organization_id, slug, name, platform, short_id_prefix)
      VALUES ($1, $2, $2, 'javascript', $3) RETURNING id`,
-    [orgId, slug, slug.replace(/[^a-z]/gi, '').slice(0, 4).toUpperCase() || 'PRJ'],
+    [
+      orgId,
+      slug,
+      slug
+        .replace(/[^a-z]/gi, '')
+        .slice(0, 4)
+        .toUpperCase() || 'PRJ',
+    ],
   );
   const projectId = project.rows[0]!.id;
   const key = await createProjectKey(db, projectId);

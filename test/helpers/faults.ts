@@ -10,7 +10,8 @@ export function poisonStep(marker: string): EventStep<EventDraft> {
     kind: 'event',
     name: 'poison',
     run(d) {
-      if (JSON.stringify(d.event?.logentry ?? d.event?.exception ?? '').includes(marker)) throw new Error('poisoned event (test fault)');
+      if (JSON.stringify(d.event?.logentry ?? d.event?.exception ?? '').includes(marker))
+        throw new Error('poisoned event (test fault)');
       return CONTINUE;
     },
   };

@@ -18,14 +18,17 @@ export default async function setup(project: TestProject) {
   url.pathname = `/${template}`;
   const pool = createPool(url.toString(), 2);
   await migrate(pool);
-  await pool.query(`SELECT ensure_event_partitions((now() - interval '35 days')::date, (now() + interval '3 days')::date)`);
+  await pool.query(
+    `SELECT ensure_event_partitions((now() - interval '35 days')::date, (now() + interval '3 days')::date)`,
+  );
   await pool.end();
   project.provide('runId', runId);
   project.provide('templateDb', template);
 
   return async () => {
-    const { rows } = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1`, [`ft_${runId}_%`]);
+    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+      `ft_${runId}_%`,
+    ]);
     for (const r of rows) {
       await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`);
     }

@@ -10,8 +10,14 @@ const FIXTURES = join(import.meta.dirname, '../fixtures');
 
 /** A NormalizedEvent from a partial payload (what the normalize stage would have filled in). */
 export function makeEvent(partial: Record<string, unknown>): NormalizedEvent {
-  const tags = partial.tags && !Array.isArray(partial.tags) ? Object.entries(partial.tags as Record<string, string>) : (partial.tags ?? []);
-  const event = { event_id: '0'.repeat(32), timestamp: 0, received: 0, level: 'error', ...partial, tags } as Record<string, unknown>;
+  const tags =
+    partial.tags && !Array.isArray(partial.tags)
+      ? Object.entries(partial.tags as Record<string, string>)
+      : (partial.tags ?? []);
+  const event = { event_id: '0'.repeat(32), timestamp: 0, received: 0, level: 'error', ...partial, tags } as Record<
+    string,
+    unknown
+  >;
   // SDKs send `message` as a string; the normalize stage turns it into a log entry.
   if (typeof partial.message === 'string' && !partial.logentry) event.logentry = { formatted: partial.message };
   return event as unknown as NormalizedEvent;
@@ -34,7 +40,12 @@ type RawRule = { matchers: Array<[string, string]>; fingerprint: string[] };
 
 /** Sentry's test-harness rule objects, as the rule text a project would configure. */
 export function fingerprintRulesText(rules: RawRule[]): string {
-  return rules.map((r) => `${r.matchers.map(([k, v]) => `${k}:${JSON.stringify(v)}`).join(' ')} -> ${r.fingerprint.map((f) => JSON.stringify(f)).join(' ')}`).join('\n');
+  return rules
+    .map(
+      (r) =>
+        `${r.matchers.map(([k, v]) => `${k}:${JSON.stringify(v)}`).join(' ')} -> ${r.fingerprint.map((f) => JSON.stringify(f)).join(' ')}`,
+    )
+    .join('\n');
 }
 
 export function loadSentryFixtures(): SentryFixture[] {
@@ -58,7 +69,10 @@ export function loadSentryFixtures(): SentryFixture[] {
 
 /** The event payload of a recorded SDK request (envelope item or gzip'd store body). */
 export function sdkEvent(file: string): NormalizedEvent {
-  const capture = JSON.parse(readFileSync(join(FIXTURES, 'sdk-captures', file), 'utf8')) as { headers: Record<string, string>; body_base64: string };
+  const capture = JSON.parse(readFileSync(join(FIXTURES, 'sdk-captures', file), 'utf8')) as {
+    headers: Record<string, string>;
+    body_base64: string;
+  };
   let body = Buffer.from(capture.body_base64, 'base64');
   if (capture.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
   const text = body.toString('utf8');

@@ -39,9 +39,24 @@ export async function countersFromEvents(pool: Pool, projectId: string): Promise
   return out;
 }
 
-function add(out: Record<string, Counters>, issueId: string, ts: Date, release: string | null, tags: Array<[string, string]>): void {
+function add(
+  out: Record<string, Counters>,
+  issueId: string,
+  ts: Date,
+  release: string | null,
+  tags: Array<[string, string]>,
+): void {
   const iso = ts.toISOString();
-  const c = (out[issueId] ??= { events: 0, users: 0, firstSeen: iso, lastSeen: iso, firstRelease: null, lastRelease: null, hourly: {}, tags: {} });
+  const c = (out[issueId] ??= {
+    events: 0,
+    users: 0,
+    firstSeen: iso,
+    lastSeen: iso,
+    firstRelease: null,
+    lastRelease: null,
+    hourly: {},
+    tags: {},
+  });
   c.events++;
   c.lastSeen = iso; // rows come in timestamp order
   if (release) {
@@ -61,25 +76,54 @@ function add(out: Record<string, Counters>, issueId: string, ts: Date, release: 
 /** Per issue of the project, what the counter tables hold. */
 export async function storedCounters(pool: Pool, projectId: string): Promise<Record<string, Counters>> {
   const out: Record<string, Counters> = {};
-  const { rows: issues } = await pool.query<{ id: string; events: number; users: number; firstSeen: Date; lastSeen: Date; firstRelease: string | null; lastRelease: string | null }>(
+  const { rows: issues } = await pool.query<{
+    id: string;
+    events: number;
+    users: number;
+    firstSeen: Date;
+    lastSeen: Date;
+    firstRelease: string | null;
+    lastRelease: string | null;
+  }>(
     `SELECT id::text, event_count::int AS events, user_count::int AS users, first_seen AS "firstSeen", last_seen AS "lastSeen",
             first_release AS "firstRelease", last_release AS "lastRelease" FROM issues WHERE project_id = $1`,
     [projectId],
   );
   for (const i of issues) {
-    out[i.id] = { events: i.events, users: i.users, firstSeen: i.firstSeen.toISOString(), lastSeen: i.lastSeen.toISOString(), firstRelease: i.firstRelease, lastRelease: i.lastRelease, hourly: {}, tags: {} };
+    out[i.id] = {
+      events: i.events,
+      users: i.users,
+      firstSeen: i.firstSeen.toISOString(),
+      lastSeen: i.lastSeen.toISOString(),
+      firstRelease: i.firstRelease,
+      lastRelease: i.lastRelease,
+      hourly: {},
+      tags: {},
+    };
   }
   const { rows: hourly } = await pool.query<{ issueId: string; hour: Date; count: number }>(
     `SELECT h.issue_id::text AS "issueId", h.hour, h.count::int FROM issue_hourly_counts h JOIN issues i ON i.id = h.issue_id WHERE i.project_id = $1`,
     [projectId],
   );
   for (const h of hourly) out[h.issueId]!.hourly[h.hour.toISOString()] = h.count;
-  const { rows: tags } = await pool.query<{ issueId: string; key: string; value: string; count: number; firstSeen: Date; lastSeen: Date }>(
+  const { rows: tags } = await pool.query<{
+    issueId: string;
+    key: string;
+    value: string;
+    count: number;
+    firstSeen: Date;
+    lastSeen: Date;
+  }>(
     `SELECT t.issue_id::text AS "issueId", key, value, count::int, t.first_seen AS "firstSeen", t.last_seen AS "lastSeen"
        FROM issue_tag_values t JOIN issues i ON i.id = t.issue_id WHERE i.project_id = $1`,
     [projectId],
   );
-  for (const t of tags) out[t.issueId]!.tags[`${t.key}=${t.value}`] = { count: t.count, firstSeen: t.firstSeen.toISOString(), lastSeen: t.lastSeen.toISOString() };
+  for (const t of tags)
+    out[t.issueId]!.tags[`${t.key}=${t.value}`] = {
+      count: t.count,
+      firstSeen: t.firstSeen.toISOString(),
+      lastSeen: t.lastSeen.toISOString(),
+    };
   return out;
 }
 

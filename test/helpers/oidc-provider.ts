@@ -48,16 +48,22 @@ export async function startOidcProvider(rpBaseUrl: string): Promise<TestOidcProv
     accounts: new Map(),
     tamper: null,
     down: false,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const config: Configuration = {
-    clients: [{
-      client_id: state.clientId,
-      client_secret: state.clientSecret,
-      redirect_uris: [`${rpBaseUrl}/api/0/auth/oidc/callback/`],
-      post_logout_redirect_uris: [`${rpBaseUrl}/login/`],
-      token_endpoint_auth_method: 'client_secret_basic',
-    }],
+    clients: [
+      {
+        client_id: state.clientId,
+        client_secret: state.clientSecret,
+        redirect_uris: [`${rpBaseUrl}/api/0/auth/oidc/callback/`],
+        post_logout_redirect_uris: [`${rpBaseUrl}/login/`],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
     jwks: { keys: [jwk as never] },
     cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
@@ -70,12 +76,21 @@ export async function startOidcProvider(rpBaseUrl: string): Promise<TestOidcProv
       if (!a) return undefined;
       return {
         accountId: sub,
-        claims: () => ({ sub, email: a.email, email_verified: a.emailVerified ?? true, name: a.name ?? sub, groups: a.groups ?? [] }),
+        claims: () => ({
+          sub,
+          email: a.email,
+          email_verified: a.emailVerified ?? true,
+          name: a.name ?? sub,
+          groups: a.groups ?? [],
+        }),
       };
     },
     // First-party client: no consent screen.
     loadExistingGrant: async (ctx) => {
-      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      const grant = new ctx.oidc.provider.Grant({
+        clientId: ctx.oidc.client!.clientId,
+        accountId: ctx.oidc.session!.accountId!,
+      });
       grant.addOIDCScope('openid email profile groups');
       await grant.save();
       return grant;
@@ -91,7 +106,11 @@ export async function startOidcProvider(rpBaseUrl: string): Promise<TestOidcProv
     await next();
     const body = ctx.body as { id_token?: string } | undefined;
     if (ctx.path === '/token' && ctx.status === 200 && state.tamper && body?.id_token) {
-      body.id_token = await resign(body.id_token, state.tamper, state.tamper.foreignKey ? foreign.privateKey : privateKey);
+      body.id_token = await resign(
+        body.id_token,
+        state.tamper,
+        state.tamper.foreignKey ? foreign.privateKey : privateKey,
+      );
     }
   });
   server.on('request', provider.callback());

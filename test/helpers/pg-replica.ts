@@ -22,7 +22,9 @@ export interface PgReplicaSet {
 
 async function pg(cmd: string, args: string[]): Promise<void> {
   const asRoot = process.getuid?.() === 0;
-  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', `${BIN}/${cmd}`, ...args]] : [`${BIN}/${cmd}`, args];
+  const [file, argv] = asRoot
+    ? ['runuser', ['-u', 'postgres', '--', `${BIN}/${cmd}`, ...args]]
+    : [`${BIN}/${cmd}`, args];
   await exec(file, argv, { timeout: 120_000 });
 }
 
@@ -50,14 +52,36 @@ export async function startPrimaryWithReplica(): Promise<PgReplicaSet> {
   };
   try {
     await pg('initdb', ['-D', primary, '-U', 'postgres', '--auth=trust', '--no-sync']);
-    appendFileSync(primary + '/postgresql.conf', [
-      `port = ${primaryPort}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`,
-      'wal_level = replica', 'max_wal_senders = 5', 'hot_standby = on', 'fsync = off', 'synchronous_commit = off',
-      'max_connections = 100', '',
-    ].join('\n'));
+    appendFileSync(
+      primary + '/postgresql.conf',
+      [
+        `port = ${primaryPort}`,
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${dir}'`,
+        'wal_level = replica',
+        'max_wal_senders = 5',
+        'hot_standby = on',
+        'fsync = off',
+        'synchronous_commit = off',
+        'max_connections = 100',
+        '',
+      ].join('\n'),
+    );
     await pg('pg_ctl', ['-D', primary, '-l', `${dir}/primary.log`, '-w', 'start']);
     started.push(primary);
-    await pg('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replica, '-R', '-X', 'stream']);
+    await pg('pg_basebackup', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      replica,
+      '-R',
+      '-X',
+      'stream',
+    ]);
     appendFileSync(replica + '/postgresql.auto.conf', `port = ${replicaPort}\n`);
     await pg('pg_ctl', ['-D', replica, '-l', `${dir}/replica.log`, '-w', 'start']);
     started.push(replica);

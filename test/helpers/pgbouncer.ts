@@ -19,23 +19,26 @@ export async function startPgBouncer(target = { host: '127.0.0.1', port: 5432 })
   const dir = mkdtempSync(path.join(tmpdir(), 'faultline-pgbouncer-'));
   const port = await freePort();
   writeFileSync(path.join(dir, 'users.txt'), '"postgres" ""\n"root" ""\n');
-  writeFileSync(path.join(dir, 'pgbouncer.ini'), [
-    '[databases]',
-    `* = host=${target.host} port=${target.port}`,
-    '[pgbouncer]',
-    'listen_addr = 127.0.0.1',
-    `listen_port = ${port}`,
-    'unix_socket_dir =',
-    'pool_mode = transaction',
-    'auth_type = trust',
-    `auth_file = ${path.join(dir, 'users.txt')}`,
-    'max_client_conn = 500',
-    'default_pool_size = 10',
-    // pg sends statement_timeout at connect for the API pool; PgBouncer cannot keep per-client
-    // session settings in transaction mode (docs/scaling.md: set it on the server side instead).
-    'ignore_startup_parameters = extra_float_digits,statement_timeout',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'pgbouncer.ini'),
+    [
+      '[databases]',
+      `* = host=${target.host} port=${target.port}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'pool_mode = transaction',
+      'auth_type = trust',
+      `auth_file = ${path.join(dir, 'users.txt')}`,
+      'max_client_conn = 500',
+      'default_pool_size = 10',
+      // pg sends statement_timeout at connect for the API pool; PgBouncer cannot keep per-client
+      // session settings in transaction mode (docs/scaling.md: set it on the server side instead).
+      'ignore_startup_parameters = extra_float_digits,statement_timeout',
+      '',
+    ].join('\n'),
+  );
   chmodSync(dir, 0o755);
   // PgBouncer refuses to run as root: drop to nobody then (CI containers run as root).
   const asUser = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
@@ -49,10 +52,17 @@ export async function startPgBouncer(target = { host: '127.0.0.1', port: 5432 })
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(() => new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.once('error', () => resolve(false));
-    }), { timeout: 20_000, message: 'pgbouncer to listen' });
+    await waitFor(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const s = connect(port, '127.0.0.1', () => {
+            s.end();
+            resolve(true);
+          });
+          s.once('error', () => resolve(false));
+        }),
+      { timeout: 20_000, message: 'pgbouncer to listen' },
+    );
   } catch (err) {
     await stop();
     throw err;

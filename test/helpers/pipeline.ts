@@ -40,7 +40,12 @@ export async function createPipelineTestContext(env: Record<string, string> = {}
 }
 
 /** The pipeline's deps as the entrypoint builds them: config from `env`, the alert state over `redis`. */
-export function buildPipelineDeps(pool: Pool, redis: Redis, env: Record<string, string>, log: Logger = createLogger({ level: 'silent' })): PipelineDeps {
+export function buildPipelineDeps(
+  pool: Pool,
+  redis: Redis,
+  env: Record<string, string>,
+  log: Logger = createLogger({ level: 'silent' }),
+): PipelineDeps {
   const config = loadConfig(env);
   return { pool, redis, log, config, alerts: createAlertState(redis, config.redis.prefix, config.alerts) };
 }

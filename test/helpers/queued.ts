@@ -19,6 +19,12 @@ export async function queuedItems(queue: Queue<ProcessJob>, states: JobType[] = 
 }
 
 /** The queued event with this id, if any. */
-export async function queuedEvent(queue: Queue<ProcessJob>, projectId: string, eventId: string): Promise<QueuedItem | undefined> {
-  return (await queuedItems(queue)).find((i) => i.data.kind === 'event' && i.data.projectId === projectId && (i.data as EventJob).eventId === eventId);
+export async function queuedEvent(
+  queue: Queue<ProcessJob>,
+  projectId: string,
+  eventId: string,
+): Promise<QueuedItem | undefined> {
+  return (await queuedItems(queue)).find(
+    (i) => i.data.kind === 'event' && i.data.projectId === projectId && (i.data as EventJob).eventId === eventId,
+  );
 }

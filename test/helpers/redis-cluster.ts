@@ -49,23 +49,58 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
   const ports = await sparePorts(6);
   const procs = new Map<number, ChildProcess>();
   for (const port of ports) {
-    const child = spawn('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes',
-      '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--appendonly', 'no',
-      '--save', '', '--protected-mode', 'no', '--cluster-replica-validity-factor', '0',
-    ], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '1000',
+        '--appendonly',
+        'no',
+        '--save',
+        '',
+        '--protected-mode',
+        'no',
+        '--cluster-replica-validity-factor',
+        '0',
+      ],
+      { stdio: 'ignore' },
+    );
     procs.set(port, child);
   }
   const seeds = ports.map((p) => `127.0.0.1:${p}`);
   const stop = async () => {
     for (const child of procs.values()) if (child.exitCode === null) child.kill('SIGKILL');
-    await Promise.all([...procs.values()].map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    await Promise.all(
+      [...procs.values()].map((c) =>
+        c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null,
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => (await Promise.all(ports.map((p) => cli(p, 'ping').catch(() => '')))).every((s) => s.trim() === 'PONG'), { timeout: 20_000, message: 'redis-server nodes to start' });
-    await run('redis-cli', ['--cluster', 'create', ...seeds, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 60_000 });
-    await waitFor(async () => (await Promise.all(ports.map((p) => cli(p, 'cluster', 'info')))).every((s) => s.includes('cluster_state:ok')), { timeout: 30_000, message: 'the cluster to be ok' });
+    await waitFor(
+      async () =>
+        (await Promise.all(ports.map((p) => cli(p, 'ping').catch(() => '')))).every((s) => s.trim() === 'PONG'),
+      { timeout: 20_000, message: 'redis-server nodes to start' },
+    );
+    await run('redis-cli', ['--cluster', 'create', ...seeds, '--cluster-replicas', '1', '--cluster-yes'], {
+      timeout: 60_000,
+    });
+    await waitFor(
+      async () =>
+        (await Promise.all(ports.map((p) => cli(p, 'cluster', 'info')))).every((s) => s.includes('cluster_state:ok')),
+      { timeout: 30_000, message: 'the cluster to be ok' },
+    );
   } catch (err) {
     await stop();
     throw err;

@@ -19,10 +19,10 @@ export async function cleanRedisPrefix(prefix: string, url = TEST_REDIS_URL): Pr
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-    cursor = "0";
+    } while (cursor !== '0');
+    cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `{${prefix}}*`, "COUNT", 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');

@@ -34,11 +34,25 @@ export function streamJobs(projectId: string, s: Stream, receivedAt: number): Ev
         environment: s.environment ?? 'production',
         server_name: host,
         exception: {
-          values: [{
-            type: s.error.type,
-            value: s.error.value,
-            stacktrace: { frames: [{ filename: '/srv/app/shop.js', abs_path: '/srv/app/shop.js', function: s.error.fn, module: 'shop', lineno: 10, colno: 3, in_app: true }] },
-          }],
+          values: [
+            {
+              type: s.error.type,
+              value: s.error.value,
+              stacktrace: {
+                frames: [
+                  {
+                    filename: '/srv/app/shop.js',
+                    abs_path: '/srv/app/shop.js',
+                    function: s.error.fn,
+                    module: 'shop',
+                    lineno: 10,
+                    colno: 3,
+                    in_app: true,
+                  },
+                ],
+              },
+            },
+          ],
         },
       };
       jobs.push({ v: 1, kind: 'event', projectId, eventId, receivedAt, payload: JSON.stringify(event), meta: {} });
@@ -65,17 +79,39 @@ export const minutes = (n: number) => n * 60_000;
  * end with an unhandled error, the rest exit cleanly. Each is an init update and a final one,
  * through the real pipeline (processBatch → session state → counts).
  */
-export async function sendSessions(deps: PipelineDeps, projectId: string, s: { release: string; from: Date; to: Date; total: number; crashed?: number; unhandled?: number; environment?: string }): Promise<void> {
+export async function sendSessions(
+  deps: PipelineDeps,
+  projectId: string,
+  s: {
+    release: string;
+    from: Date;
+    to: Date;
+    total: number;
+    crashed?: number;
+    unhandled?: number;
+    environment?: string;
+  },
+): Promise<void> {
   const receivedAt = Date.now();
   const jobs: AuxJob[] = [];
   const step = (s.to.getTime() - s.from.getTime()) / s.total;
   for (let i = 0; i < s.total; i++) {
     const sid = randomBytes(16).toString('hex');
     const started = new Date(s.from.getTime() + step * (i + 0.5)).toISOString();
-    const status = i < (s.crashed ?? 0) ? 'crashed' : i < (s.crashed ?? 0) + (s.unhandled ?? 0) ? 'unhandled' : 'exited';
+    const status =
+      i < (s.crashed ?? 0) ? 'crashed' : i < (s.crashed ?? 0) + (s.unhandled ?? 0) ? 'unhandled' : 'exited';
     const attrs = { release: s.release, environment: s.environment ?? 'production' };
-    for (const update of [{ init: true, status: 'ok', errors: 0 }, { init: false, status, errors: status === 'exited' ? 0 : 1 }]) {
-      jobs.push({ v: 1, kind: 'session', projectId, receivedAt, payload: JSON.stringify({ sid, did: `user-${i}`, started, duration: 1, attrs, ...update }) });
+    for (const update of [
+      { init: true, status: 'ok', errors: 0 },
+      { init: false, status, errors: status === 'exited' ? 0 : 1 },
+    ]) {
+      jobs.push({
+        v: 1,
+        kind: 'session',
+        projectId,
+        receivedAt,
+        payload: JSON.stringify({ sid, did: `user-${i}`, started, duration: 1, attrs, ...update }),
+      });
     }
   }
   for (let i = 0; i < jobs.length; i += 500) {

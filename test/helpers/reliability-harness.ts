@@ -27,7 +27,8 @@ interface Exit {
 }
 
 function exitOf(child: ChildProcess): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
@@ -48,17 +49,24 @@ export async function startRedisServer(opts: { persist?: boolean } = {}): Promis
   const dir = opts.persist ? mkdtempSync(path.join(tmpdir(), 'faultline-redis-')) : null;
   const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no'];
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'], { stdio: 'ignore' });
-    await waitFor(async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, { timeout: 15_000, message: `redis-server on ${port}` });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      async () => {
+        const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => {});
+        try {
+          await probe.connect();
+          return (await probe.ping()) === 'PONG';
+        } finally {
+          probe.disconnect();
+        }
+      },
+      { timeout: 15_000, message: `redis-server on ${port}` },
+    );
   };
   const stop = async () => {
     if (!child) return;
@@ -94,25 +102,48 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'faultline-pg-'));
   chownSync(dir, uid, gid);
   const data = path.join(dir, 'data');
-  execFileSync(`${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { uid, gid, stdio: 'ignore' });
+  execFileSync(`${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], {
+    uid,
+    gid,
+    stdio: 'ignore',
+  });
   const port = await freePort();
   let child: ChildProcess | undefined;
   const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
   const start = async () => {
-    child = spawn(`${PG_BIN}/postgres`, [
-      '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-    ], { uid, gid, stdio: 'ignore' });
-    await waitFor(async () => {
-      const c = new pg.Client({ connectionString: url() });
-      try {
-        await c.connect();
-        await c.query('SELECT 1');
-        return true;
-      } finally {
-        await c.end().catch(() => {});
-      }
-    }, { timeout: 30_000, message: `postgres on ${port}` });
+    child = spawn(
+      `${PG_BIN}/postgres`,
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ],
+      { uid, gid, stdio: 'ignore' },
+    );
+    await waitFor(
+      async () => {
+        const c = new pg.Client({ connectionString: url() });
+        try {
+          await c.connect();
+          await c.query('SELECT 1');
+          return true;
+        } finally {
+          await c.end().catch(() => {});
+        }
+      },
+      { timeout: 30_000, message: `postgres on ${port}` },
+    );
   };
   const stop = async () => {
     if (!child) return;
@@ -147,7 +178,10 @@ export interface FaultlineProcess {
   waitForLog: (msg: string, timeout?: number) => Promise<Record<string, unknown>>;
 }
 
-export async function spawnFaultline(env: Record<string, string>, opts: { ready?: boolean } = {}): Promise<FaultlineProcess> {
+export async function spawnFaultline(
+  env: Record<string, string>,
+  opts: { ready?: boolean } = {},
+): Promise<FaultlineProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
@@ -178,7 +212,9 @@ export async function spawnFaultline(env: Record<string, string>, opts: { ready?
     }
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
   const exited = exitOf(child);
   const url = `http://127.0.0.1:${port}`;
   const proc: FaultlineProcess = {
@@ -187,34 +223,49 @@ export async function spawnFaultline(env: Record<string, string>, opts: { ready?
     pid: child.pid!,
     logs,
     exited,
-    kill: (signal) => { child.kill(signal); },
+    kill: (signal) => {
+      child.kill(signal);
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
     waitForLog: (msg, timeout = 30_000) =>
-      waitFor(() => {
-        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}): ${stderr}`);
-        return logs.find((l) => l.msg === msg);
-      }, { timeout, message: `log "${msg}"` }),
+      waitFor(
+        () => {
+          if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}): ${stderr}`);
+          return logs.find((l) => l.msg === msg);
+        },
+        { timeout, message: `log "${msg}"` },
+      ),
   };
   if (opts.ready !== false) {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`faultline ${env.ROLE} exited with ${child.exitCode}: ${stderr}`);
-      const res = await fetch(`${url}/healthz`).catch(() => null);
-      return res?.status === 200;
-    }, { timeout: 60_000, message: `faultline ${env.ROLE ?? 'all'} on ${port}` });
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`faultline ${env.ROLE} exited with ${child.exitCode}: ${stderr}`);
+        const res = await fetch(`${url}/healthz`).catch(() => null);
+        return res?.status === 200;
+      },
+      { timeout: 60_000, message: `faultline ${env.ROLE ?? 'all'} on ${port}` },
+    );
   }
   return proc;
 }
 
 /** Sends one event through the store endpoint; resolves with the HTTP status. */
-export async function sendEvent(baseUrl: string, project: { projectId: string; publicKey: string }, event: Record<string, unknown>): Promise<number> {
-  const res = await fetch(`${baseUrl}/api/${project.projectId}/store/?sentry_key=${project.publicKey}&sentry_version=7`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(event),
-  }).catch(() => null);
+export async function sendEvent(
+  baseUrl: string,
+  project: { projectId: string; publicKey: string },
+  event: Record<string, unknown>,
+): Promise<number> {
+  const res = await fetch(
+    `${baseUrl}/api/${project.projectId}/store/?sentry_key=${project.publicKey}&sentry_version=7`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    },
+  ).catch(() => null);
   if (!res) return 0;
   await res.arrayBuffer();
   return res.status;
@@ -225,7 +276,9 @@ export function eventIdOf(n: number, seed: string): string {
 }
 
 /** The process-event queue's counts per state, zero for absent states. */
-export async function jobCounts(queue: { getJobCounts: (...states: Array<'waiting' | 'active' | 'delayed' | 'failed'>) => Promise<Record<string, number>> }) {
+export async function jobCounts(queue: {
+  getJobCounts: (...states: Array<'waiting' | 'active' | 'delayed' | 'failed'>) => Promise<Record<string, number>>;
+}) {
   const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
   return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
 }

@@ -40,7 +40,9 @@ export interface FixtureOptions {
 export function fixtureJobs(folder: 'node-sdk-11.12' | 'python-sdk-1.9.10', opts: FixtureOptions): ProcessJob[] {
   const dir = path.join(CAPTURES, folder);
   const jobs: ProcessJob[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const capture = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Capture;
     const text = body(capture);
     if (capture.url.includes('/store/')) {
@@ -49,10 +51,17 @@ export function fixtureJobs(folder: 'node-sdk-11.12' | 'python-sdk-1.9.10', opts
     }
     for (const item of envelopeItems(text)) {
       if (item.type === 'event') {
-        const eventId = (item.header.event_id as string | undefined) ?? (JSON.parse(item.payload) as { event_id: string }).event_id;
+        const eventId =
+          (item.header.event_id as string | undefined) ?? (JSON.parse(item.payload) as { event_id: string }).event_id;
         jobs.push(eventJob({ event_id: eventId }, item.payload, opts));
       } else if (item.type === 'session' || item.type === 'sessions' || item.type === 'client_report') {
-        const aux: AuxJob = { v: 1, kind: item.type, projectId: opts.projectId, receivedAt: opts.receivedAt, payload: item.payload };
+        const aux: AuxJob = {
+          v: 1,
+          kind: item.type,
+          projectId: opts.projectId,
+          receivedAt: opts.receivedAt,
+          payload: item.payload,
+        };
         jobs.push(aux);
       }
     }
@@ -73,7 +82,16 @@ function eventJob(ids: { event_id: string }, payload: string, opts: FixtureOptio
 }
 
 /** A small synthetic error event job (for counting and concurrency tests). */
-export function syntheticEventJob(opts: FixtureOptions & { eventId: string; type?: string; value?: string; user?: string; release?: string; timestamp?: number }): EventJob {
+export function syntheticEventJob(
+  opts: FixtureOptions & {
+    eventId: string;
+    type?: string;
+    value?: string;
+    user?: string;
+    release?: string;
+    timestamp?: number;
+  },
+): EventJob {
   const event = {
     platform: 'node',
     level: 'error',
@@ -83,12 +101,26 @@ export function syntheticEventJob(opts: FixtureOptions & { eventId: string; type
     user: opts.user ? { id: opts.user } : undefined,
     tags: { region: 'eu' },
     exception: {
-      values: [{
-        type: opts.type ?? 'SyntheticError',
-        value: opts.value ?? 'something broke',
-        stacktrace: { frames: [{ filename: '/srv/app/main.js', function: 'main', lineno: 3, colno: 7, in_app: true, module: 'main' }] },
-      }],
+      values: [
+        {
+          type: opts.type ?? 'SyntheticError',
+          value: opts.value ?? 'something broke',
+          stacktrace: {
+            frames: [
+              { filename: '/srv/app/main.js', function: 'main', lineno: 3, colno: 7, in_app: true, module: 'main' },
+            ],
+          },
+        },
+      ],
     },
   };
-  return { v: 1, kind: 'event', projectId: opts.projectId, eventId: opts.eventId, receivedAt: opts.receivedAt, payload: JSON.stringify(event), meta: {} };
+  return {
+    v: 1,
+    kind: 'event',
+    projectId: opts.projectId,
+    eventId: opts.eventId,
+    receivedAt: opts.receivedAt,
+    payload: JSON.stringify(event),
+    meta: {},
+  };
 }

@@ -29,7 +29,9 @@ export function eventsOf(envelopes: ParsedEnvelope[]): Event[] {
 }
 
 export function countersOf(envelopes: ParsedEnvelope[]): CounterPayload[] {
-  return envelopes.flatMap((e) => e.items.filter((i) => i[0].type === 'faultline_counter').map((i) => i[1] as CounterPayload));
+  return envelopes.flatMap((e) =>
+    e.items.filter((i) => i[0].type === 'faultline_counter').map((i) => i[1] as CounterPayload),
+  );
 }
 
 /** Sum of discarded quantities per "reason:category" over all client reports. */
@@ -55,9 +57,7 @@ export interface RecordedRequest {
 }
 
 export type Behaviour =
-  | { kind: 'ok' }
-  | { kind: 'status'; status: number; headers?: Record<string, string> }
-  | { kind: 'hang' };
+  { kind: 'ok' } | { kind: 'status'; status: number; headers?: Record<string, string> } | { kind: 'hang' };
 
 export interface HttpRecorder {
   port: number;
@@ -89,10 +89,15 @@ export async function startHttpRecorder(projectId = 7, files?: StaticFiles): Pro
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: body.toString('utf8') });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: body.toString('utf8'),
+      });
       if (behaviour.kind === 'hang') return;
       const status = behaviour.kind === 'status' ? behaviour.status : 200;
-      const headers = behaviour.kind === 'status' ? behaviour.headers ?? {} : {};
+      const headers = behaviour.kind === 'status' ? (behaviour.headers ?? {}) : {};
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{}');
     });
   });

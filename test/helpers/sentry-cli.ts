@@ -26,17 +26,25 @@ export interface SentryCli {
 /** A user + token (all scopes, or the ones given) who is owner of the organization. */
 export async function createApiToken(db: Queryable, orgId: string, scopes: string[] = []): Promise<string> {
   const email = `cli-${process.pid}-${Math.random().toString(36).slice(2)}@example.test`;
-  const user = await db.query<{ id: string }>(`INSERT INTO users (email, name) VALUES ($1, 'CLI') RETURNING id`, [email]);
+  const user = await db.query<{ id: string }>(`INSERT INTO users (email, name) VALUES ($1, 'CLI') RETURNING id`, [
+    email,
+  ]);
   const userId = user.rows[0]!.id;
   await db.query(`INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, 'owner')`, [orgId, userId]);
   const token = generateApiToken();
-  await db.query(`INSERT INTO api_tokens (user_id, name, token_hash, token_hint, scopes) VALUES ($1, 'cli', $2, $3, $4)`, [
-    userId, sha256Hex(token), token.slice(-4), scopes,
-  ]);
+  await db.query(
+    `INSERT INTO api_tokens (user_id, name, token_hash, token_hint, scopes) VALUES ($1, 'cli', $2, $3, $4)`,
+    [userId, sha256Hex(token), token.slice(-4), scopes],
+  );
   return token;
 }
 
-export async function sentryCli(args: { url: string; token: string; org: string; project: string }): Promise<SentryCli> {
+export async function sentryCli(args: {
+  url: string;
+  token: string;
+  org: string;
+  project: string;
+}): Promise<SentryCli> {
   const home = await mkdtemp(path.join(tmpdir(), 'faultline-cli-'));
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -54,10 +62,19 @@ export async function sentryCli(args: { url: string; token: string; org: string;
     home,
     run: (cliArgs, opts = {}) =>
       new Promise((resolve) => {
-        execFile(SENTRY_CLI, cliArgs, { cwd: opts.cwd ?? home, env: { ...env, ...opts.env }, timeout: 60_000 }, (err, stdout, stderr) => {
-          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-        });
+        execFile(
+          SENTRY_CLI,
+          cliArgs,
+          { cwd: opts.cwd ?? home, env: { ...env, ...opts.env }, timeout: 60_000 },
+          (err, stdout, stderr) => {
+            const code = err
+              ? typeof (err as { code?: unknown }).code === 'number'
+                ? (err as { code: number }).code
+                : 1
+              : 0;
+            resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+          },
+        );
       }),
     cleanup: () => rm(home, { recursive: true, force: true }),
   };

@@ -30,7 +30,10 @@ export interface TestServer {
  * migrated template). Pass env overrides, e.g. `{ ROLE: 'all' }` or `{ MAX_EVENT_BYTES: '2048' }`,
  * and start options (e.g. a pipeline step that fails on purpose).
  */
-export async function startTestServer(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix();
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'faultline-spool-')); // never shared: another server would replay it into its own queue

@@ -12,13 +12,18 @@ export const BUNDLE_URL = 'http://127.0.0.1:9930/assets/index-CXTlBatX.js';
 
 /** The event item of fixture 02 (raw JSON, as the SDK sent it). */
 export async function fixtureEventJson(): Promise<Record<string, unknown>> {
-  const capture = JSON.parse(await readFile(path.join(FIXTURE_DIR, '02-event-minified-typeerror.json'), 'utf8')) as { body_base64: string };
+  const capture = JSON.parse(await readFile(path.join(FIXTURE_DIR, '02-event-minified-typeerror.json'), 'utf8')) as {
+    body_base64: string;
+  };
   const lines = Buffer.from(capture.body_base64, 'base64').toString('utf8').split('\n');
   return JSON.parse(lines[2]!) as Record<string, unknown>;
 }
 
 export function normalized(raw: Record<string, unknown>): NormalizedEvent {
-  return normalizeEvent(structuredClone(raw), { eventId: String(raw.event_id ?? '0'.repeat(32)).replace(/-/g, ''), receivedAt: Date.now() });
+  return normalizeEvent(structuredClone(raw), {
+    eventId: String(raw.event_id ?? '0'.repeat(32)).replace(/-/g, ''),
+    receivedAt: Date.now(),
+  });
 }
 
 /** A writable copy of the built files (index-CXTlBatX.js and its map, no source) in a temp dir. */

@@ -33,7 +33,7 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
           for (const line of block.split('\n')) {
             if (line.startsWith('id: ')) f.id = line.slice(4);
             else if (line.startsWith('event: ')) f.event = line.slice(7);
-            else if (line.startsWith('data: ')) (f.data += line.slice(6)), (hasData = true);
+            else if (line.startsWith('data: ')) ((f.data += line.slice(6)), (hasData = true));
           }
           if (hasData) frames.push(f);
         }
@@ -43,7 +43,11 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
       resolve({
         status: res.statusCode ?? 0,
         frames,
-        waitForFrames: (n, event) => waitFor(() => (pick(event).length >= n ? pick(event) : null), { timeout: 5000, message: `${n} ${event ?? ''} frames` }),
+        waitForFrames: (n, event) =>
+          waitFor(() => (pick(event).length >= n ? pick(event) : null), {
+            timeout: 5000,
+            message: `${n} ${event ?? ''} frames`,
+          }),
         close: () => req.destroy(),
       });
     });

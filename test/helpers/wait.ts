@@ -1,5 +1,8 @@
 // Polling instead of fixed sleeps: waits until `fn` returns a truthy value or the timeout ends.
-export async function waitFor<T>(fn: () => Promise<T> | T, opts: { timeout?: number; interval?: number; message?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => Promise<T> | T,
+  opts: { timeout?: number; interval?: number; message?: string } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeout ?? 10_000);
   let last: unknown;
   for (;;) {
@@ -10,7 +13,9 @@ export async function waitFor<T>(fn: () => Promise<T> | T, opts: { timeout?: num
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting${opts.message ? ` for ${opts.message}` : ''}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out waiting${opts.message ? ` for ${opts.message}` : ''}${last ? `: ${String(last)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.interval ?? 25));
   }

@@ -59,29 +59,55 @@ describe('allowed domains through the API and ingest', () => {
   });
 
   it('refuses other origins once set, counted as invalid/cors', async () => {
-    expect((await call(s.url, projectPath(), { method: 'PUT', token: member.token, body: { allowedDomains: ['*.shop.example'] } })).status).toBe(403);
-    const put = await call(s.url, projectPath(), { method: 'PUT', token: owner.token, body: { allowedDomains: ['*.shop.example', ' '] } });
+    expect(
+      (
+        await call(s.url, projectPath(), {
+          method: 'PUT',
+          token: member.token,
+          body: { allowedDomains: ['*.shop.example'] },
+        })
+      ).status,
+    ).toBe(403);
+    const put = await call(s.url, projectPath(), {
+      method: 'PUT',
+      token: owner.token,
+      body: { allowedDomains: ['*.shop.example', ' '] },
+    });
     expect(put.status).toBe(200);
     expect(put.body.allowedDomains).toEqual(['*.shop.example']);
 
-    const refused = await waitFor(async () => {
-      const r = await send({ origin: 'https://evil.example' });
-      return r.status === 403 ? r : null;
-    }, { message: 'ingest to pick up the new allowed domains' });
+    const refused = await waitFor(
+      async () => {
+        const r = await send({ origin: 'https://evil.example' });
+        return r.status === 403 ? r : null;
+      },
+      { message: 'ingest to pick up the new allowed domains' },
+    );
     expect(JSON.parse(refused.body.toString())).toEqual({ detail: 'event submission rejected with_reason: Cors' });
     expect(refused.headers['access-control-allow-origin']).toBe('*'); // the browser SDK can read why
     expect((await send({ referer: 'https://evil.example/page' })).status).toBe(403); // Referer when no Origin
     expect((await send({ origin: 'https://www.shop.example' })).status).toBe(200);
     expect((await send({})).status).toBe(200); // a server SDK
 
-    const stats = await waitFor(async () => {
-      const r = await call(s.url, `${projectPath()}stats/`, { token: owner.token });
-      const groups = r.body.groups as Array<{ by: { outcome: string; reason: string }; totals: Record<string, number> }>;
-      const cors = groups.filter((g) => g.by.outcome === 'invalid' && g.by.reason === 'cors').reduce((n, g) => n + g.totals['sum(quantity)']!, 0);
-      return cors >= 2 ? cors : null;
-    }, { message: 'the cors outcomes in the stats' });
+    const stats = await waitFor(
+      async () => {
+        const r = await call(s.url, `${projectPath()}stats/`, { token: owner.token });
+        const groups = r.body.groups as Array<{
+          by: { outcome: string; reason: string };
+          totals: Record<string, number>;
+        }>;
+        const cors = groups
+          .filter((g) => g.by.outcome === 'invalid' && g.by.reason === 'cors')
+          .reduce((n, g) => n + g.totals['sum(quantity)']!, 0);
+        return cors >= 2 ? cors : null;
+      },
+      { message: 'the cors outcomes in the stats' },
+    );
     expect(stats).toBe(2);
 
-    expect((await call(s.url, projectPath(), { method: 'PUT', token: owner.token, body: { allowedDomains: [] } })).body.allowedDomains).toEqual(['*']);
+    expect(
+      (await call(s.url, projectPath(), { method: 'PUT', token: owner.token, body: { allowedDomains: [] } })).body
+        .allowedDomains,
+    ).toEqual(['*']);
   });
 });

@@ -6,13 +6,41 @@ const KEY = '0123456789abcdef0123456789abcdef';
 
 describe('parseRequestAuth', () => {
   it.each([
-    ['Python / sentry-cli header', { xSentryAuth: `Sentry sentry_key=${KEY}, sentry_version=7, sentry_client=sentry.python/1.9.10` }, { publicKey: KEY, version: 7, client: 'sentry.python/1.9.10', source: 'x-sentry-auth' }],
-    ['lowercase prefix, spaces, 7.0', { xSentryAuth: `sentry  sentry_key = ${KEY} ,sentry_version= 7.0` }, { publicKey: KEY, version: 7, client: null, source: 'x-sentry-auth' }],
-    ['unknown keys and a timestamp', { xSentryAuth: `Sentry sentry_key=${KEY}, sentry_timestamp=1795658346.7, foo=bar, novalue` }, { publicKey: KEY, version: 7, client: null, source: 'x-sentry-auth' }],
-    ['Authorization: Sentry', { authorization: `Sentry sentry_key=${KEY}` }, { publicKey: KEY, version: 7, client: null, source: 'authorization' }],
-    ['Authorization: Basic', { authorization: `Basic ${Buffer.from(`${KEY}:secret`).toString('base64')}` }, { publicKey: KEY, version: 7, client: null, source: 'basic' }],
-    ['JS query string', { rawQuery: `sentry_version=7&sentry_key=${KEY}&sentry_client=sentry.javascript.browser%2F11.12.0` }, { publicKey: KEY, version: 7, client: 'sentry.javascript.browser/11.12.0', source: 'query' }],
-    ['version 8 parses (rejected later)', { rawQuery: `sentry_key=${KEY}&sentry_version=8` }, { publicKey: KEY, version: 8, client: null, source: 'query' }],
+    [
+      'Python / sentry-cli header',
+      { xSentryAuth: `Sentry sentry_key=${KEY}, sentry_version=7, sentry_client=sentry.python/1.9.10` },
+      { publicKey: KEY, version: 7, client: 'sentry.python/1.9.10', source: 'x-sentry-auth' },
+    ],
+    [
+      'lowercase prefix, spaces, 7.0',
+      { xSentryAuth: `sentry  sentry_key = ${KEY} ,sentry_version= 7.0` },
+      { publicKey: KEY, version: 7, client: null, source: 'x-sentry-auth' },
+    ],
+    [
+      'unknown keys and a timestamp',
+      { xSentryAuth: `Sentry sentry_key=${KEY}, sentry_timestamp=1795658346.7, foo=bar, novalue` },
+      { publicKey: KEY, version: 7, client: null, source: 'x-sentry-auth' },
+    ],
+    [
+      'Authorization: Sentry',
+      { authorization: `Sentry sentry_key=${KEY}` },
+      { publicKey: KEY, version: 7, client: null, source: 'authorization' },
+    ],
+    [
+      'Authorization: Basic',
+      { authorization: `Basic ${Buffer.from(`${KEY}:secret`).toString('base64')}` },
+      { publicKey: KEY, version: 7, client: null, source: 'basic' },
+    ],
+    [
+      'JS query string',
+      { rawQuery: `sentry_version=7&sentry_key=${KEY}&sentry_client=sentry.javascript.browser%2F11.12.0` },
+      { publicKey: KEY, version: 7, client: 'sentry.javascript.browser/11.12.0', source: 'query' },
+    ],
+    [
+      'version 8 parses (rejected later)',
+      { rawQuery: `sentry_key=${KEY}&sentry_version=8` },
+      { publicKey: KEY, version: 8, client: null, source: 'query' },
+    ],
   ])('reads %s', (_name, input, auth) => {
     expect(parseRequestAuth({ rawQuery: '', ...input })).toEqual({ kind: 'ok', auth });
   });
@@ -30,11 +58,24 @@ describe('parseRequestAuth', () => {
 
   it.each([
     ['header + query', { xSentryAuth: `Sentry sentry_key=${KEY}`, rawQuery: `sentry_key=${KEY}` }],
-    ['X-Sentry-Auth + Authorization', { xSentryAuth: `Sentry sentry_key=${KEY}`, authorization: `Sentry sentry_key=${KEY}` }],
-    ['X-Sentry-Auth + Basic', { xSentryAuth: `Sentry sentry_key=${KEY}`, authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }],
-    ['Basic + query', { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`, rawQuery: 'sentry_version=7' }],
+    [
+      'X-Sentry-Auth + Authorization',
+      { xSentryAuth: `Sentry sentry_key=${KEY}`, authorization: `Sentry sentry_key=${KEY}` },
+    ],
+    [
+      'X-Sentry-Auth + Basic',
+      { xSentryAuth: `Sentry sentry_key=${KEY}`, authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` },
+    ],
+    [
+      'Basic + query',
+      { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`, rawQuery: 'sentry_version=7' },
+    ],
   ])('answers 401 multiple for %s', (_name, input) => {
-    expect(parseRequestAuth({ rawQuery: '', ...input })).toMatchObject({ kind: 'error', status: 401, detail: 'multiple authorization payloads detected' });
+    expect(parseRequestAuth({ rawQuery: '', ...input })).toMatchObject({
+      kind: 'error',
+      status: 401,
+      detail: 'multiple authorization payloads detected',
+    });
   });
 
   it.each([
@@ -44,7 +85,13 @@ describe('parseRequestAuth', () => {
     [{ xSentryAuth: `Sentry sentry_key=${KEY}, sentry_version=70000` }, 'invalid value for version'],
     [{ rawQuery: 'sentry_version=7' }, 'missing public key in auth header'],
   ])('answers 401 bad x-sentry-auth header for %j', (input, cause) => {
-    expect(parseRequestAuth({ rawQuery: '', ...input })).toEqual({ kind: 'error', reason: 'invalid-auth', status: 401, detail: 'bad x-sentry-auth header', causes: [cause] });
+    expect(parseRequestAuth({ rawQuery: '', ...input })).toEqual({
+      kind: 'error',
+      reason: 'invalid-auth',
+      status: 401,
+      detail: 'bad x-sentry-auth header',
+      causes: [cause],
+    });
   });
 });
 

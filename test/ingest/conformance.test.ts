@@ -11,7 +11,8 @@ import { zstdFrame, zstdRleBomb } from '../helpers/zstd.js';
 
 const MiB = 1024 * 1024;
 const ENVELOPE_LIMIT = 4 * MiB;
-const OVERSIZE_EVENT = "envelope exceeded size limits for type 'event' (https://develop.sentry.dev/sdk/envelopes/#size-limits)";
+const OVERSIZE_EVENT =
+  "envelope exceeded size limits for type 'event' (https://develop.sentry.dev/sdk/envelopes/#size-limits)";
 
 let s: TestServer;
 let seq = 0;
@@ -32,7 +33,9 @@ const hex = (n: number) => n.toString(16).padStart(32, '0');
 const nextId = () => hex(0xabc000 + ++seq);
 
 function envelopeUrl(opts: { project?: string; key?: string; query?: string } = {}): string {
-  const q = opts.query ?? `sentry_version=7&sentry_key=${opts.key ?? s.project.publicKey}&sentry_client=sentry.javascript.node%2F11.12.0`;
+  const q =
+    opts.query ??
+    `sentry_version=7&sentry_key=${opts.key ?? s.project.publicKey}&sentry_client=sentry.javascript.node%2F11.12.0`;
   return `${s.url}/api/${opts.project ?? s.project.projectId}/envelope/${q ? `?${q}` : ''}`;
 }
 
@@ -79,7 +82,9 @@ describe('envelope grammar', () => {
   it('accepts two empty attachments with and without the final newline', async () => {
     for (const end of ['\n', '']) {
       const id = nextId();
-      const r = await envelope(`{"event_id":"${id}"}\n{"type":"attachment","length":0}\n\n{"type":"attachment","length":0}${end}`);
+      const r = await envelope(
+        `{"event_id":"${id}"}\n{"type":"attachment","length":0}\n\n{"type":"attachment","length":0}${end}`,
+      );
       expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: { id } });
     }
   });
@@ -107,7 +112,9 @@ describe('envelope grammar', () => {
     const r = await envelope(`{}\n{"type":"session"}\n{"sid":"${sid}","status":"ok","attrs":{"release":"shop@1.0"}}`);
     expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: {} });
     const jobs = await auxJobsContaining(sid);
-    expect(jobs.map((j) => [j.job.name, j.data.kind, j.data.projectId])).toEqual([['session', 'session', s.project.projectId]]);
+    expect(jobs.map((j) => [j.job.name, j.data.kind, j.data.projectId])).toEqual([
+      ['session', 'session', s.project.projectId],
+    ]);
   });
 
   it('queues sessions aggregates and client reports too', async () => {
@@ -125,21 +132,53 @@ describe('envelope grammar', () => {
   });
 
   it.each([
-    ['a length too short (next byte not \\n)', '{}\n{"type":"attachment","length":3}\nhello\n', ['missing newline after header or payload']],
+    [
+      'a length too short (next byte not \\n)',
+      '{}\n{"type":"attachment","length":3}\nhello\n',
+      ['missing newline after header or payload'],
+    ],
     ['a length too long', '{}\n{"type":"attachment","length":30}\nhello\n', ['unexpected end of file']],
     ['CRLF after an item header', '{}\n{"type":"event"}\r\n{}', ['missing newline after header or payload']],
     ['CRLF after the envelope header', '{}\r\n{"type":"event"}\n{}', ['missing newline after header or payload']],
     ['a trailing \\n\\n', '{}\n{"type":"event"}\n{}\n\n', ['unexpected end of file']],
     ['trailing spaces after the last item', '{}\n{"type":"event"}\n{}\n  ', ['unexpected end of file']],
-    ['a leading BOM', '\ufeff{}\n{"type":"event"}\n{}', ['invalid envelope header', 'expected value at line 1 column 1']],
-    ['a header that is an array', '[]\n{"type":"event"}\n{}', ['invalid envelope header', 'invalid type: sequence, expected struct EnvelopeHeaders']],
-    ['a header that is a string', '"x"\n{"type":"event"}\n{}', ['invalid envelope header', 'invalid type: string "x", expected struct EnvelopeHeaders']],
+    [
+      'a leading BOM',
+      '\ufeff{}\n{"type":"event"}\n{}',
+      ['invalid envelope header', 'expected value at line 1 column 1'],
+    ],
+    [
+      'a header that is an array',
+      '[]\n{"type":"event"}\n{}',
+      ['invalid envelope header', 'invalid type: sequence, expected struct EnvelopeHeaders'],
+    ],
+    [
+      'a header that is a string',
+      '"x"\n{"type":"event"}\n{}',
+      ['invalid envelope header', 'invalid type: string "x", expected struct EnvelopeHeaders'],
+    ],
     ['invalid header JSON', '{"event_id":}\n', ['invalid envelope header', 'expected value at line 1 column 13']],
-    ['a duplicate sent_at', '{"sent_at":"2024-01-01T00:00:00Z","sent_at":"2024-01-01T00:00:01Z"}\n', ['invalid envelope header', 'duplicate field `sent_at` at line 1 column 45']],
-    ['an invalid event_id', '{"event_id":"not-a-uuid"}\n', ['invalid envelope header', 'invalid value for `event_id`: expected a UUID']],
+    [
+      'a duplicate sent_at',
+      '{"sent_at":"2024-01-01T00:00:00Z","sent_at":"2024-01-01T00:00:01Z"}\n',
+      ['invalid envelope header', 'duplicate field `sent_at` at line 1 column 45'],
+    ],
+    [
+      'an invalid event_id',
+      '{"event_id":"not-a-uuid"}\n',
+      ['invalid envelope header', 'invalid value for `event_id`: expected a UUID'],
+    ],
     ['an item header without type', '{}\n{"length":2}\n{}', ['invalid item header', 'missing field `type`']],
-    ['a numeric item type', '{}\n{"type":1}\n{}', ['invalid item header', 'invalid type: number, expected a string for `type`']],
-    ['a negative length', '{}\n{"type":"attachment","length":-1}\n', ['invalid item header', 'invalid value for `length`: expected u32']],
+    [
+      'a numeric item type',
+      '{}\n{"type":1}\n{}',
+      ['invalid item header', 'invalid type: number, expected a string for `type`'],
+    ],
+    [
+      'a negative length',
+      '{}\n{"type":"attachment","length":-1}\n',
+      ['invalid item header', 'invalid value for `length`: expected u32'],
+    ],
     ['two event items', '{}\n{"type":"event"}\n{}\n{"type":"event"}\n{}', ['duplicate item of type `event`']],
   ])('rejects %s with 400', async (_name, body, causes) => {
     expectError(await envelope(body), 400, 'invalid event envelope', causes);
@@ -151,16 +190,23 @@ describe('envelope grammar', () => {
 
   it('accepts a length pointing exactly at EOF, sent_at null and extra header keys', async () => {
     const id = nextId();
-    const r = await envelope(`{"event_id":"${id}","sent_at":null,"sdk":{"name":"x"},"trace":{"a":1}}\n{"type":"attachment","length":5}\nhello`);
+    const r = await envelope(
+      `{"event_id":"${id}","sent_at":null,"sdk":{"name":"x"},"trace":{"a":1}}\n{"type":"attachment","length":5}\nhello`,
+    );
     expect(r.json).toEqual({ id });
   });
 
   it.each([
-    ['hyphenated', (id: string) => `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`],
+    [
+      'hyphenated',
+      (id: string) => `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`,
+    ],
     ['upper-case', (id: string) => id.toUpperCase()],
   ])('normalizes a %s event_id to 32 lowercase hex', async (_name, format) => {
     const id = nextId().replace(/^0/, 'a');
-    const r = await envelope(`{"event_id":"${format(id)}"}\n{"type":"event"}\n{"event_id":"ffffffffffffffffffffffffffffffff"}`);
+    const r = await envelope(
+      `{"event_id":"${format(id)}"}\n{"type":"event"}\n{"event_id":"ffffffffffffffffffffffffffffffff"}`,
+    );
     expect(r.json).toEqual({ id });
     expect((await queuedEvent(id))?.data.kind).toBe('event');
   });
@@ -183,7 +229,9 @@ describe('envelope grammar', () => {
 
   it('queues only the event of an event + transaction envelope', async () => {
     const id = nextId();
-    const r = await envelope(`{"event_id":"${id}"}\n{"type":"transaction"}\n{"type":"transaction"}\n{"type":"event"}\n{"message":"e"}`);
+    const r = await envelope(
+      `{"event_id":"${id}"}\n{"type":"transaction"}\n{"type":"transaction"}\n{"type":"event"}\n{"message":"e"}`,
+    );
     expect(r.json).toEqual({ id });
     expect((await queuedEvent(id))?.data.payload).toBe('{"message":"e"}');
   });
@@ -197,37 +245,62 @@ describe('envelope grammar', () => {
 
   it('answers 413 for 101 session items and for 31 attachments', async () => {
     const sessions = ['{}', ...Array.from({ length: 101 }, () => '{"type":"session"}\n{"sid":"x"}')].join('\n');
-    expectError(await envelope(sessions), 413, "envelope exceeded size limits for type 'session' (https://develop.sentry.dev/sdk/envelopes/#size-limits)");
-    const attachments = [`{"event_id":"${nextId()}"}`, ...Array.from({ length: 31 }, () => '{"type":"attachment","length":1}\na')].join('\n');
-    expectError(await envelope(attachments), 413, "envelope exceeded size limits for type 'attachment' (https://develop.sentry.dev/sdk/envelopes/#size-limits)");
+    expectError(
+      await envelope(sessions),
+      413,
+      "envelope exceeded size limits for type 'session' (https://develop.sentry.dev/sdk/envelopes/#size-limits)",
+    );
+    const attachments = [
+      `{"event_id":"${nextId()}"}`,
+      ...Array.from({ length: 31 }, () => '{"type":"attachment","length":1}\na'),
+    ].join('\n');
+    expectError(
+      await envelope(attachments),
+      413,
+      "envelope exceeded size limits for type 'attachment' (https://develop.sentry.dev/sdk/envelopes/#size-limits)",
+    );
   });
 
   it('answers 400 when the envelope origin differs from the request Origin', async () => {
     const body = '{"origin":"http://evil.example/"}\n{"type":"event"}\n{}';
-    expectError(await envelope(body, { headers: { origin: 'http://shop.example' } }), 400, 'invalid event envelope', ['origin header mismatch between envelope and request']);
-    expect((await envelope('{"origin":"http://shop.example/"}', { headers: { origin: 'http://shop.example' } })).status).toBe(200);
+    expectError(await envelope(body, { headers: { origin: 'http://shop.example' } }), 400, 'invalid event envelope', [
+      'origin header mismatch between envelope and request',
+    ]);
+    expect(
+      (await envelope('{"origin":"http://shop.example/"}', { headers: { origin: 'http://shop.example' } })).status,
+    ).toBe(200);
   });
 });
 
 describe('envelope dsn auth', () => {
   it('authenticates with the envelope header dsn alone (tunnel)', async () => {
     const id = nextId();
-    const r = await envelope(`{"event_id":"${id}","dsn":"${s.project.dsn}"}\n{"type":"event"}\n{}`, { url: `${s.url}/api/${s.project.projectId}/envelope/` });
+    const r = await envelope(`{"event_id":"${id}","dsn":"${s.project.dsn}"}\n{"type":"event"}\n{}`, {
+      url: `${s.url}/api/${s.project.projectId}/envelope/`,
+    });
     expect(r.json).toEqual({ id });
   });
 
   it('answers 401 when neither the request nor the envelope carries auth', async () => {
     const url = `${s.url}/api/${s.project.projectId}/envelope/`;
-    expectError(await envelope('{}\n{"type":"event"}\n{}', { url }), 401, 'bad envelope authentication header', ['missing field `dsn`']);
+    expectError(await envelope('{}\n{"type":"event"}\n{}', { url }), 401, 'bad envelope authentication header', [
+      'missing field `dsn`',
+    ]);
     expectError(await envelope('', { url }), 401, 'bad envelope authentication header', ['EOF while parsing a value']);
-    expectError(await envelope('nope', { url }), 401, 'bad envelope authentication header', ['expected value at line 1 column 1']);
+    expectError(await envelope('nope', { url }), 401, 'bad envelope authentication header', [
+      'expected value at line 1 column 1',
+    ]);
   });
 
   it('answers 400 when the envelope dsn disagrees with the request key or project', async () => {
     const other = await createProject(s.pool, { baseUrl: s.url });
-    expectError(await envelope(`{"dsn":"${other.dsn}"}`), 400, 'invalid event envelope', ['project id header mismatch between envelope and request']);
+    expectError(await envelope(`{"dsn":"${other.dsn}"}`), 400, 'invalid event envelope', [
+      'project id header mismatch between envelope and request',
+    ]);
     const sameProjectOtherKey = s.project.dsn.replace(s.project.publicKey, other.publicKey);
-    expectError(await envelope(`{"dsn":"${sameProjectOtherKey}"}`), 400, 'invalid event envelope', ['public key header mismatch between envelope and request']);
+    expectError(await envelope(`{"dsn":"${sameProjectOtherKey}"}`), 400, 'invalid event envelope', [
+      'public key header mismatch between envelope and request',
+    ]);
   });
 });
 
@@ -246,7 +319,9 @@ describe('compression', () => {
     const r = await envelope(compress(Buffer.from(event(id))), { headers: { 'content-encoding': encoding } });
     expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: { id } });
     const sid = nextId();
-    const st = await store(compress(Buffer.from(`{"event_id":"${sid}","message":"m"}`)), { headers: { 'content-encoding': encoding } });
+    const st = await store(compress(Buffer.from(`{"event_id":"${sid}","message":"m"}`)), {
+      headers: { 'content-encoding': encoding },
+    });
     expect({ status: st.status, body: st.json }).toEqual({ status: 200, body: { id: sid } });
     expect((await queuedEvent(sid))?.data.payload).toBe(`{"event_id":"${sid}","message":"m"}`);
   });
@@ -265,7 +340,12 @@ describe('compression', () => {
     expect(r.status).toBe(400);
     expect((r.json as { detail: string }).detail).toBe('invalid request body');
     expect((r.json as { causes: string[] }).causes).toHaveLength(1);
-    expectError(await envelope(Buffer.from('not gzip at all'), { headers: { 'content-encoding': 'gzip' } }), 400, 'invalid request body', ['incorrect header check']);
+    expectError(
+      await envelope(Buffer.from('not gzip at all'), { headers: { 'content-encoding': 'gzip' } }),
+      400,
+      'invalid request body',
+      ['incorrect header check'],
+    );
   });
 
   it('answers 400 empty request body for an empty gzip-declared body', async () => {
@@ -273,7 +353,12 @@ describe('compression', () => {
   });
 
   it('answers 415 for an unknown Content-Encoding', async () => {
-    expectError(await envelope(event(nextId()), { headers: { 'content-encoding': 'compress' } }), 415, 'unsupported content encoding', ['compress']);
+    expectError(
+      await envelope(event(nextId()), { headers: { 'content-encoding': 'compress' } }),
+      415,
+      'unsupported content encoding',
+      ['compress'],
+    );
   });
 
   it('accepts legacy base64 and base64+zlib store bodies', async () => {
@@ -293,7 +378,11 @@ describe('compression', () => {
     const bomb = compress(Buffer.alloc(8 * MiB));
     expect(bomb.length).toBeLessThan(MiB);
     const r = await envelope(bomb, { headers: { 'content-encoding': encoding } });
-    expectError(r, 413, `request body exceeds the size limit of ${ENVELOPE_LIMIT} bytes (measured after decompression)`);
+    expectError(
+      r,
+      413,
+      `request body exceeds the size limit of ${ENVELOPE_LIMIT} bytes (measured after decompression)`,
+    );
     const st = await store(bomb, { headers: { 'content-encoding': encoding } });
     expectError(st, 413, `request body exceeds the size limit of ${MiB} bytes (measured after decompression)`);
   });
@@ -314,7 +403,11 @@ describe('size limits', () => {
 
   it('answers 413 from Content-Length before reading a huge body', async () => {
     const r = await envelope('{}', { headers: { 'content-length': 100 * MiB } });
-    expectError(r, 413, `request body exceeds the size limit of ${ENVELOPE_LIMIT} bytes (measured after decompression)`);
+    expectError(
+      r,
+      413,
+      `request body exceeds the size limit of ${ENVELOPE_LIMIT} bytes (measured after decompression)`,
+    );
   });
 
   it('answers 413 mid-stream for a chunked body over the envelope limit', async () => {
@@ -332,9 +425,17 @@ describe('size limits', () => {
 
   it('answers 400 invalid request body for a store body that is not JSON', async () => {
     const r = await store('{"event_id": nope}');
-    expect({ status: r.status, detail: (r.json as { detail: string }).detail }).toEqual({ status: 400, detail: 'invalid request body' });
+    expect({ status: r.status, detail: (r.json as { detail: string }).detail }).toEqual({
+      status: 400,
+      detail: 'invalid request body',
+    });
     expectError(await store('[1,2]'), 400, 'invalid request body', ['body is neither JSON nor base64']);
-    expectError(await store(gzipSync('[1,2]'), { headers: { 'content-encoding': 'gzip' } }), 400, 'invalid request body', ['the event must be a JSON object']);
+    expectError(
+      await store(gzipSync('[1,2]'), { headers: { 'content-encoding': 'gzip' } }),
+      400,
+      'invalid request body',
+      ['the event must be a JSON object'],
+    );
     expectError(await store(''), 400, 'empty request body');
   });
 });
@@ -346,26 +447,54 @@ describe('auth', () => {
 
   it('answers 401 without any auth and for X-Sentry-Auth without the "Sentry " prefix', async () => {
     expectError(await post({}), 401, 'missing authorization information');
-    expectError(await post({ 'x-sentry-auth': `sentry_key=${s.project.publicKey}` }), 401, 'missing authorization information');
-    expectError(await post({ authorization: `Bearer ${s.project.publicKey}` }), 401, 'missing authorization information');
+    expectError(
+      await post({ 'x-sentry-auth': `sentry_key=${s.project.publicKey}` }),
+      401,
+      'missing authorization information',
+    );
+    expectError(
+      await post({ authorization: `Bearer ${s.project.publicKey}` }),
+      401,
+      'missing authorization information',
+    );
   });
 
   it('answers 401 for auth in both the header and the query', async () => {
-    const r = await post({ 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}` }, `${storeUrl()}?sentry_key=${s.project.publicKey}`);
+    const r = await post(
+      { 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}` },
+      `${storeUrl()}?sentry_key=${s.project.publicKey}`,
+    );
     expectError(r, 401, 'multiple authorization payloads detected');
   });
 
   it('answers 401 for an unparsable auth header', async () => {
-    expectError(await post({ 'x-sentry-auth': 'Sentry sentry_version=7' }), 401, 'bad x-sentry-auth header', ['missing public key in auth header']);
-    expectError(await post({ 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}, sentry_version=x` }), 401, 'bad x-sentry-auth header', ['invalid value for version']);
-    expectError(await post({}, `${storeUrl()}?sentry_version=7`), 401, 'bad x-sentry-auth header', ['missing public key in auth header']);
+    expectError(await post({ 'x-sentry-auth': 'Sentry sentry_version=7' }), 401, 'bad x-sentry-auth header', [
+      'missing public key in auth header',
+    ]);
+    expectError(
+      await post({ 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}, sentry_version=x` }),
+      401,
+      'bad x-sentry-auth header',
+      ['invalid value for version'],
+    );
+    expectError(await post({}, `${storeUrl()}?sentry_version=7`), 401, 'bad x-sentry-auth header', [
+      'missing public key in auth header',
+    ]);
   });
 
   it.each([
-    ['lowercase prefix and extra spaces', (k: string) => ({ 'x-sentry-auth': `sentry   sentry_key = ${k} ,  sentry_version = 7.0 , sentry_client=raven/1` })],
+    [
+      'lowercase prefix and extra spaces',
+      (k: string) => ({
+        'x-sentry-auth': `sentry   sentry_key = ${k} ,  sentry_version = 7.0 , sentry_client=raven/1`,
+      }),
+    ],
     ['Authorization: Sentry', (k: string) => ({ authorization: `Sentry sentry_key=${k}, sentry_version=7` })],
     ['Authorization: Basic', (k: string) => ({ authorization: `Basic ${Buffer.from(`${k}:`).toString('base64')}` })],
-    ['a DSN secret', (k: string) => ({ 'x-sentry-auth': `Sentry sentry_key=${k}, sentry_secret=${'f'.repeat(32)}, sentry_version=7` })],
+    [
+      'a DSN secret',
+      (k: string) => ({ 'x-sentry-auth': `Sentry sentry_key=${k}, sentry_secret=${'f'.repeat(32)}, sentry_version=7` }),
+    ],
     ['a .no-cache key flag', (k: string) => ({ 'x-sentry-auth': `Sentry sentry_key=${k}.no-cache, sentry_version=7` })],
   ])('accepts %s', async (_name, headers) => {
     const r = await post(headers(s.project.publicKey));
@@ -377,17 +506,28 @@ describe('auth', () => {
     const q = `sentry_key=${s.project.publicKey}&sentry_version=7&sentry_client=sentry.javascript.browser%2F11.12.0`;
     const r = await post({}, `${storeUrl()}?${q}`, `{"event_id":"${id}"}`);
     expect(r.json).toEqual({ id });
-    expect((await queuedEvent(id))?.data).toMatchObject({ meta: { sdk: 'sentry.javascript.browser/11.12.0', endpoint: 'store', keyId: s.project.keyId } });
+    expect((await queuedEvent(id))?.data).toMatchObject({
+      meta: { sdk: 'sentry.javascript.browser/11.12.0', endpoint: 'store', keyId: s.project.keyId },
+    });
   });
 
   it('answers 400 for sentry_version 8, a key of the wrong length and a non-numeric project id', async () => {
-    expectError(await post({ 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}, sentry_version=8` }), 400, 'unsupported protocol version (8)');
-    expectError(await post({ 'x-sentry-auth': 'Sentry sentry_key=abc, sentry_version=7' }), 400, 'bad sentry DSN public key', ['invalid project key']);
+    expectError(
+      await post({ 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}, sentry_version=8` }),
+      400,
+      'unsupported protocol version (8)',
+    );
+    expectError(
+      await post({ 'x-sentry-auth': 'Sentry sentry_key=abc, sentry_version=7' }),
+      400,
+      'bad sentry DSN public key',
+      ['invalid project key'],
+    );
     const r = await post({ 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}` }, `${s.url}/api/web/store/`);
     expectError(r, 400, 'bad project path parameter');
   });
 
-  it('answers 403 for an unknown key, a disabled key and a project id that is not the key\'s', async () => {
+  it("answers 403 for an unknown key, a disabled key and a project id that is not the key's", async () => {
     const rejected = 'event submission rejected with_reason: ProjectId';
     expectError(await post({ 'x-sentry-auth': `Sentry sentry_key=${'e'.repeat(32)}` }), 403, rejected);
     const disabled = await createProjectKey(s.pool, s.project.projectId, { isActive: false });
@@ -400,21 +540,31 @@ describe('auth', () => {
   it('serves /api/store/ without a project id, taking the project from the key', async () => {
     const other = await createProject(s.pool);
     const id = nextId();
-    const r = await post({ 'x-sentry-auth': `Sentry sentry_key=${other.publicKey}` }, `${s.url}/api/store/`, `{"event_id":"${id}"}`);
+    const r = await post(
+      { 'x-sentry-auth': `Sentry sentry_key=${other.publicKey}` },
+      `${s.url}/api/store/`,
+      `{"event_id":"${id}"}`,
+    );
     expect(r.json).toEqual({ id });
     expect((await queuedEvent(id, other.projectId))?.data.projectId).toBe(other.projectId);
   });
 
   it('parses store bodies sent with Content-Type application/x-sentry-envelope as envelopes', async () => {
     const id = nextId();
-    const r = await post({ 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}`, 'content-type': 'application/x-sentry-envelope' }, storeUrl(), `{"event_id":"${id}"}\n{"type":"event"}\n{}`);
+    const r = await post(
+      { 'x-sentry-auth': `Sentry sentry_key=${s.project.publicKey}`, 'content-type': 'application/x-sentry-envelope' },
+      storeUrl(),
+      `{"event_id":"${id}"}\n{"type":"event"}\n{}`,
+    );
     expect(r.json).toEqual({ id });
   });
 
   it('answers a GIF for GET /store/ with sentry_data', async () => {
     const id = nextId();
     const data = encodeURIComponent(`{"event_id":"${id}","message":"pixel"}`);
-    const r = await request(`${storeUrl()}?sentry_key=${s.project.publicKey}&sentry_version=7&sentry_data=${data}`, { method: 'GET' });
+    const r = await request(`${storeUrl()}?sentry_key=${s.project.publicKey}&sentry_version=7&sentry_data=${data}`, {
+      method: 'GET',
+    });
     expect({ status: r.status, type: r.headers['content-type'] }).toEqual({ status: 200, type: 'image/gif' });
     expect((await queuedEvent(id))?.data.payload).toBe(`{"event_id":"${id}","message":"pixel"}`);
   });
@@ -426,12 +576,21 @@ describe('paths, CORS and client address', () => {
     ['with doubled slashes', (p: string) => `//api//${p}//envelope//`],
   ])('routes envelope paths %s', async (_name, path) => {
     const id = nextId();
-    const r = await envelope(`{"event_id":"${id}"}`, { url: `${s.url}${path(s.project.projectId)}?sentry_key=${s.project.publicKey}` });
+    const r = await envelope(`{"event_id":"${id}"}`, {
+      url: `${s.url}${path(s.project.projectId)}?sentry_key=${s.project.publicKey}`,
+    });
     expect(r.json).toEqual({ id });
   });
 
   it('answers the preflight with the allowed headers', async () => {
-    const r = await request(envelopeUrl(), { method: 'OPTIONS', headers: { origin: 'http://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-sentry-auth' } });
+    const r = await request(envelopeUrl(), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, x-sentry-auth',
+      },
+    });
     expect(r.status).toBe(200);
     expect(r.headers).toMatchObject({
       'access-control-allow-origin': '*',
@@ -461,10 +620,16 @@ describe('paths, CORS and client address', () => {
 
   it('takes the client address from X-Sentry-Forwarded-For, else X-Forwarded-For', async () => {
     const a = nextId();
-    await envelope(`{"event_id":"${a}"}\n{"type":"event"}\n{}`, { headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'user-agent': 'ua/1' } });
-    expect((await queuedEvent(a))?.data).toMatchObject({ meta: { clientIp: '203.0.113.7', userAgent: 'ua/1', endpoint: 'envelope' } });
+    await envelope(`{"event_id":"${a}"}\n{"type":"event"}\n{}`, {
+      headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'user-agent': 'ua/1' },
+    });
+    expect((await queuedEvent(a))?.data).toMatchObject({
+      meta: { clientIp: '203.0.113.7', userAgent: 'ua/1', endpoint: 'envelope' },
+    });
     const b = nextId();
-    await envelope(`{"event_id":"${b}"}\n{"type":"event"}\n{}`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-sentry-forwarded-for': '198.51.100.9' } });
+    await envelope(`{"event_id":"${b}"}\n{"type":"event"}\n{}`, {
+      headers: { 'x-forwarded-for': '203.0.113.7', 'x-sentry-forwarded-for': '198.51.100.9' },
+    });
     expect((await queuedEvent(b))?.data).toMatchObject({ meta: { clientIp: '198.51.100.9' } });
     const c = nextId();
     await envelope(`{"event_id":"${c}"}\n{"type":"event"}\n{}`);

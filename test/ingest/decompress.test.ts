@@ -61,12 +61,17 @@ describe('readBody', () => {
   it('reads identity bodies up to exactly the limit', async () => {
     const body = await readBody(source(data).stream, { encoding: 'identity', limit: data.length });
     expect(Buffer.isBuffer(body) && body.equals(data)).toBe(true);
-    expect(await readBody(source(data).stream, { encoding: 'identity', limit: data.length - 1 })).toMatchObject({ status: 413, reason: 'too-large' });
+    expect(await readBody(source(data).stream, { encoding: 'identity', limit: data.length - 1 })).toMatchObject({
+      status: 413,
+      reason: 'too-large',
+    });
   });
 
   it('rejects a declared Content-Length over the limit without reading', async () => {
     const src = source(data);
-    expect(await readBody(src.stream, { encoding: 'identity', limit: 10, declaredLength: data.length })).toMatchObject({ status: 413 });
+    expect(await readBody(src.stream, { encoding: 'identity', limit: 10, declaredLength: data.length })).toMatchObject({
+      status: 413,
+    });
     expect(src.consumed()).toBe(0);
   });
 
@@ -84,12 +89,18 @@ describe('readBody', () => {
 
   it('stops a brotli bomb at the limit', async () => {
     const bomb = brotli(Buffer.alloc(32 * MiB)); // ~100 bytes: too small to observe early stopping
-    expect(await readBody(source(bomb, 8).stream, { encoding: 'br', limit: MiB })).toMatchObject({ status: 413, reason: 'too-large' });
+    expect(await readBody(source(bomb, 8).stream, { encoding: 'br', limit: MiB })).toMatchObject({
+      status: 413,
+      reason: 'too-large',
+    });
   });
 
   it('stops decoding a zstd RLE bomb at the limit', async () => {
     const bomb = zstdRleBomb(2048); // 256 MiB of zeros from 8 KiB
-    expect(await readBody(source(bomb).stream, { encoding: 'zstd', limit: MiB })).toMatchObject({ status: 413, reason: 'too-large' });
+    expect(await readBody(source(bomb).stream, { encoding: 'zstd', limit: MiB })).toMatchObject({
+      status: 413,
+      reason: 'too-large',
+    });
   });
 
   it.each([

@@ -2,7 +2,13 @@
 // after the add, and an unreachable Redis turns into QueueUnavailableError instead of a hang.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
-import { createProcessQueue, isBatchJob, type AuxJob, type EventJob, type ProcessJob } from '../../server/src/shared/queues.js';
+import {
+  createProcessQueue,
+  isBatchJob,
+  type AuxJob,
+  type EventJob,
+  type ProcessJob,
+} from '../../server/src/shared/queues.js';
 import { createRedis } from '../../server/src/shared/redis.js';
 import { createLogger } from '../../server/src/shared/log.js';
 import { createEnqueuer, packJobs, QueueUnavailableError, type QueuedJob } from '../../ingest/src/enqueue.js';
@@ -91,14 +97,26 @@ describe('createEnqueuer', () => {
     dead.on('error', () => {});
     const enqueuer = createEnqueuer(dead, { isReady: () => true, log, timeoutMs: 200 });
     const results = await Promise.allSettled(Array.from({ length: 3 }, () => enqueuer.enqueue([job()])));
-    expect(results.map((r) => r.status === 'rejected' && r.reason instanceof QueueUnavailableError)).toEqual([true, true, true]);
+    expect(results.map((r) => r.status === 'rejected' && r.reason instanceof QueueUnavailableError)).toEqual([
+      true,
+      true,
+      true,
+    ]);
     await Promise.race([dead.close(), new Promise((r) => setTimeout(r, 1000))]);
   });
 });
 
 describe('packJobs', () => {
   const event = (i: number, bytes = 10, priority?: number): QueuedJob => {
-    const data: EventJob = { v: 1, kind: 'event', projectId: '1', eventId: i.toString(16).padStart(32, '0'), receivedAt: 0, payload: 'x'.repeat(bytes), meta: {} };
+    const data: EventJob = {
+      v: 1,
+      kind: 'event',
+      projectId: '1',
+      eventId: i.toString(16).padStart(32, '0'),
+      receivedAt: 0,
+      payload: 'x'.repeat(bytes),
+      meta: {},
+    };
     return { name: 'event', data, jobId: `e-1-${data.eventId}`, priority };
   };
   const items = (j: ReturnType<typeof packJobs>[number]) => (isBatchJob(j.data) ? j.data.items.length : 1);
@@ -111,7 +129,12 @@ describe('packJobs', () => {
 
   it('keeps the records in order, collapses a repeated job id, and packs each priority apart', () => {
     const jobs = packJobs([event(1), event(2, 10, 5), event(3), event(1), event(4, 10, 5)]);
-    expect(jobs.map((j) => [j.opts.priority, isBatchJob(j.data) ? j.data.items.map((d) => (d as EventJob).eventId.slice(-1)) : null])).toEqual([
+    expect(
+      jobs.map((j) => [
+        j.opts.priority,
+        isBatchJob(j.data) ? j.data.items.map((d) => (d as EventJob).eventId.slice(-1)) : null,
+      ]),
+    ).toEqual([
       [undefined, ['1', '3']],
       [5, ['2', '4']],
     ]);
@@ -120,6 +143,10 @@ describe('packJobs', () => {
 
   it('a single record keeps its name, id and priority', () => {
     const [only] = packJobs([event(7, 10, 3)]);
-    expect(only).toMatchObject({ name: 'event', data: event(7).data, opts: { jobId: event(7).jobId, priority: 3, attempts: 8 } });
+    expect(only).toMatchObject({
+      name: 'event',
+      data: event(7).data,
+      opts: { jobId: event(7).jobId, priority: 3, attempts: 8 },
+    });
   });
 });

@@ -20,7 +20,10 @@ afterAll(async () => {
 
 describe('Redis memory per queued event', () => {
   it('is the payload plus about 1 KiB of job bookkeeping', async () => {
-    const payloads = [...fixtureJobs('node-sdk-11.12', { projectId: '1', receivedAt: 0 }), ...fixtureJobs('python-sdk-1.9.10', { projectId: '1', receivedAt: 0 })]
+    const payloads = [
+      ...fixtureJobs('node-sdk-11.12', { projectId: '1', receivedAt: 0 }),
+      ...fixtureJobs('python-sdk-1.9.10', { projectId: '1', receivedAt: 0 }),
+    ]
       .filter((j): j is EventJob => j.kind === 'event')
       .map((j) => j.payload);
     const ids: Array<{ id: string; payload: string }> = [];
@@ -28,7 +31,9 @@ describe('Redis memory per queued event', () => {
     for (let c = 0; c < COPIES; c++) {
       for (const payload of payloads) {
         const id = (0x3e3000000 + ++n).toString(16).padStart(32, '0');
-        const r = await request(`${s.url}/api/${s.project.projectId}/envelope/?sentry_key=${s.project.publicKey}`, { body: `{"event_id":"${id}"}\n{"type":"event"}\n${payload}` });
+        const r = await request(`${s.url}/api/${s.project.projectId}/envelope/?sentry_key=${s.project.publicKey}`, {
+          body: `{"event_id":"${id}"}\n{"type":"event"}\n${payload}`,
+        });
         expect(r.status).toBe(200);
         ids.push({ id, payload });
       }
@@ -38,14 +43,24 @@ describe('Redis memory per queued event', () => {
     let jobBytes = 0;
     let payloadBytes = 0;
     for (const { id, payload } of ids) {
-      jobBytes += Number(await redis.call('MEMORY', 'USAGE', `${base}:${eventJobId(s.project.projectId, id)}`, 'SAMPLES', '0'));
+      jobBytes += Number(
+        await redis.call('MEMORY', 'USAGE', `${base}:${eventJobId(s.project.projectId, id)}`, 'SAMPLES', '0'),
+      );
       payloadBytes += Buffer.byteLength(payload);
     }
     const waitBytes = Number(await redis.call('MEMORY', 'USAGE', `${base}:wait`, 'SAMPLES', '0'));
     const perJob = Math.round(jobBytes / ids.length);
     const perPayload = Math.round(payloadBytes / ids.length);
     const perListEntry = Math.round(waitBytes / ids.length);
-    console.log(JSON.stringify({ jobs: ids.length, avgPayloadBytes: perPayload, avgJobHashBytes: perJob, waitListBytesPerJob: perListEntry, overheadBytes: perJob + perListEntry - perPayload }));
+    console.log(
+      JSON.stringify({
+        jobs: ids.length,
+        avgPayloadBytes: perPayload,
+        avgJobHashBytes: perJob,
+        waitListBytesPerJob: perListEntry,
+        overheadBytes: perJob + perListEntry - perPayload,
+      }),
+    );
     expect(perJob + perListEntry).toBeLessThan(perPayload * 1.25 + 2048);
   }, 120_000);
 });

@@ -24,7 +24,16 @@ beforeAll(async () => {
   s = await startTestServer({ ROLE: 'all' });
   // A second ingest process: same database, same Redis prefix, its own key cache and limiter.
   second = await start(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: s.dbUrl, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: s.redisPrefix, ROLE: 'ingest', LOG_LEVEL: 'silent', UDP_ENABLED: 'false' }),
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: s.dbUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: s.redisPrefix,
+      ROLE: 'ingest',
+      LOG_LEVEL: 'silent',
+      UDP_ENABLED: 'false',
+    }),
   );
   secondUrl = `http://127.0.0.1:${second.port}`;
   owner = await createMember(s.pool, { orgId: s.project.orgId, role: 'owner' });
@@ -44,7 +53,10 @@ function send(base: string, projectId: string, publicKey: string): Promise<RawRe
 
 /** Fixed windows: start a test well inside one, so the counts are not reset halfway through. */
 async function awayFromWindowEnd(windowSeconds: number): Promise<void> {
-  await waitFor(() => secondsLeftInWindow(Date.now(), windowSeconds) > Math.min(20, windowSeconds - 1), { timeout: 25_000, interval: 200 });
+  await waitFor(() => secondsLeftInWindow(Date.now(), windowSeconds) > Math.min(20, windowSeconds - 1), {
+    timeout: 25_000,
+    interval: 200,
+  });
 }
 
 function expect429(r: RawResponse, scope: string, reason: string, maxRetry: number): void {
@@ -54,7 +66,9 @@ function expect429(r: RawResponse, scope: string, reason: string, maxRetry: numb
   const m = RATE_LIMITS.exec(String(r.headers['x-sentry-rate-limits']));
   expect(m?.slice(2)).toEqual([scope, reason]);
   expect(Number(m?.[1])).toBe(retryAfter);
-  expect(r.json).toEqual({ detail: expect.stringContaining('Sentry dropped data due to a quota or internal rate limit being reached') });
+  expect(r.json).toEqual({
+    detail: expect.stringContaining('Sentry dropped data due to a quota or internal rate limit being reached'),
+  });
   expect(String(r.headers['access-control-expose-headers'])).toMatch(/x-sentry-rate-limits.*retry-after/);
   expect(r.headers['access-control-allow-origin']).toBe('*');
 }
@@ -68,7 +82,12 @@ describe('per-key rate limits', () => {
       body: { name: 'limited', rateLimit: { window: 3600, count: 5 } },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'limited', isActive: true, rateLimit: { window: 3600, count: 5 }, dsn: { public: expect.stringContaining(created.body.public) } });
+    expect(created.body).toMatchObject({
+      name: 'limited',
+      isActive: true,
+      rateLimit: { window: 3600, count: 5 },
+      dsn: { public: expect.stringContaining(created.body.public) },
+    });
     const key: string = created.body.public;
 
     const statuses: number[] = [];
@@ -91,7 +110,10 @@ describe('per-key rate limits', () => {
     expect((await send(s.url, s.project.projectId, key)).status).toBe(200);
     expect429(await send(secondUrl, s.project.projectId, key), 'key', 'key_quota', 2);
     // Refused requests do not consume; the next window accepts again.
-    await waitFor(async () => (await send(secondUrl, s.project.projectId, key)).status === 200, { timeout: 5_000, interval: 100 });
+    await waitFor(async () => (await send(secondUrl, s.project.projectId, key)).status === 200, {
+      timeout: 5_000,
+      interval: 100,
+    });
   });
 
   it('applies PUT rateLimit / isActive and DELETE to both processes at once (pub/sub invalidation)', async () => {
@@ -102,11 +124,19 @@ describe('per-key rate limits', () => {
     expect((await send(s.url, s.project.projectId, key)).status).toBe(200);
     expect((await send(secondUrl, s.project.projectId, key)).status).toBe(200);
 
-    const put = await call(s.url, `${base}${key}/`, { method: 'PUT', token: owner.token, body: { rateLimit: { window: 60, count: 0 }, name: 'renamed' } });
+    const put = await call(s.url, `${base}${key}/`, {
+      method: 'PUT',
+      token: owner.token,
+      body: { rateLimit: { window: 60, count: 0 }, name: 'renamed' },
+    });
     expect(put.body).toMatchObject({ name: 'renamed', rateLimit: { window: 60, count: 0 } });
     await waitFor(async () => (await send(secondUrl, s.project.projectId, key)).status === 429, { timeout: 2_000 });
 
-    await call(s.url, `${base}${key}/`, { method: 'PUT', token: owner.token, body: { rateLimit: null, isActive: false } });
+    await call(s.url, `${base}${key}/`, {
+      method: 'PUT',
+      token: owner.token,
+      body: { rateLimit: null, isActive: false },
+    });
     await waitFor(async () => (await send(secondUrl, s.project.projectId, key)).status === 403, { timeout: 2_000 });
     await call(s.url, `${base}${key}/`, { method: 'PUT', token: owner.token, body: { isActive: true } });
     await waitFor(async () => (await send(secondUrl, s.project.projectId, key)).status === 200, { timeout: 2_000 });
@@ -118,7 +148,11 @@ describe('per-key rate limits', () => {
 
   it('refuses key changes from members without the admin role', async () => {
     const member = await createMember(s.pool, { orgId: s.project.orgId, role: 'member' });
-    const r = await call(s.url, `/api/0/projects/${s.project.orgSlug}/${s.project.slug}/keys/`, { method: 'POST', token: member.token, body: {} });
+    const r = await call(s.url, `/api/0/projects/${s.project.orgSlug}/${s.project.slug}/keys/`, {
+      method: 'POST',
+      token: member.token,
+      body: {},
+    });
     expect(r.status).toBe(403);
   });
 });
@@ -132,7 +166,11 @@ describe('project and organization quotas', () => {
       eventsPerMinute: null,
       eventsPerHour: null,
       effective: { eventsPerMinute: null, eventsPerHour: null },
-      organization: { eventsPerMinute: null, eventsPerHour: null, effective: { eventsPerMinute: null, eventsPerHour: null } },
+      organization: {
+        eventsPerMinute: null,
+        eventsPerHour: null,
+        effective: { eventsPerMinute: null, eventsPerHour: null },
+      },
     });
     const put = await call(s.url, path, { method: 'PUT', token: owner.token, body: { eventsPerMinute: 3 } });
     expect(put.body).toMatchObject({ eventsPerMinute: 3, effective: { eventsPerMinute: 3, eventsPerHour: null } });
@@ -147,10 +185,19 @@ describe('project and organization quotas', () => {
     const a = await createProject(s.pool, { orgSlug: `quota-org-${process.pid}`, baseUrl: s.url });
     const b = await createProject(s.pool, { orgSlug: a.orgSlug, baseUrl: s.url });
     const orgOwner = await createMember(s.pool, { orgId: a.orgId, role: 'owner' });
-    const put = await call(s.url, `/api/0/organizations/${a.orgSlug}/quotas/`, { method: 'PUT', token: orgOwner.token, body: { eventsPerHour: 4 } });
-    expect(put.body).toEqual({ eventsPerMinute: null, eventsPerHour: 4, effective: { eventsPerMinute: null, eventsPerHour: 4 } });
+    const put = await call(s.url, `/api/0/organizations/${a.orgSlug}/quotas/`, {
+      method: 'PUT',
+      token: orgOwner.token,
+      body: { eventsPerHour: 4 },
+    });
+    expect(put.body).toEqual({
+      eventsPerMinute: null,
+      eventsPerHour: 4,
+      effective: { eventsPerMinute: null, eventsPerHour: 4 },
+    });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await send(s.url, i % 2 ? a.projectId : b.projectId, i % 2 ? a.publicKey : b.publicKey)).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await send(s.url, i % 2 ? a.projectId : b.projectId, i % 2 ? a.publicKey : b.publicKey)).status);
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect429(await send(secondUrl, b.projectId, b.publicKey), 'organization', 'org_quota', 3600);
     expect429(await send(s.url, a.projectId, a.publicKey), 'organization', 'org_quota', 3600);

@@ -5,7 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import type { ProjectKeyInfo } from '../../server/src/shared/keys.js';
-import { createRateLimiter, formatRateLimits, NO_QUOTA_DEFAULTS, quotasFor, retryAfterSeconds, secondsLeftInWindow, type Quota } from '../../ingest/src/rate-limit.js';
+import {
+  createRateLimiter,
+  formatRateLimits,
+  NO_QUOTA_DEFAULTS,
+  quotasFor,
+  retryAfterSeconds,
+  secondsLeftInWindow,
+  type Quota,
+} from '../../ingest/src/rate-limit.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 
 const log = pino({ level: 'silent' });
@@ -38,7 +46,10 @@ describe('quotasFor', () => {
 
   it('takes the key limit, own project/org values over the defaults, and 0 as "none"', () => {
     const quotas = quotasFor(
-      key({ rateLimit: { count: 10, window: 60 }, quotas: { projectPerMinute: 0, projectPerHour: 500, orgPerMinute: null, orgPerHour: null } }),
+      key({
+        rateLimit: { count: 10, window: 60 },
+        quotas: { projectPerMinute: 0, projectPerHour: 500, orgPerMinute: null, orgPerHour: null },
+      }),
       { projectPerMinute: 100, projectPerHour: null, orgPerMinute: 1000, orgPerHour: 20_000 },
     );
     expect(quotas.map((q) => [q.id, q.scope, q.reasonCode, q.limit, q.windowSeconds])).toEqual([
@@ -53,10 +64,22 @@ describe('quotasFor', () => {
 describe('X-Sentry-Rate-Limits', () => {
   it('writes retry_after:categories:scope:reason_code joined by ", " and the longest Retry-After', () => {
     const limits = [
-      { retryAfterSeconds: 42, categories: ['default', 'error', 'security'], scope: 'key' as const, reasonCode: 'key_quota' as const },
-      { retryAfterSeconds: 3000, categories: ['default', 'error', 'security'], scope: 'organization' as const, reasonCode: 'org_quota' as const },
+      {
+        retryAfterSeconds: 42,
+        categories: ['default', 'error', 'security'],
+        scope: 'key' as const,
+        reasonCode: 'key_quota' as const,
+      },
+      {
+        retryAfterSeconds: 3000,
+        categories: ['default', 'error', 'security'],
+        scope: 'organization' as const,
+        reasonCode: 'org_quota' as const,
+      },
     ];
-    expect(formatRateLimits(limits)).toBe('42:default;error;security:key:key_quota, 3000:default;error;security:organization:org_quota');
+    expect(formatRateLimits(limits)).toBe(
+      '42:default;error;security:key:key_quota, 3000:default;error;security:organization:org_quota',
+    );
     expect(retryAfterSeconds(limits)).toBe(3000);
     // What Python sentry-sdk 1.9 parses: split(":", 2) → int(retry_after), categories, rest.
     for (const limit of formatRateLimits(limits).split(',')) {
@@ -74,7 +97,13 @@ describe('X-Sentry-Rate-Limits', () => {
 });
 
 describe('createRateLimiter (real Redis)', () => {
-  const quota = (limit: number, id = `key:${Math.random()}`): Quota => ({ id, scope: 'key', reasonCode: 'key_quota', limit, windowSeconds: 60 });
+  const quota = (limit: number, id = `key:${Math.random()}`): Quota => ({
+    id,
+    scope: 'key',
+    reasonCode: 'key_quota',
+    limit,
+    windowSeconds: 60,
+  });
   const WINDOW_START = 1_700_000_040_000; // a minute boundary
 
   it('accepts N, then refuses with the key limit until the window resets', async () => {
@@ -83,7 +112,9 @@ describe('createRateLimiter (real Redis)', () => {
     const q = [quota(3)];
     for (let i = 0; i < 3; i++) expect(await limiter.check(q, 1)).toEqual([]);
     const refused = await limiter.check(q, 1);
-    expect(refused).toEqual([{ retryAfterSeconds: 59, categories: ['default', 'error', 'security'], scope: 'key', reasonCode: 'key_quota' }]);
+    expect(refused).toEqual([
+      { retryAfterSeconds: 59, categories: ['default', 'error', 'security'], scope: 'key', reasonCode: 'key_quota' },
+    ]);
     now = WINDOW_START + 59_500;
     expect((await limiter.check(q, 1))[0]?.retryAfterSeconds).toBe(1);
     now = WINDOW_START + 60_000; // next window
@@ -110,7 +141,11 @@ describe('createRateLimiter (real Redis)', () => {
   });
 
   it('lets requests through when Redis is unreachable (fail open)', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
     dead.on('error', () => {});
     const limiter = createRateLimiter(dead, prefix, { log });
     expect(await limiter.check([quota(0)], 1)).toEqual([]);

@@ -17,12 +17,19 @@ describe('ingest with Redis down', () => {
   it('answers 503 for envelopes and store events, never 200', async () => {
     const q = `sentry_key=${s.project.publicKey}&sentry_version=7`;
     const answers = await Promise.all([
-      request(`${s.url}/api/${s.project.projectId}/envelope/?${q}`, { body: '{}\n{"type":"event"}\n{"message":"lost?"}' }),
-      request(`${s.url}/api/${s.project.projectId}/envelope/?${q}`, { body: '{}\n{"type":"session"}\n{"sid":"x","attrs":{"release":"r@1"}}' }),
+      request(`${s.url}/api/${s.project.projectId}/envelope/?${q}`, {
+        body: '{}\n{"type":"event"}\n{"message":"lost?"}',
+      }),
+      request(`${s.url}/api/${s.project.projectId}/envelope/?${q}`, {
+        body: '{}\n{"type":"session"}\n{"sid":"x","attrs":{"release":"r@1"}}',
+      }),
       request(`${s.url}/api/${s.project.projectId}/store/?${q}`, { body: '{"message":"lost?"}' }),
     ]);
     for (const r of answers) {
-      expect({ status: r.status, body: r.json }).toEqual({ status: 503, body: { detail: 'service unavailable: event queue is not reachable' } });
+      expect({ status: r.status, body: r.json }).toEqual({
+        status: 503,
+        body: { detail: 'service unavailable: event queue is not reachable' },
+      });
       expect(r.headers['access-control-allow-origin']).toBe('*');
     }
   });
@@ -30,12 +37,16 @@ describe('ingest with Redis down', () => {
   it('still answers auth and envelope errors without Redis', async () => {
     const r = await request(`${s.url}/api/${s.project.projectId}/store/`, { body: '{}' });
     expect(r.status).toBe(401);
-    const e = await request(`${s.url}/api/${s.project.projectId}/envelope/?sentry_key=${s.project.publicKey}`, { body: '[]' });
+    const e = await request(`${s.url}/api/${s.project.projectId}/envelope/?sentry_key=${s.project.publicKey}`, {
+      body: '[]',
+    });
     expect(e.status).toBe(400);
   });
 
   it('answers 200 for an envelope with nothing to queue', async () => {
-    const r = await request(`${s.url}/api/${s.project.projectId}/envelope/?sentry_key=${s.project.publicKey}`, { body: '{}\n{"type":"statsd"}\nfoo:1|c' });
+    const r = await request(`${s.url}/api/${s.project.projectId}/envelope/?sentry_key=${s.project.publicKey}`, {
+      body: '{}\n{"type":"statsd"}\nfoo:1|c',
+    });
     expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: {} });
   });
 });

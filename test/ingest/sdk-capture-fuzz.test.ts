@@ -49,25 +49,45 @@ function captureEnvelopes(dsn: string): Buffer[] {
 
 /** Byte-level mutations: flips, cuts, inserts, duplicated ranges. */
 function mutations(base: Buffer) {
-  return fc.array(
-    fc.oneof(
-      fc.record({ op: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-      fc.record({ op: fc.constant('cut' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 60 }) }),
-      fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.constantFrom('\n', '{', '"', '%ea', '\\u0000', '{"toString":1,"valueOf":1}', '"length":99999', '[[[[[[[[').map((t) => new Uint8Array(Buffer.from(t)))) }),
-      fc.record({ op: fc.constant('dup' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 300 }) }),
-    ),
-    { minLength: 0, maxLength: 6 },
-  ).map((ops) => {
-    let b = base;
-    for (const o of ops) {
-      const at = b.length === 0 ? 0 : o.at % b.length;
-      if (o.op === 'flip') b = Buffer.concat([b.subarray(0, at), Buffer.from([o.byte]), b.subarray(at + 1)]);
-      else if (o.op === 'cut') b = Buffer.concat([b.subarray(0, at), b.subarray(at + o.len)]);
-      else if (o.op === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from(o.bytes), b.subarray(at)]);
-      else b = Buffer.concat([b.subarray(0, at + o.len), b.subarray(at)]);
-    }
-    return b;
-  });
+  return fc
+    .array(
+      fc.oneof(
+        fc.record({ op: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+        fc.record({ op: fc.constant('cut' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 60 }) }),
+        fc.record({
+          op: fc.constant('insert' as const),
+          at: fc.nat(),
+          bytes: fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 40 }),
+            fc
+              .constantFrom(
+                '\n',
+                '{',
+                '"',
+                '%ea',
+                '\\u0000',
+                '{"toString":1,"valueOf":1}',
+                '"length":99999',
+                '[[[[[[[[',
+              )
+              .map((t) => new Uint8Array(Buffer.from(t))),
+          ),
+        }),
+        fc.record({ op: fc.constant('dup' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 300 }) }),
+      ),
+      { minLength: 0, maxLength: 6 },
+    )
+    .map((ops) => {
+      let b = base;
+      for (const o of ops) {
+        const at = b.length === 0 ? 0 : o.at % b.length;
+        if (o.op === 'flip') b = Buffer.concat([b.subarray(0, at), Buffer.from([o.byte]), b.subarray(at + 1)]);
+        else if (o.op === 'cut') b = Buffer.concat([b.subarray(0, at), b.subarray(at + o.len)]);
+        else if (o.op === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from(o.bytes), b.subarray(at)]);
+        else b = Buffer.concat([b.subarray(0, at + o.len), b.subarray(at)]);
+      }
+      return b;
+    });
 }
 
 describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
@@ -90,11 +110,25 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
     await s?.stop();
   });
 
-  const inputs = () => fc.integer({ min: 0, max: 1_000 }).chain((n) => fc.tuple(mutations(bases[n % bases.length]!), fc.boolean(), fc.oneof(fc.constant(null), fc.uint8Array({ maxLength: 1500 }))));
+  const inputs = () =>
+    fc
+      .integer({ min: 0, max: 1_000 })
+      .chain((n) =>
+        fc.tuple(
+          mutations(bases[n % bases.length]!),
+          fc.boolean(),
+          fc.oneof(fc.constant(null), fc.uint8Array({ maxLength: 1500 })),
+        ),
+      );
   let seq = 0;
   const validEnvelope = (dsn: string) => {
     const id = (0xfa120000 + ++seq).toString(16).padStart(32, '0');
-    return { id, body: Buffer.from(`${JSON.stringify({ event_id: id, dsn })}\n{"type":"event"}\n{"message":"valid after fuzz","platform":"node"}`) };
+    return {
+      id,
+      body: Buffer.from(
+        `${JSON.stringify({ event_id: id, dsn })}\n{"type":"event"}\n{"message":"valid after fuzz","platform":"node"}`,
+      ),
+    };
   };
 
   it('uses captures of every SDK', () => {
@@ -110,7 +144,10 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
   // last sync could fill a quarter of the buffer it waits until the listener has received them.
   it('UDP: no datagram ends the process or counts as internal; every one received gets an outcome; a valid one after is queued', async () => {
     const udp = s.running.udp!;
-    const send = (d: Buffer) => new Promise<void>((resolve, reject) => sock.send(d, s.running.udpPort!, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    const send = (d: Buffer) =>
+      new Promise<void>((resolve, reject) =>
+        sock.send(d, s.running.udpPort!, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+      );
     const stats = () => udp.stats();
     const outcomes = () => {
       const st = stats();
@@ -118,7 +155,11 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
     };
     const syncBudget = udp.recvBufferBytes / 4; // the kernel charges a datagram's payload plus its bookkeeping
     const kernelDrops = () => readSocketDrops(udp.port); // 0 where there is no /proc
-    const caughtUp = () => waitFor(() => stats().received + kernelDrops() >= sent, { timeout: 30_000, message: 'every datagram sent received or dropped by the kernel' }).catch(() => false);
+    const caughtUp = () =>
+      waitFor(() => stats().received + kernelDrops() >= sent, {
+        timeout: 30_000,
+        message: 'every datagram sent received or dropped by the kernel',
+      }).catch(() => false);
     let sent = 0;
     let skipped = 0;
     let unsynced = 0;
@@ -145,7 +186,9 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
     // fast-check ran every input (nothing filtered, no shrinking: the property never failed).
     expect(sent + skipped).toBe(numRuns);
     // Paced as above, loopback loses nothing; a machine that still loses a few must not hide many.
-    expect(st.received, `sent ${sent}, received ${st.received}, kernel drops ${kernelDrops()}`).toBeGreaterThanOrEqual(Math.floor(sent * 0.99));
+    expect(st.received, `sent ${sent}, received ${st.received}, kernel drops ${kernelDrops()}`).toBeGreaterThanOrEqual(
+      Math.floor(sent * 0.99),
+    );
     expect(st.received).toBeLessThanOrEqual(sent);
     expect(outcomes(), JSON.stringify(st)).toBe(st.received);
     expect(st.dropped.internal ?? 0).toBe(0);
@@ -170,12 +213,19 @@ describe('fuzz: UDP and HTTP ingest with mutated real SDK envelopes', () => {
   it('HTTP: no envelope gets a 5xx; a valid one after is queued', async () => {
     const post = (body: Buffer, gzip: boolean) =>
       new Promise<number>((resolve, reject) => {
-        const headers: Record<string, string | number> = { 'content-type': 'application/x-sentry-envelope', 'content-length': body.length };
+        const headers: Record<string, string | number> = {
+          'content-type': 'application/x-sentry-envelope',
+          'content-length': body.length,
+        };
         if (gzip) headers['content-encoding'] = 'gzip';
-        const r = http.request(`${s.url}/api/${s.project.projectId}/envelope/`, { method: 'POST', agent, headers }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const r = http.request(
+          `${s.url}/api/${s.project.projectId}/envelope/`,
+          { method: 'POST', agent, headers },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         r.setTimeout(10_000, () => r.destroy(new Error('no answer within 10 s: hang')));
         r.on('error', reject);
         r.end(body);

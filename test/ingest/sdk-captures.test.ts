@@ -20,7 +20,11 @@ interface Capture {
 const ROOT = join(import.meta.dirname, '../fixtures/sdk-captures');
 const captures = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((d) => readdirSync(join(ROOT, d.name)).filter((f) => /^\d\d-.*\.json$/.test(f)).map((f) => `${d.name}/${f}`))
+  .flatMap((d) =>
+    readdirSync(join(ROOT, d.name))
+      .filter((f) => /^\d\d-.*\.json$/.test(f))
+      .map((f) => `${d.name}/${f}`),
+  )
   // sentry-cli `info` / `issues list` are /api/0/ API calls, not ingest.
   .filter((name) => !/sentry-cli[^/]*\/0[12]-/.test(name))
   .sort();
@@ -73,7 +77,10 @@ function rewrite(c: Capture): { url: string; headers: Record<string, string>; bo
 }
 
 /** What the capture should put in the queue: the event (id + payload) and aux item payloads. */
-function expectedJobs(c: Capture): { event?: { id?: string; payload: string }; aux: Array<{ kind: string; payload: string }> } {
+function expectedJobs(c: Capture): {
+  event?: { id?: string; payload: string };
+  aux: Array<{ kind: string; payload: string }>;
+} {
   const text = decode(c).toString('utf8');
   if (c.url.includes('/store/')) {
     const id = (JSON.parse(text) as { event_id?: string }).event_id;
@@ -92,13 +99,20 @@ function expectedJobs(c: Capture): { event?: { id?: string; payload: string }; a
 
 describe('real SDK captures', () => {
   it('covers every client folder', () => {
-    expect(new Set(captures.map((c) => c.split('/')[0]))).toEqual(new Set(['browser-sdk-11.12', 'node-sdk-11.12', 'python-sdk-1.9.10', 'sentry-cli-3.8']));
+    expect(new Set(captures.map((c) => c.split('/')[0]))).toEqual(
+      new Set(['browser-sdk-11.12', 'node-sdk-11.12', 'python-sdk-1.9.10', 'sentry-cli-3.8']),
+    );
   });
 
   it.each(captures)('%s is accepted and queued', async (name) => {
     const c = load(name);
     const req = rewrite(c);
-    const r = await request(req.url, { method: c.method, headers: req.headers, body: req.body, ...(req.chunked ? { chunkSize: 1024 } : {}) });
+    const r = await request(req.url, {
+      method: c.method,
+      headers: req.headers,
+      body: req.body,
+      ...(req.chunked ? { chunkSize: 1024 } : {}),
+    });
     expect(r.status).toBe(200);
     expect(r.headers['access-control-allow-origin']).toBe('*');
     const expected = expectedJobs(c);
@@ -117,7 +131,9 @@ describe('real SDK captures', () => {
         meta: { keyId: s.project.keyId, endpoint: c.url.includes('/store/') ? 'store' : 'envelope' },
       });
       // Alone it is a plain job known by its event id; beside aux items it rides their micro-batch job.
-      expect(job?.job.opts).toMatchObject(job?.job.name === 'batch' ? { attempts: 8 } : { attempts: 8, jobId: eventJobId(s.project.projectId, id) });
+      expect(job?.job.opts).toMatchObject(
+        job?.job.name === 'batch' ? { attempts: 8 } : { attempts: 8, jobId: eventJobId(s.project.projectId, id) },
+      );
     } else {
       expect(r.json).toEqual({});
     }

@@ -36,15 +36,30 @@ function spooledRecords(): SpoolRecord[] {
 describe('ingest with Redis down and the spool on', () => {
   it('answers 200 and spools the job Redis would have got, from HTTP and UDP', async () => {
     const eventId = 'a'.repeat(32);
-    const r = await request(`${s.url}/api/${s.project.projectId}/store/?sentry_key=${s.project.publicKey}&sentry_version=7`, { body: JSON.stringify({ event_id: eventId, message: 'kept on disk' }) });
+    const r = await request(
+      `${s.url}/api/${s.project.projectId}/store/?sentry_key=${s.project.publicKey}&sentry_version=7`,
+      { body: JSON.stringify({ event_id: eventId, message: 'kept on disk' }) },
+    );
     expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: { id: eventId } });
     const [job] = spooledRecords();
-    expect(job).toMatchObject({ queue: 'process-event', name: 'event', data: { kind: 'event', eventId, projectId: s.project.projectId }, opts: { jobId: `e-${s.project.projectId}-${eventId}` } });
+    expect(job).toMatchObject({
+      queue: 'process-event',
+      name: 'event',
+      data: { kind: 'event', eventId, projectId: s.project.projectId },
+      opts: { jobId: `e-${s.project.projectId}-${eventId}` },
+    });
 
     const udpId = 'b'.repeat(32);
     const dsn = `udp://${s.project.publicKey}@127.0.0.1:${s.running.udpPort}/${s.project.projectId}`;
     const sock = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => sock.send(Buffer.from(`{"dsn":"${dsn}","event_id":"${udpId}"}\n{"type":"event"}\n{"message":"udp kept on disk"}`), s.running.udpPort!, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      sock.send(
+        Buffer.from(`{"dsn":"${dsn}","event_id":"${udpId}"}\n{"type":"event"}\n{"message":"udp kept on disk"}`),
+        s.running.udpPort!,
+        '127.0.0.1',
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
     sock.close();
     await waitFor(() => spooledRecords().length === 2, { timeout: 15_000, message: 'the datagram spooled' });
     expect(spooledRecords()[1]).toMatchObject({ name: 'event', data: { eventId: udpId, meta: { endpoint: 'udp' } } });
@@ -53,7 +68,11 @@ describe('ingest with Redis down and the spool on', () => {
   it('stays ready on /readyz and shows the spool there and on /metrics', async () => {
     const ready = await request(`${s.url}/readyz`, { method: 'GET' });
     expect(ready.status).toBe(200);
-    expect(ready.json).toMatchObject({ status: 'spooling', redis: 'down', spool: { state: 'spooling', jobs: 2, files: 1, full: false } });
+    expect(ready.json).toMatchObject({
+      status: 'spooling',
+      redis: 'down',
+      spool: { state: 'spooling', jobs: 2, files: 1, full: false },
+    });
     expect((ready.json as { spool: { oldestAgeSeconds: number } }).spool.oldestAgeSeconds).toBeGreaterThanOrEqual(0);
     const metrics = await request(`${s.url}/metrics`, { method: 'GET' });
     expect(metrics.text).toMatch(/^faultline_spool_jobs 2$/m);

@@ -1,17 +1,41 @@
 // The ingest spool on real files: record framing and its torn tails, the disk bound, replay in
 // order through the registered add function exactly once (also across a restart half-way through a
 // replay), adoption of files whose owner died, and the spooling queue's choice between Redis and disk.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeHeader, decodeRecord, encodeHeader, encodeRecords, RECORD_FRAME_BYTES, SPOOL_HEADER_BYTES, type SpoolRecord } from '../../ingest/src/spool-record.js';
+import {
+  decodeHeader,
+  decodeRecord,
+  encodeHeader,
+  encodeRecords,
+  RECORD_FRAME_BYTES,
+  SPOOL_HEADER_BYTES,
+  type SpoolRecord,
+} from '../../ingest/src/spool-record.js';
 import { createSpool, SpoolFullError, type Spool, type SpoolJob, type SpoolOptions } from '../../ingest/src/spool.js';
 import { spoolingQueue } from '../../ingest/src/spooling-queue.js';
 import { waitFor } from '../helpers/wait.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
-const rec = (i: number, queue = 'process-event'): SpoolRecord => ({ at: 1_000 + i, queue, name: 'event', data: { v: 1, n: i, text: 'x'.repeat(i % 7) }, opts: { jobId: `e-${i}` } });
+const rec = (i: number, queue = 'process-event'): SpoolRecord => ({
+  at: 1_000 + i,
+  queue,
+  name: 'event',
+  data: { v: 1, n: i, text: 'x'.repeat(i % 7) },
+  opts: { jobId: `e-${i}` },
+});
 const job = (i: number): SpoolJob => ({ name: 'event', data: { n: i }, opts: { jobId: `e-${i}` } });
 
 describe('spool record framing', () => {
@@ -57,7 +81,16 @@ describe('spool', () => {
     added.push(...jobs);
   };
   const make = (o: Partial<SpoolOptions> = {}) => {
-    const s = createSpool({ dir, maxBytes: 1024 * 1024, namespace: 'test', isReady: () => ready, log: quiet, replayIntervalMs: 20, adoptIntervalMs: 100, ...o });
+    const s = createSpool({
+      dir,
+      maxBytes: 1024 * 1024,
+      namespace: 'test',
+      isReady: () => ready,
+      log: quiet,
+      replayIntervalMs: 20,
+      adoptIntervalMs: 100,
+      ...o,
+    });
     s.register('process-event', addBulk);
     spools.push(s);
     return s;
@@ -85,17 +118,32 @@ describe('spool', () => {
     let calls = 0;
     shouldFail = () => ++calls === 1; // the first replay attempt fails: nothing is skipped, nothing doubled
     ready = true;
-    await waitFor(() => !s.isSpooling() && spoolFiles().length === 0, { timeout: 10_000, message: 'the replay to catch up' });
+    await waitFor(() => !s.isSpooling() && spoolFiles().length === 0, {
+      timeout: 10_000,
+      message: 'the replay to catch up',
+    });
     expect(added.map((j) => (j.data as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(added[0]).toEqual(job(0));
-    expect(s.stats()).toMatchObject({ state: 'idle', records: 0, bytes: 0, files: 0, oldestAgeSeconds: null, replayedTotal: 20 });
+    expect(s.stats()).toMatchObject({
+      state: 'idle',
+      records: 0,
+      bytes: 0,
+      files: 0,
+      oldestAgeSeconds: null,
+      replayedTotal: 20,
+    });
   });
 
   it('refuses a micro-batch that would pass its disk bound', async () => {
     const s = make({ maxBytes: 600 });
     await s.start();
     await s.append('process-event', [job(1), job(2)]);
-    await expect(s.append('process-event', Array.from({ length: 20 }, (_, i) => job(i)))).rejects.toBeInstanceOf(SpoolFullError);
+    await expect(
+      s.append(
+        'process-event',
+        Array.from({ length: 20 }, (_, i) => job(i)),
+      ),
+    ).rejects.toBeInstanceOf(SpoolFullError);
     expect(s.stats().refusedTotal).toBe(20);
     expect(s.stats().records).toBe(2);
     const off = make({ maxBytes: 0 });
@@ -119,7 +167,10 @@ describe('spool', () => {
     ready = true;
     const second = make();
     await second.start();
-    await waitFor(() => second.stats().files === 0 && spoolFiles().length === 0, { timeout: 10_000, message: 'the adopted file replayed' });
+    await waitFor(() => second.stats().files === 0 && spoolFiles().length === 0, {
+      timeout: 10_000,
+      message: 'the adopted file replayed',
+    });
     expect(added.map((j) => (j.data as { n: number }).n)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
   });
 
@@ -133,7 +184,10 @@ describe('spool', () => {
     ready = true;
     const s = make();
     await s.start();
-    await waitFor(() => added.length === 3 && s.stats().files === 0 && !existsSync(file), { timeout: 10_000, message: 'the adopted file replayed and removed' });
+    await waitFor(() => added.length === 3 && s.stats().files === 0 && !existsSync(file), {
+      timeout: 10_000,
+      message: 'the adopted file replayed and removed',
+    });
     expect(added.map((j) => j.data)).toEqual([rec(1).data, rec(2).data, rec(3).data]);
     expect(existsSync(path.join(dir, 'other.1-x.spool'))).toBe(true);
   });
@@ -150,7 +204,10 @@ describe('spool', () => {
     expect(statSync(file).size).toBeGreaterThan(SPOOL_HEADER_BYTES);
     const past = new Date(Date.now() - 60_000);
     utimesSync(`${file}.lock`, past, past); // the owner stopped refreshing it: it died
-    await waitFor(() => added.length === 1 && s.stats().files === 0, { timeout: 10_000, message: 'the orphan adopted and replayed' });
+    await waitFor(() => added.length === 1 && s.stats().files === 0, {
+      timeout: 10_000,
+      message: 'the orphan adopted and replayed',
+    });
     expect(added[0]!.data).toEqual(rec(7).data);
   });
 
@@ -160,7 +217,17 @@ describe('spool', () => {
     ready = true;
     const direct: SpoolJob[][] = [];
     let down = false;
-    const q = spoolingQueue({ name: 'process-event', addBulk: async (jobs: SpoolJob[]) => { if (down) throw new Error('connection lost'); direct.push(jobs); } }, s, { isReady: () => ready, timeoutMs: 1000, log: quiet });
+    const q = spoolingQueue(
+      {
+        name: 'process-event',
+        addBulk: async (jobs: SpoolJob[]) => {
+          if (down) throw new Error('connection lost');
+          direct.push(jobs);
+        },
+      },
+      s,
+      { isReady: () => ready, timeoutMs: 1000, log: quiet },
+    );
     await q.addBulk([job(1)]);
     expect(direct).toEqual([[job(1)]]);
     down = true;

@@ -13,7 +13,12 @@ describe('parseStoreBody', () => {
     ['plain JSON', json],
     ['JSON with leading whitespace', `\n ${json}`],
     ['base64 JSON', Buffer.from(json).toString('base64')],
-    ['base64 JSON with line breaks', Buffer.from(json).toString('base64').replace(/(.{10})/g, '$1\n')],
+    [
+      'base64 JSON with line breaks',
+      Buffer.from(json)
+        .toString('base64')
+        .replace(/(.{10})/g, '$1\n'),
+    ],
     ['base64url JSON', Buffer.from(json).toString('base64url')],
     ['base64 zlib JSON', deflateSync(Buffer.from(json)).toString('base64')],
   ])('reads %s', (_name, body) => {
@@ -35,9 +40,27 @@ describe('parseStoreBody', () => {
     ['invalid JSON', '{"a":', 400, 'invalid request body', undefined],
     ['a JSON array when compressed', '[1]', 400, 'invalid request body', ['the event must be a JSON object']],
     ['not base64', '***', 400, 'invalid request body', ['body is neither JSON nor base64']],
-    ['base64 of garbage', Buffer.from('garbage').toString('base64'), 400, 'invalid request body', ['zlib: incorrect header check']],
-    ['an invalid event id', `{"event_id":"nope"}`, 400, 'invalid request body', ['invalid value for `event_id`: expected a UUID']],
-    ['nesting over 128', `{"a":${'['.repeat(128)}${']'.repeat(128)}}`, 400, 'invalid request body', ['recursion limit exceeded']],
+    [
+      'base64 of garbage',
+      Buffer.from('garbage').toString('base64'),
+      400,
+      'invalid request body',
+      ['zlib: incorrect header check'],
+    ],
+    [
+      'an invalid event id',
+      `{"event_id":"nope"}`,
+      400,
+      'invalid request body',
+      ['invalid value for `event_id`: expected a UUID'],
+    ],
+    [
+      'nesting over 128',
+      `{"a":${'['.repeat(128)}${']'.repeat(128)}}`,
+      400,
+      'invalid request body',
+      ['recursion limit exceeded'],
+    ],
   ])('rejects %s', (_name, body, status, detail, causes) => {
     const r = parse(body, body === '[1]');
     expect(r).toMatchObject({ ok: false, status, detail });

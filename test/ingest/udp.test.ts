@@ -61,9 +61,18 @@ describe('UDP ingest listener', () => {
   });
 
   const send = (datagram: Buffer | string) =>
-    new Promise<void>((resolve, reject) => sock.send(datagram, s.running.udpPort!, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    new Promise<void>((resolve, reject) =>
+      sock.send(datagram, s.running.udpPort!, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+    );
   const stats = () => s.running.udp!.stats();
-  const settled = (n: number) => waitFor(() => { const st = stats(); return st.received >= n && st.pending === 0 ? st : null; }, { message: `${n} datagrams settled` });
+  const settled = (n: number) =>
+    waitFor(
+      () => {
+        const st = stats();
+        return st.received >= n && st.pending === 0 ? st : null;
+      },
+      { message: `${n} datagrams settled` },
+    );
   const jobs = async () => (await queuedItems(s.deps.queue, ['waiting', 'prioritized', 'delayed'])).map((j) => j.data);
   const envelope = (dsn: string, eventId: string, message: string) =>
     `{"event_id":"${eventId}","sent_at":"${new Date().toISOString()}","sdk":{"name":"faultline.javascript","version":"0.1.0"},"dsn":"${dsn}"}\n{"type":"event"}\n{"message":"${message}","platform":"node"}`;
@@ -75,16 +84,37 @@ describe('UDP ingest listener', () => {
     const [a, b] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
     await send(envelope(udpDsn, a, 'plain datagram'));
     await send(gzipSync(envelope(udpDsn, b, 'gzipped datagram'.padEnd(3000, '.'))));
-    const counter = { requests: 12, interval: 10, server_name: 'web-1', release: 'shop@1.4.2', environment: 'production', timestamp: Date.now() / 1000 };
-    await send(`{"sent_at":"${new Date().toISOString()}","dsn":"${udpDsn}"}\n{"type":"faultline_counter"}\n${JSON.stringify(counter)}`);
+    const counter = {
+      requests: 12,
+      interval: 10,
+      server_name: 'web-1',
+      release: 'shop@1.4.2',
+      environment: 'production',
+      timestamp: Date.now() / 1000,
+    };
+    await send(
+      `{"sent_at":"${new Date().toISOString()}","dsn":"${udpDsn}"}\n{"type":"faultline_counter"}\n${JSON.stringify(counter)}`,
+    );
     await settled(base + 3);
-    const queued = await waitFor(async () => { const j = await jobs(); return j.length >= 3 ? j : null; });
+    const queued = await waitFor(async () => {
+      const j = await jobs();
+      return j.length >= 3 ? j : null;
+    });
     const events = queued.filter((j) => j.kind === 'event');
-    expect(events.map((e) => e.kind === 'event' && [e.eventId, e.projectId, e.meta.endpoint, e.meta.sdk, e.meta.clientIp]).sort()).toEqual([
-      [a, s.project.projectId, 'udp', 'faultline.javascript/0.1.0', '127.0.0.1'],
-      [b, s.project.projectId, 'udp', 'faultline.javascript/0.1.0', '127.0.0.1'],
-    ].sort());
-    expect(queued.find((j) => j.kind === 'faultline_counter')).toMatchObject({ projectId: s.project.projectId, payload: JSON.stringify(counter) });
+    expect(
+      events
+        .map((e) => e.kind === 'event' && [e.eventId, e.projectId, e.meta.endpoint, e.meta.sdk, e.meta.clientIp])
+        .sort(),
+    ).toEqual(
+      [
+        [a, s.project.projectId, 'udp', 'faultline.javascript/0.1.0', '127.0.0.1'],
+        [b, s.project.projectId, 'udp', 'faultline.javascript/0.1.0', '127.0.0.1'],
+      ].sort(),
+    );
+    expect(queued.find((j) => j.kind === 'faultline_counter')).toMatchObject({
+      projectId: s.project.projectId,
+      payload: JSON.stringify(counter),
+    });
     expect(stats().accepted).toBeGreaterThanOrEqual(3);
   });
 
@@ -110,22 +140,34 @@ describe('UDP ingest listener', () => {
     const expected: Record<string, number> = {};
     for (const [, reason] of junk) expected[reason] = (expected[reason] ?? 0) + 1;
     for (const [reason, n] of Object.entries(expected)) {
-      expect({ reason, n: (after.dropped[reason as keyof typeof after.dropped] ?? 0) - (before.dropped[reason as keyof typeof before.dropped] ?? 0) }).toEqual({ reason, n });
+      expect({
+        reason,
+        n:
+          (after.dropped[reason as keyof typeof after.dropped] ?? 0) -
+          (before.dropped[reason as keyof typeof before.dropped] ?? 0),
+      }).toEqual({ reason, n });
     }
     expect(after.accepted).toBe(before.accepted);
     expect((await jobs()).length).toBe(before.queued);
     // The same outcome accounting as HTTP: junk under no project, a known key under its project.
-    const fields = await waitFor(async () => {
-      const f = Object.keys(await s.deps.redis.hgetall(`${s.redisPrefix}:{outcomes}:live`));
-      return f.some((k) => k.endsWith(`|${s.project.projectId}|error|invalid|project-mismatch`)) ? f : null;
-    }, { message: 'outcome counters' });
+    const fields = await waitFor(
+      async () => {
+        const f = Object.keys(await s.deps.redis.hgetall(`${s.redisPrefix}:{outcomes}:live`));
+        return f.some((k) => k.endsWith(`|${s.project.projectId}|error|invalid|project-mismatch`)) ? f : null;
+      },
+      { message: 'outcome counters' },
+    );
     expect(fields.some((k) => k.endsWith('|0|default|invalid|invalid-envelope'))).toBe(true);
     expect(fields.some((k) => k.endsWith('|0|default|invalid|empty-body'))).toBe(true);
   });
 
   it('keeps answering HTTP ingest during a flood of junk datagrams, and counts the junk', async () => {
     const before = stats();
-    const junk = [randomBytes(1200), Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), randomBytes(1200)]), Buffer.from(envelope(`udp://${'1'.repeat(32)}@h:1/1`, randomBytes(16).toString('hex'), 'x'))];
+    const junk = [
+      randomBytes(1200),
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), randomBytes(1200)]),
+      Buffer.from(envelope(`udp://${'1'.repeat(32)}@h:1/1`, randomBytes(16).toString('hex'), 'x')),
+    ];
     let sent = 0;
     let flooding = true;
     const flood = (async () => {
@@ -137,15 +179,21 @@ describe('UDP ingest listener', () => {
     const url = `${s.url}/api/${s.project.projectId}/envelope/?sentry_key=${s.project.publicKey}&sentry_version=7`;
     const answers = [];
     try {
-      for (let i = 0; i < 20; i++) answers.push(await request(url, { body: `{}\n{"type":"event"}\n{"message":"during flood ${i}"}` }));
+      for (let i = 0; i < 20; i++)
+        answers.push(await request(url, { body: `{}\n{"type":"event"}\n{"message":"during flood ${i}"}` }));
     } finally {
       flooding = false;
       await flood;
     }
     expect(answers.map((a) => a.status)).toEqual(new Array(20).fill(200));
     // Every datagram that reached the socket ends as a drop (the kernel may have dropped others).
-    const after = await waitFor(() => { const st = stats(); return st.pending === 0 && st.received > before.received ? st : null; });
-    const droppedNow = Object.values(after.dropped).reduce((n, v) => n + (v ?? 0), 0) - Object.values(before.dropped).reduce((n, v) => n + (v ?? 0), 0);
+    const after = await waitFor(() => {
+      const st = stats();
+      return st.pending === 0 && st.received > before.received ? st : null;
+    });
+    const droppedNow =
+      Object.values(after.dropped).reduce((n, v) => n + (v ?? 0), 0) -
+      Object.values(before.dropped).reduce((n, v) => n + (v ?? 0), 0);
     expect(after.accepted).toBe(before.accepted);
     expect(droppedNow).toBe(after.received - before.received);
     expect(sent).toBeGreaterThan(1000);
@@ -157,7 +205,10 @@ describe('UDP ingest listener', () => {
     await own.stop();
     // The port is free again: binding it succeeds.
     const probe = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => { probe.once('error', reject); probe.bind(port, '0.0.0.0', () => resolve()); });
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(port, '0.0.0.0', () => resolve());
+    });
     probe.close();
   });
 });

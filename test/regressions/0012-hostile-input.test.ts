@@ -60,17 +60,22 @@ describe('issue 12: hostile input against a running server', () => {
     expect(res.status).toBe(200);
   };
   const sendUdp = (datagram: string | Buffer) =>
-    new Promise<void>((resolve, reject) => sock.send(datagram, udpPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    new Promise<void>((resolve, reject) =>
+      sock.send(datagram, udpPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+    );
   const envelope = (headers: Record<string, unknown>, event: Record<string, unknown>) =>
     `${JSON.stringify(headers)}\n{"type":"event"}\n${JSON.stringify(event)}`;
   const postEnvelope = (body: string, path = `/api/${project.projectId}/envelope/`) =>
     fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-sentry-envelope' }, body });
   const stored = async (eventId: string) =>
-    (await db.pool.query('SELECT 1 FROM events WHERE project_id = $1 AND event_id = $2', [project.projectId, eventId])).rowCount === 1;
+    (await db.pool.query('SELECT 1 FROM events WHERE project_id = $1 AND event_id = $2', [project.projectId, eventId]))
+      .rowCount === 1;
   /** A valid event right after: accepted over HTTP and stored by the worker. */
   const validEventIsStored = async () => {
     const id = randomBytes(16).toString('hex');
-    const res = await postEnvelope(envelope({ event_id: id, dsn: project.dsn }, { message: 'a valid event after the attack', platform: 'node' }));
+    const res = await postEnvelope(
+      envelope({ event_id: id, dsn: project.dsn }, { message: 'a valid event after the attack', platform: 'node' }),
+    );
     expect(res.status).toBe(200);
     await waitFor(() => stored(id), { timeout: 20_000, message: 'the valid event stored' });
   };
@@ -89,18 +94,29 @@ describe('issue 12: hostile input against a running server', () => {
     // Over HTTP the same header is a 401 naming the dsn, not a 500.
     const res = await postEnvelope(bad, '/api/1/envelope/');
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ detail: 'bad envelope authentication header', causes: ['invalid dsn: malformed percent-escape in the username'] });
+    expect(await res.json()).toEqual({
+      detail: 'bad envelope authentication header',
+      causes: ['invalid dsn: malformed percent-escape in the username'],
+    });
     await validEventIsStored();
     await alive();
   }, 60_000);
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${app.url}/api/0${path}`, { ...init, headers: { authorization: `Bearer ${member.token}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${app.url}/api/0${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${member.token}`, 'content-type': 'application/json', ...init.headers },
+    });
   const issues = (query: string) => api(`/projects/${project.orgSlug}/${project.slug}/issues/?${query}`);
 
   it('2. a 64 KB exception value of digits does not stall the process', async () => {
     const id = randomBytes(16).toString('hex');
-    const res = await postEnvelope(envelope({ event_id: id, dsn: project.dsn }, { exception: { values: [{ type: 'Error', value: '9'.repeat(65_536) }] } }));
+    const res = await postEnvelope(
+      envelope(
+        { event_id: id, dsn: project.dsn },
+        { exception: { values: [{ type: 'Error', value: '9'.repeat(65_536) }] } },
+      ),
+    );
     expect(res.status).toBe(200);
     await waitFor(() => stored(id), { timeout: 20_000, message: 'the long event stored' });
     const started = Date.now();
@@ -115,10 +131,15 @@ describe('issue 12: hostile input against a running server', () => {
     const started = Date.now();
     const res = await issues(`query=${encodeURIComponent(many)}`);
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'invalid-search', message: expect.stringContaining('longer than 4096 characters') });
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'invalid-search',
+      message: expect.stringContaining('longer than 4096 characters'),
+    });
     const two = await issues(`query=${encodeURIComponent(many.split(' ').slice(0, 200).join(' '))}`);
     expect(two.status).toBe(400);
-    expect(((await two.json()) as { error: { message: string } }).error.message).toContain('too many search terms (200): at most 32');
+    expect(((await two.json()) as { error: { message: string } }).error.message).toContain(
+      'too many search terms (200): at most 32',
+    );
     const most = Array.from({ length: 32 }, (_, i) => `k${i}:v`).join(' ');
     const ok = await issues(`query=${encodeURIComponent(most)}`);
     expect(ok.status).toBe(200);
@@ -145,15 +166,21 @@ describe('issue 12: hostile input against a running server', () => {
     const evil = { toString: 1, valueOf: 1 };
     const id = randomBytes(16).toString('hex');
     const event = {
-      message: 'hostile values', platform: 'python',
+      message: 'hostile values',
+      platform: 'python',
       request: { url: 'http://x/', headers: { 'X-Evil': evil }, query_string: { q: evil } },
       modules: { evil },
       logentry: { message: 'v=%s', params: [evil] },
-      exception: { values: [{ type: 'E', value: 'v', mechanism: { type: 'generic', meta: { ns_error: { domain: evil, code: evil } } } }] },
+      exception: {
+        values: [
+          { type: 'E', value: 'v', mechanism: { type: 'generic', meta: { ns_error: { domain: evil, code: evil } } } },
+        ],
+      },
     };
     expect((await postEnvelope(envelope({ event_id: id, dsn: project.dsn }, event))).status).toBe(200);
     await waitFor(() => stored(id), { timeout: 20_000, message: 'the hostile event stored' });
-    const issueId = (await db.pool.query<{ issue_id: string }>('SELECT issue_id FROM events WHERE event_id = $1', [id])).rows[0]!.issue_id;
+    const issueId = (await db.pool.query<{ issue_id: string }>('SELECT issue_id FROM events WHERE event_id = $1', [id]))
+      .rows[0]!.issue_id;
     const res = await api(`/projects/${project.orgSlug}/${project.slug}/events/${id}/`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { _meta: Record<string, unknown> };
@@ -181,7 +208,8 @@ describe('issue 12: hostile input against a running server', () => {
     const id = randomBytes(16).toString('hex');
     await postEnvelope(envelope({ event_id: id, dsn: project.dsn }, { message: 'for the events cursor' }));
     await waitFor(() => stored(id), { timeout: 20_000 });
-    const issueId = (await db.pool.query<{ issue_id: string }>('SELECT issue_id FROM events WHERE event_id = $1', [id])).rows[0]!.issue_id;
+    const issueId = (await db.pool.query<{ issue_id: string }>('SELECT issue_id FROM events WHERE event_id = $1', [id]))
+      .rows[0]!.issue_id;
     const events = await api(`/issues/${issueId}/events/?cursor=1:1:0`);
     expect(events.status).toBe(400);
     expect(((await events.json()) as { error: { code: string } }).error.code).toBe('invalid-cursor');

@@ -8,16 +8,35 @@ import { DEFAULT_SCRUB_RULES } from '../../server/src/scrub/rules.js';
 import { scrubEvent } from '../../server/src/scrub/scrub-event.js';
 import { displayFilename } from '../../server/src/sourcemaps/resolve.js';
 
-const norm = (raw: Record<string, unknown>) => normalizeEvent(raw, { eventId: 'a'.repeat(32), receivedAt: 1_764_000_000_000 });
+const norm = (raw: Record<string, unknown>) =>
+  normalizeEvent(raw, { eventId: 'a'.repeat(32), receivedAt: 1_764_000_000_000 });
 const frames = (e: ReturnType<typeof norm>) => e.exception!.values[0]!.stacktrace!.frames;
 
 describe('frames as Relay keeps them', () => {
   it('fills filename from abs_path when an SDK sends only abs_path (Go), the URL path for URLs', () => {
-    const e = norm({ platform: 'go', exception: { values: [{ type: '*errors.errorString', value: 'boom', stacktrace: { frames: [
-      { abs_path: '/home/ci/shop/cart/cart.go', function: 'Checkout', module: 'example.com/shop/cart', lineno: 12 },
-      { abs_path: 'https://cdn.example.com/assets/app%20v2.js', lineno: 1 },
-      { abs_path: '/keep/mine.go', filename: 'mine.go', lineno: 3 },
-    ] } }] } });
+    const e = norm({
+      platform: 'go',
+      exception: {
+        values: [
+          {
+            type: '*errors.errorString',
+            value: 'boom',
+            stacktrace: {
+              frames: [
+                {
+                  abs_path: '/home/ci/shop/cart/cart.go',
+                  function: 'Checkout',
+                  module: 'example.com/shop/cart',
+                  lineno: 12,
+                },
+                { abs_path: 'https://cdn.example.com/assets/app%20v2.js', lineno: 1 },
+                { abs_path: '/keep/mine.go', filename: 'mine.go', lineno: 3 },
+              ],
+            },
+          },
+        ],
+      },
+    });
     expect(frames(e).map((f) => f.filename)).toEqual(['/home/ci/shop/cart/cart.go', '/assets/app v2.js', 'mine.go']);
   });
 
@@ -33,11 +52,35 @@ describe('frames as Relay keeps them', () => {
 
   it('leaves source context alone under the default scrubbing rules, still scrubs vars', () => {
     const line = "  charge('4111 1111 1111 1111') # test card from the docs";
-    const e = norm({ platform: 'ruby', exception: { values: [{ type: 'RuntimeError', value: 'declined', stacktrace: { frames: [
-      { filename: 'app/models/order.rb', lineno: 7, pre_context: ['def pay', "  token = 'sk_live_0123456789abcdef'"], context_line: line, post_context: ['end'], vars: { card: '4111 1111 1111 1111', password: 'pw' } },
-    ] } }] } });
+    const e = norm({
+      platform: 'ruby',
+      exception: {
+        values: [
+          {
+            type: 'RuntimeError',
+            value: 'declined',
+            stacktrace: {
+              frames: [
+                {
+                  filename: 'app/models/order.rb',
+                  lineno: 7,
+                  pre_context: ['def pay', "  token = 'sk_live_0123456789abcdef'"],
+                  context_line: line,
+                  post_context: ['end'],
+                  vars: { card: '4111 1111 1111 1111', password: 'pw' },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
     const [frame] = frames(scrubEvent(e, DEFAULT_SCRUB_RULES));
-    expect(frame).toMatchObject({ context_line: line, pre_context: ['def pay', "  token = 'sk_live_0123456789abcdef'"], post_context: ['end'] });
+    expect(frame).toMatchObject({
+      context_line: line,
+      pre_context: ['def pay', "  token = 'sk_live_0123456789abcdef'"],
+      post_context: ['end'],
+    });
     expect(frame!.vars).toEqual({ card: '[Filtered]', password: '[Filtered]' });
   });
 });

@@ -13,9 +13,15 @@ import { createEvent, createIssue, createMember, type Member } from '../helpers/
 
 /** Routes anyone may call without credentials (their answers are checked for B's data). */
 const PUBLIC = new Set([
-  '/api/0', '/api/0/auth/login/', '/api/0/auth/', '/api/0/invitations/:token/', '/api/0/invitations/:token/accept/',
+  '/api/0',
+  '/api/0/auth/login/',
+  '/api/0/auth/',
+  '/api/0/invitations/:token/',
+  '/api/0/invitations/:token/accept/',
   '/api/0/organizations/:org/flags/hooks/provider/:provider/', // authenticated by the organization's HMAC signing secret
-  '/api/0/auth/config/', '/api/0/auth/oidc/login/', '/api/0/auth/oidc/callback/', // the login page and the SSO browser flow
+  '/api/0/auth/config/',
+  '/api/0/auth/oidc/login/',
+  '/api/0/auth/oidc/callback/', // the login page and the SSO browser flow
 ]);
 const MARKER = `victim${randomBytes(4).toString('hex')}`;
 
@@ -37,7 +43,10 @@ describe('authorization matrix', () => {
     s = await startTestServer({ ROLE: 'api' });
     const api = createApiRouter(s.deps);
     routes = api.router.stack.flatMap((layer) =>
-      layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path), params: layer.paramNames.map((p) => String(p.name)) })));
+      layer.methods
+        .filter((m) => m !== 'HEAD')
+        .map((method) => ({ method, path: String(layer.path), params: layer.paramNames.map((p) => String(p.name)) })),
+    );
     await api.close();
     attacker = await createMember(s.pool, { orgId: s.project.orgId, role: 'owner' });
     b = await createProject(s.pool, { orgSlug: `${MARKER}-org`, slug: `${MARKER}-project`, baseUrl: s.url });
@@ -49,11 +58,26 @@ describe('authorization matrix', () => {
   });
 
   async function seedVictim(): Promise<void> {
-    const q = async (sql: string, params: unknown[]) => (await s.pool.query<{ id: string }>(sql, params)).rows[0]?.id ?? '';
-    const issue = await createIssue(s.pool, { projectId: b.projectId, title: `Error: ${MARKER} issue`, tags: { browser: { [MARKER]: 1 } } });
-    const eventId = await createEvent(s.pool, { projectId: b.projectId, issueId: issue.id, payload: { message: MARKER, level: 'error' } });
-    const releaseId = await q(`INSERT INTO releases (organization_id, version) VALUES ($1, $2) RETURNING id`, [b.orgId, `${MARKER}@1.0.0`]);
-    await s.pool.query(`INSERT INTO release_projects (release_id, project_id) VALUES ($1, $2)`, [releaseId, b.projectId]);
+    const q = async (sql: string, params: unknown[]) =>
+      (await s.pool.query<{ id: string }>(sql, params)).rows[0]?.id ?? '';
+    const issue = await createIssue(s.pool, {
+      projectId: b.projectId,
+      title: `Error: ${MARKER} issue`,
+      tags: { browser: { [MARKER]: 1 } },
+    });
+    const eventId = await createEvent(s.pool, {
+      projectId: b.projectId,
+      issueId: issue.id,
+      payload: { message: MARKER, level: 'error' },
+    });
+    const releaseId = await q(`INSERT INTO releases (organization_id, version) VALUES ($1, $2) RETURNING id`, [
+      b.orgId,
+      `${MARKER}@1.0.0`,
+    ]);
+    await s.pool.query(`INSERT INTO release_projects (release_id, project_id) VALUES ($1, $2)`, [
+      releaseId,
+      b.projectId,
+    ]);
     Object.assign(ids, {
       org: b.orgSlug,
       project: b.slug,
@@ -66,11 +90,25 @@ describe('authorization matrix', () => {
       token: randomBytes(16).toString('hex'),
       jobId: `e-${b.projectId}-${eventId}`,
       filterId: 'browser-extensions',
-      deployId: await q(`INSERT INTO deploys (organization_id, release_id, environment, project_ids) VALUES ($1, $2, 'production', ARRAY[$3::bigint]) RETURNING id`, [b.orgId, releaseId, b.projectId]),
+      deployId: await q(
+        `INSERT INTO deploys (organization_id, release_id, environment, project_ids) VALUES ($1, $2, 'production', ARRAY[$3::bigint]) RETURNING id`,
+        [b.orgId, releaseId, b.projectId],
+      ),
       ruleId: await q(`INSERT INTO alert_rules (project_id, name) VALUES ($1, $2) RETURNING id`, [b.projectId, MARKER]),
-      overrideId: await q(`INSERT INTO oncall_overrides (project_id, user_id, starts_at, ends_at) VALUES ($1, $2, now(), now() + interval '1 day') RETURNING id`, [b.projectId, victim.userId]),
-      slug: (await s.pool.query<{ slug: string }>(`INSERT INTO monitors (organization_id, project_id, slug, name, schedule_type, schedule) VALUES ($1, $2, $3, $3, 'crontab', '0 3 * * *') RETURNING slug`, [b.orgId, b.projectId, `${MARKER}-job`])).rows[0]!.slug,
-      id: await q(`INSERT INTO organization_invitations (organization_id, role, token_hash, expires_at) VALUES ($1, 'member', $2, now() + interval '1 day') RETURNING id`, [b.orgId, randomBytes(32).toString('hex')]),
+      overrideId: await q(
+        `INSERT INTO oncall_overrides (project_id, user_id, starts_at, ends_at) VALUES ($1, $2, now(), now() + interval '1 day') RETURNING id`,
+        [b.projectId, victim.userId],
+      ),
+      slug: (
+        await s.pool.query<{ slug: string }>(
+          `INSERT INTO monitors (organization_id, project_id, slug, name, schedule_type, schedule) VALUES ($1, $2, $3, $3, 'crontab', '0 3 * * *') RETURNING slug`,
+          [b.orgId, b.projectId, `${MARKER}-job`],
+        )
+      ).rows[0]!.slug,
+      id: await q(
+        `INSERT INTO organization_invitations (organization_id, role, token_hash, expires_at) VALUES ($1, 'member', $2, now() + interval '1 day') RETURNING id`,
+        [b.orgId, randomBytes(32).toString('hex')],
+      ),
     });
   }
 
@@ -83,7 +121,12 @@ describe('authorization matrix', () => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : '{}';
-    const res = await fetch(`${s.url}${path}?id=${ids.issueId}&project=${b.projectId}`, { method: route.method, headers, body, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${s.url}${path}?id=${ids.issueId}&project=${b.projectId}`, {
+      method: route.method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
     return { status: res.status, body: await res.text().catch(() => '') };
   }
 
@@ -91,41 +134,65 @@ describe('authorization matrix', () => {
 
   it('covers the routes of every concept', () => {
     expect(routes.length).toBeGreaterThan(60);
-    for (const p of ['/api/0/issues/:issueId/', '/api/0/projects/:org/:project/dead-letters/', '/api/0/organizations/:org/releases/:version/']) {
+    for (const p of [
+      '/api/0/issues/:issueId/',
+      '/api/0/projects/:org/:project/dead-letters/',
+      '/api/0/organizations/:org/releases/:version/',
+    ]) {
       expect(routes.some((r) => r.path === p)).toBe(true);
     }
   });
 
   it("denies another organization's members on every route", async () => {
-    const own = await fetch(`${s.url}/api/0/projects/${s.project.orgSlug}/${s.project.slug}/`, { headers: { authorization: `Bearer ${attacker.token}` } });
+    const own = await fetch(`${s.url}/api/0/projects/${s.project.orgSlug}/${s.project.slug}/`, {
+      headers: { authorization: `Bearer ${attacker.token}` },
+    });
     expect(own.status).toBe(200); // the attacker's token works: the denials below are about B
     const failures: string[] = [];
     for (const route of [...routes].sort((x, y) => order(x) - order(y))) {
       const variants = [{ name: 'B ids', path: fill(route, ids) }];
-      if (route.params.some((p) => p !== 'org') && route.params.includes('org')) variants.push({ name: "A's org, B ids", path: fill(route, { ...ids, org: s.project.orgSlug, project: ids.project! }) });
+      if (route.params.some((p) => p !== 'org') && route.params.includes('org'))
+        variants.push({
+          name: "A's org, B ids",
+          path: fill(route, { ...ids, org: s.project.orgSlug, project: ids.project! }),
+        });
       for (const v of variants) {
         const res = await call(route, v.path, attacker.token);
         if (process.env.AUTHZ_DEBUG) console.log(route.method, v.path, v.name, res.status);
         const leaks = res.body.includes(MARKER);
         const isPublicOrUserScoped = route.params.length === 0 || PUBLIC.has(route.path);
         const denied = res.status === 403 || res.status === 404;
-        const ok = isPublicOrUserScoped || v.name !== 'B ids' ? !leaks && (denied || res.status < 300 || res.status === 400) : denied && !leaks;
+        const ok =
+          isPublicOrUserScoped || v.name !== 'B ids'
+            ? !leaks && (denied || res.status < 300 || res.status === 400)
+            : denied && !leaks;
         if (!ok) failures.push(`${route.method} ${v.path} (${v.name}) → ${res.status}${leaks ? ' with B data' : ''}`);
       }
     }
     expect(failures).toEqual([]);
 
     // Nothing of B's was changed.
-    const one = async (sql: string, params: unknown[]) => (await s.pool.query(sql, params)).rows[0] as Record<string, unknown> | undefined;
+    const one = async (sql: string, params: unknown[]) =>
+      (await s.pool.query(sql, params)).rows[0] as Record<string, unknown> | undefined;
     expect(await one('SELECT status FROM issues WHERE id = $1', [ids.issueId])).toEqual({ status: 'unresolved' });
     expect(await one('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [b.projectId])).toEqual({ n: 1 });
     expect(await one('SELECT is_enabled FROM alert_rules WHERE id = $1', [ids.ruleId])).toEqual({ is_enabled: true });
-    expect(await one('SELECT count(*)::int AS n FROM releases WHERE organization_id = $1', [b.orgId])).toEqual({ n: 1 });
-    expect(await one('SELECT count(*)::int AS n FROM memberships WHERE organization_id = $1', [b.orgId])).toEqual({ n: 1 });
-    expect(await one('SELECT revoked_at FROM organization_invitations WHERE id = $1', [ids.id])).toEqual({ revoked_at: null });
-    expect(await one('SELECT count(*)::int AS n FROM monitors WHERE organization_id = $1', [b.orgId])).toEqual({ n: 1 });
+    expect(await one('SELECT count(*)::int AS n FROM releases WHERE organization_id = $1', [b.orgId])).toEqual({
+      n: 1,
+    });
+    expect(await one('SELECT count(*)::int AS n FROM memberships WHERE organization_id = $1', [b.orgId])).toEqual({
+      n: 1,
+    });
+    expect(await one('SELECT revoked_at FROM organization_invitations WHERE id = $1', [ids.id])).toEqual({
+      revoked_at: null,
+    });
+    expect(await one('SELECT count(*)::int AS n FROM monitors WHERE organization_id = $1', [b.orgId])).toEqual({
+      n: 1,
+    });
     expect(await one('SELECT is_active FROM project_keys WHERE id = $1', [ids.keyId])).toEqual({ is_active: true });
-    expect(await one('SELECT count(*)::int AS n FROM oncall_overrides WHERE id = $1', [ids.overrideId])).toEqual({ n: 1 });
+    expect(await one('SELECT count(*)::int AS n FROM oncall_overrides WHERE id = $1', [ids.overrideId])).toEqual({
+      n: 1,
+    });
     expect(await one(`SELECT settings FROM projects WHERE id = $1`, [b.projectId])).toEqual({ settings: {} });
   }, 120_000);
 
@@ -133,7 +200,8 @@ describe('authorization matrix', () => {
     const failures: string[] = [];
     for (const route of routes) {
       const res = await call(route, fill(route, ids), null);
-      if (PUBLIC.has(route.path) ? res.body.includes(MARKER) : res.status !== 401) failures.push(`${route.method} ${route.path} → ${res.status}`);
+      if (PUBLIC.has(route.path) ? res.body.includes(MARKER) : res.status !== 401)
+        failures.push(`${route.method} ${route.path} → ${res.status}`);
     }
     expect(failures).toEqual([]);
   }, 120_000);

@@ -16,7 +16,11 @@ describe('API body limits', () => {
     s = await startTestServer({ ROLE: 'api', MAX_API_BODY_BYTES: String(LIMIT) });
     owner = await createMember(s.pool, { orgId: s.project.orgId, role: 'owner' });
     const api = createApiRouter(s.deps);
-    routes = api.router.stack.flatMap((l) => l.methods.filter((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m)).map((method) => ({ method, path: String(l.path) })));
+    routes = api.router.stack.flatMap((l) =>
+      l.methods
+        .filter((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m))
+        .map((method) => ({ method, path: String(l.path) })),
+    );
     await api.close();
   });
   afterAll(async () => {

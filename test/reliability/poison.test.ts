@@ -15,7 +15,10 @@ describe('poisoned events', () => {
   let owner: Member;
   let outsider: Member;
   beforeAll(async () => {
-    s = await startTestServer({ ROLE: 'all', WORKER_MAX_ATTEMPTS: '3' }, { worker: { pipeline: withStepAfter('normalize', poisonStep(POISON)) } });
+    s = await startTestServer(
+      { ROLE: 'all', WORKER_MAX_ATTEMPTS: '3' },
+      { worker: { pipeline: withStepAfter('normalize', poisonStep(POISON)) } },
+    );
     owner = await createMember(s.pool, { orgId: s.project.orgId, role: 'owner' });
     outsider = await createMember(s.pool, { orgId: null });
   });
@@ -28,22 +31,32 @@ describe('poisoned events', () => {
       ...init,
       headers: { authorization: `Bearer ${member.token}`, ...init.headers },
     });
-  const stored = async () => (await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [s.project.projectId])).rows[0]!.n;
+  const stored = async () =>
+    (
+      await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [
+        s.project.projectId,
+      ])
+    ).rows[0]!.n;
 
   it('dead-letters the poisoned event after a bounded number of attempts without blocking others', async () => {
     const poisonId = eventIdOf(1, 'dead');
     const statuses = await Promise.all([
       sendEvent(s.url, s.project, { event_id: poisonId, message: `this one is ${POISON}` }),
-      ...Array.from({ length: 30 }, (_, i) => sendEvent(s.url, s.project, { event_id: eventIdOf(i, 'beef'), message: `fine ${i}` })),
+      ...Array.from({ length: 30 }, (_, i) =>
+        sendEvent(s.url, s.project, { event_id: eventIdOf(i, 'beef'), message: `fine ${i}` }),
+      ),
     ]);
     expect(statuses.every((st) => st === 200)).toBe(true);
     await waitFor(async () => (await stored()) === 30, { timeout: 20_000, message: 'the 30 good events' });
 
-    const letters = await waitFor(async () => {
-      const res = await api('', owner);
-      const body = (await res.json()) as Array<Record<string, unknown>>;
-      return body.length === 1 ? body : null;
-    }, { timeout: 30_000, message: 'the dead letter' });
+    const letters = await waitFor(
+      async () => {
+        const res = await api('', owner);
+        const body = (await res.json()) as Array<Record<string, unknown>>;
+        return body.length === 1 ? body : null;
+      },
+      { timeout: 30_000, message: 'the dead letter' },
+    );
     expect(letters[0]).toMatchObject({ kind: 'event', eventId: poisonId, attempts: 3 });
     expect(letters[0]!.error).toMatch(/gave up after 3 attempts: .*poisoned event/);
     expect(JSON.stringify(letters)).not.toContain(POISON); // payloads are never shown
@@ -57,8 +70,12 @@ describe('poisoned events', () => {
     // Retry sends it through again (it fails again: still poisoned), delete removes it.
     const retried = await api(`${encodeURIComponent(letters[0]!.id as string)}/retry/`, owner, { method: 'POST' });
     expect(retried.status).toBe(202);
-    await waitFor(async () => ((await (await api('', owner)).json()) as unknown[]).length === 1 && (await jobCounts(s.deps.queue)).failed === 1,
-      { timeout: 30_000, message: 'the retried job to fail again' });
+    await waitFor(
+      async () =>
+        ((await (await api('', owner)).json()) as unknown[]).length === 1 &&
+        (await jobCounts(s.deps.queue)).failed === 1,
+      { timeout: 30_000, message: 'the retried job to fail again' },
+    );
     const removed = await api(`${encodeURIComponent(letters[0]!.id as string)}/`, owner, { method: 'DELETE' });
     expect(removed.status).toBe(204);
     expect(await (await api('', owner)).json()).toEqual([]);

@@ -15,7 +15,13 @@ import { PAYLOAD_COLUMNS, withPayloads } from '../helpers/events.js';
 
 const run = promisify(execFile);
 const SECRETS = { PASSWORD: 'hunter2-Zq81!', TOKEN: 'tok5b7f0c2e9a1d44ee77', CARD: '4242 4242 4242 4242' };
-const NEEDLES = [SECRETS.PASSWORD, encodeURIComponent(SECRETS.PASSWORD), SECRETS.TOKEN, SECRETS.CARD, SECRETS.CARD.replaceAll(' ', '')];
+const NEEDLES = [
+  SECRETS.PASSWORD,
+  encodeURIComponent(SECRETS.PASSWORD),
+  SECRETS.TOKEN,
+  SECRETS.CARD,
+  SECRETS.CARD.replaceAll(' ', ''),
+];
 
 describe('data scrubbing with a real SDK', () => {
   let s: TestServer;
@@ -40,7 +46,14 @@ describe('data scrubbing with a real SDK', () => {
 
   /** Every text Faultline stored for a project, from the raw rows. */
   async function storedText(projectId: string): Promise<string> {
-    const events = withPayloads((await s.pool.query(`SELECT ${PAYLOAD_COLUMNS}, title || coalesce(user_key, '') AS t FROM events WHERE project_id = $1`, [projectId])).rows);
+    const events = withPayloads(
+      (
+        await s.pool.query(
+          `SELECT ${PAYLOAD_COLUMNS}, title || coalesce(user_key, '') AS t FROM events WHERE project_id = $1`,
+          [projectId],
+        )
+      ).rows,
+    );
     const rows = await s.pool.query<{ t: string }>(
       `SELECT title || culprit || metadata::text || coalesce(g.grouping::text, '') FROM issues LEFT JOIN issue_grouping g ON g.issue_id = issues.id WHERE project_id = $1
        UNION ALL SELECT v.key || '=' || v.value FROM issue_tag_values v JOIN issues i ON i.id = v.issue_id WHERE i.project_id = $1`,
@@ -51,10 +64,15 @@ describe('data scrubbing with a real SDK', () => {
 
   it('keeps passwords, auth headers and card numbers out of Postgres by default', async () => {
     await report(s.project.dsn);
-    const text = await waitFor(async () => {
-      const n = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [s.project.projectId]);
-      return n.rows[0]!.n === 1 ? storedText(s.project.projectId) : null;
-    }, { timeout: 20_000, message: 'the event' });
+    const text = await waitFor(
+      async () => {
+        const n = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [
+          s.project.projectId,
+        ]);
+        return n.rows[0]!.n === 1 ? storedText(s.project.projectId) : null;
+      },
+      { timeout: 20_000, message: 'the event' },
+    );
     for (const needle of NEEDLES) expect(text).not.toContain(needle);
     expect(text).toContain('[Filtered]');
     expect(text).toContain('card [Filtered] declined'); // the message stays readable
@@ -68,12 +86,21 @@ describe('data scrubbing with a real SDK', () => {
       body: JSON.stringify({ dataScrubber: false }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ dataScrubber: false, dataScrubberDefaults: true, scrubIPAddresses: false });
+    expect(await res.json()).toMatchObject({
+      dataScrubber: false,
+      dataScrubberDefaults: true,
+      scrubIPAddresses: false,
+    });
     await report(open.dsn);
-    const text = await waitFor(async () => {
-      const n = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [open.projectId]);
-      return n.rows[0]!.n === 1 ? storedText(open.projectId) : null;
-    }, { timeout: 20_000, message: 'the unscrubbed event' });
+    const text = await waitFor(
+      async () => {
+        const n = await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [
+          open.projectId,
+        ]);
+        return n.rows[0]!.n === 1 ? storedText(open.projectId) : null;
+      },
+      { timeout: 20_000, message: 'the unscrubbed event' },
+    );
     for (const needle of [SECRETS.PASSWORD, SECRETS.TOKEN, SECRETS.CARD]) expect(text).toContain(needle);
   });
 });

@@ -37,24 +37,41 @@ describe('SIGTERM', () => {
   });
 
   const spawn = async (role: string, extra: Record<string, string> = {}) => {
-    const p = await spawnFaultline({ ROLE: role, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...extra });
+    const p = await spawnFaultline({
+      ROLE: role,
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ...extra,
+    });
     procs.push(p);
     return p;
   };
-  const stored = async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [project.projectId])).rows[0]!.n;
+  const stored = async () =>
+    (
+      await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [
+        project.projectId,
+      ])
+    ).rows[0]!.n;
 
   it('ingest finishes the request in flight, refuses new connections, exits 0', async () => {
     const ingest = await spawn('ingest');
     const body = JSON.stringify({ event_id: eventIdOf(1, 'd0'), message: 'sent across a shutdown', level: 'error' });
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${ingest.url}/api/${project.projectId}/store/?sentry_key=${project.publicKey}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => { text += c.toString(); });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
+      const req = httpRequest(
+        `${ingest.url}/api/${project.projectId}/store/?sentry_key=${project.publicKey}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            text += c.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 20)); // the request is in flight: headers and part of the body sent
       ingest.waitForLog('shutting down').then(() => req.end(body.slice(20)), reject);
@@ -72,12 +89,29 @@ describe('SIGTERM', () => {
   it('the worker finishes its batches, leaves nothing active, exits 0; the rest is processed later', async () => {
     const total = 400;
     const receivedAt = Date.now();
-    const jobs = Array.from({ length: total }, (_, i) => syntheticEventJob({ projectId: project.projectId, receivedAt, eventId: eventIdOf(i, 'e0'), type: `TermError${i % 3}` }));
-    await queue.addBulk(jobs.map((data) => ({ name: 'event', data, opts: { jobId: eventJobId(data.projectId, data.eventId), attempts: 8 } })));
+    const jobs = Array.from({ length: total }, (_, i) =>
+      syntheticEventJob({
+        projectId: project.projectId,
+        receivedAt,
+        eventId: eventIdOf(i, 'e0'),
+        type: `TermError${i % 3}`,
+      }),
+    );
+    await queue.addBulk(
+      jobs.map((data) => ({
+        name: 'event',
+        data,
+        opts: { jobId: eventJobId(data.projectId, data.eventId), attempts: 8 },
+      })),
+    );
     const before = await stored();
 
     const worker = await spawn('worker', { WORKER_BATCH_SIZE: '10', WORKER_CONCURRENCY: '20' });
-    await waitFor(async () => (await stored()) - before >= 40 && (await jobCounts(queue)).active > 0, { timeout: 60_000, interval: 5, message: 'batches in flight' });
+    await waitFor(async () => (await stored()) - before >= 40 && (await jobCounts(queue)).active > 0, {
+      timeout: 60_000,
+      interval: 5,
+      message: 'batches in flight',
+    });
     worker.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     const counts = await jobCounts(queue);
@@ -86,7 +120,10 @@ describe('SIGTERM', () => {
     expect((await stored()) - before + counts.waiting + counts.delayed).toBe(total);
 
     const next = await spawn('worker');
-    await waitFor(async () => (await stored()) - before === total, { timeout: 60_000, message: 'all events after the restart' });
+    await waitFor(async () => (await stored()) - before === total, {
+      timeout: 60_000,
+      message: 'all events after the restart',
+    });
     next.kill('SIGTERM');
     expect(await next.exited).toEqual({ code: 0, signal: null });
   }, 120_000);
@@ -94,7 +131,9 @@ describe('SIGTERM', () => {
   it('the API closes live streams and exits 0', async () => {
     const member = await createMember(db.pool, { orgId: project.orgId });
     const api = await spawn('api');
-    const res = await fetch(`${api.url}/api/0/organizations/${project.orgSlug}/stream/`, { headers: { authorization: `Bearer ${member.token}` } });
+    const res = await fetch(`${api.url}/api/0/organizations/${project.orgSlug}/stream/`, {
+      headers: { authorization: `Bearer ${member.token}` },
+    });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     await reader.read(); // the stream is open

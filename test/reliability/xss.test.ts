@@ -28,7 +28,10 @@ describe('stored XSS in event content', { timeout: 120_000 }, () => {
     owner = await createMember(s.pool, { orgId: s.project.orgId, role: 'owner' });
     browser = await launchBrowser();
     page = await (await newContext(browser)).newPage();
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -40,7 +43,19 @@ describe('stored XSS in event content', { timeout: 120_000 }, () => {
       level: 'error',
       platform: 'javascript',
       message: `Boom ${PAYLOADS[0]}`,
-      exception: { values: [{ type: 'XssError', value: PAYLOADS.join(' '), stacktrace: { frames: [{ function: PAYLOADS[1], filename: PAYLOADS[2], abs_path: PAYLOADS[3], lineno: 1, in_app: true }] } }] },
+      exception: {
+        values: [
+          {
+            type: 'XssError',
+            value: PAYLOADS.join(' '),
+            stacktrace: {
+              frames: [
+                { function: PAYLOADS[1], filename: PAYLOADS[2], abs_path: PAYLOADS[3], lineno: 1, in_app: true },
+              ],
+            },
+          },
+        ],
+      },
       tags: { note: PAYLOADS[0], [PAYLOADS[2]!]: 'x' },
       extra: { html: PAYLOADS[1] },
       breadcrumbs: { values: [{ category: 'ui', message: PAYLOADS[0], data: { url: PAYLOADS[3] } }] },
@@ -48,7 +63,12 @@ describe('stored XSS in event content', { timeout: 120_000 }, () => {
       user: { id: PAYLOADS[2], email: `x@example.com${PAYLOADS[0]}` },
     });
     expect(status).toBe(200);
-    const issue = await waitFor(async () => (await s.pool.query<{ id: string }>('SELECT id FROM issues WHERE project_id = $1', [s.project.projectId])).rows[0], { timeout: 20_000, message: 'the issue' });
+    const issue = await waitFor(
+      async () =>
+        (await s.pool.query<{ id: string }>('SELECT id FROM issues WHERE project_id = $1', [s.project.projectId]))
+          .rows[0],
+      { timeout: 20_000, message: 'the issue' },
+    );
 
     await login(page, s.url, owner.email, owner.password);
     await page.goto(`${s.url}/organizations/${s.project.orgSlug}/issues/`);

@@ -59,7 +59,9 @@ async function cruiseTree(baseDir: string): Promise<Array<{ rule: string; from: 
 
 /** `npm run check:deps` as package.json spells it, run in `cwd`: its exit code and report. */
 async function checkDeps(cwd: string): Promise<{ code: number; output: string }> {
-  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
   const [command, ...args] = pkg.scripts['check:deps']!.split(/\s+/);
   expect(command).toBe('depcruise');
   const bin = path.join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
@@ -78,18 +80,33 @@ describe('import rules', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'ft-imports-'));
     await writeTree(dir, FILES);
     await copyFile(path.join(ROOT, CONFIG), path.join(dir, CONFIG));
-    await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }));
+    await writeFile(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
+    );
   });
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('reports one violation of each rule, and nothing for the allowed imports', async () => {
     const found = await cruiseTree(dir);
-    const rules = (name: string) => found.filter((v) => v.rule === name).map((v) => `${v.from} -> ${v.to}`).sort();
-    expect(rules('server-not-to-ingest')).toEqual(['server/src/a.ts -> ingest/src/b.ts', 'server/src/shared/u.ts -> ingest/src/b.ts']);
+    const rules = (name: string) =>
+      found
+        .filter((v) => v.rule === name)
+        .map((v) => `${v.from} -> ${v.to}`)
+        .sort();
+    expect(rules('server-not-to-ingest')).toEqual([
+      'server/src/a.ts -> ingest/src/b.ts',
+      'server/src/shared/u.ts -> ingest/src/b.ts',
+    ]);
     // ingest may import the shared floor (f.ts), nothing else of the server.
     expect(rules('ingest-not-to-server')).toEqual(['ingest/src/c.ts -> server/src/d.ts']);
     // The shared floor imports nothing of the rest of server/ (t.ts) nor of ingest/ (u.ts); within itself it may.
-    expect(rules('shared-stays-shared')).toEqual(['server/src/shared/t.ts -> server/src/d.ts', 'server/src/shared/u.ts -> ingest/src/b.ts']);
+    expect(rules('shared-stays-shared')).toEqual([
+      'server/src/shared/t.ts -> server/src/d.ts',
+      'server/src/shared/u.ts -> ingest/src/b.ts',
+    ]);
     expect(rules('no-circular').length).toBeGreaterThan(0);
     expect(found.filter((v) => v.rule === 'no-circular').every((v) => /server\/src\/[xy]\.ts/.test(v.from))).toBe(true);
     // A value import from the UI is refused; a type-only one (the API contract) is allowed.

@@ -10,9 +10,22 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Unit-test roots and the source they mirror. */
-const MIRRORS: Array<[string, string]> = [['test/server/', 'server/src/'], ['test/ingest/', 'ingest/src/'], ['test/client-sdk/', 'client-sdk/src/']];
+const MIRRORS: Array<[string, string]> = [
+  ['test/server/', 'server/src/'],
+  ['test/ingest/', 'ingest/src/'],
+  ['test/client-sdk/', 'client-sdk/src/'],
+];
 /** Suites that cut across the source (whole flows, failures, scale, UI, benchmarks, the repo). */
-const SUITES = ['test/flows/', 'test/reliability/', 'test/regressions/', 'test/scale/', 'test/ui/', 'test/bench/', 'test/repo/', 'test/client-sdk/e2e/'];
+const SUITES = [
+  'test/flows/',
+  'test/reliability/',
+  'test/regressions/',
+  'test/scale/',
+  'test/ui/',
+  'test/bench/',
+  'test/repo/',
+  'test/client-sdk/e2e/',
+];
 /** Inputs, not code under test: recorded captures, programs the tests start. */
 const DATA = /(^|\/)(fixtures|programs)\//;
 
@@ -44,22 +57,29 @@ export function layoutViolations(files: string[], dirExists: (dir: string) => bo
 
 describe('test layout', () => {
   it('the real tree mirrors the source and keeps helpers in test/helpers/', () => {
-    const files = execFileSync('git', ['ls-files', 'test'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', 'test'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
     expect(files.length).toBeGreaterThan(100);
     expect(layoutViolations(files, (d) => existsSync(path.join(ROOT, d)))).toEqual([]);
   });
 
   it('bites: a helper beside its tests, a test in a folder the source lacks, a stray test', () => {
     const dirs = new Set(['server/src/', 'server/src/alerts/', 'ingest/src/']);
-    expect(layoutViolations([
-      'test/server/alerts/rules.test.ts', // fine
-      'test/server/alerts/fixtures.ts',
-      'test/server/nowhere/thing.test.ts',
-      'test/misc/thing.test.ts',
-      'test/helpers/wait.test.ts',
-      'test/flows/programs/app.mjs', // fine: a program a test starts
-      'test/fixtures/sdk-captures/x.js', // fine: data
-    ], (d) => dirs.has(d))).toEqual([
+    expect(
+      layoutViolations(
+        [
+          'test/server/alerts/rules.test.ts', // fine
+          'test/server/alerts/fixtures.ts',
+          'test/server/nowhere/thing.test.ts',
+          'test/misc/thing.test.ts',
+          'test/helpers/wait.test.ts',
+          'test/flows/programs/app.mjs', // fine: a program a test starts
+          'test/fixtures/sdk-captures/x.js', // fine: data
+        ],
+        (d) => dirs.has(d),
+      ),
+    ).toEqual([
       'test/server/alerts/fixtures.ts: a helper outside test/helpers/',
       'test/server/nowhere/thing.test.ts: no server/src/nowhere/ to mirror',
       'test/misc/thing.test.ts: not under a source mirror (test/server/, test/ingest/, test/client-sdk/) nor a suite folder',

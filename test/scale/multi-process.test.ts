@@ -31,15 +31,21 @@ function envelope(k: number, i: number, at: number): { eventId: string; body: st
   const { header, event } = typicalEnvelopeParts();
   const eventId = `${(k + 1).toString(16).padStart(8, '0')}${i.toString(16).padStart(24, '0')}`;
   const payload = JSON.stringify({ ...variantEvent(event, 10_000 + k), event_id: eventId, timestamp: at });
-  return { eventId, body: `${JSON.stringify({ ...header, event_id: eventId })}\n${JSON.stringify({ type: 'event' })}\n${payload}\n` };
+  return {
+    eventId,
+    body: `${JSON.stringify({ ...header, event_id: eventId })}\n${JSON.stringify({ type: 'event' })}\n${payload}\n`,
+  };
 }
 
 async function send(ingest: Proc, body: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${ingest.port}/api/${project.projectId}/envelope/?sentry_key=${project.publicKey}&sentry_version=7`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-sentry-envelope' },
-    body,
-  });
+  const res = await fetch(
+    `http://127.0.0.1:${ingest.port}/api/${project.projectId}/envelope/?sentry_key=${project.publicKey}&sentry_version=7`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-sentry-envelope' },
+      body,
+    },
+  );
   await res.arrayBuffer();
   return res.status;
 }
@@ -66,7 +72,14 @@ beforeAll(async () => {
     WORKER_BATCH_SIZE: '7', // many small batches: the workers interleave on the same fingerprints
     WORKER_BATCH_WAIT_MS: '1',
   };
-  procs.push(...(await Promise.all([startFaultline('ingest', env), startFaultline('ingest', env), startFaultline('worker', env), startFaultline('worker', env)])));
+  procs.push(
+    ...(await Promise.all([
+      startFaultline('ingest', env),
+      startFaultline('ingest', env),
+      startFaultline('worker', env),
+      startFaultline('worker', env),
+    ])),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -78,35 +91,59 @@ afterAll(async () => {
 });
 
 describe('several ingest and worker processes on one Postgres and Redis', () => {
-  it('store each event once, count it once and create one issue per new fingerprint', { timeout: 120_000 }, async () => {
-    const [ingestA, ingestB] = procs;
-    const at = Date.now() / 1000 - 5;
-    const events = Array.from({ length: TOTAL }, (_, n) => envelope(n % FINGERPRINTS, n, at));
-    // Round 1 while the queue is paused: both copies of an event are queued at once.
-    const first = await Promise.all(events.flatMap((e, n) => [send(n % 2 ? ingestA! : ingestB!, e.body), send(n % 2 ? ingestB! : ingestA!, e.body)]));
-    expect(first.every((s) => s === 200)).toBe(true);
-    await queue.resume();
-    // Round 2 while the workers run: copies arrive before, during and after their original is stored.
-    const second = await Promise.all(events.map((e, n) => send(n % 2 ? ingestA! : ingestB!, e.body)));
-    expect(second.every((s) => s === 200)).toBe(true);
-    await waitFor(queueIsEmpty, { timeout: 90_000, interval: 100, message: "the queue to empty" });
+  it(
+    'store each event once, count it once and create one issue per new fingerprint',
+    { timeout: 120_000 },
+    async () => {
+      const [ingestA, ingestB] = procs;
+      const at = Date.now() / 1000 - 5;
+      const events = Array.from({ length: TOTAL }, (_, n) => envelope(n % FINGERPRINTS, n, at));
+      // Round 1 while the queue is paused: both copies of an event are queued at once.
+      const first = await Promise.all(
+        events.flatMap((e, n) => [
+          send(n % 2 ? ingestA! : ingestB!, e.body),
+          send(n % 2 ? ingestB! : ingestA!, e.body),
+        ]),
+      );
+      expect(first.every((s) => s === 200)).toBe(true);
+      await queue.resume();
+      // Round 2 while the workers run: copies arrive before, during and after their original is stored.
+      const second = await Promise.all(events.map((e, n) => send(n % 2 ? ingestA! : ingestB!, e.body)));
+      expect(second.every((s) => s === 200)).toBe(true);
+      await waitFor(queueIsEmpty, { timeout: 90_000, interval: 100, message: 'the queue to empty' });
 
-    const stored = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [project.projectId]);
-    expect(stored.rows[0]!.n).toBe(TOTAL);
-    const issues = await db.pool.query<{ id: string; event_count: string; title: string }>('SELECT id, event_count, title FROM issues WHERE project_id = $1 ORDER BY id', [project.projectId]);
-    expect(issues.rows).toHaveLength(FINGERPRINTS);
-    expect(issues.rows.map((r) => Number(r.event_count))).toEqual(Array(FINGERPRINTS).fill(EVENTS_PER_FINGERPRINT));
-    const hourly = await db.pool.query<{ issue_id: string; n: number }>('SELECT issue_id, sum(count)::int AS n FROM issue_hourly_counts GROUP BY issue_id');
-    expect(hourly.rows.map((r) => r.n)).toEqual(Array(FINGERPRINTS).fill(EVENTS_PER_FINGERPRINT));
-    // Every event of a fingerprint landed in that fingerprint's one issue.
-    const storedEvents = withPayloads<{ exception: { values: Array<{ type: string }> } }, StoredPayload & { issue_id: string }>(
-      (await db.pool.query(`SELECT issue_id, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1`, [project.projectId])).rows);
-    const issuesOfType = new Map<string, Set<string>>();
-    for (const e of storedEvents) {
-      const type = e.payload.exception.values[0]!.type;
-      issuesOfType.set(type, (issuesOfType.get(type) ?? new Set()).add(e.issue_id));
-    }
-    expect(issuesOfType.size).toBe(FINGERPRINTS);
-    expect([...issuesOfType.values()].every((ids) => ids.size === 1)).toBe(true);
-  });
+      const stored = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [
+        project.projectId,
+      ]);
+      expect(stored.rows[0]!.n).toBe(TOTAL);
+      const issues = await db.pool.query<{ id: string; event_count: string; title: string }>(
+        'SELECT id, event_count, title FROM issues WHERE project_id = $1 ORDER BY id',
+        [project.projectId],
+      );
+      expect(issues.rows).toHaveLength(FINGERPRINTS);
+      expect(issues.rows.map((r) => Number(r.event_count))).toEqual(Array(FINGERPRINTS).fill(EVENTS_PER_FINGERPRINT));
+      const hourly = await db.pool.query<{ issue_id: string; n: number }>(
+        'SELECT issue_id, sum(count)::int AS n FROM issue_hourly_counts GROUP BY issue_id',
+      );
+      expect(hourly.rows.map((r) => r.n)).toEqual(Array(FINGERPRINTS).fill(EVENTS_PER_FINGERPRINT));
+      // Every event of a fingerprint landed in that fingerprint's one issue.
+      const storedEvents = withPayloads<
+        { exception: { values: Array<{ type: string }> } },
+        StoredPayload & { issue_id: string }
+      >(
+        (
+          await db.pool.query(`SELECT issue_id, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1`, [
+            project.projectId,
+          ])
+        ).rows,
+      );
+      const issuesOfType = new Map<string, Set<string>>();
+      for (const e of storedEvents) {
+        const type = e.payload.exception.values[0]!.type;
+        issuesOfType.set(type, (issuesOfType.get(type) ?? new Set()).add(e.issue_id));
+      }
+      expect(issuesOfType.size).toBe(FINGERPRINTS);
+      expect([...issuesOfType.values()].every((ids) => ids.size === 1)).toBe(true);
+    },
+  );
 });

@@ -24,8 +24,12 @@ const APP = fileURLToPath(new URL('../server/alerts/programs/sentry-app.mjs', im
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let bouncer: PgBouncerHandle;
-beforeAll(async () => { bouncer = await startPgBouncer(); });
-afterAll(async () => { await bouncer?.stop(); });
+beforeAll(async () => {
+  bouncer = await startPgBouncer();
+});
+afterAll(async () => {
+  await bouncer?.stop();
+});
 
 describe('behind PgBouncer in transaction mode', () => {
   it('two processes migrate an empty database at once, each file applied once', { timeout: 120_000 }, async () => {
@@ -40,7 +44,9 @@ describe('behind PgBouncer in transaction mode', () => {
       const [a, b] = await Promise.all(pools.map((p) => migrate(p)));
       const files = (await listMigrations()).map((m) => m.version);
       expect([...a!, ...b!].sort((x, y) => x - y)).toEqual(files); // together all, none twice
-      const { rows } = await pools[0]!.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      const { rows } = await pools[0]!.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
       expect(rows.map((r) => r.version)).toEqual(files);
       expect(await migrate(pools[1]!)).toEqual([]);
     } finally {
@@ -60,11 +66,20 @@ describe('behind PgBouncer in transaction mode', () => {
 
     beforeAll(async () => {
       db = await createTestDatabase();
-      running = await start(loadConfig({
-        ROLE: 'all', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', UDP_ENABLED: 'false',
-        DATABASE_URL: bouncer.via(db.url), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix,
-        RUN_MIGRATIONS: 'true', WORKER_BATCH_WAIT_MS: '1',
-      }));
+      running = await start(
+        loadConfig({
+          ROLE: 'all',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'silent',
+          UDP_ENABLED: 'false',
+          DATABASE_URL: bouncer.via(db.url),
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_PREFIX: prefix,
+          RUN_MIGRATIONS: 'true',
+          WORKER_BATCH_WAIT_MS: '1',
+        }),
+      );
       base = `http://127.0.0.1:${running.port}`;
       project = await createProject(db.pool, { baseUrl: base });
       token = (await createMember(db.pool, { orgId: project.orgId, role: 'owner' })).token;
@@ -86,14 +101,20 @@ describe('behind PgBouncer in transaction mode', () => {
     it('stores, groups, lists, resolves and reads back SDK errors', { timeout: 120_000 }, async () => {
       await run(process.execPath, [APP, 'several'], { env: { ...process.env, DSN: project.dsn }, timeout: 60_000 });
       const p = `/projects/${project.orgSlug}/${project.slug}`;
-      const issues = await waitFor(async () => {
-        const r = await api(`${p}/issues/`);
-        return r.status === 200 && r.body.length === 3 ? r.body : null;
-      }, { timeout: 60_000, interval: 250, message: 'three issues through the API' });
+      const issues = await waitFor(
+        async () => {
+          const r = await api(`${p}/issues/`);
+          return r.status === 200 && r.body.length === 3 ? r.body : null;
+        },
+        { timeout: 60_000, interval: 250, message: 'three issues through the API' },
+      );
       const quota = issues.find((i: { title: string }) => i.title.startsWith('QuotaError'));
       expect(quota).toBeDefined();
 
-      const resolved = await api(`/issues/${quota.id}/`, { method: 'PUT', body: JSON.stringify({ status: 'resolved' }) });
+      const resolved = await api(`/issues/${quota.id}/`, {
+        method: 'PUT',
+        body: JSON.stringify({ status: 'resolved' }),
+      });
       expect(resolved.status).toBe(200);
       expect((await api(`/issues/${quota.id}/`)).body.status).toBe('resolved');
       const events = await api(`/issues/${quota.id}/events/`);
@@ -101,7 +122,11 @@ describe('behind PgBouncer in transaction mode', () => {
       expect(events.body).toHaveLength(1);
       const search = await api(`${p}/issues/?query=${encodeURIComponent('is:unresolved')}`);
       expect(search.body.map((i: { id: string }) => i.id).sort()).toEqual(
-        issues.filter((i: { id: string }) => i.id !== quota.id).map((i: { id: string }) => i.id).sort());
+        issues
+          .filter((i: { id: string }) => i.id !== quota.id)
+          .map((i: { id: string }) => i.id)
+          .sort(),
+      );
       expect((await api(`${p}/stats/?stat=received`)).status).toBe(200);
     });
   });

@@ -33,11 +33,20 @@ beforeAll(async () => {
   await admin.end();
   primary = createPool(set.url('primary', 'faultline'), 4);
   await migrate(primary);
-  running = await start(loadConfig({
-    ROLE: 'api', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RUN_MIGRATIONS: 'false',
-    DATABASE_URL: set.url('primary', 'faultline'), DATABASE_REPLICA_URL: set.url('replica', 'faultline'),
-    DATABASE_REPLICA_MAX_LAG_SECONDS: String(MAX_LAG_SECONDS), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix,
-  }));
+  running = await start(
+    loadConfig({
+      ROLE: 'api',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      RUN_MIGRATIONS: 'false',
+      DATABASE_URL: set.url('primary', 'faultline'),
+      DATABASE_REPLICA_URL: set.url('replica', 'faultline'),
+      DATABASE_REPLICA_MAX_LAG_SECONDS: String(MAX_LAG_SECONDS),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+    }),
+  );
   project = await createProject(primary);
   writer = await createMember(primary, { orgId: project.orgId, role: 'owner' });
   reader = await createMember(primary, { orgId: project.orgId, role: 'owner' });
@@ -68,40 +77,57 @@ const titles = async (who: Member) => {
 };
 
 describe('API reads on a streaming replica', () => {
-  it('reads from the replica, the writer\'s own writes from the primary, and falls back when it lags or stops', { timeout: 180_000 }, async () => {
-    const a = await createIssue(primary, { projectId: project.projectId, title: 'Error: first' });
-    await waitFor(async () => running.readPool!.replicas()[0]!.healthy && (await titles(reader)).includes('Error: first'),
-      { timeout: 30_000, interval: 200, message: 'the replica to serve the first issue' });
+  it(
+    "reads from the replica, the writer's own writes from the primary, and falls back when it lags or stops",
+    { timeout: 180_000 },
+    async () => {
+      const a = await createIssue(primary, { projectId: project.projectId, title: 'Error: first' });
+      await waitFor(
+        async () => running.readPool!.replicas()[0]!.healthy && (await titles(reader)).includes('Error: first'),
+        { timeout: 30_000, interval: 200, message: 'the replica to serve the first issue' },
+      );
 
-    await replica.query('SELECT pg_wal_replay_pause()');
-    await createIssue(primary, { projectId: project.projectId, title: 'Error: second' });
-    // The replica has not replayed the second issue: the reader's list comes from it.
-    expect(await titles(reader)).toEqual(['Error: first']);
+      await replica.query('SELECT pg_wal_replay_pause()');
+      await createIssue(primary, { projectId: project.projectId, title: 'Error: second' });
+      // The replica has not replayed the second issue: the reader's list comes from it.
+      expect(await titles(reader)).toEqual(['Error: first']);
 
-    const put = await api(writer, `/issues/${a.id}/`, { method: 'PUT', body: JSON.stringify({ status: 'resolved' }) });
-    expect(put.status).toBe(200);
-    // The writer's next reads come from the primary: its write and the second issue are there
-    // (the list shows unresolved issues: the first is resolved now).
-    expect((await api(writer, `/issues/${a.id}/`)).body.status).toBe('resolved');
-    expect(await titles(writer)).toEqual(['Error: second']);
-    // The reader still reads the paused replica (within the lag bound): the first issue still
-    // unresolved there, the second not replayed.
-    expect(await titles(reader)).toEqual(['Error: first']);
-    expect(running.readPool!.replicas()[0]!.healthy).toBe(true);
+      const put = await api(writer, `/issues/${a.id}/`, {
+        method: 'PUT',
+        body: JSON.stringify({ status: 'resolved' }),
+      });
+      expect(put.status).toBe(200);
+      // The writer's next reads come from the primary: its write and the second issue are there
+      // (the list shows unresolved issues: the first is resolved now).
+      expect((await api(writer, `/issues/${a.id}/`)).body.status).toBe('resolved');
+      expect(await titles(writer)).toEqual(['Error: second']);
+      // The reader still reads the paused replica (within the lag bound): the first issue still
+      // unresolved there, the second not replayed.
+      expect(await titles(reader)).toEqual(['Error: first']);
+      expect(running.readPool!.replicas()[0]!.healthy).toBe(true);
 
-    // Too far behind: the reader's reads go to the primary.
-    await waitFor(async () => (await titles(reader))[0] === 'Error: second', { timeout: 120_000, interval: 500, message: 'reads to leave the lagging replica' });
-    expect(running.readPool!.replicas()[0]!.healthy).toBe(false);
-    await replica.query('SELECT pg_wal_replay_resume()');
-    await waitFor(() => running.readPool!.replicas()[0]!.healthy, { timeout: 30_000, interval: 200, message: 'the replica to catch up' });
+      // Too far behind: the reader's reads go to the primary.
+      await waitFor(async () => (await titles(reader))[0] === 'Error: second', {
+        timeout: 120_000,
+        interval: 500,
+        message: 'reads to leave the lagging replica',
+      });
+      expect(running.readPool!.replicas()[0]!.healthy).toBe(false);
+      await replica.query('SELECT pg_wal_replay_resume()');
+      await waitFor(() => running.readPool!.replicas()[0]!.healthy, {
+        timeout: 30_000,
+        interval: 200,
+        message: 'the replica to catch up',
+      });
 
-    // The replica goes away: reads fall back at once, nothing fails.
-    await replica.end();
-    await set.stopReplica();
-    expect(await titles(reader)).toEqual(['Error: second']);
-    expect((await api(reader, `/issues/${a.id}/`)).body.status).toBe('resolved');
-    const events = await api(reader, `/issues/${a.id}/events/`);
-    expect(events.status).toBe(200);
-    expect(running.readPool!.replicas()[0]!.healthy).toBe(false);
-  });
+      // The replica goes away: reads fall back at once, nothing fails.
+      await replica.end();
+      await set.stopReplica();
+      expect(await titles(reader)).toEqual(['Error: second']);
+      expect((await api(reader, `/issues/${a.id}/`)).body.status).toBe('resolved');
+      const events = await api(reader, `/issues/${a.id}/events/`);
+      expect(events.status).toBe(200);
+      expect(running.readPool!.replicas()[0]!.healthy).toBe(false);
+    },
+  );
 });

@@ -39,10 +39,15 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     WORKER_STALL_TIMEOUT_MS: '10000', // jobs a worker held during the failover come back soon (a loaded CI machine needs the margin)
   };
-  procs.push(...(await Promise.all([
-    startFaultline('ingest', env), startFaultline('ingest', env),
-    startFaultline('worker', env), startFaultline('worker', env), startFaultline('api', env),
-  ])));
+  procs.push(
+    ...(await Promise.all([
+      startFaultline('ingest', env),
+      startFaultline('ingest', env),
+      startFaultline('worker', env),
+      startFaultline('worker', env),
+      startFaultline('api', env),
+    ])),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -53,28 +58,41 @@ afterAll(async () => {
 
 /** Runs the SDK program; resolves with each event's answer once it has flushed. */
 function runSdk(dsn: string, ingestUrls: string[], onLine: (eventId: string, status: string) => void): Promise<void> {
-  const child = spawn(process.execPath, ['test/scale/programs/sentry-load.mjs', String(LOAD_MS), String(SEND_INTERVAL_MS)], {
-    env: { PATH: process.env.PATH, DSN: dsn, INGEST_URLS: ingestUrls.join(',') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['test/scale/programs/sentry-load.mjs', String(LOAD_MS), String(SEND_INTERVAL_MS)],
+    {
+      env: { PATH: process.env.PATH, DSN: dsn, INGEST_URLS: ingestUrls.join(',') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const [id, status] = line.split(' ');
     if (id && status) onLine(id, status);
   });
-  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`SDK program exited with ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`SDK program exited with ${code}`)))),
+  );
 }
 
 describe('Faultline on a Redis Cluster', () => {
-  it('loses no event answered 200 when the queue\'s master is killed under load', { timeout: 110_000 }, async () => {
+  it("loses no event answered 200 when the queue's master is killed under load", { timeout: 110_000 }, async () => {
     const [ingestA, ingestB, , , api] = procs;
     const answers = new Map<string, string>();
     const started = Date.now();
     let killedAt = 0;
     const dsn = project.dsn.replace('127.0.0.1:8000', `127.0.0.1:${ingestA!.port}`);
-    const sdk = runSdk(dsn, [ingestA, ingestB].map((p) => `http://127.0.0.1:${p!.port}`), (id, status) => {
-      answers.set(id, status);
+    const sdk = runSdk(
+      dsn,
+      [ingestA, ingestB].map((p) => `http://127.0.0.1:${p!.port}`),
+      (id, status) => {
+        answers.set(id, status);
+      },
+    );
+    await waitFor(() => Date.now() - started > KILL_AFTER_MS && answers.size > 20, {
+      timeout: 30_000,
+      message: 'traffic before the kill',
     });
-    await waitFor(() => Date.now() - started > KILL_AFTER_MS && answers.size > 20, { timeout: 30_000, message: 'traffic before the kill' });
     const victim = await cluster!.masterOf(bullPrefix(prefix));
     cluster!.kill(victim);
     killedAt = answers.size;
@@ -88,15 +106,25 @@ describe('Faultline on a Redis Cluster', () => {
     const acceptedAfterKill = [...answers.values()].slice(killedAt).filter((s) => s === '200').length;
     expect(acceptedAfterKill).toBeGreaterThan(0);
 
-    const stored = async () => (await db.pool.query<{ event_id: string; n: number }>(
-      `SELECT event_id, count(*)::int AS n FROM events WHERE project_id = $1 GROUP BY event_id`, [project.projectId])).rows;
-    await waitFor(async () => {
-      const ids = new Set((await stored()).map((r) => r.event_id.replace(/-/g, '')));
-      return ok.every((id) => ids.has(id));
-    }, { timeout: 60_000, interval: 2000, message: 'every event answered 200 to be stored' });
+    const stored = async () =>
+      (
+        await db.pool.query<{ event_id: string; n: number }>(
+          `SELECT event_id, count(*)::int AS n FROM events WHERE project_id = $1 GROUP BY event_id`,
+          [project.projectId],
+        )
+      ).rows;
+    await waitFor(
+      async () => {
+        const ids = new Set((await stored()).map((r) => r.event_id.replace(/-/g, '')));
+        return ok.every((id) => ids.has(id));
+      },
+      { timeout: 60_000, interval: 2000, message: 'every event answered 200 to be stored' },
+    );
     const rows = await stored();
     expect(rows.filter((r) => r.n !== 1)).toEqual([]); // exactly once
-    const issue = await db.pool.query<{ event_count: string }>('SELECT event_count FROM issues WHERE project_id = $1', [project.projectId]);
+    const issue = await db.pool.query<{ event_count: string }>('SELECT event_count FROM issues WHERE project_id = $1', [
+      project.projectId,
+    ]);
     expect(issue.rows).toHaveLength(1);
     expect(Number(issue.rows[0]!.event_count)).toBe(rows.length); // counted once each
 

@@ -57,7 +57,14 @@ describe('Redis key names on Redis Cluster', () => {
   it('keep the keys that one command or pipeline spans in one slot', () => {
     const prefix = 'faultline';
     expect(new Set(['1', '2', '99'].map((p) => slot(rulesVersionKey(prefix, p)))).size).toBe(1);
-    expect(new Set([['1', 'a'], ['2', 'b']].map(([p, s]) => slot(sessionStateKey(prefix, p!, s!)))).size).toBe(1);
+    expect(
+      new Set(
+        [
+          ['1', 'a'],
+          ['2', 'b'],
+        ].map(([p, s]) => slot(sessionStateKey(prefix, p!, s!))),
+      ).size,
+    ).toBe(1);
     expect(slot(`${bullPrefix(prefix)}:process-event:wait`)).toBe(slot(`${bullPrefix(prefix)}:process-event:123`));
     expect(slot('{user1000}.following')).toBe(slot('{user1000}.followers')); // the Redis docs' example
     expect(slot('123456789')).toBe(0x31c3 % 16384); // CRC16/XModem check value

@@ -27,7 +27,10 @@ describe('loadConfig', () => {
 
   it('puts the ingest spool under the working directory, bounded by SPOOL_MAX_MB (0: off)', () => {
     expect(loadConfig({}).spool).toEqual({ dir: path.resolve('spool'), maxBytes: 1024 * 1024 * 1024 });
-    expect(loadConfig({ SPOOL_DIR: '/var/spool/faultline', SPOOL_MAX_MB: '0' }).spool).toEqual({ dir: '/var/spool/faultline', maxBytes: 0 });
+    expect(loadConfig({ SPOOL_DIR: '/var/spool/faultline', SPOOL_MAX_MB: '0' }).spool).toEqual({
+      dir: '/var/spool/faultline',
+      maxBytes: 0,
+    });
     expect(() => loadConfig({ SPOOL_MAX_MB: '-1' })).toThrow(/SPOOL_MAX_MB/);
   });
 

@@ -28,7 +28,14 @@ describe('schedule', () => {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     queue = createProcessQueue(new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), prefix);
     const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix });
-    deps = { config, log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), pool: db.pool, redis, queue, alerts: createAlertState(redis, prefix, config.alerts) };
+    deps = {
+      config,
+      log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      pool: db.pool,
+      redis,
+      queue,
+      alerts: createAlertState(redis, prefix, config.alerts),
+    };
   });
   afterAll(async () => {
     await deps.alerts.queue.close();
@@ -43,19 +50,24 @@ describe('schedule', () => {
 
   it('two worker processes starting together run every task once, each successfully', async () => {
     const slots = new Map<string, number[]>(); // task → slots run, by either process
-    const watched = () => scheduledTasks(deps).map((t) => ({
-      ...t,
-      run: (ctx: { slot: number }) => {
-        slots.set(t.name, [...(slots.get(t.name) ?? []), ctx.slot]);
-        return t.run(ctx);
-      },
-    }));
+    const watched = () =>
+      scheduledTasks(deps).map((t) => ({
+        ...t,
+        run: (ctx: { slot: number }) => {
+          slots.set(t.name, [...(slots.get(t.name) ?? []), ctx.slot]);
+          return t.run(ctx);
+        },
+      }));
     const otherRedis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     const a = startScheduler(watched(), { redis, prefix, log: deps.log, firstTickMs: 0 });
     const b = startScheduler(watched(), { redis: otherRedis, prefix, log: deps.log, firstTickMs: 0 });
     const tasks = scheduledTasks(deps);
     try {
-      for (const t of tasks) await waitFor(async () => (await count(t.name, 'success')) >= 1, { timeout: 30_000, message: `${t.name} to succeed` });
+      for (const t of tasks)
+        await waitFor(async () => (await count(t.name, 'success')) >= 1, {
+          timeout: 30_000,
+          message: `${t.name} to succeed`,
+        });
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       otherRedis.disconnect();
@@ -68,7 +80,8 @@ describe('schedule', () => {
   });
 
   it('MONITOR_TICK_SECONDS=0 leaves the monitor tick out', () => {
-    const names = (env: Record<string, string>) => scheduledTasks({ ...deps, config: loadConfig({ REDIS_PREFIX: prefix, ...env }) }).map((t) => t.name);
+    const names = (env: Record<string, string>) =>
+      scheduledTasks({ ...deps, config: loadConfig({ REDIS_PREFIX: prefix, ...env }) }).map((t) => t.name);
     expect(names({})).toContain('monitor-tick');
     expect(names({ MONITOR_TICK_SECONDS: '0' })).not.toContain('monitor-tick');
   });
@@ -79,6 +92,10 @@ describe('schedule', () => {
     expect(from).toBeGreaterThan(-1);
     const section = doc.slice(from, doc.indexOf('\n## ', from + 1));
     const documented = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
-    expect(documented.sort()).toEqual(scheduledTasks(deps).map((t) => t.name).sort());
+    expect(documented.sort()).toEqual(
+      scheduledTasks(deps)
+        .map((t) => t.name)
+        .sort(),
+    );
   });
 });

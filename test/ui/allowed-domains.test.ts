@@ -28,7 +28,9 @@ describe('allowed domains in project settings (Chromium)', { timeout: 120_000 },
     const stored = await call(server.url, `/api/0/projects/${org}/${project}/`, { token: owner.token });
     expect(stored.body.allowedDomains).toEqual(['*.shop.example', 'https://checkout.example:8443']);
     await page.reload();
-    await expect.poll(() => page.getByLabel('Origins browser events may come from').inputValue()).toBe('*.shop.example\nhttps://checkout.example:8443');
+    await expect
+      .poll(() => page.getByLabel('Origins browser events may come from').inputValue())
+      .toBe('*.shop.example\nhttps://checkout.example:8443');
     await screenshotThemes(page, 'project-settings-allowed-domains', { fullPage: false });
     await context.close();
   });

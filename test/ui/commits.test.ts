@@ -16,24 +16,72 @@ describe('suspect commits, source links and deploy commits in the UI', { timeout
   let issueId: string;
   let deployId: string;
   const org = () => bed.server.project.orgSlug;
-  const api = (p: string, opts: { method?: string; body?: unknown } = {}) => call(bed.server.url, `/api/0${p}`, { ...opts, token: bed.owner.token });
+  const api = (p: string, opts: { method?: string; body?: unknown } = {}) =>
+    call(bed.server.url, `/api/0${p}`, { ...opts, token: bed.owner.token });
 
   beforeAll(async () => {
     bed = await startUiTestbed({ ROLE: 'api' });
     const { server } = bed;
     await server.pool.query(`UPDATE users SET name = 'Dana Developer' WHERE id = $1`, [bed.owner.userId]);
-    expect((await api(`/organizations/${org()}/repos/`, { method: 'POST', body: { name: 'acme/shop', url: 'https://github.com/acme/shop' } })).status).toBe(201);
-    expect((await api(`/projects/${org()}/${server.project.slug}/code-mappings/`, { method: 'POST', body: { repository: 'acme/shop', stackRoot: '', sourceRoot: 'web', defaultBranch: 'main' } })).status).toBe(201);
-    await api(`/organizations/${org()}/releases/`, { method: 'POST', body: { version: 'web@1.0.0', projects: [server.project.slug] } });
-    const put = await api(`/organizations/${org()}/releases/web@1.0.0/`, { method: 'PUT', body: { commits: [
-      { id: OTHER, repository: 'acme/shop', message: 'Update the README', author_name: 'Eve', author_email: 'eve@example.com', timestamp: '2026-12-01T09:00:00Z', patch_set: [{ path: 'README.md', type: 'M' }] },
-      { id: SUSPECT, repository: 'acme/shop', message: 'Charge cards through the new gateway\n\nDetails.', author_name: 'Dana', author_email: bed.owner.email, timestamp: '2026-12-01T08:00:00Z', patch_set: [{ path: 'web/lib/pay.js', type: 'M' }] },
-    ] } });
+    expect(
+      (
+        await api(`/organizations/${org()}/repos/`, {
+          method: 'POST',
+          body: { name: 'acme/shop', url: 'https://github.com/acme/shop' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api(`/projects/${org()}/${server.project.slug}/code-mappings/`, {
+          method: 'POST',
+          body: { repository: 'acme/shop', stackRoot: '', sourceRoot: 'web', defaultBranch: 'main' },
+        })
+      ).status,
+    ).toBe(201);
+    await api(`/organizations/${org()}/releases/`, {
+      method: 'POST',
+      body: { version: 'web@1.0.0', projects: [server.project.slug] },
+    });
+    const put = await api(`/organizations/${org()}/releases/web@1.0.0/`, {
+      method: 'PUT',
+      body: {
+        commits: [
+          {
+            id: OTHER,
+            repository: 'acme/shop',
+            message: 'Update the README',
+            author_name: 'Eve',
+            author_email: 'eve@example.com',
+            timestamp: '2026-12-01T09:00:00Z',
+            patch_set: [{ path: 'README.md', type: 'M' }],
+          },
+          {
+            id: SUSPECT,
+            repository: 'acme/shop',
+            message: 'Charge cards through the new gateway\n\nDetails.',
+            author_name: 'Dana',
+            author_email: bed.owner.email,
+            timestamp: '2026-12-01T08:00:00Z',
+            patch_set: [{ path: 'web/lib/pay.js', type: 'M' }],
+          },
+        ],
+      },
+    });
     expect(put.status).toBe(200);
-    const deploy = await api(`/organizations/${org()}/releases/web@1.0.0/deploys/`, { method: 'POST', body: { environment: 'production', dateFinished: new Date(Date.now() - 5 * 60_000).toISOString() } });
+    const deploy = await api(`/organizations/${org()}/releases/web@1.0.0/deploys/`, {
+      method: 'POST',
+      body: { environment: 'production', dateFinished: new Date(Date.now() - 5 * 60_000).toISOString() },
+    });
     deployId = deploy.body.id;
-    ({ issueId } = await createIssueWithEvent(server.pool, server.project.projectId, "TypeError: Cannot read properties of undefined (reading 'number')"));
-    await server.pool.query(`UPDATE issues SET first_release = 'web@1.0.0', last_release = 'web@1.0.0' WHERE id = $1`, [issueId]);
+    ({ issueId } = await createIssueWithEvent(
+      server.pool,
+      server.project.projectId,
+      "TypeError: Cannot read properties of undefined (reading 'number')",
+    ));
+    await server.pool.query(`UPDATE issues SET first_release = 'web@1.0.0', last_release = 'web@1.0.0' WHERE id = $1`, [
+      issueId,
+    ]);
     const context = await newContext(bed.browser, { viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     await login(page, server.url, bed.owner.email, bed.owner.password);

@@ -25,7 +25,9 @@ describe('feature flags in the UI (Chromium)', { timeout: 180_000 }, () => {
     bed = await startUiTestbed({ ROLE: 'all' });
     ({ server, browser, owner } = bed);
     const set = await call(server.url, `/api/0/organizations/${server.project.orgSlug}/flags/signing-secrets/`, {
-      method: 'POST', token: owner.token, body: { provider: 'generic', secret: SECRET },
+      method: 'POST',
+      token: owner.token,
+      body: { provider: 'generic', secret: SECRET },
     });
     expect(set.status).toBe(201);
     crashId = await sendTraffic();
@@ -38,19 +40,51 @@ describe('feature flags in the UI (Chromium)', { timeout: 180_000 }, () => {
   async function sendTraffic(): Promise<string> {
     const auth = `Sentry sentry_key=${server.project.publicKey}, sentry_version=7`;
     const event = (title: string, i: number) => ({
-      event_id: randomBytes(16).toString('hex'), platform: 'javascript', level: 'error', timestamp: Date.now() / 1000 - 120 + i,
-      exception: { values: [{ type: 'TypeError', value: title, stacktrace: { frames: [{ filename: `app:///${title.length}.js`, function: 'render', lineno: 3, in_app: true }] } }] },
-      contexts: { flags: { values: [{ flag: 'new-checkout', result: i % 2 === 0 }, { flag: 'dark-mode', result: Math.floor(i / 2) % 2 === 0 }] } },
+      event_id: randomBytes(16).toString('hex'),
+      platform: 'javascript',
+      level: 'error',
+      timestamp: Date.now() / 1000 - 120 + i,
+      exception: {
+        values: [
+          {
+            type: 'TypeError',
+            value: title,
+            stacktrace: {
+              frames: [{ filename: `app:///${title.length}.js`, function: 'render', lineno: 3, in_app: true }],
+            },
+          },
+        ],
+      },
+      contexts: {
+        flags: {
+          values: [
+            { flag: 'new-checkout', result: i % 2 === 0 },
+            { flag: 'dark-mode', result: Math.floor(i / 2) % 2 === 0 },
+          ],
+        },
+      },
     });
-    const all = Array.from({ length: 40 }, (_, i) => [event('stock level low', i), ...(i % 2 === 0 ? [event('cart.total is undefined', i)] : [])]).flat();
+    const all = Array.from({ length: 40 }, (_, i) => [
+      event('stock level low', i),
+      ...(i % 2 === 0 ? [event('cart.total is undefined', i)] : []),
+    ]).flat();
     for (const e of all) {
-      const r = await fetch(`${server.url}/api/${server.project.projectId}/store/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sentry-auth': auth }, body: JSON.stringify(e) });
+      const r = await fetch(`${server.url}/api/${server.project.projectId}/store/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-sentry-auth': auth },
+        body: JSON.stringify(e),
+      });
       expect(r.status).toBe(200);
     }
-    return waitFor(async () => {
-      const { rows } = await server.pool.query<{ id: string; event_count: string }>(`SELECT id::text, event_count::text FROM issues WHERE title LIKE '%cart.total%'`);
-      return rows[0]?.event_count === '20' ? rows[0].id : null;
-    }, { message: 'the crash issue with its 20 events', timeout: 30_000 });
+    return waitFor(
+      async () => {
+        const { rows } = await server.pool.query<{ id: string; event_count: string }>(
+          `SELECT id::text, event_count::text FROM issues WHERE title LIKE '%cart.total%'`,
+        );
+        return rows[0]?.event_count === '20' ? rows[0].id : null;
+      },
+      { message: 'the crash issue with its 20 events', timeout: 30_000 },
+    );
   }
 
   it('the stream shows the change marker, the issue its flags and the suspect, the change its verdict', async () => {
@@ -62,11 +96,21 @@ describe('feature flags in the UI (Chromium)', { timeout: 180_000 }, () => {
     await page.goto(`${server.url}/organizations/${org}/stream/`);
     await page.getByTestId('stream-status').getByText('Live').waitFor();
     const body = JSON.stringify({
-      data: [{ action: 'updated', change_id: 4242, created_at: new Date().toISOString(), created_by: { id: 'ops@example.com', type: 'email' }, flag: 'new-checkout' }],
+      data: [
+        {
+          action: 'updated',
+          change_id: 4242,
+          created_at: new Date().toISOString(),
+          created_by: { id: 'ops@example.com', type: 'email' },
+          flag: 'new-checkout',
+        },
+      ],
       meta: { version: 1 },
     });
     const hook = await call(server.url, `/api/0/organizations/${org}/flags/hooks/provider/generic/`, {
-      method: 'POST', body, headers: { 'x-sentry-signature': signBody(SECRET, body) },
+      method: 'POST',
+      body,
+      headers: { 'x-sentry-signature': signBody(SECRET, body) },
     });
     expect(hook.status).toBe(200);
     const marker = page.locator('li[data-kind="flag"][data-flag="new-checkout"]');

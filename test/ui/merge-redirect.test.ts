@@ -22,10 +22,22 @@ describe('merged issue links (Chromium)', { timeout: 120_000 }, () => {
   });
 
   it('opens the parent issue and replaces the address', async () => {
-    const parent = await createIssue(server.pool, { projectId: server.project.projectId, title: 'CheckoutError: card declined', eventCount: 5 });
-    const child = await createIssue(server.pool, { projectId: server.project.projectId, title: 'CheckoutError: card declined (old)', eventCount: 1 });
+    const parent = await createIssue(server.pool, {
+      projectId: server.project.projectId,
+      title: 'CheckoutError: card declined',
+      eventCount: 5,
+    });
+    const child = await createIssue(server.pool, {
+      projectId: server.project.projectId,
+      title: 'CheckoutError: card declined (old)',
+      eventCount: 1,
+    });
     const org = server.project.orgSlug;
-    const merged = await call(server.url, `/api/0/organizations/${org}/issues/?id=${parent.id}&id=${child.id}`, { method: 'PUT', token: owner.token, body: { merge: 1 } });
+    const merged = await call(server.url, `/api/0/organizations/${org}/issues/?id=${parent.id}&id=${child.id}`, {
+      method: 'PUT',
+      token: owner.token,
+      body: { merge: 1 },
+    });
     expect(merged.body).toEqual({ merge: { parent: parent.id, children: [child.id] } });
 
     const context = await newContext(browser);

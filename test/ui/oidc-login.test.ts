@@ -27,9 +27,16 @@ async function freePort(): Promise<number> {
 async function startSsoServer(issuer: string, port: number): Promise<{ server: TestServer; base: string }> {
   const base = `http://127.0.0.1:${port}`;
   const server = await startTestServer({
-    ROLE: 'api', PORT: String(port), BASE_URL: base, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'faultline-test',
-    OIDC_CLIENT_SECRET: 'faultline-test-secret-0123456789', OIDC_SCOPES: 'openid email profile groups',
-    OIDC_ROLE_MAPPING: 'eng-leads=acme:admin,engineers=acme:member', OIDC_DEFAULT_ORG: 'acme', OIDC_BUTTON_LABEL: BUTTON,
+    ROLE: 'api',
+    PORT: String(port),
+    BASE_URL: base,
+    OIDC_ISSUER: issuer,
+    OIDC_CLIENT_ID: 'faultline-test',
+    OIDC_CLIENT_SECRET: 'faultline-test-secret-0123456789',
+    OIDC_SCOPES: 'openid email profile groups',
+    OIDC_ROLE_MAPPING: 'eng-leads=acme:admin,engineers=acme:member',
+    OIDC_DEFAULT_ORG: 'acme',
+    OIDC_BUTTON_LABEL: BUTTON,
     OIDC_CLOCK_TOLERANCE_SECONDS: '60',
   });
   return { server, base };
@@ -77,22 +84,34 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
   async function userByEmail(email: string) {
     const { rows } = await server.pool.query<{ id: string; passwordHash: string | null; identities: number }>(
       `SELECT u.id, u.password_hash AS "passwordHash", (SELECT count(*)::int FROM user_identities i WHERE i.user_id = u.id) AS identities
-       FROM users u WHERE lower(u.email) = lower($1)`, [email]);
+       FROM users u WHERE lower(u.email) = lower($1)`,
+      [email],
+    );
     return rows;
   }
 
   async function roleIn(orgId: string, userId: string): Promise<string | null> {
-    const { rows } = await server.pool.query<{ role: string }>('SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2', [orgId, userId]);
+    const { rows } = await server.pool.query<{ role: string }>(
+      'SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2',
+      [orgId, userId],
+    );
     return rows[0]?.role ?? null;
   }
 
   async function sessionCount(userId: string): Promise<number> {
-    const { rows } = await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM user_sessions WHERE user_id = $1', [userId]);
+    const { rows } = await server.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM user_sessions WHERE user_id = $1',
+      [userId],
+    );
     return rows[0]!.n;
   }
 
   it('first login creates the account just in time with the mapped role; a second login signs into the same account', async () => {
-    provider.accounts.set('alice', { email: 'alice@acme.test', name: 'Alice Lead', groups: ['engineers', 'eng-leads'] });
+    provider.accounts.set('alice', {
+      email: 'alice@acme.test',
+      name: 'Alice Lead',
+      groups: ['engineers', 'eng-leads'],
+    });
     const { context, page } = await fresh();
     await page.goto(`${base}/login/`);
     await page.getByRole('link', { name: BUTTON }).waitFor();
@@ -132,7 +151,9 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     expect(new URL(page.url()).pathname).toBe('/login/');
     expect(new URL(page.url()).searchParams.get('error')).toBe('email-not-verified');
     await page.getByRole('alert').filter({ hasText: 'has not verified your e-mail' }).waitFor();
-    expect(await userByEmail('carol@acme.test')).toEqual([{ id: carol.userId, passwordHash: expect.any(String), identities: 0 }]);
+    expect(await userByEmail('carol@acme.test')).toEqual([
+      { id: carol.userId, passwordHash: expect.any(String), identities: 0 },
+    ]);
     expect(await sessionCount(carol.userId)).toBe(0);
     await screenshotThemes(page, 'login-sso-error', { fullPage: false });
     await context.close();
@@ -177,8 +198,14 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
   it.each([
     ['a wrong nonce', { claims: { nonce: 'not-the-nonce-we-sent' } }],
     ['another audience', { claims: { aud: 'some-other-client' } }],
-    ['an expired token (beyond the clock tolerance)', { claims: { exp: Math.floor(Date.now() / 1000) - 300, iat: Math.floor(Date.now() / 1000) - 900 } }],
-    ['a token issued in the future (beyond the clock tolerance)', { claims: { iat: Math.floor(Date.now() / 1000) + 600, exp: Math.floor(Date.now() / 1000) + 1200 } }],
+    [
+      'an expired token (beyond the clock tolerance)',
+      { claims: { exp: Math.floor(Date.now() / 1000) - 300, iat: Math.floor(Date.now() / 1000) - 900 } },
+    ],
+    [
+      'a token issued in the future (beyond the clock tolerance)',
+      { claims: { iat: Math.floor(Date.now() / 1000) + 600, exp: Math.floor(Date.now() / 1000) + 1200 } },
+    ],
     ['another issuer', { claims: { iss: 'http://127.0.0.1:1/' } }],
     ['a signature by a key the provider never published', { foreignKey: true }],
   ])('refuses an ID token with %s', async (_what, tamper) => {
@@ -257,7 +284,11 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     const owner = await createMember(server.pool, { orgId: acme.orgId, role: 'owner' });
     const other = await createProject(server.pool, { orgSlug: 'other-co', slug: 'api' });
     const outsider = await createMember(server.pool, { orgId: other.orgId, role: 'owner' });
-    const off = await call(base, '/api/0/organizations/acme/auth-policy/', { method: 'PUT', token: owner.token, body: { passwordLogin: false } });
+    const off = await call(base, '/api/0/organizations/acme/auth-policy/', {
+      method: 'PUT',
+      token: owner.token,
+      body: { passwordLogin: false },
+    });
     expect(off.status).toBe(200);
     try {
       const { context, page } = await fresh();
@@ -268,11 +299,17 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
       await screenshotThemes(page, 'login-sso-only', { fullPage: false });
       await context.close();
 
-      const refused = await call(base, '/api/0/auth/login/', { method: 'POST', body: { email: owner.email, password: owner.password } });
+      const refused = await call(base, '/api/0/auth/login/', {
+        method: 'POST',
+        body: { email: owner.email, password: owner.password },
+      });
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('password-login-disabled');
       expect(refused.cookies.join(';')).not.toContain('faultline_session=');
-      const wrong = await call(base, '/api/0/auth/login/', { method: 'POST', body: { email: owner.email, password: 'wrong password!' } });
+      const wrong = await call(base, '/api/0/auth/login/', {
+        method: 'POST',
+        body: { email: owner.email, password: 'wrong password!' },
+      });
       expect(wrong.status).toBe(401); // no hint that the account uses SSO without the password
       expect((await call(base, '/api/0/organizations/acme/', { token: owner.token })).status).toBe(200);
 
@@ -282,7 +319,11 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
       expect(page2.url()).toBe(`${base}/organizations/other-co/issues/`);
       await page2.context().close();
     } finally {
-      await call(base, '/api/0/organizations/acme/auth-policy/', { method: 'PUT', token: owner.token, body: { passwordLogin: true } });
+      await call(base, '/api/0/organizations/acme/auth-policy/', {
+        method: 'PUT',
+        token: owner.token,
+        body: { passwordLogin: true },
+      });
     }
   });
 

@@ -30,27 +30,56 @@ describe('spike protection in the UI (Chromium)', { timeout: 120_000 }, () => {
     for (let i = 0; i < SENT; i++) {
       const eventId = (0x5a000000 + i).toString(16).padStart(32, '0');
       const payload = {
-        event_id: eventId, platform: 'node', level: 'error',
-        exception: { values: [{ type: 'FloodError', value: 'the same failure', stacktrace: { frames: [{ filename: 'app.js', abs_path: '/srv/app.js', function: 'handle', lineno: 7, in_app: true }] } }] },
+        event_id: eventId,
+        platform: 'node',
+        level: 'error',
+        exception: {
+          values: [
+            {
+              type: 'FloodError',
+              value: 'the same failure',
+              stacktrace: {
+                frames: [{ filename: 'app.js', abs_path: '/srv/app.js', function: 'handle', lineno: 7, in_app: true }],
+              },
+            },
+          ],
+        },
       };
-      const r = await request(`${server.url}/api/${server.project.projectId}/envelope/?sentry_key=${server.project.publicKey}`, {
-        headers: { 'content-type': 'application/x-sentry-envelope' },
-        body: `${JSON.stringify({ event_id: eventId })}\n{"type":"event"}\n${JSON.stringify(payload)}`,
-      });
+      const r = await request(
+        `${server.url}/api/${server.project.projectId}/envelope/?sentry_key=${server.project.publicKey}`,
+        {
+          headers: { 'content-type': 'application/x-sentry-envelope' },
+          body: `${JSON.stringify({ event_id: eventId })}\n{"type":"event"}\n${JSON.stringify(payload)}`,
+        },
+      );
       expect(r.status).toBe(200);
     }
-    return waitFor(async () => {
-      const { rows } = await server.pool.query<{ id: string; event_count: string }>('SELECT id, event_count FROM issues WHERE project_id = $1', [server.project.projectId]);
-      return rows.length === 1 && Number(rows[0]!.event_count) === SENT ? rows[0]!.id : null;
-    }, { message: `one issue counting all ${SENT} events`, timeout: 30_000 });
+    return waitFor(
+      async () => {
+        const { rows } = await server.pool.query<{ id: string; event_count: string }>(
+          'SELECT id, event_count FROM issues WHERE project_id = $1',
+          [server.project.projectId],
+        );
+        return rows.length === 1 && Number(rows[0]!.event_count) === SENT ? rows[0]!.id : null;
+      },
+      { message: `one issue counting all ${SENT} events`, timeout: 30_000 },
+    );
   }
 
   it('shows the exact count and says that only a sample is stored', async () => {
     const issueId = await flood();
-    const { rows } = await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [server.project.projectId]);
+    const { rows } = await server.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events WHERE project_id = $1',
+      [server.project.projectId],
+    );
     expect(rows[0]!.n).toBe(THRESHOLD);
     const sampling = await call(server.url, `/api/0/issues/${issueId}/sampling/`, { token: owner.token });
-    expect(sampling.body).toMatchObject({ active: true, sampledEvents: SENT - THRESHOLD, eventsPerMinuteThreshold: THRESHOLD, sampleRate: 0 });
+    expect(sampling.body).toMatchObject({
+      active: true,
+      sampledEvents: SENT - THRESHOLD,
+      eventsPerMinuteThreshold: THRESHOLD,
+      sampleRate: 0,
+    });
 
     const context = await newContext(browser, { viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
@@ -68,7 +97,9 @@ describe('spike protection in the UI (Chromium)', { timeout: 120_000 }, () => {
   });
 
   it('says nothing about sampling on an issue that never flooded', async () => {
-    const { rows } = await server.pool.query<{ id: string }>('SELECT id FROM issues WHERE project_id = $1', [server.project.projectId]);
+    const { rows } = await server.pool.query<{ id: string }>('SELECT id FROM issues WHERE project_id = $1', [
+      server.project.projectId,
+    ]);
     await server.pool.query('DELETE FROM issue_sampling WHERE issue_id = $1', [rows[0]!.id]);
     const context = await newContext(browser);
     const page = await context.newPage();

@@ -35,13 +35,18 @@ function lagOf(s: Seen, label: string): number {
   const received = Date.parse(s.receivedAt);
   const published = Date.parse(s.publishedAt);
   const lag = s.at - received;
-  console.log(`live stream lag, ${label}: ${lag} ms from ingest accepting the event to its row on screen ` +
-    `(ingest → worker published: ${published - received} ms, published → on screen: ${s.at - published} ms)`);
+  console.log(
+    `live stream lag, ${label}: ${lag} ms from ingest accepting the event to its row on screen ` +
+      `(ingest → worker published: ${published - received} ms, published → on screen: ${s.at - published} ms)`,
+  );
   return lag;
 }
 
 async function sendWithSentryNode(dsn: string, scenario: 'type-error' | 'range-error'): Promise<void> {
-  await promisify(execFile)(process.execPath, [PROGRAM, scenario], { env: { ...process.env, DSN: dsn, RELEASE }, timeout: 20_000 });
+  await promisify(execFile)(process.execPath, [PROGRAM, scenario], {
+    env: { ...process.env, DSN: dsn, RELEASE },
+    timeout: 20_000,
+  });
 }
 
 // Generous timeouts: a browser, a worker and SDK processes share a loaded CI machine.
@@ -63,8 +68,14 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     server = await startTestServer({ ROLE: 'all' });
     // Friendly names for the screenshots (this test file has its own database).
     org = 'acme';
-    await server.pool.query(`UPDATE organizations SET slug = $2, name = 'Acme' WHERE id = $1`, [server.project.orgId, org]);
-    await server.pool.query(`UPDATE projects SET slug = $2, name = 'Shop backend', short_id_prefix = 'SHOP' WHERE id = $1`, [server.project.projectId, PROJECT]);
+    await server.pool.query(`UPDATE organizations SET slug = $2, name = 'Acme' WHERE id = $1`, [
+      server.project.orgId,
+      org,
+    ]);
+    await server.pool.query(
+      `UPDATE projects SET slug = $2, name = 'Shop backend', short_id_prefix = 'SHOP' WHERE id = $1`,
+      [server.project.projectId, PROJECT],
+    );
     owner = await createMember(server.pool, { orgId: server.project.orgId, role: 'owner', email: 'ada@example.com' });
     other = await createProject(server.pool, { baseUrl: server.url, slug: 'intruder-app' });
     outsider = await createMember(server.pool, { orgId: other.orgId, role: 'owner', email: 'mallory@example.com' });
@@ -108,7 +119,14 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
       new MutationObserver(() => {
         for (const row of document.querySelectorAll<HTMLElement>('[data-kind="event"]')) {
           const d = row.dataset;
-          if (d.eventId && !w.__seen[d.eventId]) w.__seen[d.eventId] = { at: Date.now(), issueId: d.issueId ?? '', title: row.textContent ?? '', receivedAt: d.receivedAt ?? '', publishedAt: d.publishedAt ?? '' };
+          if (d.eventId && !w.__seen[d.eventId])
+            w.__seen[d.eventId] = {
+              at: Date.now(),
+              issueId: d.issueId ?? '',
+              title: row.textContent ?? '',
+              receivedAt: d.receivedAt ?? '',
+              publishedAt: d.publishedAt ?? '',
+            };
         }
       }).observe(document.body, { childList: true, subtree: true });
     });
@@ -119,25 +137,34 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     await expect(row.textContent()).resolves.toMatch(/new issue/i);
     const first = Object.values(await seenRows(page))[0]!;
     issueId = first.issueId;
-    const latest = await page.evaluate(async (url) => (await fetch(url)).json(), `/api/0/organizations/${org}/issues/${issueId}/events/latest/`);
+    const latest = await page.evaluate(
+      async (url) => (await fetch(url)).json(),
+      `/api/0/organizations/${org}/issues/${issueId}/events/latest/`,
+    );
     expect(Date.parse(latest.dateReceived)).toBe(Date.parse(first.receivedAt));
     expect(lagOf(first, 'first event (cold)')).toBeLessThan(LAG_BOUND_MS);
 
     // A deploy recorded the way sentry-cli does it; its marker shows in the stream.
-    const created = await page.evaluate(async ([org, version]) => {
-      const csrf = /faultline_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '';
-      const res = await fetch(`/api/0/organizations/${org}/releases/${encodeURIComponent(version!)}/deploys/`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
-        body: JSON.stringify({ environment: 'production', name: 'blue-green' }),
-      });
-      return { status: res.status, body: await res.json() };
-    }, [org, RELEASE]);
+    const created = await page.evaluate(
+      async ([org, version]) => {
+        const csrf = /faultline_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '';
+        const res = await fetch(`/api/0/organizations/${org}/releases/${encodeURIComponent(version!)}/deploys/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
+          body: JSON.stringify({ environment: 'production', name: 'blue-green' }),
+        });
+        return { status: res.status, body: await res.json() };
+      },
+      [org, RELEASE],
+    );
     expect(created.status).toBe(201);
     deployId = created.body.id;
     // The deploys route publishes the marker itself, before it answers.
     const marker = page.locator('[data-kind="deploy"]');
     await marker.waitFor({ timeout: 15_000 });
-    await expect(marker.first().textContent()).resolves.toMatch(/Deploy of shop@1\.4\.2 to production\s*\(blue-green\)/);
+    await expect(marker.first().textContent()).resolves.toMatch(
+      /Deploy of shop@1\.4\.2 to production\s*\(blue-green\)/,
+    );
     await sendWithSentryNode(server.project.dsn, 'range-error');
     await page.locator('[data-kind="event"]', { hasText: 'RangeError' }).waitFor({ timeout: 15_000 });
     const second = Object.values(await seenRows(page)).find((r) => r.title.includes('RangeError'))!;
@@ -149,13 +176,36 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     const totalBefore = Number((await page.getByTestId('stream-total').textContent())?.trim() ?? '0');
     const now = new Date().toISOString();
     for (let batch = 0; batch < 3; batch++) {
-      await publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 10_000 }, server.project.orgId, Array.from({ length: 200 }, (_, i) => ({
-        type: 'EventCreate' as const, eventId: `burst-${batch}-${i}`, project: { id: server.project.projectId, slug: PROJECT },
-        issue: { id: `9${i % 20}`, shortId: `SHOP-9${i % 20}`, title: `BurstError: number ${i % 20}`, culprit: 'burst()', isNew: false, isRegression: false },
-        level: 'error', release: RELEASE, environment: 'production', serverName: 'web-2', timestamp: now, receivedAt: now, publishedAt: now,
-      })));
+      await publishToStream(
+        server.deps.redis,
+        { prefix: server.redisPrefix, bufferSize: 10_000 },
+        server.project.orgId,
+        Array.from({ length: 200 }, (_, i) => ({
+          type: 'EventCreate' as const,
+          eventId: `burst-${batch}-${i}`,
+          project: { id: server.project.projectId, slug: PROJECT },
+          issue: {
+            id: `9${i % 20}`,
+            shortId: `SHOP-9${i % 20}`,
+            title: `BurstError: number ${i % 20}`,
+            culprit: 'burst()',
+            isNew: false,
+            isRegression: false,
+          },
+          level: 'error',
+          release: RELEASE,
+          environment: 'production',
+          serverName: 'web-2',
+          timestamp: now,
+          receivedAt: now,
+          publishedAt: now,
+        })),
+      );
     }
-    await waitFor(async () => Number((await page.getByTestId('stream-total').textContent())?.trim()) === totalBefore + 600, { message: 'the burst to be counted' });
+    await waitFor(
+      async () => Number((await page.getByTestId('stream-total').textContent())?.trim()) === totalBefore + 600,
+      { message: 'the burst to be counted' },
+    );
     expect(await page.locator('[data-kind="event"]', { hasText: 'BurstError' }).count()).toBeLessThanOrEqual(60);
     await screenshotThemes(page, 'stream-burst', { fullPage: false });
 
@@ -163,28 +213,41 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     const deploysBefore = await marker.count();
     await page.getByRole('button', { name: /Pause/ }).click();
     await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, server.project.orgId, {
-      id: 'paused-1', release: RELEASE, environment: 'staging', dateFinished: new Date(),
+      id: 'paused-1',
+      release: RELEASE,
+      environment: 'staging',
+      dateFinished: new Date(),
     });
     await page.getByRole('button', { name: /Resume \(1 new\)/ }).click();
-    await waitFor(async () => (await marker.count()) === deploysBefore + 1, { message: 'the held deploy marker after resume' });
+    await waitFor(async () => (await marker.count()) === deploysBefore + 1, {
+      message: 'the held deploy marker after resume',
+    });
 
     // Drop the connection, send an event meanwhile, reconnect: it arrives through the resume.
     await context.setOffline(true); // no reconnect yet …
     server.running.server!.closeAllConnections(); // … after the server drops the stream
     await page.getByTestId('stream-status').getByText('Reconnecting…').waitFor();
     await sendWithSentryNode(server.project.dsn, 'type-error');
-    const missed = await waitFor(async () => {
-      const r = await fetch(`${server.url}/api/0/organizations/${org}/issues/${issueId}/events/latest/`, { headers: { authorization: `Bearer ${owner.token}` } });
-      const body = (await r.json()) as { eventID?: string };
-      return body.eventID && body.eventID !== latest.eventID ? body.eventID : null;
-    }, { timeout: 15_000, message: 'the event sent while offline to be stored' });
+    const missed = await waitFor(
+      async () => {
+        const r = await fetch(`${server.url}/api/0/organizations/${org}/issues/${issueId}/events/latest/`, {
+          headers: { authorization: `Bearer ${owner.token}` },
+        });
+        const body = (await r.json()) as { eventID?: string };
+        return body.eventID && body.eventID !== latest.eventID ? body.eventID : null;
+      },
+      { timeout: 15_000, message: 'the event sent while offline to be stored' },
+    );
     await context.setOffline(false);
     await page.locator(`[data-event-id="${missed}"]`).waitFor({ timeout: 15_000 });
     await page.getByTestId('stream-status').getByText('Live').waitFor();
 
     await page.getByRole('link', { name: 'Issues' }).click();
     await page.locator(`li[data-issue-id="${issueId}"]`).waitFor();
-    await waitFor(async () => (await page.locator('ul[aria-label="Issues"] > li').count()) === 2 || page.reload().then(() => false), { timeout: 10_000 });
+    await waitFor(
+      async () => (await page.locator('ul[aria-label="Issues"] > li').count()) === 2 || page.reload().then(() => false),
+      { timeout: 10_000 },
+    );
     await screenshotThemes(page, 'issues');
   }, 240_000);
 
@@ -197,7 +260,12 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     await expect(page.locator('ul[aria-label="Issues"]').textContent()).resolves.toContain('RangeError');
     // Keyboard: j selects the row, i ignores it, i again brings it back.
     const rangeId = await page.locator('ul[aria-label="Issues"] > li').first().getAttribute('data-issue-id');
-    const statusOf = async () => (await (await fetch(`${server.url}/api/0/issues/${rangeId}/`, { headers: { authorization: `Bearer ${owner.token}` } })).json()).status;
+    const statusOf = async () =>
+      (
+        await (
+          await fetch(`${server.url}/api/0/issues/${rangeId}/`, { headers: { authorization: `Bearer ${owner.token}` } })
+        ).json()
+      ).status;
     await page.locator('h1').click();
     await page.keyboard.press('j');
     await page.keyboard.press('i');
@@ -215,7 +283,10 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
 
   it('opens the issue with the keyboard and shows stack frames and breadcrumbs', async () => {
     const rows = page.locator('ul[aria-label="Issues"] > li');
-    const index = (await rows.evaluateAll((els, id) => els.findIndex((e) => (e as HTMLElement).dataset.issueId === id), issueId));
+    const index = await rows.evaluateAll(
+      (els, id) => els.findIndex((e) => (e as HTMLElement).dataset.issueId === id),
+      issueId,
+    );
     await page.locator('body').click({ position: { x: 5, y: 400 } });
     for (let i = 0; i <= index; i++) await page.keyboard.press('j');
     await page.keyboard.press('Enter');
@@ -236,7 +307,10 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     await page.getByRole('group', { name: 'Issue actions' }).getByRole('button', { name: '✓ Resolve' }).click();
     await page.getByRole('button', { name: 'Unresolve' }).waitFor();
     await waitFor(async () => {
-      const r = await page.evaluate(async (url) => (await fetch(url)).json(), `/api/0/organizations/${org}/issues/${issueId}/`);
+      const r = await page.evaluate(
+        async (url) => (await fetch(url)).json(),
+        `/api/0/organizations/${org}/issues/${issueId}/`,
+      );
       return r.status === 'resolved';
     });
     await page.goto(`${server.url}/organizations/${org}/issues/`);
@@ -244,7 +318,7 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
     expect(await page.locator(`li[data-issue-id="${issueId}"]`).count()).toBe(0);
   });
 
-  it("does not let a user of another organization read the issue (UI and API)", async () => {
+  it('does not let a user of another organization read the issue (UI and API)', async () => {
     const ctx = await newContext(browser, { viewport: { width: 1280, height: 800 } });
     try {
       const p = await ctx.newPage();
@@ -253,7 +327,12 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
       await p.goto(`${server.url}/organizations/${org}/issues/${issueId}/`);
       await p.getByRole('heading', { name: 'Issue not available' }).waitFor();
       await expect(p.locator('body').textContent()).resolves.not.toContain('applyCoupon');
-      for (const path of [`/api/0/organizations/${org}/issues/${issueId}/`, `/api/0/issues/${issueId}/`, `/api/0/organizations/${org}/issues/${issueId}/events/latest/`, `/api/0/organizations/${org}/issues/`]) {
+      for (const path of [
+        `/api/0/organizations/${org}/issues/${issueId}/`,
+        `/api/0/issues/${issueId}/`,
+        `/api/0/organizations/${org}/issues/${issueId}/events/latest/`,
+        `/api/0/organizations/${org}/issues/`,
+      ]) {
         const res = await p.request.get(`${server.url}${path}`);
         expect(res.status(), path).toBe(404);
       }
@@ -282,7 +361,12 @@ describe('web UI (Chromium)', { timeout: 120_000 }, () => {
       await page.waitForLoadState('networkidle');
       await screenshotThemes(page, name);
     }
-    const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const phone = await newContext(browser, {
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const p = await phone.newPage();
       await login(p, server.url, owner.email, owner.password);

@@ -29,11 +29,37 @@ describe('unmerge on the issue page (Chromium)', { timeout: 180_000 }, () => {
 
   async function send(fingerprint: string, message: string): Promise<{ issueId: string; hash: string }> {
     const eventId = randomBytes(16).toString('hex');
-    const event = { event_id: eventId, platform: 'javascript', level: 'error', timestamp: Date.now() / 1000, fingerprint: [fingerprint], user: { id: randomBytes(3).toString('hex') }, exception: { values: [{ type: 'TypeError', value: message }] } };
-    const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join('\n');
+    const event = {
+      event_id: eventId,
+      platform: 'javascript',
+      level: 'error',
+      timestamp: Date.now() / 1000,
+      fingerprint: [fingerprint],
+      user: { id: randomBytes(3).toString('hex') },
+      exception: { values: [{ type: 'TypeError', value: message }] },
+    };
+    const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join(
+      '\n',
+    );
     const p = server.project;
-    expect((await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, { headers: { 'content-type': 'application/x-sentry-envelope' }, body })).status).toBe(200);
-    return waitFor(async () => (await server.pool.query<{ issueId: string; hash: string }>('SELECT issue_id::text AS "issueId", primary_hash AS hash FROM events WHERE event_id = $1', [eventId])).rows[0], { timeout: 30_000 });
+    expect(
+      (
+        await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, {
+          headers: { 'content-type': 'application/x-sentry-envelope' },
+          body,
+        })
+      ).status,
+    ).toBe(200);
+    return waitFor(
+      async () =>
+        (
+          await server.pool.query<{ issueId: string; hash: string }>(
+            'SELECT issue_id::text AS "issueId", primary_hash AS hash FROM events WHERE event_id = $1',
+            [eventId],
+          )
+        ).rows[0],
+      { timeout: 30_000 },
+    );
   }
 
   async function screenshotCard(card: Locator, name: string): Promise<void> {
@@ -52,7 +78,11 @@ describe('unmerge on the issue page (Chromium)', { timeout: 180_000 }, () => {
     const b = await send('cart-items', "Cannot read properties of null (reading 'items')");
     for (let i = 0; i < 3; i++) await send('cart-items', "Cannot read properties of null (reading 'items')");
     const org = server.project.orgSlug;
-    const merged = await call(server.url, `/api/0/organizations/${org}/issues/?id=${a.issueId}&id=${b.issueId}`, { method: 'PUT', token: owner.token, body: { merge: 1 } });
+    const merged = await call(server.url, `/api/0/organizations/${org}/issues/?id=${a.issueId}&id=${b.issueId}`, {
+      method: 'PUT',
+      token: owner.token,
+      body: { merge: 1 },
+    });
     const parent: string = merged.body.merge.parent;
 
     const context = await newContext(browser, { viewport: { width: 1280, height: 900 } });
@@ -65,7 +95,9 @@ describe('unmerge on the issue page (Chromium)', { timeout: 180_000 }, () => {
     await screenshotCard(card, 'issue-hashes');
 
     await card.locator('tr', { hasText: a.hash }).getByRole('button', { name: 'Unmerge' }).click();
-    await expect.poll(() => card.innerText(), { timeout: 60_000 }).toContain('Unmerged 1 hash into a new issue: 2 events moved.');
+    await expect
+      .poll(() => card.innerText(), { timeout: 60_000 })
+      .toContain('Unmerged 1 hash into a new issue: 2 events moved.');
     expect(await card.locator('progress').getAttribute('value')).toBe('100');
     await expect.poll(() => card.locator('tbody tr').count(), { timeout: 30_000 }).toBe(1);
     await page.reload(); // (without the toast over the card)
@@ -75,9 +107,13 @@ describe('unmerge on the issue page (Chromium)', { timeout: 180_000 }, () => {
     await card.getByRole('link', { name: 'New issue' }).click();
     await page.waitForURL((url) => !url.pathname.includes(`/issues/${parent}/`));
     const fresh = page.getByRole('region', { name: 'Hashes' });
-    await expect.poll(() => fresh.innerText(), { timeout: 30_000 }).toContain('Unmerged 1 hash from the issue it was split off');
+    await expect
+      .poll(() => fresh.innerText(), { timeout: 30_000 })
+      .toContain('Unmerged 1 hash from the issue it was split off');
     // The card may still show the previous issue's rows for a moment after the route changed.
-    await expect.poll(() => fresh.locator('tbody tr').allInnerTexts(), { timeout: 30_000 }).toEqual([expect.stringContaining(a.hash)]);
+    await expect
+      .poll(() => fresh.locator('tbody tr').allInnerTexts(), { timeout: 30_000 })
+      .toEqual([expect.stringContaining(a.hash)]);
     expect(await fresh.getByRole('button', { name: 'Unmerge' }).isDisabled()).toBe(true); // an issue keeps one hash
     await context.close();
   });

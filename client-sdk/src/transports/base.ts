@@ -4,14 +4,26 @@
 // (no feedback loop); their counts go back to the client to be sent later instead.
 
 import { itemCategory } from '../envelope.js';
-import type { ClientReport, DropReason, Envelope, EnvelopeItem, RequestResult, Transport, TransportOptions } from '../types.js';
+import type {
+  ClientReport,
+  DropReason,
+  Envelope,
+  EnvelopeItem,
+  RequestResult,
+  Transport,
+  TransportOptions,
+} from '../types.js';
 import { createPromiseBuffer } from './buffer.js';
 import { isRateLimited, updateRateLimits, type RateLimits } from './rate-limit.js';
 
 /** Sends one envelope; resolves with what happened, rejects on network failure. */
 export type MakeRequest = (envelope: Envelope) => Promise<RequestResult>;
 
-export function createTransport(options: TransportOptions, makeRequest: MakeRequest, now: () => number = Date.now): Transport {
+export function createTransport(
+  options: TransportOptions,
+  makeRequest: MakeRequest,
+  now: () => number = Date.now,
+): Transport {
   const buffer = createPromiseBuffer(options.bufferSize);
   let limits: RateLimits = {};
 
@@ -31,7 +43,8 @@ export function createTransport(options: TransportOptions, makeRequest: MakeRequ
     if (status === undefined || (status >= 200 && status < 300)) return;
     if (status === 429) {
       // The server counted what it refused; only our own reports need to be kept.
-      for (const item of items) if (item[0].type === 'client_report') options.restoreClientReport(item[1] as ClientReport);
+      for (const item of items)
+        if (item[0].type === 'client_report') options.restoreClientReport(item[1] as ClientReport);
       return;
     }
     // A report the server refused would be refused again: not kept.

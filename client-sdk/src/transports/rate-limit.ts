@@ -34,7 +34,10 @@ export function updateRateLimits(limits: RateLimits, response: RateLimitResponse
       const [retryAfter = '', categories = ''] = limit.trim().split(':');
       const seconds = Number.parseFloat(retryAfter);
       const until = now + (Number.isFinite(seconds) ? seconds * 1000 : DEFAULT_RETRY_AFTER_MS);
-      const names = categories.split(';').map((c) => c.trim()).filter(Boolean);
+      const names = categories
+        .split(';')
+        .map((c) => c.trim())
+        .filter(Boolean);
       if (names.length === 0) set('all', until);
       for (const name of names) set(name, until);
     }

@@ -32,7 +32,11 @@ export function alertJobOptions(cfg: AlertsConfig): JobsOptions {
  * it open), so it adds no connection of its own; the worker entrypoint builds one per process.
  */
 export function createAlertQueue(redis: RedisClient, prefix: string, cfg: AlertsConfig): Queue<SendAlertJob> {
-  const q = new Queue<SendAlertJob>(QUEUE_SEND_ALERT, { connection: redis, prefix: bullPrefix(prefix), defaultJobOptions: alertJobOptions(cfg) });
+  const q = new Queue<SendAlertJob>(QUEUE_SEND_ALERT, {
+    connection: redis,
+    prefix: bullPrefix(prefix),
+    defaultJobOptions: alertJobOptions(cfg),
+  });
   q.on('error', () => {}); // surfaces on the add() that fails, which the caller handles
   return q;
 }
@@ -66,7 +70,11 @@ export async function enqueueDeliveries(d: EnqueueDeps, deliveries: PendingDeliv
   const digestKeys = new Set<string>();
   for (const del of deliveries) {
     if (del.digestKey === null) {
-      jobs.push({ name: del.channel, data: { v: 1, kind: 'delivery', deliveryId: del.id }, opts: { jobId: `delivery-${del.id}` } });
+      jobs.push({
+        name: del.channel,
+        data: { v: 1, kind: 'delivery', deliveryId: del.id },
+        opts: { jobId: `delivery-${del.id}` },
+      });
     } else {
       digestKeys.add(del.digestKey);
     }
@@ -78,10 +86,18 @@ export async function enqueueDeliveries(d: EnqueueDeps, deliveries: PendingDeliv
       jobs.push({ name: 'email', data, opts: { jobId: `digest-${h}-${now}` } });
       continue;
     }
-    const [opened, openedAt, ttl] = (await d.redis.eval(OPEN_WINDOW, 1, `${d.prefix}:{alerts}:digest-window:${h}`, now, d.cfg.digestWindowMs)) as [number, string, number];
-    jobs.push(opened === 1
-      ? { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}` } }
-      : { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}-tail`, delay: Math.max(0, ttl) } });
+    const [opened, openedAt, ttl] = (await d.redis.eval(
+      OPEN_WINDOW,
+      1,
+      `${d.prefix}:{alerts}:digest-window:${h}`,
+      now,
+      d.cfg.digestWindowMs,
+    )) as [number, string, number];
+    jobs.push(
+      opened === 1
+        ? { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}` } }
+        : { name: 'email', data, opts: { jobId: `digest-${h}-${openedAt}-tail`, delay: Math.max(0, ttl) } },
+    );
   }
   if (jobs.length > 0) await d.queue.addBulk(jobs);
 }
@@ -89,8 +105,18 @@ export async function enqueueDeliveries(d: EnqueueDeps, deliveries: PendingDeliv
 /** Re-enqueues deliveries whose job never made it to Redis (the sweeper calls this). */
 export async function enqueueStranded(d: EnqueueDeps, deliveries: PendingDelivery[], now: number): Promise<void> {
   const minute = Math.floor(now / 60_000);
-  const jobs = deliveries.map((del) => del.digestKey === null
-    ? { name: del.channel, data: { v: 1 as const, kind: 'delivery' as const, deliveryId: del.id }, opts: { jobId: `delivery-${del.id}-sweep-${minute}` } }
-    : { name: 'email', data: { v: 1 as const, kind: 'digest' as const, digestKey: del.digestKey }, opts: { jobId: `digest-${digestHash(del.digestKey)}-sweep-${minute}` } });
+  const jobs = deliveries.map((del) =>
+    del.digestKey === null
+      ? {
+          name: del.channel,
+          data: { v: 1 as const, kind: 'delivery' as const, deliveryId: del.id },
+          opts: { jobId: `delivery-${del.id}-sweep-${minute}` },
+        }
+      : {
+          name: 'email',
+          data: { v: 1 as const, kind: 'digest' as const, digestKey: del.digestKey },
+          opts: { jobId: `digest-${digestHash(del.digestKey)}-sweep-${minute}` },
+        },
+  );
   if (jobs.length > 0) await d.queue.addBulk(jobs);
 }

@@ -69,7 +69,11 @@ interface PayloadFrame {
 }
 
 /** The main exception (the last value, per the protocol) and its newest in-app frames. */
-export function eventContent(eventId: string, payload: Record<string, unknown> | null, fallback: { environment: string | null; release: string | null }): EventContent {
+export function eventContent(
+  eventId: string,
+  payload: Record<string, unknown> | null,
+  fallback: { environment: string | null; release: string | null },
+): EventContent {
   const values = (payload?.exception as { values?: unknown } | undefined)?.values;
   const main = Array.isArray(values) ? (values.at(-1) as Record<string, unknown> | undefined) : undefined;
   const rawFrames = (main?.stacktrace as { frames?: unknown } | undefined)?.frames;

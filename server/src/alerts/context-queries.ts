@@ -13,7 +13,10 @@ export interface ProjectContextRow {
   organizationSlug: string;
 }
 
-export async function findProjectContexts(db: Queryable, projectIds: string[]): Promise<Map<string, ProjectContextRow>> {
+export async function findProjectContexts(
+  db: Queryable,
+  projectIds: string[],
+): Promise<Map<string, ProjectContextRow>> {
   const { rows } = await db.query<ProjectContextRow>(
     `SELECT p.id AS "projectId", p.slug, p.name, o.id AS "organizationId", o.slug AS "organizationSlug"
        FROM projects p JOIN organizations o ON o.id = p.organization_id
@@ -60,7 +63,10 @@ export interface EventPayloadRow {
 const ALERT_KEYS = ['exception', 'logentry', 'message'] as const;
 
 /** The stored payloads of the given events (only the parts an alert shows). */
-export async function findEventPayloads(db: Queryable, keys: Array<{ projectId: string; eventId: string }>): Promise<EventPayloadRow[]> {
+export async function findEventPayloads(
+  db: Queryable,
+  keys: Array<{ projectId: string; eventId: string }>,
+): Promise<EventPayloadRow[]> {
   if (keys.length === 0) return [];
   const { rows } = await db.query<Omit<EventPayloadRow, 'payload'> & StoredPayload>(
     `SELECT e.project_id AS "projectId", replace(e.event_id::text, '-', '') AS "eventId", e.environment, e.release,
@@ -69,16 +75,30 @@ export async function findEventPayloads(db: Queryable, keys: Array<{ projectId: 
        JOIN events e ON e.project_id = k.project_id AND e.event_id = k.event_id`,
     [keys.map((k) => k.projectId), keys.map((k) => k.eventId)],
   );
-  return rows.map(({ payloadZ, payloadJson, ...r }) => ({ ...r, payload: decodePayload({ payloadZ, payloadJson }, ALERT_KEYS) }));
+  return rows.map(({ payloadZ, payloadJson, ...r }) => ({
+    ...r,
+    payload: decodePayload({ payloadZ, payloadJson }, ALERT_KEYS),
+  }));
 }
 
 /**
  * The latest deploy that covers each project and environment and finished at or before `now`
  * (an event without environment matches a deploy to any environment).
  */
-export async function findLatestDeploys(db: Queryable, keys: Array<{ projectId: string; environment: string | null }>, now: Date): Promise<Map<string, DeployFact>> {
+export async function findLatestDeploys(
+  db: Queryable,
+  keys: Array<{ projectId: string; environment: string | null }>,
+  now: Date,
+): Promise<Map<string, DeployFact>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await db.query<{ projectId: string; key: string | null; id: string; environment: string; release: string; at: Date }>(
+  const { rows } = await db.query<{
+    projectId: string;
+    key: string | null;
+    id: string;
+    environment: string;
+    release: string;
+    at: Date;
+  }>(
     `SELECT DISTINCT ON (k.project_id, k.environment)
             k.project_id::text AS "projectId", k.environment AS key, d.id::text AS id, d.environment, r.version AS release,
             d.date_finished AS at
@@ -89,7 +109,12 @@ export async function findLatestDeploys(db: Queryable, keys: Array<{ projectId: 
       ORDER BY k.project_id, k.environment, d.date_finished DESC, d.id DESC`,
     [keys.map((k) => k.projectId), keys.map((k) => k.environment), now],
   );
-  return new Map(rows.map((r) => [deployKey(r.projectId, r.key), { id: r.id, environment: r.environment, release: r.release, at: r.at.getTime() }]));
+  return new Map(
+    rows.map((r) => [
+      deployKey(r.projectId, r.key),
+      { id: r.id, environment: r.environment, release: r.release, at: r.at.getTime() },
+    ]),
+  );
 }
 
 export function deployKey(projectId: string, environment: string | null): string {

@@ -5,8 +5,17 @@ import type { AlertDeps } from './deps.js';
 import { deployKey, findLatestDeploys } from './context-queries.js';
 import { recordFirings, recordSuppressions, type Firing, type Suppression } from './fire.js';
 import {
-  counterSpecs, evaluateConditions, isDeployRule, isFlagChangeRule, matchesFilters, needsDeployFact, needsFlagChangeFact,
-  type AlertEvent, type AlertRule, type DeployFact, type FlagChangeFact,
+  counterSpecs,
+  evaluateConditions,
+  isDeployRule,
+  isFlagChangeRule,
+  matchesFilters,
+  needsDeployFact,
+  needsFlagChangeFact,
+  type AlertEvent,
+  type AlertRule,
+  type DeployFact,
+  type FlagChangeFact,
 } from './rules.js';
 import { findLatestChangesForProjects } from '../flags/log-queries.js';
 import { bumpCounters, releaseGates, takeGates, type CounterRequest } from './windows.js';
@@ -26,7 +35,10 @@ export async function evaluateAlerts(deps: AlertDeps, events: AlertEvent[], now 
   try {
     await evaluate(deps, events, now);
   } catch (err) {
-    deps.log.error({ err, component: 'alerts.evaluate', events: events.length }, 'alert evaluation failed: this batch raised no alerts');
+    deps.log.error(
+      { err, component: 'alerts.evaluate', events: events.length },
+      'alert evaluation failed: this batch raised no alerts',
+    );
   }
 }
 
@@ -56,33 +68,63 @@ async function evaluate(deps: AlertDeps, events: AlertEvent[], now: number): Pro
     const factCounts: Array<number | undefined> = c.rule.conditions.map(() => undefined);
     for (const k of c.counters) factCounts[k.index] = counts[k.at];
     const lastDeploy = deploys.get(deployKey(c.ev.projectId, c.ev.environment)) ?? null;
-    const verdict = evaluateConditions(c.rule, c.ev, { counts: factCounts, lastDeploy, lastFlagChange: flagChanges.get(c.ev.projectId) ?? null }, now);
+    const verdict = evaluateConditions(
+      c.rule,
+      c.ev,
+      { counts: factCounts, lastDeploy, lastFlagChange: flagChanges.get(c.ev.projectId) ?? null },
+      now,
+    );
     if (!verdict.fired) continue;
     fired.push({
-      rule: c.rule, reasons: verdict.reasons, projectId: c.ev.projectId, issueId: c.ev.issueId, eventId: c.ev.eventId,
+      rule: c.rule,
+      reasons: verdict.reasons,
+      projectId: c.ev.projectId,
+      issueId: c.ev.issueId,
+      eventId: c.ev.eventId,
       deploy: verdict.deployId && lastDeploy ? deployContent(lastDeploy) : null,
-      environment: c.ev.environment, release: c.ev.release, intervalMs: c.rule.frequencyMinutes * 60_000,
+      environment: c.ev.environment,
+      release: c.ev.release,
+      intervalMs: c.rule.frequencyMinutes * 60_000,
     });
   }
   await gateAndRecord(deps, fired, now);
 }
 
 /** Takes the action-interval gates; records firings and first suppressions. */
-export async function gateAndRecord(deps: AlertDeps, fired: Array<Firing & { intervalMs: number }>, now: number): Promise<void> {
+export async function gateAndRecord(
+  deps: AlertDeps,
+  fired: Array<Firing & { intervalMs: number }>,
+  now: number,
+): Promise<void> {
   if (fired.length === 0) return;
   const prefix = deps.config.redis.prefix;
-  const reqs = fired.map((f) => ({ ruleId: f.rule.id, subject: f.issueId ?? `deploy-${f.deploy?.id ?? 'none'}`, intervalMs: f.intervalMs }));
+  const reqs = fired.map((f) => ({
+    ruleId: f.rule.id,
+    subject: f.issueId ?? `deploy-${f.deploy?.id ?? 'none'}`,
+    intervalMs: f.intervalMs,
+  }));
   const gates = await takeGates(deps.redis, prefix, reqs, now);
   const toFire: Firing[] = [];
   const suppressed: Suppression[] = [];
   fired.forEach((f, i) => {
     if (gates[i] === 'fire') toFire.push(f);
-    else if (gates[i] === 'suppressed') suppressed.push({ rule: f.rule, projectId: f.projectId, issueId: f.issueId, eventId: f.eventId, deployId: f.deploy?.id ?? null });
+    else if (gates[i] === 'suppressed')
+      suppressed.push({
+        rule: f.rule,
+        projectId: f.projectId,
+        issueId: f.issueId,
+        eventId: f.eventId,
+        deployId: f.deploy?.id ?? null,
+      });
   });
   try {
     await recordFirings(deps, toFire, now);
   } catch (err) {
-    await releaseGates(deps.redis, prefix, reqs.filter((_r, i) => gates[i] === 'fire')).catch(() => {}); // expiry frees them anyway
+    await releaseGates(
+      deps.redis,
+      prefix,
+      reqs.filter((_r, i) => gates[i] === 'fire'),
+    ).catch(() => {}); // expiry frees them anyway
     throw err;
   }
   if (suppressed.length > 0) await recordSuppressions(deps, suppressed);
@@ -91,17 +133,32 @@ export async function gateAndRecord(deps: AlertDeps, fired: Array<Firing & { int
 async function loadDeploys(deps: AlertDeps, candidates: Candidate[], now: number): Promise<Map<string, DeployFact>> {
   const keys = new Map<string, { projectId: string; environment: string | null }>();
   for (const c of candidates) {
-    if (c.ev.isNew && needsDeployFact(c.rule)) keys.set(deployKey(c.ev.projectId, c.ev.environment), { projectId: c.ev.projectId, environment: c.ev.environment });
+    if (c.ev.isNew && needsDeployFact(c.rule))
+      keys.set(deployKey(c.ev.projectId, c.ev.environment), {
+        projectId: c.ev.projectId,
+        environment: c.ev.environment,
+      });
   }
   if (keys.size === 0) return new Map();
   return findLatestDeploys(deps.pool, [...keys.values()], new Date(now));
 }
 
-async function loadFlagChanges(deps: AlertDeps, candidates: Candidate[], now: number): Promise<Map<string, FlagChangeFact>> {
-  const projectIds = [...new Set(candidates.filter((c) => c.ev.isNew && needsFlagChangeFact(c.rule)).map((c) => c.ev.projectId))];
+async function loadFlagChanges(
+  deps: AlertDeps,
+  candidates: Candidate[],
+  now: number,
+): Promise<Map<string, FlagChangeFact>> {
+  const projectIds = [
+    ...new Set(candidates.filter((c) => c.ev.isNew && needsFlagChangeFact(c.rule)).map((c) => c.ev.projectId)),
+  ];
   if (projectIds.length === 0) return new Map();
   const found = await findLatestChangesForProjects(deps.pool, projectIds, new Date(now));
-  return new Map([...found].map(([projectId, r]) => [projectId, { id: r.id, flag: r.flag, action: r.action, at: r.createdAt.getTime() }]));
+  return new Map(
+    [...found].map(([projectId, r]) => [
+      projectId,
+      { id: r.id, flag: r.flag, action: r.action, at: r.createdAt.getTime() },
+    ]),
+  );
 }
 
 function deployContent(d: DeployFact) {

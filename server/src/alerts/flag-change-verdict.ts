@@ -14,27 +14,54 @@ const ONCE_PER_CHANGE_MS = 30 * 24 * 3600_000;
 const MAX_CHANGES_PER_RUN = 200; // a minute's budget; the rest are judged next minute
 
 export async function evaluateObservedFlagChanges(deps: AlertDeps, now = Date.now()): Promise<void> {
-  const changes = await listObservedChanges(deps.pool, new Date(now - (OBSERVATION_MINUTES + 5) * 60_000), new Date(now), MAX_CHANGES_PER_RUN);
+  const changes = await listObservedChanges(
+    deps.pool,
+    new Date(now - (OBSERVATION_MINUTES + 5) * 60_000),
+    new Date(now),
+    MAX_CHANGES_PER_RUN,
+  );
   for (const change of changes) {
     try {
       const report = await computeChangeHealth(deps.pool, change, new Date(now));
       if (report.verdict !== 'failing') continue;
       const projectIds = (await listProjects(deps.pool, change.organizationId)).map((p) => p.id);
       const rules = await deps.alerts.rules.rulesFor(deps.pool, deps.redis, deps.config.redis.prefix, projectIds, now);
-      const evidence = report.reasons.filter((r) => r.severity !== 'healthy').map((r) => r.message).slice(0, 10);
-      const fired = projectIds.flatMap((projectId) => (rules.get(projectId) ?? []).flatMap((rule) => {
-        const v = evaluateFlagChangeVerdict(rule, report.verdict);
-        if (!v.fired) return [];
-        return [{
-          rule, reasons: [`${v.reasons[0]}: ${change.flag} ${change.action} by ${change.createdBy}`], projectId, issueId: null, eventId: null,
-          environment: null, release: null,
-          deploy: { id: `flag-change-${change.id}`, environment: null, release: null, verdict: report.verdict, evidence, flag: change.flag },
-          intervalMs: ONCE_PER_CHANGE_MS,
-        }];
-      }));
+      const evidence = report.reasons
+        .filter((r) => r.severity !== 'healthy')
+        .map((r) => r.message)
+        .slice(0, 10);
+      const fired = projectIds.flatMap((projectId) =>
+        (rules.get(projectId) ?? []).flatMap((rule) => {
+          const v = evaluateFlagChangeVerdict(rule, report.verdict);
+          if (!v.fired) return [];
+          return [
+            {
+              rule,
+              reasons: [`${v.reasons[0]}: ${change.flag} ${change.action} by ${change.createdBy}`],
+              projectId,
+              issueId: null,
+              eventId: null,
+              environment: null,
+              release: null,
+              deploy: {
+                id: `flag-change-${change.id}`,
+                environment: null,
+                release: null,
+                verdict: report.verdict,
+                evidence,
+                flag: change.flag,
+              },
+              intervalMs: ONCE_PER_CHANGE_MS,
+            },
+          ];
+        }),
+      );
       await gateAndRecord(deps, fired, now);
     } catch (err) {
-      deps.log.warn({ err, component: 'alerts.flag-change', changeId: change.id }, 'flag change evaluation failed; retrying next minute');
+      deps.log.warn(
+        { err, component: 'alerts.flag-change', changeId: change.id },
+        'flag change evaluation failed; retrying next minute',
+      );
     }
   }
 }

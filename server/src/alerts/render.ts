@@ -11,7 +11,9 @@ export interface RenderedEmail {
 const MAX_SUBJECT_TITLE = 150;
 
 export function renderEmail(items: AlertContent[], baseUrl: string): RenderedEmail {
-  const sorted = [...items].sort((a, b) => (a.deploy?.id ?? '').localeCompare(b.deploy?.id ?? '') || a.firedAt.localeCompare(b.firedAt));
+  const sorted = [...items].sort(
+    (a, b) => (a.deploy?.id ?? '').localeCompare(b.deploy?.id ?? '') || a.firedAt.localeCompare(b.firedAt),
+  );
   const subject = items.length === 1 ? singleSubject(items[0]!) : digestSubject(sorted);
   const textParts: string[] = [];
   const htmlParts: string[] = [];
@@ -26,13 +28,17 @@ export function renderEmail(items: AlertContent[], baseUrl: string): RenderedEma
   return {
     subject,
     text: `${items.length > 1 ? `${items.length} alerts\n\n` : ''}${textParts.join('\n\n---\n\n')}\n\n${footer}\n`,
-    html: `<!doctype html><html><body style="font-family:sans-serif;color:#222">${htmlParts.join('<hr>')}`
-      + `<p style="color:#888;font-size:12px">${esc(footer)}</p></body></html>`,
+    html:
+      `<!doctype html><html><body style="font-family:sans-serif;color:#222">${htmlParts.join('<hr>')}` +
+      `<p style="color:#888;font-size:12px">${esc(footer)}</p></body></html>`,
   };
 }
 
 function singleSubject(a: AlertContent): string {
-  if (a.issue) return oneLine(`[Faultline] ${a.project.slug} ${a.issue.level.toUpperCase()}: ${clip(a.issue.title, MAX_SUBJECT_TITLE)}`);
+  if (a.issue)
+    return oneLine(
+      `[Faultline] ${a.project.slug} ${a.issue.level.toUpperCase()}: ${clip(a.issue.title, MAX_SUBJECT_TITLE)}`,
+    );
   return oneLine(`[Faultline] ${a.project.slug}: ${deployLine(a)}`);
 }
 
@@ -53,9 +59,13 @@ function deployLine(a: AlertContent): string {
 function facts(a: AlertContent): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
   if (a.issue) rows.push(['Issue', `${a.issue.shortId} (${a.issue.status})`], ['Level', a.issue.level]);
-  if (a.event?.errorType || a.event?.errorValue) rows.push(['Error', [a.event.errorType, a.event.errorValue].filter(Boolean).join(': ')]);
+  if (a.event?.errorType || a.event?.errorValue)
+    rows.push(['Error', [a.event.errorType, a.event.errorValue].filter(Boolean).join(': ')]);
   if (a.issue) rows.push(['Events', String(a.issue.count)], ['Users', String(a.issue.userCount)]);
-  rows.push(['Release', a.event?.release ?? a.deploy?.release ?? '(none)'], ['Environment', a.event?.environment ?? a.deploy?.environment ?? '(none)']);
+  rows.push(
+    ['Release', a.event?.release ?? a.deploy?.release ?? '(none)'],
+    ['Environment', a.event?.environment ?? a.deploy?.environment ?? '(none)'],
+  );
   if (a.issue) rows.push(['First seen', a.issue.firstSeen], ['Last seen', a.issue.lastSeen]);
   rows.push(['Rule', `${a.ruleName}: ${a.reasons.join('; ')}`]);
   return rows;
@@ -77,12 +87,22 @@ function itemText(a: AlertContent): string {
 
 function itemHtml(a: AlertContent): string {
   const title = a.issue ? `<a href="${esc(a.issue.url)}">${esc(headline(a))}</a>` : esc(headline(a));
-  const rows = facts(a).map(([k, v]) => `<tr><th align="left" style="padding-right:12px">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
-  const frames = a.event && a.event.frames.length > 0
-    ? `<p><b>Top frames</b></p><pre style="background:#f6f6f6;padding:8px">${a.event.frames.map((f) => `at ${esc(f)}`).join('\n')}</pre>` : '';
-  const evidence = a.deploy && a.deploy.evidence.length > 0 ? `<ul>${a.deploy.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : '';
+  const rows = facts(a)
+    .map(([k, v]) => `<tr><th align="left" style="padding-right:12px">${esc(k)}</th><td>${esc(v)}</td></tr>`)
+    .join('');
+  const frames =
+    a.event && a.event.frames.length > 0
+      ? `<p><b>Top frames</b></p><pre style="background:#f6f6f6;padding:8px">${a.event.frames.map((f) => `at ${esc(f)}`).join('\n')}</pre>`
+      : '';
+  const evidence =
+    a.deploy && a.deploy.evidence.length > 0
+      ? `<ul>${a.deploy.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`
+      : '';
   const link = a.issue ? `<p><a href="${esc(a.issue.url)}">Open the issue</a></p>` : '';
-  const suspects = a.suspects && a.suspects.length > 0 ? `<p><b>Suspect commits</b></p><ul>${a.suspects.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>` : '';
+  const suspects =
+    a.suspects && a.suspects.length > 0
+      ? `<p><b>Suspect commits</b></p><ul>${a.suspects.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`
+      : '';
   return `<h1 style="font-size:18px">${title}</h1><table>${rows}</table>${frames}${evidence}${suspects}${link}`;
 }
 
@@ -90,9 +110,15 @@ function itemHtml(a: AlertContent): string {
 export function renderSlack(a: AlertContent): { text: string } {
   const title = a.issue ? `<${a.issue.url}|${slackEsc(a.issue.title)}>` : slackEsc(deployLine(a));
   const level = a.issue ? ` ${a.issue.level.toUpperCase()}` : '';
-  const where = [a.event?.release ?? a.deploy?.release, a.event?.environment ?? a.deploy?.environment].filter(Boolean).join(' · ');
-  const counts = a.issue ? `\n${a.issue.count} events · ${a.issue.userCount} users${where ? ` · ${slackEsc(where)}` : ''}` : '';
-  return { text: `*[${slackEsc(a.project.slug)}]${level}* ${title}\nRule "${slackEsc(a.ruleName)}": ${slackEsc(a.reasons.join('; '))}${counts}` };
+  const where = [a.event?.release ?? a.deploy?.release, a.event?.environment ?? a.deploy?.environment]
+    .filter(Boolean)
+    .join(' · ');
+  const counts = a.issue
+    ? `\n${a.issue.count} events · ${a.issue.userCount} users${where ? ` · ${slackEsc(where)}` : ''}`
+    : '';
+  return {
+    text: `*[${slackEsc(a.project.slug)}]${level}* ${title}\nRule "${slackEsc(a.ruleName)}": ${slackEsc(a.reasons.join('; '))}${counts}`,
+  };
 }
 
 /** The signed webhook's body (the signature covers these exact bytes). */
@@ -113,7 +139,12 @@ export function renderWebhook(a: AlertContent): Record<string, unknown> {
 }
 
 export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function slackEsc(s: string): string {

@@ -11,7 +11,15 @@ import { parseBody } from '../api/body.js';
 import { NotFoundError, HttpError } from '../api/errors.js';
 import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../api/pagination.js';
 import { bumpRulesVersion } from './rule-cache.js';
-import { deleteRule, findRule, insertRule, listHistory, listRulesOfProjects, updateRule, type HistoryRow } from './queries.js';
+import {
+  deleteRule,
+  findRule,
+  insertRule,
+  listHistory,
+  listRulesOfProjects,
+  updateRule,
+  type HistoryRow,
+} from './queries.js';
 import { ruleAsBody, ruleBodySchema, serializeRule, toRuleInput } from './rule-schema.js';
 
 type Params = { org?: string; project?: string; ruleId?: string };
@@ -85,11 +93,16 @@ export function registerAlertRoutes(router: ApiRouter, deps: Deps): void {
   });
 }
 
-async function answerHistory(ctx: Koa.Context, deps: Deps, filter: { projectId: string; ruleId?: string; issueId?: string }): Promise<void> {
+async function answerHistory(
+  ctx: Koa.Context,
+  deps: Deps,
+  filter: { projectId: string; ruleId?: string; issueId?: string },
+): Promise<void> {
   const query = ctx.query as Record<string, string | string[] | undefined>;
   const limit = parseLimit(query, 100, 500);
   const cursor = parseCursor(firstValue(query.cursor));
-  if (cursor?.direction === 'prev') throw new HttpError(400, 'invalid-cursor', 'alert history pages forward only: follow the "next" link');
+  if (cursor?.direction === 'prev')
+    throw new HttpError(400, 'invalid-cursor', 'alert history pages forward only: follow the "next" link');
   const rows = await listHistory(deps.pool, { ...filter, beforeId: cursor?.id, limit: limit + 1 });
   const page = toPage<HistoryRow>(rows, limit, cursor, (r) => ({ key: r.id, id: r.id }));
   setLinkHeader(ctx, deps.config.http.baseUrl, page);

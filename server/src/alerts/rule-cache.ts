@@ -26,7 +26,13 @@ export async function bumpRulesVersion(redis: RedisClient, prefix: string, proje
 export class RuleCache {
   private readonly entries = new Map<string, Entry>();
 
-  async rulesFor(db: Queryable, redis: RedisClient, prefix: string, projectIds: string[], now: number): Promise<Map<string, AlertRule[]>> {
+  async rulesFor(
+    db: Queryable,
+    redis: RedisClient,
+    prefix: string,
+    projectIds: string[],
+    now: number,
+  ): Promise<Map<string, AlertRule[]>> {
     const versions = await redis.mget(projectIds.map((id) => rulesVersionKey(prefix, id)));
     const stale = projectIds.filter((id, i) => {
       const e = this.entries.get(id);

@@ -9,7 +9,11 @@ const MAX_WINDOW_MINUTES = 7 * 24 * 60; // sliding windows live in Redis: a week
 const minutes = z.number().int().min(1).max(MAX_WINDOW_MINUTES);
 const threshold = z.number().int().min(0).max(1_000_000_000);
 const text = (max: number) => z.string().trim().min(1).max(max);
-const httpUrl = z.string().max(2000).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+const httpUrl = z
+  .string()
+  .max(2000)
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
 
 export const conditionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('first_seen') }),
@@ -24,9 +28,18 @@ export const conditionSchema = z.discriminatedUnion('type', [
 
 export const filterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('environment'), value: text(256) }),
-  z.object({ type: z.literal('level'), match: z.enum(['equals', 'at_least']).default('equals'), value: z.enum(LEVELS as [string, ...string[]]) }),
+  z.object({
+    type: z.literal('level'),
+    match: z.enum(['equals', 'at_least']).default('equals'),
+    value: z.enum(LEVELS as [string, ...string[]]),
+  }),
   z.object({ type: z.literal('release'), value: text(256) }),
-  z.object({ type: z.literal('tag'), key: text(200), match: z.enum(['equals', 'contains']).default('equals'), value: text(500) }),
+  z.object({
+    type: z.literal('tag'),
+    key: text(200),
+    match: z.enum(['equals', 'contains']).default('equals'),
+    value: text(500),
+  }),
 ]);
 
 export const actionSchema = z.discriminatedUnion('type', [
@@ -53,7 +66,8 @@ export const ruleBodySchema = z
     path: ['conditions'],
   })
   .refine((r) => !r.conditions.some((c) => c.type === 'flag_change_failing') || r.conditions.length === 1, {
-    message: 'flag_change_failing reacts to flag-change verdicts, not to events: it cannot be combined with other conditions',
+    message:
+      'flag_change_failing reacts to flag-change verdicts, not to events: it cannot be combined with other conditions',
     path: ['conditions'],
   });
 
@@ -61,17 +75,28 @@ export type RuleBody = z.infer<typeof ruleBodySchema>;
 
 /** Validated body → stored rule; webhooks get a signing secret (kept from `previous` for the same URL). */
 export function toRuleInput(body: RuleBody, previous: RuleRow | null): RuleInput {
-  const oldSecrets = new Map((previous?.actions ?? []).flatMap((a) => (a.type === 'webhook' ? [[a.url, a.secret] as const] : [])));
+  const oldSecrets = new Map(
+    (previous?.actions ?? []).flatMap((a) => (a.type === 'webhook' ? [[a.url, a.secret] as const] : [])),
+  );
   const actions: Action[] = body.actions.map((a) =>
-    a.type === 'webhook' ? { type: 'webhook', url: a.url, secret: a.secret ?? oldSecrets.get(a.url) ?? randomBytes(24).toString('hex') } : a);
+    a.type === 'webhook'
+      ? { type: 'webhook', url: a.url, secret: a.secret ?? oldSecrets.get(a.url) ?? randomBytes(24).toString('hex') }
+      : a,
+  );
   return { ...body, filters: body.filters as RuleInput['filters'], actions };
 }
 
 /** The fields a PUT may change, merged over the stored rule before validating it whole. */
 export function ruleAsBody(r: RuleRow): Record<string, unknown> {
   return {
-    name: r.name, environment: r.environment, conditionMatch: r.conditionMatch, conditions: r.conditions, filters: r.filters,
-    actions: r.actions, frequencyMinutes: r.frequencyMinutes, isEnabled: r.isEnabled,
+    name: r.name,
+    environment: r.environment,
+    conditionMatch: r.conditionMatch,
+    conditions: r.conditions,
+    filters: r.filters,
+    actions: r.actions,
+    frequencyMinutes: r.frequencyMinutes,
+    isEnabled: r.isEnabled,
   };
 }
 
@@ -84,8 +109,17 @@ export interface ApiAlertRule extends RuleBody {
 
 export function serializeRule(r: RuleRow): ApiAlertRule {
   return {
-    id: r.id, projectId: r.projectId, name: r.name, environment: r.environment, conditionMatch: r.conditionMatch,
-    conditions: r.conditions, filters: r.filters, actions: r.actions, frequencyMinutes: r.frequencyMinutes,
-    isEnabled: r.isEnabled, dateCreated: r.dateCreated, dateUpdated: r.dateUpdated,
+    id: r.id,
+    projectId: r.projectId,
+    name: r.name,
+    environment: r.environment,
+    conditionMatch: r.conditionMatch,
+    conditions: r.conditions,
+    filters: r.filters,
+    actions: r.actions,
+    frequencyMinutes: r.frequencyMinutes,
+    isEnabled: r.isEnabled,
+    dateCreated: r.dateCreated,
+    dateUpdated: r.dateUpdated,
   };
 }

@@ -146,16 +146,22 @@ export function needsDeployFact(rule: AlertRule): boolean {
 
 /** Whether the rule's conditions hold for the event, and why (for history and the message). */
 export function evaluateConditions(rule: AlertRule, ev: AlertEvent, facts: RuleFacts, now: number): Verdict {
-  if (!rule.isEnabled || rule.conditions.length === 0 || isDeployRule(rule) || isFlagChangeRule(rule)) return { fired: false };
+  if (!rule.isEnabled || rule.conditions.length === 0 || isDeployRule(rule) || isFlagChangeRule(rule))
+    return { fired: false };
   const reasons: string[] = [];
   let deployId: string | null = null;
   const results = rule.conditions.map((c, i) => {
-    const held = c.type === 'new_issue_after_flag_change'
-      ? ev.isNew && isWithinFlagChangeWindow(facts.lastFlagChange ?? null, c.minutes, now)
-      : conditionHolds(c, ev, facts.counts[i], facts.lastDeploy, now);
+    const held =
+      c.type === 'new_issue_after_flag_change'
+        ? ev.isNew && isWithinFlagChangeWindow(facts.lastFlagChange ?? null, c.minutes, now)
+        : conditionHolds(c, ev, facts.counts[i], facts.lastDeploy, now);
     if (held) {
       const change = facts.lastFlagChange;
-      reasons.push(c.type === 'new_issue_after_flag_change' && change ? `a new issue appeared within ${c.minutes} minutes after flag ${change.flag} was ${change.action}` : describeCondition(c));
+      reasons.push(
+        c.type === 'new_issue_after_flag_change' && change
+          ? `a new issue appeared within ${c.minutes} minutes after flag ${change.flag} was ${change.action}`
+          : describeCondition(c),
+      );
       if (c.type === 'new_issue_after_deploy') deployId = facts.lastDeploy?.id ?? null;
     }
     return held;
@@ -164,7 +170,13 @@ export function evaluateConditions(rule: AlertRule, ev: AlertEvent, facts: RuleF
   return fired ? { fired: true, reasons, deployId } : { fired: false };
 }
 
-function conditionHolds(c: Condition, ev: AlertEvent, count: number | undefined, deploy: DeployFact | null, now: number): boolean {
+function conditionHolds(
+  c: Condition,
+  ev: AlertEvent,
+  count: number | undefined,
+  deploy: DeployFact | null,
+  now: number,
+): boolean {
   switch (c.type) {
     case 'first_seen':
       return ev.isNew;
@@ -192,7 +204,12 @@ export function evaluateFlagChangeVerdict(rule: AlertRule, verdict: string): Ver
   return { fired: true, reasons: ["a feature-flag change's verdict turned failing"], deployId: null };
 }
 
-export function isWithinDeployWindow(deploy: DeployFact, environment: string | null, minutes: number, now: number): boolean {
+export function isWithinDeployWindow(
+  deploy: DeployFact,
+  environment: string | null,
+  minutes: number,
+  now: number,
+): boolean {
   if (deploy.environment !== null && environment !== null && deploy.environment !== environment) return false;
   return deploy.at <= now && now - deploy.at <= minutes * 60_000;
 }
@@ -200,7 +217,8 @@ export function isWithinDeployWindow(deploy: DeployFact, environment: string | n
 /** Deploy rules fire when a deploy's verdict turns failing (the caller gates repeats per deploy). */
 export function evaluateDeployVerdict(rule: AlertRule, deploy: DeployFact, verdict: string): Verdict {
   if (!rule.isEnabled || verdict !== 'failing' || !isDeployRule(rule)) return { fired: false };
-  if (rule.environment !== null && deploy.environment !== null && rule.environment !== deploy.environment) return { fired: false };
+  if (rule.environment !== null && deploy.environment !== null && rule.environment !== deploy.environment)
+    return { fired: false };
   return { fired: true, reasons: ["a deploy's health verdict turned failing"], deployId: deploy.id };
 }
 

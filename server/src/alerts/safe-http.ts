@@ -13,12 +13,29 @@ export class UnsafeTargetError extends Error {
 
 const blocked = new BlockList();
 for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, bits, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
-  ['::', 96], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32],
-] as const) blocked.addSubnet(net, bits, 'ipv6');
+  ['::', 96],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+  ['2001:db8::', 32],
+] as const)
+  blocked.addSubnet(net, bits, 'ipv6');
 
 /** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:a.b.c.d or ::ffff:xxxx:xxxx). */
 function mappedV4(address: string): string | null {
@@ -72,19 +89,34 @@ export interface SafeResponse {
 }
 
 /** POSTs `body`; throws UnsafeTargetError for a refused target, other errors for network failures. */
-export async function safePost(rawUrl: string, body: string, headers: Record<string, string>, opts: SafeHttpOptions): Promise<SafeResponse> {
+export async function safePost(
+  rawUrl: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: SafeHttpOptions,
+): Promise<SafeResponse> {
   const url = new URL(rawUrl);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UnsafeTargetError(`refused ${url.protocol} URL: only http and https`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UnsafeTargetError(`refused ${url.protocol} URL: only http and https`);
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const hostAllowed = allowList(opts.allowedHosts).hosts.has(host);
   if (isIP(host) !== 0 && !hostAllowed && !isAllowedAddress(host, opts.allowedHosts)) {
-    throw new UnsafeTargetError(`refused ${host}: private, loopback or link-local address (add it to WEBHOOK_ALLOWED_HOSTS to allow)`);
+    throw new UnsafeTargetError(
+      `refused ${host}: private, loopback or link-local address (add it to WEBHOOK_ALLOWED_HOSTS to allow)`,
+    );
   }
-  const agent = new Agent({ connect: { lookup: checkedLookup(hostAllowed, opts.allowedHosts), timeout: opts.timeoutMs } });
+  const agent = new Agent({
+    connect: { lookup: checkedLookup(hostAllowed, opts.allowedHosts), timeout: opts.timeoutMs },
+  });
   try {
     const res = await request(url, {
-      method: 'POST', body, headers, dispatcher: agent, signal: AbortSignal.timeout(opts.timeoutMs),
-      headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
+      method: 'POST',
+      body,
+      headers,
+      dispatcher: agent,
+      signal: AbortSignal.timeout(opts.timeoutMs),
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
     });
     return { status: res.statusCode, body: await readCapped(res.body) };
   } catch (err) {
@@ -106,7 +138,15 @@ function checkedLookup(hostAllowed: boolean, allowedHosts: string[]) {
       const ok = addresses.filter((a) => hostAllowed || isAllowedAddress(a.address, allowedHosts));
       if (ok.length === 0) {
         const list = addresses.map((a) => a.address).join(', ');
-        return cb(Object.assign(new UnsafeTargetError(`refused ${hostname} (${list}): private, loopback or link-local address (add it to WEBHOOK_ALLOWED_HOSTS to allow)`), { code: 'EUNSAFE' }), []);
+        return cb(
+          Object.assign(
+            new UnsafeTargetError(
+              `refused ${hostname} (${list}): private, loopback or link-local address (add it to WEBHOOK_ALLOWED_HOSTS to allow)`,
+            ),
+            { code: 'EUNSAFE' },
+          ),
+          [],
+        );
       }
       if (options.all) return cb(null, ok);
       cb(null, ok[0]!.address, ok[0]!.family);

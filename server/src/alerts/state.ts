@@ -15,7 +15,11 @@ export interface AlertState {
 }
 
 /** close() closes the producer; its Redis client stays the caller's to close. */
-export function createAlertState(redis: RedisClient, prefix: string, cfg: AlertsConfig): AlertState & { close: () => Promise<void> } {
+export function createAlertState(
+  redis: RedisClient,
+  prefix: string,
+  cfg: AlertsConfig,
+): AlertState & { close: () => Promise<void> } {
   const queue = createAlertQueue(redis, prefix, cfg);
   return { rules: new RuleCache(), queue, close: () => queue.close() };
 }

@@ -47,7 +47,12 @@ export interface CounterRequest {
 }
 
 /** Bumps and reads counters in one round trip; results in request order. */
-export async function bumpCounters(redis: RedisClient, prefix: string, reqs: CounterRequest[], now: number): Promise<number[]> {
+export async function bumpCounters(
+  redis: RedisClient,
+  prefix: string,
+  reqs: CounterRequest[],
+  now: number,
+): Promise<number[]> {
   if (reqs.length === 0) return [];
   const pipe = redis.pipeline();
   for (const r of reqs) {
@@ -72,7 +77,12 @@ export interface GateRequest {
 }
 
 /** Takes the action-interval gate for each firing; results in request order. */
-export async function takeGates(redis: RedisClient, prefix: string, reqs: GateRequest[], now: number): Promise<GateResult[]> {
+export async function takeGates(
+  redis: RedisClient,
+  prefix: string,
+  reqs: GateRequest[],
+  now: number,
+): Promise<GateResult[]> {
   if (reqs.length === 0) return [];
   const pipe = redis.pipeline();
   for (const r of reqs) {
@@ -85,7 +95,10 @@ export async function takeGates(redis: RedisClient, prefix: string, reqs: GateRe
 
 /** Gives gates back when recording their firings failed, so the next event can fire. */
 export async function releaseGates(redis: RedisClient, prefix: string, reqs: GateRequest[]): Promise<void> {
-  const keys = reqs.flatMap((r) => [`${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}`, `${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}:suppressed`]);
+  const keys = reqs.flatMap((r) => [
+    `${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}`,
+    `${prefix}:{alerts}:gate:${r.ruleId}:${r.subject}:suppressed`,
+  ]);
   if (keys.length > 0) await redis.del(...keys);
 }
 

@@ -23,7 +23,14 @@ export interface AppParts {
 export interface SpoolReadiness {
   readonly enabled: boolean;
   canAccept(): boolean;
-  stats(): { state: string; bytes: number; records: number; files: number; oldestAgeSeconds: number | null; full: boolean };
+  stats(): {
+    state: string;
+    bytes: number;
+    records: number;
+    files: number;
+    oldestAgeSeconds: number | null;
+    full: boolean;
+  };
 }
 
 export function createApp(deps: Deps, parts: AppParts): Koa {
@@ -66,21 +73,44 @@ function renderErrors(deps: Deps): Koa.Middleware {
       await next();
     } catch (caught) {
       // zod failures at a trust boundary are the caller's fault: 400 with the flattened issues.
-      const err = caught instanceof ZodError
-        ? new HttpError(400, 'invalid-request', `invalid request: ${summarizeZod(caught)}`, { details: caught.flatten() })
-        : caught;
+      const err =
+        caught instanceof ZodError
+          ? new HttpError(400, 'invalid-request', `invalid request: ${summarizeZod(caught)}`, {
+              details: caught.flatten(),
+            })
+          : caught;
       const status = errorStatus(err);
       const timedOut = (err as { code?: unknown }).code === QUERY_CANCELED;
       const badValue = !(err instanceof HttpError) && isPgDataException(err);
-      const code = err instanceof HttpError ? err.code : timedOut ? 'query-timeout' : badValue ? 'invalid-parameter' : status >= 500 ? 'internal-error' : 'bad-request';
-      if (badValue) log.warn({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request value refused by postgres, answering 400');
+      const code =
+        err instanceof HttpError
+          ? err.code
+          : timedOut
+            ? 'query-timeout'
+            : badValue
+              ? 'invalid-parameter'
+              : status >= 500
+                ? 'internal-error'
+                : 'bad-request';
+      if (badValue)
+        log.warn(
+          { err, requestId: ctx.state.requestId, path: ctx.path },
+          'request value refused by postgres, answering 400',
+        );
       const expose = status < 500 || timedOut;
-      if (timedOut) log.warn({ requestId: ctx.state.requestId, path: ctx.path, clientIp: ctx.ip }, 'api query cancelled by the statement timeout');
+      if (timedOut)
+        log.warn(
+          { requestId: ctx.state.requestId, path: ctx.path, clientIp: ctx.ip },
+          'api query cancelled by the statement timeout',
+        );
       else if (status >= 500) log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
       const message = timedOut
         ? `the query ran longer than the API statement timeout (${deps.config.http.statementTimeoutMs} ms) and was cancelled: narrow the request`
-        : badValue ? 'a request parameter has a value out of range or not allowed'
-        : expose ? (err as Error).message : 'internal server error';
+        : badValue
+          ? 'a request parameter has a value out of range or not allowed'
+          : expose
+            ? (err as Error).message
+            : 'internal server error';
       const details = expose && err instanceof HttpError && err.details !== undefined ? { details: err.details } : {};
       ctx.status = status;
       if (err instanceof MovedError) ctx.set('Location', err.location);
@@ -90,7 +120,10 @@ function renderErrors(deps: Deps): Koa.Middleware {
 }
 
 function summarizeZod(err: ZodError): string {
-  return err.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+    .join('; ');
 }
 
 function errorStatus(err: unknown): number {
@@ -105,7 +138,11 @@ function errorStatus(err: unknown): number {
 
 function isPgDataException(err: unknown): boolean {
   const code = (err as { code?: unknown; severity?: unknown }).code;
-  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof (err as { severity?: unknown }).severity === 'string';
+  return (
+    typeof code === 'string' &&
+    /^22[0-9A-Z]{3}$/.test(code) &&
+    typeof (err as { severity?: unknown }).severity === 'string'
+  );
 }
 
 /**
@@ -120,13 +157,23 @@ function health(deps: Deps, spool: SpoolReadiness | undefined): Koa.Middleware {
     }
     if (ctx.path !== '/readyz') return next();
     const [pg, redis] = await Promise.all([
-      withTimeout(deps.pool.query('SELECT 1').then(() => true), 1000),
-      withTimeout(deps.redis.ping().then((r) => r === 'PONG'), 1000),
+      withTimeout(
+        deps.pool.query('SELECT 1').then(() => true),
+        1000,
+      ),
+      withTimeout(
+        deps.redis.ping().then((r) => r === 'PONG'),
+        1000,
+      ),
     ]);
     const spooling = spool?.enabled === true && spool.canAccept();
     const ready = pg && (redis || spooling);
     ctx.status = ready ? 200 : 503;
-    ctx.body = { status: !ready ? 'unavailable' : redis ? 'ok' : 'spooling', postgres: pg ? 'ok' : 'down', redis: redis ? 'ok' : 'down' };
+    ctx.body = {
+      status: !ready ? 'unavailable' : redis ? 'ok' : 'spooling',
+      postgres: pg ? 'ok' : 'down',
+      redis: redis ? 'ok' : 'down',
+    };
     if (spool?.enabled) (ctx.body as Record<string, unknown>).spool = spoolReadiness(spool.stats());
   };
 }
@@ -138,7 +185,9 @@ function spoolReadiness(s: ReturnType<SpoolReadiness['stats']>) {
 
 async function withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
     return await Promise.race([p.catch(() => false), timeout]);
   } finally {

@@ -27,8 +27,20 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 /** Sentry's scope names; a token created without scopes gets all of them. */
 export const ALL_SCOPES = [
-  'org:read', 'org:write', 'org:admin', 'member:read', 'team:read', 'project:read', 'project:write',
-  'project:admin', 'project:releases', 'event:read', 'event:write', 'event:admin', 'alerts:read', 'alerts:write',
+  'org:read',
+  'org:write',
+  'org:admin',
+  'member:read',
+  'team:read',
+  'project:read',
+  'project:write',
+  'project:admin',
+  'project:releases',
+  'event:read',
+  'event:write',
+  'event:admin',
+  'alerts:read',
+  'alerts:write',
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
@@ -56,15 +68,28 @@ export function authenticate(deps: Pick<Deps, 'pool' | 'config'>): Koa.Middlewar
     const header = ctx.get('authorization');
     if (header !== '') {
       const m = /^(?:Bearer|Token)\s+(\S+)\s*$/i.exec(header);
-      if (!m) throw new HttpError(401, 'invalid-authorization', 'unsupported Authorization header: send "Bearer <token>"');
+      if (!m)
+        throw new HttpError(401, 'invalid-authorization', 'unsupported Authorization header: send "Bearer <token>"');
       const owner = await findUserByTokenHash(deps.pool, sha256Hex(m[1]!));
-      if (!owner) throw new HttpError(401, 'invalid-token', 'invalid token: it is unknown, revoked, or its user is deactivated');
-      state.caller = { via: 'token', user: owner.user, scopes: owner.scopes.length > 0 ? owner.scopes : ALL_SCOPES, tokenId: owner.tokenId };
+      if (!owner)
+        throw new HttpError(401, 'invalid-token', 'invalid token: it is unknown, revoked, or its user is deactivated');
+      state.caller = {
+        via: 'token',
+        user: owner.user,
+        scopes: owner.scopes.length > 0 ? owner.scopes : ALL_SCOPES,
+        tokenId: owner.tokenId,
+      };
     } else {
       const cookie = ctx.cookies.get(SESSION_COOKIE);
       const hit = cookie ? await findUserBySessionHash(deps.pool, sha256Hex(cookie)) : null;
       if (cookie && hit) {
-        state.caller = { via: 'session', user: hit.user, scopes: ALL_SCOPES, sessionId: hit.sessionId, csrfToken: csrfTokenFor(deps.config.secretKey, cookie) };
+        state.caller = {
+          via: 'session',
+          user: hit.user,
+          scopes: ALL_SCOPES,
+          sessionId: hit.sessionId,
+          csrfToken: csrfTokenFor(deps.config.secretKey, cookie),
+        };
       }
     }
     await next();
@@ -73,11 +98,20 @@ export function authenticate(deps: Pick<Deps, 'pool' | 'config'>): Koa.Middlewar
 
 export function requireCaller(ctx: Koa.Context): Caller {
   const caller = apiState(ctx).caller;
-  if (!caller) throw new HttpError(401, 'not-authenticated', 'authentication credentials were not provided: send "Authorization: Bearer <token>" or log in');
+  if (!caller)
+    throw new HttpError(
+      401,
+      'not-authenticated',
+      'authentication credentials were not provided: send "Authorization: Bearer <token>" or log in',
+    );
   if (caller.via === 'session' && !SAFE_METHODS.has(ctx.method)) {
     const sent = ctx.get(CSRF_HEADER);
     if (sent === '' || !safeEqual(sent, caller.csrfToken)) {
-      throw new HttpError(403, 'csrf-failed', `missing or wrong ${CSRF_HEADER} header: send the csrfToken from login (or the ${CSRF_COOKIE} cookie)`);
+      throw new HttpError(
+        403,
+        'csrf-failed',
+        `missing or wrong ${CSRF_HEADER} header: send the csrfToken from login (or the ${CSRF_COOKIE} cookie)`,
+      );
     }
   }
   return caller;
@@ -112,10 +146,21 @@ export async function requireIssue(ctx: Koa.Context, issueId: string, orgSlug?: 
     // A merged issue: reads are sent to the issue it was merged into (if the caller may see it).
     if (ref?.kind === 'id' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
       const target = await findIssueRedirect(db, ref.id);
-      const moved = target && (await findIssueForMember(db, { userId: caller.user.id, ref: { kind: 'id', id: target }, organizationSlug: orgSlug }));
+      const moved =
+        target &&
+        (await findIssueForMember(db, {
+          userId: caller.user.id,
+          ref: { kind: 'id', id: target },
+          organizationSlug: orgSlug,
+        }));
       if (moved) {
-        const location = ctx.path.replace(`/issues/${issueId}/`, `/issues/${moved.id}/`) + (ctx.querystring ? `?${ctx.querystring}` : '');
-        throw new MovedError(location, `issue ${issueId} was merged into ${moved.project.shortIdPrefix}-${moved.shortId} (${moved.id})`);
+        const location =
+          ctx.path.replace(`/issues/${issueId}/`, `/issues/${moved.id}/`) +
+          (ctx.querystring ? `?${ctx.querystring}` : '');
+        throw new MovedError(
+          location,
+          `issue ${issueId} was merged into ${moved.project.shortIdPrefix}-${moved.shortId} (${moved.id})`,
+        );
       }
     }
     throw new NotFoundError('issue-not-found', 'issue not found');
@@ -132,7 +177,8 @@ export async function requireIssueParam(ctx: Koa.Context): Promise<IssueAccess> 
 }
 
 export function requireRole<T extends { role: MemberRole }>(access: T, ...roles: MemberRole[]): T {
-  if (!roles.includes(access.role)) throw new HttpError(403, 'forbidden', `this needs the ${roles.join(' or ')} role in the organization`);
+  if (!roles.includes(access.role))
+    throw new HttpError(403, 'forbidden', `this needs the ${roles.join(' or ')} role in the organization`);
   return access;
 }
 
@@ -144,8 +190,18 @@ export function parseIssueRef(value: string): IssueRef | null {
 }
 
 /** Sets the session cookie (HttpOnly) and the CSRF cookie; Secure when the request is https. */
-export function setSessionCookies(ctx: Koa.Context, session: { token: string; expiresAt: Date }, csrfToken: string): void {
-  const common = { sameSite: 'lax' as const, secure: ctx.secure, expires: session.expiresAt, path: '/', overwrite: true };
+export function setSessionCookies(
+  ctx: Koa.Context,
+  session: { token: string; expiresAt: Date },
+  csrfToken: string,
+): void {
+  const common = {
+    sameSite: 'lax' as const,
+    secure: ctx.secure,
+    expires: session.expiresAt,
+    path: '/',
+    overwrite: true,
+  };
   ctx.cookies.set(SESSION_COOKIE, session.token, { ...common, httpOnly: true });
   ctx.cookies.set(CSRF_COOKIE, csrfToken, { ...common, httpOnly: false });
 }

@@ -39,7 +39,11 @@ function isJsonish(ctx: Koa.Context): boolean {
   return type === '' || ctx.is('application/json', '+json') !== false;
 }
 
-async function readJson(req: NodeJS.ReadableStream, contentLength: string, maxBytes: number): Promise<{ raw: Buffer; value: unknown }> {
+async function readJson(
+  req: NodeJS.ReadableStream,
+  contentLength: string,
+  maxBytes: number,
+): Promise<{ raw: Buffer; value: unknown }> {
   if (contentLength !== '' && Number(contentLength) > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;

@@ -35,7 +35,10 @@ export class ConflictError extends HttpError {
 /** The resource lives elsewhere now (a merged issue): answered 302 with Location, as Sentry does. */
 export class MovedError extends HttpError {
   override name = 'MovedError';
-  constructor(public readonly location: string, message: string) {
+  constructor(
+    public readonly location: string,
+    message: string,
+  ) {
     super(302, 'resource-moved', message);
   }
 }

@@ -33,7 +33,12 @@ export function parseCursor(raw: string | undefined, idKind: CursorIdKind = 'big
   const m = CURSOR_RE.exec(raw);
   const id = m?.[2] ?? '';
   const idOk = idKind === 'bigint' ? isBigintId(id) : EVENT_ID_RE.test(id);
-  if (!m || !idOk) throw new HttpError(400, 'invalid-cursor', `invalid cursor ${JSON.stringify(raw.slice(0, 100))}: pass back a cursor from a Link header`);
+  if (!m || !idOk)
+    throw new HttpError(
+      400,
+      'invalid-cursor',
+      `invalid cursor ${JSON.stringify(raw.slice(0, 100))}: pass back a cursor from a Link header`,
+    );
   return { key: m[1]!, id, direction: m[3] === '1' ? 'prev' : 'next' };
 }
 
@@ -46,7 +51,8 @@ export function parseLimit(query: Record<string, string | string[] | undefined>,
   const raw = firstValue(query.limit) ?? firstValue(query.per_page);
   if (raw === undefined || raw === '') return fallback;
   const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw new HttpError(400, 'invalid-limit', `invalid limit ${JSON.stringify(raw)}: use a positive integer`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new HttpError(400, 'invalid-limit', `invalid limit ${JSON.stringify(raw)}: use a positive integer`);
   return Math.min(n, max);
 }
 
@@ -58,14 +64,19 @@ export function firstValue(v: string | string[] | undefined): string | undefined
  * Turns the rows a keyset query fetched (limit + 1 of them, in the cursor's direction: sort
  * order for `next`, reversed for `prev`) into a page in display order with both cursors.
  */
-export function toPage<T>(rows: T[], limit: number, cursor: Cursor | null, keyOf: (row: T) => { key: string; id: string }): Page<T> {
+export function toPage<T>(
+  rows: T[],
+  limit: number,
+  cursor: Cursor | null,
+  keyOf: (row: T) => { key: string; id: string },
+): Page<T> {
   const more = rows.length > limit;
   const backwards = cursor?.direction === 'prev';
   const items = backwards ? rows.slice(0, limit).reverse() : rows.slice(0, limit);
   const first = items[0];
   const last = items.at(-1);
-  const prevKey = first ? keyOf(first) : cursor ?? EMPTY_KEY;
-  const nextKey = last ? keyOf(last) : cursor ?? EMPTY_KEY;
+  const prevKey = first ? keyOf(first) : (cursor ?? EMPTY_KEY);
+  const nextKey = last ? keyOf(last) : (cursor ?? EMPTY_KEY);
   return {
     items,
     hasPrev: backwards ? more : cursor !== null,

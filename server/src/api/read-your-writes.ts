@@ -10,7 +10,13 @@ import { apiState } from './context.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function readYourWrites(deps: { readPool?: ReadPool; redis: RedisClient; prefix: string; maxLagMs: number; log: Logger }): Koa.Middleware {
+export function readYourWrites(deps: {
+  readPool?: ReadPool;
+  redis: RedisClient;
+  prefix: string;
+  maxLagMs: number;
+  log: Logger;
+}): Koa.Middleware {
   const { readPool } = deps;
   if (!readPool) return (_ctx, next) => next();
   const key = (userId: string) => `${deps.prefix}:recent-write:${userId}`; // single-key SET/EXISTS

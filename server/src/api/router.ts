@@ -46,7 +46,11 @@ import { NotFoundError } from './errors.js';
 
 export const API_PREFIX = '/api/0';
 
-export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close: () => Promise<void>; router: Router } {
+export function createApiRouter(deps: Deps): {
+  middleware: Koa.Middleware;
+  close: () => Promise<void>;
+  router: Router;
+} {
   const router = new Router({ prefix: API_PREFIX });
   registerUserRoutes(router, deps);
   registerApiTokenRoutes(router, deps);
@@ -85,7 +89,13 @@ export function createApiRouter(deps: Deps): { middleware: Koa.Middleware; close
     },
     jsonBody(deps.config.http.maxApiBodyBytes),
     authenticate(deps),
-    readYourWrites({ readPool: deps.readPool, redis: deps.redis, prefix: deps.config.redis.prefix, maxLagMs: deps.config.db.replicaMaxLagMs, log: deps.log }),
+    readYourWrites({
+      readPool: deps.readPool,
+      redis: deps.redis,
+      prefix: deps.config.redis.prefix,
+      maxLagMs: deps.config.db.replicaMaxLagMs,
+      log: deps.log,
+    }),
     async (ctx, next) => {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('not-found', 'no such API endpoint');
@@ -120,7 +130,11 @@ const rejectNulParams: Koa.Middleware = async (ctx, next) => {
     for (const [name, value] of Object.entries(ctx.query)) {
       const values = Array.isArray(value) ? value : [value ?? ''];
       if (name.includes('\0') || values.some((v) => v.includes('\0'))) {
-        throw new HttpError(400, 'invalid-parameter', `query parameter ${JSON.stringify(name.slice(0, 64))} contains a NUL character`);
+        throw new HttpError(
+          400,
+          'invalid-parameter',
+          `query parameter ${JSON.stringify(name.slice(0, 64))} contains a NUL character`,
+        );
       }
     }
   }

@@ -5,7 +5,8 @@
 // the chain is walked back from the socket past trusted proxies only (Express' trust proxy).
 import { BlockList, isIP } from 'node:net';
 
-export type TrustProxy = { kind: 'off' } | { kind: 'hops'; hops: number } | { kind: 'list'; list: BlockList; text: string };
+export type TrustProxy =
+  { kind: 'off' } | { kind: 'hops'; hops: number } | { kind: 'list'; list: BlockList; text: string };
 
 /** Most `X-Forwarded-For` entries read: a longer header is someone's game, not a proxy chain. */
 const MAX_FORWARDED_ENTRIES = 32;
@@ -16,7 +17,10 @@ export function parseTrustProxy(text: string): TrustProxy {
   if (t === '' || t === 'false' || t === 'off' || t === '0') return { kind: 'off' };
   if (/^\d{1,2}$/.test(t)) return { kind: 'hops', hops: Number(t) };
   const list = new BlockList();
-  for (const part of t.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of t
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [addr, bits, extra] = part.split('/');
     const family = isIP(addr ?? '');
     if (!family || extra !== undefined) throw new Error(`not an IP address or CIDR: ${part}`);
@@ -35,7 +39,10 @@ export function parseTrustProxy(text: string): TrustProxy {
 export function clientAddress(socketAddress: string, forwardedFor: string, trust: TrustProxy): string {
   const socket = unmap(socketAddress);
   if (trust.kind === 'off' || forwardedFor === '') return socket;
-  const forwarded = forwardedFor.split(',', MAX_FORWARDED_ENTRIES + 1).slice(0, MAX_FORWARDED_ENTRIES).map((s) => unmap(s.trim()));
+  const forwarded = forwardedFor
+    .split(',', MAX_FORWARDED_ENTRIES + 1)
+    .slice(0, MAX_FORWARDED_ENTRIES)
+    .map((s) => unmap(s.trim()));
   const chain = [...forwarded, socket]; // nearest proxy last
   if (trust.kind === 'hops') return validOr(chain[Math.max(0, chain.length - 1 - trust.hops)]!, socket);
   let i = chain.length - 1;

@@ -8,7 +8,9 @@ const MAPPING_SELECT = `SELECT m.id, m.repository_id AS "repositoryId", r.name A
   FROM code_mappings m JOIN repositories r ON r.id = m.repository_id`;
 
 export async function listCodeMappings(db: Queryable, projectId: string): Promise<CodeMapping[]> {
-  const { rows } = await db.query<CodeMapping>(`${MAPPING_SELECT} WHERE m.project_id = $1 ORDER BY m.id LIMIT 100`, [projectId]);
+  const { rows } = await db.query<CodeMapping>(`${MAPPING_SELECT} WHERE m.project_id = $1 ORDER BY m.id LIMIT 100`, [
+    projectId,
+  ]);
   return rows;
 }
 
@@ -31,7 +33,11 @@ export async function deleteCodeMapping(db: Queryable, projectId: string, id: st
 }
 
 /** repository id → the newest commit a release recorded in it. */
-export async function findReleaseHeads(db: Queryable, organizationId: string, version: string | null): Promise<Map<string, string>> {
+export async function findReleaseHeads(
+  db: Queryable,
+  organizationId: string,
+  version: string | null,
+): Promise<Map<string, string>> {
   if (!version) return new Map();
   const { rows } = await db.query<{ repositoryId: string; sha: string }>(
     `SELECT DISTINCT ON (c.repository_id) c.repository_id AS "repositoryId", c.sha
@@ -50,19 +56,29 @@ export interface FrameLink {
 }
 
 /** Links of the in-app frames of an event's exceptions. */
-export function eventSourceLinks(payload: Record<string, unknown>, mappings: CodeMapping[], heads: Map<string, string>): FrameLink[] {
+export function eventSourceLinks(
+  payload: Record<string, unknown>,
+  mappings: CodeMapping[],
+  heads: Map<string, string>,
+): FrameLink[] {
   if (mappings.length === 0) return [];
-  const values = ((payload.exception as { values?: unknown } | undefined)?.values ?? []) as Array<{ stacktrace?: { frames?: unknown } }>;
+  const values = ((payload.exception as { values?: unknown } | undefined)?.values ?? []) as Array<{
+    stacktrace?: { frames?: unknown };
+  }>;
   const links: FrameLink[] = [];
   values.slice(0, 50).forEach((v, ei) => {
     const frames = Array.isArray(v?.stacktrace?.frames) ? (v.stacktrace!.frames as Array<Record<string, unknown>>) : [];
     frames.slice(-500).forEach((f, fi) => {
       if (f.in_app !== true) return;
-      const url = sourceLink({
-        absPath: typeof f.abs_path === 'string' ? f.abs_path : null,
-        filename: typeof f.filename === 'string' ? f.filename : null,
-        lineNo: typeof f.lineno === 'number' ? f.lineno : null,
-      }, mappings, heads);
+      const url = sourceLink(
+        {
+          absPath: typeof f.abs_path === 'string' ? f.abs_path : null,
+          filename: typeof f.filename === 'string' ? f.filename : null,
+          lineNo: typeof f.lineno === 'number' ? f.lineno : null,
+        },
+        mappings,
+        heads,
+      );
       if (url) links.push({ exception: ei, frame: fi + Math.max(0, frames.length - 500), url });
     });
   });

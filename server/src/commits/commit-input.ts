@@ -14,7 +14,12 @@ const MAX_FILES_PER_COMMIT = 1000;
 export const DEFAULT_REPOSITORY = 'local';
 
 const text = (max: number) => z.string().max(max);
-const commitId = z.string().trim().min(1, 'a commit needs an id').max(64).regex(/^[\w.\-~^/]+$/, 'a commit id is a sha or ref name');
+const commitId = z
+  .string()
+  .trim()
+  .min(1, 'a commit needs an id')
+  .max(64)
+  .regex(/^[\w.\-~^/]+$/, 'a commit id is a sha or ref name');
 
 export const commitSchema = z.object({
   id: commitId,
@@ -23,7 +28,10 @@ export const commitSchema = z.object({
   author_name: text(256).nullish(),
   author_email: text(320).nullish(),
   timestamp: z.string().datetime({ offset: true }).nullish(),
-  patch_set: z.array(z.object({ path: text(1024).min(1), type: z.enum(['A', 'M', 'D']) })).max(MAX_FILES_PER_COMMIT).nullish(),
+  patch_set: z
+    .array(z.object({ path: text(1024).min(1), type: z.enum(['A', 'M', 'D']) }))
+    .max(MAX_FILES_PER_COMMIT)
+    .nullish(),
 });
 
 export const refSchema = z.object({
@@ -43,7 +51,11 @@ type CommitBody = { commits?: Array<z.infer<typeof commitSchema>>; refs?: Array<
  * The commit list a release update sets, or undefined when the body says nothing about commits.
  * Refs must name repositories the organization has (400 naming the entry otherwise).
  */
-export async function commitsFromBody(db: Queryable, organizationId: string, body: CommitBody): Promise<CommitInput[] | undefined> {
+export async function commitsFromBody(
+  db: Queryable,
+  organizationId: string,
+  body: CommitBody,
+): Promise<CommitInput[] | undefined> {
   if (body.commits) {
     const seen = new Set<string>();
     const unique = body.commits.filter((c) => {
@@ -65,13 +77,29 @@ export async function commitsFromBody(db: Queryable, organizationId: string, bod
   const known = new Set((await listRepositoriesByName(db, organizationId, names)).map((r) => r.name));
   const bad = body.refs.findIndex((r) => !known.has(r.repository));
   if (bad >= 0) {
-    throw new HttpError(400, 'unknown-repository', `refs.${bad}.repository: unknown repository "${body.refs[bad]!.repository}" (add it with POST /api/0/organizations/{org}/repos/)`);
+    throw new HttpError(
+      400,
+      'unknown-repository',
+      `refs.${bad}.repository: unknown repository "${body.refs[bad]!.repository}" (add it with POST /api/0/organizations/{org}/repos/)`,
+    );
   }
-  const refs = body.refs.filter((r, i) => body.refs!.findIndex((x) => x.repository === r.repository && x.commit === r.commit) === i);
-  return refs.map((r) => ({ sha: r.commit, repository: r.repository, message: null, authorName: null, authorEmail: null, timestamp: null, files: [] }));
+  const refs = body.refs.filter(
+    (r, i) => body.refs!.findIndex((x) => x.repository === r.repository && x.commit === r.commit) === i,
+  );
+  return refs.map((r) => ({
+    sha: r.commit,
+    repository: r.repository,
+    message: null,
+    authorName: null,
+    authorEmail: null,
+    timestamp: null,
+    files: [],
+  }));
 }
 
-function dedupeFiles(files: Array<{ path: string; type: 'A' | 'M' | 'D' }>): Array<{ path: string; type: 'A' | 'M' | 'D' }> {
+function dedupeFiles(
+  files: Array<{ path: string; type: 'A' | 'M' | 'D' }>,
+): Array<{ path: string; type: 'A' | 'M' | 'D' }> {
   const byPath = new Map(files.map((f) => [f.path, f]));
   return [...byPath.values()];
 }

@@ -31,12 +31,24 @@ export interface Committer {
 
 /** The frames of every exception (the outermost last), then of the threads when none. */
 export function eventFrames(payload: Record<string, unknown>): SuspectFrame[] {
-  const values = ((payload.exception as { values?: unknown } | undefined)?.values ?? []) as Array<{ stacktrace?: { frames?: unknown } }>;
-  const threads = ((payload.threads as { values?: unknown } | undefined)?.values ?? []) as Array<{ stacktrace?: { frames?: unknown } }>;
+  const values = ((payload.exception as { values?: unknown } | undefined)?.values ?? []) as Array<{
+    stacktrace?: { frames?: unknown };
+  }>;
+  const threads = ((payload.threads as { values?: unknown } | undefined)?.values ?? []) as Array<{
+    stacktrace?: { frames?: unknown };
+  }>;
   const source = values.some((v) => Array.isArray(v?.stacktrace?.frames)) ? values : threads;
-  return source.flatMap((v) => (Array.isArray(v?.stacktrace?.frames) ? (v.stacktrace!.frames as Array<Record<string, unknown>>) : []))
+  return source
+    .flatMap((v) =>
+      Array.isArray(v?.stacktrace?.frames) ? (v.stacktrace!.frames as Array<Record<string, unknown>>) : [],
+    )
     .slice(-500)
-    .map((f) => ({ absPath: str(f.abs_path), filename: str(f.filename), module: str(f.module), inApp: typeof f.in_app === 'boolean' ? f.in_app : null }));
+    .map((f) => ({
+      absPath: str(f.abs_path),
+      filename: str(f.filename),
+      module: str(f.module),
+      inApp: typeof f.in_app === 'boolean' ? f.in_app : null,
+    }));
 }
 
 function str(v: unknown): string | null {
@@ -44,7 +56,10 @@ function str(v: unknown): string | null {
 }
 
 /** The commits suspects are looked for in: the deploy's range when the release was deployed to the environment. */
-export async function candidateCommits(db: Queryable, args: { organizationId: string; projectId: string; version: string; environment: string | null }): Promise<CommitRow[]> {
+export async function candidateCommits(
+  db: Queryable,
+  args: { organizationId: string; projectId: string; version: string; environment: string | null },
+): Promise<CommitRow[]> {
   const { rows } = await db.query<{ releaseId: string; previousReleaseId: string | null; deployed: boolean }>(
     `SELECT r.id AS "releaseId", d.id IS NOT NULL AS deployed,
        (SELECT p.release_id FROM deploys p
@@ -59,18 +74,36 @@ export async function candidateCommits(db: Queryable, args: { organizationId: st
   const r = rows[0];
   if (!r) return [];
   if (!r.deployed) return listReleaseCommits(db, r.releaseId);
-  return listDeployCommits(db, { releaseId: r.releaseId, previousReleaseId: r.previousReleaseId, projectIds: [args.projectId] });
+  return listDeployCommits(db, {
+    releaseId: r.releaseId,
+    previousReleaseId: r.previousReleaseId,
+    projectIds: [args.projectId],
+  });
 }
 
 /** Ranked committers of the frames among the commits, authors matched to members by e-mail. */
-export async function committersFor(db: Queryable, organizationId: string, frames: SuspectFrame[], commits: CommitRow[]): Promise<Committer[]> {
-  const suspects = findSuspectCommits(frames, commits.map((c, order) => ({ ...c, order, sha: c.sha, authorEmail: c.authorEmail })));
+export async function committersFor(
+  db: Queryable,
+  organizationId: string,
+  frames: SuspectFrame[],
+  commits: CommitRow[],
+): Promise<Committer[]> {
+  const suspects = findSuspectCommits(
+    frames,
+    commits.map((c, order) => ({ ...c, order, sha: c.sha, authorEmail: c.authorEmail })),
+  );
   const groups = groupByAuthor(suspects.slice(0, 20));
-  const members = await findMembersByEmails(db, organizationId, groups.flatMap((g) => (g.authorEmail ? [g.authorEmail] : [])));
+  const members = await findMembersByEmails(
+    db,
+    organizationId,
+    groups.flatMap((g) => (g.authorEmail ? [g.authorEmail] : [])),
+  );
   return groups.map((g) => {
     const member = g.authorEmail ? members.get(g.authorEmail.toLowerCase()) : undefined;
     const first = g.commits[0]!;
-    const author: CommitterAuthor = member ? { id: member.id, name: member.name || first.authorName, email: member.email } : { name: first.authorName, email: first.authorEmail };
+    const author: CommitterAuthor = member
+      ? { id: member.id, name: member.name || first.authorName, email: member.email }
+      : { name: first.authorName, email: first.authorEmail };
     return { author, commits: g.commits.map((c) => toSuspect(c, author)) };
   });
 }
@@ -78,10 +111,21 @@ export async function committersFor(db: Queryable, organizationId: string, frame
 /** The committers of one event: what GET .../events/{id}/committers/ answers. */
 export async function findEventCommitters(
   db: Queryable,
-  args: { organizationId: string; projectId: string; version: string | null; environment: string | null; payload: Record<string, unknown> },
+  args: {
+    organizationId: string;
+    projectId: string;
+    version: string | null;
+    environment: string | null;
+    payload: Record<string, unknown>;
+  },
 ): Promise<Committer[]> {
   if (!args.version) return [];
-  const commits = await candidateCommits(db, { organizationId: args.organizationId, projectId: args.projectId, version: args.version, environment: args.environment });
+  const commits = await candidateCommits(db, {
+    organizationId: args.organizationId,
+    projectId: args.projectId,
+    version: args.version,
+    environment: args.environment,
+  });
   if (commits.length === 0) return [];
   return committersFor(db, args.organizationId, eventFrames(args.payload), commits);
 }

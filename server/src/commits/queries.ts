@@ -40,12 +40,18 @@ export interface CommitRow {
 const REPO_COLUMNS = `id, name, url, provider, created_at AS "createdAt"`;
 
 export async function listRepositories(db: Queryable, organizationId: string): Promise<RepositoryRow[]> {
-  const { rows } = await db.query<RepositoryRow>(`SELECT ${REPO_COLUMNS} FROM repositories WHERE organization_id = $1 ORDER BY name LIMIT 1000`, [organizationId]);
+  const { rows } = await db.query<RepositoryRow>(
+    `SELECT ${REPO_COLUMNS} FROM repositories WHERE organization_id = $1 ORDER BY name LIMIT 1000`,
+    [organizationId],
+  );
   return rows;
 }
 
 /** Creates the repository; null when the name is already taken. */
-export async function insertRepository(db: Queryable, args: { organizationId: string; name: string; url: string | null; provider: string | null }): Promise<RepositoryRow | null> {
+export async function insertRepository(
+  db: Queryable,
+  args: { organizationId: string; name: string; url: string | null; provider: string | null },
+): Promise<RepositoryRow | null> {
   const { rows } = await db.query<RepositoryRow>(
     `INSERT INTO repositories (organization_id, name, url, provider) VALUES ($1, $2, $3, $4)
      ON CONFLICT (organization_id, name) DO NOTHING RETURNING ${REPO_COLUMNS}`,
@@ -54,13 +60,24 @@ export async function insertRepository(db: Queryable, args: { organizationId: st
   return rows[0] ?? null;
 }
 
-export async function listRepositoriesByName(db: Queryable, organizationId: string, names: string[]): Promise<RepositoryRow[]> {
-  const { rows } = await db.query<RepositoryRow>(`SELECT ${REPO_COLUMNS} FROM repositories WHERE organization_id = $1 AND name = ANY($2::text[])`, [organizationId, names]);
+export async function listRepositoriesByName(
+  db: Queryable,
+  organizationId: string,
+  names: string[],
+): Promise<RepositoryRow[]> {
+  const { rows } = await db.query<RepositoryRow>(
+    `SELECT ${REPO_COLUMNS} FROM repositories WHERE organization_id = $1 AND name = ANY($2::text[])`,
+    [organizationId, names],
+  );
   return rows;
 }
 
 /** Creates the repositories named that do not exist yet (Sentry does so for commits naming one). */
-export async function ensureRepositories(db: Queryable, organizationId: string, names: string[]): Promise<Map<string, string>> {
+export async function ensureRepositories(
+  db: Queryable,
+  organizationId: string,
+  names: string[],
+): Promise<Map<string, string>> {
   await db.query(
     `INSERT INTO repositories (organization_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT (organization_id, name) DO NOTHING`,
     [organizationId, names],
@@ -73,7 +90,10 @@ export async function ensureRepositories(db: Queryable, organizationId: string, 
  * repository and sha) are updated with what this request knows, their files replaced when sent.
  * Run inside a transaction.
  */
-export async function replaceReleaseCommits(db: Queryable, args: { organizationId: string; releaseId: string; commits: CommitInput[] }): Promise<void> {
+export async function replaceReleaseCommits(
+  db: Queryable,
+  args: { organizationId: string; releaseId: string; commits: CommitInput[] },
+): Promise<void> {
   await db.query(`DELETE FROM release_commits WHERE release_id = $1`, [args.releaseId]);
   if (args.commits.length === 0) return;
   const repos = await ensureRepositories(db, args.organizationId, [...new Set(args.commits.map((c) => c.repository))]);
@@ -85,8 +105,14 @@ export async function replaceReleaseCommits(db: Queryable, args: { organizationI
        message = coalesce(EXCLUDED.message, commits.message), author_name = coalesce(EXCLUDED.author_name, commits.author_name),
        author_email = coalesce(EXCLUDED.author_email, commits.author_email), date_committed = coalesce(EXCLUDED.date_committed, commits.date_committed)
      RETURNING id, sha, repository_id AS "repositoryId"`,
-    [c.map((x) => repos.get(x.repository)), c.map((x) => x.sha), c.map((x) => x.message), c.map((x) => x.authorName),
-      c.map((x) => x.authorEmail), c.map((x) => x.timestamp)],
+    [
+      c.map((x) => repos.get(x.repository)),
+      c.map((x) => x.sha),
+      c.map((x) => x.message),
+      c.map((x) => x.authorName),
+      c.map((x) => x.authorEmail),
+      c.map((x) => x.timestamp),
+    ],
   );
   const idOf = new Map(rows.map((r) => [`${r.repositoryId}:${r.sha}`, r.id]));
   const ids = c.map((x) => idOf.get(`${repos.get(x.repository)}:${x.sha}`)!);
@@ -115,7 +141,10 @@ const COMMIT_SELECT = `
 
 /** A release's commits, newest first (bounded: the CLI sends at most a few hundred). */
 export async function listReleaseCommits(db: Queryable, releaseId: string, limit = 1000): Promise<CommitRow[]> {
-  const { rows } = await db.query<CommitRow>(`${COMMIT_SELECT} WHERE rc.release_id = $1 ORDER BY rc.position LIMIT $2`, [releaseId, limit]);
+  const { rows } = await db.query<CommitRow>(
+    `${COMMIT_SELECT} WHERE rc.release_id = $1 ORDER BY rc.position LIMIT $2`,
+    [releaseId, limit],
+  );
   return rows;
 }
 
@@ -156,9 +185,16 @@ export interface ReleaseCommitSummary {
 }
 
 /** commitCount, lastCommit and authors of each release (release JSON). */
-export async function listReleaseCommitSummaries(db: Queryable, releaseIds: string[]): Promise<Map<string, ReleaseCommitSummary>> {
+export async function listReleaseCommitSummaries(
+  db: Queryable,
+  releaseIds: string[],
+): Promise<Map<string, ReleaseCommitSummary>> {
   if (releaseIds.length === 0) return new Map();
-  const { rows } = await db.query<{ releaseId: string; commitCount: number; authors: Array<{ name: string | null; email: string | null }> }>(
+  const { rows } = await db.query<{
+    releaseId: string;
+    commitCount: number;
+    authors: Array<{ name: string | null; email: string | null }>;
+  }>(
     `SELECT rc.release_id AS "releaseId", count(*)::int AS "commitCount",
        coalesce(json_agg(DISTINCT jsonb_build_object('name', c.author_name, 'email', lower(c.author_email))) FILTER (WHERE c.author_email IS NOT NULL), '[]'::json) AS authors
      FROM release_commits rc JOIN commits c ON c.id = rc.commit_id
@@ -166,16 +202,23 @@ export async function listReleaseCommitSummaries(db: Queryable, releaseIds: stri
     [releaseIds],
   );
   const heads = await db.query<CommitRow & { releaseId: string }>(
-    `${COMMIT_SELECT} WHERE rc.release_id = ANY($1::bigint[]) AND rc.position = 0`.replace('SELECT c.id', 'SELECT rc.release_id AS "releaseId", c.id'),
+    `${COMMIT_SELECT} WHERE rc.release_id = ANY($1::bigint[]) AND rc.position = 0`.replace(
+      'SELECT c.id',
+      'SELECT rc.release_id AS "releaseId", c.id',
+    ),
     [releaseIds],
   );
   const out = new Map<string, ReleaseCommitSummary>();
-  for (const r of rows) out.set(r.releaseId, { ...r, lastCommit: heads.rows.find((h) => h.releaseId === r.releaseId) ?? null });
+  for (const r of rows)
+    out.set(r.releaseId, { ...r, lastCommit: heads.rows.find((h) => h.releaseId === r.releaseId) ?? null });
   return out;
 }
 
 /** The newest release before this one (creation order) sharing a project and having commits. */
-export async function findPreviousReleaseWithCommits(db: Queryable, releaseId: string): Promise<{ version: string; headSha: string } | null> {
+export async function findPreviousReleaseWithCommits(
+  db: Queryable,
+  releaseId: string,
+): Promise<{ version: string; headSha: string } | null> {
   const { rows } = await db.query<{ version: string; headSha: string }>(
     `SELECT x.version, c.sha AS "headSha"
        FROM releases cur
@@ -195,7 +238,14 @@ export async function findPreviousReleaseWithCommits(db: Queryable, releaseId: s
 /** The release of the deploy to the same environment (and projects) just before this one. */
 export async function findPreviousDeployReleaseId(
   db: Queryable,
-  d: { organizationId: string; environment: string; releaseId: string; dateFinished: Date; id: string; projectIds: string[] },
+  d: {
+    organizationId: string;
+    environment: string;
+    releaseId: string;
+    dateFinished: Date;
+    id: string;
+    projectIds: string[];
+  },
 ): Promise<string | null> {
   const { rows } = await db.query<{ releaseId: string }>(
     `SELECT release_id AS "releaseId" FROM deploys
@@ -208,6 +258,9 @@ export async function findPreviousDeployReleaseId(
 }
 
 export async function findIssueFirstRelease(db: Queryable, issueId: string): Promise<string | null> {
-  const { rows } = await db.query<{ firstRelease: string | null }>(`SELECT first_release AS "firstRelease" FROM issues WHERE id = $1`, [issueId]);
+  const { rows } = await db.query<{ firstRelease: string | null }>(
+    `SELECT first_release AS "firstRelease" FROM issues WHERE id = $1`,
+    [issueId],
+  );
   return rows[0]?.firstRelease ?? null;
 }

@@ -12,14 +12,34 @@ import { getRelease, requireReleaseScope } from '../releases/access.js';
 import { findDeploy } from '../releases/deploy-queries.js';
 import { findEventCommitters, type Committer } from './committers.js';
 import { serializeRelease } from '../releases/serialize.js';
-import { listReleaseCommitSummaries, findIssueFirstRelease, findPreviousDeployReleaseId, findPreviousReleaseWithCommits, insertRepository, listDeployCommits, listReleaseCommits, listRepositories } from './queries.js';
+import {
+  listReleaseCommitSummaries,
+  findIssueFirstRelease,
+  findPreviousDeployReleaseId,
+  findPreviousReleaseWithCommits,
+  insertRepository,
+  listDeployCommits,
+  listReleaseCommits,
+  listRepositories,
+} from './queries.js';
 import { serializeCommit, serializeCommitFiles, serializeRepository } from './serialize.js';
 import { registerCodeMappingRoutes } from './code-mapping-routes.js';
 import { findEventById } from './event-lookup.js';
 
 const repoSchema = z.object({
-  name: z.string().trim().min(1).max(200).regex(/^[^\s]+$/, 'a repository name has no spaces (owner/name)'),
-  url: z.string().trim().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').nullish(),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\s]+$/, 'a repository name has no spaces (owner/name)'),
+  url: z
+    .string()
+    .trim()
+    .max(2048)
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+    .nullish(),
   provider: z.string().trim().max(64).nullish(),
 });
 
@@ -39,7 +59,12 @@ export function registerCommitRoutes(router: ApiRouter, deps: Deps): void {
     requireScope(ctx, 'org:write');
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const body = parseBody(ctx, repoSchema);
-    const repo = await insertRepository(deps.pool, { organizationId: org.id, name: body.name, url: body.url ?? null, provider: body.provider ?? null });
+    const repo = await insertRepository(deps.pool, {
+      organizationId: org.id,
+      name: body.name,
+      url: body.url ?? null,
+      provider: body.provider ?? null,
+    });
     if (!repo) throw new ConflictError('repository-exists', `a repository named ${body.name} already exists`);
     ctx.status = 201;
     ctx.body = serializeRepository(repo);
@@ -78,10 +103,18 @@ export function registerCommitRoutes(router: ApiRouter, deps: Deps): void {
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const release = await getRelease(deps, org.id, ctx.params.version!);
     const deployId = ctx.params.deployId!;
-    const deploy = /^\d{1,19}$/.test(deployId) ? await findDeploy(deps.pool, { releaseId: release.id, deployId }) : null;
+    const deploy = /^\d{1,19}$/.test(deployId)
+      ? await findDeploy(deps.pool, { releaseId: release.id, deployId })
+      : null;
     if (!deploy) throw new NotFoundError('deploy-not-found', 'deploy not found');
     const previous = await findPreviousDeployReleaseId(deps.pool, deploy);
-    ctx.body = (await listDeployCommits(deps.pool, { releaseId: release.id, previousReleaseId: previous, projectIds: deploy.projectIds })).map(serializeCommit);
+    ctx.body = (
+      await listDeployCommits(deps.pool, {
+        releaseId: release.id,
+        previousReleaseId: previous,
+        projectIds: deploy.projectIds,
+      })
+    ).map(serializeCommit);
   });
 
   router.get('/projects/:org/:project/events/:eventId/committers/', async (ctx) => {
@@ -90,9 +123,17 @@ export function registerCommitRoutes(router: ApiRouter, deps: Deps): void {
     const row = await findEventById(deps, project.id, ctx.params.eventId!);
     const firstRelease = await findIssueFirstRelease(deps.pool, row.issueId);
     const committers = await findEventCommitters(deps.pool, {
-      organizationId: org.id, projectId: project.id, version: firstRelease ?? row.release, environment: row.environment, payload: row.payload,
+      organizationId: org.id,
+      projectId: project.id,
+      version: firstRelease ?? row.release,
+      environment: row.environment,
+      payload: row.payload,
     });
-    if (committers.length === 0) throw new NotFoundError('no-committers', 'no suspect commits for this event (no commits recorded for its release, or none touched its frames)');
+    if (committers.length === 0)
+      throw new NotFoundError(
+        'no-committers',
+        'no suspect commits for this event (no commits recorded for its release, or none touched its frames)',
+      );
     const body: ApiEventCommitters = { committers };
     ctx.body = body;
   });

@@ -35,13 +35,15 @@ export function serializeCommit(c: CommitRow): ApiCommit {
 
 /** One entry per (commit, file): Sentry's commitfiles list. */
 export function serializeCommitFiles(commits: CommitRow[]) {
-  return commits.flatMap((c) => c.files.map((f) => ({
-    id: `${c.id}:${f.path}`,
-    author: c.authorName || c.authorEmail ? { name: c.authorName, email: c.authorEmail } : null,
-    commitMessage: c.message,
-    commitId: c.sha,
-    filename: f.path,
-    type: f.type,
-    repoName: c.repository,
-  })));
+  return commits.flatMap((c) =>
+    c.files.map((f) => ({
+      id: `${c.id}:${f.path}`,
+      author: c.authorName || c.authorEmail ? { name: c.authorName, email: c.authorEmail } : null,
+      commitMessage: c.message,
+      commitId: c.sha,
+      filename: f.path,
+      type: f.type,
+      repoName: c.repository,
+    })),
+  );
 }

@@ -68,7 +68,14 @@ function joinPath(root: string, rest: string): string {
 }
 
 /** The web URL of the file at the line; `ref` is a commit sha or branch name. */
-export function fileUrl(a: { provider: Provider; repositoryUrl: string; path: string; ref: string; refIsCommit: boolean; line: number | null }): string {
+export function fileUrl(a: {
+  provider: Provider;
+  repositoryUrl: string;
+  path: string;
+  ref: string;
+  refIsCommit: boolean;
+  line: number | null;
+}): string {
   const base = a.repositoryUrl.replace(/\.git$/, '').replace(/\/+$/, '');
   const path = a.path.split('/').map(encodeURIComponent).join('/');
   const ref = encodeURIComponent(a.ref);

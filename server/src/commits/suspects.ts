@@ -32,7 +32,10 @@ export interface Suspect<C extends SuspectCommitInput> {
 export const MAX_FRAMES = 30;
 
 /** Frames in the order SDKs send them (oldest call first, the crash last); in-app ones when any. */
-export function findSuspectCommits<C extends SuspectCommitInput>(frames: SuspectFrame[], commits: C[]): Array<Suspect<C>> {
+export function findSuspectCommits<C extends SuspectCommitInput>(
+  frames: SuspectFrame[],
+  commits: C[],
+): Array<Suspect<C>> {
   const inApp = frames.filter((f) => f.inApp === true);
   const considered = (inApp.length > 0 ? inApp : frames).slice(-MAX_FRAMES).reverse();
   const best = new Map<string, Suspect<C>>();
@@ -67,7 +70,10 @@ export function framePaths(f: SuspectFrame): string[][] {
 export function splitPath(p: string): string[] {
   const bounded = p.length > 2048 ? p.slice(-2048) : p; // client-controlled: bound before scanning
   const noScheme = bounded.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
-  return noScheme.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.' && s !== '..' && s !== '~');
+  return noScheme
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((s) => s !== '' && s !== '.' && s !== '..' && s !== '~');
 }
 
 /**
@@ -79,7 +85,8 @@ export function matchScore(file: string[], frame: string[]): number {
   if (file.length === 0 || frame.length === 0) return 0;
   const n = Math.min(file.length, frame.length);
   let shared = 0;
-  while (shared < n && eqPart(file[file.length - 1 - shared]!, frame[frame.length - 1 - shared]!, shared === 0)) shared++;
+  while (shared < n && eqPart(file[file.length - 1 - shared]!, frame[frame.length - 1 - shared]!, shared === 0))
+    shared++;
   if (shared === 0) return 0;
   if (shared === file.length) return shared;
   if (shared === frame.length && frame.length > 1) return shared; // a relative frame path inside the commit's path

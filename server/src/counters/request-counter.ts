@@ -1,7 +1,14 @@
 // Pure parser for the SDK's `faultline_counter` item ("requests served by this host and release
 // over the last `interval` seconds", client-sdk/README.md): the requests are spread over the
 // minutes that interval covers, in proportion to the overlap, as per-minute count rows.
-import { clampTimestamp, isRecord, normalizeEnvironment, normalizeRelease, parseTimestamp, shortString } from '../shared/normalize-values.js';
+import {
+  clampTimestamp,
+  isRecord,
+  normalizeEnvironment,
+  normalizeRelease,
+  parseTimestamp,
+  shortString,
+} from '../shared/normalize-values.js';
 
 export interface RequestCountRow {
   projectId: string;
@@ -26,7 +33,8 @@ export const MAX_COUNTER_REQUESTS = 1e12;
 export function parseRequestCounter(payload: unknown, ctx: CounterContext): RequestCountRow[] | null {
   if (!isRecord(payload)) return null;
   const requests = payload.requests;
-  if (typeof requests !== 'number' || !Number.isInteger(requests) || requests < 0 || requests > MAX_COUNTER_REQUESTS) return null;
+  if (typeof requests !== 'number' || !Number.isInteger(requests) || requests < 0 || requests > MAX_COUNTER_REQUESTS)
+    return null;
   const end = clampTimestamp(parseTimestamp(payload.timestamp), ctx.receivedAt / 1000);
   const rawInterval = typeof payload.interval === 'number' && Number.isFinite(payload.interval) ? payload.interval : 0;
   const interval = Math.min(Math.max(rawInterval, 0), MAX_COUNTER_INTERVAL_SECONDS);

@@ -6,7 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from './pool.js';
 
 /** Runs fn while holding the lease `name`; null (fn not run) when another process holds it. */
-export async function withLease<T>(db: Queryable, name: string, ttlMs: number, fn: () => Promise<T>): Promise<T | null> {
+export async function withLease<T>(
+  db: Queryable,
+  name: string,
+  ttlMs: number,
+  fn: () => Promise<T>,
+): Promise<T | null> {
   const holder = randomUUID(); // this run: a second run in the same process waits its turn too
   const { rowCount } = await db.query(
     `INSERT INTO schedule_leases (name, holder, held_until) VALUES ($1, $2, now() + make_interval(secs => $3))

@@ -54,7 +54,8 @@ export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: stri
         version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
       await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
       const { rows } = await client.query<{ version: number; checksum: string | null }>(
-        'SELECT version, checksum FROM schema_migrations');
+        'SELECT version, checksum FROM schema_migrations',
+      );
       const applied = new Map(rows.map((r) => [r.version, r.checksum]));
       const newest = migrations.at(-1)?.version ?? 0;
       const unknown = [...applied.keys()].filter((v) => v > newest);
@@ -82,7 +83,10 @@ export async function migrate(pool: Pool, opts: { dir?: string; log?: (msg: stri
         ]);
         return true;
       }).catch((err: unknown) => {
-        throw new Error(`migration ${path.basename(m.file)} failed: ${(err as Error).message}; fix the file or the database and start again`, { cause: err });
+        throw new Error(
+          `migration ${path.basename(m.file)} failed: ${(err as Error).message}; fix the file or the database and start again`,
+          { cause: err },
+        );
       });
       if (!ran) continue;
       opts.log?.(`applied migration ${path.basename(m.file)}`);

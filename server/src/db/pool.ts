@@ -15,7 +15,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
 /** statementTimeoutMs: Postgres cancels a statement of this pool's sessions after so long (0: never). */
 export function createPool(url: string, max = 10, opts: { statementTimeoutMs?: number } = {}): pg.Pool {
   const timeout = opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {};
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, ...timeout });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    ...timeout,
+  });
   // A pool error is a connection dropped while idle (e.g. Postgres restarted); the pool
   // replaces it on next use. Without a listener it would crash the process.
   pool.on('error', () => {});

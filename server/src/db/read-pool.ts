@@ -77,29 +77,44 @@ export function createReadPool(primary: Pool, urls: string[], opts: ReadPoolOpti
   async function check(): Promise<void> {
     const at = Date.now();
     try {
-      const { rows } = await withTimeout(primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'), CHECK_TIMEOUT_MS);
+      const { rows } = await withTimeout(
+        primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'),
+        CHECK_TIMEOUT_MS,
+      );
       samples.push({ at, lsn: lsnToBigInt(rows[0]!.lsn) });
       if (samples.length > LSN_SAMPLES) samples.shift();
     } catch (err) {
       log.warn({ err }, 'reading the primary WAL position failed; replica lag unknown');
     }
-    await Promise.all(replicas.map(async (r) => {
-      const wasHealthy = r.healthy;
-      try {
-        const { rows } = await withTimeout(r.pool.query<{ lsn: string | null; recovering: boolean }>(
-          'SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_in_recovery() AS recovering'), CHECK_TIMEOUT_MS);
-        const row = rows[0]!;
-        // A promoted replica is a primary of its own: its data no longer follows ours.
-        r.lagMs = row.recovering && row.lsn && samples.length > 0 ? replicaLagMs(samples, lsnToBigInt(row.lsn), Date.now()) : null;
-        r.healthy = r.lagMs !== null && r.lagMs <= opts.maxLagMs;
-      } catch (err) {
-        r.healthy = false;
-        r.lagMs = null;
-        if (wasHealthy) log.warn({ err, replica: redact(r.url) }, 'replica check failed; its reads go to the primary');
-      }
-      if (r.healthy !== wasHealthy && r.healthy) log.info({ replica: redact(r.url), lagMs: r.lagMs }, 'replica serves reads');
-      if (r.healthy !== wasHealthy && !r.healthy && r.lagMs !== null) log.warn({ replica: redact(r.url), lagMs: r.lagMs }, 'replica too far behind; its reads go to the primary');
-    }));
+    await Promise.all(
+      replicas.map(async (r) => {
+        const wasHealthy = r.healthy;
+        try {
+          const { rows } = await withTimeout(
+            r.pool.query<{ lsn: string | null; recovering: boolean }>(
+              'SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_in_recovery() AS recovering',
+            ),
+            CHECK_TIMEOUT_MS,
+          );
+          const row = rows[0]!;
+          // A promoted replica is a primary of its own: its data no longer follows ours.
+          r.lagMs =
+            row.recovering && row.lsn && samples.length > 0
+              ? replicaLagMs(samples, lsnToBigInt(row.lsn), Date.now())
+              : null;
+          r.healthy = r.lagMs !== null && r.lagMs <= opts.maxLagMs;
+        } catch (err) {
+          r.healthy = false;
+          r.lagMs = null;
+          if (wasHealthy)
+            log.warn({ err, replica: redact(r.url) }, 'replica check failed; its reads go to the primary');
+        }
+        if (r.healthy !== wasHealthy && r.healthy)
+          log.info({ replica: redact(r.url), lagMs: r.lagMs }, 'replica serves reads');
+        if (r.healthy !== wasHealthy && !r.healthy && r.lagMs !== null)
+          log.warn({ replica: redact(r.url), lagMs: r.lagMs }, 'replica too far behind; its reads go to the primary');
+      }),
+    );
   }
 
   const timer = replicas.length > 0 ? setInterval(() => void check(), CHECK_INTERVAL_MS) : undefined;
@@ -145,7 +160,14 @@ function isReplicaFailure(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   // No SQLSTATE: connection refused/reset/terminated (ECONNREFUSED ...), the pool's connect timeout.
   if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return code === '40001' || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
+  return (
+    code === '40001' ||
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === '53300'
+  );
 }
 
 function redact(url: string): string {

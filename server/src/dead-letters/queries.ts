@@ -20,18 +20,27 @@ export interface DeadLetter {
 type FailedJob = Awaited<ReturnType<Queue<ProcessJob>['getFailed']>>[number];
 
 /** The project's dead letters, newest first (Sentry-style list; at most `limit`). */
-export async function listDeadLetters(queue: Queue<ProcessJob>, projectId: string, limit: number): Promise<DeadLetter[]> {
+export async function listDeadLetters(
+  queue: Queue<ProcessJob>,
+  projectId: string,
+  limit: number,
+): Promise<DeadLetter[]> {
   const found: DeadLetter[] = [];
   for (let start = 0; start < MAX_SCANNED && found.length < limit; start += PAGE) {
     const jobs = await queue.getFailed(start, start + PAGE - 1);
-    for (const job of jobs) if (job && job.data?.projectId === projectId && found.length < limit) found.push(toDeadLetter(job));
+    for (const job of jobs)
+      if (job && job.data?.projectId === projectId && found.length < limit) found.push(toDeadLetter(job));
     if (jobs.length < PAGE) break;
   }
   return found;
 }
 
 /** The failed job with this id if it belongs to the project. */
-export async function findDeadLetterJob(queue: Queue<ProcessJob>, projectId: string, jobId: string): Promise<FailedJob | null> {
+export async function findDeadLetterJob(
+  queue: Queue<ProcessJob>,
+  projectId: string,
+  jobId: string,
+): Promise<FailedJob | null> {
   const job = await queue.getJob(jobId);
   if (!job || job.data?.projectId !== projectId) return null;
   return (await job.getState()) === 'failed' ? job : null;

@@ -13,8 +13,22 @@ const OUTAGE_MIN_DELAY_MS = 500;
 const OUTAGE_MAX_DELAY_MS = 10_000; // once Postgres is back, jobs resume within this
 
 /** Connection-level failures (node errno and Postgres SQLSTATE classes 08, 57P, 53300). */
-const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
-const OUTAGE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|the database system is (starting up|shutting down|in recovery)/i;
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+const OUTAGE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|the database system is (starting up|shutting down|in recovery)/i;
 
 /** Whether an error (or one of its causes) says a dependency was unreachable, not that the job is bad. */
 export function isDependencyOutage(err: unknown): boolean {
@@ -55,7 +69,10 @@ export function createRetryPolicy(opts: { maxAttempts: number; log: Logger; now?
       const attempt = job.attemptsMade + 1;
       if (attempt < opts.maxAttempts) return outcome;
       deadLetters.inc();
-      opts.log.warn({ err: outcome.error, jobId: job.id, attempts: attempt }, 'job failed too often, moved to the dead letters');
+      opts.log.warn(
+        { err: outcome.error, jobId: job.id, attempts: attempt },
+        'job failed too often, moved to the dead letters',
+      );
       return { kind: 'invalid', message: `gave up after ${attempt} attempts: ${errorChain(outcome.error)}` };
     },
   };

@@ -26,7 +26,8 @@ export function encodePayload(json: string): Buffer {
 
 /** The JSON text of a stored payload. */
 export function decodePayloadText(stored: Buffer): string {
-  if (stored[0] === FORMAT_DEFLATE_DICT_V1) return inflateRawSync(stored.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
+  if (stored[0] === FORMAT_DEFLATE_DICT_V1)
+    return inflateRawSync(stored.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
   // Plain gzip: rows written while 0080 named the column payload_gz (renamed by 0126).
   if (stored[0] === 0x1f && stored[1] === 0x8b) return gunzipSync(stored).toString('utf8');
   throw new Error(`unknown stored payload format ${stored[0]}`);
@@ -43,7 +44,9 @@ export const PAYLOAD_COLUMNS = `payload_z AS "payloadZ", payload AS "payloadJson
 
 /** The stored payload, or only its `keys` (top-level members) when given. */
 export function decodePayload(row: StoredPayload, keys?: readonly string[]): Record<string, unknown> {
-  const full = row.payloadZ ? (JSON.parse(decodePayloadText(row.payloadZ)) as Record<string, unknown>) : (row.payloadJson ?? {});
+  const full = row.payloadZ
+    ? (JSON.parse(decodePayloadText(row.payloadZ)) as Record<string, unknown>)
+    : (row.payloadJson ?? {});
   if (!keys) return full;
   const picked: Record<string, unknown> = {};
   for (const k of keys) picked[k] = full[k] ?? null;

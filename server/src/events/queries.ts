@@ -79,7 +79,10 @@ export async function insertEvents(db: Queryable, events: NewEventRow[]): Promis
  * events dated by their receipt (no usable timestamp of their own), where a re-sent copy gets
  * another timestamp and so would miss the primary key. One index probe per partition and pair.
  */
-export async function findStoredEventKeys(db: Queryable, keys: Array<{ projectId: string; eventId: string }>): Promise<Set<string>> {
+export async function findStoredEventKeys(
+  db: Queryable,
+  keys: Array<{ projectId: string; eventId: string }>,
+): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const { rows } = await db.query<{ project_id: string; event_id: string }>(
     `SELECT DISTINCT e.project_id, replace(e.event_id::text, '-', '') AS event_id
@@ -92,7 +95,10 @@ export async function findStoredEventKeys(db: Queryable, keys: Array<{ projectId
 
 /** Creates the missing daily partitions for [fromDay, toDay] (YYYY-MM-DD, UTC); returns how many. */
 export async function ensureEventPartitions(db: Queryable, fromDay: string, toDay: string): Promise<number> {
-  const { rows } = await db.query<{ created: number }>('SELECT ensure_event_partitions($1::date, $2::date) AS created', [fromDay, toDay]);
+  const { rows } = await db.query<{ created: number }>(
+    'SELECT ensure_event_partitions($1::date, $2::date) AS created',
+    [fromDay, toDay],
+  );
   return rows[0]?.created ?? 0;
 }
 

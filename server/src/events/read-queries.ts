@@ -59,7 +59,10 @@ export async function listIssueEvents(
 export type EventPick = { kind: 'latest' } | { kind: 'oldest' } | { kind: 'id'; eventId: string };
 
 /** One event of an issue (or of a project when issueId is null). */
-export async function findEvent(db: Queryable, args: { projectId: string; issueId: string | null; pick: EventPick }): Promise<EventRow | null> {
+export async function findEvent(
+  db: Queryable,
+  args: { projectId: string; issueId: string | null; pick: EventPick },
+): Promise<EventRow | null> {
   const params: unknown[] = [args.projectId, args.issueId];
   let where = '';
   let order = 'e.timestamp DESC, e.event_id DESC';

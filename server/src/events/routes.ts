@@ -24,7 +24,13 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
       const cursor = parseCursor(firstValue(ctx.query.cursor), 'event-id');
       const limit = parseLimit(ctx.query, 50, 100);
       const full = ['true', '1'].includes(firstValue(ctx.query.full) ?? '');
-      const rows = await listIssueEvents(readsFrom(deps), { projectId: issue.projectId, issueId: issue.id, cursor, fetch: limit + 1, full });
+      const rows = await listIssueEvents(readsFrom(deps), {
+        projectId: issue.projectId,
+        issueId: issue.id,
+        cursor,
+        fetch: limit + 1,
+        full,
+      });
       const page = toPage(rows, limit, cursor, (r) => ({ key: r.sortKey, id: r.eventId }));
       setLinkHeader(ctx, deps.config.http.baseUrl, page);
       ctx.body = full
@@ -35,7 +41,11 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
     router.get(`${prefix}/events/:eventId/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      const row = await findEvent(readsFrom(deps), { projectId: issue.projectId, issueId: issue.id, pick: parsePick(ctx.params.eventId!) });
+      const row = await findEvent(readsFrom(deps), {
+        projectId: issue.projectId,
+        issueId: issue.id,
+        pick: parsePick(ctx.params.eventId!),
+      });
       if (!row) throw new NotFoundError('event-not-found', 'event not found');
       ctx.body = await presentEvent(readsFrom(deps), row, issue.organization.id, true);
     });
@@ -45,7 +55,8 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
     requireScope(ctx, 'event:read');
     const { org, project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const pick = parsePick(ctx.params.eventId!);
-    if (pick.kind !== 'id') throw new HttpError(400, 'invalid-event-id', 'use an event id here (latest/oldest exist per issue)');
+    if (pick.kind !== 'id')
+      throw new HttpError(400, 'invalid-event-id', 'use an event id here (latest/oldest exist per issue)');
     const row = await findEvent(readsFrom(deps), { projectId: project.id, issueId: null, pick });
     if (!row) throw new NotFoundError('event-not-found', 'event not found');
     ctx.body = await presentEvent(readsFrom(deps), row, org.id, true);
@@ -57,7 +68,8 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
     requireScope(ctx, 'event:read');
     const { org, project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const pick = parsePick(ctx.params.eventId!);
-    const row = pick.kind === 'id' ? await findEvent(readsFrom(deps), { projectId: project.id, issueId: null, pick }) : null;
+    const row =
+      pick.kind === 'id' ? await findEvent(readsFrom(deps), { projectId: project.id, issueId: null, pick }) : null;
     if (!row) throw new NotFoundError('event-not-found', 'event not found');
     const { issue } = await requireIssue(ctx, row.issueId, org.slug);
     ctx.body = groupingInfo(issue.grouping, Array.isArray(row.payload.hashes) ? row.payload.hashes.map(String) : []);
@@ -66,11 +78,25 @@ export function registerEventRoutes(router: ApiRouter, deps: Deps): void {
 
 function groupingInfo(grouping: Record<string, unknown>, eventHashes: string[]): Record<string, unknown> {
   const variants = Array.isArray(grouping.variants) ? (grouping.variants as Array<Record<string, unknown>>) : [];
-  return Object.fromEntries(variants.map((v) => {
-    const name = String(v.name ?? 'default');
-    const hash = typeof v.hash === 'string' ? v.hash : null;
-    return [name, { key: name, type: 'component', description: v.description ?? name, hash, hashMismatch: hash !== null && !eventHashes.includes(hash), contributes: true, values: v.values ?? [], basis: grouping.basis ?? null }];
-  }));
+  return Object.fromEntries(
+    variants.map((v) => {
+      const name = String(v.name ?? 'default');
+      const hash = typeof v.hash === 'string' ? v.hash : null;
+      return [
+        name,
+        {
+          key: name,
+          type: 'component',
+          description: v.description ?? name,
+          hash,
+          hashMismatch: hash !== null && !eventHashes.includes(hash),
+          contributes: true,
+          values: v.values ?? [],
+          basis: grouping.basis ?? null,
+        },
+      ];
+    }),
+  );
 }
 
 function parsePick(value: string): EventPick {
@@ -82,12 +108,22 @@ function parsePick(value: string): EventPick {
 }
 
 /** Loads what the event serializer needs besides the row: hashes, release, neighbours. */
-async function presentEvent(db: Queryable, row: EventRow, organizationId: string, withNeighbours: boolean): Promise<ApiEvent> {
+async function presentEvent(
+  db: Queryable,
+  row: EventRow,
+  organizationId: string,
+  withNeighbours: boolean,
+): Promise<ApiEvent> {
   const [hashes, releases, neighbours] = await Promise.all([
     listIssueHashes(db, row.issueId),
     row.release ? listReleasesByVersion(db, organizationId, [row.release]) : Promise.resolve([]),
     withNeighbours
-      ? findNeighbourEventIds(db, { projectId: row.projectId, issueId: row.issueId, sortKey: row.sortKey, eventId: row.eventId })
+      ? findNeighbourEventIds(db, {
+          projectId: row.projectId,
+          issueId: row.issueId,
+          sortKey: row.sortKey,
+          eventId: row.eventId,
+        })
       : Promise.resolve({ previous: null, next: null }),
   ]);
   return serializeEvent(row, {

@@ -90,13 +90,25 @@ function entries(p: Obj): ApiEventEntry[] {
   const threads = valuesOf(p.threads);
   if (threads.length > 0) out.push({ type: 'threads', data: { values: threads.map(thread) } });
   const log = obj(p.logentry) ?? (str(p.message) ? { formatted: str(p.message) } : null);
-  if (log) out.push({ type: 'message', data: { formatted: str(log.formatted) ?? str(log.message) ?? '', message: str(log.message) ?? null, params: log.params ?? null } });
+  if (log)
+    out.push({
+      type: 'message',
+      data: {
+        formatted: str(log.formatted) ?? str(log.message) ?? '',
+        message: str(log.message) ?? null,
+        params: log.params ?? null,
+      },
+    });
   const crumbs = valuesOf(p.breadcrumbs);
   if (crumbs.length > 0) out.push({ type: 'breadcrumbs', data: { values: crumbs.map(breadcrumb) } });
   if (obj(p.request)) out.push({ type: 'request', data: request(obj(p.request)!) });
   if (obj(p.template)) out.push({ type: 'template', data: obj(p.template)! });
   const debug = obj(p.debug_meta);
-  if (debug) out.push({ type: 'debugmeta', data: { images: Array.isArray(debug.images) ? debug.images : [], sdk_info: debug.sdk_info ?? null } });
+  if (debug)
+    out.push({
+      type: 'debugmeta',
+      data: { images: Array.isArray(debug.images) ? debug.images : [], sdk_info: debug.sdk_info ?? null },
+    });
   return out;
 }
 
@@ -110,13 +122,22 @@ function exceptionData(values: Obj[]): Obj {
     stacktrace: obj(e.stacktrace) ? stacktrace(obj(e.stacktrace)!) : null,
     rawStacktrace: obj(e.raw_stacktrace) ? stacktrace(obj(e.raw_stacktrace)!) : null,
   }));
-  return { values: serialized, hasSystemFrames: serialized.some((e) => e.stacktrace?.hasSystemFrames === true), excOmitted: null };
+  return {
+    values: serialized,
+    hasSystemFrames: serialized.some((e) => e.stacktrace?.hasSystemFrames === true),
+    excOmitted: null,
+  };
 }
 
 function stacktrace(st: Obj): { frames: Obj[]; framesOmitted: unknown; registers: unknown; hasSystemFrames: boolean } {
   const frames = (Array.isArray(st.frames) ? st.frames : []).map((f) => frame(obj(f) ?? {}));
   const inApp = frames.filter((f) => f.inApp === true).length;
-  return { frames, framesOmitted: st.frames_omitted ?? null, registers: st.registers ?? null, hasSystemFrames: inApp > 0 && inApp < frames.length };
+  return {
+    frames,
+    framesOmitted: st.frames_omitted ?? null,
+    registers: st.registers ?? null,
+    hasSystemFrames: inApp > 0 && inApp < frames.length,
+  };
 }
 
 function frame(f: Obj): Obj {
@@ -206,9 +227,19 @@ function request(r: Obj): Obj {
  * The event's tags as shown: exactly the ones it was counted under (events/tags.ts, derived from
  * the stored payload; row columns stand in for payload fields it lacks), sorted by key.
  */
-export function eventTags(row: Pick<EventRow, 'level' | 'release' | 'environment' | 'serverName' | 'payload'>): Array<{ key: string; value: string }> {
-  const source = { level: row.level, release: row.release ?? undefined, environment: row.environment ?? undefined, server_name: row.serverName ?? undefined, ...row.payload };
-  return derivedTags(source).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value }));
+export function eventTags(
+  row: Pick<EventRow, 'level' | 'release' | 'environment' | 'serverName' | 'payload'>,
+): Array<{ key: string; value: string }> {
+  const source = {
+    level: row.level,
+    release: row.release ?? undefined,
+    environment: row.environment ?? undefined,
+    server_name: row.serverName ?? undefined,
+    ...row.payload,
+  };
+  return derivedTags(source)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => ({ key, value }));
 }
 
 function deriveMetadata(p: Obj): Obj {
@@ -248,7 +279,10 @@ function pairs(v: unknown): Array<[string, string]> {
   for (const e of entries) {
     if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
     const value = e[1];
-    out.push([e[0], typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value)]);
+    out.push([
+      e[0],
+      typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value),
+    ]);
   }
   return out;
 }
@@ -258,10 +292,13 @@ function queryPairs(q: string): Array<[string, string]> {
 }
 
 function cookiePairs(c: string): Array<[string, string]> {
-  return c.split(/;\s*/).filter(Boolean).map((part): [string, string] => {
-    const i = part.indexOf('=');
-    return i < 0 ? [part, ''] : [part.slice(0, i), part.slice(i + 1)];
-  });
+  return c
+    .split(/;\s*/)
+    .filter(Boolean)
+    .map((part): [string, string] => {
+      const i = part.indexOf('=');
+      return i < 0 ? [part, ''] : [part.slice(0, i), part.slice(i + 1)];
+    });
 }
 
 function titleCase(header: string): string {

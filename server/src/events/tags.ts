@@ -33,7 +33,12 @@ export function userTagValue(event: TagSource): string | undefined {
   return undefined;
 }
 
-const USER_FIELDS = [['id', 'id'], ['email', 'email'], ['username', 'username'], ['ip_address', 'ip']] as const;
+const USER_FIELDS = [
+  ['id', 'id'],
+  ['email', 'email'],
+  ['username', 'username'],
+  ['ip_address', 'ip'],
+] as const;
 
 export function eventTags(event: TagSource): Array<[string, string]> {
   const derived: Array<[string, unknown]> = [
@@ -77,7 +82,10 @@ function ownTags(tags: unknown): Array<[string, string]> {
   for (const e of entries) {
     if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
     const value: unknown = e[1];
-    out.push([e[0], typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value)]);
+    out.push([
+      e[0],
+      typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value),
+    ]);
   }
   return out;
 }
@@ -91,7 +99,10 @@ function contextTags(event: TagSource, name: 'browser' | 'os' | 'runtime'): Arra
   const ctxName = contextString(event, name, 'name');
   const version = contextString(event, name, 'version');
   const full = ctxName ? (version ? `${ctxName} ${version}` : ctxName) : undefined;
-  return [[name, full], [`${name}.name`, ctxName]];
+  return [
+    [name, full],
+    [`${name}.name`, ctxName],
+  ];
 }
 
 function contextString(event: TagSource, ctx: string, field: string): string | undefined {
@@ -105,7 +116,10 @@ function mechanismTags(event: TagSource): Array<[string, unknown]> {
   const mechanism = record(record(Array.isArray(values) ? values.at(-1) : undefined)?.mechanism);
   if (!mechanism) return [];
   const handled = typeof mechanism.handled === 'boolean' ? (mechanism.handled ? 'yes' : 'no') : undefined;
-  return [['handled', handled], ['mechanism', mechanism.type]];
+  return [
+    ['handled', handled],
+    ['mechanism', mechanism.type],
+  ];
 }
 
 /**
@@ -123,7 +137,8 @@ export function tagValue(value: string): string {
     }
     const start = i;
     let lineBreak = false;
-    for (; i < value.length && isBlank(value.charCodeAt(i)); i++) lineBreak ||= value.charCodeAt(i) === 10 || value.charCodeAt(i) === 13;
+    for (; i < value.length && isBlank(value.charCodeAt(i)); i++)
+      lineBreak ||= value.charCodeAt(i) === 10 || value.charCodeAt(i) === 13;
     if (i === value.length) break; // trailing blanks: trimmed
     out += lineBreak ? ' ' : value.slice(start, Math.min(i, start + MAX_TAG_VALUE_CHARS));
   }
@@ -132,5 +147,17 @@ export function tagValue(value: string): string {
 
 /** JavaScript's `\s` (what String.prototype.trim removes). */
 function isBlank(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }

@@ -22,7 +22,10 @@ const COLUMNS = `f.id, f.project_id AS "projectId", replace(f.feedback_id::text,
   f.issue_id AS "issueId", f.name, f.email, f.comments, f.url, f.source, f.environment, f.release, f.created_at AS "createdAt"`;
 
 /** Stores feedback, linked to its event's issue when that event is stored already; a resent one replaces the text. */
-export async function upsertFeedback(db: Queryable, rows: Array<Feedback & { projectId: string }>): Promise<FeedbackRow[]> {
+export async function upsertFeedback(
+  db: Queryable,
+  rows: Array<Feedback & { projectId: string }>,
+): Promise<FeedbackRow[]> {
   if (rows.length === 0) return [];
   const { rows: out } = await db.query<FeedbackRow>(
     `INSERT INTO user_feedback AS f (project_id, feedback_id, event_id, issue_id, name, email, comments, url, source, environment, release, created_at)
@@ -36,8 +39,16 @@ export async function upsertFeedback(db: Queryable, rows: Array<Feedback & { pro
        issue_id = coalesce(f.issue_id, EXCLUDED.issue_id)
      RETURNING ${COLUMNS}`,
     [
-      rows.map((r) => r.projectId), rows.map((r) => r.feedbackId), rows.map((r) => r.eventId), rows.map((r) => r.name), rows.map((r) => r.email),
-      rows.map((r) => r.comments), rows.map((r) => r.url), rows.map((r) => r.source), rows.map((r) => r.environment), rows.map((r) => r.release),
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.feedbackId),
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.name),
+      rows.map((r) => r.email),
+      rows.map((r) => r.comments),
+      rows.map((r) => r.url),
+      rows.map((r) => r.source),
+      rows.map((r) => r.environment),
+      rows.map((r) => r.release),
       rows.map((r) => r.createdAt),
     ],
   );
@@ -72,7 +83,13 @@ export async function listFeedback(
      WHERE f.project_id = $1 AND ($2::bigint IS NULL OR f.issue_id = $2)
        AND ($3::timestamptz IS NULL OR (f.created_at, f.id) < ($3::timestamptz, $4::bigint))
      ORDER BY f.created_at DESC, f.id DESC LIMIT $5`,
-    [args.projectId, args.issueId, args.before?.createdAt ?? null, args.before?.id ?? null, Math.min(args.limit, MAX_FEEDBACK_LISTED)],
+    [
+      args.projectId,
+      args.issueId,
+      args.before?.createdAt ?? null,
+      args.before?.id ?? null,
+      Math.min(args.limit, MAX_FEEDBACK_LISTED),
+    ],
   );
   return rows;
 }

@@ -16,8 +16,16 @@ import { storeFeedback } from './store.js';
 
 export function serializeFeedback(r: FeedbackRow): ApiUserFeedback {
   return {
-    id: r.id, eventID: r.eventId, name: r.name, email: r.email, comments: r.comments, url: r.url, source: r.source,
-    environment: r.environment, release: r.release, dateCreated: r.createdAt.toISOString(),
+    id: r.id,
+    eventID: r.eventId,
+    name: r.name,
+    email: r.email,
+    comments: r.comments,
+    url: r.url,
+    source: r.source,
+    environment: r.environment,
+    release: r.release,
+    dateCreated: r.createdAt.toISOString(),
     issue: r.issueId ? { id: r.issueId } : null,
     user: r.name || r.email ? { name: r.name, email: r.email } : null,
   };
@@ -30,7 +38,12 @@ export function registerFeedbackRoutes(router: ApiRouter, deps: Deps): void {
     const { project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const db = apiState(ctx).db;
     await linkPendingFeedback(db, project.id);
-    const rows = await listFeedback(db, { projectId: project.id, issueId: null, limit: parseLimit(ctx.query, 50, MAX_FEEDBACK_LISTED), before: null });
+    const rows = await listFeedback(db, {
+      projectId: project.id,
+      issueId: null,
+      limit: parseLimit(ctx.query, 50, MAX_FEEDBACK_LISTED),
+      before: null,
+    });
     ctx.body = rows.map(serializeFeedback);
   });
 
@@ -39,7 +52,9 @@ export function registerFeedbackRoutes(router: ApiRouter, deps: Deps): void {
     const { project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const parsed = parseUserReport(apiState(ctx).body ?? null, { receivedAt: Date.now(), source: 'api' });
     if ('problem' in parsed) {
-      throw new HttpError(400, 'invalid-feedback', `${parsed.field}: ${parsed.problem}`, { details: { [parsed.field]: [parsed.problem] } });
+      throw new HttpError(400, 'invalid-feedback', `${parsed.field}: ${parsed.problem}`, {
+        details: { [parsed.field]: [parsed.problem] },
+      });
     }
     const [row] = await storeFeedback(apiState(ctx).db, deps.config.scrub, [{ ...parsed, projectId: project.id }]);
     ctx.status = 201;
@@ -51,7 +66,12 @@ export function registerFeedbackRoutes(router: ApiRouter, deps: Deps): void {
     const { issue } = await requireIssueParam(ctx);
     const db = apiState(ctx).db;
     await linkPendingFeedback(db, issue.projectId);
-    const rows = await listFeedback(db, { projectId: issue.projectId, issueId: issue.id, limit: parseLimit(ctx.query, 50, MAX_FEEDBACK_LISTED), before: null });
+    const rows = await listFeedback(db, {
+      projectId: issue.projectId,
+      issueId: issue.id,
+      limit: parseLimit(ctx.query, 50, MAX_FEEDBACK_LISTED),
+      before: null,
+    });
     ctx.body = rows.map(serializeFeedback);
   };
   router.get(['/issues/:issueId/user-reports/', '/organizations/:org/issues/:issueId/user-reports/'], issueFeedback);

@@ -15,23 +15,39 @@ export interface ChangeHealthReport extends ChangeVerdict {
   changeId: string;
   flag: string;
   action: string;
-  window: { changedAt: string; beforeStart: string; afterEnd: string; beforeMinutes: number; afterMinutes: number; isFinal: boolean };
+  window: {
+    changedAt: string;
+    beforeStart: string;
+    afterEnd: string;
+    beforeMinutes: number;
+    afterMinutes: number;
+    isFinal: boolean;
+  };
   before: { events: number; newIssues: number; byResult: Record<string, number> };
   after: { events: number; newIssues: number; byResult: Record<string, number> };
 }
 
-export async function computeChangeHealth(db: Queryable, change: AuditLogRow, now: Date, opts: { store?: boolean } = {}): Promise<ChangeHealthReport> {
+export async function computeChangeHealth(
+  db: Queryable,
+  change: AuditLogRow,
+  now: Date,
+  opts: { store?: boolean } = {},
+): Promise<ChangeHealthReport> {
   const at = change.createdAt;
   const afterMinutes = Math.min(OBSERVATION_MINUTES, Math.max(0, (now.getTime() - at.getTime()) / 60_000));
   const beforeMinutes = Math.max(afterMinutes, MIN_BASELINE_MINUTES);
   const projectIds = (await listProjects(db, change.organizationId)).map((p) => p.id);
   const scope: ChangeScope = {
-    projectIds, flag: change.flag, at,
+    projectIds,
+    flag: change.flag,
+    at,
     beforeStart: new Date(at.getTime() - beforeMinutes * 60_000),
     afterEnd: new Date(at.getTime() + afterMinutes * 60_000 + 1),
   };
   const [results, totals, newIssues] = await Promise.all([
-    countFlagResultWindows(db, scope), countEventWindows(db, scope), listNewIssuesAfterChange(db, scope, NEW_ISSUE_LIMIT),
+    countFlagResultWindows(db, scope),
+    countEventWindows(db, scope),
+    listNewIssuesAfterChange(db, scope, NEW_ISSUE_LIMIT),
   ]);
   const side = (isAfter: boolean) => ({
     events: totals.find((t) => t.isAfter === isAfter)?.events ?? 0,
@@ -44,16 +60,37 @@ export async function computeChangeHealth(db: Queryable, change: AuditLogRow, no
   const verdict = decideChangeVerdict({
     flag: change.flag,
     minutesSinceChange: (now.getTime() - at.getTime()) / 60_000,
-    beforeMinutes, afterMinutes: Math.max(afterMinutes, 1 / 60),
-    overall: { before: before.events, after: after.events, newIssuesBefore: before.newIssues, newIssuesAfter: after.newIssues },
-    byResult: names.map((result) => ({ result, before: before.byResult[result] ?? 0, after: after.byResult[result] ?? 0 })),
+    beforeMinutes,
+    afterMinutes: Math.max(afterMinutes, 1 / 60),
+    overall: {
+      before: before.events,
+      after: after.events,
+      newIssuesBefore: before.newIssues,
+      newIssuesAfter: after.newIssues,
+    },
+    byResult: names.map((result) => ({
+      result,
+      before: before.byResult[result] ?? 0,
+      after: after.byResult[result] ?? 0,
+    })),
     newIssues,
   });
   const isFinal = afterMinutes >= OBSERVATION_MINUTES;
   if (opts.store !== false) await updateChangeVerdict(db, { id: change.id, verdict: verdict.verdict, isFinal });
   return {
-    ...verdict, changeId: change.id, flag: change.flag, action: change.action,
-    window: { changedAt: at.toISOString(), beforeStart: scope.beforeStart.toISOString(), afterEnd: new Date(at.getTime() + afterMinutes * 60_000).toISOString(), beforeMinutes, afterMinutes, isFinal },
-    before, after,
+    ...verdict,
+    changeId: change.id,
+    flag: change.flag,
+    action: change.action,
+    window: {
+      changedAt: at.toISOString(),
+      beforeStart: scope.beforeStart.toISOString(),
+      afterEnd: new Date(at.getTime() + afterMinutes * 60_000).toISOString(),
+      beforeMinutes,
+      afterMinutes,
+      isFinal,
+    },
+    before,
+    after,
   };
 }

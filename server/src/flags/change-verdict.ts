@@ -18,7 +18,13 @@ export interface ChangeInputs {
   afterMinutes: number;
   overall: { before: number; after: number; newIssuesBefore: number; newIssuesAfter: number };
   byResult: Array<{ result: string; before: number; after: number }>;
-  newIssues: Array<{ issueId: string; shortId: string; title: string; events: number; results: Record<string, number> }>;
+  newIssues: Array<{
+    issueId: string;
+    shortId: string;
+    title: string;
+    events: number;
+    results: Record<string, number>;
+  }>;
 }
 
 export interface ChangeReason {
@@ -47,13 +53,18 @@ export function decideChangeVerdict(i: ChangeInputs): ChangeVerdict {
   const win = (events: number, minutes: number) => ({ events, minutes, requests: null });
   const overall = compareWindows(win(i.overall.after, i.afterMinutes), win(i.overall.before, i.beforeMinutes));
   const sides = i.byResult
-    .map((s) => ({ result: s.result, cmp: compareWindows(win(s.after, i.afterMinutes), win(s.before, i.beforeMinutes)) }))
+    .map((s) => ({
+      result: s.result,
+      cmp: compareWindows(win(s.after, i.afterMinutes), win(s.before, i.beforeMinutes)),
+    }))
     .flatMap((s) => (s.cmp ? [{ ...s.cmp, result: s.result }] : []))
     .sort((a, b) => (a.result < b.result ? -1 : 1));
   const reasons = [...sideReasons(i, sides, overall), ...newIssueReasons(i)];
-  if (i.overall.before === 0 && i.overall.after === 0) reasons.push({ code: 'no-data', severity: 'healthy', message: 'no events before or after the change' });
+  if (i.overall.before === 0 && i.overall.after === 0)
+    reasons.push({ code: 'no-data', severity: 'healthy', message: 'no events before or after the change' });
   const verdict = reasons.reduce<Verdict>((v, r) => (SEVERITY[r.severity] > SEVERITY[v] ? r.severity : v), 'healthy');
-  const confidence = i.minutesSinceChange < 1 || i.overall.before + i.overall.after < LIMITS.minRateEvents ? 'low' : 'normal';
+  const confidence =
+    i.minutesSinceChange < 1 || i.overall.before + i.overall.after < LIMITS.minRateEvents ? 'low' : 'normal';
   return { verdict, confidence, reasons, overall, sides };
 }
 
@@ -63,28 +74,57 @@ function rose(r: RateComparison): boolean {
 
 /** The mirror test: did the side's rate fall significantly? */
 function fell(r: RateComparison, i: ChangeInputs): boolean {
-  return r.eventsBefore >= LIMITS.minRateEvents && rateIncreasePValue(r.eventsBefore, i.beforeMinutes, r.eventsAfter, i.afterMinutes) < LIMITS.pValue;
+  return (
+    r.eventsBefore >= LIMITS.minRateEvents &&
+    rateIncreasePValue(r.eventsBefore, i.beforeMinutes, r.eventsAfter, i.afterMinutes) < LIMITS.pValue
+  );
 }
 
 function sideReasons(i: ChangeInputs, sides: SideComparison[], overall: RateComparison | null): ChangeReason[] {
   const risen = sides.filter(rose);
   if (sides.length === 0) {
     if (overall && rose(overall)) {
-      return [{ code: 'error-rate', severity: 'suspect', message: `error rate rose ${fmt(overall.ratio)}× after the change (no event carries ${i.flag}: could be anything)` }];
+      return [
+        {
+          code: 'error-rate',
+          severity: 'suspect',
+          message: `error rate rose ${fmt(overall.ratio)}× after the change (no event carries ${i.flag}: could be anything)`,
+        },
+      ];
     }
     return [];
   }
   if (risen.length === 0) return [];
-  const summary = sides.map((s) => `with ${s.result}: ${rose(s) ? `×${fmt(s.ratio)}` : fell(s, i) ? `fell to ×${fmt(s.ratio)}` : 'unchanged'}`).join('; ');
+  const summary = sides
+    .map(
+      (s) =>
+        `with ${s.result}: ${rose(s) ? `×${fmt(s.ratio)}` : fell(s, i) ? `fell to ×${fmt(s.ratio)}` : 'unchanged'}`,
+    )
+    .join('; ');
   const others = sides.filter((s) => !rose(s));
   if (others.length === 0 && sides.length > 1) {
-    return [{ code: 'spike-all-sides', severity: 'healthy', message: `errors rose on every side of ${i.flag} alike (${summary}): not this flag` }];
+    return [
+      {
+        code: 'spike-all-sides',
+        severity: 'healthy',
+        message: `errors rose on every side of ${i.flag} alike (${summary}): not this flag`,
+      },
+    ];
   }
   const shifted = others.some((s) => fell(s, i));
   return risen.map((s) => {
     const strong = s.ratio >= LIMITS.failingRatio && others.length > 0 && !shifted;
-    const caveat = others.length === 0 ? ' (no events with another result to compare with)' : shifted ? ' (the other side fell: traffic may have moved between sides)' : '';
-    return { code: 'flag-side', severity: strong ? 'failing' : 'suspect', message: `errors with ${i.flag}=${s.result}: ×${fmt(s.ratio)} after the change; ${summary}${caveat}` } as ChangeReason;
+    const caveat =
+      others.length === 0
+        ? ' (no events with another result to compare with)'
+        : shifted
+          ? ' (the other side fell: traffic may have moved between sides)'
+          : '';
+    return {
+      code: 'flag-side',
+      severity: strong ? 'failing' : 'suspect',
+      message: `errors with ${i.flag}=${s.result}: ×${fmt(s.ratio)} after the change; ${summary}${caveat}`,
+    } as ChangeReason;
   });
 }
 
@@ -94,7 +134,14 @@ function newIssueReasons(i: ChangeInputs): ChangeReason[] {
     const top = Object.entries(n.results).sort((a, b) => b[1] - a[1])[0];
     if (!top || total === 0 || top[1] < DOMINANT_SHARE * total) return [];
     const severity: Verdict = n.events >= LIMITS.newIssueFailingEvents ? 'failing' : 'suspect';
-    return [{ code: 'new-issue', severity, issueId: n.issueId, message: `new issue ${n.shortId} "${n.title}": ${n.events} events, ${Math.round((100 * top[1]) / total)} % with ${i.flag}=${top[0]}` }];
+    return [
+      {
+        code: 'new-issue',
+        severity,
+        issueId: n.issueId,
+        message: `new issue ${n.shortId} "${n.title}": ${n.events} events, ${Math.round((100 * top[1]) / total)} % with ${i.flag}=${top[0]}`,
+      },
+    ];
   });
 }
 

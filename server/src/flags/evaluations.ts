@@ -27,19 +27,24 @@ export function boundFlagsContext(event: NormalizedEvent): void {
   const problems: string[] = [];
   const raw = ctx.values;
   let values: FlagEvaluation[] = [];
-  if (!Array.isArray(raw)) problems.push(`contexts.flags.values must be a list of {flag, result}, got ${describe(raw)}`);
+  if (!Array.isArray(raw))
+    problems.push(`contexts.flags.values must be a list of {flag, result}, got ${describe(raw)}`);
   else values = validEvaluations(raw, problems);
   event.contexts!.flags = { type: 'flags', values };
   if (problems.length > 0) {
     const existing = Array.isArray(event.errors) ? (event.errors as unknown[]) : [];
-    event.errors = [...existing, ...problems.map((reason) => ({ type: 'invalid_data', name: 'contexts.flags', reason }))];
+    event.errors = [
+      ...existing,
+      ...problems.map((reason) => ({ type: 'invalid_data', name: 'contexts.flags', reason })),
+    ];
   }
 }
 
 function validEvaluations(raw: unknown[], problems: string[]): FlagEvaluation[] {
   // Scan only the newest entries: the SDK appends, so the last ones are the latest evaluations.
   const scanFrom = Math.max(0, raw.length - MAX_FLAGS_PER_EVENT * 4);
-  if (raw.length > MAX_FLAGS_PER_EVENT) problems.push(`${raw.length} flag evaluations: kept the last ${MAX_FLAGS_PER_EVENT}`);
+  if (raw.length > MAX_FLAGS_PER_EVENT)
+    problems.push(`${raw.length} flag evaluations: kept the last ${MAX_FLAGS_PER_EVENT}`);
   const byFlag = new Map<string, FlagEvaluation>();
   let invalid = 0;
   for (let i = raw.length - 1; i >= scanFrom && byFlag.size < MAX_FLAGS_PER_EVENT; i--) {
@@ -52,7 +57,10 @@ function validEvaluations(raw: unknown[], problems: string[]): FlagEvaluation[] 
     }
     if (!byFlag.has(flag)) byFlag.set(flag, { flag, result });
   }
-  if (invalid > 0) problems.push(`${invalid} flag evaluation(s) dropped: each needs a flag name of 1-${MAX_FLAG_NAME_CHARS} characters and a boolean, number or short string result`);
+  if (invalid > 0)
+    problems.push(
+      `${invalid} flag evaluation(s) dropped: each needs a flag name of 1-${MAX_FLAG_NAME_CHARS} characters and a boolean, number or short string result`,
+    );
   return [...byFlag.values()].reverse();
 }
 

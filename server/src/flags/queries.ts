@@ -4,9 +4,23 @@
 import type { Queryable } from '../db/pool.js';
 
 export interface FlagCountRows {
-  issueValues: Array<{ issueId: string; flag: string; result: string; count: number; firstSeen: string; lastSeen: string }>;
+  issueValues: Array<{
+    issueId: string;
+    flag: string;
+    result: string;
+    count: number;
+    firstSeen: string;
+    lastSeen: string;
+  }>;
   projectHours: Array<{ projectId: string; flag: string; result: string; hour: string; eventCount: number }>;
-  projectMinutes: Array<{ projectId: string; flag: string; result: string; minute: string; eventCount: number; newIssueCount: number }>;
+  projectMinutes: Array<{
+    projectId: string;
+    flag: string;
+    result: string;
+    minute: string;
+    eventCount: number;
+    newIssueCount: number;
+  }>;
   eventMinutes: Array<{ projectId: string; minute: string; eventCount: number; newIssueCount: number }>;
 }
 
@@ -21,7 +35,14 @@ export async function upsertFlagCounts(db: Queryable, r: FlagCountRows): Promise
          count = issue_flag_values.count + excluded.count,
          first_seen = least(issue_flag_values.first_seen, excluded.first_seen),
          last_seen = greatest(issue_flag_values.last_seen, excluded.last_seen)`,
-      [v.map((x) => x.issueId), v.map((x) => x.flag), v.map((x) => x.result), v.map((x) => x.count), v.map((x) => x.firstSeen), v.map((x) => x.lastSeen)],
+      [
+        v.map((x) => x.issueId),
+        v.map((x) => x.flag),
+        v.map((x) => x.result),
+        v.map((x) => x.count),
+        v.map((x) => x.firstSeen),
+        v.map((x) => x.lastSeen),
+      ],
     );
   }
   if (r.projectHours.length > 0) {
@@ -30,7 +51,13 @@ export async function upsertFlagCounts(db: Queryable, r: FlagCountRows): Promise
       `INSERT INTO project_flag_hours (project_id, flag, result, hour, event_count)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[])
        ON CONFLICT (project_id, flag, result, hour) DO UPDATE SET event_count = project_flag_hours.event_count + excluded.event_count`,
-      [v.map((x) => x.projectId), v.map((x) => x.flag), v.map((x) => x.result), v.map((x) => x.hour), v.map((x) => x.eventCount)],
+      [
+        v.map((x) => x.projectId),
+        v.map((x) => x.flag),
+        v.map((x) => x.result),
+        v.map((x) => x.hour),
+        v.map((x) => x.eventCount),
+      ],
     );
   }
   if (r.projectMinutes.length > 0) {
@@ -41,7 +68,14 @@ export async function upsertFlagCounts(db: Queryable, r: FlagCountRows): Promise
        ON CONFLICT (project_id, flag, result, minute) DO UPDATE SET
          event_count = project_flag_minutes.event_count + excluded.event_count,
          new_issue_count = project_flag_minutes.new_issue_count + excluded.new_issue_count`,
-      [v.map((x) => x.projectId), v.map((x) => x.flag), v.map((x) => x.result), v.map((x) => x.minute), v.map((x) => x.eventCount), v.map((x) => x.newIssueCount)],
+      [
+        v.map((x) => x.projectId),
+        v.map((x) => x.flag),
+        v.map((x) => x.result),
+        v.map((x) => x.minute),
+        v.map((x) => x.eventCount),
+        v.map((x) => x.newIssueCount),
+      ],
     );
   }
   if (r.eventMinutes.length > 0) {
@@ -64,7 +98,11 @@ export interface FlagResultCount {
 }
 
 /** The issue's flag → result → count, for its most evaluated flags (at most `maxFlags`). */
-export async function listIssueFlagValues(db: Queryable, issueId: string, maxFlags: number): Promise<FlagResultCount[]> {
+export async function listIssueFlagValues(
+  db: Queryable,
+  issueId: string,
+  maxFlags: number,
+): Promise<FlagResultCount[]> {
   const { rows } = await db.query<FlagResultCount>(
     `WITH top AS (
        SELECT flag FROM issue_flag_values WHERE issue_id = $1
@@ -79,7 +117,10 @@ export async function listIssueFlagValues(db: Queryable, issueId: string, maxFla
 }
 
 /** The project's events per flag result in [from, to) (hourly buckets; `from` rounded down). */
-export async function listProjectFlagValues(db: Queryable, a: { projectId: string; flags: string[]; from: Date; to: Date }): Promise<FlagResultCount[]> {
+export async function listProjectFlagValues(
+  db: Queryable,
+  a: { projectId: string; flags: string[]; from: Date; to: Date },
+): Promise<FlagResultCount[]> {
   if (a.flags.length === 0) return [];
   const { rows } = await db.query<FlagResultCount>(
     `SELECT flag, result, sum(event_count)::float8 AS count
@@ -120,7 +161,10 @@ export async function countFlagResultWindows(db: Queryable, s: ChangeScope): Pro
 }
 
 /** All events of the projects before and after the change. */
-export async function countEventWindows(db: Queryable, s: ChangeScope): Promise<Array<{ isAfter: boolean; events: number; newIssues: number }>> {
+export async function countEventWindows(
+  db: Queryable,
+  s: ChangeScope,
+): Promise<Array<{ isAfter: boolean; events: number; newIssues: number }>> {
   const { rows } = await db.query<{ isAfter: boolean; events: number; newIssues: number }>(
     `SELECT minute >= $2 AS "isAfter", sum(event_count)::int AS events, sum(new_issue_count)::int AS "newIssues"
        FROM project_event_minutes
@@ -141,7 +185,11 @@ export interface NewIssueFlagRow {
 }
 
 /** Issues first seen after the change, with their counts of the changed flag's results. */
-export async function listNewIssuesAfterChange(db: Queryable, s: ChangeScope, limit: number): Promise<NewIssueFlagRow[]> {
+export async function listNewIssuesAfterChange(
+  db: Queryable,
+  s: ChangeScope,
+  limit: number,
+): Promise<NewIssueFlagRow[]> {
   const { rows } = await db.query<NewIssueFlagRow>(
     `SELECT i.id AS "issueId", p.short_id_prefix || '-' || i.short_id AS "shortId", i.title, i.event_count::int AS events,
             coalesce((SELECT jsonb_object_agg(v.result, v.count) FROM issue_flag_values v WHERE v.issue_id = i.id AND v.flag = $2), '{}') AS results
@@ -150,7 +198,10 @@ export async function listNewIssuesAfterChange(db: Queryable, s: ChangeScope, li
       ORDER BY i.event_count DESC, i.id LIMIT $5`,
     [s.projectIds, s.flag, s.at, s.afterEnd, limit],
   );
-  return rows.map((r) => ({ ...r, results: Object.fromEntries(Object.entries(r.results).map(([k, v]) => [k, Number(v)])) }));
+  return rows.map((r) => ({
+    ...r,
+    results: Object.fromEntries(Object.entries(r.results).map(([k, v]) => [k, Number(v)])),
+  }));
 }
 
 /** Minute counters are only read around recent changes; older rows go (retention). */

@@ -17,7 +17,15 @@ import { ISSUE_PREFIXES } from '../issues/triage-routes.js';
 import type { IssueRow } from '../issues/read-queries.js';
 import { computeChangeHealth } from './change-health.js';
 import {
-  deleteSigningSecret, findAuditLog, findSigningSecret, insertAuditLogs, listAuditLogs, listSigningSecrets, upsertSigningSecret, type AuditLogRow, type SigningSecretRow,
+  deleteSigningSecret,
+  findAuditLog,
+  findSigningSecret,
+  insertAuditLogs,
+  listAuditLogs,
+  listSigningSecrets,
+  upsertSigningSecret,
+  type AuditLogRow,
+  type SigningSecretRow,
 } from './log-queries.js';
 import { listIssueFlagValues, listProjectFlagValues } from './queries.js';
 import { flagRows, scoreSuspectFlags, type FlagRow, type SuspectScore } from './suspect.js';
@@ -28,7 +36,11 @@ const PROVIDERS = ['generic'] as const;
 
 const secretSchema = z.object({
   provider: z.enum(PROVIDERS),
-  secret: z.string().min(16, 'use at least 16 characters').max(256).refine((s) => !/\s/.test(s), 'no whitespace'),
+  secret: z
+    .string()
+    .min(16, 'use at least 16 characters')
+    .max(256)
+    .refine((s) => !/\s/.test(s), 'no whitespace'),
 });
 
 export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
@@ -37,7 +49,10 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
       const rows = await issueFlagRows(deps, issue);
-      const body: ApiIssueFlags = { data: rows, window: { start: issue.firstSeen.toISOString(), end: issue.lastSeen.toISOString() } };
+      const body: ApiIssueFlags = {
+        data: rows,
+        window: { start: issue.firstSeen.toISOString(), end: issue.lastSeen.toISOString() },
+      };
       ctx.body = body;
     });
 
@@ -61,7 +76,12 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
     requireScope(ctx, 'org:write');
     const access = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner', 'admin');
     const body = parseBody(ctx, secretSchema);
-    const row = await upsertSigningSecret(deps.pool, { organizationId: access.org.id, provider: body.provider, secret: body.secret, createdBy: access.caller.user.id });
+    const row = await upsertSigningSecret(deps.pool, {
+      organizationId: access.org.id,
+      provider: body.provider,
+      secret: body.secret,
+      createdBy: access.caller.user.id,
+    });
     ctx.status = 201;
     ctx.body = serializeSigningSecret(row);
   });
@@ -83,10 +103,15 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/flags/logs/', async (ctx) => {
     requireScope(ctx, 'org:read');
     const { org } = await requireOrg(ctx, ctx.params.org!);
-    const flags = ([] as string[]).concat(ctx.query.flag ?? []).filter((f) => f !== '').slice(0, 100);
+    const flags = ([] as string[])
+      .concat(ctx.query.flag ?? [])
+      .filter((f) => f !== '')
+      .slice(0, 100);
     const rows = await listAuditLogs(deps.pool, {
-      organizationId: org.id, flags: flags.length > 0 ? flags : null,
-      from: dateParam(firstValue(ctx.query.start), 'start'), to: dateParam(firstValue(ctx.query.end), 'end'),
+      organizationId: org.id,
+      flags: flags.length > 0 ? flags : null,
+      from: dateParam(firstValue(ctx.query.start), 'start'),
+      to: dateParam(firstValue(ctx.query.end), 'end'),
       limit: parseLimit(ctx.query, 100, 1000),
     });
     const body: ApiFlagList<ApiFlagLog> = { data: rows.map(serializeLog) };
@@ -107,20 +132,42 @@ export function registerFlagRoutes(router: ApiRouter, deps: Deps): void {
   });
 }
 
-async function acceptWebhook(ctx: Koa.Context, deps: Deps, orgSlug: string, provider: string): Promise<{ data: ReturnType<typeof serializeLog>[] }> {
-  if (!(PROVIDERS as readonly string[]).includes(provider)) throw new NotFoundError('unknown-provider', `unknown flag provider ${JSON.stringify(provider.slice(0, 40))}: use "generic"`);
+async function acceptWebhook(
+  ctx: Koa.Context,
+  deps: Deps,
+  orgSlug: string,
+  provider: string,
+): Promise<{ data: ReturnType<typeof serializeLog>[] }> {
+  if (!(PROVIDERS as readonly string[]).includes(provider))
+    throw new NotFoundError(
+      'unknown-provider',
+      `unknown flag provider ${JSON.stringify(provider.slice(0, 40))}: use "generic"`,
+    );
   const org = await findOrganizationBySlug(deps.pool, orgSlug);
   if (!org) throw new NotFoundError('organization-not-found', 'organization not found');
   const raw = apiState(ctx).rawBody;
-  if (raw === undefined) throw new HttpError(400, 'missing-body', 'send the change as a JSON body (Content-Type: application/json)');
+  if (raw === undefined)
+    throw new HttpError(400, 'missing-body', 'send the change as a JSON body (Content-Type: application/json)');
   const secret = await findSigningSecret(deps.pool, org.id, provider);
   if (secret === null) {
-    throw new HttpError(403, 'signing-secret-not-configured', `no ${provider} signing secret is set for this organization: set one in its feature-flag settings (or POST …/flags/signing-secrets/) first`);
+    throw new HttpError(
+      403,
+      'signing-secret-not-configured',
+      `no ${provider} signing secret is set for this organization: set one in its feature-flag settings (or POST …/flags/signing-secrets/) first`,
+    );
   }
   if (!isValidSignature(secret, raw, ctx.get(SIGNATURE_HEADER) || undefined)) {
-    throw new HttpError(401, 'invalid-signature', 'X-Sentry-Signature must be the hex HMAC-SHA256 of the request body keyed with the signing secret');
+    throw new HttpError(
+      401,
+      'invalid-signature',
+      'X-Sentry-Signature must be the hex HMAC-SHA256 of the request body keyed with the signing secret',
+    );
   }
-  const rows = await insertAuditLogs(deps.pool, org.id, genericAuditRows(genericPayloadSchema.parse(apiState(ctx).body)));
+  const rows = await insertAuditLogs(
+    deps.pool,
+    org.id,
+    genericAuditRows(genericPayloadSchema.parse(apiState(ctx).body)),
+  );
   await announceChanges(deps, org.id, rows);
   return { data: rows.map(serializeLog) };
 }
@@ -131,20 +178,40 @@ async function announceChanges(deps: Deps, organizationId: string, rows: AuditLo
   const publishedAt = new Date().toISOString();
   const messages: FlagChangeMessage[] = rows.map((r) => ({
     type: 'FlagChange',
-    change: { id: r.id, flag: r.flag, action: r.action, createdBy: r.createdBy, createdAt: r.createdAt.toISOString(), provider: r.provider },
+    change: {
+      id: r.id,
+      flag: r.flag,
+      action: r.action,
+      createdBy: r.createdBy,
+      createdAt: r.createdAt.toISOString(),
+      provider: r.provider,
+    },
     publishedAt,
   }));
   try {
-    await publishToStream(deps.redis, { prefix: deps.config.redis.prefix, bufferSize: deps.config.realtime.bufferSize }, organizationId, messages);
+    await publishToStream(
+      deps.redis,
+      { prefix: deps.config.redis.prefix, bufferSize: deps.config.realtime.bufferSize },
+      organizationId,
+      messages,
+    );
   } catch (err) {
-    deps.log.warn({ err, component: 'flags.webhook', organizationId }, 'publishing flag changes to the live stream failed');
+    deps.log.warn(
+      { err, component: 'flags.webhook', organizationId },
+      'publishing flag changes to the live stream failed',
+    );
   }
 }
 
 async function issueFlagRows(deps: Deps, issue: IssueRow): Promise<FlagRow[]> {
   const values = await listIssueFlagValues(deps.pool, issue.id, MAX_ISSUE_FLAGS);
   const flags = [...new Set(values.map((v) => v.flag))];
-  const project = await listProjectFlagValues(deps.pool, { projectId: issue.project.id, flags, from: issue.firstSeen, to: new Date(issue.lastSeen.getTime() + 1) });
+  const project = await listProjectFlagValues(deps.pool, {
+    projectId: issue.project.id,
+    flags,
+    from: issue.firstSeen,
+    to: new Date(issue.lastSeen.getTime() + 1),
+  });
   return flagRows(values, project);
 }
 
@@ -174,7 +241,13 @@ export interface ApiSigningSecret {
 }
 
 function serializeSigningSecret(r: SigningSecretRow): ApiSigningSecret {
-  return { id: r.id, provider: r.provider, createdBy: r.createdBy, createdAt: r.createdAt.toISOString(), secret: mask(r.secret) };
+  return {
+    id: r.id,
+    provider: r.provider,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+    secret: mask(r.secret),
+  };
 }
 
 /** An audit-log entry as the API answers it (Sentry's fields plus the change's verdict). */
@@ -192,8 +265,15 @@ export interface ApiFlagLog {
 
 export function serializeLog(r: AuditLogRow): ApiFlagLog {
   return {
-    id: r.id, action: r.action, createdAt: r.createdAt.toISOString(), createdBy: r.createdBy, createdByType: r.createdByType,
-    flag: r.flag, provider: r.provider, tags: r.tags, verdict: r.verdict,
+    id: r.id,
+    action: r.action,
+    createdAt: r.createdAt.toISOString(),
+    createdBy: r.createdBy,
+    createdByType: r.createdByType,
+    flag: r.flag,
+    provider: r.provider,
+    tags: r.tags,
+    verdict: r.verdict,
   };
 }
 

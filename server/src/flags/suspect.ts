@@ -49,7 +49,19 @@ export function flagRows(issue: FlagResultCount[], project: FlagResultCount[]): 
   const rows = new Map<string, FlagRow>();
   const row = (flag: string) => {
     let r = rows.get(flag);
-    if (!r) rows.set(flag, (r = { flag, issue: {}, project: {}, issueEvents: 0, projectEvents: 0, issueTrueShare: null, projectTrueShare: null }));
+    if (!r)
+      rows.set(
+        flag,
+        (r = {
+          flag,
+          issue: {},
+          project: {},
+          issueEvents: 0,
+          projectEvents: 0,
+          issueTrueShare: null,
+          projectTrueShare: null,
+        }),
+      );
     return r;
   };
   for (const c of issue) {
@@ -75,7 +87,9 @@ export function flagRows(issue: FlagResultCount[], project: FlagResultCount[]): 
 
 /** Scores every flag of the issue; suspects first, then by score. */
 export function scoreSuspectFlags(rows: FlagRow[]): SuspectScore[] {
-  return rows.map(scoreFlag).sort((a, b) => Number(b.isSuspect) - Number(a.isSuspect) || b.score - a.score || (a.flag < b.flag ? -1 : 1));
+  return rows
+    .map(scoreFlag)
+    .sort((a, b) => Number(b.isSuspect) - Number(a.isSuspect) || b.score - a.score || (a.flag < b.flag ? -1 : 1));
 }
 
 function scoreFlag(r: FlagRow): SuspectScore {
@@ -89,8 +103,14 @@ function scoreFlag(r: FlagRow): SuspectScore {
   const score = n1 > 0 && n2 > 0 ? keys.reduce((s, k) => s + Math.abs(p1(k) - p2(k)), 0) / 2 : 0;
   let pValue = 1;
   if (n1 > 0 && n2 > 0) {
-    const moved = keys.reduce((best, k) => (Math.abs(p1(k) - p2(k)) > Math.abs(p1(best) - p2(best)) ? k : best), keys[0]!);
-    pValue = Math.min(1, twoProportionPValue(r.issue[moved] ?? 0, n1, baseline[moved] ?? 0, n2) * Math.max(1, keys.length - 1));
+    const moved = keys.reduce(
+      (best, k) => (Math.abs(p1(k) - p2(k)) > Math.abs(p1(best) - p2(best)) ? k : best),
+      keys[0]!,
+    );
+    pValue = Math.min(
+      1,
+      twoProportionPValue(r.issue[moved] ?? 0, n1, baseline[moved] ?? 0, n2) * Math.max(1, keys.length - 1),
+    );
   }
   const enough = n1 >= SUSPECT_LIMITS.minEvents && n2 >= SUSPECT_LIMITS.minEvents;
   const isSuspect = enough && pValue < SUSPECT_LIMITS.pValue && score >= SUSPECT_LIMITS.minScore;
@@ -124,7 +144,11 @@ function trueShare(counts: Record<string, number>): number | null {
 }
 
 function shares(counts: Record<string, number>, n: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).filter(([, v]) => v > 0).map(([k, v]) => [k, round(n > 0 ? v / n : 0)]));
+  return Object.fromEntries(
+    Object.entries(counts)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => [k, round(n > 0 ? v / n : 0)]),
+  );
 }
 
 function sum(counts: Record<string, number>): number {

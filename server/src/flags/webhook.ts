@@ -27,7 +27,11 @@ export function isValidSignature(secret: string, body: Buffer, signature: string
 const changeSchema = z.object({
   action: z.enum(['created', 'updated', 'deleted']),
   change_id: z.union([z.number().int().safe(), z.string().regex(/^-?\d{1,19}$/)]).transform(String),
-  created_at: z.string().max(64).datetime({ offset: true }).transform((s) => new Date(s)),
+  created_at: z
+    .string()
+    .max(64)
+    .datetime({ offset: true })
+    .transform((s) => new Date(s)),
   created_by: z.object({ id: z.string().min(1).max(100), type: z.enum(['email', 'id', 'name']) }),
   flag: z.string().min(1).max(100),
 });
@@ -45,8 +49,14 @@ export function genericAuditRows(payload: z.infer<typeof genericPayloadSchema>):
     if (seen.has(c.change_id)) continue;
     seen.add(c.change_id);
     rows.push({
-      provider: 'generic', changeId: c.change_id, flag: c.flag, action: c.action,
-      createdBy: c.created_by.id, createdByType: c.created_by.type, createdAt: c.created_at, tags: {},
+      provider: 'generic',
+      changeId: c.change_id,
+      flag: c.flag,
+      action: c.action,
+      createdBy: c.created_by.id,
+      createdByType: c.created_by.type,
+      createdAt: c.created_at,
+      tags: {},
     });
   }
   return rows;

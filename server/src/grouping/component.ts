@@ -65,7 +65,13 @@ export function hasContributingStacktrace(component: Component): boolean {
 
 /** Structural key of a component tree (used to de-duplicate exception-group children). */
 export function structuralKey(component: Component): string {
-  return JSON.stringify([component.id, component.contributes, component.hint ?? null, component.values, component.children.map(structuralKey)]);
+  return JSON.stringify([
+    component.id,
+    component.contributes,
+    component.hint ?? null,
+    component.values,
+    component.children.map(structuralKey),
+  ]);
 }
 
 /** Short human description of what fed a variant, e.g. "exception; 3 contributing frames [function+module]; type=\"Error\"". */
@@ -73,7 +79,9 @@ export function describe(component: Component): string {
   const parts: string[] = [];
   const top = component.children.find((c) => c.contributes) ?? component;
   const exceptions = top.children.filter((c) => c.contributes).length;
-  parts.push(top.id === 'chained_exception' ? `chained exception (${exceptions} exceptions)` : top.id.replace('_', ' '));
+  parts.push(
+    top.id === 'chained_exception' ? `chained exception (${exceptions} exceptions)` : top.id.replace('_', ' '),
+  );
   const frames = findLive(component, 'frame');
   if (frames.length > 0) {
     const kinds = new Set<string>();

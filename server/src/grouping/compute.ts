@@ -4,7 +4,12 @@
 import type { NormalizedEvent } from '../shared/protocol/event.js';
 import { contributingValues, describe, hasContributingStacktrace, md5, type Component } from './component.js';
 import { createContext, type GroupingConfigId } from './context.js';
-import { DEFAULT_FINGERPRINT, fingerprintVariable, resolveFingerprint, type ResolvedFingerprint } from './fingerprint.js';
+import {
+  DEFAULT_FINGERPRINT,
+  fingerprintVariable,
+  resolveFingerprint,
+  type ResolvedFingerprint,
+} from './fingerprint.js';
 import { exceptionStrategy } from './exception.js';
 import { runStrategies, type StrategyResult } from './strategies.js';
 
@@ -54,7 +59,11 @@ function basisOf(strategies: StrategyResult): GroupingResult['basis'] {
 }
 
 function fallback(): GroupingResult {
-  return { hashes: [FALLBACK_HASH], basis: 'fallback', variants: [{ name: 'fallback', hash: FALLBACK_HASH, values: [], description: 'nothing to group on' }] };
+  return {
+    hashes: [FALLBACK_HASH],
+    basis: 'fallback',
+    variants: [{ name: 'fallback', hash: FALLBACK_HASH, values: [], description: 'nothing to group on' }],
+  };
 }
 
 function sourceLabel(fp: ResolvedFingerprint): string {
@@ -62,7 +71,11 @@ function sourceLabel(fp: ResolvedFingerprint): string {
   return `${fp.source === 'built-in-rule' ? 'built-in' : 'project'} fingerprint rule ${fp.matchedRule ?? ''}`.trim();
 }
 
-function finish(variants: GroupingVariant[], basis: GroupingResult['basis'], title: string | undefined): GroupingResult {
+function finish(
+  variants: GroupingVariant[],
+  basis: GroupingResult['basis'],
+  title: string | undefined,
+): GroupingResult {
   if (variants.length === 0) return { ...fallback(), ...(title ? { title } : {}) };
   const hashes = [...new Set(variants.map((v) => v.hash))];
   const unique = variants.filter((v, i) => variants.findIndex((w) => w.hash === v.hash) === i);
@@ -80,15 +93,33 @@ export function computeGrouping(event: NormalizedEvent, opts: GroupingOptions = 
   const contributing = defaultVariants(strategies.variants);
 
   if (fp.kind === 'custom') {
-    return finish([{ name: 'fingerprint', hash: md5(fp.values), values: fp.values, description: `custom fingerprint from ${sourceLabel(fp)}` }], 'fingerprint', fp.title);
+    return finish(
+      [
+        {
+          name: 'fingerprint',
+          hash: md5(fp.values),
+          values: fp.values,
+          description: `custom fingerprint from ${sourceLabel(fp)}`,
+        },
+      ],
+      'fingerprint',
+      fp.title,
+    );
   }
   const basis = basisOf(strategies);
   const variants = contributing.map(([name, root]): GroupingVariant => {
     const own = contributingValues(root);
     if (fp.kind === 'default') return { name, hash: md5(own), values: own, description: describe(root) };
     // Hybrid: the default values stand where `{{ default }}` stands, then the extra strings.
-    const values = fp.values.flatMap((v) => (v === DEFAULT_FINGERPRINT || fingerprintVariable(v) === 'default' ? own : [v]));
-    return { name, hash: md5(values), values, description: `${describe(root)}; plus hybrid ${sourceLabel(fp)} extras ${JSON.stringify(fp.values.filter((v) => v !== DEFAULT_FINGERPRINT))}` };
+    const values = fp.values.flatMap((v) =>
+      v === DEFAULT_FINGERPRINT || fingerprintVariable(v) === 'default' ? own : [v],
+    );
+    return {
+      name,
+      hash: md5(values),
+      values,
+      description: `${describe(root)}; plus hybrid ${sourceLabel(fp)} extras ${JSON.stringify(fp.values.filter((v) => v !== DEFAULT_FINGERPRINT))}`,
+    };
   });
   return finish(variants, variants.length === 0 ? 'fallback' : basis, fp.title);
 }

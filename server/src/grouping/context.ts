@@ -38,7 +38,11 @@ function projectRules(text: string | undefined): readonly EnhancementRule[] {
   return rules;
 }
 
-export function createContext(platform: string | undefined, configId: GroupingConfigId, enhancements: string | undefined): GroupingContext {
+export function createContext(
+  platform: string | undefined,
+  configId: GroupingConfigId,
+  enhancements: string | undefined,
+): GroupingContext {
   const legacy = configId === 'newstyle:2023-01-11';
   const base = legacy ? BUILTIN_ENHANCEMENTS_2023 : BUILTIN_ENHANCEMENTS_2026;
   return {

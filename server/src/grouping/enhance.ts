@@ -1,16 +1,27 @@
 // Applying stack-trace rules, in Sentry's two passes: the classifier pass sets in-app and category
 // on the frames (before any grouping component exists), the contributes pass flips frames in or
 // out of the hash (+group/-group with ranges) and applies max-frames / min-frames / invert.
-import { matchesException, matchesFrame, rangeOf, type EnhancementRule, type ExceptionData, type MatchFrame } from './enhancements.js';
+import {
+  matchesException,
+  matchesFrame,
+  rangeOf,
+  type EnhancementRule,
+  type ExceptionData,
+  type MatchFrame,
+} from './enhancements.js';
 
 function isClassifier(rule: EnhancementRule): boolean {
-  return rule.actions.some((a) => (a.kind === 'flag' && a.type === 'app') || (a.kind === 'var' && a.name === 'category'));
+  return rule.actions.some(
+    (a) => (a.kind === 'flag' && a.type === 'app') || (a.kind === 'var' && a.name === 'category'),
+  );
 }
 
 // Rules that can change contributions. (+app/-app only add hints in this pass, which we derive
 // elsewhere, so rules with nothing else are skipped.)
 function isUpdater(rule: EnhancementRule): boolean {
-  return rule.actions.some((a) => (a.kind === 'flag' && a.type === 'group') || (a.kind === 'var' && a.name !== 'category'));
+  return rule.actions.some(
+    (a) => (a.kind === 'flag' && a.type === 'group') || (a.kind === 'var' && a.name !== 'category'),
+  );
 }
 
 /** Classifier pass: mutates `frames` (in-app, category). Matching is evaluated per rule before applying. */
@@ -37,7 +48,11 @@ export interface RuleMatches {
 }
 
 /** Which frames each contributes-pass rule matches (after classification); shared by both variants. */
-export function matchUpdaters(rules: readonly EnhancementRule[], frames: readonly MatchFrame[], exc: ExceptionData): RuleMatches[] {
+export function matchUpdaters(
+  rules: readonly EnhancementRule[],
+  frames: readonly MatchFrame[],
+  exc: ExceptionData,
+): RuleMatches[] {
   const out: RuleMatches[] = [];
   for (const rule of rules) {
     if (!isUpdater(rule) || !matchesException(rule, exc)) continue;
@@ -73,9 +88,12 @@ export function applyContributions(matches: readonly RuleMatches[], initial: rea
             contributes[j] = action.flag;
             hints[j] = `${action.flag ? 'un-ignored' : 'ignored'} by stack trace rule (${rule.text})`;
           }
-        } else if (action.kind === 'var' && action.name === 'max-frames') maxFrames = { value: Number(action.value), rule: rule.text };
-        else if (action.kind === 'var' && action.name === 'min-frames') minFrames = { value: Number(action.value), rule: rule.text };
-        else if (action.kind === 'var' && action.name === 'invert-stacktrace') invert = ['1', 'true', 'yes'].includes(action.value.toLowerCase());
+        } else if (action.kind === 'var' && action.name === 'max-frames')
+          maxFrames = { value: Number(action.value), rule: rule.text };
+        else if (action.kind === 'var' && action.name === 'min-frames')
+          minFrames = { value: Number(action.value), rule: rule.text };
+        else if (action.kind === 'var' && action.name === 'invert-stacktrace')
+          invert = ['1', 'true', 'yes'].includes(action.value.toLowerCase());
       }
     }
   }
@@ -85,7 +103,8 @@ export function applyContributions(matches: readonly RuleMatches[], initial: rea
       if (!contributes[j]) continue;
       if (++seen <= maxFrames.value) continue;
       contributes[j] = false;
-      hints[j] = `ignored because only ${maxFrames.value} frames are considered by stack trace rule (${maxFrames.rule})`;
+      hints[j] =
+        `ignored because only ${maxFrames.value} frames are considered by stack trace rule (${maxFrames.rule})`;
     }
   }
   const result: Contributions = { contributes, hints, invert };

@@ -22,7 +22,10 @@ export interface ExceptionData {
 }
 
 type FrameField = 'function' | 'module' | 'package' | 'path' | 'category';
-type FrameTest = { kind: 'field'; field: FrameField; re: RegExp } | { kind: 'family'; families: Family[] } | { kind: 'app'; expected: boolean };
+type FrameTest =
+  | { kind: 'field'; field: FrameField; re: RegExp }
+  | { kind: 'family'; families: Family[] }
+  | { kind: 'app'; expected: boolean };
 
 interface FrameMatcher {
   negated: boolean;
@@ -49,15 +52,29 @@ export interface EnhancementRule {
 }
 
 const FIELD_KEYS: Record<string, FrameField> = {
-  path: 'path', 'stack.abs_path': 'path', module: 'module', 'stack.module': 'module', function: 'function',
-  'stack.function': 'function', package: 'package', 'stack.package': 'package', category: 'category',
+  path: 'path',
+  'stack.abs_path': 'path',
+  module: 'module',
+  'stack.module': 'module',
+  function: 'function',
+  'stack.function': 'function',
+  package: 'package',
+  'stack.package': 'package',
+  category: 'category',
 };
 const EXCEPTION_KEYS: Record<string, keyof ExceptionData> = {
-  type: 'type', 'error.type': 'type', value: 'value', 'error.value': 'value', mechanism: 'mechanism', 'error.mechanism': 'mechanism',
+  type: 'type',
+  'error.type': 'type',
+  value: 'value',
+  'error.value': 'value',
+  mechanism: 'mechanism',
+  'error.mechanism': 'mechanism',
 };
 
 function unquote(arg: string): string {
-  return arg.startsWith('"') && arg.endsWith('"') && arg.length >= 2 ? arg.slice(1, -1).replace(/\\(["\\])/g, '$1') : arg;
+  return arg.startsWith('"') && arg.endsWith('"') && arg.length >= 2
+    ? arg.slice(1, -1).replace(/\\(["\\])/g, '$1')
+    : arg;
 }
 
 function parseMatcher(token: string, offset: -1 | 0 | 1): FrameMatcher | ExceptionMatcher {
@@ -67,9 +84,14 @@ function parseMatcher(token: string, offset: -1 | 0 | 1): FrameMatcher | Excepti
   const key = m[2]!;
   const arg = unquote(m[3]!);
   const exceptionField = EXCEPTION_KEYS[key];
-  if (exceptionField) return { negated, field: exceptionField, re: globToRegExp(arg, { pathLike: false, caseInsensitive: true }) };
+  if (exceptionField)
+    return { negated, field: exceptionField, re: globToRegExp(arg, { pathLike: false, caseInsensitive: true }) };
   if (key === 'family') {
-    const families = arg.split(',').flatMap((f): Family[] => (f === 'all' ? ['javascript', 'native'] : f === 'javascript' || f === 'native' ? [f] : []));
+    const families = arg
+      .split(',')
+      .flatMap((f): Family[] =>
+        f === 'all' ? ['javascript', 'native'] : f === 'javascript' || f === 'native' ? [f] : [],
+      );
     return { negated, offset, test: { kind: 'family', families } };
   }
   if (key === 'app') {
@@ -141,7 +163,8 @@ export function parseRule(line: string): EnhancementRule {
       else rule.exceptionMatchers.push(m);
     } else rule.actions.push(parseAction(t));
   }
-  if (rule.actions.length === 0 || rule.frameMatchers.length + rule.exceptionMatchers.length === 0) throw new Error(`incomplete rule "${line}"`);
+  if (rule.actions.length === 0 || rule.frameMatchers.length + rule.exceptionMatchers.length === 0)
+    throw new Error(`incomplete rule "${line}"`);
   return rule;
 }
 

@@ -55,14 +55,22 @@ interface TreeNode {
 function firstPath(exc: ExceptionValue, tree: Map<number, TreeNode>): ExceptionValue[] {
   const path: ExceptionValue[] = [];
   const seen = new Set<ExceptionValue>();
-  for (let cur: ExceptionValue | undefined = exc; cur && !seen.has(cur); cur = tree.get(cur.mechanism!.exception_id!)?.children[0]) {
+  for (
+    let cur: ExceptionValue | undefined = exc;
+    cur && !seen.has(cur);
+    cur = tree.get(cur.mechanism!.exception_id!)?.children[0]
+  ) {
     seen.add(cur);
     path.push(cur);
   }
   return path;
 }
 
-function topLevel(exc: ExceptionValue, tree: Map<number, TreeNode>, seen: Set<ExceptionValue>): ExceptionValue[] | null {
+function topLevel(
+  exc: ExceptionValue,
+  tree: Map<number, TreeNode>,
+  seen: Set<ExceptionValue>,
+): ExceptionValue[] | null {
   if (seen.has(exc)) return null; // cycle: the tree is unusable
   seen.add(exc);
   if (!exc.mechanism?.is_exception_group) return [exc];
@@ -79,11 +87,16 @@ function topLevel(exc: ExceptionValue, tree: Map<number, TreeNode>, seen: Set<Ex
  * Exception-group filtering (Sentry's rules, RFC 79): returns the exceptions to hash, in order,
  * and the id of the exception that should title the issue when the group collapses.
  */
-export function filterExceptionGroups(exceptions: ExceptionValue[], components: Map<ExceptionValue, VariantMap>, event: NormalizedEvent): { exceptions: ExceptionValue[]; mainExceptionId?: number } {
+export function filterExceptionGroups(
+  exceptions: ExceptionValue[],
+  components: Map<ExceptionValue, VariantMap>,
+  event: NormalizedEvent,
+): { exceptions: ExceptionValue[]; mainExceptionId?: number } {
   const unchanged = { exceptions };
   if (exceptions.length <= 1) return unchanged;
   // Python SDK 3.x started sending ids Sentry then ignored for grouping; Sentry keeps the old result.
-  if (event.platform === 'python' && typeof event.sdk?.version === 'string' && event.sdk.version.startsWith('3')) return unchanged;
+  if (event.platform === 'python' && typeof event.sdk?.version === 'string' && event.sdk.version.startsWith('3'))
+    return unchanged;
   const tree = new Map<number, TreeNode>();
   const ids = new Set<number>();
   for (const exc of [...exceptions].reverse()) {
@@ -105,7 +118,13 @@ export function filterExceptionGroups(exceptions: ExceptionValue[], components: 
   const top = topLevel(root, tree, new Set());
   if (!top || top.length === 0) return unchanged;
   // Stable sort by type, descending, then collapse consecutive identical components.
-  const sorted = [...top].sort((a, b) => (String(a.type ?? 'None') < String(b.type ?? 'None') ? 1 : String(a.type ?? 'None') > String(b.type ?? 'None') ? -1 : 0));
+  const sorted = [...top].sort((a, b) =>
+    String(a.type ?? 'None') < String(b.type ?? 'None')
+      ? 1
+      : String(a.type ?? 'None') > String(b.type ?? 'None')
+        ? -1
+        : 0,
+  );
   const keyOf = (e: ExceptionValue): string => [...(components.get(e)?.values() ?? [])].map(structuralKey).join('|');
   const distinct = sorted.filter((e, i) => i === 0 || keyOf(e) !== keyOf(sorted[i - 1]!));
   if (distinct.length === 1) {
@@ -127,26 +146,41 @@ export function removeNonStacktraceVariants(variants: VariantMap): VariantMap {
   if (withStacktrace.length === 0) return variants;
   const names = withStacktrace.map(([name]) => name).join(', ');
   for (const [name, c] of variants) {
-    if (!withStacktrace.some(([n]) => n === name)) ignore(c, `ignored because this variant does not have a contributing stacktrace, but the ${names} variant does`);
+    if (!withStacktrace.some(([n]) => n === name))
+      ignore(c, `ignored because this variant does not have a contributing stacktrace, but the ${names} variant does`);
   }
   return variants;
 }
 
 /** The exception strategy: single exceptions, chains and groups. */
-export function exceptionStrategy(event: NormalizedEvent, ctx: GroupingContext): { variants: VariantMap; mainExceptionId?: number } {
+export function exceptionStrategy(
+  event: NormalizedEvent,
+  ctx: GroupingContext,
+): { variants: VariantMap; mainExceptionId?: number } {
   const all = event.exception?.values ?? [];
   const components = new Map(all.map((exc) => [exc, singleException(exc, ctx)] as const));
   const { exceptions, mainExceptionId } = filterExceptionGroups(all, components, event);
-  if (exceptions.length === 1) return { variants: removeNonStacktraceVariants(components.get(exceptions[0]!)!), ...(mainExceptionId !== undefined ? { mainExceptionId } : {}) };
+  if (exceptions.length === 1)
+    return {
+      variants: removeNonStacktraceVariants(components.get(exceptions[0]!)!),
+      ...(mainExceptionId !== undefined ? { mainExceptionId } : {}),
+    };
   const byVariant = new Map<string, Component[]>();
   for (const exc of exceptions) {
     for (const [variant, c] of components.get(exc)!) byVariant.set(variant, [...(byVariant.get(variant) ?? []), c]);
   }
-  const variants: VariantMap = new Map([...byVariant].map(([v, list]) => [v, refresh(node('chained_exception', list))]));
+  const variants: VariantMap = new Map(
+    [...byVariant].map(([v, list]) => [v, refresh(node('chained_exception', list))]),
+  );
   let main = mainExceptionId;
   const first = exceptions[0];
   const last = exceptions[exceptions.length - 1];
-  if (first?.type === 'Error' && REACT_ERRORS_WITH_CAUSE.includes(first.value ?? '') && last?.mechanism?.source === 'cause' && last.mechanism.exception_id) {
+  if (
+    first?.type === 'Error' &&
+    REACT_ERRORS_WITH_CAUSE.includes(first.value ?? '') &&
+    last?.mechanism?.source === 'cause' &&
+    last.mechanism.exception_id
+  ) {
     main = last.mechanism.exception_id;
   }
   return { variants: removeNonStacktraceVariants(variants), ...(main !== undefined ? { mainExceptionId: main } : {}) };

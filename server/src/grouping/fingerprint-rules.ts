@@ -21,9 +21,25 @@ export interface FingerprintRule {
 }
 
 const ALIASES: Record<string, string> = {
-  'error.type': 'type', 'error.value': 'value', 'stack.module': 'module', 'stack.abs_path': 'path', 'stack.package': 'package',
-  'stack.function': 'function', message: 'message', logger: 'logger', level: 'level', type: 'type', value: 'value', module: 'module',
-  path: 'path', package: 'package', function: 'function', family: 'family', app: 'app', sdk: 'sdk', release: 'release',
+  'error.type': 'type',
+  'error.value': 'value',
+  'stack.module': 'module',
+  'stack.abs_path': 'path',
+  'stack.package': 'package',
+  'stack.function': 'function',
+  message: 'message',
+  logger: 'logger',
+  level: 'level',
+  type: 'type',
+  value: 'value',
+  module: 'module',
+  path: 'path',
+  package: 'package',
+  function: 'function',
+  family: 'family',
+  app: 'app',
+  sdk: 'sdk',
+  release: 'release',
 };
 
 const unescape = (s: string): string => s.replace(/\\(.)/g, '$1');
@@ -59,7 +75,8 @@ function parseMatchers(left: string): FingerprintMatcher[] {
 function parseRight(right: string): { fingerprint: string[]; attributes: Record<string, string> } {
   const fingerprint: string[] = [];
   const attributes: Record<string, string> = {};
-  const re = /[\s,]*(?:([a-zA-Z0-9_.-]+)="((?:[^"\\]|\\.)*)"|"((?:[^"\\]|\\.)*)"|(\{\{\s*[^\s}]+\s*\}\})|([^\s{,]+))[\s,]*/y;
+  const re =
+    /[\s,]*(?:([a-zA-Z0-9_.-]+)="((?:[^"\\]|\\.)*)"|"((?:[^"\\]|\\.)*)"|(\{\{\s*[^\s}]+\s*\}\})|([^\s{,]+))[\s,]*/y;
   let end = 0;
   let m: RegExpExecArray | null;
   while (end < right.length && (m = re.exec(right)) !== null) {
@@ -115,7 +132,11 @@ function glob(pattern: string, mode: 'path' | 'plain' | 'plain-i'): RegExp {
   const key = `${mode}\u0000${pattern}`;
   let re = REGEX_CACHE.get(key);
   if (!re) {
-    re = globToRegExp(mode === 'path' ? pattern.replace(/\\/g, '/') : pattern, { pathLike: mode === 'path', doubleStarAnywhere: true, caseInsensitive: mode !== 'plain' });
+    re = globToRegExp(mode === 'path' ? pattern.replace(/\\/g, '/') : pattern, {
+      pathLike: mode === 'path',
+      doubleStarAnywhere: true,
+      caseInsensitive: mode !== 'plain',
+    });
     if (REGEX_CACHE.size > 2000) REGEX_CACHE.clear();
     REGEX_CACHE.set(key, re);
   }
@@ -134,7 +155,8 @@ const FALSE_WORDS = ['0', 'no', 'false'];
 
 function positiveMatch(m: FingerprintMatcher, values: Values): boolean {
   if (m.key === 'path') return [values.abs_path, values.filename].some((v) => pathMatch(v, m.pattern));
-  if (m.key === 'message') return [values.message, values.value].some((v) => typeof v === 'string' && glob(m.pattern, 'plain-i').test(v));
+  if (m.key === 'message')
+    return [values.message, values.value].some((v) => typeof v === 'string' && glob(m.pattern, 'plain-i').test(v));
   const value = values[m.key];
   if (value === undefined) return false;
   if (m.key === 'package' || m.key === 'release') return pathMatch(value, m.pattern);
@@ -176,6 +198,9 @@ function ruleMatches(rule: FingerprintRule, data: FingerprintData): boolean {
   return true;
 }
 
-export function findMatchingRule(rules: readonly FingerprintRule[], data: FingerprintData): FingerprintRule | undefined {
+export function findMatchingRule(
+  rules: readonly FingerprintRule[],
+  data: FingerprintData,
+): FingerprintRule | undefined {
   return rules.find((rule) => ruleMatches(rule, data));
 }

@@ -4,7 +4,13 @@
 import type { Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
 import { BUILTIN_FINGERPRINT_RULES } from './builtin-rules.js';
 import type { GroupingContext } from './context.js';
-import { findMatchingRule, parseFingerprintRules, type FingerprintData, type FingerprintRule, type Values } from './fingerprint-rules.js';
+import {
+  findMatchingRule,
+  parseFingerprintRules,
+  type FingerprintData,
+  type FingerprintRule,
+  type Values,
+} from './fingerprint-rules.js';
 import { prepareStacktrace } from './frames.js';
 import { behaviorFamily } from './javascript.js';
 
@@ -73,20 +79,30 @@ function tagValue(event: NormalizedEvent, name: string): string | undefined {
   if (own !== undefined) return own;
   // Tags Sentry derives from event attributes before grouping.
   const derived: Record<string, unknown> = {
-    transaction: event.transaction, level: event.level, logger: event.logger, environment: event.environment,
-    release: event.release, dist: event.dist, server_name: event.server_name,
+    transaction: event.transaction,
+    level: event.level,
+    logger: event.logger,
+    environment: event.environment,
+    release: event.release,
+    dist: event.dist,
+    server_name: event.server_name,
   };
   const v = derived[name];
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 function fingerprintData(event: NormalizedEvent, ctx: GroupingContext): FingerprintData {
-  const exceptions = (): Values[] => (event.exception?.values ?? []).map((e) => ({ type: e.type, value: e.value?.trim() || undefined }));
+  const exceptions = (): Values[] =>
+    (event.exception?.values ?? []).map((e) => ({ type: e.type, value: e.value?.trim() || undefined }));
   const frames = (): Values[] =>
     allStacktraces(event).flatMap((st) =>
       (prepareStacktrace(st, ctx, {})?.frames ?? []).map((f) => ({
-        function: f.function || '<unknown>', abs_path: f.abs_path || f.filename, filename: f.filename,
-        module: f.module, package: f.package, app: f.in_app,
+        function: f.function || '<unknown>',
+        abs_path: f.abs_path || f.filename,
+        filename: f.filename,
+        module: f.module,
+        package: f.package,
+        app: f.in_app,
       })),
     );
   const message = (event.logentry?.formatted || event.logentry?.message || '').trim();
@@ -99,7 +115,8 @@ function fingerprintData(event: NormalizedEvent, ctx: GroupingContext): Fingerpr
     toplevel: () => [...(message ? [{ message }] : []), ...exceptions()],
     exceptions,
     frames,
-    log_info: () => (event.logger || event.level ? [{ logger: event.logger || undefined, level: event.level || undefined }] : []),
+    log_info: () =>
+      event.logger || event.level ? [{ logger: event.logger || undefined, level: event.level || undefined }] : [],
     tags: () => [tags],
     sdk: () => [{ sdk: event.sdk?.name || 'other' }],
     family: () => [{ family: behaviorFamily(event.platform) }],
@@ -164,16 +181,29 @@ function resolveValues(fingerprint: readonly string[], event: NormalizedEvent, c
 }
 
 function expandTitle(template: string, event: NormalizedEvent, ctx: GroupingContext): string {
-  return template.replace(/\{\{\s*([^\s{}]+?)\s*\}\}/g, (whole, key: string) => resolveVariable(key, event, ctx.legacyUnknownVariables) ?? whole);
+  return template.replace(
+    /\{\{\s*([^\s{}]+?)\s*\}\}/g,
+    (whole, key: string) => resolveVariable(key, event, ctx.legacyUnknownVariables) ?? whole,
+  );
 }
 
-export function resolveFingerprint(event: NormalizedEvent, ctx: GroupingContext, rulesText: string | undefined): ResolvedFingerprint {
+export function resolveFingerprint(
+  event: NormalizedEvent,
+  ctx: GroupingContext,
+  rulesText: string | undefined,
+): ResolvedFingerprint {
   const rule = findMatchingRule([...projectRules(rulesText), ...BUILTIN], fingerprintData(event, ctx));
   // SDKs sometimes send numbers; Relay stringifies them.
-  const client = (Array.isArray(event.fingerprint) ? (event.fingerprint as unknown[]) : []).flatMap((e) => (typeof e === 'string' ? [e] : typeof e === 'number' ? [String(e)] : []));
+  const client = (Array.isArray(event.fingerprint) ? (event.fingerprint as unknown[]) : []).flatMap((e) =>
+    typeof e === 'string' ? [e] : typeof e === 'number' ? [String(e)] : [],
+  );
   const raw = rule ? rule.fingerprint : client;
   const values = resolveValues(raw.length > 0 ? raw : [DEFAULT_FINGERPRINT], event, ctx);
-  const out: ResolvedFingerprint = { kind: fingerprintKind(values), values, source: rule ? (rule.builtin ? 'built-in-rule' : 'server-rule') : 'client' };
+  const out: ResolvedFingerprint = {
+    kind: fingerprintKind(values),
+    values,
+    source: rule ? (rule.builtin ? 'built-in-rule' : 'server-rule') : 'client',
+  };
   if (rule) out.matchedRule = rule.text;
   if (rule?.attributes.title) out.title = expandTitle(rule.attributes.title, event, ctx);
   return out;

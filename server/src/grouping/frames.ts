@@ -6,7 +6,13 @@ import { ignore, leaf, node, type Component } from './component.js';
 import type { GroupingContext } from './context.js';
 import { applyClassifiers, matchUpdaters, type RuleMatches } from './enhance.js';
 import type { ExceptionData, MatchFrame } from './enhancements.js';
-import { behaviorFamily, hasUrlOrigin, isLowQualityJsFrame, isUnknownJsFunction, trimJsFunction } from './javascript.js';
+import {
+  behaviorFamily,
+  hasUrlOrigin,
+  isLowQualityJsFrame,
+  isUnknownJsFunction,
+  trimJsFunction,
+} from './javascript.js';
 import { parameterize } from './message.js';
 
 export interface PreparedStacktrace {
@@ -41,7 +47,8 @@ export function fillPaths(frame: Frame): Frame {
 }
 
 function toMatchFrame(frame: Frame, platform: string): MatchFrame {
-  const norm = (s: string | undefined): string | undefined => (s === undefined ? undefined : s.replace(/\\/g, '/').toLowerCase());
+  const norm = (s: string | undefined): string | undefined =>
+    s === undefined ? undefined : s.replace(/\\/g, '/').toLowerCase();
   const category = frame.data?.category;
   return {
     family: behaviorFamily(frame.platform ?? platform),
@@ -55,14 +62,26 @@ function toMatchFrame(frame: Frame, platform: string): MatchFrame {
 }
 
 /** Copies a stack trace's frames and applies the classifier rules (never mutates the event). */
-export function prepareStacktrace(stacktrace: Stacktrace | undefined, ctx: GroupingContext, exc: ExceptionData): PreparedStacktrace | undefined {
+export function prepareStacktrace(
+  stacktrace: Stacktrace | undefined,
+  ctx: GroupingContext,
+  exc: ExceptionData,
+): PreparedStacktrace | undefined {
   if (!stacktrace || !Array.isArray(stacktrace.frames)) return undefined;
   const frames = stacktrace.frames.map((f): Frame => {
     const frame: Frame = { ...f };
     fillPaths(frame);
     const platform = frame.platform ?? ctx.platform;
-    if (ctx.parameterizeSpawnMain && platform === 'python' && frame.context_line && SPAWN_MAIN.test(frame.context_line)) {
-      frame.context_line = frame.context_line.replace(SPAWN_MAIN, (_, args: string) => `spawn_main(${parameterize(args)})`);
+    if (
+      ctx.parameterizeSpawnMain &&
+      platform === 'python' &&
+      frame.context_line &&
+      SPAWN_MAIN.test(frame.context_line)
+    ) {
+      frame.context_line = frame.context_line.replace(
+        SPAWN_MAIN,
+        (_, args: string) => `spawn_main(${parameterize(args)})`,
+      );
     }
     return frame;
   });
@@ -88,14 +107,16 @@ function filenameComponent(frame: Frame, platform: string): Component {
   if (hasUrlOrigin(frame.abs_path, false)) ignore(c, 'ignored because frame points to a URL');
   else if (value === '<anonymous>') ignore(c, 'ignored because filename is anonymous');
   else if (value === '[native code]') ignore(c, 'ignored because filename suggests native code');
-  else if (platform === 'java' && value) c.values = [value.replace(/(\$\$_javassist)(?:_seam)?(?:_[0-9]+)?/g, '$1<auto>')];
+  else if (platform === 'java' && value)
+    c.values = [value.replace(/(\$\$_javassist)(?:_seam)?(?:_[0-9]+)?/g, '$1<auto>')];
   return c;
 }
 
 function moduleComponent(frame: Frame, platform: string): Component {
   const c = leaf('module', frame.module);
   const module = frame.module;
-  if (module && platform === 'javascript' && module.includes('/') && frame.abs_path?.endsWith(module)) ignore(c, 'ignored bad javascript module');
+  if (module && platform === 'javascript' && module.includes('/') && frame.abs_path?.endsWith(module))
+    ignore(c, 'ignored bad javascript module');
   else if (module && platform === 'java' && module.includes('$$Lambda$')) ignore(c, 'ignored java lambda');
   return c;
 }
@@ -103,11 +124,15 @@ function moduleComponent(frame: Frame, platform: string): Component {
 function contextLineComponent(frame: Frame, platform: string): Component | undefined {
   if (!frame.context_line || !CONTEXT_LINE_PLATFORMS.has(platform)) return undefined;
   // A line over 120 characters never contributes (below): only a prefix is worth collapsing.
-  const line = frame.context_line.length > MAX_CONTEXT_LINE_SCAN ? frame.context_line.slice(0, MAX_CONTEXT_LINE_SCAN) : frame.context_line;
+  const line =
+    frame.context_line.length > MAX_CONTEXT_LINE_SCAN
+      ? frame.context_line.slice(0, MAX_CONTEXT_LINE_SCAN)
+      : frame.context_line;
   const c = leaf('context_line', line.split(/\s+/).filter(Boolean).join(' '));
   if (!c.contributes) return c;
   // Over 240 UTF-16 units there are over 120 code points: no need to count a long line's.
-  if (frame.context_line.length > 240 || (frame.context_line.length > 120 && [...frame.context_line].length > 120)) ignore(c, 'ignored because line is too long');
+  if (frame.context_line.length > 240 || (frame.context_line.length > 120 && [...frame.context_line].length > 120))
+    ignore(c, 'ignored because line is too long');
   else if (behaviorFamily(platform) === 'javascript' && !frame.function && hasUrlOrigin(frame.abs_path, true)) {
     ignore(c, 'ignored because file path is a URL and function name is missing');
   }
@@ -120,13 +145,16 @@ function functionComponent(frame: Frame, platform: string, contextLineAvailable:
   if (!func) return c;
   const family = behaviorFamily(platform);
   if (platform === 'ruby') c.values = [func.startsWith('block ') ? 'block' : func.replace(/__\d{4,}_\d{4,}$/, '')];
-  else if (platform === 'php' && (func.startsWith('[Anonymous') || func.startsWith('class@anonymous\x00'))) ignore(c, 'ignored anonymous function');
+  else if (platform === 'php' && (func.startsWith('[Anonymous') || func.startsWith('class@anonymous\x00')))
+    ignore(c, 'ignored anonymous function');
   else if (platform === 'java' && func.startsWith('lambda$')) ignore(c, 'ignored lambda function');
-  else if (family === 'native' && (func === '<redacted>' || func === '<unknown>')) ignore(c, 'ignored unknown function');
+  else if (family === 'native' && (func === '<redacted>' || func === '<unknown>'))
+    ignore(c, 'ignored unknown function');
   else if (family === 'javascript') {
     c.values = [trimJsFunction(func)];
     // Function names from source maps are unreliable; the context line says more.
-    if (frame.data?.sourcemap != null && contextLineAvailable) ignore(c, 'ignored because sourcemap used and context line available');
+    if (frame.data?.sourcemap != null && contextLineAvailable)
+      ignore(c, 'ignored because sourcemap used and context line available');
   }
   return c;
 }

@@ -38,7 +38,12 @@ function readClass(pattern: string, start: number): { text: string; end: number 
   return null;
 }
 
-function translateDoubleStar(pattern: string, i: number, opts: GlobOptions, any: string): { text: string; skip: number } {
+function translateDoubleStar(
+  pattern: string,
+  i: number,
+  opts: GlobOptions,
+  any: string,
+): { text: string; skip: number } {
   const prevIsSep = i === 0 || pattern[i - 1] === '/';
   const next = pattern[i + 2];
   if (opts.pathLike && opts.doubleStarAnywhere) return { text: '.*', skip: 2 };
@@ -53,7 +58,7 @@ export function globToRegExp(pattern: string, opts: GlobOptions): RegExp {
   const one = opts.pathLike ? '[^/]' : '.';
   let out = '';
   let braces = 0;
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const ch = pattern[i]!;
     if (ch === '*' && pattern[i + 1] === '*') {
       const { text, skip } = translateDoubleStar(pattern, i, opts, any);

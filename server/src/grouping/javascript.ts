@@ -22,7 +22,13 @@ export function hasUrlOrigin(path: string | undefined, filesCountAsUrls: boolean
 
 /** Function names that say nothing (anonymous callbacks in Chrome, Firefox, Edge). */
 export function isUnknownJsFunction(name: string): boolean {
-  return name === '?' || name === '<anonymous function>' || name === '<anonymous>' || name === 'Anonymous function' || name.endsWith('/<');
+  return (
+    name === '?' ||
+    name === '<anonymous function>' ||
+    name === '<anonymous>' ||
+    name === 'Anonymous function' ||
+    name.endsWith('/<')
+  );
 }
 
 /** `Object.aha` → `aha`, `Foo.prototype.bar` → `bar` (cross-browser differences). */
@@ -34,7 +40,9 @@ export function trimJsFunction(name: string): string {
 /** Frames that differ between browsers for the same error and are dropped as a whole. */
 export function isLowQualityJsFrame(trimmedFunction: string | undefined, absPath: string | undefined): boolean {
   if (trimmedFunction === 'eval') return true;
-  return absPath === '[native code]' || absPath === 'native code' || absPath === 'eval code' || absPath === '<anonymous>';
+  return (
+    absPath === '[native code]' || absPath === 'native code' || absPath === 'eval code' || absPath === '<anonymous>'
+  );
 }
 
 // Folder prefixes that carry no meaning, version folders, short/long hashes, and a trailing

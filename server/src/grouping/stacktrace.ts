@@ -29,12 +29,22 @@ function singleVariant(variant: VariantName, st: PreparedStacktrace, ctx: Groupi
   // A lone JS frame without a function is too weak to group on. The 2023 config had the URL test
   // inverted (only URL frames were dropped); 2026 drops the non-URL ones.
   const only = frames[0];
-  if (frames.length === 1 && only && components[0]?.contributes && behaviorFamily(only.platform ?? ctx.platform) === 'javascript' && !only.function) {
+  if (
+    frames.length === 1 &&
+    only &&
+    components[0]?.contributes &&
+    behaviorFamily(only.platform ?? ctx.platform) === 'javascript' &&
+    !only.function
+  ) {
     const isUrl = hasUrlOrigin(only.abs_path, true);
-    if (ctx.jsSingleFrameUrlBackwards ? isUrl : !isUrl) ignore(components[0], 'ignored single non-URL JavaScript frame');
+    if (ctx.jsSingleFrameUrlBackwards ? isUrl : !isUrl)
+      ignore(components[0], 'ignored single non-URL JavaScript frame');
   }
 
-  const result = applyContributions(st.updaters, components.map((c) => c.contributes));
+  const result = applyContributions(
+    st.updaters,
+    components.map((c) => c.contributes),
+  );
   components.forEach((c, i) => {
     const contributes = variant === 'app' && !c.inApp ? false : result.contributes[i] === true;
     if (contributes === c.contributes) return;

@@ -21,7 +21,10 @@ export interface StrategyResult {
 function stacktraceStrategy(stacktrace: Stacktrace | undefined, ctx: GroupingContext, wrap?: string): VariantMap {
   const prepared = prepareStacktrace(stacktrace, ctx, {});
   if (!prepared) return new Map();
-  const variants = Object.entries(stacktraceVariants(prepared, ctx)).map(([name, c]): [string, Component] => [name, wrap ? node(wrap, [c]) : c]);
+  const variants = Object.entries(stacktraceVariants(prepared, ctx)).map(([name, c]): [string, Component] => [
+    name,
+    wrap ? node(wrap, [c]) : c,
+  ]);
   return removeNonStacktraceVariants(new Map(variants));
 }
 
@@ -31,8 +34,12 @@ function threadsStrategy(event: NormalizedEvent, ctx: GroupingContext): VariantM
   const crashed = threads.filter((t) => t.crashed);
   const current = threads.filter((t) => t.current);
   const chosen = [crashed, current, threads].find((list) => list.length === 1)?.[0];
-  if (!chosen) return new Map([['app', ignore(node('threads', []), 'ignored because there is no single crashing, current or only thread')]]);
-  if (!chosen.stacktrace) return new Map([['app', ignore(node('threads', []), 'ignored because thread has no stacktrace')]]);
+  if (!chosen)
+    return new Map([
+      ['app', ignore(node('threads', []), 'ignored because there is no single crashing, current or only thread')],
+    ]);
+  if (!chosen.stacktrace)
+    return new Map([['app', ignore(node('threads', []), 'ignored because thread has no stacktrace')]]);
   return stacktraceStrategy(chosen.stacktrace, ctx, 'threads');
 }
 
@@ -65,7 +72,10 @@ function messageStrategy(event: NormalizedEvent): VariantMap {
 }
 
 export function runStrategies(event: NormalizedEvent, ctx: GroupingContext): StrategyResult {
-  const exception = (event.exception?.values.length ?? 0) > 0 ? exceptionStrategy(event, ctx) : { variants: new Map<string, Component>() };
+  const exception =
+    (event.exception?.values.length ?? 0) > 0
+      ? exceptionStrategy(event, ctx)
+      : { variants: new Map<string, Component>() };
   const results: Array<[StrategyName, VariantMap]> = [
     ['exception', exception.variants],
     ['threads', threadsStrategy(event, ctx)],
@@ -85,5 +95,9 @@ export function runStrategies(event: NormalizedEvent, ctx: GroupingContext): Str
     }
   }
   const variants = new Map([...byVariant].map(([name, list]) => [name, node(name, list)] as const));
-  return { variants, ...(winner ? { winner } : {}), ...(exception.mainExceptionId !== undefined ? { mainExceptionId: exception.mainExceptionId } : {}) };
+  return {
+    variants,
+    ...(winner ? { winner } : {}),
+    ...(exception.mainExceptionId !== undefined ? { mainExceptionId: exception.mainExceptionId } : {}),
+  };
 }

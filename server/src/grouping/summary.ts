@@ -35,7 +35,9 @@ function frameCulprit(raw: Frame, platform: string | undefined): string {
   if (p === 'objc' || p === 'cocoa' || p === 'native') return frame.function || '?';
   const fileloc = frame.module || frame.filename;
   if (!fileloc) return '';
-  return p === 'javascript' || p === 'node' ? `${frame.function || '?'}(${fileloc})` : `${fileloc} in ${frame.function || '?'}`;
+  return p === 'javascript' || p === 'node'
+    ? `${frame.function || '?'}(${fileloc})`
+    : `${fileloc} in ${frame.function || '?'}`;
 }
 
 function stacktraceCulprit(stacktrace: Stacktrace, platform: string | undefined): string {
@@ -67,22 +69,35 @@ export function generateCulprit(event: NormalizedEvent): string {
 }
 
 function crashLocation(event: NormalizedEvent): Pick<EventSummary['metadata'], 'filename' | 'function' | 'module'> {
-  const raw = crashFrame(event, (f) => f.function !== undefined && f.function !== '<redacted>' && f.function !== '<unknown>');
+  const raw = crashFrame(
+    event,
+    (f) => f.function !== undefined && f.function !== '<redacted>' && f.function !== '<unknown>',
+  );
   if (!raw) return {};
   const frame = fillPaths({ ...raw });
   const filename = frame.filename || frame.abs_path;
-  return { ...(filename ? { filename } : {}), ...(frame.function ? { function: frame.function } : {}), ...(frame.module ? { module: frame.module } : {}) };
+  return {
+    ...(filename ? { filename } : {}),
+    ...(frame.function ? { function: frame.function } : {}),
+    ...(frame.module ? { module: frame.module } : {}),
+  };
 }
 
 function errorSummary(event: NormalizedEvent): Pick<EventSummary, 'title' | 'metadata'> {
   const values = event.exception!.values;
   const mainId = mainExceptionId(event);
-  const main = (mainId ? values.find((e) => e.mechanism?.exception_id === mainId) : undefined) ?? values[values.length - 1]!;
-  const metadata: EventSummary['metadata'] = { value: truncateChars(main.value ?? '', MAX_METADATA_VALUE), ...crashLocation(event) };
+  const main =
+    (mainId ? values.find((e) => e.mechanism?.exception_id === mainId) : undefined) ?? values[values.length - 1]!;
+  const metadata: EventSummary['metadata'] = {
+    value: truncateChars(main.value ?? '', MAX_METADATA_VALUE),
+    ...crashLocation(event),
+  };
   if (!main.mechanism?.synthetic) metadata.type = truncateChars(main.type || 'Error', MAX_METADATA_TYPE);
   let title: string;
   if (metadata.type !== undefined) {
-    title = metadata.value ? `${metadata.type}: ${truncateChars(firstLine(metadata.value), MAX_ERROR_TITLE_VALUE)}` : metadata.type;
+    title = metadata.value
+      ? `${metadata.type}: ${truncateChars(firstLine(metadata.value), MAX_ERROR_TITLE_VALUE)}`
+      : metadata.type;
   } else {
     // Synthetic exception (captureMessage with attachStacktrace). Sentry titles these by the crash
     // frame's function ("?", "<anonymous>"), reported as a bug (getsentry/sentry#86773); we use
@@ -97,7 +112,11 @@ export function summarizeEvent(event: NormalizedEvent): EventSummary {
   const explicit = typeof event.culprit === 'string' && event.culprit ? event.culprit : undefined;
   const culprit = truncateChars(explicit || event.transaction || generateCulprit(event), MAX_CULPRIT);
   if ((event.exception?.values.length ?? 0) > 0) return { ...errorSummary(event), culprit, type: 'error' };
-  const formatted = (event.logentry?.formatted || event.logentry?.message || (typeof event.message === 'string' ? event.message : '')).trim();
+  const formatted = (
+    event.logentry?.formatted ||
+    event.logentry?.message ||
+    (typeof event.message === 'string' ? event.message : '')
+  ).trim();
   const title = formatted ? truncateChars(firstLine(formatted), MAX_MESSAGE_TITLE) : '<unlabeled event>';
   return { title, culprit, type: 'default', metadata: {} };
 }

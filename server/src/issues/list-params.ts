@@ -3,7 +3,13 @@
 import { HttpError } from '../api/errors.js';
 import { isBigintId } from '../db/ids.js';
 import type { IssueSort } from './read-queries.js';
-import { DEFAULT_ISSUE_QUERY, MAX_SEARCH_LIST_VALUES, parseIssueSearch, SearchSyntaxError, type IssueSearch } from './search.js';
+import {
+  DEFAULT_ISSUE_QUERY,
+  MAX_SEARCH_LIST_VALUES,
+  parseIssueSearch,
+  SearchSyntaxError,
+  type IssueSearch,
+} from './search.js';
 import type { StatsPeriod } from './serialize.js';
 
 export type QueryParams = Record<string, string | string[] | undefined>;
@@ -23,25 +29,38 @@ export function searchFromParams(q: QueryParams): IssueSearch {
   try {
     search = parseIssueSearch(raw);
   } catch (err) {
-    if (err instanceof SearchSyntaxError) throw new HttpError(400, 'invalid-search', `invalid search query: ${err.message}`);
+    if (err instanceof SearchSyntaxError)
+      throw new HttpError(400, 'invalid-search', `invalid search query: ${err.message}`);
     throw err;
   }
   const environments = allValues(q.environment).filter((e) => e !== '');
-  if (environments.length > MAX_SEARCH_LIST_VALUES) throw new HttpError(400, 'invalid-environment', `too many environment parameters (${environments.length}): at most ${MAX_SEARCH_LIST_VALUES}`);
-  if (environments.length > 0) search.terms.push({ kind: 'tag', negated: false, key: 'environment', values: environments });
+  if (environments.length > MAX_SEARCH_LIST_VALUES)
+    throw new HttpError(
+      400,
+      'invalid-environment',
+      `too many environment parameters (${environments.length}): at most ${MAX_SEARCH_LIST_VALUES}`,
+    );
+  if (environments.length > 0)
+    search.terms.push({ kind: 'tag', negated: false, key: 'environment', values: environments });
   return search;
 }
 
 const SORT_ALIASES: Record<string, IssueSort> = {
-  date: 'date', new: 'new', freq: 'freq', user: 'user',
+  date: 'date',
+  new: 'new',
+  freq: 'freq',
+  user: 'user',
   // Sentry's ranking sorts have no equivalent here; recency is the closest.
-  priority: 'date', trends: 'date', inbox: 'date',
+  priority: 'date',
+  trends: 'date',
+  inbox: 'date',
 };
 
 export function parseSort(raw: string | undefined): IssueSort {
   if (raw === undefined || raw === '') return 'date';
   const sort = Object.hasOwn(SORT_ALIASES, raw) ? SORT_ALIASES[raw] : undefined; // not `__proto__` or `constructor`
-  if (!sort) throw new HttpError(400, 'invalid-sort', `unsupported sort ${JSON.stringify(raw)}: use date, new, freq or user`);
+  if (!sort)
+    throw new HttpError(400, 'invalid-sort', `unsupported sort ${JSON.stringify(raw)}: use date, new, freq or user`);
   return sort;
 }
 
@@ -63,9 +82,15 @@ export function statsPeriodsFromParam(raw: string | undefined): StatsPeriod[] {
 /** `statsPeriod` as a time range (organization issue search filters lastSeen by it). */
 export function durationSeconds(raw: string): number {
   const m = DURATION_RE.exec(raw);
-  if (!m) throw new HttpError(400, 'invalid-stats-period', `invalid statsPeriod ${JSON.stringify(raw)}: use e.g. 24h, 14d or an empty value`);
+  if (!m)
+    throw new HttpError(
+      400,
+      'invalid-stats-period',
+      `invalid statsPeriod ${JSON.stringify(raw)}: use e.g. 24h, 14d or an empty value`,
+    );
   const seconds = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
-  if (seconds > MAX_STATS_PERIOD_SECONDS) throw new HttpError(400, 'invalid-stats-period', `invalid statsPeriod ${JSON.stringify(raw)}: at most 3650d`);
+  if (seconds > MAX_STATS_PERIOD_SECONDS)
+    throw new HttpError(400, 'invalid-stats-period', `invalid statsPeriod ${JSON.stringify(raw)}: at most 3650d`);
   return seconds;
 }
 
@@ -73,7 +98,8 @@ export function durationSeconds(raw: string): number {
 export function idsFromParams(q: QueryParams): string[] | undefined {
   const ids = allValues(q.id);
   if (ids.length === 0) return undefined;
-  for (const id of ids) if (!isBigintId(id)) throw new HttpError(400, 'invalid-issue-id', `invalid issue id ${JSON.stringify(id)}`);
+  for (const id of ids)
+    if (!isBigintId(id)) throw new HttpError(400, 'invalid-issue-id', `invalid issue id ${JSON.stringify(id)}`);
   return ids;
 }
 

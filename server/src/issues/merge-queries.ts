@@ -15,7 +15,8 @@ export async function mergeIssues(tx: Queryable, plan: MergePlan & { actorUserId
   const all = [plan.parentId, ...plan.childIds];
   await lockHashesOf(tx, plan.projectId, all);
   const locked = await lockIssues(tx, all);
-  if (locked.length !== all.length) throw new Error(`merge of issues ${all.join(', ')}: some were deleted meanwhile; retry`);
+  if (locked.length !== all.length)
+    throw new Error(`merge of issues ${all.join(', ')}: some were deleted meanwhile; retry`);
   // An unmerge moving events from or into one of them would move them into a deleted issue.
   if (await hasRunningUnmerge(tx, all)) throw unmergeInProgress();
   const params = [plan.parentId, plan.childIds];
@@ -59,20 +60,27 @@ export async function mergeIssues(tx: Queryable, plan: MergePlan & { actorUserId
     params,
   );
   await tx.query('DELETE FROM issues WHERE id = ANY($1::bigint[])', [plan.childIds]);
-  await tx.query(
-    `INSERT INTO issue_activities (issue_id, user_id, kind, data) VALUES ($1, $2, 'merge', $3::jsonb)`,
-    [plan.parentId, plan.actorUserId, JSON.stringify({ issues: plan.childIds.map((id) => ({ id })) })],
-  );
+  await tx.query(`INSERT INTO issue_activities (issue_id, user_id, kind, data) VALUES ($1, $2, 'merge', $3::jsonb)`, [
+    plan.parentId,
+    plan.actorUserId,
+    JSON.stringify({ issues: plan.childIds.map((id) => ({ id })) }),
+  ]);
 }
 
 /** Advisory locks on every hash of the issues, in the pipeline's order (see lockIssueHashes). */
 async function lockHashesOf(tx: Queryable, projectId: string, issueIds: string[]): Promise<void> {
   const done = new Set<string>();
   for (let round = 0; round < MAX_HASH_ROUNDS; round++) {
-    const { rows } = await tx.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = ANY($1::bigint[])', [issueIds]);
+    const { rows } = await tx.query<{ hash: string }>(
+      'SELECT hash FROM issue_hashes WHERE issue_id = ANY($1::bigint[])',
+      [issueIds],
+    );
     const fresh = rows.map((r) => r.hash).filter((h) => !done.has(h));
     if (fresh.length === 0) return;
-    await lockIssueHashes(tx, fresh.map((hash) => ({ projectId, hash })));
+    await lockIssueHashes(
+      tx,
+      fresh.map((hash) => ({ projectId, hash })),
+    );
     for (const h of fresh) done.add(h);
   }
   throw new Error(`merge: the hashes of issues ${issueIds.join(', ')} keep changing; retry`);

@@ -20,7 +20,8 @@ export interface MergePlan {
 export function planMerge(issues: MergeCandidate[]): MergePlan {
   if (issues.length < 2) throw new HttpError(400, 'merge-needs-two-issues', 'select at least two issues to merge');
   const projects = new Set(issues.map((i) => i.projectId));
-  if (projects.size > 1) throw new HttpError(400, 'merge-across-projects', 'Merging across multiple projects is not supported');
+  if (projects.size > 1)
+    throw new HttpError(400, 'merge-across-projects', 'Merging across multiple projects is not supported');
   const sorted = [...issues].sort((a, b) => compareIds(b.eventCount, a.eventCount) || compareIds(b.id, a.id));
   const [parent, ...children] = sorted;
   return { projectId: parent!.projectId, parentId: parent!.id, childIds: children.map((c) => c.id) };

@@ -15,7 +15,9 @@ export function issueHashLockKey(projectId: string, hash: string): bigint {
  * two workers creating the first issue for one fingerprint serialize and never deadlock.
  */
 export async function lockIssueHashes(db: Queryable, pairs: Array<{ projectId: string; hash: string }>): Promise<void> {
-  const keys = [...new Set(pairs.map((p) => issueHashLockKey(p.projectId, p.hash)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = [...new Set(pairs.map((p) => issueHashLockKey(p.projectId, p.hash)))].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   if (keys.length === 0) return;
   // unnest yields rows in array order, so the locks are taken in the sorted order.
   await db.query('SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k', [keys.map(String)]);
@@ -27,7 +29,10 @@ export interface IssueHashRow {
   issueId: string;
 }
 
-export async function findIssueHashes(db: Queryable, pairs: Array<{ projectId: string; hash: string }>): Promise<IssueHashRow[]> {
+export async function findIssueHashes(
+  db: Queryable,
+  pairs: Array<{ projectId: string; hash: string }>,
+): Promise<IssueHashRow[]> {
   if (pairs.length === 0) return [];
   const { rows } = await db.query<{ project_id: string; hash: string; issue_id: string }>(
     `SELECT h.project_id, h.hash, h.issue_id
@@ -134,12 +139,24 @@ export interface LockedIssueRow {
 /** Row-locks issues in id order (the counter update follows in the same transaction). */
 export async function lockIssues(db: Queryable, ids: string[]): Promise<LockedIssueRow[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<{ id: string; status: IssueStatus; substatus: string | null; resolved_at: Date | null; resolved_in_release: string | null }>(
+  const { rows } = await db.query<{
+    id: string;
+    status: IssueStatus;
+    substatus: string | null;
+    resolved_at: Date | null;
+    resolved_in_release: string | null;
+  }>(
     `SELECT id, status, substatus, resolved_at, resolved_in_release
        FROM issues WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
     [ids],
   );
-  return rows.map((r) => ({ id: r.id, status: r.status, substatus: r.substatus, resolvedAt: r.resolved_at, resolvedInRelease: r.resolved_in_release }));
+  return rows.map((r) => ({
+    id: r.id,
+    status: r.status,
+    substatus: r.substatus,
+    resolvedAt: r.resolved_at,
+    resolvedInRelease: r.resolved_in_release,
+  }));
 }
 
 export interface HourlyCountRow {
@@ -183,7 +200,14 @@ export async function upsertIssueTagValues(db: Queryable, rows: TagValueRow[]): 
          last_seen = greatest(issue_tag_values.last_seen, excluded.last_seen)
        RETURNING issue_id, key, xmax = 0 AS inserted)
      SELECT issue_id, count(*)::int AS new_users FROM up WHERE key = 'user' AND inserted GROUP BY issue_id`,
-    [rows.map((r) => r.issueId), rows.map((r) => r.key), rows.map((r) => r.value), rows.map((r) => r.count), rows.map((r) => r.firstSeen), rows.map((r) => r.lastSeen)],
+    [
+      rows.map((r) => r.issueId),
+      rows.map((r) => r.key),
+      rows.map((r) => r.value),
+      rows.map((r) => r.count),
+      rows.map((r) => r.firstSeen),
+      rows.map((r) => r.lastSeen),
+    ],
   );
   return new Map(out.map((r) => [r.issue_id, r.new_users]));
 }

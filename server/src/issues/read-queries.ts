@@ -67,7 +67,18 @@ const ISSUE_FROM = `
   LEFT JOIN issue_grouping ig ON ig.issue_id = i.id`;
 
 function toIssueRow(r: FlatIssueRow): IssueRow {
-  const { projectSlug, projectName, projectPlatform, shortIdPrefix, organizationId, organizationSlug, assigneeId, assigneeEmail, assigneeName, ...issue } = r;
+  const {
+    projectSlug,
+    projectName,
+    projectPlatform,
+    shortIdPrefix,
+    organizationId,
+    organizationSlug,
+    assigneeId,
+    assigneeEmail,
+    assigneeName,
+    ...issue
+  } = r;
   return {
     ...issue,
     project: { id: r.projectId, slug: projectSlug, name: projectName, platform: projectPlatform, shortIdPrefix },
@@ -78,8 +89,16 @@ function toIssueRow(r: FlatIssueRow): IssueRow {
 
 /** Each sort: the ordered column, its integer cursor key, and the key turned back into a value. */
 const SORTS: Record<IssueSort, { column: string; key: string; fromKey: (param: string) => string }> = {
-  date: { column: 'i.last_seen', key: `(extract(epoch FROM i.last_seen) * 1000000)::bigint`, fromKey: microsToTimestamp },
-  new: { column: 'i.first_seen', key: `(extract(epoch FROM i.first_seen) * 1000000)::bigint`, fromKey: microsToTimestamp },
+  date: {
+    column: 'i.last_seen',
+    key: `(extract(epoch FROM i.last_seen) * 1000000)::bigint`,
+    fromKey: microsToTimestamp,
+  },
+  new: {
+    column: 'i.first_seen',
+    key: `(extract(epoch FROM i.first_seen) * 1000000)::bigint`,
+    fromKey: microsToTimestamp,
+  },
   freq: { column: 'i.event_count', key: 'i.event_count', fromKey: (p) => `${p}::bigint` },
   user: { column: 'i.user_count', key: 'i.user_count', fromKey: (p) => `${p}::bigint` },
 };
@@ -113,7 +132,9 @@ function filterConditions(args: IssueFilter, bind: ReturnType<typeof binder>): s
  * (docs/scaling.md, "The read path at scale").
  */
 function projectCondition(projectIds: string[], bind: ReturnType<typeof binder>): string {
-  return projectIds.length === 1 ? `i.project_id = ${bind(projectIds[0])}::bigint` : `i.project_id = ANY(${bind(projectIds)}::bigint[])`;
+  return projectIds.length === 1
+    ? `i.project_id = ${bind(projectIds[0])}::bigint`
+    : `i.project_id = ANY(${bind(projectIds)}::bigint[])`;
 }
 
 /** Issues matching a search, in the cursor's direction (reversed for `prev`), with their sort key. */
@@ -125,7 +146,9 @@ export async function listIssues(db: Queryable, args: ListIssuesArgs): Promise<A
   const where = filterConditions(args, bind);
   const backwards = args.cursor?.direction === 'prev';
   if (args.cursor) {
-    where.push(`(${sort.column}, i.id) ${backwards ? '>' : '<'} (${sort.fromKey(bind(args.cursor.key))}, ${bind(args.cursor.id)}::bigint)`);
+    where.push(
+      `(${sort.column}, i.id) ${backwards ? '>' : '<'} (${sort.fromKey(bind(args.cursor.key))}, ${bind(args.cursor.id)}::bigint)`,
+    );
   }
   const dir = backwards ? 'ASC' : 'DESC';
   const { rows } = await db.query<FlatIssueRow & { sortKey: string }>(
@@ -159,7 +182,10 @@ export async function listIssueIdsMatching(
 ): Promise<Array<{ id: string; projectId: string; eventCount: string }>> {
   const params: unknown[] = [];
   const bind = binder(params);
-  const where = [`i.project_id = ANY(${bind(args.projectIds)}::bigint[])`, ...searchConditions(args.search, bind, args.callerUserId)];
+  const where = [
+    `i.project_id = ANY(${bind(args.projectIds)}::bigint[])`,
+    ...searchConditions(args.search, bind, args.callerUserId),
+  ];
   if (args.ids) where.push(`i.id = ANY(${bind(args.ids)}::bigint[])`);
   const { rows } = await db.query<{ id: string; projectId: string; eventCount: string }>(
     `SELECT i.id, i.project_id AS "projectId", i.event_count AS "eventCount" FROM issues i JOIN projects p ON p.id = i.project_id
@@ -218,7 +244,11 @@ export interface ReleaseRefRow {
   dateReleased: Date | null;
 }
 
-export async function listReleasesByVersion(db: Queryable, organizationId: string, versions: string[]): Promise<ReleaseRefRow[]> {
+export async function listReleasesByVersion(
+  db: Queryable,
+  organizationId: string,
+  versions: string[],
+): Promise<ReleaseRefRow[]> {
   if (versions.length === 0) return [];
   const { rows } = await db.query<ReleaseRefRow>(
     `SELECT version, created_at AS "createdAt", date_released AS "dateReleased"
@@ -278,7 +308,10 @@ export interface TagValueRow {
  * bounded top-N (LIMIT) rather than ranking every row: a hot issue holds tens of thousands of
  * values (users, URLs), and sorting them all by key, count and value was most of its tags page.
  */
-export async function listTopIssueTagValues(db: Queryable, args: { issueId: string; key?: string; perKey: number }): Promise<TagValueRow[]> {
+export async function listTopIssueTagValues(
+  db: Queryable,
+  args: { issueId: string; key?: string; perKey: number },
+): Promise<TagValueRow[]> {
   const { rows } = await db.query<Omit<TagValueRow, 'count'> & { count: string }>(
     `WITH keys AS (SELECT DISTINCT key FROM issue_tag_values WHERE issue_id = $1 AND ($2::text IS NULL OR key = $2))
      SELECT top.key, top.value, top.count, top.first_seen AS "firstSeen", top.last_seen AS "lastSeen"
@@ -293,7 +326,10 @@ export async function listTopIssueTagValues(db: Queryable, args: { issueId: stri
 }
 
 export async function listIssueHashes(db: Queryable, issueId: string): Promise<string[]> {
-  const { rows } = await db.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1 ORDER BY created_at, hash', [issueId]);
+  const { rows } = await db.query<{ hash: string }>(
+    'SELECT hash FROM issue_hashes WHERE issue_id = $1 ORDER BY created_at, hash',
+    [issueId],
+  );
   return rows.map((r) => r.hash);
 }
 
@@ -322,6 +358,9 @@ export async function listIssueHashSummaries(db: Queryable, issueId: string): Pr
 
 /** The issue a merged-away issue now lives in, or null. */
 export async function findIssueRedirect(db: Queryable, previousIssueId: string): Promise<string | null> {
-  const { rows } = await db.query<{ issue_id: string }>('SELECT issue_id FROM issue_redirects WHERE previous_issue_id = $1', [previousIssueId]);
+  const { rows } = await db.query<{ issue_id: string }>(
+    'SELECT issue_id FROM issue_redirects WHERE previous_issue_id = $1',
+    [previousIssueId],
+  );
   return rows[0]?.issue_id ?? null;
 }

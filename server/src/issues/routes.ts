@@ -12,7 +12,14 @@ import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../a
 import { listProjects } from '../projects/queries.js';
 import { durationSeconds, parseSort, pickProjectIds, searchFromParams, statsPeriodsFromParam } from './list-params.js';
 import { presentIssueDetails, presentIssues } from './present.js';
-import { countIssues, listIssueHashSummaries, listIssues, listIssueTagKeys, listTopIssueTagValues, type TagValueRow } from './read-queries.js';
+import {
+  countIssues,
+  listIssueHashSummaries,
+  listIssues,
+  listIssueTagKeys,
+  listTopIssueTagValues,
+  type TagValueRow,
+} from './read-queries.js';
 import { ISSUE_PREFIXES, registerIssueTriageRoutes } from './triage-routes.js';
 import { registerUnmergeRoutes } from './unmerge-routes.js';
 
@@ -24,13 +31,20 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/projects/:org/:project/issues/', async (ctx) => {
     requireScope(ctx, 'event:read');
     const access = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
-    await answerIssueList(ctx, deps, { projectIds: [access.project.id], callerUserId: access.caller.user.id, filterByPeriod: false });
+    await answerIssueList(ctx, deps, {
+      projectIds: [access.project.id],
+      callerUserId: access.caller.user.id,
+      filterByPeriod: false,
+    });
   });
 
   router.get('/organizations/:org/issues/', async (ctx) => {
     requireScope(ctx, 'event:read');
     const access = await requireOrg(ctx, ctx.params.org!);
-    const projectIds = pickProjectIds((await listProjects(readsFrom(deps), access.org.id)).map((p) => p.id), ctx.query);
+    const projectIds = pickProjectIds(
+      (await listProjects(readsFrom(deps), access.org.id)).map((p) => p.id),
+      ctx.query,
+    );
     await answerIssueList(ctx, deps, { projectIds, callerUserId: access.caller.user.id, filterByPeriod: true });
   });
 
@@ -38,7 +52,10 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
     router.get(`${prefix}/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      ctx.body = await presentIssueDetails(readsFrom(deps), issue, { baseUrl: deps.config.http.baseUrl, now: new Date() });
+      ctx.body = await presentIssueDetails(readsFrom(deps), issue, {
+        baseUrl: deps.config.http.baseUrl,
+        now: new Date(),
+      });
     });
 
     router.get(`${prefix}/tags/`, async (ctx) => {
@@ -56,14 +73,22 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
       const { issue } = await requireIssueParam(ctx);
       const key = (await listIssueTagKeys(readsFrom(deps), issue.id)).find((k) => k.key === ctx.params.key);
       if (!key) throw new NotFoundError('tag-not-found', 'tag not found');
-      const values = await listTopIssueTagValues(readsFrom(deps), { issueId: issue.id, key: key.key, perKey: TOP_TAG_VALUES });
+      const values = await listTopIssueTagValues(readsFrom(deps), {
+        issueId: issue.id,
+        key: key.key,
+        perKey: TOP_TAG_VALUES,
+      });
       ctx.body = tagDistribution(key, values);
     });
 
     router.get(`${prefix}/tags/:key/values/`, async (ctx) => {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
-      const values = await listTopIssueTagValues(readsFrom(deps), { issueId: issue.id, key: ctx.params.key!, perKey: parseLimit(ctx.query, 100, 1000) });
+      const values = await listTopIssueTagValues(readsFrom(deps), {
+        issueId: issue.id,
+        key: ctx.params.key!,
+        perKey: parseLimit(ctx.query, 100, 1000),
+      });
       ctx.body = values.map(tagValue);
     });
 
@@ -71,7 +96,12 @@ export function registerIssueRoutes(router: ApiRouter, deps: Deps): void {
       requireScope(ctx, 'event:read');
       const { issue } = await requireIssueParam(ctx);
       ctx.body = (await listIssueHashSummaries(readsFrom(deps), issue.id)).map((h): ApiIssueHash => ({
-        id: h.hash, latestEvent: null, mergedBySeer: false, title: h.title, recentEvents: h.recentEvents, lastSeen: h.lastSeen ? h.lastSeen.toISOString() : null,
+        id: h.hash,
+        latestEvent: null,
+        mergedBySeer: false,
+        title: h.title,
+        recentEvents: h.recentEvents,
+        lastSeen: h.lastSeen ? h.lastSeen.toISOString() : null,
       }));
     });
   }
@@ -87,7 +117,8 @@ async function answerIssueList(
 ): Promise<void> {
   const q = ctx.query;
   const cursor = parseCursor(firstValue(q.cursor));
-  if (cursor && !/^\d+$/.test(cursor.id)) throw new HttpError(400, 'invalid-cursor', 'invalid cursor: pass back a cursor from a Link header');
+  if (cursor && !/^\d+$/.test(cursor.id))
+    throw new HttpError(400, 'invalid-cursor', 'invalid cursor: pass back a cursor from a Link header');
   const limit = parseLimit(q, 25, 100);
   const period = firstValue(q.statsPeriod);
   const now = new Date();
@@ -105,10 +136,17 @@ async function answerIssueList(
   setLinkHeader(ctx, deps.config.http.baseUrl, page);
   ctx.set('X-Hits', String(hits));
   ctx.set('X-Max-Hits', String(MAX_HITS));
-  ctx.body = await presentIssues(readsFrom(deps), page.items, { baseUrl: deps.config.http.baseUrl, statsPeriods: statsPeriodsFromParam(period), now });
+  ctx.body = await presentIssues(readsFrom(deps), page.items, {
+    baseUrl: deps.config.http.baseUrl,
+    statsPeriods: statsPeriodsFromParam(period),
+    now,
+  });
 }
 
-function tagDistribution(key: { key: string; totalValues: number; uniqueValues: number }, values: TagValueRow[]): ApiTagDistribution {
+function tagDistribution(
+  key: { key: string; totalValues: number; uniqueValues: number },
+  values: TagValueRow[],
+): ApiTagDistribution {
   return {
     key: key.key,
     name: key.key,
@@ -119,5 +157,12 @@ function tagDistribution(key: { key: string; totalValues: number; uniqueValues: 
 }
 
 function tagValue(v: TagValueRow): ApiTagValue {
-  return { key: v.key, name: v.value, value: v.value, count: v.count, firstSeen: v.firstSeen.toISOString(), lastSeen: v.lastSeen.toISOString() };
+  return {
+    key: v.key,
+    name: v.value,
+    value: v.value,
+    count: v.count,
+    firstSeen: v.firstSeen.toISOString(),
+    lastSeen: v.lastSeen.toISOString(),
+  };
 }

@@ -30,7 +30,11 @@ function termCondition(term: SearchTerm, bind: Bind, callerUserId: string): stri
   const not = (sql: string) => (term.negated ? `NOT (${sql})` : sql);
   switch (term.kind) {
     case 'status': // one status with `=`, so the issue list walks its index in order (read-queries.ts)
-      return not(term.statuses.length === 1 ? `i.status = ${bind(term.statuses[0])}` : `i.status = ANY(${bind(term.statuses)}::text[])`);
+      return not(
+        term.statuses.length === 1
+          ? `i.status = ${bind(term.statuses[0])}`
+          : `i.status = ANY(${bind(term.statuses)}::text[])`,
+      );
     case 'substatus':
       return not(`coalesce(i.substatus, '') = ANY(${bind(term.substatuses)}::text[])`);
     case 'level':
@@ -38,7 +42,9 @@ function termCondition(term: SearchTerm, bind: Bind, callerUserId: string): stri
     case 'assigned':
       return not(assignedCondition(term.to, bind, callerUserId));
     case 'has':
-      return not(`EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = i.id AND t.key = ${bind(term.key)} OFFSET 0)`);
+      return not(
+        `EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = i.id AND t.key = ${bind(term.key)} OFFSET 0)`,
+      );
     case 'tag':
       return not(tagCondition(term.key, term.values, bind));
     case 'text':

@@ -33,7 +33,12 @@ const STATUS_ALIASES: Record<string, IssueStatus> = {
   muted: 'ignored',
   archived: 'ignored',
 };
-const SUBSTATUSES: Record<string, string> = { new: 'new', ongoing: 'ongoing', regressed: 'regressed', escalating: 'escalating' };
+const SUBSTATUSES: Record<string, string> = {
+  new: 'new',
+  ongoing: 'ongoing',
+  regressed: 'regressed',
+  escalating: 'escalating',
+};
 const KEY_RE = /^[A-Za-z0-9_.-]+$/;
 const TAG_KEY_BRACKETS_RE = /^tags\[([^\]]+)\]$/;
 
@@ -53,7 +58,8 @@ export const MAX_SEARCH_LIST_VALUES = 100;
 export const MAX_SEARCH_QUERY_CHARS = 4096;
 
 export function parseIssueSearch(query: string): IssueSearch {
-  if (query.length > MAX_SEARCH_QUERY_CHARS) throw new SearchSyntaxError(`the query is longer than ${MAX_SEARCH_QUERY_CHARS} characters`);
+  if (query.length > MAX_SEARCH_QUERY_CHARS)
+    throw new SearchSyntaxError(`the query is longer than ${MAX_SEARCH_QUERY_CHARS} characters`);
   if (query.includes('\0')) throw new SearchSyntaxError('the query contains a NUL character');
   const terms: SearchTerm[] = [];
   const text: string[] = [];
@@ -68,7 +74,10 @@ export function parseIssueSearch(query: string): IssueSearch {
     else terms.push(term);
   }
   if (text.length > 0) terms.push({ kind: 'text', negated: false, value: text.join(' ') });
-  if (terms.length > MAX_SEARCH_TERMS) throw new SearchSyntaxError(`too many search terms (${terms.length}): at most ${MAX_SEARCH_TERMS} filters per search`);
+  if (terms.length > MAX_SEARCH_TERMS)
+    throw new SearchSyntaxError(
+      `too many search terms (${terms.length}): at most ${MAX_SEARCH_TERMS} filters per search`,
+    );
   return { terms };
 }
 
@@ -102,7 +111,8 @@ function isTerm(negated: boolean, values: string[]): SearchTerm {
   if (v.every((x) => x in STATUS_ALIASES)) {
     return { kind: 'status', negated, statuses: [...new Set(v.map((x) => STATUS_ALIASES[x]!))] };
   }
-  if (v.every((x) => x in SUBSTATUSES)) return { kind: 'substatus', negated, substatuses: v.map((x) => SUBSTATUSES[x]!) };
+  if (v.every((x) => x in SUBSTATUSES))
+    return { kind: 'substatus', negated, substatuses: v.map((x) => SUBSTATUSES[x]!) };
   const bad = v.find((x) => !(x in STATUS_ALIASES) && !(x in SUBSTATUSES));
   throw new SearchSyntaxError(
     `unsupported is:${bad ?? v.join(',')}; use unresolved, resolved, ignored, assigned, unassigned, new, ongoing, regressed or escalating`,
@@ -163,7 +173,8 @@ function readValue(s: string, at: number): { values: string[] | null; end: numbe
     const inner = s.slice(at + 1, close);
     const values = splitList(inner);
     if (values.length === 0) throw new SearchSyntaxError('empty value list []');
-    if (values.length > MAX_SEARCH_LIST_VALUES) throw new SearchSyntaxError(`too many values in a list (${values.length}): at most ${MAX_SEARCH_LIST_VALUES}`);
+    if (values.length > MAX_SEARCH_LIST_VALUES)
+      throw new SearchSyntaxError(`too many values in a list (${values.length}): at most ${MAX_SEARCH_LIST_VALUES}`);
     return { values, end: close + 1 };
   }
   let end = at;

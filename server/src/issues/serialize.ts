@@ -11,7 +11,14 @@ export interface IssueSerializeOptions {
   isUnhandled?: boolean;
 }
 
-const IGNORE_DETAIL_KEYS = ['ignoreDuration', 'ignoreUntil', 'ignoreCount', 'ignoreWindow', 'ignoreUserCount', 'ignoreUserWindow'] as const;
+const IGNORE_DETAIL_KEYS = [
+  'ignoreDuration',
+  'ignoreUntil',
+  'ignoreCount',
+  'ignoreWindow',
+  'ignoreUserCount',
+  'ignoreUserWindow',
+] as const;
 
 export function serializeIssue(row: IssueRow, opts: IssueSerializeOptions): ApiIssue {
   const issue: ApiIssue = {
@@ -43,7 +50,9 @@ export function serializeIssue(row: IssueRow, opts: IssueSerializeOptions): ApiI
     hasSeen: false,
     shareId: null,
     annotations: [],
-    assignedTo: row.assignee ? { type: 'user', id: row.assignee.id, name: row.assignee.name || row.assignee.email, email: row.assignee.email } : null,
+    assignedTo: row.assignee
+      ? { type: 'user', id: row.assignee.id, name: row.assignee.name || row.assignee.email, email: row.assignee.email }
+      : null,
     firstRelease: serializeRelease(row.firstRelease, opts.releases),
     lastRelease: serializeRelease(row.lastRelease, opts.releases),
   };
@@ -52,14 +61,17 @@ export function serializeIssue(row: IssueRow, opts: IssueSerializeOptions): ApiI
 }
 
 /** Resolutions come from the release columns, ignore conditions from status_details. */
-export function serializeStatusDetails(row: Pick<IssueRow, 'status' | 'statusDetails' | 'resolvedInRelease' | 'resolvedInNextRelease'>): ApiStatusDetails {
+export function serializeStatusDetails(
+  row: Pick<IssueRow, 'status' | 'statusDetails' | 'resolvedInRelease' | 'resolvedInNextRelease'>,
+): ApiStatusDetails {
   if (row.status === 'resolved') {
     if (row.resolvedInNextRelease) return { inNextRelease: true };
     return row.resolvedInRelease ? { inRelease: row.resolvedInRelease } : {};
   }
   if (row.status !== 'ignored') return {};
   const out: Record<string, unknown> = {};
-  for (const k of IGNORE_DETAIL_KEYS) if (row.statusDetails[k] !== undefined && row.statusDetails[k] !== null) out[k] = row.statusDetails[k];
+  for (const k of IGNORE_DETAIL_KEYS)
+    if (row.statusDetails[k] !== undefined && row.statusDetails[k] !== null) out[k] = row.statusDetails[k];
   return out as ApiStatusDetails;
 }
 

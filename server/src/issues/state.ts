@@ -32,7 +32,12 @@ export type StatusChange = IssueState & { isRegression: boolean };
  * The issue's state after one more event. A resolved issue regresses unless it was resolved in
  * a release and the event comes from that release's past (or has no release); ignored stays ignored.
  */
-export function nextStatusOnEvent(issue: IssueState, event: EventFacts, _now: Date, releaseOf: ReleaseLookup = () => null): StatusChange {
+export function nextStatusOnEvent(
+  issue: IssueState,
+  event: EventFacts,
+  _now: Date,
+  releaseOf: ReleaseLookup = () => null,
+): StatusChange {
   if (issue.status === 'resolved') {
     const resolution = resolutionFromColumns({
       resolvedInRelease: issue.resolvedInRelease,
@@ -40,13 +45,26 @@ export function nextStatusOnEvent(issue: IssueState, event: EventFacts, _now: Da
       resolvedAfterRelease: issue.resolvedAfterRelease ?? null,
     });
     if (!isRegression(resolution, event.release, releaseOf)) return { ...issue, isRegression: false };
-    return { status: 'unresolved', substatus: 'regressed', resolvedAt: null, resolvedInRelease: null, resolvedInNextRelease: false, resolvedAfterRelease: null, isRegression: true };
+    return {
+      status: 'unresolved',
+      substatus: 'regressed',
+      resolvedAt: null,
+      resolvedInRelease: null,
+      resolvedInNextRelease: false,
+      resolvedAfterRelease: null,
+      isRegression: true,
+    };
   }
   return { ...issue, isRegression: false };
 }
 
 /** Folds nextStatusOnEvent over a batch's events for one issue, in timestamp order. */
-export function nextStatusOnEvents(issue: IssueState, events: EventFacts[], now: Date, releaseOf?: ReleaseLookup): StatusChange {
+export function nextStatusOnEvents(
+  issue: IssueState,
+  events: EventFacts[],
+  now: Date,
+  releaseOf?: ReleaseLookup,
+): StatusChange {
   let state: StatusChange = { ...issue, isRegression: false };
   const ordered = [...events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   for (const e of ordered) {

@@ -11,7 +11,15 @@ const count = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const issueUpdateSchema = z.object({
   status: z.enum(['resolved', 'resolvedInNextRelease', 'unresolved', 'ignored', 'muted', 'archived']).optional(),
   substatus: z
-    .enum(['archived_until_escalating', 'archived_until_condition_met', 'archived_forever', 'ongoing', 'escalating', 'regressed', 'new'])
+    .enum([
+      'archived_until_escalating',
+      'archived_until_condition_met',
+      'archived_forever',
+      'ongoing',
+      'escalating',
+      'regressed',
+      'new',
+    ])
     .nullish(),
   statusDetails: z
     .object({
@@ -72,15 +80,30 @@ export function planStatusChange(update: IssueUpdate, now: Date): StatusChange |
 }
 
 function base(status: IssueStatus, substatus: string | null, activity: StatusChange['activity']): StatusChange {
-  return { status, substatus, resolution: null, ignoreDetails: {}, ignoreUntil: null, ignoreCountDelta: null, ignoreUserCountDelta: null, activity };
+  return {
+    status,
+    substatus,
+    resolution: null,
+    ignoreDetails: {},
+    ignoreUntil: null,
+    ignoreCountDelta: null,
+    ignoreUserCountDelta: null,
+    activity,
+  };
 }
 
 function resolved(d: { inRelease?: string; inNextRelease?: boolean }): StatusChange {
   if (d.inNextRelease) {
-    return { ...base('resolved', null, { kind: 'set_resolved_in_release', data: { inNextRelease: true } }), resolution: { inNextRelease: true } };
+    return {
+      ...base('resolved', null, { kind: 'set_resolved_in_release', data: { inNextRelease: true } }),
+      resolution: { inNextRelease: true },
+    };
   }
   if (d.inRelease) {
-    return { ...base('resolved', null, { kind: 'set_resolved_in_release', data: { version: d.inRelease } }), resolution: { inRelease: d.inRelease } };
+    return {
+      ...base('resolved', null, { kind: 'set_resolved_in_release', data: { version: d.inRelease } }),
+      resolution: { inRelease: d.inRelease },
+    };
   }
   return { ...base('resolved', null, { kind: 'set_resolved', data: {} }), resolution: {} };
 }
@@ -92,10 +115,15 @@ function ignored(update: IssueUpdate, now: Date): StatusChange {
   const details: Record<string, unknown> = {};
   if (minutes !== null) Object.assign(details, { ignoreDuration: minutes, ignoreUntil: ignoreUntil!.toISOString() });
   if (d.ignoreCount !== undefined) Object.assign(details, { ignoreCount: d.ignoreCount, ignoreWindow: d.ignoreWindow });
-  if (d.ignoreUserCount !== undefined) Object.assign(details, { ignoreUserCount: d.ignoreUserCount, ignoreUserWindow: d.ignoreUserWindow });
+  if (d.ignoreUserCount !== undefined)
+    Object.assign(details, { ignoreUserCount: d.ignoreUserCount, ignoreUserWindow: d.ignoreUserWindow });
   const conditional = Object.keys(details).length > 0;
   const untilEscalating = d.ignoreUntilEscalating === true || update.substatus === 'archived_until_escalating';
-  const substatus = conditional ? 'archived_until_condition_met' : untilEscalating ? 'archived_until_escalating' : 'archived_forever';
+  const substatus = conditional
+    ? 'archived_until_condition_met'
+    : untilEscalating
+      ? 'archived_until_escalating'
+      : 'archived_forever';
   return {
     ...base('ignored', substatus, { kind: 'set_ignored', data: { ...details, substatus } }),
     ignoreDetails: details,

@@ -14,7 +14,13 @@ import { idsFromParams, pickProjectIds, searchFromParams } from './list-params.j
 import { presentIssueDetails } from './present.js';
 import { resolutionColumnsFor, type ResolutionColumns } from '../releases/regressions.js';
 import { listIssueIdsMatching, listLatestReleaseVersions } from './read-queries.js';
-import { issueUpdateSchema, parseAssignee, planStatusChange, type IssueUpdate, type StatusChange } from './status-update.js';
+import {
+  issueUpdateSchema,
+  parseAssignee,
+  planStatusChange,
+  type IssueUpdate,
+  type StatusChange,
+} from './status-update.js';
 import { deleteIssues, findMemberUser, updateIssueAssignees, updateIssueStatuses } from './update-queries.js';
 import { planMerge, type MergeCandidate } from './merge.js';
 import { mergeIssues } from './merge-queries.js';
@@ -39,7 +45,10 @@ export function registerIssueTriageRoutes(router: ApiRouter, deps: Deps): void {
       const issues = [{ id: access.issue.id, projectId: access.issue.projectId }];
       await applyUpdate(deps, { organizationId: access.org.id, issues, update, caller: access.caller });
       const fresh = await requireIssueParam(ctx);
-      ctx.body = await presentIssueDetails(deps.pool, fresh.issue, { baseUrl: deps.config.http.baseUrl, now: new Date() });
+      ctx.body = await presentIssueDetails(deps.pool, fresh.issue, {
+        baseUrl: deps.config.http.baseUrl,
+        now: new Date(),
+      });
     });
 
     router.delete(`${prefix}/`, async (ctx) => {
@@ -59,7 +68,12 @@ export function registerIssueTriageRoutes(router: ApiRouter, deps: Deps): void {
     }
     const merge = update.merge ? planMerge(issues) : null; // validated before anything is written
     if (merge && (await hasRunningUnmerge(deps.pool, [merge.parentId, ...merge.childIds]))) throw unmergeInProgress();
-    const result: ApiIssueBulkUpdate = await applyUpdate(deps, { organizationId: target.organizationId, issues, update, caller: target.caller });
+    const result: ApiIssueBulkUpdate = await applyUpdate(deps, {
+      organizationId: target.organizationId,
+      issues,
+      update,
+      caller: target.caller,
+    });
     if (merge) {
       await withTransaction(deps.pool, (tx) => mergeIssues(tx, { ...merge, actorUserId: target.caller.user.id }));
       result.merge = { parent: merge.parentId, children: merge.childIds };
@@ -75,14 +89,25 @@ export function registerIssueTriageRoutes(router: ApiRouter, deps: Deps): void {
       ctx.status = 204;
       return;
     }
-    await withTransaction(deps.pool, (tx) => deleteIssues(tx, issues.map((i) => i.id)));
+    await withTransaction(deps.pool, (tx) =>
+      deleteIssues(
+        tx,
+        issues.map((i) => i.id),
+      ),
+    );
     ctx.status = 202;
   };
 
-  router.put('/projects/:org/:project/issues/', async (ctx) => bulkUpdate(ctx, await projectTarget(ctx, 'event:write')));
-  router.delete('/projects/:org/:project/issues/', async (ctx) => bulkDelete(ctx, await projectTarget(ctx, 'event:admin')));
+  router.put('/projects/:org/:project/issues/', async (ctx) =>
+    bulkUpdate(ctx, await projectTarget(ctx, 'event:write')),
+  );
+  router.delete('/projects/:org/:project/issues/', async (ctx) =>
+    bulkDelete(ctx, await projectTarget(ctx, 'event:admin')),
+  );
   router.put('/organizations/:org/issues/', async (ctx) => bulkUpdate(ctx, await orgTarget(deps, ctx, 'event:write')));
-  router.delete('/organizations/:org/issues/', async (ctx) => bulkDelete(ctx, await orgTarget(deps, ctx, 'event:admin')));
+  router.delete('/organizations/:org/issues/', async (ctx) =>
+    bulkDelete(ctx, await orgTarget(deps, ctx, 'event:admin')),
+  );
 }
 
 interface IssueTarget {
@@ -96,16 +121,26 @@ interface BulkTarget {
   caller: Caller;
 }
 
-async function projectTarget(ctx: Koa.Context & { params: Record<string, string> }, scope: 'event:write' | 'event:admin'): Promise<BulkTarget> {
+async function projectTarget(
+  ctx: Koa.Context & { params: Record<string, string> },
+  scope: 'event:write' | 'event:admin',
+): Promise<BulkTarget> {
   requireScope(ctx, scope);
   const { org, project, caller } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
   return { organizationId: org.id, projectIds: [project.id], caller };
 }
 
-async function orgTarget(deps: Deps, ctx: Koa.Context & { params: Record<string, string> }, scope: 'event:write' | 'event:admin'): Promise<BulkTarget> {
+async function orgTarget(
+  deps: Deps,
+  ctx: Koa.Context & { params: Record<string, string> },
+  scope: 'event:write' | 'event:admin',
+): Promise<BulkTarget> {
   requireScope(ctx, scope);
   const { org, caller } = await requireOrg(ctx, ctx.params.org!);
-  const projectIds = pickProjectIds((await listProjects(deps.pool, org.id)).map((p) => p.id), ctx.query);
+  const projectIds = pickProjectIds(
+    (await listProjects(deps.pool, org.id)).map((p) => p.id),
+    ctx.query,
+  );
   return { organizationId: org.id, projectIds, caller };
 }
 
@@ -113,7 +148,13 @@ async function orgTarget(deps: Deps, ctx: Koa.Context & { params: Record<string,
 async function matchingIssues(deps: Deps, ctx: Koa.Context, target: BulkTarget): Promise<MergeCandidate[]> {
   const ids = idsFromParams(ctx.query);
   const search = ids ? { terms: [] } : searchFromParams(ctx.query);
-  return listIssueIdsMatching(deps.pool, { projectIds: target.projectIds, search, callerUserId: target.caller.user.id, ids, limit: BULK_LIMIT });
+  return listIssueIdsMatching(deps.pool, {
+    projectIds: target.projectIds,
+    search,
+    callerUserId: target.caller.user.id,
+    ids,
+    limit: BULK_LIMIT,
+  });
 }
 
 /**
@@ -125,28 +166,48 @@ async function applyUpdate(
   args: { organizationId: string; issues: IssueTarget[]; update: IssueUpdate; caller: Caller },
 ): Promise<Record<string, unknown>> {
   const change = planStatusChange(args.update, new Date());
-  const assignee = args.update.assignedTo !== undefined ? await resolveAssignee(deps, args.organizationId, args.update.assignedTo) : undefined;
+  const assignee =
+    args.update.assignedTo !== undefined
+      ? await resolveAssignee(deps, args.organizationId, args.update.assignedTo)
+      : undefined;
   const byProject = new Map<string, IssueTarget[]>();
   for (const i of args.issues) byProject.set(i.projectId, [...(byProject.get(i.projectId) ?? []), i]);
-  const latest = change?.resolution ? await listLatestReleaseVersions(deps.pool, [...byProject.keys()]) : new Map<string, string>();
+  const latest = change?.resolution
+    ? await listLatestReleaseVersions(deps.pool, [...byProject.keys()])
+    : new Map<string, string>();
   const plans = [...byProject].map(([projectId, issues]) => {
     const resolution = resolutionColumnsFor(change?.resolution ?? {}, latest.get(projectId) ?? null);
     return { ids: issues.map((i) => i.id), resolution };
   });
   await withTransaction(deps.pool, async (tx) => {
     for (const plan of plans) {
-      if (change) await updateIssueStatuses(tx, { ids: plan.ids, change, resolution: plan.resolution, activityData: activityData(change, plan.resolution), actorUserId: args.caller.user.id });
-      if (assignee !== undefined) await updateIssueAssignees(tx, { ids: plan.ids, assigneeUserId: assignee?.id ?? null, actorUserId: args.caller.user.id });
+      if (change)
+        await updateIssueStatuses(tx, {
+          ids: plan.ids,
+          change,
+          resolution: plan.resolution,
+          activityData: activityData(change, plan.resolution),
+          actorUserId: args.caller.user.id,
+        });
+      if (assignee !== undefined)
+        await updateIssueAssignees(tx, {
+          ids: plan.ids,
+          assigneeUserId: assignee?.id ?? null,
+          actorUserId: args.caller.user.id,
+        });
     }
   });
   const result: Record<string, unknown> = {};
   if (change) {
     const first = plans[0]!.resolution;
-    const statusDetails = change.status === 'ignored' ? change.ignoreDetails : change.status === 'resolved' ? resolutionDetails(first) : {};
+    const statusDetails =
+      change.status === 'ignored' ? change.ignoreDetails : change.status === 'resolved' ? resolutionDetails(first) : {};
     Object.assign(result, { status: change.status, substatus: change.substatus, statusDetails, inbox: null });
   }
   if (assignee !== undefined) {
-    result.assignedTo = assignee ? { type: 'user', id: assignee.id, name: assignee.name || assignee.email, email: assignee.email } : null;
+    result.assignedTo = assignee
+      ? { type: 'user', id: assignee.id, name: assignee.name || assignee.email, email: assignee.email }
+      : null;
   }
   return result;
 }
@@ -163,11 +224,19 @@ function activityData(change: StatusChange, r: ResolutionColumns): Record<string
   return r.resolvedInRelease ? { version: r.resolvedInRelease } : {};
 }
 
-async function resolveAssignee(deps: Deps, organizationId: string, value: string | null): Promise<{ id: string; email: string; name: string } | null> {
+async function resolveAssignee(
+  deps: Deps,
+  organizationId: string,
+  value: string | null,
+): Promise<{ id: string; email: string; name: string } | null> {
   const ref = parseAssignee(value);
-  if (ref === 'team') throw new HttpError(400, 'unsupported-assignee', 'assigning to teams is not supported: assign a user');
+  if (ref === 'team')
+    throw new HttpError(400, 'unsupported-assignee', 'assigning to teams is not supported: assign a user');
   if (ref.kind === 'none') return null;
-  const user = await findMemberUser(deps.pool, { organizationId, ...(ref.kind === 'user' ? { id: ref.id } : { email: ref.email }) });
+  const user = await findMemberUser(deps.pool, {
+    organizationId,
+    ...(ref.kind === 'user' ? { id: ref.id } : { email: ref.email }),
+  });
   if (!user) throw new HttpError(400, 'unknown-assignee', 'the assignee is not a member of this organization');
   return user;
 }

@@ -20,17 +20,25 @@ interface TagBound {
 }
 
 export async function finishUnmerge(pool: Pool, unmergeId: string): Promise<boolean> {
-  const { rows } = await pool.query<UnmergeRow>(`SELECT ${UNMERGE_COLUMNS} FROM issue_unmerges WHERE id = $1 AND status = 'running'`, [unmergeId]);
+  const { rows } = await pool.query<UnmergeRow>(
+    `SELECT ${UNMERGE_COLUMNS} FROM issue_unmerges WHERE id = $1 AND status = 'running'`,
+    [unmergeId],
+  );
   const u = rows[0];
   if (!u) return false;
   const bounds = await scanTagBounds(pool, u.sourceIssueId, u.boundaryTags);
   return withTransaction(pool, async (tx) => {
-    const { rows: still } = await tx.query(`SELECT 1 FROM issue_unmerges WHERE id = $1 AND status = 'running' FOR UPDATE`, [unmergeId]);
+    const { rows: still } = await tx.query(
+      `SELECT 1 FROM issue_unmerges WHERE id = $1 AND status = 'running' FOR UPDATE`,
+      [unmergeId],
+    );
     if (still.length === 0) return false;
     await lockIssues(tx, [u.sourceIssueId, u.destinationIssueId]);
     await repairSource(tx, u, bounds);
     await repairDestination(tx, u);
-    await tx.query(`UPDATE issue_unmerges SET status = 'done', finished_at = now(), lease_until = NULL WHERE id = $1`, [unmergeId]);
+    await tx.query(`UPDATE issue_unmerges SET status = 'done', finished_at = now(), lease_until = NULL WHERE id = $1`, [
+      unmergeId,
+    ]);
     return true;
   });
 }
@@ -54,7 +62,13 @@ async function repairSource(tx: Queryable, u: UnmergeRow, bounds: TagBound[]): P
     `UPDATE issue_tag_values v SET first_seen = u.first_seen, last_seen = greatest(u.last_seen, u.first_seen)
        FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(key, value, first_seen, last_seen)
       WHERE v.issue_id = $1 AND v.key = u.key AND v.value = u.value`,
-    [u.sourceIssueId, found.map((b) => b.key), found.map((b) => b.value), found.map((b) => b.first), found.map((b) => b.last)],
+    [
+      u.sourceIssueId,
+      found.map((b) => b.key),
+      found.map((b) => b.value),
+      found.map((b) => b.first),
+      found.map((b) => b.last),
+    ],
   );
 }
 
@@ -109,8 +123,17 @@ async function repairDestination(tx: Queryable, u: UnmergeRow): Promise<void> {
 }
 
 /** First and last sighting of each tag value among the issue's stored events (null: none stored). */
-export async function scanTagBounds(db: Queryable, issueId: string, tags: Array<[string, string]>): Promise<TagBound[]> {
-  const bounds = new Map(tags.map(([key, value]) => [`${key}\u0000${value}`, { key, value, first: null as Date | null, last: null as Date | null }]));
+export async function scanTagBounds(
+  db: Queryable,
+  issueId: string,
+  tags: Array<[string, string]>,
+): Promise<TagBound[]> {
+  const bounds = new Map(
+    tags.map(([key, value]) => [
+      `${key}\u0000${value}`,
+      { key, value, first: null as Date | null, last: null as Date | null },
+    ]),
+  );
   if (bounds.size === 0) return [];
   for (const direction of ['ASC', 'DESC'] as const) {
     const pending = new Set(bounds.keys());
@@ -132,7 +155,12 @@ export async function scanTagBounds(db: Queryable, issueId: string, tags: Array<
   return [...bounds.values()];
 }
 
-async function readPage(db: Queryable, issueId: string, direction: 'ASC' | 'DESC', cursor: { timestamp: Date; eventId: string } | null) {
+async function readPage(
+  db: Queryable,
+  issueId: string,
+  direction: 'ASC' | 'DESC',
+  cursor: { timestamp: Date; eventId: string } | null,
+) {
   const after = direction === 'ASC' ? '>' : '<';
   const bound = direction === 'ASC' ? '>=' : '<=';
   const { rows } = await db.query<StoredPayload & { timestamp: Date; eventId: string }>(

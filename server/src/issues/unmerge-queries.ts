@@ -7,8 +7,22 @@
 import type { Queryable } from '../db/pool.js';
 import { HttpError } from '../api/errors.js';
 import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from '../events/payload-codec.js';
-import { allocateShortIds, insertIssues, lockIssueHashes, lockIssues, upsertIssueHourlyCounts, upsertIssueTagValues } from './queries.js';
-import { payloadTags, primaryHashOf, tallyMoved, unmergeInProgress, type MovedEvent, type MovedTally } from './unmerge.js';
+import {
+  allocateShortIds,
+  insertIssues,
+  lockIssueHashes,
+  lockIssues,
+  upsertIssueHourlyCounts,
+  upsertIssueTagValues,
+} from './queries.js';
+import {
+  payloadTags,
+  primaryHashOf,
+  tallyMoved,
+  unmergeInProgress,
+  type MovedEvent,
+  type MovedTally,
+} from './unmerge.js';
 
 export interface UnmergeRow {
   id: string;
@@ -52,7 +66,9 @@ export async function findUnmergeSeed(db: Queryable, issueId: string, hashes: st
 }
 
 export async function countIssueEvents(db: Queryable, issueId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [issueId]);
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [
+    issueId,
+  ]);
   return rows[0]?.n ?? 0;
 }
 
@@ -66,16 +82,28 @@ export interface StartUnmergeArgs {
 }
 
 /** The start transaction: validates under the locks, creates the new issue, moves the hashes. */
-export async function startUnmerge(tx: Queryable, args: StartUnmergeArgs, plan: (issueHashes: string[]) => string[]): Promise<UnmergeRow> {
+export async function startUnmerge(
+  tx: Queryable,
+  args: StartUnmergeArgs,
+  plan: (issueHashes: string[]) => string[],
+): Promise<UnmergeRow> {
   const { projectId, sourceIssueId } = args;
-  await lockIssueHashes(tx, args.hashes.map((hash) => ({ projectId, hash })));
+  await lockIssueHashes(
+    tx,
+    args.hashes.map((hash) => ({ projectId, hash })),
+  );
   const [source] = await lockIssues(tx, [sourceIssueId]);
   if (!source) throw new HttpError(404, 'issue-not-found', 'issue not found');
   if (await hasRunningUnmerge(tx, [sourceIssueId])) throw unmergeInProgress();
-  const { rows: own } = await tx.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1', [sourceIssueId]);
+  const { rows: own } = await tx.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1', [
+    sourceIssueId,
+  ]);
   const hashes = plan(own.map((r) => r.hash));
   const destinationId = await insertDestination(tx, { ...args, hashes });
-  await tx.query('UPDATE issue_hashes SET issue_id = $1 WHERE project_id = $2 AND hash = ANY($3::text[]) AND issue_id = $4', [destinationId, projectId, hashes, sourceIssueId]);
+  await tx.query(
+    'UPDATE issue_hashes SET issue_id = $1 WHERE project_id = $2 AND hash = ANY($3::text[]) AND issue_id = $4',
+    [destinationId, projectId, hashes, sourceIssueId],
+  );
   const { rows } = await tx.query<UnmergeRow>(
     `INSERT INTO issue_unmerges (project_id, source_issue_id, destination_issue_id, hashes, actor_user_id, event_total, lease_until)
      VALUES ($1, $2, $3, $4, $5, $6, NULL) RETURNING ${UNMERGE_COLUMNS}`,
@@ -102,7 +130,16 @@ export async function hasRunningUnmerge(db: Queryable, issueIds: string[]): Prom
 
 /** The new issue: title, level and so on from the newest event of the hashes (else the source's), no counts yet. */
 async function insertDestination(tx: Queryable, args: StartUnmergeArgs): Promise<string> {
-  const { rows } = await tx.query<{ title: string; culprit: string; type: string; level: string; platform: string; metadata: unknown; lastSeen: string; grouping: Record<string, unknown> | null }>(
+  const { rows } = await tx.query<{
+    title: string;
+    culprit: string;
+    type: string;
+    level: string;
+    platform: string;
+    metadata: unknown;
+    lastSeen: string;
+    grouping: Record<string, unknown> | null;
+  }>(
     `SELECT title, culprit, type, level, platform, metadata, last_seen AS "lastSeen", g.grouping
        FROM issues i LEFT JOIN issue_grouping g ON g.issue_id = i.id WHERE i.id = $1`,
     [args.sourceIssueId],
@@ -111,24 +148,28 @@ async function insertDestination(tx: Queryable, args: StartUnmergeArgs): Promise
   const p = args.seed?.payload ?? {};
   const text = (v: unknown, fallback: string) => (typeof v === 'string' && v !== '' ? v : fallback);
   const seen = args.seed ? args.seed.timestamp.toISOString() : new Date(src.lastSeen).toISOString();
-  const variants = Array.isArray(src.grouping?.variants) ? (src.grouping.variants as Array<{ hash?: unknown }>).filter((v) => args.hashes.includes(String(v.hash))) : [];
+  const variants = Array.isArray(src.grouping?.variants)
+    ? (src.grouping.variants as Array<{ hash?: unknown }>).filter((v) => args.hashes.includes(String(v.hash)))
+    : [];
   const shortId = await allocateShortIds(tx, args.projectId, 1);
   if (shortId === null) throw new HttpError(404, 'project-not-found', 'project not found');
-  const [id] = await insertIssues(tx, [{
-    projectId: args.projectId,
-    shortId,
-    title: text(p.title, src.title),
-    culprit: text(p.culprit, src.culprit),
-    type: text(p.type, src.type),
-    level: text(p.level, src.level),
-    platform: text(p.platform, src.platform),
-    substatus: 'new',
-    metadata: p.metadata && typeof p.metadata === 'object' ? p.metadata : src.metadata,
-    grouping: { basis: src.grouping?.basis ?? 'unmerge', hashes: args.hashes, variants },
-    firstSeen: seen,
-    lastSeen: seen,
-    firstRelease: null,
-  }]);
+  const [id] = await insertIssues(tx, [
+    {
+      projectId: args.projectId,
+      shortId,
+      title: text(p.title, src.title),
+      culprit: text(p.culprit, src.culprit),
+      type: text(p.type, src.type),
+      level: text(p.level, src.level),
+      platform: text(p.platform, src.platform),
+      substatus: 'new',
+      metadata: p.metadata && typeof p.metadata === 'object' ? p.metadata : src.metadata,
+      grouping: { basis: src.grouping?.basis ?? 'unmerge', hashes: args.hashes, variants },
+      firstSeen: seen,
+      lastSeen: seen,
+      firstRelease: null,
+    },
+  ]);
   return id!;
 }
 
@@ -151,8 +192,16 @@ export interface BatchResult {
  * unmerged hashes move with their counts. The cursor and progress advance in the same transaction,
  * so a crash repeats nothing and loses nothing.
  */
-export async function runUnmergeBatch(tx: Queryable, unmergeId: string, limit: number, leaseMs: number): Promise<BatchResult | null> {
-  const { rows: found } = await tx.query<UnmergeRow>(`SELECT ${UNMERGE_COLUMNS} FROM issue_unmerges WHERE id = $1 AND status = 'running' FOR UPDATE`, [unmergeId]);
+export async function runUnmergeBatch(
+  tx: Queryable,
+  unmergeId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<BatchResult | null> {
+  const { rows: found } = await tx.query<UnmergeRow>(
+    `SELECT ${UNMERGE_COLUMNS} FROM issue_unmerges WHERE id = $1 AND status = 'running' FOR UPDATE`,
+    [unmergeId],
+  );
   const u = found[0];
   if (!u) return null;
   const { sourceIssueId: src, destinationIssueId: dst } = u;
@@ -195,7 +244,18 @@ export async function runUnmergeBatch(tx: Queryable, unmergeId: string, limit: n
        boundary_tags = (SELECT coalesce(jsonb_agg(DISTINCT x), '[]') FROM jsonb_array_elements(boundary_tags || $9::jsonb) x),
        lease_until = now() + make_interval(secs => $10::double precision / 1000)
      WHERE id = $1`,
-    [unmergeId, rows.length, moved.length, last?.timestamp ?? null, last?.eventId ?? null, t?.firstSeen ?? null, t?.lastSeen ?? null, t?.releases ?? [], JSON.stringify(boundary), leaseMs],
+    [
+      unmergeId,
+      rows.length,
+      moved.length,
+      last?.timestamp ?? null,
+      last?.eventId ?? null,
+      t?.firstSeen ?? null,
+      t?.lastSeen ?? null,
+      t?.releases ?? [],
+      JSON.stringify(boundary),
+      leaseMs,
+    ],
   );
   return { scanned: rows.length, moved: moved.length, scanDone: rows.length < limit };
 }
@@ -211,13 +271,23 @@ async function subtractFromSource(tx: Queryable, issueId: string, t: MovedTally)
        FROM unnest($2::timestamptz[], $3::bigint[]) AS u(hour, count) WHERE h.issue_id = $1 AND h.hour = u.hour`,
     [issueId, hours, t.hourly.map((h) => h.count)],
   );
-  await tx.query('DELETE FROM issue_hourly_counts WHERE issue_id = $1 AND hour = ANY($2::timestamptz[]) AND count <= 0', [issueId, hours]);
+  await tx.query(
+    'DELETE FROM issue_hourly_counts WHERE issue_id = $1 AND hour = ANY($2::timestamptz[]) AND count <= 0',
+    [issueId, hours],
+  );
   const { rows } = await tx.query<{ key: string; value: string; boundary: boolean }>(
     `UPDATE issue_tag_values v SET count = v.count - u.count
        FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[]) AS u(key, value, count, first_seen, last_seen)
       WHERE v.issue_id = $1 AND v.key = u.key AND v.value = u.value
       RETURNING v.key, v.value, v.count > 0 AND (v.first_seen >= u.first_seen OR v.last_seen <= u.last_seen) AS boundary`,
-    [issueId, t.tags.map((x) => x.key), t.tags.map((x) => x.value), t.tags.map((x) => x.count), t.tags.map((x) => x.firstSeen), t.tags.map((x) => x.lastSeen)],
+    [
+      issueId,
+      t.tags.map((x) => x.key),
+      t.tags.map((x) => x.value),
+      t.tags.map((x) => x.count),
+      t.tags.map((x) => x.firstSeen),
+      t.tags.map((x) => x.lastSeen),
+    ],
   );
   await tx.query(
     `DELETE FROM issue_tag_values v USING unnest($2::text[], $3::text[]) AS u(key, value)
@@ -234,8 +304,14 @@ async function subtractFromSource(tx: Queryable, issueId: string, t: MovedTally)
 
 /** Adds the moved events' counts to the new issue, as the pipeline's count stage would. */
 async function addToDestination(tx: Queryable, issueId: string, t: MovedTally): Promise<void> {
-  await upsertIssueHourlyCounts(tx, t.hourly.map((h) => ({ issueId, ...h })));
-  await upsertIssueTagValues(tx, t.tags.map((x) => ({ issueId, ...x })));
+  await upsertIssueHourlyCounts(
+    tx,
+    t.hourly.map((h) => ({ issueId, ...h })),
+  );
+  await upsertIssueTagValues(
+    tx,
+    t.tags.map((x) => ({ issueId, ...x })),
+  );
   await tx.query(
     `UPDATE issues SET event_count = event_count + $2,
        user_count = (SELECT count(*) FROM issue_tag_values WHERE issue_id = $1 AND key = 'user'),

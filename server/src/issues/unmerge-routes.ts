@@ -8,7 +8,13 @@ import { requireIssueParam, requireScope } from '../api/auth.js';
 import { withTransaction } from '../db/tx.js';
 import { ISSUE_PREFIXES } from './triage-routes.js';
 import { parseUnmergeHashes, planUnmerge } from './unmerge.js';
-import { countIssueEvents, findUnmergeSeed, startUnmerge, UNMERGE_COLUMNS, type UnmergeRow } from './unmerge-queries.js';
+import {
+  countIssueEvents,
+  findUnmergeSeed,
+  startUnmerge,
+  UNMERGE_COLUMNS,
+  type UnmergeRow,
+} from './unmerge-queries.js';
 
 const LISTED_UNMERGES = 20;
 
@@ -23,9 +29,23 @@ export function registerUnmergeRoutes(router: ApiRouter, deps: Deps): void {
         return;
       }
       // Read before the locks: the newest event of the hashes (the new issue's title) and the progress total.
-      const [seed, eventTotal] = await Promise.all([findUnmergeSeed(deps.pool, issue.id, requested), countIssueEvents(deps.pool, issue.id)]);
+      const [seed, eventTotal] = await Promise.all([
+        findUnmergeSeed(deps.pool, issue.id, requested),
+        countIssueEvents(deps.pool, issue.id),
+      ]);
       const row = await withTransaction(deps.pool, (tx) =>
-        startUnmerge(tx, { projectId: issue.projectId, sourceIssueId: issue.id, hashes: requested, actorUserId: caller.user.id, seed, eventTotal }, (own) => planUnmerge(requested, own)),
+        startUnmerge(
+          tx,
+          {
+            projectId: issue.projectId,
+            sourceIssueId: issue.id,
+            hashes: requested,
+            actorUserId: caller.user.id,
+            seed,
+            eventTotal,
+          },
+          (own) => planUnmerge(requested, own),
+        ),
       );
       ctx.status = 202;
       ctx.body = presentUnmerge(row);

@@ -19,7 +19,10 @@ export interface UnmergeRunnerOptions {
   pollMs?: number;
 }
 
-export function startUnmergeRunner(deps: { pool: Pool; log: Logger }, opts: UnmergeRunnerOptions = {}): { close: () => Promise<void> } {
+export function startUnmergeRunner(
+  deps: { pool: Pool; log: Logger },
+  opts: UnmergeRunnerOptions = {},
+): { close: () => Promise<void> } {
   const log = deps.log.child({ component: 'unmerge' });
   const batchSize = opts.batchSize ?? UNMERGE_BATCH_SIZE;
   let closed = false;

@@ -8,15 +8,21 @@ export const MAX_UNMERGE_HASHES = 100;
 const MAX_HASH_LENGTH = 128;
 
 export function unmergeInProgress(): HttpError {
-  return new HttpError(409, 'unmerge-in-progress', 'an unmerge of this issue is still moving events; try again when it has finished');
+  return new HttpError(
+    409,
+    'unmerge-in-progress',
+    'an unmerge of this issue is still moving events; try again when it has finished',
+  );
 }
 
 /** The `id` query values, bounded before anything else looks at them. */
 export function parseUnmergeHashes(raw: string | string[] | undefined): string[] {
   const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  if (list.length > MAX_UNMERGE_HASHES) throw new HttpError(400, 'too-many-hashes', `id: at most ${MAX_UNMERGE_HASHES} hashes per unmerge`);
+  if (list.length > MAX_UNMERGE_HASHES)
+    throw new HttpError(400, 'too-many-hashes', `id: at most ${MAX_UNMERGE_HASHES} hashes per unmerge`);
   for (const h of list) {
-    if (h.length === 0 || h.length > MAX_HASH_LENGTH || !/^[0-9A-Za-z_.:-]+$/.test(h)) throw new HttpError(400, 'invalid-hash', 'id: each hash is 1 to 128 letters, digits or _.:-');
+    if (h.length === 0 || h.length > MAX_HASH_LENGTH || !/^[0-9A-Za-z_.:-]+$/.test(h))
+      throw new HttpError(400, 'invalid-hash', 'id: each hash is 1 to 128 letters, digits or _.:-');
   }
   return [...new Set(list)];
 }
@@ -28,8 +34,10 @@ export function parseUnmergeHashes(raw: string | string[] | undefined): string[]
 export function planUnmerge(requested: string[], issueHashes: string[]): string[] {
   const own = new Set(issueHashes);
   const moving = requested.filter((h) => own.has(h));
-  if (moving.length === 0) throw new HttpError(400, 'hash-not-in-issue', 'id: none of these hashes belongs to the issue');
-  if (moving.length === own.size) throw new HttpError(400, 'unmerge-all-hashes', 'id: an issue keeps at least one hash; unmerge fewer');
+  if (moving.length === 0)
+    throw new HttpError(400, 'hash-not-in-issue', 'id: none of these hashes belongs to the issue');
+  if (moving.length === own.size)
+    throw new HttpError(400, 'unmerge-all-hashes', 'id: an issue keeps at least one hash; unmerge fewer');
   return moving.sort();
 }
 
@@ -84,7 +92,13 @@ export function tallyMoved(events: MovedEvent[]): MovedTally | null {
     lastSeen: new Date(last),
     hourly: [...hourly].map(([hour, count]) => ({ hour, count })).sort((a, b) => cmp(a.hour, b.hour)),
     tags: [...tags.values()]
-      .map((t) => ({ key: t.key, value: t.value, count: t.count, firstSeen: new Date(t.first).toISOString(), lastSeen: new Date(t.last).toISOString() }))
+      .map((t) => ({
+        key: t.key,
+        value: t.value,
+        count: t.count,
+        firstSeen: new Date(t.first).toISOString(),
+        lastSeen: new Date(t.last).toISOString(),
+      }))
       .sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value)),
     releases: [...releases].sort(),
   };
@@ -94,7 +108,9 @@ export function tallyMoved(events: MovedEvent[]): MovedTally | null {
 export function payloadTags(payload: Record<string, unknown>): Array<[string, string]> {
   const tags = payload.tags;
   if (!Array.isArray(tags)) return [];
-  return tags.filter((t): t is [string, string] => Array.isArray(t) && typeof t[0] === 'string' && typeof t[1] === 'string');
+  return tags.filter(
+    (t): t is [string, string] => Array.isArray(t) && typeof t[0] === 'string' && typeof t[1] === 'string',
+  );
 }
 
 /** The hash that decided a stored event's issue: the column, or for older rows the payload's first hash. */

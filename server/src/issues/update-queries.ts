@@ -8,7 +8,13 @@ import type { StatusChange } from './status-update.js';
  *  project's releases); returns the ids that were updated. */
 export async function updateIssueStatuses(
   db: Queryable,
-  args: { ids: string[]; change: StatusChange; resolution: ResolutionColumns; activityData: Record<string, unknown>; actorUserId: string },
+  args: {
+    ids: string[];
+    change: StatusChange;
+    resolution: ResolutionColumns;
+    activityData: Record<string, unknown>;
+    actorUserId: string;
+  },
 ): Promise<string[]> {
   if (args.ids.length === 0) return [];
   const { change: c, resolution: r } = args;
@@ -32,9 +38,19 @@ export async function updateIssueStatuses(
      SELECT id, $11::bigint, $12, $13::jsonb FROM updated
      RETURNING issue_id AS "issueId"`,
     [
-      args.ids, c.status, c.substatus, r.resolvedInRelease, r.resolvedInNextRelease, r.resolvedAfterRelease,
-      JSON.stringify(c.ignoreDetails), c.ignoreUntil, c.ignoreCountDelta, c.ignoreUserCountDelta,
-      args.actorUserId, c.activity.kind, JSON.stringify(args.activityData),
+      args.ids,
+      c.status,
+      c.substatus,
+      r.resolvedInRelease,
+      r.resolvedInNextRelease,
+      r.resolvedAfterRelease,
+      JSON.stringify(c.ignoreDetails),
+      c.ignoreUntil,
+      c.ignoreCountDelta,
+      c.ignoreUserCountDelta,
+      args.actorUserId,
+      c.activity.kind,
+      JSON.stringify(args.activityData),
     ],
   );
   return rows.map((r) => r.issueId);
@@ -94,7 +110,15 @@ export interface ActivityRow {
 }
 
 export async function listIssueActivities(db: Queryable, issueId: string, limit = 100): Promise<ActivityRow[]> {
-  const { rows } = await db.query<Omit<ActivityRow, 'user'> & { userId: string | null; email: string | null; name: string | null; isActive: boolean | null; userCreatedAt: Date | null }>(
+  const { rows } = await db.query<
+    Omit<ActivityRow, 'user'> & {
+      userId: string | null;
+      email: string | null;
+      name: string | null;
+      isActive: boolean | null;
+      userCreatedAt: Date | null;
+    }
+  >(
     `SELECT a.id, a.kind, a.data, a.created_at AS "createdAt",
        u.id AS "userId", u.email, u.name, u.is_active AS "isActive", u.created_at AS "userCreatedAt"
      FROM issue_activities a LEFT JOIN users u ON u.id = a.user_id
@@ -103,6 +127,14 @@ export async function listIssueActivities(db: Queryable, issueId: string, limit 
   );
   return rows.map(({ userId, email, name, isActive, userCreatedAt, ...a }) => ({
     ...a,
-    user: userId ? { id: userId, email: email ?? '', name: name ?? '', isActive: isActive ?? false, createdAt: userCreatedAt ?? a.createdAt } : null,
+    user: userId
+      ? {
+          id: userId,
+          email: email ?? '',
+          name: name ?? '',
+          isActive: isActive ?? false,
+          createdAt: userCreatedAt ?? a.createdAt,
+        }
+      : null,
   }));
 }

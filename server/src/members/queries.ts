@@ -43,8 +43,17 @@ export async function countOwnersForUpdate(db: Queryable, organizationId: string
   return rows.length;
 }
 
-export async function updateMemberRole(db: Queryable, organizationId: string, userId: string, role: MemberRole): Promise<void> {
-  await db.query(`UPDATE memberships SET role = $3 WHERE organization_id = $1 AND user_id = $2`, [organizationId, userId, role]);
+export async function updateMemberRole(
+  db: Queryable,
+  organizationId: string,
+  userId: string,
+  role: MemberRole,
+): Promise<void> {
+  await db.query(`UPDATE memberships SET role = $3 WHERE organization_id = $1 AND user_id = $2`, [
+    organizationId,
+    userId,
+    role,
+  ]);
 }
 
 export async function deleteMember(db: Queryable, organizationId: string, userId: string): Promise<void> {
@@ -69,7 +78,14 @@ const INVITATION_COLUMNS = `i.id, i.organization_id AS "organizationId", i.email
 
 export async function insertInvitation(
   db: Queryable,
-  a: { organizationId: string; email: string | null; role: MemberRole; tokenHash: string; invitedByUserId: string; expiresAt: Date },
+  a: {
+    organizationId: string;
+    email: string | null;
+    role: MemberRole;
+    tokenHash: string;
+    invitedByUserId: string;
+    expiresAt: Date;
+  },
 ): Promise<InvitationRow> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO organization_invitations (organization_id, email, role, token_hash, invited_by_user_id, expires_at)
@@ -81,7 +97,11 @@ export async function insertInvitation(
   return row;
 }
 
-export async function findInvitationById(db: Queryable, organizationId: string, id: string): Promise<InvitationRow | null> {
+export async function findInvitationById(
+  db: Queryable,
+  organizationId: string,
+  id: string,
+): Promise<InvitationRow | null> {
   if (!isBigintId(id)) return null;
   const { rows } = await db.query<InvitationRow>(
     `SELECT ${INVITATION_COLUMNS} FROM organization_invitations i LEFT JOIN users u ON u.id = i.invited_by_user_id
@@ -91,7 +111,11 @@ export async function findInvitationById(db: Queryable, organizationId: string, 
   return rows[0] ?? null;
 }
 
-export async function listPendingInvitations(db: Queryable, organizationId: string, now: Date): Promise<InvitationRow[]> {
+export async function listPendingInvitations(
+  db: Queryable,
+  organizationId: string,
+  now: Date,
+): Promise<InvitationRow[]> {
   const { rows } = await db.query<InvitationRow>(
     `SELECT ${INVITATION_COLUMNS} FROM organization_invitations i LEFT JOIN users u ON u.id = i.invited_by_user_id
       WHERE i.organization_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
@@ -114,7 +138,10 @@ export interface InvitationPreviewRow extends InvitationRow {
   organizationName: string;
 }
 
-export async function findInvitationByTokenHash(db: Queryable, tokenHash: string): Promise<InvitationPreviewRow | null> {
+export async function findInvitationByTokenHash(
+  db: Queryable,
+  tokenHash: string,
+): Promise<InvitationPreviewRow | null> {
   const { rows } = await db.query<InvitationPreviewRow>(
     `SELECT ${INVITATION_COLUMNS}, o.slug AS "organizationSlug", o.name AS "organizationName"
        FROM organization_invitations i
@@ -127,7 +154,12 @@ export async function findInvitationByTokenHash(db: Queryable, tokenHash: string
 }
 
 /** Marks a usable invitation accepted; null when it was used, revoked or expired meanwhile. */
-export async function claimInvitation(db: Queryable, tokenHash: string, userId: string, now: Date): Promise<{ organizationId: string; role: MemberRole } | null> {
+export async function claimInvitation(
+  db: Queryable,
+  tokenHash: string,
+  userId: string,
+  now: Date,
+): Promise<{ organizationId: string; role: MemberRole } | null> {
   const { rows } = await db.query<{ organizationId: string; role: MemberRole }>(
     `UPDATE organization_invitations SET accepted_at = $3, accepted_by_user_id = $2
       WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3

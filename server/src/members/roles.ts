@@ -19,16 +19,29 @@ export function grantableRoles(actor: MemberRole): MemberRole[] {
   return [];
 }
 
-export function canChangeRole(a: { actor: MemberRole; target: MemberRole; next: MemberRole; ownerCount: number }): MemberDecision {
+export function canChangeRole(a: {
+  actor: MemberRole;
+  target: MemberRole;
+  next: MemberRole;
+  ownerCount: number;
+}): MemberDecision {
   if (!canManageMembers(a.actor)) return deny('forbidden', 'only owners and admins change roles');
   if (a.target === 'owner' && a.actor !== 'owner') return deny('forbidden', 'only owners change an owner');
-  if (!grantableRoles(a.actor).includes(a.next)) return deny('forbidden', `an ${a.actor} cannot grant the ${a.next} role`);
-  if (a.target === 'owner' && a.next !== 'owner' && a.ownerCount <= 1) return deny('last-owner', 'the organization needs at least one owner: make someone else owner first');
+  if (!grantableRoles(a.actor).includes(a.next))
+    return deny('forbidden', `an ${a.actor} cannot grant the ${a.next} role`);
+  if (a.target === 'owner' && a.next !== 'owner' && a.ownerCount <= 1)
+    return deny('last-owner', 'the organization needs at least one owner: make someone else owner first');
   return OK;
 }
 
-export function canRemoveMember(a: { actor: MemberRole; isSelf: boolean; target: MemberRole; ownerCount: number }): MemberDecision {
-  if (a.target === 'owner' && a.ownerCount <= 1) return deny('last-owner', 'the organization needs at least one owner: make someone else owner first');
+export function canRemoveMember(a: {
+  actor: MemberRole;
+  isSelf: boolean;
+  target: MemberRole;
+  ownerCount: number;
+}): MemberDecision {
+  if (a.target === 'owner' && a.ownerCount <= 1)
+    return deny('last-owner', 'the organization needs at least one owner: make someone else owner first');
   if (a.isSelf) return OK;
   if (!canManageMembers(a.actor)) return deny('forbidden', 'only owners and admins remove members');
   if (a.target === 'owner' && a.actor !== 'owner') return deny('forbidden', 'only owners remove an owner');
@@ -36,6 +49,9 @@ export function canRemoveMember(a: { actor: MemberRole; isSelf: boolean; target:
 }
 
 /** Whether an invitation can still be accepted at `now`. */
-export function isInvitationUsable(inv: { expiresAt: Date; acceptedAt: Date | null; revokedAt: Date | null }, now: Date): boolean {
+export function isInvitationUsable(
+  inv: { expiresAt: Date; acceptedAt: Date | null; revokedAt: Date | null },
+  now: Date,
+): boolean {
   return inv.acceptedAt === null && inv.revokedAt === null && inv.expiresAt.getTime() > now.getTime();
 }

@@ -23,7 +23,12 @@ import { startSession } from '../users/sessions.js';
 import { csrfTokenFor, sha256Hex } from '../users/tokens.js';
 import * as q from './queries.js';
 import { canChangeRole, canRemoveMember, grantableRoles, isInvitationUsable, type MemberDecision } from './roles.js';
-import { serializeInvitation, serializeInvitationPreview, serializeMember, type ApiInvitationAccepted } from './serialize.js';
+import {
+  serializeInvitation,
+  serializeInvitationPreview,
+  serializeMember,
+  type ApiInvitationAccepted,
+} from './serialize.js';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000; // a week: long enough to notice the email, short enough to limit a leaked link
 const role = z.enum(['owner', 'admin', 'member']);
@@ -67,7 +72,14 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
       const ownerCount = await q.countOwnersForUpdate(tx, access.org.id);
       const target = await q.findMember(tx, access.org.id, ctx.params.userId!);
       if (!target) throw new NotFoundError('member-not-found', 'member not found');
-      enforce(canRemoveMember({ actor: access.role, isSelf: target.userId === access.caller.user.id, target: target.role, ownerCount }));
+      enforce(
+        canRemoveMember({
+          actor: access.role,
+          isSelf: target.userId === access.caller.user.id,
+          target: target.role,
+          ownerCount,
+        }),
+      );
       await q.deleteMember(tx, access.org.id, target.userId);
     });
     ctx.status = 204;
@@ -76,18 +88,25 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/invitations/', async (ctx) => {
     requireScope(ctx, 'member:read');
     const access = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner', 'admin');
-    ctx.body = (await q.listPendingInvitations(deps.pool, access.org.id, new Date())).map((i) => serializeInvitation(i));
+    ctx.body = (await q.listPendingInvitations(deps.pool, access.org.id, new Date())).map((i) =>
+      serializeInvitation(i),
+    );
   });
 
   router.post('/organizations/:org/invitations/', async (ctx) => {
     requireScope(ctx, 'org:write');
     const access = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner', 'admin');
     const body = parseBody(ctx, inviteBody);
-    if (!grantableRoles(access.role).includes(body.role)) throw new HttpError(403, 'forbidden', `an ${access.role} cannot invite an ${body.role}`);
+    if (!grantableRoles(access.role).includes(body.role))
+      throw new HttpError(403, 'forbidden', `an ${access.role} cannot invite an ${body.role}`);
     const token = randomBytes(32).toString('base64url');
     const inv = await q.insertInvitation(deps.pool, {
-      organizationId: access.org.id, email: body.email ?? null, role: body.role, tokenHash: sha256Hex(token),
-      invitedByUserId: access.caller.user.id, expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      organizationId: access.org.id,
+      email: body.email ?? null,
+      role: body.role,
+      tokenHash: sha256Hex(token),
+      invitedByUserId: access.caller.user.id,
+      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
     });
     ctx.status = 201;
     ctx.body = serializeInvitation(inv, { token, url: `${deps.config.http.baseUrl}/accept-invite/${token}/` });
@@ -96,7 +115,8 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
   router.delete('/organizations/:org/invitations/:id/', async (ctx) => {
     requireScope(ctx, 'org:write');
     const access = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner', 'admin');
-    if (!(await q.revokeInvitation(deps.pool, access.org.id, ctx.params.id!, new Date()))) throw new NotFoundError('invitation-not-found', 'no pending invitation with this id');
+    if (!(await q.revokeInvitation(deps.pool, access.org.id, ctx.params.id!, new Date())))
+      throw new NotFoundError('invitation-not-found', 'no pending invitation with this id');
     ctx.status = 204;
   });
 
@@ -110,21 +130,40 @@ export function registerMemberRoutes(router: ApiRouter, deps: Deps): void {
     const tokenHash = sha256Hex(ctx.params.token!);
     const signedIn = apiState(ctx).caller ? requireCaller(ctx) : null; // CSRF applies to cookie callers
     if (signedIn && inv.email && inv.email.toLowerCase() !== signedIn.user.email.toLowerCase()) {
-      throw new HttpError(403, 'invitation-email-mismatch', `this invitation is for ${inv.email}: sign in with that account`);
+      throw new HttpError(
+        403,
+        'invitation-email-mismatch',
+        `this invitation is for ${inv.email}: sign in with that account`,
+      );
     }
     const signup = signedIn ? null : parseBody(ctx, signupBody);
     if (signup && inv.email && inv.email.toLowerCase() !== signup.email.toLowerCase()) {
       throw new HttpError(403, 'invitation-email-mismatch', `this invitation is for ${inv.email}`);
     }
     if (signup && !(await isPasswordLoginOffered(deps.pool, inv.organizationSlug))) {
-      throw new HttpError(403, 'password-login-disabled', `${inv.organizationName} signs in with single sign-on: sign in that way, then open the invitation link again`);
+      throw new HttpError(
+        403,
+        'password-login-disabled',
+        `${inv.organizationName} signs in with single sign-on: sign in that way, then open the invitation link again`,
+      );
     }
-    const userId = await joinWithInvitation(deps, tokenHash, signedIn ? { userId: signedIn.user.id } : { signup: signup! });
+    const userId = await joinWithInvitation(
+      deps,
+      tokenHash,
+      signedIn ? { userId: signedIn.user.id } : { signup: signup! },
+    );
     if (signup) {
-      const session = await startSession(deps.pool, { userId, ipAddress: ctx.ip, userAgent: ctx.get('user-agent'), now: new Date() });
+      const session = await startSession(deps.pool, {
+        userId,
+        ipAddress: ctx.ip,
+        userAgent: ctx.get('user-agent'),
+        now: new Date(),
+      });
       setSessionCookies(ctx, session, csrfTokenFor(deps.config.secretKey, session.token));
     }
-    const accepted: ApiInvitationAccepted = { organization: { slug: inv.organizationSlug, name: inv.organizationName } };
+    const accepted: ApiInvitationAccepted = {
+      organization: { slug: inv.organizationSlug, name: inv.organizationName },
+    };
     ctx.body = accepted;
   });
 }
@@ -140,13 +179,18 @@ async function joinWithInvitation(
     let userId: string;
     if ('signup' in who) {
       const created = await upsertUser(tx, { email: who.signup.email, name: who.signup.name, passwordHash });
-      if (!created.created) throw new ConflictError('account-exists', 'an account with this email exists: sign in, then open the invitation link again');
+      if (!created.created)
+        throw new ConflictError(
+          'account-exists',
+          'an account with this email exists: sign in, then open the invitation link again',
+        );
       userId = created.user.id;
     } else {
       userId = who.userId;
     }
     const claimed = await q.claimInvitation(tx, tokenHash, userId, new Date());
-    if (!claimed) throw new NotFoundError('invitation-not-found', 'this invitation is invalid, expired or already used');
+    if (!claimed)
+      throw new NotFoundError('invitation-not-found', 'this invitation is invalid, expired or already used');
     await insertMembershipIfMissing(tx, { organizationId: claimed.organizationId, userId, role: claimed.role });
     return userId;
   });
@@ -154,6 +198,7 @@ async function joinWithInvitation(
 
 async function findUsable(deps: Deps, token: string): Promise<q.InvitationPreviewRow> {
   const inv = token.length <= 128 ? await q.findInvitationByTokenHash(deps.pool, sha256Hex(token)) : null;
-  if (!inv || !isInvitationUsable(inv, new Date())) throw new NotFoundError('invitation-not-found', 'this invitation is invalid, expired or already used');
+  if (!inv || !isInvitationUsable(inv, new Date()))
+    throw new NotFoundError('invitation-not-found', 'this invitation is invalid, expired or already used');
   return inv;
 }

@@ -67,5 +67,10 @@ export function serializeInvitation(i: InvitationRow, link?: { token: string; ur
 }
 
 export function serializeInvitationPreview(i: InvitationPreviewRow): ApiInvitationPreview {
-  return { organization: { slug: i.organizationSlug, name: i.organizationName }, role: i.role, email: i.email, expiresAt: i.expiresAt.toISOString() };
+  return {
+    organization: { slug: i.organizationSlug, name: i.organizationName },
+    role: i.role,
+    email: i.email,
+    expiresAt: i.expiresAt.toISOString(),
+  };
 }

@@ -13,7 +13,8 @@ export async function observeBatch(jobs: ProcessJob[], run: () => Promise<JobOut
   outcomes.forEach((o, i) => {
     pipelineOutcomes.inc({ outcome: o.kind });
     const receivedAt = jobs[i]?.receivedAt;
-    if (o.kind === 'stored' && typeof receivedAt === 'number') processingLag.observe(Math.max(0, now - receivedAt) / 1000);
+    if (o.kind === 'stored' && typeof receivedAt === 'number')
+      processingLag.observe(Math.max(0, now - receivedAt) / 1000);
   });
   return outcomes;
 }

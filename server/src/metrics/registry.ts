@@ -44,7 +44,7 @@ export const pipelineBatchDuration = new Histogram({
 
 export const pipelineStepDuration = new Histogram({
   name: 'faultline_pipeline_step_seconds',
-  help: 'Time one batch spent in each pipeline step (per-event steps: over all of the batch\'s events).',
+  help: "Time one batch spent in each pipeline step (per-event steps: over all of the batch's events).",
   labelNames: ['step'] as const,
   buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
   registers: [registry],

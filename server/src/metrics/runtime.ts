@@ -63,7 +63,9 @@ new Gauge({
   collect() {
     this.reset();
     if (sources.size === 0) return;
-    let total = 0, idle = 0, waiting = 0;
+    let total = 0,
+      idle = 0,
+      waiting = 0;
     for (const { pool } of sources) {
       total += pool.totalCount;
       idle += pool.idleCount;
@@ -77,7 +79,9 @@ new Gauge({
 
 async function withTimeout<T>(p: Promise<T>): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), SCRAPE_TIMEOUT_MS); });
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), SCRAPE_TIMEOUT_MS);
+  });
   try {
     return await Promise.race([p.catch(() => null), timeout]);
   } finally {

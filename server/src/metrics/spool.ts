@@ -69,8 +69,17 @@ new Counter({
   registers: [registry],
   collect() {
     this.reset();
-    this.inc({ action: 'spooled' }, sum((s) => s.appendedTotal));
-    this.inc({ action: 'replayed' }, sum((s) => s.replayedTotal));
-    this.inc({ action: 'refused' }, sum((s) => s.refusedTotal));
+    this.inc(
+      { action: 'spooled' },
+      sum((s) => s.appendedTotal),
+    );
+    this.inc(
+      { action: 'replayed' },
+      sum((s) => s.replayedTotal),
+    );
+    this.inc(
+      { action: 'refused' },
+      sum((s) => s.refusedTotal),
+    );
   },
 });

@@ -56,7 +56,10 @@ export interface StatsdLine {
 }
 
 /** What to send for a registry snapshot; `previous` keeps counter totals between calls. Pure but for `previous`. */
-export function statsdLines(metrics: MetricObjectWithValues<MetricValue<string>>[], previous: Map<string, number>): StatsdLine[] {
+export function statsdLines(
+  metrics: MetricObjectWithValues<MetricValue<string>>[],
+  previous: Map<string, number>,
+): StatsdLine[] {
   const lines: StatsdLine[] = [];
   for (const m of metrics) {
     const type = String(m.type); // 'counter' | 'gauge' | 'histogram' | 'summary' at run time
@@ -65,7 +68,9 @@ export function statsdLines(metrics: MetricObjectWithValues<MetricValue<string>>
       const sampleName = (v as { metricName?: string }).metricName ?? m.name;
       if (type !== 'counter' && type !== 'gauge' && !/_(sum|count)$/.test(sampleName)) continue; // buckets, quantiles
       const labels = Object.entries(v.labels).filter(([k]) => k !== 'le' && k !== 'quantile');
-      const name = [sampleName.replace(/^faultline_/, ''), ...labels.map(([k, val]) => `${k}_${String(val)}`)].map(segment).join('.');
+      const name = [sampleName.replace(/^faultline_/, ''), ...labels.map(([k, val]) => `${k}_${String(val)}`)]
+        .map(segment)
+        .join('.');
       if (!cumulative) {
         lines.push({ kind: 'gauge', name, value: v.value });
         continue;

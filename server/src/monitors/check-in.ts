@@ -9,7 +9,11 @@ const MAX_ENVIRONMENT_CHARS = 64;
 const MAX_MINUTES = 365 * 24 * 60; // margins and runtimes beyond a year are mistakes
 const MAX_THRESHOLD = 720;
 
-const uuid = z.string().max(36).transform((s) => s.replaceAll('-', '').toLowerCase()).pipe(z.string().regex(/^[0-9a-f]{32}$/, 'must be a UUID'));
+const uuid = z
+  .string()
+  .max(36)
+  .transform((s) => s.replaceAll('-', '').toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{32}$/, 'must be a UUID'));
 const minutes = z.number().int().min(0).max(MAX_MINUTES);
 const threshold = z.number().int().min(1).max(MAX_THRESHOLD);
 
@@ -28,10 +32,17 @@ export type MonitorConfigInput = z.infer<typeof monitorConfigSchema>;
 
 const checkInSchema = z.object({
   check_in_id: uuid,
-  monitor_slug: z.string().min(1).max(MAX_SLUG_CHARS * 4),
+  monitor_slug: z
+    .string()
+    .min(1)
+    .max(MAX_SLUG_CHARS * 4),
   status: z.enum(['in_progress', 'ok', 'error']),
   environment: z.string().min(1).max(MAX_ENVIRONMENT_CHARS).nullish(),
-  duration: z.number().min(0).max(MAX_MINUTES * 60).nullish(),
+  duration: z
+    .number()
+    .min(0)
+    .max(MAX_MINUTES * 60)
+    .nullish(),
   monitor_config: monitorConfigSchema.nullish(),
 });
 
@@ -55,15 +66,20 @@ export interface CheckIn {
 
 /** Sentry's slugify: lower case, runs of other characters become "-", at most 50 characters. */
 export function slugify(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, MAX_SLUG_CHARS);
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, MAX_SLUG_CHARS);
 }
 
 /** A config from monitor_config or the API; a problem names the field. */
 export function toMonitorConfig(c: MonitorConfigInput): MonitorConfig | { field: string; problem: string } {
   const timezone = c.timezone ?? 'UTC';
-  const schedule: Schedule = c.schedule.type === 'crontab'
-    ? { type: 'crontab', value: c.schedule.value, timezone }
-    : { type: 'interval', value: c.schedule.value, unit: c.schedule.unit, timezone };
+  const schedule: Schedule =
+    c.schedule.type === 'crontab'
+      ? { type: 'crontab', value: c.schedule.value, timezone }
+      : { type: 'interval', value: c.schedule.value, unit: c.schedule.unit, timezone };
   const problem = scheduleProblem(schedule);
   if (problem) return { field: problem.startsWith('unknown time zone') ? 'timezone' : 'schedule', problem };
   return {

@@ -16,7 +16,14 @@ export function failureTitle(slug: string, reason: FailureReason): string {
   return `Monitor failure: ${slug} (${reason === 'timeout' ? 'timed out' : reason})`;
 }
 
-export function failureEventJob(args: { monitor: MonitorRow; environment: string; reason: FailureReason; checkInId: string; expectedAt: Date | null; at: Date }): EventJob {
+export function failureEventJob(args: {
+  monitor: MonitorRow;
+  environment: string;
+  reason: FailureReason;
+  checkInId: string;
+  expectedAt: Date | null;
+  at: Date;
+}): EventJob {
   const { monitor, environment, reason, at } = args;
   const eventId = failureEventId(args.checkInId);
   const event = {
@@ -31,12 +38,27 @@ export function failureEventJob(args: { monitor: MonitorRow; environment: string
     tags: { 'monitor.slug': monitor.slug, 'monitor.reason': reason },
     contexts: {
       monitor: {
-        type: 'monitor', slug: monitor.slug, name: monitor.name, reason, check_in_id: args.checkInId,
+        type: 'monitor',
+        slug: monitor.slug,
+        name: monitor.name,
+        reason,
+        check_in_id: args.checkInId,
         expected_at: args.expectedAt?.toISOString() ?? null,
-        schedule: monitor.schedule.type === 'crontab' ? monitor.schedule.value : `every ${monitor.schedule.value} ${monitor.schedule.unit}`,
+        schedule:
+          monitor.schedule.type === 'crontab'
+            ? monitor.schedule.value
+            : `every ${monitor.schedule.value} ${monitor.schedule.unit}`,
         timezone: monitor.schedule.timezone,
       },
     },
   };
-  return { v: 1, kind: 'event', projectId: monitor.projectId, eventId, receivedAt: at.getTime(), payload: JSON.stringify(event), meta: {} };
+  return {
+    v: 1,
+    kind: 'event',
+    projectId: monitor.projectId,
+    eventId,
+    receivedAt: at.getTime(),
+    payload: JSON.stringify(event),
+    meta: {},
+  };
 }

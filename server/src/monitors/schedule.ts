@@ -20,7 +20,12 @@ export type Schedule =
 export const MAX_CRONTAB_CHARS = 100; // bounded before any parsing
 const MAX_INTERVAL = 100_000; // Sentry has no bound; this keeps dates finite
 const NICKNAMES: Record<string, string> = {
-  '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0', '@daily': '0 0 * * *', '@hourly': '0 * * * *',
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@hourly': '0 * * * *',
 };
 
 /** A time zone name the runtime knows ("UTC", "Europe/Vienna"), else null. */
@@ -38,7 +43,8 @@ export function isTimeZone(tz: string): boolean {
 export function scheduleProblem(s: Schedule): string | null {
   if (!isTimeZone(s.timezone)) return `unknown time zone "${s.timezone.slice(0, 64)}"`;
   if (s.type === 'interval') {
-    if (!Number.isInteger(s.value) || s.value < 1 || s.value > MAX_INTERVAL) return `interval must be a whole number from 1 to ${MAX_INTERVAL}`;
+    if (!Number.isInteger(s.value) || s.value < 1 || s.value > MAX_INTERVAL)
+      return `interval must be a whole number from 1 to ${MAX_INTERVAL}`;
     if (!INTERVAL_UNITS.includes(s.unit)) return `interval unit must be one of ${INTERVAL_UNITS.join(', ')}`;
     return null;
   }
@@ -56,7 +62,8 @@ function crontabFields(value: string): string | { problem: string } {
   if (value.length > MAX_CRONTAB_CHARS) return { problem: `crontab is longer than ${MAX_CRONTAB_CHARS} characters` };
   const trimmed = value.trim().replace(/\s+/g, ' ');
   const expr = NICKNAMES[trimmed.toLowerCase()] ?? trimmed;
-  if (expr.split(' ').length !== 5) return { problem: `crontab "${value}" does not parse: it needs 5 fields (minute hour day month weekday)` };
+  if (expr.split(' ').length !== 5)
+    return { problem: `crontab "${value}" does not parse: it needs 5 fields (minute hour day month weekday)` };
   return expr;
 }
 
@@ -71,11 +78,19 @@ export function nextExpected(s: Schedule, after: Date): Date {
 function addInterval(from: Date, n: number, unit: IntervalUnit): Date {
   const d = new Date(from.getTime());
   switch (unit) {
-    case 'minute': return new Date(d.getTime() + n * 60_000);
-    case 'hour': return new Date(d.getTime() + n * 3_600_000);
-    case 'day': return new Date(d.getTime() + n * 86_400_000);
-    case 'week': return new Date(d.getTime() + n * 7 * 86_400_000);
-    case 'month': d.setUTCMonth(d.getUTCMonth() + n); return d;
-    case 'year': d.setUTCFullYear(d.getUTCFullYear() + n); return d;
+    case 'minute':
+      return new Date(d.getTime() + n * 60_000);
+    case 'hour':
+      return new Date(d.getTime() + n * 3_600_000);
+    case 'day':
+      return new Date(d.getTime() + n * 86_400_000);
+    case 'week':
+      return new Date(d.getTime() + n * 7 * 86_400_000);
+    case 'month':
+      d.setUTCMonth(d.getUTCMonth() + n);
+      return d;
+    case 'year':
+      d.setUTCFullYear(d.getUTCFullYear() + n);
+      return d;
   }
 }

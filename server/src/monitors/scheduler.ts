@@ -11,7 +11,14 @@ import { withTransaction } from '../db/tx.js';
 import type { Logger } from '../shared/log.js';
 import { eventJobId, type EventJob } from '../shared/queues.js';
 import { takeIncidentStep } from './record-check-in.js';
-import { findMonitorById, lockMonitorEnvironmentById, lockOverdueEnvironments, timeOutCheckIns, updateMonitorEnvironment, upsertCheckIn } from './queries.js';
+import {
+  findMonitorById,
+  lockMonitorEnvironmentById,
+  lockOverdueEnvironments,
+  timeOutCheckIns,
+  updateMonitorEnvironment,
+  upsertCheckIn,
+} from './queries.js';
 import { nextExpected } from './schedule.js';
 
 const LEASE_TTL_MS = 60_000; // a tick takes well under a second; a crashed holder delays ticks by at most this
@@ -30,12 +37,17 @@ export type SubmitEvents = (jobs: EventJob[]) => Promise<void>;
 export function queueSubmitter(queue: Deps['queue']): SubmitEvents {
   return async (jobs) => {
     if (jobs.length === 0) return;
-    await queue.addBulk(jobs.map((data) => ({ name: 'event', data, opts: { jobId: eventJobId(data.projectId, data.eventId) } })));
+    await queue.addBulk(
+      jobs.map((data) => ({ name: 'event', data, opts: { jobId: eventJobId(data.projectId, data.eventId) } })),
+    );
   };
 }
 
 /** One run; null when another process holds the scheduler lease. */
-export async function runMonitorTick(deps: { pool: Pool; log: Logger; submit: SubmitEvents }, now: Date): Promise<TickResult | null> {
+export async function runMonitorTick(
+  deps: { pool: Pool; log: Logger; submit: SubmitEvents },
+  now: Date,
+): Promise<TickResult | null> {
   return withLease(deps.pool, 'monitor-tick', LEASE_TTL_MS, async () => {
     const total: TickResult = { missed: 0, timedOut: 0, events: 0 };
     for (let i = 0; i < MAX_BATCHES_PER_TICK; i++) {
@@ -61,13 +73,28 @@ async function tickBatch(pool: Pool, now: Date): Promise<{ missed: number; timed
       const missedAt = env.nextCheckinLatest!;
       // Deterministic: a tick retried after a crash marks the same expected time once.
       const checkInId = createHash('md5').update(`missed:${env.id}:${expectedAt.toISOString()}`).digest('hex');
-      await upsertCheckIn(tx, { checkInId, monitorId: monitor.id, monitorEnvironmentId: env.id, status: 'missed', durationMs: null, expectedAt, timeoutAt: null, at: missedAt });
+      await upsertCheckIn(tx, {
+        checkInId,
+        monitorId: monitor.id,
+        monitorEnvironmentId: env.id,
+        status: 'missed',
+        durationMs: null,
+        expectedAt,
+        timeoutAt: null,
+        at: missedAt,
+      });
       let next = nextExpected(monitor.schedule, expectedAt);
       const margin = monitor.checkinMarginMinutes * 60_000;
       // A long outage is one missed check-in, not one per tick it slept through.
       if (next.getTime() + margin <= now.getTime()) next = nextExpected(monitor.schedule, now);
-      await updateMonitorEnvironment(tx, env.id, { status: 'error', nextCheckinAt: next, nextCheckinLatest: new Date(next.getTime() + margin) });
-      events.push(...(await takeIncidentStep(tx, { monitor, env, reason: 'missed', checkInId, expectedAt, at: missedAt })));
+      await updateMonitorEnvironment(tx, env.id, {
+        status: 'error',
+        nextCheckinAt: next,
+        nextCheckinLatest: new Date(next.getTime() + margin),
+      });
+      events.push(
+        ...(await takeIncidentStep(tx, { monitor, env, reason: 'missed', checkInId, expectedAt, at: missedAt })),
+      );
     }
     const timedOut = await timeOutCheckIns(tx, now, BATCH);
     for (const t of timedOut) {
@@ -75,7 +102,16 @@ async function tickBatch(pool: Pool, now: Date): Promise<{ missed: number; timed
       const env = await lockMonitorEnvironmentById(tx, t.monitorEnvironmentId);
       if (!monitor || !env) continue;
       await updateMonitorEnvironment(tx, env.id, { status: 'error' });
-      events.push(...(await takeIncidentStep(tx, { monitor, env, reason: 'timeout', checkInId: t.checkInId, expectedAt: null, at: now })));
+      events.push(
+        ...(await takeIncidentStep(tx, {
+          monitor,
+          env,
+          reason: 'timeout',
+          checkInId: t.checkInId,
+          expectedAt: null,
+          at: now,
+        })),
+      );
     }
     return { missed: overdue.length, timedOut: timedOut.length, events };
   });

@@ -12,10 +12,16 @@ export function isFailure(s: CheckInStatus): boolean {
  * `recent`: the environment's finished check-ins, newest first (in_progress ones left out),
  * including the one just recorded; `isFailing`: an issue is open for it now.
  */
-export function incidentStep(args: { recent: CheckInStatus[]; isFailing: boolean; failureThreshold: number; recoveryThreshold: number }): IncidentStep {
+export function incidentStep(args: {
+  recent: CheckInStatus[];
+  isFailing: boolean;
+  failureThreshold: number;
+  recoveryThreshold: number;
+}): IncidentStep {
   const [newest] = args.recent;
   if (newest === undefined || newest === 'in_progress') return 'none';
-  const run = (n: number, pred: (s: CheckInStatus) => boolean) => args.recent.length >= n && args.recent.slice(0, n).every(pred);
+  const run = (n: number, pred: (s: CheckInStatus) => boolean) =>
+    args.recent.length >= n && args.recent.slice(0, n).every(pred);
   if (isFailure(newest)) {
     if (args.isFailing) return 'update';
     return run(args.failureThreshold, isFailure) ? 'open' : 'none';

@@ -9,8 +9,14 @@ export interface ScheduleRow extends Schedule {
 
 export async function findSchedule(db: Queryable, projectId: string): Promise<ScheduleRow | null> {
   const { rows } = await db.query<{
-    project_id: string; member_ids: string[]; rotation_length: number; rotation_unit: 'days' | 'weeks';
-    handoff_time: string; time_zone: string; start_date: string; updated_at: Date;
+    project_id: string;
+    member_ids: string[];
+    rotation_length: number;
+    rotation_unit: 'days' | 'weeks';
+    handoff_time: string;
+    time_zone: string;
+    start_date: string;
+    updated_at: Date;
   }>(
     `SELECT project_id, member_ids::text[] AS member_ids, rotation_length, rotation_unit, handoff_time, time_zone,
             to_char(start_date, 'YYYY-MM-DD') AS start_date, updated_at
@@ -20,8 +26,14 @@ export async function findSchedule(db: Queryable, projectId: string): Promise<Sc
   const r = rows[0];
   if (!r) return null;
   return {
-    projectId: r.project_id, memberIds: r.member_ids, rotationLength: r.rotation_length, rotationUnit: r.rotation_unit,
-    handoffTime: r.handoff_time, timeZone: r.time_zone, startDate: r.start_date, dateUpdated: r.updated_at.toISOString(),
+    projectId: r.project_id,
+    memberIds: r.member_ids,
+    rotationLength: r.rotation_length,
+    rotationUnit: r.rotation_unit,
+    handoffTime: r.handoff_time,
+    timeZone: r.time_zone,
+    startDate: r.start_date,
+    dateUpdated: r.updated_at.toISOString(),
   };
 }
 
@@ -60,7 +72,10 @@ export async function insertOverride(db: Queryable, projectId: string, o: Omit<O
 }
 
 export async function deleteOverride(db: Queryable, projectId: string, overrideId: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM oncall_overrides WHERE project_id = $1 AND id = $2', [projectId, overrideId]);
+  const { rowCount } = await db.query('DELETE FROM oncall_overrides WHERE project_id = $1 AND id = $2', [
+    projectId,
+    overrideId,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 
@@ -73,7 +88,9 @@ export interface OncallUser {
 export async function findUsers(db: Queryable, userIds: string[]): Promise<Map<string, OncallUser>> {
   if (userIds.length === 0) return new Map();
   const { rows } = await db.query<OncallUser>(
-    'SELECT id::text AS id, email, name FROM users WHERE id = ANY($1::bigint[]) AND is_active', [userIds]);
+    'SELECT id::text AS id, email, name FROM users WHERE id = ANY($1::bigint[]) AND is_active',
+    [userIds],
+  );
   return new Map(rows.map((u) => [u.id, u]));
 }
 

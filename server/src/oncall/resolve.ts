@@ -22,13 +22,26 @@ export async function findOnCall(db: Queryable, projectId: string, now: number):
   const schedule = await findSchedule(db, projectId);
   const overrides = await listOverrides(db, projectId, new Date(now));
   if (!schedule && overrides.length === 0) return { schedule: null, current: null, next: null };
-  const base = schedule ?? { memberIds: [], rotationLength: 1, rotationUnit: 'weeks' as const, handoffTime: '00:00', timeZone: 'UTC', startDate: '1970-01-01' };
+  const base = schedule ?? {
+    memberIds: [],
+    rotationLength: 1,
+    rotationUnit: 'weeks' as const,
+    handoffTime: '00:00',
+    timeZone: 'UTC',
+    startDate: '1970-01-01',
+  };
   const { current, next } = whoIsOnCall(base, overrides, now);
-  const users = await findUsers(db, [current?.userId, next?.userId].filter((id): id is string => id !== undefined));
+  const users = await findUsers(
+    db,
+    [current?.userId, next?.userId].filter((id): id is string => id !== undefined),
+  );
   const resolve = (slot: OnCallSlot | null): ResolvedSlot | null =>
     slot && {
-      user: users.get(slot.userId) ?? null, userId: slot.userId, source: slot.source,
-      start: new Date(slot.start).toISOString(), end: new Date(slot.end).toISOString(),
+      user: users.get(slot.userId) ?? null,
+      userId: slot.userId,
+      source: slot.source,
+      start: new Date(slot.start).toISOString(),
+      end: new Date(slot.end).toISOString(),
     };
   return { schedule, current: resolve(current), next: resolve(next) };
 }

@@ -66,7 +66,9 @@ export function slotAt(s: Schedule, overrides: readonly Override[], t: number): 
     const o = overrides[coverIdx]!;
     const stronger = overrides.slice(coverIdx + 1);
     return {
-      userId: o.userId, source: 'override', overrideId: o.id,
+      userId: o.userId,
+      source: 'override',
+      overrideId: o.id,
       start: Math.max(o.start, ...stronger.filter((x) => x.end <= t && x.end > o.start).map((x) => x.end)),
       end: Math.min(o.end, ...stronger.filter((x) => x.start > t && x.start < o.end).map((x) => x.start)),
     };
@@ -74,14 +76,19 @@ export function slotAt(s: Schedule, overrides: readonly Override[], t: number): 
   const shift = shiftAt(s, t);
   if (!shift) return null;
   return {
-    userId: s.memberIds[shift.index % s.memberIds.length]!, source: 'rotation',
+    userId: s.memberIds[shift.index % s.memberIds.length]!,
+    source: 'rotation',
     start: Math.max(shift.start, ...overrides.filter((x) => x.end <= t && x.end > shift.start).map((x) => x.end)),
     end: Math.min(shift.end, ...overrides.filter((x) => x.start > t && x.start < shift.end).map((x) => x.start)),
   };
 }
 
 /** The person on call now and the next different person, with hand-off instants. */
-export function whoIsOnCall(s: Schedule, overrides: readonly Override[], now: number): { current: OnCallSlot | null; next: OnCallSlot | null } {
+export function whoIsOnCall(
+  s: Schedule,
+  overrides: readonly Override[],
+  now: number,
+): { current: OnCallSlot | null; next: OnCallSlot | null } {
   const current = slotAt(s, overrides, now);
   let t: number | null = current?.end ?? firstBoundaryAfter(s, overrides, now);
   // A slot can end in another slot of the same person (an override inside their own shift).

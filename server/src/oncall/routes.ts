@@ -12,7 +12,15 @@ import { requireProject, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
 import { firstValue } from '../api/pagination.js';
-import { deleteOverride, deleteSchedule, findUsers, insertOverride, listOverrides, resolveMembers, upsertSchedule } from './queries.js';
+import {
+  deleteOverride,
+  deleteSchedule,
+  findUsers,
+  insertOverride,
+  listOverrides,
+  resolveMembers,
+  upsertSchedule,
+} from './queries.js';
 import { findOnCall } from './resolve.js';
 import { isValidTimeZone, parseLocalDate } from './zoned-time.js';
 
@@ -26,12 +34,17 @@ const scheduleSchema = z.object({
   startDate: z.string().refine((d) => parseLocalDate(d) !== null, 'use YYYY-MM-DD'),
 });
 
-const overrideSchema = z.object({
-  user: z.string().trim().min(1).max(320),
-  start: z.string().datetime({ offset: true }),
-  end: z.string().datetime({ offset: true }),
-}).refine((o) => Date.parse(o.end) > Date.parse(o.start), { message: 'end must be after start', path: ['end'] })
-  .refine((o) => Date.parse(o.end) - Date.parse(o.start) <= MAX_OVERRIDE_MS, { message: 'an override lasts a year at most', path: ['end'] });
+const overrideSchema = z
+  .object({
+    user: z.string().trim().min(1).max(320),
+    start: z.string().datetime({ offset: true }),
+    end: z.string().datetime({ offset: true }),
+  })
+  .refine((o) => Date.parse(o.end) > Date.parse(o.start), { message: 'end must be after start', path: ['end'] })
+  .refine((o) => Date.parse(o.end) - Date.parse(o.start) <= MAX_OVERRIDE_MS, {
+    message: 'an override lasts a year at most',
+    path: ['end'],
+  });
 
 export function registerOncallRoutes(router: ApiRouter, deps: Deps): void {
   const base = '/projects/:org/:project/oncall/';
@@ -54,15 +67,20 @@ export function registerOncallRoutes(router: ApiRouter, deps: Deps): void {
     const body = parseBody(ctx, scheduleSchema);
     const ids = await membersOrThrow(deps, p.id, body.members);
     await upsertSchedule(deps.pool, p.id, {
-      memberIds: ids, rotationLength: body.rotation.length, rotationUnit: body.rotation.unit,
-      handoffTime: body.handoffTime, timeZone: body.timeZone, startDate: body.startDate,
+      memberIds: ids,
+      rotationLength: body.rotation.length,
+      rotationUnit: body.rotation.unit,
+      handoffTime: body.handoffTime,
+      timeZone: body.timeZone,
+      startDate: body.startDate,
     });
     ctx.body = await describe(deps, p.id, Date.now());
   });
 
   router.delete(base, async (ctx) => {
     const p = await project(ctx, 'alerts:write');
-    if (!(await deleteSchedule(deps.pool, p.id))) throw new NotFoundError('oncall-schedule-not-found', 'this project has no on-call schedule');
+    if (!(await deleteSchedule(deps.pool, p.id)))
+      throw new NotFoundError('oncall-schedule-not-found', 'this project has no on-call schedule');
     ctx.status = 204;
   });
 
@@ -70,7 +88,11 @@ export function registerOncallRoutes(router: ApiRouter, deps: Deps): void {
     const p = await project(ctx, 'alerts:write');
     const body = parseBody(ctx, overrideSchema);
     const [userId] = await membersOrThrow(deps, p.id, [body.user]);
-    const created = await insertOverride(deps.pool, p.id, { userId: userId!, start: Date.parse(body.start), end: Date.parse(body.end) });
+    const created = await insertOverride(deps.pool, p.id, {
+      userId: userId!,
+      start: Date.parse(body.start),
+      end: Date.parse(body.end),
+    });
     ctx.status = 201;
     ctx.body = await serializeOverrides(deps, [created]).then((o) => o[0]);
   });
@@ -78,7 +100,8 @@ export function registerOncallRoutes(router: ApiRouter, deps: Deps): void {
   router.delete(`${base}overrides/:overrideId/`, async (ctx) => {
     const p = await project(ctx, 'alerts:write');
     const id = (ctx as Koa.Context & { params: Record<string, string> }).params.overrideId!;
-    if (!/^\d{1,18}$/.test(id) || !(await deleteOverride(deps.pool, p.id, id))) throw new NotFoundError('oncall-override-not-found', 'override not found');
+    if (!/^\d{1,18}$/.test(id) || !(await deleteOverride(deps.pool, p.id, id)))
+      throw new NotFoundError('oncall-override-not-found', 'override not found');
     ctx.status = 204;
   });
 }
@@ -87,7 +110,11 @@ async function membersOrThrow(deps: Deps, projectId: string, refs: string[]): Pr
   const resolved = await resolveMembers(deps.pool, projectId, refs);
   const missing = refs.filter((r) => !resolved.has(r.toLowerCase()));
   if (missing.length > 0) {
-    throw new HttpError(400, 'unknown-member', `not members of this project's organization: ${missing.join(', ')} (use user ids or email addresses of members)`);
+    throw new HttpError(
+      400,
+      'unknown-member',
+      `not members of this project's organization: ${missing.join(', ')} (use user ids or email addresses of members)`,
+    );
   }
   return refs.map((r) => resolved.get(r.toLowerCase())!);
 }
@@ -100,7 +127,10 @@ async function describe(deps: Deps, projectId: string, now: number) {
     schedule: schedule && {
       members: schedule.memberIds.map((id) => members.get(id) ?? { id, email: '', name: '(deactivated user)' }),
       rotation: { length: schedule.rotationLength, unit: schedule.rotationUnit },
-      handoffTime: schedule.handoffTime, timeZone: schedule.timeZone, startDate: schedule.startDate, dateUpdated: schedule.dateUpdated,
+      handoffTime: schedule.handoffTime,
+      timeZone: schedule.timeZone,
+      startDate: schedule.startDate,
+      dateUpdated: schedule.dateUpdated,
     },
     overrides: await serializeOverrides(deps, overrides),
     at: new Date(now).toISOString(),
@@ -112,7 +142,9 @@ async function describe(deps: Deps, projectId: string, now: number) {
 async function serializeOverrides(deps: Deps, list: Array<{ id: string; userId: string; start: number; end: number }>) {
   const users = await findUsers(deps.pool, [...new Set(list.map((o) => o.userId))]);
   return list.map((o) => ({
-    id: o.id, user: users.get(o.userId) ?? { id: o.userId, email: '', name: '(deactivated user)' },
-    start: new Date(o.start).toISOString(), end: new Date(o.end).toISOString(),
+    id: o.id,
+    user: users.get(o.userId) ?? { id: o.userId, email: '', name: '(deactivated user)' },
+    start: new Date(o.start).toISOString(),
+    end: new Date(o.end).toISOString(),
   }));
 }

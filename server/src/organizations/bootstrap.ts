@@ -42,14 +42,25 @@ export async function bootstrap(pool: Pool, args: BootstrapArgs): Promise<Bootst
     const { org, created: orgCreated } = await upsertOrganization(tx, { slug: args.org, name: args.org });
     const membership = await insertMembershipIfMissing(tx, { organizationId: org.id, userId: user.id, role: 'owner' });
     const { project, created: projectCreated } = await upsertProject(tx, {
-      organizationId: org.id, slug: args.project, name: args.project, platform: args.platform ?? null, shortIdPrefix: shortIdPrefixFor(args.project),
+      organizationId: org.id,
+      slug: args.project,
+      name: args.project,
+      platform: args.platform ?? null,
+      shortIdPrefix: shortIdPrefixFor(args.project),
     });
     const existingKey = (await listProjectKeys(tx, project.id)).find((k) => k.isActive);
     const key = existingKey ?? (await insertProjectKey(tx, { projectId: project.id, label: 'Default' }));
     const { token } = await issueApiToken(tx, { userId: user.id, name: 'bootstrap' });
     return {
-      org: org.slug, orgId: org.id, project: project.slug, projectId: project.id, shortIdPrefix: project.shortIdPrefix,
-      email: user.email, userId: user.id, dsn: buildDsn(args.baseUrl, project.id, key.publicKey), token,
+      org: org.slug,
+      orgId: org.id,
+      project: project.slug,
+      projectId: project.id,
+      shortIdPrefix: project.shortIdPrefix,
+      email: user.email,
+      userId: user.id,
+      dsn: buildDsn(args.baseUrl, project.id, key.publicKey),
+      token,
       created: { org: orgCreated, project: projectCreated, user: userCreated, membership, key: !existingKey },
     };
   });

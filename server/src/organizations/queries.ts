@@ -27,7 +27,11 @@ export async function listOrganizationsForUser(db: Queryable, userId: string): P
   return rows;
 }
 
-export async function findOrganizationForMember(db: Queryable, slug: string, userId: string): Promise<MemberOrganizationRow | null> {
+export async function findOrganizationForMember(
+  db: Queryable,
+  slug: string,
+  userId: string,
+): Promise<MemberOrganizationRow | null> {
   const { rows } = await db.query<MemberOrganizationRow>(
     `SELECT ${ORG_COLUMNS}, m.role FROM organizations o
      JOIN memberships m ON m.organization_id = o.id AND m.user_id = $2
@@ -38,12 +42,17 @@ export async function findOrganizationForMember(db: Queryable, slug: string, use
 }
 
 export async function findOrganizationBySlug(db: Queryable, slug: string): Promise<OrganizationRow | null> {
-  const { rows } = await db.query<OrganizationRow>(`SELECT ${ORG_COLUMNS} FROM organizations o WHERE o.slug = $1`, [slug]);
+  const { rows } = await db.query<OrganizationRow>(`SELECT ${ORG_COLUMNS} FROM organizations o WHERE o.slug = $1`, [
+    slug,
+  ]);
   return rows[0] ?? null;
 }
 
 /** Inserts an organization unless the slug exists; returns the row and whether it was created. */
-export async function upsertOrganization(db: Queryable, args: { slug: string; name: string }): Promise<{ org: OrganizationRow; created: boolean }> {
+export async function upsertOrganization(
+  db: Queryable,
+  args: { slug: string; name: string },
+): Promise<{ org: OrganizationRow; created: boolean }> {
   const { rows } = await db.query<OrganizationRow>(
     `INSERT INTO organizations (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING
      RETURNING id, slug, name, created_at AS "createdAt"`,

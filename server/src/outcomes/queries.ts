@@ -28,7 +28,14 @@ export async function upsertOutcomeCounts(db: Queryable, rows: OutcomeCountRow[]
       ORDER BY u.project_id, u.hour, u.category, u.outcome, u.reason
      ON CONFLICT (project_id, hour, category, outcome, reason)
        DO UPDATE SET quantity = outcome_counts.quantity + excluded.quantity`,
-    [rows.map((r) => r.projectId), rows.map((r) => r.hour), rows.map((r) => r.category), rows.map((r) => r.outcome), rows.map((r) => r.reason), rows.map((r) => r.quantity)],
+    [
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.hour),
+      rows.map((r) => r.category),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.reason),
+      rows.map((r) => r.quantity),
+    ],
   );
 }
 
@@ -46,7 +53,14 @@ export async function listOutcomeCounts(db: Queryable, args: ListOutcomeCountsAr
       ORDER BY hour, category, outcome, reason`,
     [args.projectId, args.since, args.until],
   );
-  return rows.map((r) => ({ projectId: args.projectId, hour: r.hour.toISOString(), category: r.category, outcome: r.outcome, reason: r.reason, quantity: Number(r.quantity) }));
+  return rows.map((r) => ({
+    projectId: args.projectId,
+    hour: r.hour.toISOString(),
+    category: r.category,
+    outcome: r.outcome,
+    reason: r.reason,
+    quantity: Number(r.quantity),
+  }));
 }
 
 export interface ClientReportCountRow {
@@ -57,7 +71,10 @@ export interface ClientReportCountRow {
 }
 
 /** What the SDKs reported they discarded (client reports, counted by pipeline/count-aux.ts). */
-export async function listClientReportCounts(db: Queryable, args: ListOutcomeCountsArgs): Promise<ClientReportCountRow[]> {
+export async function listClientReportCounts(
+  db: Queryable,
+  args: ListOutcomeCountsArgs,
+): Promise<ClientReportCountRow[]> {
   const { rows } = await db.query<{ hour: Date; reason: string; category: string; quantity: string }>(
     `SELECT hour, reason, category, quantity
        FROM client_report_counts
@@ -65,7 +82,12 @@ export async function listClientReportCounts(db: Queryable, args: ListOutcomeCou
       ORDER BY hour, reason, category`,
     [args.projectId, args.since, args.until],
   );
-  return rows.map((r) => ({ hour: r.hour.toISOString(), reason: r.reason, category: r.category, quantity: Number(r.quantity) }));
+  return rows.map((r) => ({
+    hour: r.hour.toISOString(),
+    reason: r.reason,
+    category: r.category,
+    quantity: Number(r.quantity),
+  }));
 }
 
 /** Forgets flush ids old enough that no interrupted flush can still be retried. */

@@ -17,13 +17,11 @@ import { buildLegacyStat, buildStats, type CountRow, type Interval } from './ser
 const DAY_MS = 86_400_000;
 const MAX_RANGE_MS = 400 * DAY_MS;
 
-const timeParam = z
-  .string()
-  .transform((v, ctx) => {
-    const d = /^\d+(\.\d+)?$/.test(v) ? new Date(Number(v) * 1000) : new Date(v);
-    if (Number.isNaN(d.getTime())) ctx.addIssue({ code: 'custom', message: 'expected unix seconds or an ISO timestamp' });
-    return d;
-  });
+const timeParam = z.string().transform((v, ctx) => {
+  const d = /^\d+(\.\d+)?$/.test(v) ? new Date(Number(v) * 1000) : new Date(v);
+  if (Number.isNaN(d.getTime())) ctx.addIssue({ code: 'custom', message: 'expected unix seconds or an ISO timestamp' });
+  return d;
+});
 const querySchema = z.object({
   since: timeParam.optional(),
   until: timeParam.optional(),
@@ -38,15 +36,19 @@ export function registerStatsRoutes(router: ApiRouter, deps: Deps): void {
     requireScope(ctx, 'project:read');
     const { project } = await requireProject(ctx, ctx.params.org!, ctx.params.project!);
     const parsed = querySchema.safeParse(ctx.query);
-    if (!parsed.success) throw new HttpError(400, 'invalid-query', 'invalid stats query', { details: parsed.error.flatten() });
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid-query', 'invalid stats query', { details: parsed.error.flatten() });
     const q = parsed.data;
     const until = q.until ?? new Date();
     const since = q.since ?? new Date(until.getTime() - DAY_MS);
-    if (since >= until || until.getTime() - since.getTime() > MAX_RANGE_MS) throw new HttpError(400, 'invalid-range', 'since must be before until, at most 400 days apart');
+    if (since >= until || until.getTime() - since.getTime() > MAX_RANGE_MS)
+      throw new HttpError(400, 'invalid-range', 'since must be before until, at most 400 days apart');
     const interval: Interval = q.interval ?? q.resolution ?? '1h';
     let rows = await loadCounts(deps, project.id, since, until);
     if (q.category) rows = rows.filter((r) => r.category === q.category);
-    ctx.body = q.stat ? buildLegacyStat(rows, since, until, interval, q.stat) : buildStats(rows, since, until, interval);
+    ctx.body = q.stat
+      ? buildLegacyStat(rows, since, until, interval, q.stat)
+      : buildStats(rows, since, until, interval);
   });
 }
 
@@ -61,7 +63,13 @@ async function loadCounts(deps: Deps, projectId: string, since: Date, until: Dat
   return [
     ...flushed,
     ...live,
-    ...reports.map((r) => ({ hour: r.hour, outcome: 'client_discard', reason: r.reason, category: r.category, quantity: r.quantity })),
+    ...reports.map((r) => ({
+      hour: r.hour,
+      outcome: 'client_discard',
+      reason: r.reason,
+      category: r.category,
+      quantity: r.quantity,
+    })),
   ];
 }
 
@@ -76,7 +84,14 @@ async function liveCounts(deps: Deps, projectId: string): Promise<CountRow[]> {
   const rows: CountRow[] = [];
   for (const [field, n] of Object.entries(fields)) {
     const r = parseOutcomeField(field, Number(n));
-    if (r && r.projectId === projectId) rows.push({ hour: new Date(r.hour * 1000).toISOString(), outcome: r.outcome, reason: r.reason, category: r.category, quantity: r.quantity });
+    if (r && r.projectId === projectId)
+      rows.push({
+        hour: new Date(r.hour * 1000).toISOString(),
+        outcome: r.outcome,
+        reason: r.reason,
+        category: r.category,
+        quantity: r.quantity,
+      });
   }
   return rows;
 }

@@ -29,10 +29,21 @@ export interface StatsBody {
 }
 
 const STEP_MS: Record<Interval, number> = { '1h': 3_600_000, '1d': 86_400_000 };
-export const OUTCOMES = ['accepted', 'filtered', 'rate_limited', 'invalid', 'internal_error', 'client_discard'] as const;
+export const OUTCOMES = [
+  'accepted',
+  'filtered',
+  'rate_limited',
+  'invalid',
+  'internal_error',
+  'client_discard',
+] as const;
 
 /** Aligns a range to whole buckets: start rounded down, end rounded up. */
-export function bucketRange(since: Date, until: Date, interval: Interval): { start: number; end: number; starts: number[] } {
+export function bucketRange(
+  since: Date,
+  until: Date,
+  interval: Interval,
+): { start: number; end: number; starts: number[] } {
   const step = STEP_MS[interval];
   const start = Math.floor(since.getTime() / step) * step;
   const end = Math.max(start + step, Math.ceil(until.getTime() / step) * step);
@@ -52,7 +63,11 @@ export function buildStats(rows: CountRow[], since: Date, until: Date, interval:
     const key = `${r.outcome}\u0000${r.reason}\u0000${r.category}`;
     let g = groups.get(key);
     if (!g) {
-      g = { by: { outcome: r.outcome, reason: r.reason, category: r.category }, totals: { 'sum(quantity)': 0 }, series: { 'sum(quantity)': starts.map(() => 0) } };
+      g = {
+        by: { outcome: r.outcome, reason: r.reason, category: r.category },
+        totals: { 'sum(quantity)': 0 },
+        series: { 'sum(quantity)': starts.map(() => 0) },
+      };
       groups.set(key, g);
     }
     const i = Math.floor((t - start) / step);
@@ -60,8 +75,17 @@ export function buildStats(rows: CountRow[], since: Date, until: Date, interval:
     g.totals['sum(quantity)'] += r.quantity;
     totals[r.outcome] = (totals[r.outcome] ?? 0) + r.quantity;
   }
-  const sorted = [...groups.values()].sort((a, b) => (a.by.outcome + a.by.reason + a.by.category < b.by.outcome + b.by.reason + b.by.category ? -1 : 1));
-  return { start: new Date(start).toISOString(), end: new Date(end).toISOString(), interval, intervals: starts.map((t) => new Date(t).toISOString()), totals, groups: sorted };
+  const sorted = [...groups.values()].sort((a, b) =>
+    a.by.outcome + a.by.reason + a.by.category < b.by.outcome + b.by.reason + b.by.category ? -1 : 1,
+  );
+  return {
+    start: new Date(start).toISOString(),
+    end: new Date(end).toISOString(),
+    interval,
+    intervals: starts.map((t) => new Date(t).toISOString()),
+    totals,
+    groups: sorted,
+  };
 }
 
 export type LegacyStat = 'received' | 'rejected' | 'blacklisted' | 'generated';
@@ -77,9 +101,20 @@ const LEGACY_OUTCOMES: Record<LegacyStat, readonly string[]> = {
 /** Events only (categories error, default, security), as Sentry's project stats count them. */
 const EVENT_CATEGORIES = new Set(['error', 'default', 'security']);
 
-export function buildLegacyStat(rows: CountRow[], since: Date, until: Date, interval: Interval, stat: LegacyStat): Array<[number, number]> {
+export function buildLegacyStat(
+  rows: CountRow[],
+  since: Date,
+  until: Date,
+  interval: Interval,
+  stat: LegacyStat,
+): Array<[number, number]> {
   const wanted = new Set(LEGACY_OUTCOMES[stat]);
-  const body = buildStats(rows.filter((r) => wanted.has(r.outcome) && EVENT_CATEGORIES.has(r.category)), since, until, interval);
+  const body = buildStats(
+    rows.filter((r) => wanted.has(r.outcome) && EVENT_CATEGORIES.has(r.category)),
+    since,
+    until,
+    interval,
+  );
   const sums = body.intervals.map(() => 0);
   for (const g of body.groups) g.series['sum(quantity)'].forEach((n, i) => (sums[i]! += n));
   return body.intervals.map((iso, i) => [Date.parse(iso) / 1000, sums[i]!]);

@@ -35,7 +35,9 @@ export function outcomeOfJob(before: JobOutcome, after: JobOutcome): Outcome | n
     case 'dropped':
       return after.reason === 'unknown-project' ? { outcome: 'invalid', reason: 'unknown-project' } : null;
     case 'invalid':
-      return before.kind === 'failed' ? { outcome: 'internal_error', reason: 'processing-failed' } : { outcome: 'invalid', reason: 'invalid-event' };
+      return before.kind === 'failed'
+        ? { outcome: 'internal_error', reason: 'processing-failed' }
+        : { outcome: 'invalid', reason: 'invalid-event' };
     default:
       return null; // duplicate (counted on its first delivery), failed (will be retried), aux jobs
   }
@@ -46,7 +48,13 @@ export function outcomeOfAuxItem(after: JobOutcome): Outcome | null {
   if (after.kind === 'counted') return { outcome: 'accepted' };
   if (after.kind === 'dropped') {
     const r = after.reason;
-    return { outcome: 'invalid', reason: r === 'invalid-feedback' || r === 'invalid-check-in' || r === 'unknown-monitor' || r === 'monitor-other-project' ? r : 'invalid-item' };
+    return {
+      outcome: 'invalid',
+      reason:
+        r === 'invalid-feedback' || r === 'invalid-check-in' || r === 'unknown-monitor' || r === 'monitor-other-project'
+          ? r
+          : 'invalid-item',
+    };
   }
   if (after.kind === 'invalid') return { outcome: 'invalid', reason: 'invalid-item' };
   return null;
@@ -72,12 +80,18 @@ export function startWorkerOutcomes(deps: Deps): WorkerOutcomes {
       const o = outcomeOfJob(before, after);
       if (!o) return after;
       counter.add(job.projectId, 'error', o, 1, job.receivedAt);
-      if (o.outcome === 'internal_error') log.error({ eventId: job.eventId, projectId: job.projectId }, 'event lost to a processing failure, see the dead letters');
+      if (o.outcome === 'internal_error')
+        log.error(
+          { eventId: job.eventId, projectId: job.projectId },
+          'event lost to a processing failure, see the dead letters',
+        );
       return after;
     },
     async close() {
       await counter.close();
-      await flushOutcomes({ pool: deps.pool, redis: deps.redis, prefix, log }).catch((err: unknown) => log.warn({ err }, 'flushing outcome counters failed; the next flush of any worker takes them'));
+      await flushOutcomes({ pool: deps.pool, redis: deps.redis, prefix, log }).catch((err: unknown) =>
+        log.warn({ err }, 'flushing outcome counters failed; the next flush of any worker takes them'),
+      );
     },
   };
 }

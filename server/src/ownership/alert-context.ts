@@ -23,15 +23,28 @@ export async function loadOwnerContext(
   firing: { projectId: string; issueId: string | null; eventId: string | null; withOwners: boolean },
 ): Promise<OwnerContext> {
   if (!firing.eventId || !firing.issueId) return { ownerEmails: null, fallthrough: true, suspects: [] };
-  const row = await findEvent(db, { projectId: firing.projectId, issueId: null, pick: { kind: 'id', eventId: firing.eventId } });
+  const row = await findEvent(db, {
+    projectId: firing.projectId,
+    issueId: null,
+    pick: { kind: 'id', eventId: firing.eventId },
+  });
   const ownership = (await listOwnerships(db, [firing.projectId])).get(firing.projectId);
   if (!row || !ownership) return { ownerEmails: null, fallthrough: true, suspects: [] };
   const firstRelease = await findIssueFirstRelease(db, firing.issueId);
   const committers = await findEventCommitters(db, {
-    organizationId: ownership.organizationId, projectId: firing.projectId, version: firstRelease ?? row.release, environment: row.environment, payload: row.payload,
+    organizationId: ownership.organizationId,
+    projectId: firing.projectId,
+    version: firstRelease ?? row.release,
+    environment: row.environment,
+    payload: row.payload,
   });
-  const suspects = committers.flatMap((c) => c.commits).slice(0, MAX_SUSPECT_LINES).map((c) =>
-    `${c.id.slice(0, 12)} by ${c.author?.name ?? c.author?.email ?? 'unknown'}${c.author?.email ? ` <${c.author.email}>` : ''}: ${(c.message ?? '').split('\n')[0]!.slice(0, 200)}`);
+  const suspects = committers
+    .flatMap((c) => c.commits)
+    .slice(0, MAX_SUSPECT_LINES)
+    .map(
+      (c) =>
+        `${c.id.slice(0, 12)} by ${c.author?.name ?? c.author?.email ?? 'unknown'}${c.author?.email ? ` <${c.author.email}>` : ''}: ${(c.message ?? '').split('\n')[0]!.slice(0, 200)}`,
+    );
   if (!firing.withOwners) return { ownerEmails: null, fallthrough: ownership.fallthrough, suspects };
   const { owners } = await findEventOwners(db, ownership, row.payload);
   return { ownerEmails: owners.length > 0 ? ownerEmails(owners) : null, fallthrough: ownership.fallthrough, suspects };

@@ -4,7 +4,10 @@
 // Errors name the CODEOWNERS line; nothing is imported when any line fails.
 import type { RuleError } from './rules.js';
 
-export function convertCodeowners(text: string, associations: Record<string, string>): { raw: string; errors: RuleError[] } {
+export function convertCodeowners(
+  text: string,
+  associations: Record<string, string>,
+): { raw: string; errors: RuleError[] } {
   const out: string[] = [];
   const errors: RuleError[] = [];
   const handles = new Map(Object.entries(associations).map(([k, v]) => [k.toLowerCase().replace(/^@?/, '@'), v]));
@@ -16,7 +19,11 @@ export function convertCodeowners(text: string, associations: Record<string, str
     const owners: string[] = [];
     for (const t of tokens) {
       const owner = convertOwner(t, handles);
-      if (!owner) return void errors.push({ line: i + 1, message: `no member is associated with ${t} (pass it in associations, e.g. {"${t}": "name@example.com"})` });
+      if (!owner)
+        return void errors.push({
+          line: i + 1,
+          message: `no member is associated with ${t} (pass it in associations, e.g. {"${t}": "name@example.com"})`,
+        });
       owners.push(owner);
     }
     out.push(`codeowners:${pattern} ${[...new Set(owners)].join(' ')}`);

@@ -14,17 +14,25 @@ const TEAM_SELECT = `SELECT t.id, t.slug, t.name, t.created_at AS "createdAt",
   (SELECT count(*)::int FROM team_members tm WHERE tm.team_id = t.id) AS "memberCount" FROM teams t`;
 
 export async function listTeams(db: Queryable, organizationId: string): Promise<TeamRow[]> {
-  const { rows } = await db.query<TeamRow>(`${TEAM_SELECT} WHERE t.organization_id = $1 ORDER BY t.slug LIMIT 1000`, [organizationId]);
+  const { rows } = await db.query<TeamRow>(`${TEAM_SELECT} WHERE t.organization_id = $1 ORDER BY t.slug LIMIT 1000`, [
+    organizationId,
+  ]);
   return rows;
 }
 
 export async function findTeam(db: Queryable, organizationId: string, slug: string): Promise<TeamRow | null> {
-  const { rows } = await db.query<TeamRow>(`${TEAM_SELECT} WHERE t.organization_id = $1 AND t.slug = $2`, [organizationId, slug]);
+  const { rows } = await db.query<TeamRow>(`${TEAM_SELECT} WHERE t.organization_id = $1 AND t.slug = $2`, [
+    organizationId,
+    slug,
+  ]);
   return rows[0] ?? null;
 }
 
 /** Null when the slug is taken. */
-export async function insertTeam(db: Queryable, args: { organizationId: string; slug: string; name: string }): Promise<TeamRow | null> {
+export async function insertTeam(
+  db: Queryable,
+  args: { organizationId: string; slug: string; name: string },
+): Promise<TeamRow | null> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO teams (organization_id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (organization_id, slug) DO NOTHING RETURNING id`,
     [args.organizationId, args.slug, args.name],
@@ -33,12 +41,18 @@ export async function insertTeam(db: Queryable, args: { organizationId: string; 
 }
 
 export async function deleteTeam(db: Queryable, organizationId: string, slug: string): Promise<boolean> {
-  const { rowCount } = await db.query(`DELETE FROM teams WHERE organization_id = $1 AND slug = $2`, [organizationId, slug]);
+  const { rowCount } = await db.query(`DELETE FROM teams WHERE organization_id = $1 AND slug = $2`, [
+    organizationId,
+    slug,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 
 export async function addTeamMember(db: Queryable, teamId: string, userId: string): Promise<void> {
-  await db.query(`INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [teamId, userId]);
+  await db.query(`INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+    teamId,
+    userId,
+  ]);
 }
 
 export async function removeTeamMember(db: Queryable, teamId: string, userId: string): Promise<boolean> {
@@ -52,7 +66,10 @@ export interface MemberRef {
   name: string;
 }
 
-export async function listTeamMembers(db: Queryable, teamIds: string[]): Promise<Array<MemberRef & { teamId: string }>> {
+export async function listTeamMembers(
+  db: Queryable,
+  teamIds: string[],
+): Promise<Array<MemberRef & { teamId: string }>> {
   if (teamIds.length === 0) return [];
   const { rows } = await db.query<MemberRef & { teamId: string }>(
     `SELECT tm.team_id AS "teamId", u.id, u.email, u.name FROM team_members tm JOIN users u ON u.id = tm.user_id
@@ -63,7 +80,11 @@ export async function listTeamMembers(db: Queryable, teamIds: string[]): Promise
 }
 
 /** Organization members by e-mail (lower-cased keys). */
-export async function findMembersByEmails(db: Queryable, organizationId: string, emails: string[]): Promise<Map<string, MemberRef>> {
+export async function findMembersByEmails(
+  db: Queryable,
+  organizationId: string,
+  emails: string[],
+): Promise<Map<string, MemberRef>> {
   if (emails.length === 0) return new Map();
   const { rows } = await db.query<MemberRef>(
     `SELECT u.id, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id
@@ -73,13 +94,21 @@ export async function findMembersByEmails(db: Queryable, organizationId: string,
   return new Map(rows.map((r) => [r.email.toLowerCase(), r]));
 }
 
-export async function listTeamsBySlug(db: Queryable, organizationId: string, slugs: string[]): Promise<Map<string, TeamRow>> {
+export async function listTeamsBySlug(
+  db: Queryable,
+  organizationId: string,
+  slugs: string[],
+): Promise<Map<string, TeamRow>> {
   if (slugs.length === 0) return new Map();
-  const { rows } = await db.query<TeamRow>(`${TEAM_SELECT} WHERE t.organization_id = $1 AND t.slug = ANY($2::text[])`, [organizationId, slugs]);
+  const { rows } = await db.query<TeamRow>(`${TEAM_SELECT} WHERE t.organization_id = $1 AND t.slug = ANY($2::text[])`, [
+    organizationId,
+    slugs,
+  ]);
   return new Map(rows.map((r) => [r.slug, r]));
 }
 
-export type AutoAssignment = 'Auto Assign to Issue Owner' | 'Auto Assign to Suspect Commits' | 'Turn off Auto-Assignment';
+export type AutoAssignment =
+  'Auto Assign to Issue Owner' | 'Auto Assign to Suspect Commits' | 'Turn off Auto-Assignment';
 
 export interface OwnershipRow {
   projectId: string;
@@ -103,7 +132,10 @@ export async function listOwnerships(db: Queryable, projectIds: string[]): Promi
   return new Map(rows.map((r) => [r.projectId, r]));
 }
 
-export async function upsertOwnership(db: Queryable, args: { projectId: string; raw: string; fallthrough: boolean; autoAssignment: AutoAssignment }): Promise<void> {
+export async function upsertOwnership(
+  db: Queryable,
+  args: { projectId: string; raw: string; fallthrough: boolean; autoAssignment: AutoAssignment },
+): Promise<void> {
   await db.query(
     `INSERT INTO project_ownership (project_id, raw, fallthrough, auto_assignment) VALUES ($1, $2, $3, $4)
      ON CONFLICT (project_id) DO UPDATE SET raw = EXCLUDED.raw, fallthrough = EXCLUDED.fallthrough,
@@ -116,7 +148,10 @@ export async function upsertOwnership(db: Queryable, args: { projectId: string; 
  * Assigns an issue nobody has been assigned to yet (a person's choice is never overridden) and
  * records the activity, naming what decided it. False when it was already assigned.
  */
-export async function autoAssignIssue(db: Queryable, args: { issueId: string; userId: string; reason: 'ownership-rule' | 'suspect-commit' }): Promise<boolean> {
+export async function autoAssignIssue(
+  db: Queryable,
+  args: { issueId: string; userId: string; reason: 'ownership-rule' | 'suspect-commit' },
+): Promise<boolean> {
   const { rows } = await db.query(
     `WITH updated AS (UPDATE issues SET assignee_user_id = $2 WHERE id = $1 AND assignee_user_id IS NULL RETURNING id)
      INSERT INTO issue_activities (issue_id, user_id, kind, data)

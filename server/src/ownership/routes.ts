@@ -11,7 +11,14 @@ import { HttpError } from '../api/errors.js';
 import { findEventById } from '../commits/event-lookup.js';
 import { convertCodeowners } from './codeowners.js';
 import { findEventOwners, type ResolvedOwner } from './owners.js';
-import { findMembersByEmails, listOwnerships, listTeamsBySlug, upsertOwnership, type AutoAssignment, type OwnershipRow } from './queries.js';
+import {
+  findMembersByEmails,
+  listOwnerships,
+  listTeamsBySlug,
+  upsertOwnership,
+  type AutoAssignment,
+  type OwnershipRow,
+} from './queries.js';
 import { MAX_RAW_CHARS, parseRules, type OwnershipRule, type RuleError } from './rules.js';
 import { registerTeamRoutes } from './team-routes.js';
 
@@ -40,7 +47,12 @@ export function registerOwnershipRoutes(router: ApiRouter, deps: Deps): void {
     const current = (await listOwnerships(deps.pool, [project.id])).get(project.id)!;
     const raw = body.raw ?? current.raw;
     await validateRules(deps, org.id, raw, 'raw');
-    await upsertOwnership(deps.pool, { projectId: project.id, raw, fallthrough: body.fallthrough ?? current.fallthrough, autoAssignment: body.autoAssignment ?? current.autoAssignment });
+    await upsertOwnership(deps.pool, {
+      projectId: project.id,
+      raw,
+      fallthrough: body.fallthrough ?? current.fallthrough,
+      autoAssignment: body.autoAssignment ?? current.autoAssignment,
+    });
     ctx.body = serializeOwnership((await listOwnerships(deps.pool, [project.id])).get(project.id)!);
   });
 
@@ -54,10 +66,19 @@ export function registerOwnershipRoutes(router: ApiRouter, deps: Deps): void {
     await validateRules(deps, org.id, converted.raw, 'raw');
     const current = (await listOwnerships(deps.pool, [project.id])).get(project.id)!;
     const raw = [current.raw.trimEnd(), converted.raw].filter(Boolean).join('\n');
-    if (raw.length > MAX_RAW_CHARS) throw new HttpError(400, 'invalid-rules', `raw: the rules would exceed ${MAX_RAW_CHARS} characters`);
-    await upsertOwnership(deps.pool, { projectId: project.id, raw, fallthrough: current.fallthrough, autoAssignment: current.autoAssignment });
+    if (raw.length > MAX_RAW_CHARS)
+      throw new HttpError(400, 'invalid-rules', `raw: the rules would exceed ${MAX_RAW_CHARS} characters`);
+    await upsertOwnership(deps.pool, {
+      projectId: project.id,
+      raw,
+      fallthrough: current.fallthrough,
+      autoAssignment: current.autoAssignment,
+    });
     ctx.status = 201;
-    ctx.body = { ...serializeOwnership((await listOwnerships(deps.pool, [project.id])).get(project.id)!), imported: converted.raw };
+    ctx.body = {
+      ...serializeOwnership((await listOwnerships(deps.pool, [project.id])).get(project.id)!),
+      imported: converted.raw,
+    };
   });
 
   router.get('/projects/:org/:project/events/:eventId/owners/', async (ctx) => {
@@ -79,19 +100,27 @@ async function validateRules(deps: Deps, organizationId: string, raw: string, fi
   if (errors.length > 0) throw rulesError(field, errors);
   const emails = [...new Set(rules.flatMap((r) => r.owners.flatMap((o) => (o.type === 'user' ? [o.email] : []))))];
   const slugs = [...new Set(rules.flatMap((r) => r.owners.flatMap((o) => (o.type === 'team' ? [o.slug] : []))))];
-  const [members, teams] = await Promise.all([findMembersByEmails(deps.pool, organizationId, emails), listTeamsBySlug(deps.pool, organizationId, slugs)]);
+  const [members, teams] = await Promise.all([
+    findMembersByEmails(deps.pool, organizationId, emails),
+    listTeamsBySlug(deps.pool, organizationId, slugs),
+  ]);
   const unknown: RuleError[] = [];
   for (const r of rules) {
     for (const o of r.owners) {
-      if (o.type === 'user' && !members.has(o.email)) unknown.push({ line: r.line, message: `${o.email} is not a member of this organization` });
-      if (o.type === 'team' && !teams.has(o.slug)) unknown.push({ line: r.line, message: `#${o.slug} is not a team of this organization` });
+      if (o.type === 'user' && !members.has(o.email))
+        unknown.push({ line: r.line, message: `${o.email} is not a member of this organization` });
+      if (o.type === 'team' && !teams.has(o.slug))
+        unknown.push({ line: r.line, message: `#${o.slug} is not a team of this organization` });
     }
   }
   if (unknown.length > 0) throw rulesError(field, unknown);
 }
 
 function rulesError(field: string, errors: RuleError[]): HttpError {
-  const first = errors.slice(0, 5).map((e) => `line ${e.line}: ${e.message}`).join('; ');
+  const first = errors
+    .slice(0, 5)
+    .map((e) => `line ${e.line}: ${e.message}`)
+    .join('; ');
   return new HttpError(400, 'invalid-rules', `${field}: ${first}`, { details: { [field]: errors } });
 }
 
@@ -117,9 +146,17 @@ function serializeOwnership(o: OwnershipRow): ApiOwnership {
 }
 
 export function serializeOwner(o: ResolvedOwner) {
-  return o.type === 'user' ? { type: 'user' as const, id: o.id, name: o.name, email: o.email } : { type: 'team' as const, id: o.id, name: o.slug };
+  return o.type === 'user'
+    ? { type: 'user' as const, id: o.id, name: o.name, email: o.email }
+    : { type: 'team' as const, id: o.id, name: o.slug };
 }
 
 function serializeRule(r: OwnershipRule) {
-  return { line: r.line, matcher: r.matcher, type: r.type, pattern: r.pattern, owners: r.owners.map((o) => (o.type === 'user' ? o.email : `#${o.slug}`)) };
+  return {
+    line: r.line,
+    matcher: r.matcher,
+    type: r.type,
+    pattern: r.pattern,
+    owners: r.owners.map((o) => (o.type === 'user' ? o.email : `#${o.slug}`)),
+  };
 }

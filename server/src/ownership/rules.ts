@@ -40,12 +40,14 @@ const TEAM = /^#[a-z0-9][a-z0-9_-]{0,49}$/i;
 export function parseRules(raw: string): { rules: OwnershipRule[]; errors: RuleError[] } {
   const rules: OwnershipRule[] = [];
   const errors: RuleError[] = [];
-  if (raw.length > MAX_RAW_CHARS) return { rules, errors: [{ line: 0, message: `the rules exceed ${MAX_RAW_CHARS} characters` }] };
+  if (raw.length > MAX_RAW_CHARS)
+    return { rules, errors: [{ line: 0, message: `the rules exceed ${MAX_RAW_CHARS} characters` }] };
   raw.split(/\r?\n/).forEach((text, i) => {
     const line = i + 1;
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
-    if (trimmed.length > MAX_LINE_CHARS) return void errors.push({ line, message: `longer than ${MAX_LINE_CHARS} characters` });
+    if (trimmed.length > MAX_LINE_CHARS)
+      return void errors.push({ line, message: `longer than ${MAX_LINE_CHARS} characters` });
     const parsed = parseLine(trimmed);
     if ('message' in parsed) errors.push({ line, message: parsed.message });
     else if (rules.length >= MAX_RULES) errors.push({ line, message: `more than ${MAX_RULES} rules` });

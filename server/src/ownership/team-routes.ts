@@ -7,21 +7,54 @@ import type { ApiRouter } from '../api/context.js';
 import { requireOrg, requireRole, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { ConflictError, NotFoundError } from '../api/errors.js';
-import { addTeamMember, deleteTeam, findMembersByEmails, findTeam, insertTeam, listTeamMembers, listTeams, removeTeamMember, type TeamRow } from './queries.js';
+import {
+  addTeamMember,
+  deleteTeam,
+  findMembersByEmails,
+  findTeam,
+  insertTeam,
+  listTeamMembers,
+  listTeams,
+  removeTeamMember,
+  type TeamRow,
+} from './queries.js';
 import { findMember } from '../members/queries.js';
 
-const slug = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, 'letters, digits, - and _ (at most 50)');
-const teamSchema = z.object({ slug: slug.optional(), name: z.string().trim().min(1).max(100) })
-  .transform((t) => ({ name: t.name, slug: t.slug ?? t.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) }))
-  .refine((t) => /^[a-z0-9][a-z0-9_-]{0,49}$/.test(t.slug), { message: 'give the team a slug of letters, digits, - and _', path: ['slug'] });
+const slug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, 'letters, digits, - and _ (at most 50)');
+const teamSchema = z
+  .object({ slug: slug.optional(), name: z.string().trim().min(1).max(100) })
+  .transform((t) => ({
+    name: t.name,
+    slug:
+      t.slug ??
+      t.name
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 50),
+  }))
+  .refine((t) => /^[a-z0-9][a-z0-9_-]{0,49}$/.test(t.slug), {
+    message: 'give the team a slug of letters, digits, - and _',
+    path: ['slug'],
+  });
 
 export function registerTeamRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/teams/', async (ctx) => {
     requireScope(ctx, 'team:read');
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const teams = await listTeams(deps.pool, org.id);
-    const members = await listTeamMembers(deps.pool, teams.map((t) => t.id));
-    ctx.body = teams.map((t): ApiTeam => ({ ...serializeTeam(t), members: members.filter((m) => m.teamId === t.id).map(({ id, email, name }) => ({ id, email, name })) }));
+    const members = await listTeamMembers(
+      deps.pool,
+      teams.map((t) => t.id),
+    );
+    ctx.body = teams.map((t): ApiTeam => ({
+      ...serializeTeam(t),
+      members: members.filter((m) => m.teamId === t.id).map(({ id, email, name }) => ({ id, email, name })),
+    }));
   });
 
   router.post('/organizations/:org/teams/', async (ctx) => {
@@ -56,10 +89,13 @@ export function registerTeamRoutes(router: ApiRouter, deps: Deps): void {
       const team = await findTeam(deps.pool, org.id, ctx.params.team!);
       if (!team) throw teamNotFound();
       const ref = ctx.params.member!;
-      const member = ref.includes('@') ? (await findMembersByEmails(deps.pool, org.id, [ref])).get(ref.toLowerCase()) : await findMember(deps.pool, org.id, ref).then((m) => m && { id: m.userId });
+      const member = ref.includes('@')
+        ? (await findMembersByEmails(deps.pool, org.id, [ref])).get(ref.toLowerCase())
+        : await findMember(deps.pool, org.id, ref).then((m) => m && { id: m.userId });
       if (!member) throw new NotFoundError('member-not-found', 'member not found');
       if (method === 'post') await addTeamMember(deps.pool, team.id, member.id);
-      else if (!(await removeTeamMember(deps.pool, team.id, member.id))) throw new NotFoundError('member-not-found', 'not a member of this team');
+      else if (!(await removeTeamMember(deps.pool, team.id, member.id)))
+        throw new NotFoundError('member-not-found', 'not a member of this team');
       ctx.status = method === 'post' ? 201 : 204;
       if (method === 'post') ctx.body = serializeTeam((await findTeam(deps.pool, org.id, team.slug))!);
     });

@@ -26,17 +26,26 @@ export async function assign(deps: Pick<Deps, 'pool' | 'log'>, events: NewIssueE
       const { owners } = await findEventOwners(deps.pool, ownership, e.payload);
       const top = owners[0];
       if (top) {
-        if (top.type === 'user') await autoAssignIssue(deps.pool, { issueId: e.issueId, userId: top.id, reason: 'ownership-rule' });
+        if (top.type === 'user')
+          await autoAssignIssue(deps.pool, { issueId: e.issueId, userId: top.id, reason: 'ownership-rule' });
         continue; // a team owner: issues are assigned to people here; the team is reached through the owners alert action
       }
       if (ownership.autoAssignment !== 'Auto Assign to Suspect Commits') continue;
       const committers = await findEventCommitters(deps.pool, {
-        organizationId: ownership.organizationId, projectId: e.projectId, version: e.release, environment: e.environment, payload: e.payload,
+        organizationId: ownership.organizationId,
+        projectId: e.projectId,
+        version: e.release,
+        environment: e.environment,
+        payload: e.payload,
       });
       const author = committers.find((c) => c.author.id)?.author;
-      if (author?.id) await autoAssignIssue(deps.pool, { issueId: e.issueId, userId: author.id, reason: 'suspect-commit' });
+      if (author?.id)
+        await autoAssignIssue(deps.pool, { issueId: e.issueId, userId: author.id, reason: 'suspect-commit' });
     }
   } catch (err) {
-    deps.log.error({ err, component: 'pipeline.assign', issues: events.length }, 'auto-assignment failed: new issues of this batch stay unassigned');
+    deps.log.error(
+      { err, component: 'pipeline.assign', issues: events.length },
+      'auto-assignment failed: new issues of this batch stay unassigned',
+    );
   }
 }

@@ -41,9 +41,10 @@ export async function processAuxItems(
       outcomes[i] = { kind: 'dropped', reason: 'invalid-feedback' };
       return;
     }
-    const f = job.kind === 'feedback'
-      ? parseFeedbackEvent(payload, { receivedAt: job.receivedAt, envelopeEventId: job.eventId ?? null })
-      : parseUserReport(payload, { receivedAt: job.receivedAt, source: 'user_report' });
+    const f =
+      job.kind === 'feedback'
+        ? parseFeedbackEvent(payload, { receivedAt: job.receivedAt, envelopeEventId: job.eventId ?? null })
+        : parseUserReport(payload, { receivedAt: job.receivedAt, source: 'user_report' });
     if ('problem' in f) {
       deps.log.debug({ projectId: job.projectId, field: f.field, problem: f.problem }, 'feedback dropped');
       outcomes[i] = { kind: 'dropped', reason: 'invalid-feedback' };
@@ -58,11 +59,16 @@ export async function processAuxItems(
   }
   const submit: SubmitEvents = deps.queue ? queueSubmitter(deps.queue) : processEvents;
   // In the order they were received: an in_progress before the ok that completes it.
-  const checkIns = [...jobs.entries()].filter(([, job]) => job.kind === 'check_in').sort(([, a], [, b]) => a.receivedAt - b.receivedAt);
+  const checkIns = [...jobs.entries()]
+    .filter(([, job]) => job.kind === 'check_in')
+    .sort(([, a], [, b]) => a.receivedAt - b.receivedAt);
   for (const [i, job] of checkIns) {
     const r = await recordCheckIn(deps.pool, job);
     if (r.kind === 'early') {
-      outcomes[i] = { kind: 'failed', error: new Error(`${r.message}; retrying while the check-in that creates it may be on its way`) };
+      outcomes[i] = {
+        kind: 'failed',
+        error: new Error(`${r.message}; retrying while the check-in that creates it may be on its way`),
+      };
     } else if (r.kind === 'dropped') {
       deps.log.debug({ projectId: job.projectId, reason: r.reason, message: r.message }, 'check-in dropped');
       outcomes[i] = { kind: 'dropped', reason: r.reason };

@@ -51,7 +51,8 @@ export function createBatcher<T, R>(opts: BatcherOptions<T, R>): Batcher<T, R> {
     while (waiting.length > 0 && (due || full()) && running.size < opts.maxConcurrent) {
       let n = 0;
       let bytes = 0;
-      while (n < waiting.length && n < opts.maxSize && (n === 0 || bytes + waiting[n]!.bytes <= maxBytes)) bytes += waiting[n++]!.bytes;
+      while (n < waiting.length && n < opts.maxSize && (n === 0 || bytes + waiting[n]!.bytes <= maxBytes))
+        bytes += waiting[n++]!.bytes;
       const batch = waiting.slice(0, n);
       waiting = waiting.slice(n);
       waitingBytes -= bytes;
@@ -61,7 +62,10 @@ export function createBatcher<T, R>(opts: BatcherOptions<T, R>): Batcher<T, R> {
       const done: Promise<void> = opts
         .run(batch.map((w) => w.item))
         .then(
-          (results) => batch.forEach((w, i) => (i < results.length ? w.resolve(results[i]!) : w.reject(new Error('batch returned too few results')))),
+          (results) =>
+            batch.forEach((w, i) =>
+              i < results.length ? w.resolve(results[i]!) : w.reject(new Error('batch returned too few results')),
+            ),
           (err: unknown) => batch.forEach((w) => w.reject(err)),
         )
         .finally(() => {

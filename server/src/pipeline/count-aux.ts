@@ -16,12 +16,21 @@ import {
   type SessionUpdate,
   type SessionUserRow,
 } from '../sessions/aux-payloads.js';
-import { insertSessionReleases, upsertClientReportCounts, upsertSessionCounts, upsertSessionMinuteCounts, upsertSessionUsers } from '../sessions/queries.js';
+import {
+  insertSessionReleases,
+  upsertClientReportCounts,
+  upsertSessionCounts,
+  upsertSessionMinuteCounts,
+  upsertSessionUsers,
+} from '../sessions/queries.js';
 import { upsertRequestCounts } from '../counters/queries.js';
 import { parseRequestCounter, type RequestCountRow } from '../counters/request-counter.js';
 import { advanceSessions } from '../sessions/session-state.js';
 
-export type AuxOutcome = { kind: 'counted' } | { kind: 'dropped'; reason: 'invalid-session' | 'invalid-client-report' | 'invalid-counter' } | { kind: 'invalid'; message: string };
+export type AuxOutcome =
+  | { kind: 'counted' }
+  | { kind: 'dropped'; reason: 'invalid-session' | 'invalid-client-report' | 'invalid-counter' }
+  | { kind: 'invalid'; message: string };
 
 export interface CountAuxDeps {
   pool: Pool;
@@ -48,7 +57,15 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
       const update = parseSessionUpdate(payload, ctx);
       if (!update) return { kind: 'dropped', reason: 'invalid-session' };
       updates.push(update);
-      if (update.did) userRows.push({ projectId: update.projectId, release: update.release, environment: update.environment, hour: update.hour, did: update.did, rank: SESSION_STATUS_RANK[update.status] });
+      if (update.did)
+        userRows.push({
+          projectId: update.projectId,
+          release: update.release,
+          environment: update.environment,
+          hour: update.hour,
+          did: update.did,
+          rank: SESSION_STATUS_RANK[update.status],
+        });
     } else if (job.kind === 'sessions') {
       const parsed = parseSessionAggregates(payload, ctx);
       if (!parsed) return { kind: 'dropped', reason: 'invalid-session' };
@@ -66,11 +83,31 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
     return { kind: 'counted' };
   });
   sessionRows.push(...(await advanceSessions(deps.redis, deps.redisPrefix, updates)));
-  const sessions = sumBy(sessionRows, (r) => [r.projectId, r.release, r.environment, r.hour, r.status], (r) => r.count, (r, n) => ({ ...r, count: n }));
-  const minutes = sumBy(sessionRows, (r) => [r.projectId, r.environment, r.minute, r.release, r.status], (r) => r.count, (r, n) => ({ ...r, count: n }));
+  const sessions = sumBy(
+    sessionRows,
+    (r) => [r.projectId, r.release, r.environment, r.hour, r.status],
+    (r) => r.count,
+    (r, n) => ({ ...r, count: n }),
+  );
+  const minutes = sumBy(
+    sessionRows,
+    (r) => [r.projectId, r.environment, r.minute, r.release, r.status],
+    (r) => r.count,
+    (r, n) => ({ ...r, count: n }),
+  );
   const users = maxBy(userRows);
-  const reports = sumBy(reportRows, (r) => [r.projectId, r.hour, r.reason, r.category], (r) => r.quantity, (r, n) => ({ ...r, quantity: n }));
-  const requests = sumBy(requestRows, (r) => [r.projectId, r.environment, r.minute, r.serverName, r.release], (r) => r.requests, (r, n) => ({ ...r, requests: n }));
+  const reports = sumBy(
+    reportRows,
+    (r) => [r.projectId, r.hour, r.reason, r.category],
+    (r) => r.quantity,
+    (r, n) => ({ ...r, quantity: n }),
+  );
+  const requests = sumBy(
+    requestRows,
+    (r) => [r.projectId, r.environment, r.minute, r.serverName, r.release],
+    (r) => r.requests,
+    (r, n) => ({ ...r, requests: n }),
+  );
   if (sessions.length > 0 || users.length > 0 || reports.length > 0 || requests.length > 0) {
     await withTransaction(deps.pool, async (tx) => {
       await insertSessionReleases(tx, releasesOf(sessions));
@@ -86,7 +123,11 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
 
 /** The distinct (project, release) pairs of counted sessions, sorted (lock order). */
 function releasesOf(rows: SessionCountRow[]): Array<{ projectId: string; release: string }> {
-  const seen = new Map(rows.filter((r) => r.count > 0).map((r) => [`${r.projectId}\u0000${r.release}`, { projectId: r.projectId, release: r.release }]));
+  const seen = new Map(
+    rows
+      .filter((r) => r.count > 0)
+      .map((r) => [`${r.projectId}\u0000${r.release}`, { projectId: r.projectId, release: r.release }]),
+  );
   return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
@@ -102,7 +143,12 @@ function maxBy(rows: SessionUserRow[]): SessionUserRow[] {
 }
 
 /** Sums rows with equal keys, drops zero sums, sorts by key (one lock order for all batches). */
-function sumBy<T>(rows: T[], key: (r: T) => string[], amount: (r: T) => number, withAmount: (r: T, n: number) => T): T[] {
+function sumBy<T>(
+  rows: T[],
+  key: (r: T) => string[],
+  amount: (r: T) => number,
+  withAmount: (r: T, n: number) => T,
+): T[] {
   const sums = new Map<string, { row: T; n: number }>();
   for (const r of rows) {
     const k = key(r).join('\u0000');

@@ -3,7 +3,13 @@
 // user_count, implicit releases and environments, feature-flag evaluations — with one statement
 // per table.
 import type { Queryable } from '../db/pool.js';
-import { lockIssues, updateIssueCounters, upsertIssueHourlyCounts, upsertIssueTagValues, type IssueCounterRow } from '../issues/queries.js';
+import {
+  lockIssues,
+  updateIssueCounters,
+  upsertIssueHourlyCounts,
+  upsertIssueTagValues,
+  type IssueCounterRow,
+} from '../issues/queries.js';
 import { nextStatusOnEvents } from '../issues/state.js';
 import { upsertEnvironmentsSeen, upsertReleasesSeen } from '../releases/queries.js';
 import { loadRegressionInputs } from '../releases/regression-queries.js';
@@ -18,14 +24,28 @@ export async function count(tx: Queryable, events: AssignedEvent[], now: Date): 
   const t = tally(events);
   // Lock order across all transactions: issue rows (by id), then their hourly and tag rows, then
   // releases and environments; each list is sorted, so concurrent batches cannot deadlock.
-  const locked = new Map((await lockIssues(tx, t.issues.map((d) => d.issueId))).map((r) => [r.id, r]));
+  const locked = new Map(
+    (
+      await lockIssues(
+        tx,
+        t.issues.map((d) => d.issueId),
+      )
+    ).map((r) => [r.id, r]),
+  );
   await upsertIssueHourlyCounts(tx, t.hourly);
   const newUsers = await upsertIssueTagValues(tx, t.tags);
   await upsertFlagCounts(tx, tallyFlags(events)); // feature-flag evaluations (flags/)
 
   // Resolved issues reopen by release-aware rules (releases/regressions.ts): load their inputs.
   const resolved = t.issues.filter((d) => locked.get(d.issueId)?.status === 'resolved');
-  const reg = await loadRegressionInputs(tx, resolved.map((d) => ({ issueId: d.issueId, projectId: d.events[0]!.projectId, eventReleases: d.events.map((e) => e.event.release ?? null) })));
+  const reg = await loadRegressionInputs(
+    tx,
+    resolved.map((d) => ({
+      issueId: d.issueId,
+      projectId: d.events[0]!.projectId,
+      eventReleases: d.events.map((e) => e.event.release ?? null),
+    })),
+  );
 
   const regressed = new Set<string>();
   const rows: IssueCounterRow[] = [];
@@ -33,7 +53,10 @@ export async function count(tx: Queryable, events: AssignedEvent[], now: Date): 
     const row = locked.get(d.issueId);
     if (!row) continue; // deleted concurrently; its events stay orphaned until retention
     const issue = { ...row, ...reg.resolutions.get(d.issueId) };
-    const facts = d.events.map((e) => ({ timestamp: new Date(e.event.timestamp * 1000), release: e.event.release ?? null }));
+    const facts = d.events.map((e) => ({
+      timestamp: new Date(e.event.timestamp * 1000),
+      release: e.event.release ?? null,
+    }));
     const next = nextStatusOnEvents(issue, facts, now, reg.releaseOf(d.events[0]!.projectId));
     if (next.isRegression) regressed.add(d.issueId);
     rows.push(counterRow(d, newUsers.get(d.issueId) ?? 0, next));

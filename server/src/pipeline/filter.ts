@@ -3,7 +3,12 @@
 // releases, environments). The load-settings step reads the settings once per batch; a filtered
 // event ends here with the `filtered` outcome and its reason.
 import type { Queryable } from '../db/pool.js';
-import { hasActiveFilters, shouldFilter, type FilterReason, type InboundFilterSettings } from '../shared/filters/index.js';
+import {
+  hasActiveFilters,
+  shouldFilter,
+  type FilterReason,
+  type InboundFilterSettings,
+} from '../shared/filters/index.js';
 import type { NormalizedEvent } from '../shared/protocol/event.js';
 import { listInboundFilters } from '../projects/protection-queries.js';
 
@@ -13,7 +18,10 @@ export type { FilterReason };
 export type FilterInput = InboundFilterSettings | null | Error;
 
 /** Reads the inbound filters of the batch's projects in one query. */
-export async function loadFilterInputs(db: Queryable, projectIds: string[]): Promise<(projectId: string) => FilterInput> {
+export async function loadFilterInputs(
+  db: Queryable,
+  projectIds: string[],
+): Promise<(projectId: string) => FilterInput> {
   // Only well-formed ids are looked up: a poisoned job must fail alone, later, in its own commit.
   const ids = [...new Set(projectIds)].filter((id) => /^\d{1,18}$/.test(id));
   if (ids.length === 0) return () => null;

@@ -2,7 +2,13 @@
 // and the issue summary (title, culprit, metadata) of a normalized event. Pure CPU; the
 // grouping rules themselves live in grouping/. Grouping results come through a bounded cache
 // (grouping-cache.ts) keyed by exactly what grouping reads.
-import { computeGrouping, summarizeEvent, type EventSummary, type GroupingOptions, type GroupingResult } from '../grouping/index.js';
+import {
+  computeGrouping,
+  summarizeEvent,
+  type EventSummary,
+  type GroupingOptions,
+  type GroupingResult,
+} from '../grouping/index.js';
 import type { NormalizedEvent } from '../shared/protocol/event.js';
 import type { GroupingCache } from './grouping-cache.js';
 

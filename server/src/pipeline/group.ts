@@ -35,7 +35,8 @@ export async function group(tx: Queryable, events: PreparedEvent[]): Promise<Gro
   const pairs = uniquePairs(events);
   await lockIssueHashes(tx, pairs);
   const refs = new Map<string, IssueRef>();
-  for (const row of await findIssueHashes(tx, pairs)) refs.set(pairKey(row.projectId, row.hash), { projectId: row.projectId, issueId: row.issueId });
+  for (const row of await findIssueHashes(tx, pairs))
+    refs.set(pairKey(row.projectId, row.hash), { projectId: row.projectId, issueId: row.issueId });
 
   const refOf: IssueRef[] = [];
   const attach: Array<{ projectId: string; hash: string; ref: IssueRef }> = [];
@@ -53,7 +54,13 @@ export async function group(tx: Queryable, events: PreparedEvent[]): Promise<Gro
 
   const created = [...new Set(refOf.filter((r) => r.creator !== undefined))];
   await createIssues(tx, created);
-  await insertIssueHashes(tx, attach.filter((a) => a.ref.issueId !== undefined).map((a): IssueHashRow => ({ projectId: a.projectId, hash: a.hash, issueId: a.ref.issueId! })).sort(compareHashRows));
+  await insertIssueHashes(
+    tx,
+    attach
+      .filter((a) => a.ref.issueId !== undefined)
+      .map((a): IssueHashRow => ({ projectId: a.projectId, hash: a.hash, issueId: a.ref.issueId! }))
+      .sort(compareHashRows),
+  );
 
   const assigned: AssignedEvent[] = [];
   const orphaned: PreparedEvent[] = [];
@@ -109,14 +116,14 @@ function newIssueRow(e: PreparedEvent, shortId: number): NewIssueRow {
 
 function uniquePairs(events: PreparedEvent[]): Array<{ projectId: string; hash: string }> {
   const seen = new Map<string, { projectId: string; hash: string }>();
-  for (const e of events) for (const hash of e.grouping.hashes) seen.set(pairKey(e.projectId, hash), { projectId: e.projectId, hash });
+  for (const e of events)
+    for (const hash of e.grouping.hashes) seen.set(pairKey(e.projectId, hash), { projectId: e.projectId, hash });
   return [...seen.values()];
 }
 
 function pairKey(projectId: string, hash: string): string {
   return `${projectId}\u0000${hash}`;
 }
-
 
 function compareHashRows(a: IssueHashRow, b: IssueHashRow): number {
   return compareIds(a.projectId, b.projectId) || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0);

@@ -37,7 +37,10 @@ export interface GroupingCache {
 
 export type GroupingCacheLookup = 'hit' | 'miss' | 'skipped';
 
-export function createGroupingCache(maxEntries = GROUPING_CACHE_MAX_ENTRIES, observe?: (lookup: GroupingCacheLookup) => void): GroupingCache {
+export function createGroupingCache(
+  maxEntries = GROUPING_CACHE_MAX_ENTRIES,
+  observe?: (lookup: GroupingCacheLookup) => void,
+): GroupingCache {
   const lru = new LRUCache<string, GroupingResult>({ max: maxEntries });
   let hits = 0;
   let misses = 0;
@@ -90,7 +93,8 @@ function stacktraceInput(st: Stacktrace | undefined): unknown {
 export function groupingKeyInput(event: NormalizedEvent, opts: GroupingOptions = {}): string {
   const exceptions = event.exception?.values ?? [];
   const fingerprint = Array.isArray(event.fingerprint) ? event.fingerprint : null;
-  const fingerprintVars = fingerprint?.some((e) => typeof e === 'string' && e.includes('{{') && !/^\{\{\s*default\s*\}\}$/.test(e)) ?? false;
+  const fingerprintVars =
+    fingerprint?.some((e) => typeof e === 'string' && e.includes('{{') && !/^\{\{\s*default\s*\}\}$/.test(e)) ?? false;
   const projectRules = (opts.fingerprintRules ?? '').trim() !== '';
   const javascript = behaviorFamily(event.platform) === 'javascript';
   const readsAttributes = projectRules || fingerprintVars;
@@ -102,7 +106,13 @@ export function groupingKeyInput(event: NormalizedEvent, opts: GroupingOptions =
     event.sdk?.name ?? null,
     event.sdk?.version ?? null,
     fingerprint,
-    exceptions.map((e) => [e.type ?? null, e.value ?? null, e.module ?? null, e.mechanism ?? null, stacktraceInput(e.stacktrace)]),
+    exceptions.map((e) => [
+      e.type ?? null,
+      e.value ?? null,
+      e.module ?? null,
+      e.mechanism ?? null,
+      stacktraceInput(e.stacktrace),
+    ]),
     (event.threads?.values ?? []).map((t) => [t.crashed ?? null, t.current ?? null, stacktraceInput(t.stacktrace)]),
     stacktraceInput(event.stacktrace),
     event.template ?? null,
@@ -111,7 +121,16 @@ export function groupingKeyInput(event: NormalizedEvent, opts: GroupingOptions =
     // Built-in JavaScript rules read the transaction (a tag, else the attribute).
     javascript ? [event.tags.find(([k]) => k === 'transaction')?.[1] ?? null, event.transaction ?? null] : null,
     readsAttributes
-      ? [event.tags, event.transaction, event.level, event.logger, event.environment, event.release, event.dist, event.server_name]
+      ? [
+          event.tags,
+          event.transaction,
+          event.level,
+          event.logger,
+          event.environment,
+          event.release,
+          event.dist,
+          event.server_name,
+        ]
       : null,
   ]);
 }

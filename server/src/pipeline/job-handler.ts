@@ -14,7 +14,14 @@ import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bull
 import type { Logger } from '../shared/log.js';
 import { isDependencyOutage, type RetryPolicy } from '../dead-letters/retry-policy.js';
 import type { WorkerOutcomes } from '../outcomes/worker.js';
-import { DEFAULT_JOB_OPTIONS, batchJobSchema, eventJobId, isBatchJob, type BatchJob, type ProcessJob } from '../shared/queues.js';
+import {
+  DEFAULT_JOB_OPTIONS,
+  batchJobSchema,
+  eventJobId,
+  isBatchJob,
+  type BatchJob,
+  type ProcessJob,
+} from '../shared/queues.js';
 import type { Batcher } from './batcher.js';
 import type { JobOutcome } from '../queue/job-outcome.js';
 
@@ -56,7 +63,12 @@ export function createJobHandler(deps: JobHandlerDeps): JobHandler {
   };
 }
 
-async function handleBatch(deps: JobHandlerDeps, job: Job<ProcessJob>, data: BatchJob, token: string | undefined): Promise<BatchJobOutcome> {
+async function handleBatch(
+  deps: JobHandlerDeps,
+  job: Job<ProcessJob>,
+  data: BatchJob,
+  token: string | undefined,
+): Promise<BatchJobOutcome> {
   const parsed = batchJobSchema.safeParse(data);
   if (!parsed.success) throw new UnrecoverableError(`batch job does not match its schema: ${parsed.error.message}`);
   const items = parsed.data.items as ProcessJob[]; // each item is checked against its schema in processBatch
@@ -68,14 +80,23 @@ async function handleBatch(deps: JobHandlerDeps, job: Job<ProcessJob>, data: Bat
   }
   if (failed.length === 0) return { kind: 'batch', items: items.length, split: 0 };
 
-  const outage = failed.find((i) => before[i]!.kind === 'failed' && isDependencyOutage((before[i] as { error: unknown }).error));
+  const outage = failed.find(
+    (i) => before[i]!.kind === 'failed' && isDependencyOutage((before[i] as { error: unknown }).error),
+  );
   if (outage !== undefined && token !== undefined) {
     // Keep only what is left to do; the retry policy delays the job and throws DelayedError.
-    await job.updateData({ v: 1, kind: 'batch', items: failed.map((i) => items[i]!) } satisfies BatchJob as unknown as ProcessJob);
+    await job.updateData({
+      v: 1,
+      kind: 'batch',
+      items: failed.map((i) => items[i]!),
+    } satisfies BatchJob as unknown as ProcessJob);
     await deps.retry.review(before[outage]!, job, token);
   }
   await deps.queue.addBulk(failed.map((i) => splitJob(items[i]!)));
-  deps.log.warn({ jobId: job.id, items: items.length, split: failed.length }, 'items of a batch job failed, split off into jobs of their own');
+  deps.log.warn(
+    { jobId: job.id, items: items.length, split: failed.length },
+    'items of a batch job failed, split off into jobs of their own',
+  );
   return { kind: 'batch', items: items.length, split: failed.length };
 }
 
@@ -109,7 +130,8 @@ function splitJob(item: ProcessJob): { name: string; data: ProcessJob; opts: Job
   const delay = typeof backoff === 'object' ? (backoff.delay ?? 0) : (backoff ?? 0);
   const opts: JobsOptions = { ...DEFAULT_JOB_OPTIONS, delay };
   const { kind, projectId, eventId } = item as { kind?: unknown; projectId?: unknown; eventId?: unknown };
-  if (kind === 'event' && typeof projectId === 'string' && typeof eventId === 'string') opts.jobId = eventJobId(projectId, eventId);
+  if (kind === 'event' && typeof projectId === 'string' && typeof eventId === 'string')
+    opts.jobId = eventJobId(projectId, eventId);
   return { name: typeof kind === 'string' ? kind : 'invalid', data: item, opts };
 }
 

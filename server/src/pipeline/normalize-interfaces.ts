@@ -1,7 +1,14 @@
 // Structured "interfaces" for the normalize stage: exception, stacktrace, threads, breadcrumbs,
 // user, request and contexts, each accepted in every shape SDKs send (bare arrays or {values},
 // pairs or objects) and returned in the one shape NormalizedEvent declares. Pure.
-import type { Breadcrumb, EventUser, ExceptionValue, Frame, NormalizedEvent, Stacktrace } from '../shared/protocol/event.js';
+import type {
+  Breadcrumb,
+  EventUser,
+  ExceptionValue,
+  Frame,
+  NormalizedEvent,
+  Stacktrace,
+} from '../shared/protocol/event.js';
 import { addMetaError, primitiveText, type EventMeta } from './normalize-meta.js';
 import { isRecord, normalizeLevel, parseTimestamp, truncateChars } from '../shared/normalize-values.js';
 
@@ -12,7 +19,15 @@ export const MAX_EXCEPTION_TYPE_CHARS = 256;
 
 /** Items of a Sentry "values" container: a bare array, {values: [...]}, or one object. */
 export function valuesOf(value: unknown): Record<string, unknown>[] {
-  const list = Array.isArray(value) ? value : isRecord(value) ? (Array.isArray(value.values) ? value.values : 'values' in value ? [] : [value]) : [];
+  const list = Array.isArray(value)
+    ? value
+    : isRecord(value)
+      ? Array.isArray(value.values)
+        ? value.values
+        : 'values' in value
+          ? []
+          : [value]
+      : [];
   return list.filter(isRecord);
 }
 
@@ -34,7 +49,15 @@ function normalizeFrame(raw: Record<string, unknown>): Frame {
     else frame[key] = n;
   }
   if (typeof raw.in_app !== 'boolean') delete frame.in_app;
-  for (const key of ['filename', 'abs_path', 'function', 'raw_function', 'module', 'package', 'context_line'] as const) {
+  for (const key of [
+    'filename',
+    'abs_path',
+    'function',
+    'raw_function',
+    'module',
+    'package',
+    'context_line',
+  ] as const) {
     const v = raw[key];
     if (typeof v !== 'string') delete frame[key];
     else if (key !== 'context_line') frame[key] = truncateChars(v, MAX_FRAME_FIELD_CHARS);
@@ -77,11 +100,20 @@ export function normalizeStacktrace(value: unknown): Stacktrace | undefined {
 // Relay splits "Type: value" when an exception came without a type.
 const TYPE_VALUE_RE = /^(\w+):(.*)$/;
 
-function normalizeExceptionValue(raw: Record<string, unknown>, index: number, meta: EventMeta | undefined): ExceptionValue | undefined {
+function normalizeExceptionValue(
+  raw: Record<string, unknown>,
+  index: number,
+  meta: EventMeta | undefined,
+): ExceptionValue | undefined {
   const exc: ExceptionValue = { ...raw };
   exc.type = typeof raw.type === 'string' && raw.type ? truncateChars(raw.type, MAX_EXCEPTION_TYPE_CHARS) : undefined;
   // Cut before the type split and before grouping parameterizes it (Relay trims in normalization).
-  const value = raw.value === undefined || raw.value === null ? undefined : typeof raw.value === 'string' ? raw.value : JSON.stringify(raw.value);
+  const value =
+    raw.value === undefined || raw.value === null
+      ? undefined
+      : typeof raw.value === 'string'
+        ? raw.value
+        : JSON.stringify(raw.value);
   exc.value = value === undefined ? undefined : truncateChars(value, MAX_EXCEPTION_VALUE_CHARS);
   if (!exc.type && exc.value) {
     const m = TYPE_VALUE_RE.exec(exc.value);
@@ -94,7 +126,8 @@ function normalizeExceptionValue(raw: Record<string, unknown>, index: number, me
   const stacktrace = normalizeStacktrace(raw.stacktrace);
   if (stacktrace) exc.stacktrace = stacktrace;
   else delete exc.stacktrace;
-  if (isRecord(raw.mechanism)) exc.mechanism = normalizeMechanism(raw.mechanism, ['exception', 'values', index, 'mechanism'], meta);
+  if (isRecord(raw.mechanism))
+    exc.mechanism = normalizeMechanism(raw.mechanism, ['exception', 'values', index, 'mechanism'], meta);
   else delete exc.mechanism;
   for (const key of ['type', 'value'] as const) if (exc[key] === undefined) delete exc[key];
   return exc.type || exc.value || exc.stacktrace ? exc : undefined;
@@ -110,12 +143,17 @@ const MECHANISM_META_FIELDS: Record<string, readonly string[]> = {
   ns_error: ['code', 'domain'],
 };
 
-function normalizeMechanism(raw: Record<string, unknown>, path: Array<string | number>, meta: EventMeta | undefined): NonNullable<ExceptionValue['mechanism']> {
+function normalizeMechanism(
+  raw: Record<string, unknown>,
+  path: Array<string | number>,
+  meta: EventMeta | undefined,
+): NonNullable<ExceptionValue['mechanism']> {
   const mech = { ...raw };
   if (typeof mech.type !== 'string' || !mech.type) mech.type = 'generic';
   for (const key of MECHANISM_FLAGS) if (mech[key] !== undefined && typeof mech[key] !== 'boolean') delete mech[key];
   for (const key of MECHANISM_IDS) if (mech[key] !== undefined && typeof mech[key] !== 'number') delete mech[key];
-  for (const key of ['source', 'description', 'help_link'] as const) if (mech[key] !== undefined && typeof mech[key] !== 'string') delete mech[key];
+  for (const key of ['source', 'description', 'help_link'] as const)
+    if (mech[key] !== undefined && typeof mech[key] !== 'string') delete mech[key];
   if (mech.meta !== undefined) {
     if (!isRecord(mech.meta)) {
       delete mech.meta;
@@ -146,7 +184,9 @@ function normalizeMechanism(raw: Record<string, unknown>, path: Array<string | n
 
 /** Exceptions, cause first and the raised one last (the order SDKs send). */
 export function normalizeException(value: unknown, meta?: EventMeta): { values: ExceptionValue[] } | undefined {
-  const values = valuesOf(value).map((raw, i) => normalizeExceptionValue(raw, i, meta)).filter((e): e is ExceptionValue => e !== undefined);
+  const values = valuesOf(value)
+    .map((raw, i) => normalizeExceptionValue(raw, i, meta))
+    .filter((e): e is ExceptionValue => e !== undefined);
   return values.length > 0 ? { values } : undefined;
 }
 
@@ -184,7 +224,10 @@ export type InferIp = 'auto' | 'never' | 'legacy';
 // Without an infer_ip setting, Relay fills a missing user IP only for client-side platforms.
 const LEGACY_INFER_PLATFORMS = new Set(['javascript', 'cocoa', 'objc']);
 
-export function normalizeUser(value: unknown, opts: { clientIp?: string; inferIp: InferIp; platform: string }): EventUser | undefined {
+export function normalizeUser(
+  value: unknown,
+  opts: { clientIp?: string; inferIp: InferIp; platform: string },
+): EventUser | undefined {
   const user: EventUser = isRecord(value) ? { ...value } : {};
   for (const key of ['id', 'username', 'email'] as const) {
     const v = user[key];
@@ -194,7 +237,8 @@ export function normalizeUser(value: unknown, opts: { clientIp?: string; inferIp
   const ip = user.ip_address;
   const wantsAuto =
     ip === AUTO_IP ||
-    (ip === undefined && (opts.inferIp === 'auto' || (opts.inferIp === 'legacy' && LEGACY_INFER_PLATFORMS.has(opts.platform))));
+    (ip === undefined &&
+      (opts.inferIp === 'auto' || (opts.inferIp === 'legacy' && LEGACY_INFER_PLATFORMS.has(opts.platform))));
   if (wantsAuto && opts.clientIp && opts.inferIp !== 'never') user.ip_address = opts.clientIp;
   else if (typeof ip !== 'string' || ip === AUTO_IP) delete user.ip_address;
   return Object.keys(user).length > 0 ? user : undefined;
@@ -207,7 +251,9 @@ export function normalizeUser(value: unknown, opts: { clientIp?: string; inferIp
 function pairsOf(value: unknown, path: Array<string | number>, meta: EventMeta | undefined): Array<[string, string]> {
   const entries: Array<[unknown, unknown]> = Array.isArray(value)
     ? value.filter((p): p is unknown[] => Array.isArray(p) && p.length === 2).map((p) => [p[0], p[1]])
-    : isRecord(value) ? Object.entries(value) : [];
+    : isRecord(value)
+      ? Object.entries(value)
+      : [];
   const out: Array<[string, string]> = [];
   for (const [k, v] of entries) {
     if (typeof k !== 'string' || v === null || v === undefined) continue;
@@ -240,7 +286,11 @@ function parseQuery(value: unknown, meta: EventMeta | undefined): Array<[string,
 }
 
 /** request with headers, cookies and query_string as [name, value] pairs. */
-export function normalizeRequest(value: unknown, clientIp: string | undefined, meta?: EventMeta): Record<string, unknown> | undefined {
+export function normalizeRequest(
+  value: unknown,
+  clientIp: string | undefined,
+  meta?: EventMeta,
+): Record<string, unknown> | undefined {
   if (!isRecord(value)) return undefined;
   const req: Record<string, unknown> = { ...value };
   if (typeof req.method === 'string') req.method = req.method.toUpperCase();
@@ -259,9 +309,14 @@ export function normalizeRequest(value: unknown, clientIp: string | undefined, m
       req.cookies = parseCookies(cookieHeader[1]);
       headers = headers.filter(([k]) => k.toLowerCase() !== 'cookie');
     } else delete req.cookies;
-  } else req.cookies = typeof value.cookies === 'string' ? parseCookies(value.cookies) : pairsOf(value.cookies, ['request', 'cookies'], meta);
+  } else
+    req.cookies =
+      typeof value.cookies === 'string'
+        ? parseCookies(value.cookies)
+        : pairsOf(value.cookies, ['request', 'cookies'], meta);
   if (value.headers !== undefined) req.headers = headers;
-  if (req.query_string !== undefined && req.query_string !== null) req.query_string = parseQuery(req.query_string, meta);
+  if (req.query_string !== undefined && req.query_string !== null)
+    req.query_string = parseQuery(req.query_string, meta);
   else delete req.query_string;
   if (isRecord(value.env)) {
     const env = { ...value.env };

@@ -66,7 +66,8 @@ export function parseEventJson(text: string): unknown {
 }
 
 function repairStrings(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  if (typeof value === 'string')
+    return value.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
   if (Array.isArray(value)) return value.map(repairStrings);
   if (!isRecord(value)) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [repairStrings(k) as string, repairStrings(v)]));

@@ -87,12 +87,17 @@ export interface PipelineOptions {
   timer?: StepTimer;
 }
 
-const eventStep = (name: string, run: EventStep<EventDraft>['run']): EventStep<EventDraft> => ({ kind: 'event', name, run });
+const eventStep = (name: string, run: EventStep<EventDraft>['run']): EventStep<EventDraft> => ({
+  kind: 'event',
+  name,
+  run,
+});
 const batchStep = <B>(name: string, run: BatchStep<B>['run']): BatchStep<B> => ({ kind: 'batch', name, run });
 
 /** A draft the per-event steps have filled in; throws on a step list that skips one. */
 export function prepared(d: EventDraft): PreparedEvent {
-  if (!d.event || !d.grouping || !d.summary || !d.tags) throw new Error(`pipeline bug: event ${d.eventId} reached a batch step unprepared`);
+  if (!d.event || !d.grouping || !d.summary || !d.tags)
+    throw new Error(`pipeline bug: event ${d.eventId} reached a batch step unprepared`);
   return d as PreparedEvent;
 }
 
@@ -101,7 +106,10 @@ export const STEPS: Readonly<PipelineSteps> = Object.freeze({
     batchStep<PrepareBatch>('load-settings', async (b) => {
       const ids = b.events.map((d) => d.projectId);
       if (ids.length === 0) return;
-      const [scrubbing, filters] = await Promise.all([loadScrubInputs(b.deps, b.state.scrubSettings, ids), loadFilterInputs(b.deps.pool, ids)]);
+      const [scrubbing, filters] = await Promise.all([
+        loadScrubInputs(b.deps, b.state.scrubSettings, ids),
+        loadFilterInputs(b.deps.pool, ids),
+      ]);
       for (const d of b.events) {
         d.scrubbing = scrubbing(d.projectId);
         d.filters = filters(d.projectId);
@@ -113,7 +121,11 @@ export const STEPS: Readonly<PipelineSteps> = Object.freeze({
       return CONTINUE;
     }),
     eventStep('normalize', (d) => {
-      d.event = normalizeEvent(d.raw, { eventId: d.job.eventId, receivedAt: d.job.receivedAt, clientIp: d.job.meta.clientIp });
+      d.event = normalizeEvent(d.raw, {
+        eventId: d.job.eventId,
+        receivedAt: d.job.receivedAt,
+        clientIp: d.job.meta.clientIp,
+      });
       d.raw = undefined;
       return CONTINUE;
     }),
@@ -137,7 +149,9 @@ export const STEPS: Readonly<PipelineSteps> = Object.freeze({
       d.flags = eventFlags(d.event!);
       return CONTINUE;
     }),
-    batchStep<PrepareBatch>('symbolicate', (b) => symbolicatePrepared(b.deps, b.state.sourceMaps, b.events.map(prepared), b.state.grouping)),
+    batchStep<PrepareBatch>('symbolicate', (b) =>
+      symbolicatePrepared(b.deps, b.state.sourceMaps, b.events.map(prepared), b.state.grouping),
+    ),
     batchStep<PrepareBatch>('rank', (b) => rankEvents(b.deps, b.events.map(prepared))),
   ],
   commit: [
@@ -156,30 +170,50 @@ export const STEPS: Readonly<PipelineSteps> = Object.freeze({
   ],
   afterCommit: [
     batchStep<CommittedBatch>('publish', (b) =>
-      publishEvents(b.deps, b.published).catch((err: unknown) => b.deps.log.warn({ err }, 'publishing stored events failed'))),
+      publishEvents(b.deps, b.published).catch((err: unknown) =>
+        b.deps.log.warn({ err }, 'publishing stored events failed'),
+      ),
+    ),
     batchStep<CommittedBatch>('assign', (b) =>
-      assign(b.deps, b.stored.filter((e) => e.isNewIssue).map((e) => ({
-        projectId: e.projectId, issueId: e.issueId, release: e.event.release ?? null, environment: e.event.environment ?? null,
-        payload: e.event as unknown as Record<string, unknown>,
-      })))),
+      assign(
+        b.deps,
+        b.stored
+          .filter((e) => e.isNewIssue)
+          .map((e) => ({
+            projectId: e.projectId,
+            issueId: e.issueId,
+            release: e.event.release ?? null,
+            environment: e.event.environment ?? null,
+            payload: e.event as unknown as Record<string, unknown>,
+          })),
+      ),
+    ),
     batchStep<CommittedBatch>('notify', (b) => notify(b.deps, b.published)),
   ],
 });
 
 /** Every step's name, in the order an event meets them (README's "path of an event"). */
-export const STEP_NAMES: readonly string[] = [...STEPS.prepare, ...STEPS.commit, ...STEPS.afterCommit].map((s) => s.name);
+export const STEP_NAMES: readonly string[] = [...STEPS.prepare, ...STEPS.commit, ...STEPS.afterCommit].map(
+  (s) => s.name,
+);
 
 const observeStep: StepTimer = (step, seconds) => pipelineStepDuration.observe({ step }, seconds);
 
 export function createPipeline(config: Pick<Config, 'sourcemaps'>, options: PipelineOptions = {}): Pipeline {
-  const base: PipelineSteps = { prepare: [...STEPS.prepare], commit: [...STEPS.commit], afterCommit: [...STEPS.afterCommit] };
+  const base: PipelineSteps = {
+    prepare: [...STEPS.prepare],
+    commit: [...STEPS.commit],
+    afterCommit: [...STEPS.afterCommit],
+  };
   const steps = options.compose ? options.compose(base) : base;
   return {
     ...steps,
     state: {
       scrubSettings: createScrubSettingsCache(),
       sourceMaps: createSourceMapCache(config.sourcemaps.cacheBytes),
-      grouping: createGroupingCache(GROUPING_CACHE_MAX_ENTRIES, (lookup) => groupingCacheLookups.inc({ result: lookup })),
+      grouping: createGroupingCache(GROUPING_CACHE_MAX_ENTRIES, (lookup) =>
+        groupingCacheLookups.inc({ result: lookup }),
+      ),
     },
     timer: options.timer ?? observeStep,
   };

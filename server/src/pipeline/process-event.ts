@@ -59,7 +59,15 @@ import { isAuxItem, processAuxItems } from './aux-items.js';
 import { InvalidEventError } from './normalize.js';
 import type { EventDraft, PreparedEvent, StoredEvent } from './prepared.js';
 import { iso } from './tally.js';
-import { createPipeline, prepared, STEPS, type CommitBatch, type Pipeline, type PipelineDeps, type PrepareBatch } from './pipeline.js';
+import {
+  createPipeline,
+  prepared,
+  STEPS,
+  type CommitBatch,
+  type Pipeline,
+  type PipelineDeps,
+  type PrepareBatch,
+} from './pipeline.js';
 import { runBatchSteps, runEventStep, runOne, timed, type EventEnd } from './steps.js';
 
 export type { PipelineDeps } from './pipeline.js';
@@ -75,7 +83,8 @@ export async function processBatch(deps: PipelineDeps, jobs: unknown[]): Promise
   jobs.forEach((data, index) => {
     const kind = (data as { kind?: unknown } | null)?.kind;
     const parsed = kind === 'event' ? eventJobSchema.safeParse(data) : auxJobSchema.safeParse(data);
-    if (!parsed.success) outcomes[index] = { kind: 'invalid', message: `job payload does not match its schema: ${parsed.error.message}` };
+    if (!parsed.success)
+      outcomes[index] = { kind: 'invalid', message: `job payload does not match its schema: ${parsed.error.message}` };
     else if (parsed.data.kind === 'event') events.push({ index, job: parsed.data });
     else aux.push({ index, job: parsed.data as AuxJob });
   });
@@ -90,7 +99,8 @@ function newDraft(job: EventJob): EventDraft {
 
 /** A per-event step threw: a payload that is not an event is invalid for good, anything else retries. */
 function stepFailure(d: EventDraft, step: string, err: unknown): Extract<JobOutcome, { kind: 'invalid' | 'failed' }> {
-  if (step === 'parse' || err instanceof InvalidEventError) return { kind: 'invalid', message: `${step}: ${(err as Error).message}` };
+  if (step === 'parse' || err instanceof InvalidEventError)
+    return { kind: 'invalid', message: `${step}: ${(err as Error).message}` };
   return { kind: 'failed', error: new Error(`stage ${step} failed for event ${d.eventId}`, { cause: err }) };
 }
 
@@ -114,7 +124,11 @@ export function prepareEvent(job: EventJob, scrubbing?: EventDraft['scrubbing'])
   return prepared(d);
 }
 
-async function processEvents(deps: RunDeps, items: Array<{ index: number; job: EventJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processEvents(
+  deps: RunDeps,
+  items: Array<{ index: number; job: EventJob }>,
+  outcomes: Array<JobOutcome | undefined>,
+): Promise<void> {
   // The same event twice in one batch: prepare and store it once, settle both jobs alike.
   const byKey = new Map<string, number[]>();
   const drafts: EventDraft[] = [];
@@ -132,7 +146,8 @@ async function processEvents(deps: RunDeps, items: Array<{ index: number; job: E
     dropped: (d, _step, reason) => (outcomes[first(d)] = { kind: 'filtered', eventId: d.eventId, reason }),
     failed: (d, step, err) => {
       const outcome = stepFailure(d, step, err);
-      if (outcome.kind === 'failed') deps.log.error({ err: outcome.error, eventId: d.eventId, projectId: d.projectId }, 'event stage failed');
+      if (outcome.kind === 'failed')
+        deps.log.error({ err: outcome.error, eventId: d.eventId, projectId: d.projectId }, 'event stage failed');
       outcomes[first(d)] = outcome;
     },
   };
@@ -141,13 +156,18 @@ async function processEvents(deps: RunDeps, items: Array<{ index: number; job: E
   for (const [key, indexes] of byKey) {
     const firstOutcome = outcomes[indexes[0]!] ?? results.get(key);
     indexes.forEach((i, n) => {
-      outcomes[i] = n > 0 && firstOutcome?.kind === 'stored' ? { kind: 'duplicate', eventId: firstOutcome.eventId } : firstOutcome;
+      outcomes[i] =
+        n > 0 && firstOutcome?.kind === 'stored' ? { kind: 'duplicate', eventId: firstOutcome.eventId } : firstOutcome;
     });
   }
 }
 
 /** Runs the steps before the transaction, in list order; returns the events still live. */
-async function prepareBatch(pipeline: Pipeline, batch: PrepareBatch, end: EventEnd<EventDraft>): Promise<PreparedEvent[]> {
+async function prepareBatch(
+  pipeline: Pipeline,
+  batch: PrepareBatch,
+  end: EventEnd<EventDraft>,
+): Promise<PreparedEvent[]> {
   for (const step of pipeline.prepare) {
     if (batch.events.length === 0) break;
     if (step.kind === 'event') {
@@ -171,7 +191,10 @@ async function commitWithFallback(deps: RunDeps, events: PreparedEvent[]): Promi
     return await commitEvents(deps, events);
   } catch (err) {
     if (events.length === 1) {
-      deps.log.warn({ err, eventId: events[0]!.eventId, projectId: events[0]!.projectId }, 'event store failed, will retry');
+      deps.log.warn(
+        { err, eventId: events[0]!.eventId, projectId: events[0]!.projectId },
+        'event store failed, will retry',
+      );
       return new Map([[eventKey(events[0]!.projectId, events[0]!.eventId), { kind: 'failed', error: err as Error }]]);
     }
     deps.log.warn({ err, size: events.length }, 'batch store failed, retrying events one by one');
@@ -204,9 +227,12 @@ async function commitEvents(deps: RunDeps, events: PreparedEvent[]): Promise<Map
   const stored = result.stored!;
   const regressed = result.regressed!;
   const outcomes = new Map<string, JobOutcome>();
-  for (const e of grouped.orphaned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'dropped', reason: 'unknown-project' });
-  for (const e of grouped.assigned) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'duplicate', eventId: e.eventId });
-  for (const e of sampled.countOnly) outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'sampled', eventId: e.eventId, issueId: e.issueId });
+  for (const e of grouped.orphaned)
+    outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'dropped', reason: 'unknown-project' });
+  for (const e of grouped.assigned)
+    outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'duplicate', eventId: e.eventId });
+  for (const e of sampled.countOnly)
+    outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'sampled', eventId: e.eventId, issueId: e.issueId });
   const published: StoredEvent[] = [];
   for (const e of [...stored].sort((a, b) => a.event.timestamp - b.event.timestamp)) {
     outcomes.set(eventKey(e.projectId, e.eventId), { kind: 'stored', eventId: e.eventId, issueId: e.issueId });
@@ -228,21 +254,52 @@ async function commitEvents(deps: RunDeps, events: PreparedEvent[]): Promise<Map
       userKey: e.userKey ?? null,
     });
   }
-  deps.log.debug({ size: events.length, stored: stored.length, newIssues: grouped.newIssueIds.length }, 'batch committed');
+  deps.log.debug(
+    { size: events.length, stored: stored.length, newIssues: grouped.newIssueIds.length },
+    'batch committed',
+  );
   await runBatchSteps(pipeline.afterCommit, { deps, stored, published }, pipeline.timer);
   return outcomes;
 }
 
-async function processAux(deps: RunDeps, all: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
-  await Promise.all([processCounters(deps, all.filter((i) => !isAuxItem(i.job)), outcomes), processItems(deps, all.filter((i) => isAuxItem(i.job)), outcomes)]);
+async function processAux(
+  deps: RunDeps,
+  all: Array<{ index: number; job: AuxJob }>,
+  outcomes: Array<JobOutcome | undefined>,
+): Promise<void> {
+  await Promise.all([
+    processCounters(
+      deps,
+      all.filter((i) => !isAuxItem(i.job)),
+      outcomes,
+    ),
+    processItems(
+      deps,
+      all.filter((i) => isAuxItem(i.job)),
+      outcomes,
+    ),
+  ]);
 }
 
 /** Feedback and check-ins (aux-items.ts); a failed batch is retried item by item. */
-async function processItems(deps: RunDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processItems(
+  deps: RunDeps,
+  items: Array<{ index: number; job: AuxJob }>,
+  outcomes: Array<JobOutcome | undefined>,
+): Promise<void> {
   if (items.length === 0) return;
-  const inProcess = async (jobs: EventJob[]) => processEvents(deps, jobs.map((job, index) => ({ index, job })), new Array(jobs.length));
+  const inProcess = async (jobs: EventJob[]) =>
+    processEvents(
+      deps,
+      jobs.map((job, index) => ({ index, job })),
+      new Array(jobs.length),
+    );
   try {
-    const results = await processAuxItems(deps, items.map((i) => i.job), inProcess);
+    const results = await processAuxItems(
+      deps,
+      items.map((i) => i.job),
+      inProcess,
+    );
     items.forEach(({ index }, n) => (outcomes[index] = results[n]!));
   } catch (err) {
     if (items.length === 1) {
@@ -254,11 +311,18 @@ async function processItems(deps: RunDeps, items: Array<{ index: number; job: Au
   }
 }
 
-async function processCounters(deps: PipelineDeps, items: Array<{ index: number; job: AuxJob }>, outcomes: Array<JobOutcome | undefined>): Promise<void> {
+async function processCounters(
+  deps: PipelineDeps,
+  items: Array<{ index: number; job: AuxJob }>,
+  outcomes: Array<JobOutcome | undefined>,
+): Promise<void> {
   if (items.length === 0) return;
   const countDeps = { pool: deps.pool, redis: deps.redis, redisPrefix: deps.config.redis.prefix };
   try {
-    const results = await countAuxJobs(countDeps, items.map((i) => i.job));
+    const results = await countAuxJobs(
+      countDeps,
+      items.map((i) => i.job),
+    );
     items.forEach(({ index }, n) => (outcomes[index] = results[n]!));
   } catch (err) {
     if (items.length === 1) {

@@ -10,7 +10,13 @@
 // stored-path event already recorded as sampled is a duplicate. Redis only chooses what to keep.
 import type { Queryable } from '../db/pool.js';
 import { minuteOf, shouldStore, type SpikeSettings } from '../spikes/decide.js';
-import { findSampledEvents, insertSampledEvents, sampledEventKey, upsertIssueSampling, type IssueSamplingDelta } from '../spikes/queries.js';
+import {
+  findSampledEvents,
+  insertSampledEvents,
+  sampledEventKey,
+  upsertIssueSampling,
+  type IssueSamplingDelta,
+} from '../spikes/queries.js';
 import type { Deps } from '../deps.js';
 import type { AssignedEvent, PreparedEvent } from './prepared.js';
 import { iso } from './tally.js';
@@ -38,13 +44,23 @@ export async function sample(tx: Queryable, deps: SampleDeps, events: AssignedEv
   if (settings.threshold <= 0 || events.length === 0) return { keep: events, countOnly: [] };
   const keepCandidates: AssignedEvent[] = [];
   const sampleCandidates: AssignedEvent[] = [];
-  for (const e of events) (shouldStore(e.spikeRank ?? 1, e.eventId, settings) ? keepCandidates : sampleCandidates).push(e);
+  for (const e of events)
+    (shouldStore(e.spikeRank ?? 1, e.eventId, settings) ? keepCandidates : sampleCandidates).push(e);
 
-  const alreadySampled = await findSampledEvents(tx, keepCandidates.map((e) => ({ projectId: e.projectId, eventId: e.eventId })));
+  const alreadySampled = await findSampledEvents(
+    tx,
+    keepCandidates.map((e) => ({ projectId: e.projectId, eventId: e.eventId })),
+  );
   const keep = keepCandidates.filter((e) => !alreadySampled.has(sampledEventKey(e.projectId, e.eventId)));
   const inserted = await insertSampledEvents(
     tx,
-    sampleCandidates.map((e) => ({ projectId: e.projectId, eventId: e.eventId, issueId: e.issueId, timestamp: iso(e.event.timestamp), receivedAt: iso(e.receivedAt / 1000) })),
+    sampleCandidates.map((e) => ({
+      projectId: e.projectId,
+      eventId: e.eventId,
+      issueId: e.issueId,
+      timestamp: iso(e.event.timestamp),
+      receivedAt: iso(e.receivedAt / 1000),
+    })),
   );
   const countOnly = sampleCandidates.filter((e) => inserted.has(sampledEventKey(e.projectId, e.eventId)));
   await upsertIssueSampling(tx, samplingDeltas(countOnly));

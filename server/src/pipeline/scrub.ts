@@ -24,7 +24,11 @@ export function createScrubSettingsCache(): ScrubSettingsCache {
 export type ScrubInput = ScrubRules | Error;
 
 /** Loads the rules of the batch's projects; a failed load makes their events retry (never unscrubbed). */
-export async function loadScrubInputs(deps: Pick<Deps, 'pool' | 'config'>, cache: ScrubSettingsCache, projectIds: string[]): Promise<(projectId: string) => ScrubInput> {
+export async function loadScrubInputs(
+  deps: Pick<Deps, 'pool' | 'config'>,
+  cache: ScrubSettingsCache,
+  projectIds: string[],
+): Promise<(projectId: string) => ScrubInput> {
   // The batch keeps its own snapshot: a cache entry expiring while the batch runs must not lose it.
   const batch = new Map<string, ScrubRules>();
   const missing: string[] = [];
@@ -37,7 +41,10 @@ export async function loadScrubInputs(deps: Pick<Deps, 'pool' | 'config'>, cache
   if (missing.length > 0) {
     try {
       // A malformed id (no such project: the group step drops its event) must not fail the batch's query.
-      const stored = await listProjectScrubSettings(deps.pool, missing.filter((id) => /^\d{1,18}$/.test(id)));
+      const stored = await listProjectScrubSettings(
+        deps.pool,
+        missing.filter((id) => /^\d{1,18}$/.test(id)),
+      );
       for (const id of missing) {
         const rules = compileScrubRules(effectiveScrubSettings(stored.get(id) ?? null, deps.config.scrub));
         cache.set(id, rules);
@@ -47,7 +54,8 @@ export async function loadScrubInputs(deps: Pick<Deps, 'pool' | 'config'>, cache
       failure = new Error('loading data-scrubbing settings failed', { cause: err });
     }
   }
-  return (projectId) => batch.get(projectId) ?? failure ?? new Error(`no data-scrubbing settings for project ${projectId}`);
+  return (projectId) =>
+    batch.get(projectId) ?? failure ?? new Error(`no data-scrubbing settings for project ${projectId}`);
 }
 
 /** The step. Without input (unit tests of other steps) the default rules apply. */

@@ -44,7 +44,12 @@ const YIELD_EVERY_EVENTS = 50;
  * Runs one per-event step over the live events; returns the ones that continue. `yieldEvery`
  * 0 runs without yielding (prepareEvent, one event).
  */
-export async function runEventStep<E>(step: EventStep<E>, events: E[], end: EventEnd<E>, yieldEvery = YIELD_EVERY_EVENTS): Promise<E[]> {
+export async function runEventStep<E>(
+  step: EventStep<E>,
+  events: E[],
+  end: EventEnd<E>,
+  yieldEvery = YIELD_EVERY_EVENTS,
+): Promise<E[]> {
   const live: E[] = [];
   for (const [n, e] of events.entries()) {
     if (yieldEvery > 0 && n > 0 && n % yieldEvery === 0) await yieldToEventLoop();

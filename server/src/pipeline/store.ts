@@ -11,17 +11,25 @@ import { iso } from './tally.js';
 /** Returns the events that were newly inserted (a subset of `events`, same order). */
 export async function store(tx: Queryable, events: AssignedEvent[], newIssueIds: string[]): Promise<AssignedEvent[]> {
   // Sorted so that two transactions inserting the same ids wait for each other in one order.
-  const sorted = [...events].sort((a, b) => compareIds(a.projectId, b.projectId) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  const sorted = [...events].sort(
+    (a, b) => compareIds(a.projectId, b.projectId) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+  );
   // An event dated by its receipt gets another timestamp when it is sent again, so the primary
   // key cannot recognize the copy: look its id up in every partition instead (rare: SDKs date
   // their events).
   const stale = await findStoredEventKeys(tx, sorted.filter(isDatedByReceipt));
-  const inserted = await insertEvents(tx, sorted.filter((e) => !stale.has(eventKey(e.projectId, e.eventId))).map(eventRow));
+  const inserted = await insertEvents(
+    tx,
+    sorted.filter((e) => !stale.has(eventKey(e.projectId, e.eventId))).map(eventRow),
+  );
   const stored = events.filter((e) => inserted.has(eventKey(e.projectId, e.eventId)));
   // A new issue whose every event turned out to be stored already (its old issue was deleted
   // but the events were not) would stay empty: drop it again.
   const used = new Set(stored.map((e) => e.issueId));
-  await deleteIssues(tx, newIssueIds.filter((id) => !used.has(id)));
+  await deleteIssues(
+    tx,
+    newIssueIds.filter((id) => !used.has(id)),
+  );
   return stored;
 }
 

@@ -12,7 +12,16 @@ import { sourceLinesOf, type CachedModule, type SourceMapCache } from '../source
 import type { GroupingCache } from './grouping-cache.js';
 import { parseSourceMap, SourceMapParseError } from '../sourcemaps/parsed-map.js';
 import { findSources, type FrameJob, type Source, type SymbolicateItem } from '../sourcemaps/lookup.js';
-import { applyMap, decodeDataUrl, fillJsFrameMeta, frameUrl, isCandidateFrame, sourceMappingUrlOf, sourcemapImages, type MapModule } from '../sourcemaps/resolve.js';
+import {
+  applyMap,
+  decodeDataUrl,
+  fillJsFrameMeta,
+  frameUrl,
+  isCandidateFrame,
+  sourceMappingUrlOf,
+  sourcemapImages,
+  type MapModule,
+} from '../sourcemaps/resolve.js';
 import { buildScopeIndex } from '../sourcemaps/scopes.js';
 import { listFileContents, type ArtifactFileRef } from '../sourcemaps/store.js';
 import { fingerprint } from './fingerprint.js';
@@ -32,12 +41,20 @@ const JS_PLATFORMS = new Set(['javascript', 'node']);
  * it changed, so issues group on original frames. A failure leaves events minified (logged),
  * never loses them.
  */
-export async function symbolicatePrepared(deps: Pick<Deps, 'pool' | 'log'>, cache: SourceMapCache, prepared: PreparedEvent[], grouping?: GroupingCache): Promise<void> {
+export async function symbolicatePrepared(
+  deps: Pick<Deps, 'pool' | 'log'>,
+  cache: SourceMapCache,
+  prepared: PreparedEvent[],
+  grouping?: GroupingCache,
+): Promise<void> {
   const items = prepared.filter((p) => hasJsFrames(p.event));
   if (items.length === 0) return;
   let changed = items.map(() => false);
   try {
-    changed = await symbolicateBatch(items.map((p) => ({ projectId: p.projectId, event: p.event })), { db: deps.pool, cache });
+    changed = await symbolicateBatch(
+      items.map((p) => ({ projectId: p.projectId, event: p.event })),
+      { db: deps.pool, cache },
+    );
   } catch (err) {
     deps.log.warn({ err, size: items.length }, 'symbolication failed, events keep their minified frames');
   }
@@ -51,7 +68,11 @@ export function fillJsFrames(event: NormalizedEvent): boolean {
   let changed = false;
   for (const { stacktrace } of stacktracesOf(event)) {
     for (const frame of stacktrace.frames) {
-      if (JS_PLATFORMS.has(typeof frame.platform === 'string' ? frame.platform : event.platform) && fillJsFrameMeta(frame)) changed = true;
+      if (
+        JS_PLATFORMS.has(typeof frame.platform === 'string' ? frame.platform : event.platform) &&
+        fillJsFrameMeta(frame)
+      )
+        changed = true;
     }
   }
   return changed;
@@ -59,11 +80,15 @@ export function fillJsFrames(event: NormalizedEvent): boolean {
 
 function hasJsFrames(event: NormalizedEvent): boolean {
   return stacktracesOf(event).some(({ stacktrace }) =>
-    stacktrace.frames.some((f) => JS_PLATFORMS.has(typeof f.platform === 'string' ? f.platform : event.platform)));
+    stacktrace.frames.some((f) => JS_PLATFORMS.has(typeof f.platform === 'string' ? f.platform : event.platform)),
+  );
 }
 
 /** Symbolicates one event (a batch of one). */
-export async function symbolicate(event: NormalizedEvent, ctx: SymbolicateDeps & { projectId: string }): Promise<NormalizedEvent> {
+export async function symbolicate(
+  event: NormalizedEvent,
+  ctx: SymbolicateDeps & { projectId: string },
+): Promise<NormalizedEvent> {
   await symbolicateBatch([{ projectId: ctx.projectId, event }], ctx);
   fillJsFrames(event);
   return event;
@@ -80,10 +105,14 @@ export async function symbolicateBatch(items: SymbolicateItem[], deps: Symbolica
   return items.map((i) => changed.has(i));
 }
 
-function stacktracesOf(event: NormalizedEvent): Array<{ holder: ExceptionValue | Record<string, unknown>; stacktrace: Stacktrace }> {
+function stacktracesOf(
+  event: NormalizedEvent,
+): Array<{ holder: ExceptionValue | Record<string, unknown>; stacktrace: Stacktrace }> {
   const out: Array<{ holder: ExceptionValue | Record<string, unknown>; stacktrace: Stacktrace }> = [];
-  for (const v of event.exception?.values ?? []) if (v.stacktrace?.frames) out.push({ holder: v, stacktrace: v.stacktrace });
-  for (const t of event.threads?.values ?? []) if (t.stacktrace?.frames) out.push({ holder: t, stacktrace: t.stacktrace });
+  for (const v of event.exception?.values ?? [])
+    if (v.stacktrace?.frames) out.push({ holder: v, stacktrace: v.stacktrace });
+  for (const t of event.threads?.values ?? [])
+    if (t.stacktrace?.frames) out.push({ holder: t, stacktrace: t.stacktrace });
   if (event.stacktrace?.frames) out.push({ holder: event as Record<string, unknown>, stacktrace: event.stacktrace });
   return out;
 }
@@ -96,7 +125,9 @@ function frameJobs(item: SymbolicateItem): FrameJob[] {
       const platform = typeof frame.platform === 'string' ? frame.platform : item.event.platform;
       if (!JS_PLATFORMS.has(platform)) continue;
       const url = frameUrl(frame);
-      const debugId = url ? images.get(url) ?? (frame.filename ? images.get(frame.filename) : undefined) ?? null : null;
+      const debugId = url
+        ? (images.get(url) ?? (frame.filename ? images.get(frame.filename) : undefined) ?? null)
+        : null;
       if (!url || !isCandidateFrame(frame, debugId !== null)) continue;
       jobs.push({ item, frame, url, debugId });
     }
@@ -119,17 +150,29 @@ async function loadModules(jobs: FrameJob[], deps: SymbolicateDeps): Promise<Map
   }
   const out = new Map<string, CachedModule>();
   const cold = [...wanted].filter(([key]) => !deps.cache.peek(key));
-  const ids = cold.flatMap(([, s]) => (s.kind === 'files' ? [s.map.id, ...(s.minified ? [s.minified.id] : [])] : s.kind === 'inline' ? [s.minified.id] : []));
+  const ids = cold.flatMap(([, s]) =>
+    s.kind === 'files'
+      ? [s.map.id, ...(s.minified ? [s.minified.id] : [])]
+      : s.kind === 'inline'
+        ? [s.minified.id]
+        : [],
+  );
   const contents = await listFileContents(deps.db, [...new Set(ids)]);
   for (const [key, s] of wanted) out.set(key, await deps.cache.load(key, () => parseModule(s, contents, deps.db)));
   return out;
 }
 
 async function parseModule(s: Source, contents: Map<string, Buffer>, db: Queryable): Promise<CachedModule> {
-  const text = async (f: ArtifactFileRef) => (contents.get(f.id) ?? (await listFileContents(db, [f.id])).get(f.id))?.toString('utf8') ?? null;
+  const text = async (f: ArtifactFileRef) =>
+    (contents.get(f.id) ?? (await listFileContents(db, [f.id])).get(f.id))?.toString('utf8') ?? null;
   try {
     const minified = s.kind === 'missing' ? null : s.minified ? await text(s.minified) : null;
-    const mapText = s.kind === 'files' ? await text(s.map) : s.kind === 'inline' && minified ? decodeDataUrl(sourceMappingUrlOf(minified) ?? '') : null;
+    const mapText =
+      s.kind === 'files'
+        ? await text(s.map)
+        : s.kind === 'inline' && minified
+          ? decodeDataUrl(sourceMappingUrlOf(minified) ?? '')
+          : null;
     if (mapText === null) return { ok: false, reason: 'malformed-sourcemap' };
     const map = await parseSourceMap(mapText);
     return { ok: true, map, scopes: minified ? buildScopeIndex(minified, map) : null, lines: new Map() };
@@ -161,7 +204,11 @@ function rewriteEvent(item: SymbolicateItem, jobs: FrameJob[], modules: Map<stri
         any = true;
         return outcome.frame;
       }
-      errors.set(`${outcome.status}\u0000${job.url}`, { type: outcome.status, url: job.url, ...(job.debugId ? { debug_id: job.debugId } : {}) });
+      errors.set(`${outcome.status}\u0000${job.url}`, {
+        type: outcome.status,
+        url: job.url,
+        ...(job.debugId ? { debug_id: job.debugId } : {}),
+      });
       return { ...frame, data: { ...(frame.data ?? {}), symbolicator_status: outcome.status } };
     });
     if (!any) continue;
@@ -175,7 +222,11 @@ function rewriteEvent(item: SymbolicateItem, jobs: FrameJob[], modules: Map<stri
   return symbolicated;
 }
 
-function symbolicateFrame(job: FrameJob, modules: Map<string, CachedModule>, callsite: string | null): ReturnType<typeof applyMap> {
+function symbolicateFrame(
+  job: FrameJob,
+  modules: Map<string, CachedModule>,
+  callsite: string | null,
+): ReturnType<typeof applyMap> {
   const source = job.source ?? { kind: 'missing', status: 'no-release-match' as const };
   if (source.kind === 'missing') return { ok: false, status: source.status };
   const cached = modules.get(moduleKey(source)!);

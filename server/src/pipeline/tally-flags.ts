@@ -23,7 +23,13 @@ export function tallyFlags(events: AssignedEvent[]): FlagCountRows {
     if (em) {
       em.eventCount++;
       em.newIssueCount += isNew;
-    } else eventMinutes.set(`${e.projectId}|${minute}`, { projectId: e.projectId, minute, eventCount: 1, newIssueCount: isNew });
+    } else
+      eventMinutes.set(`${e.projectId}|${minute}`, {
+        projectId: e.projectId,
+        minute,
+        eventCount: 1,
+        newIssueCount: isNew,
+      });
     for (const [flag, result] of e.flags ?? []) {
       const ik = `${e.issueId}\u0000${flag}\u0000${result}`;
       const iv = issue.get(ik);
@@ -44,12 +50,19 @@ export function tallyFlags(events: AssignedEvent[]): FlagCountRows {
       } else minutes.set(mk, { projectId: e.projectId, flag, result, minute, eventCount: 1, newIssueCount: isNew });
     }
   }
-  const byFlag = (a: { flag: string; result: string }, b: { flag: string; result: string }) => cmp(a.flag, b.flag) || cmp(a.result, b.result);
+  const byFlag = (a: { flag: string; result: string }, b: { flag: string; result: string }) =>
+    cmp(a.flag, b.flag) || cmp(a.result, b.result);
   return {
     issueValues: [...issue.values()].sort((a, b) => compareIds(a.issueId, b.issueId) || byFlag(a, b)),
-    projectHours: [...hours.values()].sort((a, b) => compareIds(a.projectId, b.projectId) || byFlag(a, b) || cmp(a.hour, b.hour)),
-    projectMinutes: [...minutes.values()].sort((a, b) => compareIds(a.projectId, b.projectId) || byFlag(a, b) || cmp(a.minute, b.minute)),
-    eventMinutes: [...eventMinutes.values()].sort((a, b) => compareIds(a.projectId, b.projectId) || cmp(a.minute, b.minute)),
+    projectHours: [...hours.values()].sort(
+      (a, b) => compareIds(a.projectId, b.projectId) || byFlag(a, b) || cmp(a.hour, b.hour),
+    ),
+    projectMinutes: [...minutes.values()].sort(
+      (a, b) => compareIds(a.projectId, b.projectId) || byFlag(a, b) || cmp(a.minute, b.minute),
+    ),
+    eventMinutes: [...eventMinutes.values()].sort(
+      (a, b) => compareIds(a.projectId, b.projectId) || cmp(a.minute, b.minute),
+    ),
   };
 }
 

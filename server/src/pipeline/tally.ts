@@ -43,7 +43,16 @@ export function tally(events: AssignedEvent[]): Tally {
   for (const e of ordered) {
     const ts = e.event.timestamp;
     const d = issues.get(e.issueId);
-    if (!d) issues.set(e.issueId, { issueId: e.issueId, eventCount: 1, firstSeen: ts, lastSeen: ts, latest: e, firstRelease: e.event.release ?? null, events: [e] });
+    if (!d)
+      issues.set(e.issueId, {
+        issueId: e.issueId,
+        eventCount: 1,
+        firstSeen: ts,
+        lastSeen: ts,
+        latest: e,
+        firstRelease: e.event.release ?? null,
+        events: [e],
+      });
     else {
       d.eventCount++;
       d.lastSeen = ts;
@@ -64,13 +73,22 @@ export function tally(events: AssignedEvent[]): Tally {
       if (t) {
         t.row.count++;
         t.last = ts;
-      } else tags.set(k, { row: { issueId: e.issueId, key, value, count: 1, firstSeen: '', lastSeen: '' }, first: ts, last: ts });
+      } else
+        tags.set(k, {
+          row: { issueId: e.issueId, key, value, count: 1, firstSeen: '', lastSeen: '' },
+          first: ts,
+          last: ts,
+        });
     }
 
     const release = e.event.release;
     if (release) {
       const k = `${e.projectId}\u0000${release}`;
-      const r = releases.get(k) ?? { row: { projectId: e.projectId, version: release, firstEventAt: '', lastEventAt: '', newIssueCount: 0 }, first: ts, last: ts };
+      const r = releases.get(k) ?? {
+        row: { projectId: e.projectId, version: release, firstEventAt: '', lastEventAt: '', newIssueCount: 0 },
+        first: ts,
+        last: ts,
+      };
       r.last = ts;
       if (e.isNewIssue) r.row.newIssueCount++;
       releases.set(k, r);
@@ -78,7 +96,11 @@ export function tally(events: AssignedEvent[]): Tally {
     const env = e.event.environment;
     if (env) {
       const k = `${e.projectId}\u0000${env}`;
-      const v = envs.get(k) ?? { row: { projectId: e.projectId, name: env, firstSeen: '', lastSeen: '' }, first: ts, last: ts };
+      const v = envs.get(k) ?? {
+        row: { projectId: e.projectId, name: env, firstSeen: '', lastSeen: '' },
+        first: ts,
+        last: ts,
+      };
       v.last = ts;
       envs.set(k, v);
     }

@@ -33,7 +33,12 @@ function userAgentOf(event: NormalizedEvent): string | null {
   const headers = event.request?.headers;
   if (!Array.isArray(headers)) return null;
   for (const pair of headers) {
-    if (Array.isArray(pair) && typeof pair[0] === 'string' && pair[0].toLowerCase() === 'user-agent' && typeof pair[1] === 'string') {
+    if (
+      Array.isArray(pair) &&
+      typeof pair[0] === 'string' &&
+      pair[0].toLowerCase() === 'user-agent' &&
+      typeof pair[1] === 'string'
+    ) {
       return pair[1].slice(0, MAX_UA_CHARS) || null;
     }
   }
@@ -52,10 +57,19 @@ export function contextsOf(ua: string): Derived {
 function parse(ua: string): Derived {
   const r = new UAParser(ua).getResult();
   const out: Derived = {};
-  if (r.browser.name) out.browser = { type: 'browser', name: r.browser.name, ...(r.browser.version ? { version: r.browser.version } : {}) };
+  if (r.browser.name)
+    out.browser = {
+      type: 'browser',
+      name: r.browser.name,
+      ...(r.browser.version ? { version: r.browser.version } : {}),
+    };
   if (r.os.name) out.os = { type: 'os', name: r.os.name, ...(r.os.version ? { version: r.os.version } : {}) };
   if (r.device.model || r.device.vendor) {
-    out.device = { type: 'device', ...(r.device.model ? { model: r.device.model, family: r.device.model } : {}), ...(r.device.vendor ? { brand: r.device.vendor } : {}) };
+    out.device = {
+      type: 'device',
+      ...(r.device.model ? { model: r.device.model, family: r.device.model } : {}),
+      ...(r.device.vendor ? { brand: r.device.vendor } : {}),
+    };
   }
   return out;
 }

@@ -27,10 +27,27 @@ const settingsSchema = z
   })
   .partial()
   .strict();
-const toggleSchema = z.object({ active: z.boolean().optional(), subfilters: z.array(z.enum(LEGACY_BROWSERS)).optional(), patterns: patterns.optional() }).strict();
+const toggleSchema = z
+  .object({
+    active: z.boolean().optional(),
+    subfilters: z.array(z.enum(LEGACY_BROWSERS)).optional(),
+    patterns: patterns.optional(),
+  })
+  .strict();
 
-type FilterId = 'browser-extensions' | 'localhost' | 'legacy-browsers' | 'web-crawlers' | 'error-messages' | 'releases' | 'environments';
-const TOGGLES = { 'browser-extensions': 'browserExtensions', localhost: 'localhost', 'web-crawlers': 'webCrawlers' } as const;
+type FilterId =
+  | 'browser-extensions'
+  | 'localhost'
+  | 'legacy-browsers'
+  | 'web-crawlers'
+  | 'error-messages'
+  | 'releases'
+  | 'environments';
+const TOGGLES = {
+  'browser-extensions': 'browserExtensions',
+  localhost: 'localhost',
+  'web-crawlers': 'webCrawlers',
+} as const;
 const PATTERNS = { 'error-messages': 'errorMessages', releases: 'releases', environments: 'environments' } as const;
 
 export interface ApiInboundFilter {
@@ -88,7 +105,8 @@ export function registerInboundFilterRoutes(router: ApiRouter, deps: Deps): void
     requireScope(ctx, 'project:write');
     const { project } = requireRole(await requireProject(ctx, ctx.params.org!, ctx.params.project!), 'owner', 'admin');
     const body = parseBody(ctx, toggleSchema);
-    if (body.subfilters && ctx.params.filterId !== 'legacy-browsers') throw new HttpError(400, 'invalid-filter-change', 'only legacy-browsers takes subfilters');
+    if (body.subfilters && ctx.params.filterId !== 'legacy-browsers')
+      throw new HttpError(400, 'invalid-filter-change', 'only legacy-browsers takes subfilters');
     await save(project.id, applyToggle(await load(project.id), ctx.params.filterId!, body));
     ctx.status = 204;
   });

@@ -6,8 +6,15 @@ import type { ProjectKeyRow } from './queries.js';
 const KEY_COLUMNS = `id, project_id AS "projectId", public_key AS "publicKey", secret_key AS "secretKey", label,
   is_active AS "isActive", rate_limit_count AS "rateLimitCount", rate_limit_window AS "rateLimitWindow", created_at AS "createdAt"`;
 
-export async function findProjectKeyByPublicKey(db: Queryable, projectId: string, publicKey: string): Promise<ProjectKeyRow | null> {
-  const { rows } = await db.query<ProjectKeyRow>(`SELECT ${KEY_COLUMNS} FROM project_keys WHERE project_id = $1 AND public_key = $2`, [projectId, publicKey]);
+export async function findProjectKeyByPublicKey(
+  db: Queryable,
+  projectId: string,
+  publicKey: string,
+): Promise<ProjectKeyRow | null> {
+  const { rows } = await db.query<ProjectKeyRow>(
+    `SELECT ${KEY_COLUMNS} FROM project_keys WHERE project_id = $1 AND public_key = $2`,
+    [projectId, publicKey],
+  );
   return rows[0] ?? null;
 }
 

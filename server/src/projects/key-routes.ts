@@ -18,8 +18,14 @@ import { publishKeyChange } from '../shared/key-changes.js';
 import { serializeProjectKey } from './serialize.js';
 
 /** Sentry offers windows from one minute to a day; any whole number of seconds up to a day works here. */
-const rateLimitSchema = z.object({ window: z.number().int().min(1).max(86_400), count: z.number().int().min(0).max(1_000_000_000) });
-const createSchema = z.object({ name: z.string().trim().min(1).max(64).optional(), rateLimit: rateLimitSchema.nullable().optional() });
+const rateLimitSchema = z.object({
+  window: z.number().int().min(1).max(86_400),
+  count: z.number().int().min(0).max(1_000_000_000),
+});
+const createSchema = z.object({
+  name: z.string().trim().min(1).max(64).optional(),
+  rateLimit: rateLimitSchema.nullable().optional(),
+});
 const updateSchema = z.object({
   name: z.string().trim().min(1).max(64).optional(),
   isActive: z.boolean().optional(),
@@ -53,7 +59,11 @@ export function registerProjectKeyRoutes(router: ApiRouter, deps: Deps): void {
     const access = requireRole(await requireProject(ctx, ctx.params.org!, ctx.params.project!), 'owner', 'admin');
     const key = await requireKey(deps, access, ctx.params.keyId!);
     const body = parseBody(ctx, updateSchema);
-    const updated = await updateProjectKey(deps.pool, key.id, { label: body.name, isActive: body.isActive, rateLimit: body.rateLimit });
+    const updated = await updateProjectKey(deps.pool, key.id, {
+      label: body.name,
+      isActive: body.isActive,
+      rateLimit: body.rateLimit,
+    });
     await changed(updated);
     respond(ctx, access, updated);
   });
@@ -69,7 +79,9 @@ export function registerProjectKeyRoutes(router: ApiRouter, deps: Deps): void {
 }
 
 async function requireKey(deps: Deps, access: ProjectAccess, keyId: string): Promise<ProjectKeyRow> {
-  const key = /^[0-9a-f]{32}$/.test(keyId) ? await findProjectKeyByPublicKey(deps.pool, access.project.id, keyId) : null;
+  const key = /^[0-9a-f]{32}$/.test(keyId)
+    ? await findProjectKeyByPublicKey(deps.pool, access.project.id, keyId)
+    : null;
   if (!key) throw new NotFoundError('key-not-found', 'project key not found');
   return key;
 }

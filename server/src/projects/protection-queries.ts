@@ -3,7 +3,10 @@
 import type { Queryable } from '../db/pool.js';
 import { parseFilterSettings, type InboundFilterSettings } from '../shared/filters/settings.js';
 
-export async function listInboundFilters(db: Queryable, projectIds: string[]): Promise<Map<string, InboundFilterSettings>> {
+export async function listInboundFilters(
+  db: Queryable,
+  projectIds: string[],
+): Promise<Map<string, InboundFilterSettings>> {
   if (projectIds.length === 0) return new Map();
   const { rows } = await db.query<{ id: string; inbound_filters: unknown }>(
     `SELECT id, inbound_filters FROM projects WHERE id = ANY($1::bigint[])`,
@@ -12,7 +15,11 @@ export async function listInboundFilters(db: Queryable, projectIds: string[]): P
   return new Map(rows.map((r) => [r.id, parseFilterSettings(r.inbound_filters)]));
 }
 
-export async function updateInboundFilters(db: Queryable, projectId: string, settings: InboundFilterSettings): Promise<void> {
+export async function updateInboundFilters(
+  db: Queryable,
+  projectId: string,
+  settings: InboundFilterSettings,
+): Promise<void> {
   await db.query(`UPDATE projects SET inbound_filters = $2 WHERE id = $1`, [projectId, JSON.stringify(settings)]);
 }
 
@@ -22,7 +29,10 @@ export interface EventQuotas {
   eventsPerHour: number | null;
 }
 
-export async function getProjectQuotas(db: Queryable, projectId: string): Promise<{ project: EventQuotas; organization: EventQuotas }> {
+export async function getProjectQuotas(
+  db: Queryable,
+  projectId: string,
+): Promise<{ project: EventQuotas; organization: EventQuotas }> {
   const { rows } = await db.query<{ pm: number | null; ph: number | null; om: number | null; oh: number | null }>(
     `SELECT p.quota_events_per_minute AS pm, p.quota_events_per_hour AS ph,
             o.quota_events_per_minute AS om, o.quota_events_per_hour AS oh
@@ -32,7 +42,10 @@ export async function getProjectQuotas(db: Queryable, projectId: string): Promis
   );
   const r = rows[0];
   if (!r) throw new Error(`project ${projectId} not found while reading its quotas`);
-  return { project: { eventsPerMinute: r.pm, eventsPerHour: r.ph }, organization: { eventsPerMinute: r.om, eventsPerHour: r.oh } };
+  return {
+    project: { eventsPerMinute: r.pm, eventsPerHour: r.ph },
+    organization: { eventsPerMinute: r.om, eventsPerHour: r.oh },
+  };
 }
 
 export async function getOrganizationQuotas(db: Queryable, organizationId: string): Promise<EventQuotas> {
@@ -46,9 +59,17 @@ export async function getOrganizationQuotas(db: Queryable, organizationId: strin
 }
 
 export async function updateProjectQuotas(db: Queryable, projectId: string, q: EventQuotas): Promise<void> {
-  await db.query(`UPDATE projects SET quota_events_per_minute = $2, quota_events_per_hour = $3 WHERE id = $1`, [projectId, q.eventsPerMinute, q.eventsPerHour]);
+  await db.query(`UPDATE projects SET quota_events_per_minute = $2, quota_events_per_hour = $3 WHERE id = $1`, [
+    projectId,
+    q.eventsPerMinute,
+    q.eventsPerHour,
+  ]);
 }
 
 export async function updateOrganizationQuotas(db: Queryable, organizationId: string, q: EventQuotas): Promise<void> {
-  await db.query(`UPDATE organizations SET quota_events_per_minute = $2, quota_events_per_hour = $3 WHERE id = $1`, [organizationId, q.eventsPerMinute, q.eventsPerHour]);
+  await db.query(`UPDATE organizations SET quota_events_per_minute = $2, quota_events_per_hour = $3 WHERE id = $1`, [
+    organizationId,
+    q.eventsPerMinute,
+    q.eventsPerHour,
+  ]);
 }

@@ -41,7 +41,11 @@ export async function listProjects(db: Queryable, organizationId: string): Promi
   return rows;
 }
 
-export async function findProjectBySlug(db: Queryable, organizationId: string, slug: string): Promise<ProjectRow | null> {
+export async function findProjectBySlug(
+  db: Queryable,
+  organizationId: string,
+  slug: string,
+): Promise<ProjectRow | null> {
   const { rows } = await db.query<ProjectRow>(
     `SELECT ${PROJECT_COLUMNS} FROM projects p WHERE p.organization_id = $1 AND p.slug = $2`,
     [organizationId, slug],
@@ -76,7 +80,10 @@ export async function listProjectKeys(db: Queryable, projectId: string): Promise
 }
 
 /** Creates a DSN key with fresh random 32-hex public and secret parts. */
-export async function insertProjectKey(db: Queryable, args: { projectId: string; label: string }): Promise<ProjectKeyRow> {
+export async function insertProjectKey(
+  db: Queryable,
+  args: { projectId: string; label: string },
+): Promise<ProjectKeyRow> {
   const { rows } = await db.query<ProjectKeyRow>(
     `INSERT INTO project_keys (project_id, public_key, secret_key, label) VALUES ($1, $2, $3, $4)
      RETURNING id, project_id AS "projectId", public_key AS "publicKey", secret_key AS "secretKey", label,

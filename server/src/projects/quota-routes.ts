@@ -11,7 +11,13 @@ import type { ApiRouter } from '../api/context.js';
 import { requireOrg, requireProject, requireRole, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { ALL_KEYS, publishKeyChange } from '../shared/key-changes.js';
-import { getOrganizationQuotas, getProjectQuotas, updateOrganizationQuotas, updateProjectQuotas, type EventQuotas } from './protection-queries.js';
+import {
+  getOrganizationQuotas,
+  getProjectQuotas,
+  updateOrganizationQuotas,
+  updateProjectQuotas,
+  type EventQuotas,
+} from './protection-queries.js';
 
 const quota = z.number().int().min(0).max(1_000_000_000).nullable();
 const quotasSchema = z.object({ eventsPerMinute: quota.optional(), eventsPerHour: quota.optional() }).strict();
@@ -22,7 +28,10 @@ function effective(own: EventQuotas, defaults: { perMinute: number | null; perHo
     const x = v ?? d;
     return x === null || x <= 0 ? null : x;
   };
-  return { eventsPerMinute: pick(own.eventsPerMinute, defaults.perMinute), eventsPerHour: pick(own.eventsPerHour, defaults.perHour) };
+  return {
+    eventsPerMinute: pick(own.eventsPerMinute, defaults.perMinute),
+    eventsPerHour: pick(own.eventsPerHour, defaults.perHour),
+  };
 }
 
 export function registerQuotaRoutes(router: ApiRouter, deps: Deps): void {
@@ -30,11 +39,18 @@ export function registerQuotaRoutes(router: ApiRouter, deps: Deps): void {
   const projectDefaults = { perMinute: q.projectPerMinute, perHour: q.projectPerHour };
   const orgDefaults = { perMinute: q.orgPerMinute, perHour: q.orgPerHour };
   const changed = () => publishKeyChange(deps.redis, deps.config.redis.prefix, ALL_KEYS, deps.log);
-  const merge = (ctx: Koa.Context, current: EventQuotas): EventQuotas => ({ ...current, ...parseBody(ctx, quotasSchema) });
+  const merge = (ctx: Koa.Context, current: EventQuotas): EventQuotas => ({
+    ...current,
+    ...parseBody(ctx, quotasSchema),
+  });
 
   const projectBody = async (projectId: string) => {
     const { project, organization } = await getProjectQuotas(deps.pool, projectId);
-    return { ...project, effective: effective(project, projectDefaults), organization: { ...organization, effective: effective(organization, orgDefaults) } };
+    return {
+      ...project,
+      effective: effective(project, projectDefaults),
+      organization: { ...organization, effective: effective(organization, orgDefaults) },
+    };
   };
   const orgBody = async (orgId: string) => {
     const own = await getOrganizationQuotas(deps.pool, orgId);

@@ -20,7 +20,9 @@ export function registerProjectRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/projects/', async (ctx) => {
     requireScope(ctx, 'project:read');
     const orgs = await listOrganizationsForUser(deps.pool, requireCaller(ctx).user.id);
-    const perOrg = await Promise.all(orgs.map(async (o) => (await listProjects(deps.pool, o.id)).map((p) => serializeProject(p, o))));
+    const perOrg = await Promise.all(
+      orgs.map(async (o) => (await listProjects(deps.pool, o.id)).map((p) => serializeProject(p, o))),
+    );
     ctx.body = perOrg.flat();
   });
 
@@ -32,7 +34,11 @@ export function registerProjectRoutes(router: ApiRouter, deps: Deps): void {
 
   router.put('/projects/:org/:project/', async (ctx) => {
     requireScope(ctx, 'project:write');
-    const { org, project } = requireRole(await requireProject(ctx, ctx.params.org!, ctx.params.project!), 'owner', 'admin');
+    const { org, project } = requireRole(
+      await requireProject(ctx, ctx.params.org!, ctx.params.project!),
+      'owner',
+      'admin',
+    );
     const body = parseBody(ctx, projectUpdateSchema);
     if (body.allowedDomains !== undefined) {
       const domains = body.allowedDomains.map((d) => d.trim()).filter((d) => d !== '');

@@ -26,7 +26,11 @@ export function serializeProject(p: ProjectRow, org: OrganizationRow): ApiProjec
   };
 }
 
-export function serializeProjectKey(k: ProjectKeyRow, project: Pick<ProjectRow, 'id' | 'platform'>, baseUrl: string): ApiProjectKey {
+export function serializeProjectKey(
+  k: ProjectKeyRow,
+  project: Pick<ProjectRow, 'id' | 'platform'>,
+  baseUrl: string,
+): ApiProjectKey {
   const base = ingestBase(baseUrl, project.id);
   const security = `${base}/security/?sentry_key=${k.publicKey}`;
   return {
@@ -38,7 +42,10 @@ export function serializeProjectKey(k: ProjectKeyRow, project: Pick<ProjectRow, 
     projectId: Number(project.id),
     isActive: k.isActive,
     dateCreated: k.createdAt.toISOString(),
-    rateLimit: k.rateLimitCount !== null && k.rateLimitWindow !== null ? { count: k.rateLimitCount, window: k.rateLimitWindow } : null,
+    rateLimit:
+      k.rateLimitCount !== null && k.rateLimitWindow !== null
+        ? { count: k.rateLimitCount, window: k.rateLimitWindow }
+        : null,
     dsn: {
       public: buildDsn(baseUrl, project.id, k.publicKey),
       secret: buildDsn(baseUrl, project.id, k.publicKey, k.secretKey),

@@ -6,7 +6,13 @@ import type { FilterReason } from '../shared/filters/settings.js';
 /** Why the worker refused a cron check-in (monitors/record-check-in.ts). */
 export type CheckInDropReason = 'invalid-check-in' | 'unknown-monitor' | 'monitor-other-project';
 
-export type DropReason = 'unknown-project' | 'invalid-session' | 'invalid-client-report' | 'invalid-counter' | 'invalid-feedback' | CheckInDropReason;
+export type DropReason =
+  | 'unknown-project'
+  | 'invalid-session'
+  | 'invalid-client-report'
+  | 'invalid-counter'
+  | 'invalid-feedback'
+  | CheckInDropReason;
 
 /** What happened to one job. `invalid` must not be retried; `failed` should be. */
 export type JobOutcome =

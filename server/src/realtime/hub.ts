@@ -33,10 +33,23 @@ return #lines
 `;
 
 /** Appends messages to an organization's stream and publishes them (any Redis client). */
-export async function publishToStream(redis: RedisClient, opts: { prefix: string; bufferSize: number }, orgId: string, messages: StreamMessage[]): Promise<void> {
+export async function publishToStream(
+  redis: RedisClient,
+  opts: { prefix: string; bufferSize: number },
+  orgId: string,
+  messages: StreamMessage[],
+): Promise<void> {
   if (messages.length === 0) return;
   const key = streamKey(opts.prefix, orgId);
-  await redis.eval(APPEND_AND_PUBLISH, 1, key, opts.bufferSize, key, KEEP_IDLE_STREAM_SECONDS, ...messages.map((m) => JSON.stringify(m)));
+  await redis.eval(
+    APPEND_AND_PUBLISH,
+    1,
+    key,
+    opts.bufferSize,
+    key,
+    KEEP_IDLE_STREAM_SECONDS,
+    ...messages.map((m) => JSON.stringify(m)),
+  );
 }
 
 /** Parses a published payload ("id json" lines) into entries; malformed lines are skipped. */
@@ -122,7 +135,13 @@ export function createHub(redis: RedisClient, subscriber: RedisClient, prefix: s
     },
 
     async recent(orgId, sinceMs, max) {
-      const rows = (await redis.xrevrange(streamKey(prefix, orgId), '+', String(Math.floor(sinceMs)), 'COUNT', max)) as Array<[string, string[]]>;
+      const rows = (await redis.xrevrange(
+        streamKey(prefix, orgId),
+        '+',
+        String(Math.floor(sinceMs)),
+        'COUNT',
+        max,
+      )) as Array<[string, string[]]>;
       return rows.flatMap(([id, fields]) => {
         try {
           return fields[1] ? [{ id, message: JSON.parse(fields[1]) as StreamMessage }] : [];

@@ -29,7 +29,11 @@ export interface StoredEventSummary {
 }
 
 /** Pure: one message per event whose issue was found, grouped by organization id. */
-export function buildEventMessages(stored: StoredEventSummary[], issues: IssueSummaryRow[], now: number): Map<string, EventCreateMessage[]> {
+export function buildEventMessages(
+  stored: StoredEventSummary[],
+  issues: IssueSummaryRow[],
+  now: number,
+): Map<string, EventCreateMessage[]> {
   const byIssue = new Map(issues.map((i) => [i.issueId, i]));
   const out = new Map<string, EventCreateMessage[]>();
   const publishedAt = new Date(now).toISOString();
@@ -40,7 +44,14 @@ export function buildEventMessages(stored: StoredEventSummary[], issues: IssueSu
       type: 'EventCreate',
       eventId: e.eventId,
       project: { id: issue.projectId, slug: issue.projectSlug },
-      issue: { id: e.issueId, shortId: issue.shortId, title: e.title, culprit: issue.culprit, isNew: e.isNewIssue, isRegression: e.isRegression },
+      issue: {
+        id: e.issueId,
+        shortId: issue.shortId,
+        title: e.title,
+        culprit: issue.culprit,
+        isNew: e.isNewIssue,
+        isRegression: e.isRegression,
+      },
       level: e.level,
       release: e.release,
       environment: e.environment,
@@ -79,7 +90,11 @@ export interface DeployForStream {
 const isoOf = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 
 /** Publishes a deploy marker to the organization's live stream. Call after the deploy commits. */
-export async function publishDeploy(deps: Pick<RealtimePublishDeps, 'redis' | 'config'>, organizationId: string, d: DeployForStream): Promise<void> {
+export async function publishDeploy(
+  deps: Pick<RealtimePublishDeps, 'redis' | 'config'>,
+  organizationId: string,
+  d: DeployForStream,
+): Promise<void> {
   const msg: DeployCreateMessage = {
     type: 'DeployCreate',
     deploy: {
@@ -94,5 +109,10 @@ export async function publishDeploy(deps: Pick<RealtimePublishDeps, 'redis' | 'c
     },
     publishedAt: new Date().toISOString(),
   };
-  await publishToStream(deps.redis, { prefix: deps.config.redis.prefix, bufferSize: deps.config.realtime.bufferSize }, organizationId, [msg]);
+  await publishToStream(
+    deps.redis,
+    { prefix: deps.config.redis.prefix, bufferSize: deps.config.realtime.bufferSize },
+    organizationId,
+    [msg],
+  );
 }

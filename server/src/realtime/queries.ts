@@ -13,7 +13,15 @@ export interface IssueSummaryRow {
 
 export async function listIssueSummaries(db: Queryable, issueIds: string[]): Promise<IssueSummaryRow[]> {
   if (issueIds.length === 0) return [];
-  const { rows } = await db.query<{ id: string; short_id: string; culprit: string; project_id: string; slug: string; short_id_prefix: string; organization_id: string }>(
+  const { rows } = await db.query<{
+    id: string;
+    short_id: string;
+    culprit: string;
+    project_id: string;
+    slug: string;
+    short_id_prefix: string;
+    organization_id: string;
+  }>(
     `SELECT i.id, i.short_id, i.culprit, p.id AS project_id, p.slug, p.short_id_prefix, p.organization_id
        FROM issues i JOIN projects p ON p.id = i.project_id
       WHERE i.id = ANY($1::bigint[])`,
@@ -28,4 +36,3 @@ export async function listIssueSummaries(db: Queryable, issueIds: string[]): Pro
     organizationId: r.organization_id,
   }));
 }
-

@@ -26,9 +26,17 @@ const BACKFILL_SCAN = 2_000; // buffered entries read at most to find them (filt
 export function parseStreamFilter(query: Record<string, string | string[] | undefined>): StreamFilter {
   const list = (k: string) => {
     const v = query[k];
-    return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((s) => s.trim()).filter((s) => s !== '').slice(0, 50);
+    return (Array.isArray(v) ? v : v === undefined ? [] : [v])
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .slice(0, 50);
   };
-  return { projects: list('project'), environments: list('environment'), releases: list('release'), levels: list('level') };
+  return {
+    projects: list('project'),
+    environments: list('environment'),
+    releases: list('release'),
+    levels: list('level'),
+  };
 }
 
 export function formatFrame(entry: StreamEntry): string {
@@ -51,8 +59,10 @@ export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: 
     requireScope(ctx, 'event:read');
     const access = await requireOrg(ctx, ctx.params.org!);
     const filter = parseStreamFilter(ctx.query);
-    const resumeFrom = ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : '');
-    if (resumeFrom !== '' && !isStreamId(resumeFrom)) throw new HttpError(400, 'invalid-last-event-id', 'Last-Event-ID must be an id this stream sent');
+    const resumeFrom =
+      ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : '');
+    if (resumeFrom !== '' && !isStreamId(resumeFrom))
+      throw new HttpError(400, 'invalid-last-event-id', 'Last-Event-ID must be an id this stream sent');
     // Membership is checked again on every heartbeat: a removed member's stream ends.
     const stillMember = async () => {
       try {
@@ -63,7 +73,13 @@ export function registerRealtimeRoutes(router: ApiRouter, deps: Deps): { close: 
       }
     };
     const backfill = resumeFrom === '' && ctx.query.backfill !== '0';
-    await openStream(ctx, getHub(), open, { orgId: access.org.id, filter, resumeFrom: resumeFrom || null, backfill, stillMember });
+    await openStream(ctx, getHub(), open, {
+      orgId: access.org.id,
+      filter,
+      resumeFrom: resumeFrom || null,
+      backfill,
+      stillMember,
+    });
   });
 
   return {
@@ -116,7 +132,12 @@ async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: 
   let replay: { entries: StreamEntry[]; gap: boolean } = { entries: [], gap: false };
   try {
     if (o.resumeFrom) replay = await hub.replay(o.orgId, o.resumeFrom);
-    else if (o.backfill) replay.entries = pickBackfill(await hub.recent(o.orgId, Date.now() - BACKFILL_MINUTES * 60_000, BACKFILL_SCAN), o.filter, BACKFILL_EVENTS);
+    else if (o.backfill)
+      replay.entries = pickBackfill(
+        await hub.recent(o.orgId, Date.now() - BACKFILL_MINUTES * 60_000, BACKFILL_SCAN),
+        o.filter,
+        BACKFILL_EVENTS,
+      );
   } catch (err) {
     unsubscribe();
     throw err;
@@ -140,11 +161,21 @@ async function openStream(ctx: Koa.Context, hub: Hub, open: Set<() => void>, o: 
   ctx.req.socket.setNoDelay(true);
   // The response is a long-lived stream written here, not a Koa body: bypass Koa's responder.
   ctx.respond = false;
-  ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+  ctx.set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    'X-Accel-Buffering': 'no',
+  });
   ctx.status = 200; // for the middleware above (the API's 404 check), which runs after this returns
   res.writeHead(200);
   const backfilled = o.resumeFrom === null ? replay.entries.length : 0;
-  const hello: StreamHello = { type: 'StreamHello', serverTime: new Date().toISOString(), resumed: o.resumeFrom !== null, gap: replay.gap, backfill: backfilled };
+  const hello: StreamHello = {
+    type: 'StreamHello',
+    serverTime: new Date().toISOString(),
+    resumed: o.resumeFrom !== null,
+    gap: replay.gap,
+    backfill: backfilled,
+  };
   res.write(`retry: ${RETRY_MS}\nevent: StreamHello\ndata: ${JSON.stringify(hello)}\n\n`);
   send(replay.entries);
   send(pending.splice(0));

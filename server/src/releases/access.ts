@@ -16,7 +16,11 @@ export function requireReleaseScope(ctx: Koa.Context): void {
   if (!ok) throw new HttpError(403, 'missing-scope', `this token lacks the project:releases scope`);
 }
 
-export async function getRelease(deps: Pick<Deps, 'pool'>, organizationId: string, version: string): Promise<ReleaseRow> {
+export async function getRelease(
+  deps: Pick<Deps, 'pool'>,
+  organizationId: string,
+  version: string,
+): Promise<ReleaseRow> {
   const release = await findRelease(deps.pool, organizationId, version);
   if (!release) throw releaseNotFound();
   return release;

@@ -17,7 +17,14 @@ export interface ReleaseRow {
   lastEvent: Date | null;
   newGroups: number;
   deployCount: number;
-  lastDeploy: { id: string; environment: string; name: string | null; url: string | null; dateStarted: Date | null; dateFinished: Date } | null;
+  lastDeploy: {
+    id: string;
+    environment: string;
+    name: string | null;
+    url: string | null;
+    dateStarted: Date | null;
+    dateFinished: Date;
+  } | null;
   /** created_at in microseconds since the epoch: the list's keyset cursor. */
   createdMicros: string;
 }
@@ -41,15 +48,30 @@ const RELEASE_SELECT = `
       FROM deploys dd WHERE dd.release_id = r.id
   ) d ON true`;
 
-type RawReleaseRow = Omit<ReleaseRow, 'lastDeploy'> & { lastDeploy: (Omit<NonNullable<ReleaseRow['lastDeploy']>, 'dateStarted' | 'dateFinished'> & { dateStarted: string | null; dateFinished: string }) | null };
+type RawReleaseRow = Omit<ReleaseRow, 'lastDeploy'> & {
+  lastDeploy:
+    | (Omit<NonNullable<ReleaseRow['lastDeploy']>, 'dateStarted' | 'dateFinished'> & {
+        dateStarted: string | null;
+        dateFinished: string;
+      })
+    | null;
+};
 
 function toRow(r: RawReleaseRow): ReleaseRow {
   const d = r.lastDeploy;
-  return { ...r, lastDeploy: d ? { ...d, dateStarted: d.dateStarted ? new Date(d.dateStarted) : null, dateFinished: new Date(d.dateFinished) } : null };
+  return {
+    ...r,
+    lastDeploy: d
+      ? { ...d, dateStarted: d.dateStarted ? new Date(d.dateStarted) : null, dateFinished: new Date(d.dateFinished) }
+      : null,
+  };
 }
 
 export async function findRelease(db: Queryable, organizationId: string, version: string): Promise<ReleaseRow | null> {
-  const { rows } = await db.query<RawReleaseRow>(`${RELEASE_SELECT} WHERE r.organization_id = $1 AND r.version = $2`, [organizationId, version]);
+  const { rows } = await db.query<RawReleaseRow>(`${RELEASE_SELECT} WHERE r.organization_id = $1 AND r.version = $2`, [
+    organizationId,
+    version,
+  ]);
   return rows[0] ? toRow(rows[0]) : null;
 }
 
@@ -59,7 +81,13 @@ export async function findRelease(db: Queryable, organizationId: string, version
  */
 export async function listReleases(
   db: Queryable,
-  args: { organizationId: string; projectIds: string[] | null; query: string | null; limit: number; before: { micros: string; id: string } | null },
+  args: {
+    organizationId: string;
+    projectIds: string[] | null;
+    query: string | null;
+    limit: number;
+    before: { micros: string; id: string } | null;
+  },
 ): Promise<ReleaseRow[]> {
   const result = await db.query<RawReleaseRow>(
     `${RELEASE_SELECT}
@@ -69,7 +97,14 @@ export async function listReleases(
        AND ($4::bigint IS NULL OR ((extract(epoch FROM r.created_at) * 1000000)::bigint, r.id) < ($4::bigint, $5::bigint))
      ORDER BY r.created_at DESC, r.id DESC
      LIMIT $6`,
-    [args.organizationId, args.projectIds, args.query, args.before?.micros ?? null, args.before?.id ?? null, args.limit],
+    [
+      args.organizationId,
+      args.projectIds,
+      args.query,
+      args.before?.micros ?? null,
+      args.before?.id ?? null,
+      args.limit,
+    ],
   );
   return result.rows.map(toRow);
 }
@@ -77,15 +112,28 @@ export async function listReleases(
 /** Creates the release if missing; returns its id and whether anything (release or project link) was added. */
 export async function upsertRelease(
   db: Queryable,
-  args: { organizationId: string; version: string; url: string | null; dateStarted: Date | null; dateReleased: Date | null; projectIds: string[] },
+  args: {
+    organizationId: string;
+    version: string;
+    url: string | null;
+    dateStarted: Date | null;
+    dateReleased: Date | null;
+    projectIds: string[];
+  },
 ): Promise<{ id: string; changed: boolean }> {
   const inserted = await db.query<{ id: string }>(
     `INSERT INTO releases (organization_id, version, url, date_started, date_released) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (organization_id, version) DO NOTHING RETURNING id`,
     [args.organizationId, args.version, args.url, args.dateStarted, args.dateReleased],
   );
-  const id = inserted.rows[0]?.id
-    ?? (await db.query<{ id: string }>(`SELECT id FROM releases WHERE organization_id = $1 AND version = $2`, [args.organizationId, args.version])).rows[0]?.id;
+  const id =
+    inserted.rows[0]?.id ??
+    (
+      await db.query<{ id: string }>(`SELECT id FROM releases WHERE organization_id = $1 AND version = $2`, [
+        args.organizationId,
+        args.version,
+      ])
+    ).rows[0]?.id;
   if (!id) throw new Error(`release ${args.version} vanished while being created; retry`);
   const linked = await db.query(
     `INSERT INTO release_projects (release_id, project_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING RETURNING project_id`,
@@ -97,7 +145,14 @@ export async function upsertRelease(
 /** Applies the fields present in `patch` (undefined = keep). The release id, null when it does not exist. */
 export async function updateRelease(
   db: Queryable,
-  args: { organizationId: string; version: string; url?: string | null; dateReleased?: Date | null; dateStarted?: Date | null; projectIds?: string[] },
+  args: {
+    organizationId: string;
+    version: string;
+    url?: string | null;
+    dateReleased?: Date | null;
+    dateStarted?: Date | null;
+    projectIds?: string[];
+  },
 ): Promise<string | null> {
   const { rows } = await db.query<{ id: string }>(
     `UPDATE releases SET
@@ -105,19 +160,33 @@ export async function updateRelease(
        date_released = CASE WHEN $5 THEN $6::timestamptz ELSE date_released END,
        date_started = CASE WHEN $7 THEN $8::timestamptz ELSE date_started END
      WHERE organization_id = $1 AND version = $2 RETURNING id`,
-    [args.organizationId, args.version, args.url !== undefined, args.url ?? null, args.dateReleased !== undefined, args.dateReleased ?? null,
-      args.dateStarted !== undefined, args.dateStarted ?? null],
+    [
+      args.organizationId,
+      args.version,
+      args.url !== undefined,
+      args.url ?? null,
+      args.dateReleased !== undefined,
+      args.dateReleased ?? null,
+      args.dateStarted !== undefined,
+      args.dateStarted ?? null,
+    ],
   );
   const id = rows[0]?.id;
   if (!id) return null;
   if (args.projectIds && args.projectIds.length > 0) {
-    await db.query(`INSERT INTO release_projects (release_id, project_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, [id, args.projectIds]);
+    await db.query(
+      `INSERT INTO release_projects (release_id, project_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`,
+      [id, args.projectIds],
+    );
   }
   return id;
 }
 
 export async function deleteRelease(db: Queryable, organizationId: string, version: string): Promise<boolean> {
-  const { rowCount } = await db.query(`DELETE FROM releases WHERE organization_id = $1 AND version = $2`, [organizationId, version]);
+  const { rowCount } = await db.query(`DELETE FROM releases WHERE organization_id = $1 AND version = $2`, [
+    organizationId,
+    version,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 
@@ -132,7 +201,10 @@ export async function findLatestReleaseVersion(db: Queryable, projectId: string)
 }
 
 /** Creation dates of releases, per (project, version) pair: the inputs of release ordering. */
-export async function listReleaseDates(db: Queryable, pairs: Array<{ projectId: string; version: string }>): Promise<Array<{ projectId: string; version: string; createdAt: Date }>> {
+export async function listReleaseDates(
+  db: Queryable,
+  pairs: Array<{ projectId: string; version: string }>,
+): Promise<Array<{ projectId: string; version: string; createdAt: Date }>> {
   if (pairs.length === 0) return [];
   const { rows } = await db.query<{ projectId: string; version: string; createdAt: Date }>(
     `SELECT u.project_id::text AS "projectId", r.version, r.created_at AS "createdAt"
@@ -145,7 +217,11 @@ export async function listReleaseDates(db: Queryable, pairs: Array<{ projectId: 
 }
 
 /** The organization's projects named by slug or numeric id (sentry-cli sends either). */
-export async function listProjectsByRef(db: Queryable, organizationId: string, refs: string[]): Promise<Array<{ id: string; slug: string }>> {
+export async function listProjectsByRef(
+  db: Queryable,
+  organizationId: string,
+  refs: string[],
+): Promise<Array<{ id: string; slug: string }>> {
   if (refs.length === 0) return [];
   const { rows } = await db.query<{ id: string; slug: string }>(
     `SELECT id::text, slug FROM projects WHERE organization_id = $1 AND (slug = ANY($2::text[]) OR id::text = ANY($2::text[]))`,

@@ -11,22 +11,43 @@ import type { IssueEvidence, Reason } from './verdict.js';
 /** Issues per list whose suspects are looked up (each costs an event read). */
 const MAX_ISSUES = 10;
 
-export async function addSuspectCommits(db: Queryable, deploy: DeployRow, lists: IssueEvidence[][], reasons: Reason[]): Promise<void> {
+export async function addSuspectCommits(
+  db: Queryable,
+  deploy: DeployRow,
+  lists: IssueEvidence[][],
+  reasons: Reason[],
+): Promise<void> {
   const issues = lists.flatMap((l) => l.slice(0, MAX_ISSUES));
   if (issues.length === 0) return;
   const previousReleaseId = await findPreviousDeployReleaseId(db, deploy);
-  const commits = await listDeployCommits(db, { releaseId: deploy.releaseId, previousReleaseId, projectIds: deploy.projectIds });
+  const commits = await listDeployCommits(db, {
+    releaseId: deploy.releaseId,
+    previousReleaseId,
+    projectIds: deploy.projectIds,
+  });
   if (commits.length === 0) return;
   for (const issue of issues) {
-    const { rows } = await db.query<{ projectId: string }>(`SELECT project_id AS "projectId" FROM issues WHERE id = $1`, [issue.issueId]);
-    const event = rows[0] ? await findEvent(db, { projectId: rows[0].projectId, issueId: issue.issueId, pick: { kind: 'latest' } }) : null;
+    const { rows } = await db.query<{ projectId: string }>(
+      `SELECT project_id AS "projectId" FROM issues WHERE id = $1`,
+      [issue.issueId],
+    );
+    const event = rows[0]
+      ? await findEvent(db, { projectId: rows[0].projectId, issueId: issue.issueId, pick: { kind: 'latest' } })
+      : null;
     if (!event) continue;
     const committers = await committersFor(db, deploy.organizationId, eventFrames(event.payload), commits);
-    issue.suspectCommits = committers.flatMap((c) => c.commits).slice(0, 3).map((c) => ({
-      id: c.id, message: c.message, dateCreated: c.dateCreated, author: c.author ? { name: c.author.name, email: c.author.email } : null,
-    }));
+    issue.suspectCommits = committers
+      .flatMap((c) => c.commits)
+      .slice(0, 3)
+      .map((c) => ({
+        id: c.id,
+        message: c.message,
+        dateCreated: c.dateCreated,
+        author: c.author ? { name: c.author.name, email: c.author.email } : null,
+      }));
     const top = issue.suspectCommits[0];
     const reason = reasons.find((r) => r.issueId === issue.issueId);
-    if (top && reason) reason.message += `; suspect commit ${top.id.slice(0, 12)} by ${top.author?.name ?? top.author?.email ?? 'unknown'} (${(top.message ?? '').split('\n')[0]!.slice(0, 80)})`;
+    if (top && reason)
+      reason.message += `; suspect commit ${top.id.slice(0, 12)} by ${top.author?.name ?? top.author?.email ?? 'unknown'} (${(top.message ?? '').split('\n')[0]!.slice(0, 80)})`;
   }
 }

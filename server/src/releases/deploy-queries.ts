@@ -28,7 +28,15 @@ const DEPLOY_COLUMNS = `d.id, d.organization_id AS "organizationId", d.release_i
 /** Records a deploy; its projects default to the release's projects. */
 export async function insertDeploy(
   db: Queryable,
-  args: { releaseId: string; environment: string; name: string | null; url: string | null; dateStarted: Date | null; dateFinished: Date | null; projectIds: string[] | null },
+  args: {
+    releaseId: string;
+    environment: string;
+    name: string | null;
+    url: string | null;
+    dateStarted: Date | null;
+    dateFinished: Date | null;
+    projectIds: string[] | null;
+  },
 ): Promise<DeployRow> {
   const { rows } = await db.query<DeployRow>(
     `WITH d AS (
@@ -53,7 +61,10 @@ export async function listDeploys(db: Queryable, releaseId: string): Promise<Dep
   return rows;
 }
 
-export async function findDeploy(db: Queryable, args: { releaseId: string; deployId: string }): Promise<DeployRow | null> {
+export async function findDeploy(
+  db: Queryable,
+  args: { releaseId: string; deployId: string },
+): Promise<DeployRow | null> {
   const { rows } = await db.query<DeployRow>(
     `SELECT ${DEPLOY_COLUMNS} FROM deploys d JOIN releases r ON r.id = d.release_id WHERE d.release_id = $1 AND d.id = $2`,
     [args.releaseId, args.deployId],
@@ -69,12 +80,23 @@ export async function listEarlierDeploys(db: Queryable, deploy: DeployRow, limit
         AND (d.date_finished, d.id) < ($4::timestamptz, $5::bigint)
         AND (cardinality($6::bigint[]) = 0 OR d.project_ids && $6::bigint[])
       ORDER BY d.date_finished DESC, d.id DESC LIMIT $7`,
-    [deploy.organizationId, deploy.environment, deploy.releaseId, deploy.dateFinished, deploy.id, deploy.projectIds, limit],
+    [
+      deploy.organizationId,
+      deploy.environment,
+      deploy.releaseId,
+      deploy.dateFinished,
+      deploy.id,
+      deploy.projectIds,
+      limit,
+    ],
   );
   return rows;
 }
 
-export async function updateDeployVerdict(db: Queryable, args: { deployId: string; verdict: Verdict; at: Date; isFinal: boolean }): Promise<void> {
+export async function updateDeployVerdict(
+  db: Queryable,
+  args: { deployId: string; verdict: Verdict; at: Date; isFinal: boolean },
+): Promise<void> {
   await db.query(
     `UPDATE deploys SET verdict = $2, verdict_at = $3, is_verdict_final = $4 WHERE id = $1 AND NOT is_verdict_final`,
     [args.deployId, args.verdict, args.at, args.isFinal],

@@ -15,10 +15,18 @@ import { serializeDeploy, type ApiDeploy } from './serialize.js';
 import { publishDeploy } from '../realtime/publish.js';
 import { isBigintId } from '../db/ids.js';
 
-const date = z.string().datetime({ offset: true }).transform((s) => new Date(s));
+const date = z
+  .string()
+  .datetime({ offset: true })
+  .transform((s) => new Date(s));
 
 const createSchema = z.object({
-  environment: z.string().trim().min(1).max(64).refine((e) => !/[\n\r\t/]/.test(e), 'invalid environment name'),
+  environment: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .refine((e) => !/[\n\r\t/]/.test(e), 'invalid environment name'),
   name: z.string().max(64).nullish(),
   url: z.string().max(2048).nullish(),
   dateStarted: date.nullish(),
@@ -29,7 +37,11 @@ const createSchema = z.object({
 /** GET …/deploys/{id}/health/: the verdict with its evidence, and the deploy it judges. */
 export type ApiDeployHealth = HealthReport & { deploy: ApiDeploy };
 
-export function registerDeployRoutes(router: ApiRouter, deps: Deps, opts: { requests?: RequestCountSource } = {}): void {
+export function registerDeployRoutes(
+  router: ApiRouter,
+  deps: Deps,
+  opts: { requests?: RequestCountSource } = {},
+): void {
   router.get('/organizations/:org/releases/:version/deploys/', async (ctx) => {
     requireReleaseScope(ctx);
     const { org } = await requireOrg(ctx, ctx.params.org!);
@@ -46,7 +58,8 @@ export function registerDeployRoutes(router: ApiRouter, deps: Deps, opts: { requ
     if (body.projects && body.projects.length > 0) {
       const found = await listProjectsByRef(deps.pool, org.id, body.projects);
       const unknown = body.projects.filter((r) => !found.some((p) => p.slug === r || p.id === r));
-      if (unknown.length > 0) throw new HttpError(400, 'unknown-project', `invalid project slugs: ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new HttpError(400, 'unknown-project', `invalid project slugs: ${unknown.join(', ')}`);
       projectIds = found.map((p) => p.id);
     }
     const deploy = await insertDeploy(deps.pool, {
@@ -91,6 +104,9 @@ async function announceDeploy(deps: Deps, organizationId: string, d: DeployRow):
       projects: projects.map((p) => p.slug),
     });
   } catch (err) {
-    deps.log.warn({ err, deployId: d.id, component: 'releases.deploys' }, 'deploy marker not published to the live stream');
+    deps.log.warn(
+      { err, deployId: d.id, component: 'releases.deploys' },
+      'deploy marker not published to the live stream',
+    );
   }
 }

@@ -9,7 +9,15 @@ import { requestCountSource } from '../counters/request-count-source.js';
 import { listEarlierDeploys, updateDeployVerdict, type DeployRow } from './deploy-queries.js';
 import { healthInputs, type RequestCountRow } from './health-inputs.js';
 import { addSuspectCommits } from './commit-evidence.js';
-import { countEventsByHostRelease, countSessionsAroundDeploy, findLastSeenRelease, listNewIssues, listRegressions, type HealthScope, type IssueCountRow } from './health-queries.js';
+import {
+  countEventsByHostRelease,
+  countSessionsAroundDeploy,
+  findLastSeenRelease,
+  listNewIssues,
+  listRegressions,
+  type HealthScope,
+  type IssueCountRow,
+} from './health-queries.js';
 import { decideVerdict, type HostGroup, type IssueEvidence, type VerdictResult, type Window } from './verdict.js';
 
 /** How long after a deploy its verdict keeps moving; later data is a different question. */
@@ -24,14 +32,26 @@ const ROLLBACK_CANDIDATES = 10;
  * data exists; the verdict then compares errors per 1,000 requests instead of per minute.
  */
 export interface RequestCountSource {
-  countRequests(scope: { projectIds: string[]; environment: string; from: Date; to: Date }): Promise<RequestCountRow[] | null>;
+  countRequests(scope: {
+    projectIds: string[];
+    environment: string;
+    from: Date;
+    to: Date;
+  }): Promise<RequestCountRow[] | null>;
 }
 
 export interface HealthReport extends VerdictResult {
   deployId: string;
   release: string;
   environment: string;
-  window: { deployedAt: string; beforeStart: string; afterEnd: string; beforeMinutes: number; afterMinutes: number; isFinal: boolean };
+  window: {
+    deployedAt: string;
+    beforeStart: string;
+    afterEnd: string;
+    beforeMinutes: number;
+    afterMinutes: number;
+    isFinal: boolean;
+  };
   before: Window;
   after: Window;
   hosts: { newRelease: HostGroup; otherReleases: HostGroup } | null;
@@ -41,7 +61,14 @@ export interface HealthReport extends VerdictResult {
    * Deployed targets carry their deploy; when no earlier deploy qualifies, the release last seen
    * in the environment before this deploy (source `last-seen`, no deploy record) is the target.
    */
-  rollbackTarget: { version: string; deployId: string | null; deployedAt: string | null; verdict: string | null; source: 'deploy' | 'last-seen'; lastSeen?: string } | null;
+  rollbackTarget: {
+    version: string;
+    deployId: string | null;
+    deployedAt: string | null;
+    verdict: string | null;
+    source: 'deploy' | 'last-seen';
+    lastSeen?: string;
+  } | null;
 }
 
 export async function computeDeployHealth(
@@ -66,24 +93,51 @@ export async function computeDeployHealth(
     countEventsByHostRelease(db, scope),
     listNewIssues(db, scope, ISSUE_LIMIT),
     listRegressions(db, scope, ISSUE_LIMIT),
-    opts.requests?.countRequests({ projectIds: scope.projectIds, environment: scope.environment, from: scope.beforeStart, to: deployedAt }) ?? null,
-    opts.requests?.countRequests({ projectIds: scope.projectIds, environment: scope.environment, from: deployedAt, to: scope.afterEnd }) ?? null,
+    opts.requests?.countRequests({
+      projectIds: scope.projectIds,
+      environment: scope.environment,
+      from: scope.beforeStart,
+      to: deployedAt,
+    }) ?? null,
+    opts.requests?.countRequests({
+      projectIds: scope.projectIds,
+      environment: scope.environment,
+      from: deployedAt,
+      to: scope.afterEnd,
+    }) ?? null,
     countSessionsAroundDeploy(db, scope),
   ]);
-  const inputs = healthInputs({ counts, version: deploy.version, beforeMinutes, afterMinutes, requestsBefore: before, requestsAfter: after, sessions });
+  const inputs = healthInputs({
+    counts,
+    version: deploy.version,
+    beforeMinutes,
+    afterMinutes,
+    requestsBefore: before,
+    requestsAfter: after,
+    sessions,
+  });
   inputs.newIssues = newIssues.map(toEvidence);
   inputs.regressions = regressions.map(toEvidence);
   const result = decideVerdict(inputs);
-  if (opts.withRollback !== false) await addSuspectCommits(db, deploy, [inputs.newIssues, inputs.regressions], result.reasons);
+  if (opts.withRollback !== false)
+    await addSuspectCommits(db, deploy, [inputs.newIssues, inputs.regressions], result.reasons);
   const isFinal = afterMinutes >= OBSERVATION_MINUTES;
-  if (opts.store !== false) await updateDeployVerdict(db, { deployId: deploy.id, verdict: result.verdict, at: now, isFinal });
+  if (opts.store !== false)
+    await updateDeployVerdict(db, { deployId: deploy.id, verdict: result.verdict, at: now, isFinal });
   const rollbackTarget = opts.withRollback === false ? null : await findRollbackTarget(db, deploy, now, opts);
   return {
     ...result,
     deployId: deploy.id,
     release: deploy.version,
     environment: deploy.environment,
-    window: { deployedAt: deployedAt.toISOString(), beforeStart: scope.beforeStart.toISOString(), afterEnd: scope.afterEnd.toISOString(), beforeMinutes, afterMinutes, isFinal },
+    window: {
+      deployedAt: deployedAt.toISOString(),
+      beforeStart: scope.beforeStart.toISOString(),
+      afterEnd: scope.afterEnd.toISOString(),
+      beforeMinutes,
+      afterMinutes,
+      isFinal,
+    },
     before: inputs.before,
     after: inputs.after,
     hosts: inputs.canary,
@@ -94,7 +148,14 @@ export async function computeDeployHealth(
 }
 
 function toEvidence(r: IssueCountRow): IssueEvidence {
-  return { issueId: r.issueId, shortId: r.shortId, title: r.title, events: r.events, eventsOtherReleases: r.eventsOtherReleases, hosts: r.hosts };
+  return {
+    issueId: r.issueId,
+    shortId: r.shortId,
+    title: r.title,
+    events: r.events,
+    eventsOtherReleases: r.eventsOtherReleases,
+    hosts: r.hosts,
+  };
 }
 
 export function deployTime(d: DeployRow): Date {
@@ -106,21 +167,49 @@ export function deployTime(d: DeployRow): Date {
  * newest that was at least not failing). A verdict not yet final is recomputed on the data
  * before this deploy, so this deploy's errors are not blamed on it.
  */
-async function findRollbackTarget(db: Queryable, deploy: DeployRow, now: Date, opts: { requests?: RequestCountSource }): Promise<HealthReport['rollbackTarget']> {
+async function findRollbackTarget(
+  db: Queryable,
+  deploy: DeployRow,
+  now: Date,
+  opts: { requests?: RequestCountSource },
+): Promise<HealthReport['rollbackTarget']> {
   const until = new Date(Math.min(now.getTime(), deployTime(deploy).getTime()));
   let fallback: HealthReport['rollbackTarget'] = null;
   for (const d of await listEarlierDeploys(db, deploy, ROLLBACK_CANDIDATES)) {
     // An earlier deploy whose whole window lies before `until` gets its final verdict here, stored,
     // so the next request reads it instead of recomputing every candidate (docs/scaling.md).
     const complete = until.getTime() - deployTime(d).getTime() >= OBSERVATION_MINUTES * 60_000;
-    const verdict = d.isVerdictFinal && d.verdict ? d.verdict : (await computeDeployHealth(db, d, until, { ...opts, withRollback: false, store: complete })).verdict;
-    const target = { version: d.version, deployId: d.id, deployedAt: deployTime(d).toISOString(), verdict, source: 'deploy' as const };
+    const verdict =
+      d.isVerdictFinal && d.verdict
+        ? d.verdict
+        : (await computeDeployHealth(db, d, until, { ...opts, withRollback: false, store: complete })).verdict;
+    const target = {
+      version: d.version,
+      deployId: d.id,
+      deployedAt: deployTime(d).toISOString(),
+      verdict,
+      source: 'deploy' as const,
+    };
     if (verdict === 'healthy') return target;
     if (verdict === 'suspect') fallback ??= target;
   }
   if (fallback) return fallback;
-  const seen = await findLastSeenRelease(db, { projectIds: deploy.projectIds, environment: deploy.environment, version: deploy.version, before: until });
-  return seen ? { version: seen.version, deployId: null, deployedAt: null, verdict: null, source: 'last-seen', lastSeen: seen.lastSeen.toISOString() } : null;
+  const seen = await findLastSeenRelease(db, {
+    projectIds: deploy.projectIds,
+    environment: deploy.environment,
+    version: deploy.version,
+    before: until,
+  });
+  return seen
+    ? {
+        version: seen.version,
+        deployId: null,
+        deployedAt: null,
+        verdict: null,
+        source: 'last-seen',
+        lastSeen: seen.lastSeen.toISOString(),
+      }
+    : null;
 }
 
 function clamp(x: number, lo: number, hi: number): number {

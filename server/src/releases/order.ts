@@ -14,7 +14,8 @@ export interface Semver {
   pre: string[];
 }
 
-const SEMVER_RE = /^v?(\d{1,15})(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]*)?$/;
+const SEMVER_RE =
+  /^v?(\d{1,15})(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]*)?$/;
 
 /** Parses `1.2.3`, `v1.2`, `web@3.1.0`, `@scope/pkg@1.0.0-beta.2+build`; null when not semver-like. */
 export function parseSemver(version: string): Semver | null {

@@ -12,7 +12,10 @@ export interface IssueResolutionRow {
   resolvedAfterRelease: string | null;
 }
 
-export async function listIssueResolutions(db: Queryable, issueIds: string[]): Promise<Map<string, IssueResolutionRow>> {
+export async function listIssueResolutions(
+  db: Queryable,
+  issueIds: string[],
+): Promise<Map<string, IssueResolutionRow>> {
   if (issueIds.length === 0) return new Map();
   const { rows } = await db.query<IssueResolutionRow>(
     `SELECT id AS "issueId", resolved_in_release AS "resolvedInRelease", resolved_in_next_release AS "resolvedInNextRelease",
@@ -30,15 +33,27 @@ export async function listIssueResolutions(db: Queryable, issueIds: string[]): P
 export async function loadRegressionInputs(
   db: Queryable,
   issues: Array<{ issueId: string; projectId: string; eventReleases: Array<string | null> }>,
-): Promise<{ resolutions: Map<string, IssueResolutionRow>; releaseOf: (projectId: string) => (version: string) => ReleaseRef | null }> {
-  const resolutions = await listIssueResolutions(db, issues.map((i) => i.issueId));
+): Promise<{
+  resolutions: Map<string, IssueResolutionRow>;
+  releaseOf: (projectId: string) => (version: string) => ReleaseRef | null;
+}> {
+  const resolutions = await listIssueResolutions(
+    db,
+    issues.map((i) => i.issueId),
+  );
   const pairs = new Map<string, { projectId: string; version: string }>();
   for (const i of issues) {
     const r = resolutions.get(i.issueId);
     const versions = [r?.resolvedInRelease, r?.resolvedAfterRelease, ...i.eventReleases];
-    for (const v of versions) if (v) pairs.set(JSON.stringify([i.projectId, v]), { projectId: i.projectId, version: v });
+    for (const v of versions)
+      if (v) pairs.set(JSON.stringify([i.projectId, v]), { projectId: i.projectId, version: v });
   }
-  const dates = new Map((await listReleaseDates(db, [...pairs.values()])).map((d) => [JSON.stringify([d.projectId, d.version]), d.createdAt]));
+  const dates = new Map(
+    (await listReleaseDates(db, [...pairs.values()])).map((d) => [
+      JSON.stringify([d.projectId, d.version]),
+      d.createdAt,
+    ]),
+  );
   return {
     resolutions,
     releaseOf: (projectId) => (version) => {

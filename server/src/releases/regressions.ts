@@ -47,7 +47,12 @@ export function resolutionColumnsFor(
 
 /** The release versions isRegression needs dates for (to fetch them in one query per batch). */
 export function releasesToCompare(resolution: Resolution, eventRelease: string | null): string[] {
-  const r = resolution.kind === 'in-release' ? resolution.release : resolution.kind === 'in-next-release' ? resolution.afterRelease : null;
+  const r =
+    resolution.kind === 'in-release'
+      ? resolution.release
+      : resolution.kind === 'in-next-release'
+        ? resolution.afterRelease
+        : null;
   return [r, eventRelease].filter((v): v is string => typeof v === 'string' && v !== '');
 }
 

@@ -11,7 +11,14 @@ import { parseBody } from '../api/body.js';
 import { HttpError } from '../api/errors.js';
 import { firstValue, parseCursor, parseLimit, setLinkHeader, toPage } from '../api/pagination.js';
 import { getRelease, releaseNotFound, requireReleaseScope } from './access.js';
-import { deleteRelease, listProjectsByRef, listReleases, updateRelease, upsertRelease, type ReleaseRow } from './api-queries.js';
+import {
+  deleteRelease,
+  listProjectsByRef,
+  listReleases,
+  updateRelease,
+  upsertRelease,
+  type ReleaseRow,
+} from './api-queries.js';
 import { withTransaction } from '../db/tx.js';
 import { commitFields, commitsFromBody } from '../commits/commit-input.js';
 import { listReleaseCommitSummaries, replaceReleaseCommits } from '../commits/queries.js';
@@ -26,9 +33,13 @@ export const versionSchema = z
   .trim()
   .min(1)
   .max(200)
-  .refine((v) => !/[\n\r\t\f\v]/.test(v) && !['.', '..', 'latest'].includes(v) && !v.includes('/'), 'invalid release version');
+  .refine(
+    (v) => !/[\n\r\t\f\v]/.test(v) && !['.', '..', 'latest'].includes(v) && !v.includes('/'),
+    'invalid release version',
+  );
 
-const date = z.union([z.string().datetime({ offset: true }), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/)])
+const date = z
+  .union([z.string().datetime({ offset: true }), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/)])
   .transform((s) => new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`));
 const projectRefs = z.array(z.union([z.string(), z.number()]).transform(String));
 
@@ -123,7 +134,12 @@ export function registerReleaseRoutes(router: ApiRouter, deps: Deps): void {
   registerDeployRoutes(router, deps);
 }
 
-async function respondWithReleases(ctx: Koa.Context, deps: Deps, organizationId: string, projectIds: string[] | null): Promise<void> {
+async function respondWithReleases(
+  ctx: Koa.Context,
+  deps: Deps,
+  organizationId: string,
+  projectIds: string[] | null,
+): Promise<void> {
   const limit = parseLimit(ctx.query, 100, 1000);
   const cursor = parseCursor(firstValue(ctx.query.cursor));
   const after = cursor?.direction === 'next' ? cursor : null; // lists page forwards only
@@ -137,7 +153,10 @@ async function respondWithReleases(ctx: Koa.Context, deps: Deps, organizationId:
   const page = toPage(rows, limit, after, (r) => ({ key: r.createdMicros, id: r.id }));
   setLinkHeader(ctx, deps.config.http.baseUrl, page);
   const health = await healthIfAsked(ctx, deps, page.items);
-  const summaries = await listReleaseCommitSummaries(deps.pool, page.items.map((r) => r.id));
+  const summaries = await listReleaseCommitSummaries(
+    deps.pool,
+    page.items.map((r) => r.id),
+  );
   ctx.body = page.items.map((r) => serializeRelease(r, summaries.get(r.id), health));
 }
 
@@ -146,7 +165,11 @@ async function presentRelease(deps: Deps, r: ReleaseRow, health?: Map<string, He
 }
 
 /** Sentry computes healthData only when asked (`?health=1`): it costs a few aggregate queries. */
-async function healthIfAsked(ctx: Koa.Context, deps: Deps, releases: ReleaseRow[]): Promise<Map<string, HealthData> | undefined> {
+async function healthIfAsked(
+  ctx: Koa.Context,
+  deps: Deps,
+  releases: ReleaseRow[],
+): Promise<Map<string, HealthData> | undefined> {
   if (firstValue(ctx.query.health) !== '1') return undefined;
   const versions = releases.map((r) => r.version);
   const projectIds = [...new Set(releases.flatMap((r) => r.projects.map((p) => p.id)))];
@@ -156,6 +179,11 @@ async function healthIfAsked(ctx: Koa.Context, deps: Deps, releases: ReleaseRow[
 async function resolveProjects(deps: Deps, org: { id: string; slug: string }, refs: string[]): Promise<string[]> {
   const found = await listProjectsByRef(deps.pool, org.id, refs);
   const unknown = refs.filter((r) => !found.some((p) => p.slug === r || p.id === r));
-  if (unknown.length > 0) throw new HttpError(400, 'unknown-project', `invalid project slugs: ${unknown.join(', ')} (not in organization ${org.slug})`);
+  if (unknown.length > 0)
+    throw new HttpError(
+      400,
+      'unknown-project',
+      `invalid project slugs: ${unknown.join(', ')} (not in organization ${org.slug})`,
+    );
   return found.map((p) => p.id);
 }

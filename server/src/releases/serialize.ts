@@ -39,7 +39,11 @@ export function serializeRelease(r: ReleaseRow, commits?: ReleaseCommitSummary, 
     data: {},
     deployCount: r.deployCount,
     lastDeploy: r.lastDeploy
-      ? { ...r.lastDeploy, dateStarted: iso(r.lastDeploy.dateStarted), dateFinished: r.lastDeploy.dateFinished.toISOString() }
+      ? {
+          ...r.lastDeploy,
+          dateStarted: iso(r.lastDeploy.dateStarted),
+          dateFinished: r.lastDeploy.dateFinished.toISOString(),
+        }
       : null,
     projects: r.projects.map((p) => ({
       id: p.id,

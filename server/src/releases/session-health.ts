@@ -79,29 +79,52 @@ export function compareSessions(s: SessionInputs | null): SessionEvidence | null
     pValue: rateIncreasePValue(release[status], release.total, baseline[status], baseline.total),
   }));
   const crashFree = (w: SessionWindow) => (w.total > 0 ? 1 - w.crashed / w.total : null);
-  return { basis: canary ? 'canary' : 'before-after', baseline, release, crashFree: { baseline: crashFree(baseline), release: crashFree(release) }, comparisons };
+  return {
+    basis: canary ? 'canary' : 'before-after',
+    baseline,
+    release,
+    crashFree: { baseline: crashFree(baseline), release: crashFree(release) },
+    comparisons,
+  };
 }
 
-const WHAT: Record<SessionOutcome, string> = { crashed: 'crashed sessions', unhandled: 'sessions with unhandled errors', errored: 'sessions with handled errors' };
+const WHAT: Record<SessionOutcome, string> = {
+  crashed: 'crashed sessions',
+  unhandled: 'sessions with unhandled errors',
+  errored: 'sessions with handled errors',
+};
 
 /** One reason per significant rise, and always one stating what the sessions rest on. */
 export function sessionReasons(e: SessionEvidence | null): SessionReason[] {
   if (!e) return [];
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(Math.round(x * 1000) / 10).toFixed(1)} %`);
-  const sides = e.basis === 'canary'
-    ? `${e.release.total} sessions of this release vs ${e.baseline.total} of other releases over the same window`
-    : `${e.release.total} sessions of this release after the deploy vs ${e.baseline.total} before it`;
+  const sides =
+    e.basis === 'canary'
+      ? `${e.release.total} sessions of this release vs ${e.baseline.total} of other releases over the same window`
+      : `${e.release.total} sessions of this release after the deploy vs ${e.baseline.total} before it`;
   const reasons: SessionReason[] = [];
   for (const c of e.comparisons) {
     const increase = c.releaseRate - c.baselineRate;
-    const significant = e.release[c.status] >= SESSION_LIMITS.minBadSessions && c.pValue < SESSION_LIMITS.pValue
-      && c.ratio >= SESSION_LIMITS.suspectRatio && increase >= SESSION_LIMITS.suspectIncrease;
+    const significant =
+      e.release[c.status] >= SESSION_LIMITS.minBadSessions &&
+      c.pValue < SESSION_LIMITS.pValue &&
+      c.ratio >= SESSION_LIMITS.suspectRatio &&
+      increase >= SESSION_LIMITS.suspectIncrease;
     if (!significant) continue;
-    const severity: Verdict = c.ratio >= SESSION_LIMITS.failingRatio && increase >= SESSION_LIMITS.failingIncrease ? 'failing' : 'suspect';
-    reasons.push({ code: 'sessions', severity, message: `${WHAT[c.status]} rose from ${pct(c.baselineRate)} to ${pct(c.releaseRate)} (${sides})` });
+    const severity: Verdict =
+      c.ratio >= SESSION_LIMITS.failingRatio && increase >= SESSION_LIMITS.failingIncrease ? 'failing' : 'suspect';
+    reasons.push({
+      code: 'sessions',
+      severity,
+      message: `${WHAT[c.status]} rose from ${pct(c.baselineRate)} to ${pct(c.releaseRate)} (${sides})`,
+    });
   }
   if (reasons.length === 0) {
-    reasons.push({ code: 'sessions', severity: 'healthy', message: `crash-free sessions ${pct(e.crashFree.baseline)} → ${pct(e.crashFree.release)}, no significant rise of crashed, unhandled or errored sessions (${sides})` });
+    reasons.push({
+      code: 'sessions',
+      severity: 'healthy',
+      message: `crash-free sessions ${pct(e.crashFree.baseline)} → ${pct(e.crashFree.release)}, no significant rise of crashed, unhandled or errored sessions (${sides})`,
+    });
   }
   return reasons;
 }

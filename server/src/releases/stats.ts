@@ -21,7 +21,10 @@ const EXACT_LIMIT = 20_000; // past this many events the normal approximation is
 export function normalUpperTail(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  const erfc =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+    Math.exp(-x * x);
   return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
@@ -56,5 +59,5 @@ export function rateIncreasePValue(a: number, ea: number, b: number, eb: number)
 /** Rate ratio (a/ea) / (b/eb) with +0.5 smoothing so a zero baseline gives a finite ratio. */
 export function rateRatio(a: number, ea: number, b: number, eb: number): number {
   if (ea <= 0 || eb <= 0) return 1;
-  return ((a + 0.5) / ea) / ((b + 0.5) / eb);
+  return (a + 0.5) / ea / ((b + 0.5) / eb);
 }

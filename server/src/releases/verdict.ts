@@ -117,7 +117,10 @@ export const LIMITS = {
 const SEVERITY: Record<Verdict, number> = { healthy: 0, suspect: 1, failing: 2 };
 
 export function decideVerdict(input: HealthInputs): VerdictResult {
-  const reasons: Reason[] = [...issueReasons(input.newIssues, 'new-issue'), ...issueReasons(input.regressions, 'regression')];
+  const reasons: Reason[] = [
+    ...issueReasons(input.newIssues, 'new-issue'),
+    ...issueReasons(input.regressions, 'regression'),
+  ];
   const errorRate = compareWindows(input.after, input.before);
   const canary = input.canary ? compareCanary(input.canary) : null;
   reasons.push(...rateReasons(errorRate, canary));
@@ -127,14 +130,17 @@ export function decideVerdict(input: HealthInputs): VerdictResult {
     reasons.push({ code: 'no-data', severity: 'healthy', message: 'no events before or after the deploy' });
   }
   const verdict = reasons.reduce<Verdict>((v, r) => (SEVERITY[r.severity] > SEVERITY[v] ? r.severity : v), 'healthy');
-  const confidence = input.minutesSinceDeploy < 1 || input.after.events + input.before.events < LIMITS.minRateEvents ? 'low' : 'normal';
+  const confidence =
+    input.minutesSinceDeploy < 1 || input.after.events + input.before.events < LIMITS.minRateEvents ? 'low' : 'normal';
   return { verdict, confidence, reasons, errorRate, canary, sessions };
 }
 
 function issueReasons(issues: IssueEvidence[], code: 'new-issue' | 'regression'): Reason[] {
   const what = code === 'new-issue' ? 'new issue' : 'regression';
   return issues
-    .filter((i) => i.events > 0 && i.eventsOtherReleases <= LIMITS.otherReleaseShare * (i.events + i.eventsOtherReleases))
+    .filter(
+      (i) => i.events > 0 && i.eventsOtherReleases <= LIMITS.otherReleaseShare * (i.events + i.eventsOtherReleases),
+    )
     .map((i) => ({
       code,
       severity: i.events >= LIMITS.newIssueFailingEvents ? 'failing' : 'suspect',
@@ -146,8 +152,12 @@ function issueReasons(issues: IssueEvidence[], code: 'new-issue' | 'regression')
 /** After vs before: per 1,000 requests when both windows have counts, else per 1,000 sessions, else per minute. */
 export function compareWindows(after: Window, before: Window): RateComparison | null {
   const positive = (x: number | null | undefined): x is number => typeof x === 'number' && x > 0;
-  const basis: RateComparison['basis'] = positive(after.requests) && positive(before.requests) ? 'requests'
-    : positive(after.sessions) && positive(before.sessions) ? 'sessions' : 'minutes';
+  const basis: RateComparison['basis'] =
+    positive(after.requests) && positive(before.requests)
+      ? 'requests'
+      : positive(after.sessions) && positive(before.sessions)
+        ? 'sessions'
+        : 'minutes';
   const ea = basis === 'requests' ? after.requests! : basis === 'sessions' ? after.sessions! : after.minutes;
   const eb = basis === 'requests' ? before.requests! : basis === 'sessions' ? before.sessions! : before.minutes;
   if (ea <= 0 || eb <= 0) return null;
@@ -203,16 +213,33 @@ function rateReasons(rate: RateComparison | null, canary: CanaryComparison | nul
   const fmt = (x: number) => (Math.round(x * 100) / 100).toString();
   if (canary && significant(canary, canary.newReleaseEvents)) {
     const severity: Verdict = canary.ratio >= LIMITS.failingRatio ? 'failing' : 'suspect';
-    return [{ code: 'canary', severity, message: `hosts on this release have ${fmt(canary.ratio)}× the error rate of hosts still on other releases over the same window` }];
+    return [
+      {
+        code: 'canary',
+        severity,
+        message: `hosts on this release have ${fmt(canary.ratio)}× the error rate of hosts still on other releases over the same window`,
+      },
+    ];
   }
   if (!rose(rate)) return [];
   if (canary) {
-    return [{ code: 'spike-not-release', severity: 'healthy', message: `error rate rose ${fmt(rate.ratio)}× on hosts of every release alike: not this release` }];
+    return [
+      {
+        code: 'spike-not-release',
+        severity: 'healthy',
+        message: `error rate rose ${fmt(rate.ratio)}× on hosts of every release alike: not this release`,
+      },
+    ];
   }
   // Without hosts left on the old release, only request or session counts tell a bad deploy from traffic.
   const corroborated = rate.basis !== 'minutes';
   const severity: Verdict = corroborated && rate.ratio >= LIMITS.failingRatio ? 'failing' : 'suspect';
-  const per = rate.basis === 'requests' ? 'per 1,000 requests' : rate.basis === 'sessions' ? 'per 1,000 sessions' : 'per minute';
-  const caveat = corroborated ? '' : ' (no hosts left on other releases, no request counts and no sessions: could be traffic)';
-  return [{ code: 'error-rate', severity, message: `error rate ${per} rose ${fmt(rate.ratio)}× after the deploy${caveat}` }];
+  const per =
+    rate.basis === 'requests' ? 'per 1,000 requests' : rate.basis === 'sessions' ? 'per 1,000 sessions' : 'per minute';
+  const caveat = corroborated
+    ? ''
+    : ' (no hosts left on other releases, no request counts and no sessions: could be traffic)';
+  return [
+    { code: 'error-rate', severity, message: `error rate ${per} rose ${fmt(rate.ratio)}× after the deploy${caveat}` },
+  ];
 }

@@ -11,7 +11,13 @@ import type { Logger } from '../shared/log.js';
 import { retentionDropped } from '../metrics/registry.js';
 import { partitionDaysAhead, partitionsToDrop, retentionCutoff } from './plan.js';
 import { deleteFlagMinutesBefore } from '../flags/queries.js';
-import { deleteAbandonedIssues, deleteExpiredRequestCounts, deleteExpiredSessionMinuteCounts, dropEventPartition, listEventPartitions } from './queries.js';
+import {
+  deleteAbandonedIssues,
+  deleteExpiredRequestCounts,
+  deleteExpiredSessionMinuteCounts,
+  dropEventPartition,
+  listEventPartitions,
+} from './queries.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000; // hourly: cheap when there is nothing to do
 const LEASE_TTL_MS = 3_600_000; // a run takes minutes; a crashed holder delays the next one by at most this
@@ -36,7 +42,10 @@ export interface RetentionResult {
 }
 
 /** One run; null when another process holds the retention lease. */
-export async function runRetention(deps: { pool: Pool; log: Logger }, opts: RetentionOptions): Promise<RetentionResult | null> {
+export async function runRetention(
+  deps: { pool: Pool; log: Logger },
+  opts: RetentionOptions,
+): Promise<RetentionResult | null> {
   const client = await deps.pool.connect();
   try {
     return await withLease(client, 'retention', LEASE_TTL_MS, () => runLocked(client, deps.log, opts));
@@ -75,7 +84,9 @@ async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): P
     deletedRequestCounts += n;
     if (n < REQUEST_COUNT_DELETE_BATCH) break;
   }
-  while ((await deleteExpiredSessionMinuteCounts(db, cutoff, REQUEST_COUNT_DELETE_BATCH)) === REQUEST_COUNT_DELETE_BATCH);
+  while (
+    (await deleteExpiredSessionMinuteCounts(db, cutoff, REQUEST_COUNT_DELETE_BATCH)) === REQUEST_COUNT_DELETE_BATCH
+  );
   // Minute-resolution flag counters only serve verdicts of recent flag changes (flags/change-health.ts).
   await deleteFlagMinutesBefore(db, new Date(now.getTime() - FLAG_MINUTES_KEEP_DAYS * 24 * 3600_000));
   const expiredArtifacts = opts.expireArtifacts ? await opts.expireArtifacts(db, cutoff) : 0;
@@ -83,7 +94,15 @@ async function runLocked(db: PoolClient, log: Logger, opts: RetentionOptions): P
   retentionDropped.inc({ kind: 'issue' }, deletedIssues);
   retentionDropped.inc({ kind: 'artifact' }, expiredArtifacts);
   retentionDropped.inc({ kind: 'request_count' }, deletedRequestCounts);
-  const result = { cutoff, createdPartitions, droppedPartitions, deletedIssues, deletedRequestCounts, expiredArtifacts };
-  if (droppedPartitions.length + deletedIssues + deletedRequestCounts + expiredArtifacts > 0) log.info({ ...result }, 'retention removed expired data');
+  const result = {
+    cutoff,
+    createdPartitions,
+    droppedPartitions,
+    deletedIssues,
+    deletedRequestCounts,
+    expiredArtifacts,
+  };
+  if (droppedPartitions.length + deletedIssues + deletedRequestCounts + expiredArtifacts > 0)
+    log.info({ ...result }, 'retention removed expired data');
   return result;
 }

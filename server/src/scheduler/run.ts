@@ -69,8 +69,10 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
   const log = opts.log.child({ component: 'schedule' });
   const names = new Set<string>();
   for (const t of tasks) {
-    if (!TASK_NAME.test(t.name) || names.has(t.name)) throw new Error(`schedule: bad or repeated task name ${JSON.stringify(t.name)}`);
-    if (!Number.isSafeInteger(t.every) || t.every < 1) throw new Error(`schedule: task ${t.name} needs a positive whole number of ms, got ${t.every}`);
+    if (!TASK_NAME.test(t.name) || names.has(t.name))
+      throw new Error(`schedule: bad or repeated task name ${JSON.stringify(t.name)}`);
+    if (!Number.isSafeInteger(t.every) || t.every < 1)
+      throw new Error(`schedule: task ${t.name} needs a positive whole number of ms, got ${t.every}`);
     names.add(t.name);
   }
   const timers = new Map<string, NodeJS.Timeout>();
@@ -83,10 +85,22 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
     const lock = lockKey(opts.prefix, task.name);
     let claim: unknown;
     try {
-      claim = await opts.redis.eval(CLAIM, 2, lock, slotKey(opts.prefix, task.name, slot), token, leaseMs, 2 * task.every + leaseMs);
+      claim = await opts.redis.eval(
+        CLAIM,
+        2,
+        lock,
+        slotKey(opts.prefix, task.name, slot),
+        token,
+        leaseMs,
+        2 * task.every + leaseMs,
+      );
     } catch (err) {
       scheduleRuns.inc({ task: task.name, outcome: 'failure' });
-      if (!unclaimable.has(task.name)) log.warn({ err, task: task.name }, 'could not claim a periodic task (Redis unreachable?); retrying at every tick');
+      if (!unclaimable.has(task.name))
+        log.warn(
+          { err, task: task.name },
+          'could not claim a periodic task (Redis unreachable?); retrying at every tick',
+        );
       unclaimable.add(task.name);
       return;
     }
@@ -98,12 +112,18 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
       await opts.redis.del(slotKey(opts.prefix, task.name, slot)).catch(() => {});
       return;
     }
-    const renew = setInterval(() => {
-      opts.redis.eval(RENEW, 1, lock, token, leaseMs).then(
-        (kept) => { if (kept !== 1) log.warn({ task: task.name }, 'a periodic task outlived its lock; another process may start it'); },
-        (err: unknown) => log.warn({ err, task: task.name }, 'renewing a periodic task lock failed'),
-      );
-    }, Math.max(1, Math.floor(leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        opts.redis.eval(RENEW, 1, lock, token, leaseMs).then(
+          (kept) => {
+            if (kept !== 1)
+              log.warn({ task: task.name }, 'a periodic task outlived its lock; another process may start it');
+          },
+          (err: unknown) => log.warn({ err, task: task.name }, 'renewing a periodic task lock failed'),
+        );
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
     renew.unref();
     const end = scheduleRunDuration.startTimer({ task: task.name });
     try {
@@ -131,7 +151,9 @@ export function startScheduler(tasks: ScheduledTask[], opts: SchedulerOptions): 
     timer.unref();
     timers.set(task.name, timer);
   };
-  const first = setTimeout(() => { for (const t of tasks) tick(t); }, opts.firstTickMs ?? FIRST_TICK_MS);
+  const first = setTimeout(() => {
+    for (const t of tasks) tick(t);
+  }, opts.firstTickMs ?? FIRST_TICK_MS);
   first.unref();
 
   return {

@@ -15,15 +15,20 @@ const JSON_PAIR_RE = /"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
  * Token formats with a recognizable shape: AWS access key ids, GitHub, GitLab, Slack, Stripe,
  * Google keys, JWTs. One alternation, so each string is scanned once rather than once per format.
  */
-const TOKENS_RE = new RegExp([
-  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
-  /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/,
-  /\bglpat-[A-Za-z0-9_-]{20,}/,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/,
-  /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b/,
-  /\bAIza[0-9A-Za-z_-]{35}\b/,
-  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/,
-].map((re) => `(?:${re.source})`).join('|'), 'g');
+const TOKENS_RE = new RegExp(
+  [
+    /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
+    /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/,
+    /\bglpat-[A-Za-z0-9_-]{20,}/,
+    /\bxox[abprs]-[A-Za-z0-9-]{10,}/,
+    /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b/,
+    /\bAIza[0-9A-Za-z_-]{35}\b/,
+    /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/,
+  ]
+    .map((re) => `(?:${re.source})`)
+    .join('|'),
+  'g',
+);
 
 const MIN_SCANNED_LENGTH = 8; // no pattern above matches anything shorter
 
@@ -53,9 +58,12 @@ export function scrubString(value: string, rules: ScrubRules): string {
   let s = value;
   if (rules.useDefaults) s = scrubBuiltinPatterns(s);
   if (rules.sensitiveKeys.length === 0) return s;
-  if (s.includes('=')) s = s.replace(KV_RE, (m, key: string) => (isSensitiveKey(key, rules) ? `${key}=${FILTERED}` : m));
+  if (s.includes('='))
+    s = s.replace(KV_RE, (m, key: string) => (isSensitiveKey(key, rules) ? `${key}=${FILTERED}` : m));
   if (s.includes('"')) {
-    s = s.replace(JSON_PAIR_RE, (m, key: string, colon: string) => (isSensitiveKey(key, rules) ? `"${key}"${colon}"${FILTERED}"` : m));
+    s = s.replace(JSON_PAIR_RE, (m, key: string, colon: string) =>
+      isSensitiveKey(key, rules) ? `"${key}"${colon}"${FILTERED}"` : m,
+    );
   }
   return s;
 }

@@ -9,20 +9,29 @@ interface ScrubSettingsRow {
 }
 
 /** The stored settings per project id; null for projects without their own (or unreadable ones). */
-export async function listProjectScrubSettings(db: Queryable, projectIds: string[]): Promise<Map<string, ProjectScrubSettings | null>> {
+export async function listProjectScrubSettings(
+  db: Queryable,
+  projectIds: string[],
+): Promise<Map<string, ProjectScrubSettings | null>> {
   const { rows } = await db.query<ScrubSettingsRow>(
     `SELECT id, settings -> 'scrubbing' AS scrubbing FROM projects WHERE id = ANY($1::bigint[])`,
     [projectIds],
   );
-  return new Map(rows.map((r) => {
-    const parsed = projectScrubSettingsSchema.safeParse(r.scrubbing);
-    return [r.id, r.scrubbing !== null && parsed.success ? parsed.data : null];
-  }));
+  return new Map(
+    rows.map((r) => {
+      const parsed = projectScrubSettingsSchema.safeParse(r.scrubbing);
+      return [r.id, r.scrubbing !== null && parsed.success ? parsed.data : null];
+    }),
+  );
 }
 
-export async function updateProjectScrubSettings(db: Queryable, projectId: string, settings: ProjectScrubSettings): Promise<void> {
-  await db.query(
-    `UPDATE projects SET settings = jsonb_set(settings, '{scrubbing}', $2::jsonb) WHERE id = $1`,
-    [projectId, JSON.stringify(settings)],
-  );
+export async function updateProjectScrubSettings(
+  db: Queryable,
+  projectId: string,
+  settings: ProjectScrubSettings,
+): Promise<void> {
+  await db.query(`UPDATE projects SET settings = jsonb_set(settings, '{scrubbing}', $2::jsonb) WHERE id = $1`, [
+    projectId,
+    JSON.stringify(settings),
+  ]);
 }

@@ -13,14 +13,39 @@ export const FILTERED = '[Filtered]';
  * negative stores a secret.
  */
 export const DEFAULT_SENSITIVE_KEYS = [
-  'password', 'passwd', 'passphrase', 'mysqlpwd', 'secret', 'token', 'apikey', 'accesskey', 'auth',
-  'credential', 'privatekey', 'session', 'cookie', 'csrf', 'xsrf', 'jwt', 'bearer', 'creditcard',
-  'cardnumber', 'ccnumber', 'cvv', 'cvc',
+  'password',
+  'passwd',
+  'passphrase',
+  'mysqlpwd',
+  'secret',
+  'token',
+  'apikey',
+  'accesskey',
+  'auth',
+  'credential',
+  'privatekey',
+  'session',
+  'cookie',
+  'csrf',
+  'xsrf',
+  'jwt',
+  'bearer',
+  'creditcard',
+  'cardnumber',
+  'ccnumber',
+  'cvv',
+  'cvc',
 ] as const;
 
 /** Headers that carry the client's address; dropped with the IP-address option. */
 export const IP_HEADERS = [
-  'x-forwarded-for', 'x-real-ip', 'forwarded', 'cf-connecting-ip', 'true-client-ip', 'x-client-ip', 'x-sentry-forwarded-for',
+  'x-forwarded-for',
+  'x-real-ip',
+  'forwarded',
+  'cf-connecting-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'x-sentry-forwarded-for',
 ];
 
 /** A project's own choices (projects.settings.scrubbing); absent fields follow the server defaults. */
@@ -60,7 +85,10 @@ export interface ScrubRules {
   scrubIpAddresses: boolean;
 }
 
-export function effectiveScrubSettings(project: ProjectScrubSettings | null, server: ServerScrubDefaults): EffectiveScrubSettings {
+export function effectiveScrubSettings(
+  project: ProjectScrubSettings | null,
+  server: ServerScrubDefaults,
+): EffectiveScrubSettings {
   return {
     dataScrubber: project?.dataScrubber ?? server.defaults,
     dataScrubberDefaults: project?.dataScrubberDefaults ?? true,
@@ -82,7 +110,9 @@ export function compileScrubRules(s: EffectiveScrubSettings): ScrubRules {
 }
 
 /** The rules a project gets without settings of its own and with the server defaults on. */
-export const DEFAULT_SCRUB_RULES: ScrubRules = compileScrubRules(effectiveScrubSettings(null, { defaults: true, ipAddresses: false }));
+export const DEFAULT_SCRUB_RULES: ScrubRules = compileScrubRules(
+  effectiveScrubSettings(null, { defaults: true, ipAddresses: false }),
+);
 
 export function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_. ]/g, '');
@@ -111,7 +141,12 @@ export function classifyKey(key: string, rules: ScrubRules): KeyClass {
   let c = memo.get(key);
   if (c === undefined) {
     const k = normalizeKey(key);
-    c = rules.safeKeys.has(k) || SOURCE_CONTEXT_KEYS.has(key) ? 'safe' : rules.sensitiveKeys.some((s) => k.includes(s)) ? 'sensitive' : 'plain';
+    c =
+      rules.safeKeys.has(k) || SOURCE_CONTEXT_KEYS.has(key)
+        ? 'safe'
+        : rules.sensitiveKeys.some((s) => k.includes(s))
+          ? 'sensitive'
+          : 'plain';
     if (memo.size >= KEY_CLASSES_MAX) memo.clear();
     memo.set(key, c);
   }

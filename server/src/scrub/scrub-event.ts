@@ -8,7 +8,21 @@ import { isCardNumber, scrubString } from './patterns.js';
 import { classifyKey, FILTERED, IP_HEADERS, type ScrubRules } from './rules.js';
 
 /** Identifiers the pipeline keys on (ids, release, environment) and SDK metadata: never altered. */
-const UNTOUCHED_KEYS = new Set(['event_id', 'timestamp', 'received', 'platform', 'level', 'type', 'release', 'dist', 'environment', 'sdk', 'debug_meta', 'modules', 'logger']);
+const UNTOUCHED_KEYS = new Set([
+  'event_id',
+  'timestamp',
+  'received',
+  'platform',
+  'level',
+  'type',
+  'release',
+  'dist',
+  'environment',
+  'sdk',
+  'debug_meta',
+  'modules',
+  'logger',
+]);
 const MAX_DEPTH = 64; // ingest bounds JSON depth far below this; deeper values are filtered whole
 
 export function scrubEvent(event: NormalizedEvent, rules: ScrubRules): NormalizedEvent {

@@ -2,7 +2,14 @@
 // update, a sessions aggregate and a client report, each turned into hourly (and, for sessions,
 // per-minute and distinct-user) rows. Unusable items are dropped whole (shared/protocol/session.ts);
 // ingest already refused most of them with an `invalid` outcome (protocol.md §7, §9).
-import { clampTimestamp, isRecord, normalizeEnvironment, normalizeRelease, parseTimestamp, shortString } from '../shared/normalize-values.js';
+import {
+  clampTimestamp,
+  isRecord,
+  normalizeEnvironment,
+  normalizeRelease,
+  parseTimestamp,
+  shortString,
+} from '../shared/normalize-values.js';
 
 import { sessionItemProblem, SESSION_STATUSES, type SessionStatus } from '../shared/protocol/session.js';
 
@@ -12,7 +19,14 @@ export type { SessionStatus };
  * A session only moves up this ladder: out-of-order updates never undo a crash. `unhandled`
  * (browser SDKs 10+: an unhandled error that did not end the app) is its own rung, not a crash.
  */
-export const SESSION_STATUS_RANK: Record<SessionStatus, number> = { ok: 0, exited: 1, errored: 2, unhandled: 3, abnormal: 4, crashed: 5 };
+export const SESSION_STATUS_RANK: Record<SessionStatus, number> = {
+  ok: 0,
+  exited: 1,
+  errored: 2,
+  unhandled: 3,
+  abnormal: 4,
+  crashed: 5,
+};
 
 /** The distinct-user id (`did`) is bounded: SDKs send a user id, e-mail or IP. */
 const MAX_DID_CHARS = 128;
@@ -73,8 +87,12 @@ export function parseSessionUpdate(payload: unknown, ctx: AuxContext): SessionUp
 }
 
 /** One `sessions` item (request-mode aggregates): counts per started minute and final status. */
-export function parseSessionAggregates(payload: unknown, ctx: AuxContext): { counts: SessionCountRow[]; users: SessionUserRow[] } | null {
-  if (sessionItemProblem('sessions', payload) !== null || !isRecord(payload) || !Array.isArray(payload.aggregates)) return null;
+export function parseSessionAggregates(
+  payload: unknown,
+  ctx: AuxContext,
+): { counts: SessionCountRow[]; users: SessionUserRow[] } | null {
+  if (sessionItemProblem('sessions', payload) !== null || !isRecord(payload) || !Array.isArray(payload.aggregates))
+    return null;
   const counts: SessionCountRow[] = [];
   const users: SessionUserRow[] = [];
   for (const agg of payload.aggregates) {
@@ -90,7 +108,15 @@ export function parseSessionAggregates(payload: unknown, ctx: AuxContext): { cou
       }
     }
     const did = didOf(agg.did);
-    if (did && worst >= 0) users.push({ projectId: bucket.projectId, release: bucket.release, environment: bucket.environment, hour: bucket.hour, did, rank: worst });
+    if (did && worst >= 0)
+      users.push({
+        projectId: bucket.projectId,
+        release: bucket.release,
+        environment: bucket.environment,
+        hour: bucket.hour,
+        did,
+        rank: worst,
+      });
   }
   return { counts, users };
 }

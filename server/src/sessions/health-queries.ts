@@ -30,7 +30,12 @@ export interface SessionCountBucket {
 }
 
 /** Session counts per bucket (`stepSeconds` wide, from `from`) and status; hour or minute rows. */
-export async function listSessionCountBuckets(db: Queryable, f: HealthFilter, g: HealthGrouping, stepSeconds: number): Promise<SessionCountBucket[]> {
+export async function listSessionCountBuckets(
+  db: Queryable,
+  f: HealthFilter,
+  g: HealthGrouping,
+  stepSeconds: number,
+): Promise<SessionCountBucket[]> {
   const table = stepSeconds % 3600 === 0 ? 'session_counts' : 'session_minute_counts';
   const time = table === 'session_counts' ? 'hour' : 'minute';
   const { rows } = await db.query<SessionCountBucket>(
@@ -62,7 +67,12 @@ export interface UserCountBucket {
 }
 
 /** Distinct users per bucket (or over the whole range when `stepSeconds` is null) and worst rank. */
-export async function listUserCountBuckets(db: Queryable, f: HealthFilter, g: HealthGrouping, stepSeconds: number | null): Promise<UserCountBucket[]> {
+export async function listUserCountBuckets(
+  db: Queryable,
+  f: HealthFilter,
+  g: HealthGrouping,
+  stepSeconds: number | null,
+): Promise<UserCountBucket[]> {
   const { rows } = await db.query<UserCountBucket>(
     `WITH u AS (
        SELECT CASE WHEN $6 THEN project_id::text END AS "projectId",

@@ -15,7 +15,14 @@ export async function upsertSessionCounts(db: Queryable, rows: SessionCountRow[]
       ORDER BY u.project_id, u.release, u.environment, u.hour, u.status
      ON CONFLICT (project_id, release, environment, hour, status)
        DO UPDATE SET count = session_counts.count + excluded.count`,
-    [rows.map((r) => r.projectId), rows.map((r) => r.release), rows.map((r) => r.environment), rows.map((r) => r.hour), rows.map((r) => r.status), rows.map((r) => r.count)],
+    [
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.release),
+      rows.map((r) => r.environment),
+      rows.map((r) => r.hour),
+      rows.map((r) => r.status),
+      rows.map((r) => r.count),
+    ],
   );
 }
 
@@ -31,7 +38,14 @@ export async function upsertSessionMinuteCounts(db: Queryable, rows: SessionCoun
       ORDER BY u.project_id, u.environment, u.minute, u.release, u.status
      ON CONFLICT (project_id, environment, minute, release, status)
        DO UPDATE SET count = session_minute_counts.count + excluded.count`,
-    [rows.map((r) => r.projectId), rows.map((r) => r.environment), rows.map((r) => r.minute), rows.map((r) => r.release), rows.map((r) => r.status), rows.map((r) => r.count)],
+    [
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.environment),
+      rows.map((r) => r.minute),
+      rows.map((r) => r.release),
+      rows.map((r) => r.status),
+      rows.map((r) => r.count),
+    ],
   );
 }
 
@@ -47,7 +61,14 @@ export async function upsertSessionUsers(db: Queryable, rows: SessionUserRow[]):
       ORDER BY u.project_id, u.release, u.environment, u.hour, u.did
      ON CONFLICT (project_id, release, environment, hour, did)
        DO UPDATE SET status_rank = greatest(session_users.status_rank, excluded.status_rank)`,
-    [rows.map((r) => r.projectId), rows.map((r) => r.release), rows.map((r) => r.environment), rows.map((r) => r.hour), rows.map((r) => r.did), rows.map((r) => r.rank)],
+    [
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.release),
+      rows.map((r) => r.environment),
+      rows.map((r) => r.hour),
+      rows.map((r) => r.did),
+      rows.map((r) => r.rank),
+    ],
   );
 }
 
@@ -63,12 +84,21 @@ export async function upsertClientReportCounts(db: Queryable, rows: ClientReport
       ORDER BY u.project_id, u.hour, u.reason, u.category
      ON CONFLICT (project_id, hour, reason, category)
        DO UPDATE SET quantity = client_report_counts.quantity + excluded.quantity`,
-    [rows.map((r) => r.projectId), rows.map((r) => r.hour), rows.map((r) => r.reason), rows.map((r) => r.category), rows.map((r) => r.quantity)],
+    [
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.hour),
+      rows.map((r) => r.reason),
+      rows.map((r) => r.category),
+      rows.map((r) => r.quantity),
+    ],
   );
 }
 
 /** Releases seen only through sessions exist too (as Sentry creates them); existing rows are left alone. */
-export async function insertSessionReleases(db: Queryable, rows: Array<{ projectId: string; release: string }>): Promise<void> {
+export async function insertSessionReleases(
+  db: Queryable,
+  rows: Array<{ projectId: string; release: string }>,
+): Promise<void> {
   if (rows.length === 0) return;
   const params = [rows.map((r) => r.projectId), rows.map((r) => r.release)];
   await db.query(

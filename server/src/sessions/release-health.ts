@@ -33,7 +33,10 @@ export function healthKey(version: string, projectId: string): string {
 }
 
 /** Health of each (release, project) pair among `versions` × `projectIds`; keyed by healthKey(). */
-export async function listReleaseHealth(db: Queryable, a: { versions: string[]; projectIds: string[]; now: Date }): Promise<Map<string, HealthData>> {
+export async function listReleaseHealth(
+  db: Queryable,
+  a: { versions: string[]; projectIds: string[]; now: Date },
+): Promise<Map<string, HealthData>> {
   const out = new Map<string, HealthData>();
   if (a.versions.length === 0 || a.projectIds.length === 0) return out;
   const since = new Date(Math.floor(a.now.getTime() / HOUR_MS) * HOUR_MS - 23 * HOUR_MS);
@@ -41,26 +44,37 @@ export async function listReleaseHealth(db: Queryable, a: { versions: string[]; 
   const [sessions, users, projectSessions, projectUsers, hourly] = await Promise.all([
     db.query<{ projectId: string; release: string; status: SessionStatus; total: number; last24: number }>(
       `SELECT project_id::text AS "projectId", release, status, sum(count)::float8 AS total, coalesce(sum(count) FILTER (WHERE hour >= $3), 0)::float8 AS last24
-         FROM session_counts WHERE project_id = ANY($1::bigint[]) AND release = ANY($2::text[]) GROUP BY 1, 2, 3`, args),
+         FROM session_counts WHERE project_id = ANY($1::bigint[]) AND release = ANY($2::text[]) GROUP BY 1, 2, 3`,
+      args,
+    ),
     db.query<{ projectId: string; release: string; users: number; crashed: number; last24: number }>(
       `SELECT project_id::text AS "projectId", release, count(DISTINCT did)::float8 AS users,
               count(DISTINCT did) FILTER (WHERE status_rank >= ${CRASHED_RANK})::float8 AS crashed,
               count(DISTINCT did) FILTER (WHERE hour >= $3)::float8 AS last24
-         FROM session_users WHERE project_id = ANY($1::bigint[]) AND release = ANY($2::text[]) GROUP BY 1, 2`, args),
+         FROM session_users WHERE project_id = ANY($1::bigint[]) AND release = ANY($2::text[]) GROUP BY 1, 2`,
+      args,
+    ),
     db.query<{ projectId: string; n: number }>(
-      `SELECT project_id::text AS "projectId", sum(count)::float8 AS n FROM session_counts WHERE project_id = ANY($1::bigint[]) AND hour >= $2 GROUP BY 1`, [a.projectIds, since]),
+      `SELECT project_id::text AS "projectId", sum(count)::float8 AS n FROM session_counts WHERE project_id = ANY($1::bigint[]) AND hour >= $2 GROUP BY 1`,
+      [a.projectIds, since],
+    ),
     db.query<{ projectId: string; n: number }>(
-      `SELECT project_id::text AS "projectId", count(DISTINCT did)::float8 AS n FROM session_users WHERE project_id = ANY($1::bigint[]) AND hour >= $2 GROUP BY 1`, [a.projectIds, since]),
+      `SELECT project_id::text AS "projectId", count(DISTINCT did)::float8 AS n FROM session_users WHERE project_id = ANY($1::bigint[]) AND hour >= $2 GROUP BY 1`,
+      [a.projectIds, since],
+    ),
     db.query<{ projectId: string; release: string; hour: Date; n: number }>(
       `SELECT project_id::text AS "projectId", release, hour, sum(count)::float8 AS n
-         FROM session_counts WHERE project_id = ANY($1::bigint[]) AND release = ANY($2::text[]) AND hour >= $3 GROUP BY 1, 2, 3`, args),
+         FROM session_counts WHERE project_id = ANY($1::bigint[]) AND release = ANY($2::text[]) AND hour >= $3 GROUP BY 1, 2, 3`,
+      args,
+    ),
   ]);
   const projectTotals = new Map(projectSessions.rows.map((r) => [r.projectId, r.n]));
   const projectUserTotals = new Map(projectUsers.rows.map((r) => [r.projectId, r.n]));
   const get = (release: string, projectId: string): HealthData => {
     const k = healthKey(release, projectId);
     let h = out.get(k);
-    if (!h) out.set(k, (h = emptyHealth(since, projectTotals.get(projectId) ?? 0, projectUserTotals.get(projectId) ?? 0)));
+    if (!h)
+      out.set(k, (h = emptyHealth(since, projectTotals.get(projectId) ?? 0, projectUserTotals.get(projectId) ?? 0)));
     return h;
   };
   for (const r of sessions.rows) {
@@ -111,7 +125,9 @@ function emptyHealth(since: Date, projectSessions24h: number, projectUsers24h: n
     sessionsAdoption: null,
     durationP50: null,
     durationP90: null,
-    stats: { '24h': Array.from({ length: 24 }, (_, i): [number, number] => [(since.getTime() + i * HOUR_MS) / 1000, 0]) },
+    stats: {
+      '24h': Array.from({ length: 24 }, (_, i): [number, number] => [(since.getTime() + i * HOUR_MS) / 1000, 0]),
+    },
   };
 }
 

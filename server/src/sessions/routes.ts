@@ -11,7 +11,12 @@ import { HttpError } from '../api/errors.js';
 import { listProjectsByRef } from '../releases/api-queries.js';
 import { listProjects } from '../projects/queries.js';
 import { requireReleaseScope } from '../releases/access.js';
-import { listSessionCountBuckets, listUserCountBuckets, type HealthFilter, type HealthGrouping } from './health-queries.js';
+import {
+  listSessionCountBuckets,
+  listUserCountBuckets,
+  type HealthFilter,
+  type HealthGrouping,
+} from './health-queries.js';
 import { buildSessionsBody, SESSION_FIELDS, SESSION_GROUP_BYS } from './series.js';
 
 const MAX_RANGE_MS = 90 * 86_400_000;
@@ -24,21 +29,46 @@ export function registerSessionRoutes(router: ApiRouter, deps: Deps): void {
     requireReleaseScope(ctx);
     const { org } = await requireOrg(ctx, ctx.params.org!);
     const fields = listParam(ctx, 'field').map((f) => oneOf(f, SESSION_FIELDS, 'field'));
-    if (fields.length === 0) throw new HttpError(400, 'invalid-field', 'field is required: sum(session), count_unique(user), crash_free_rate(session) or crash_free_rate(user)');
+    if (fields.length === 0)
+      throw new HttpError(
+        400,
+        'invalid-field',
+        'field is required: sum(session), count_unique(user), crash_free_rate(session) or crash_free_rate(user)',
+      );
     const groupBy = listParam(ctx, 'groupBy').map((g) => oneOf(g, SESSION_GROUP_BYS, 'groupBy'));
     const { start, stepMs, buckets } = parseRange(ctx);
-    const filter: HealthFilter = { projectIds: await projectIds(ctx, deps, org.id), from: new Date(start), to: new Date(start + stepMs * buckets), environments: [], releases: [] };
+    const filter: HealthFilter = {
+      projectIds: await projectIds(ctx, deps, org.id),
+      from: new Date(start),
+      to: new Date(start + stepMs * buckets),
+      environments: [],
+      releases: [],
+    };
     const query = listParam(ctx, 'query').join(' ');
     applyQuery(filter, query);
     filter.environments.push(...listParam(ctx, 'environment').map((e) => bounded(e, 64, 'environment')));
-    const grouping: HealthGrouping = { project: groupBy.includes('project'), release: groupBy.includes('release'), environment: groupBy.includes('environment') };
+    const grouping: HealthGrouping = {
+      project: groupBy.includes('project'),
+      release: groupBy.includes('release'),
+      environment: groupBy.includes('environment'),
+    };
     const stepSeconds = stepMs / 1000;
     const [sessions, usersInBuckets, usersInRange] = await Promise.all([
       listSessionCountBuckets(deps.pool, filter, grouping, stepSeconds),
       listUserCountBuckets(deps.pool, filter, grouping, stepSeconds),
       listUserCountBuckets(deps.pool, filter, grouping, null),
     ]);
-    ctx.body = buildSessionsBody({ fields: [...new Set(fields)], groupBy: [...new Set(groupBy)], start, stepMs, buckets, sessions, usersInBuckets, usersInRange, query });
+    ctx.body = buildSessionsBody({
+      fields: [...new Set(fields)],
+      groupBy: [...new Set(groupBy)],
+      start,
+      stepMs,
+      buckets,
+      sessions,
+      usersInBuckets,
+      usersInRange,
+      query,
+    });
   });
 }
 
@@ -51,7 +81,11 @@ function listParam(ctx: Koa.Context, name: string): string[] {
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new HttpError(400, `invalid-${name.toLowerCase()}`, `${name}: ${JSON.stringify(value.slice(0, 100))} is not one of ${allowed.join(', ')}`);
+    throw new HttpError(
+      400,
+      `invalid-${name.toLowerCase()}`,
+      `${name}: ${JSON.stringify(value.slice(0, 100))} is not one of ${allowed.join(', ')}`,
+    );
   }
   return value as T;
 }
@@ -63,7 +97,12 @@ function bounded(value: string, max: number, name: string): string {
 
 function duration(raw: string, name: string): number {
   const m = /^(\d{1,6})([smhdw])$/.exec(raw);
-  if (!m || Number(m[1]) === 0) throw new HttpError(400, `invalid-${name.toLowerCase()}`, `${name}: ${JSON.stringify(raw.slice(0, 40))} is not a duration such as 1h, 30m or 14d`);
+  if (!m || Number(m[1]) === 0)
+    throw new HttpError(
+      400,
+      `invalid-${name.toLowerCase()}`,
+      `${name}: ${JSON.stringify(raw.slice(0, 40))} is not a duration such as 1h, 30m or 14d`,
+    );
   return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
@@ -71,7 +110,8 @@ function duration(raw: string, name: string): number {
 function parseRange(ctx: Koa.Context): { start: number; stepMs: number; buckets: number } {
   const first = (n: string) => ([] as string[]).concat(ctx.query[n] ?? [])[0] ?? '';
   const stepMs = duration(first('interval') || '1h', 'interval');
-  if (stepMs % 60_000 !== 0) throw new HttpError(400, 'invalid-interval', 'interval: at least one minute, in whole minutes');
+  if (stepMs % 60_000 !== 0)
+    throw new HttpError(400, 'invalid-interval', 'interval: at least one minute, in whole minutes');
   let end = Date.now();
   let start: number;
   if (first('start') || first('end')) {
@@ -82,10 +122,16 @@ function parseRange(ctx: Koa.Context): { start: number; stepMs: number; buckets:
   } else {
     start = end - duration(first('statsPeriod') || '24h', 'statsPeriod');
   }
-  if (end <= start || end - start > MAX_RANGE_MS) throw new HttpError(400, 'invalid-range', 'the range must be positive and at most 90 days');
+  if (end <= start || end - start > MAX_RANGE_MS)
+    throw new HttpError(400, 'invalid-range', 'the range must be positive and at most 90 days');
   const alignedStart = Math.floor(start / stepMs) * stepMs;
   const buckets = Math.ceil((end - alignedStart) / stepMs);
-  if (buckets > MAX_INTERVALS) throw new HttpError(400, 'invalid-interval', `interval: the range would have ${buckets} intervals, at most ${MAX_INTERVALS}`);
+  if (buckets > MAX_INTERVALS)
+    throw new HttpError(
+      400,
+      'invalid-interval',
+      `interval: the range would have ${buckets} intervals, at most ${MAX_INTERVALS}`,
+    );
   return { start: alignedStart, stepMs, buckets };
 }
 
@@ -93,9 +139,14 @@ function parseRange(ctx: Koa.Context): { start: number; stepMs: number; buckets:
 async function projectIds(ctx: Koa.Context, deps: Deps, organizationId: string): Promise<string[]> {
   const refs = listParam(ctx, 'project').filter((p) => p !== '-1');
   if (refs.length === 0) return (await listProjects(deps.pool, organizationId)).map((p) => p.id);
-  const found = await listProjectsByRef(deps.pool, organizationId, refs.map((r) => bounded(r, 100, 'project')));
+  const found = await listProjectsByRef(
+    deps.pool,
+    organizationId,
+    refs.map((r) => bounded(r, 100, 'project')),
+  );
   const unknown = refs.filter((r) => !found.some((p) => p.id === r || p.slug === r));
-  if (unknown.length > 0) throw new HttpError(400, 'invalid-project', `project: ${unknown.slice(0, 5).join(', ')} not in this organization`);
+  if (unknown.length > 0)
+    throw new HttpError(400, 'invalid-project', `project: ${unknown.slice(0, 5).join(', ')} not in this organization`);
   return found.map((p) => p.id);
 }
 
@@ -109,9 +160,18 @@ function applyQuery(filter: HealthFilter, query: string): void {
     const m = term.exec(query);
     if (!m) {
       if (query.slice(at).trim() === '') break;
-      throw new HttpError(400, 'invalid-query', `query: only release:X and environment:X terms are supported, near ${JSON.stringify(query.slice(at, at + 40))}`);
+      throw new HttpError(
+        400,
+        'invalid-query',
+        `query: only release:X and environment:X terms are supported, near ${JSON.stringify(query.slice(at, at + 40))}`,
+      );
     }
-    const values = m[3] !== undefined ? [m[3]] : m[4] !== undefined ? m[4].split(',').map((v) => v.trim().replace(/^"|"$/g, '')) : [m[5]!];
+    const values =
+      m[3] !== undefined
+        ? [m[3]]
+        : m[4] !== undefined
+          ? m[4].split(',').map((v) => v.trim().replace(/^"|"$/g, ''))
+          : [m[5]!];
     (m[1] === 'release' ? filter.releases : filter.environments).push(...values.filter((v) => v !== ''));
     at = term.lastIndex;
   }

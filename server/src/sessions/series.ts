@@ -5,21 +5,37 @@
 import type { SessionStatus } from './aux-payloads.js';
 import type { SessionCountBucket, UserCountBucket } from './health-queries.js';
 
-export const SESSION_FIELDS = ['sum(session)', 'count_unique(user)', 'crash_free_rate(session)', 'crash_free_rate(user)'] as const;
+export const SESSION_FIELDS = [
+  'sum(session)',
+  'count_unique(user)',
+  'crash_free_rate(session)',
+  'crash_free_rate(user)',
+] as const;
 export type SessionField = (typeof SESSION_FIELDS)[number];
 export const SESSION_GROUP_BYS = ['project', 'release', 'environment', 'session.status'] as const;
 export type SessionGroupBy = (typeof SESSION_GROUP_BYS)[number];
 
 export const STATUS_GROUPS = ['healthy', 'errored', 'unhandled', 'abnormal', 'crashed'] as const;
 type StatusGroup = (typeof STATUS_GROUPS)[number];
-const GROUP_OF_STATUS: Record<SessionStatus, StatusGroup> = { ok: 'healthy', exited: 'healthy', errored: 'errored', unhandled: 'unhandled', abnormal: 'abnormal', crashed: 'crashed' };
+const GROUP_OF_STATUS: Record<SessionStatus, StatusGroup> = {
+  ok: 'healthy',
+  exited: 'healthy',
+  errored: 'errored',
+  unhandled: 'unhandled',
+  abnormal: 'abnormal',
+  crashed: 'crashed',
+};
 const GROUP_OF_RANK: StatusGroup[] = ['healthy', 'healthy', 'errored', 'unhandled', 'abnormal', 'crashed'];
 
 export interface SessionsBody {
   start: string;
   end: string;
   intervals: string[];
-  groups: Array<{ by: Record<string, string | number>; totals: Record<string, number | null>; series: Record<string, Array<number | null>> }>;
+  groups: Array<{
+    by: Record<string, string | number>;
+    totals: Record<string, number | null>;
+    series: Record<string, Array<number | null>>;
+  }>;
   query: string;
 }
 
@@ -45,14 +61,20 @@ export function buildSessionsBody(a: {
 }): SessionsBody {
   const accs = new Map<string, Acc>();
   const zero = () => Object.fromEntries(STATUS_GROUPS.map((s) => [s, 0])) as Record<StatusGroup, number>;
-  const zeros = () => Object.fromEntries(STATUS_GROUPS.map((s) => [s, new Array<number>(a.buckets).fill(0)])) as Record<StatusGroup, number[]>;
+  const zeros = () =>
+    Object.fromEntries(STATUS_GROUPS.map((s) => [s, new Array<number>(a.buckets).fill(0)])) as Record<
+      StatusGroup,
+      number[]
+    >;
   const dims = a.groupBy.filter((g) => g !== 'session.status');
   const accOf = (r: { projectId: string | null; release: string | null; environment: string | null }): Acc => {
     const by: Record<string, string | number> = {};
-    for (const d of dims) by[d] = d === 'project' ? Number(r.projectId) : d === 'release' ? (r.release ?? '') : (r.environment ?? '');
+    for (const d of dims)
+      by[d] = d === 'project' ? Number(r.projectId) : d === 'release' ? (r.release ?? '') : (r.environment ?? '');
     const key = JSON.stringify(by);
     let acc = accs.get(key);
-    if (!acc) accs.set(key, (acc = { by, sessions: zero(), sessionSeries: zeros(), users: zero(), userSeries: zeros() }));
+    if (!acc)
+      accs.set(key, (acc = { by, sessions: zero(), sessionSeries: zeros(), users: zero(), userSeries: zeros() }));
     return acc;
   };
   const indexOf = (d: Date) => Math.floor((d.getTime() - a.start) / a.stepMs);
@@ -80,13 +102,21 @@ export function buildSessionsBody(a: {
       const series: Record<string, Array<number | null>> = {};
       for (const f of a.fields) {
         totals[f] = fieldValue(f, status, acc.sessions, acc.users);
-        series[f] = Array.from({ length: a.buckets }, (_, i) => fieldValue(f, status, pick(acc.sessionSeries, i), pick(acc.userSeries, i)));
+        series[f] = Array.from({ length: a.buckets }, (_, i) =>
+          fieldValue(f, status, pick(acc.sessionSeries, i), pick(acc.userSeries, i)),
+        );
       }
       groups.push({ by, totals, series });
     }
   }
   const intervals = Array.from({ length: a.buckets }, (_, i) => new Date(a.start + i * a.stepMs).toISOString());
-  return { start: new Date(a.start).toISOString(), end: new Date(a.start + a.buckets * a.stepMs).toISOString(), intervals, groups, query: a.query };
+  return {
+    start: new Date(a.start).toISOString(),
+    end: new Date(a.start + a.buckets * a.stepMs).toISOString(),
+    intervals,
+    groups,
+    query: a.query,
+  };
 }
 
 function pick(series: Record<StatusGroup, number[]>, i: number): Record<StatusGroup, number> {
@@ -98,7 +128,12 @@ function sum(c: Record<StatusGroup, number>): number {
 }
 
 /** One field of one group: counts of the status when grouped by it, rates only without it. */
-function fieldValue(f: SessionField, status: StatusGroup | null, sessions: Record<StatusGroup, number>, users: Record<StatusGroup, number>): number | null {
+function fieldValue(
+  f: SessionField,
+  status: StatusGroup | null,
+  sessions: Record<StatusGroup, number>,
+  users: Record<StatusGroup, number>,
+): number | null {
   switch (f) {
     case 'sum(session)':
       return status ? sessions[status] : sum(sessions);

@@ -22,11 +22,22 @@ export function sessionStateKey(prefix: string, projectId: string, sid: string):
 }
 
 /** Applies updates in order and returns the session count deltas they cause. */
-export async function advanceSessions(redis: RedisClient, prefix: string, updates: SessionUpdate[]): Promise<SessionCountRow[]> {
+export async function advanceSessions(
+  redis: RedisClient,
+  prefix: string,
+  updates: SessionUpdate[],
+): Promise<SessionCountRow[]> {
   if (updates.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const u of updates) {
-    pipeline.eval(ADVANCE_SCRIPT, 1, sessionStateKey(prefix, u.projectId, u.sid), SESSION_STATUS_RANK[u.status], u.status, STATE_TTL_SECONDS);
+    pipeline.eval(
+      ADVANCE_SCRIPT,
+      1,
+      sessionStateKey(prefix, u.projectId, u.sid),
+      SESSION_STATUS_RANK[u.status],
+      u.status,
+      STATE_TTL_SECONDS,
+    );
   }
   const results = (await pipeline.exec()) ?? [];
   const rows: SessionCountRow[] = [];

@@ -15,7 +15,12 @@ export function keyChangesChannel(prefix: string): string {
 }
 
 /** Tells every ingest process that a key (or, with ALL_KEYS, anything) changed; never throws. */
-export async function publishKeyChange(redis: RedisClient, prefix: string, publicKey: string, log: Logger): Promise<void> {
+export async function publishKeyChange(
+  redis: RedisClient,
+  prefix: string,
+  publicKey: string,
+  log: Logger,
+): Promise<void> {
   try {
     await redis.publish(keyChangesChannel(prefix), publicKey);
   } catch (err) {
@@ -24,7 +29,12 @@ export async function publishKeyChange(redis: RedisClient, prefix: string, publi
 }
 
 /** Subscribes `keys` to changes on a dedicated connection (a subscriber can do nothing else). */
-export function subscribeKeyChanges(subscriber: RedisClient, prefix: string, keys: KeyLookup, log: Logger): { close: () => Promise<void> } {
+export function subscribeKeyChanges(
+  subscriber: RedisClient,
+  prefix: string,
+  keys: KeyLookup,
+  log: Logger,
+): { close: () => Promise<void> } {
   const channel = keyChangesChannel(prefix);
   subscriber.on('message', (ch: string, message: string) => {
     if (ch === channel) keys.invalidate(message === ALL_KEYS ? undefined : message);

@@ -141,8 +141,16 @@ export async function findProjectKey(db: Queryable, publicKey: string): Promise<
     organizationId: r.organization_id,
     publicKey: r.public_key,
     isActive: r.is_active,
-    rateLimit: r.rate_limit_count !== null && r.rate_limit_window !== null ? { count: r.rate_limit_count, window: r.rate_limit_window } : null,
-    quotas: { projectPerMinute: r.project_per_minute, projectPerHour: r.project_per_hour, orgPerMinute: r.org_per_minute, orgPerHour: r.org_per_hour },
+    rateLimit:
+      r.rate_limit_count !== null && r.rate_limit_window !== null
+        ? { count: r.rate_limit_count, window: r.rate_limit_window }
+        : null,
+    quotas: {
+      projectPerMinute: r.project_per_minute,
+      projectPerHour: r.project_per_hour,
+      orgPerMinute: r.org_per_minute,
+      orgPerHour: r.org_per_hour,
+    },
     inboundFilters: r.inbound_filters,
     allowedDomains: r.allowed_domains,
   };

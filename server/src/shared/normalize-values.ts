@@ -41,7 +41,14 @@ export function parseTimestamp(value: unknown): number | undefined {
   const m = ISO_RE.exec(value.trim());
   if (!m) return undefined;
   const [, date, hm, sec = '00', frac = '', tzRaw] = m;
-  const tz = !tzRaw || tzRaw === 'z' || tzRaw === 'Z' ? 'Z' : tzRaw.length === 3 ? `${tzRaw}:00` : tzRaw.includes(':') ? tzRaw : `${tzRaw.slice(0, 3)}:${tzRaw.slice(3)}`;
+  const tz =
+    !tzRaw || tzRaw === 'z' || tzRaw === 'Z'
+      ? 'Z'
+      : tzRaw.length === 3
+        ? `${tzRaw}:00`
+        : tzRaw.includes(':')
+          ? tzRaw
+          : `${tzRaw.slice(0, 3)}:${tzRaw.slice(3)}`;
   const ms = Date.parse(`${date}T${hm}:${sec}${tz}`);
   if (Number.isNaN(ms)) return undefined;
   return ms / 1000 + (frac ? Number(`0.${frac}`) : 0);
@@ -80,8 +87,25 @@ function pythonLevel(n: number): Level {
 }
 
 const PLATFORMS = new Set([
-  'as3', 'c', 'cfml', 'cocoa', 'csharp', 'elixir', 'go', 'groovy', 'haskell', 'java',
-  'javascript', 'native', 'node', 'objc', 'other', 'perl', 'php', 'python', 'ruby',
+  'as3',
+  'c',
+  'cfml',
+  'cocoa',
+  'csharp',
+  'elixir',
+  'go',
+  'groovy',
+  'haskell',
+  'java',
+  'javascript',
+  'native',
+  'node',
+  'objc',
+  'other',
+  'perl',
+  'php',
+  'python',
+  'ruby',
 ]);
 
 export function normalizePlatform(value: unknown): string {
@@ -176,7 +200,8 @@ export function normalizeLogentry(logentry: unknown, message: unknown): LogEntry
     if (typeof source.formatted === 'string') entry.formatted = truncateChars(source.formatted, MAX_MESSAGE_CHARS);
     if (source.params !== undefined && source.params !== null) entry.params = source.params;
   } else return undefined;
-  if (entry.formatted === undefined && entry.message === undefined && typeof message === 'string') entry.formatted = truncateChars(message, MAX_MESSAGE_CHARS);
+  if (entry.formatted === undefined && entry.message === undefined && typeof message === 'string')
+    entry.formatted = truncateChars(message, MAX_MESSAGE_CHARS);
   if (entry.formatted === undefined && entry.message !== undefined) {
     entry.formatted = entry.params === undefined ? entry.message : formatParams(entry.message, entry.params);
   }
@@ -194,18 +219,26 @@ export function formatParams(template: string, params: unknown): string {
   const named = isRecord(params) ? params : {};
   let i = 0;
   let budget = MAX_MESSAGE_CHARS; // the result is cut there anyway: stop substituting past it
-  let out = template.replace(/%(?:\((\w{1,64})\))?([-+ #0]{0,8}\d{0,8}(?:\.\d{1,8})?)([sdifrx%])/g, (whole, name: string | undefined, _flags, conv: string) => {
-    if (conv === '%') return '%';
-    const value = name !== undefined ? (Object.prototype.hasOwnProperty.call(named, name) ? named[name] : undefined) : list[i++];
-    if (value === undefined || budget <= 0) return whole;
-    if (conv === 'd' || conv === 'i') {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-      if (Number.isFinite(n)) return String(Math.trunc(n));
-    }
-    const text = truncateChars(typeof value === 'string' ? (conv === 'r' ? `'${value}'` : value) : (tagText(value) ?? ''), MAX_MESSAGE_CHARS);
-    budget -= text.length;
-    return text;
-  });
+  let out = template.replace(
+    /%(?:\((\w{1,64})\))?([-+ #0]{0,8}\d{0,8}(?:\.\d{1,8})?)([sdifrx%])/g,
+    (whole, name: string | undefined, _flags, conv: string) => {
+      if (conv === '%') return '%';
+      const value =
+        name !== undefined ? (Object.prototype.hasOwnProperty.call(named, name) ? named[name] : undefined) : list[i++];
+      if (value === undefined || budget <= 0) return whole;
+      if (conv === 'd' || conv === 'i') {
+        const n =
+          typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+        if (Number.isFinite(n)) return String(Math.trunc(n));
+      }
+      const text = truncateChars(
+        typeof value === 'string' ? (conv === 'r' ? `'${value}'` : value) : (tagText(value) ?? ''),
+        MAX_MESSAGE_CHARS,
+      );
+      budget -= text.length;
+      return text;
+    },
+  );
   if (out.length > MAX_MESSAGE_CHARS) out = truncateChars(out, MAX_MESSAGE_CHARS);
   return out;
 }

@@ -34,7 +34,15 @@ export const eventJobSchema = z.object({
  * (session, sessions, client_report, faultline_counter), user feedback (feedback, user_report)
  * and cron check-ins (check_in).
  */
-export const AUX_KINDS = ['session', 'sessions', 'client_report', 'faultline_counter', 'feedback', 'user_report', 'check_in'] as const;
+export const AUX_KINDS = [
+  'session',
+  'sessions',
+  'client_report',
+  'faultline_counter',
+  'feedback',
+  'user_report',
+  'check_in',
+] as const;
 /** Aux kinds whose outcome the worker counts (accepted or invalid), not ingest. */
 export const WORKER_COUNTED_AUX_KINDS: ReadonlySet<string> = new Set(['feedback', 'user_report', 'check_in']);
 export const auxJobSchema = z.object({
@@ -44,7 +52,10 @@ export const auxJobSchema = z.object({
   receivedAt: z.number(),
   payload: z.string(),
   /** The envelope header's event_id (feedback items are events of their own). */
-  eventId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  eventId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
 });
 
 /**

@@ -18,14 +18,15 @@ const RETRY_DELAY_MS = (times: number) => Math.min(times * 200, 2_000);
 export function createRedis(target: string, opts?: RedisOptions): Redis;
 export function createRedis(target: RedisTarget, opts?: RedisOptions): RedisClient;
 export function createRedis(target: string | RedisTarget, opts: RedisOptions = {}): RedisClient {
-  const client = typeof target === 'string' || target.clusterNodes.length === 0
-    ? new Redis(typeof target === 'string' ? target : target.url, {
-        lazyConnect: false,
-        enableOfflineQueue: true,
-        retryStrategy: RETRY_DELAY_MS,
-        ...opts,
-      })
-    : createCluster(target.clusterNodes, opts);
+  const client =
+    typeof target === 'string' || target.clusterNodes.length === 0
+      ? new Redis(typeof target === 'string' ? target : target.url, {
+          lazyConnect: false,
+          enableOfflineQueue: true,
+          retryStrategy: RETRY_DELAY_MS,
+          ...opts,
+        })
+      : createCluster(target.clusterNodes, opts);
   // Errors surface on the commands that fail; without a listener ioredis would log them as unhandled.
   client.on('error', () => {});
   return client;
@@ -68,7 +69,12 @@ export function isCluster(client: RedisClient): client is Cluster {
  * confirms alone: refusing every event until an operator restarts a node would lose more than it
  * protects; Redis' own `min-replicas-to-write` refuses such writes if that is preferred.
  */
-export async function waitForReplicas(client: RedisClient, key: string, replicas: number, timeoutMs: number): Promise<void> {
+export async function waitForReplicas(
+  client: RedisClient,
+  key: string,
+  replicas: number,
+  timeoutMs: number,
+): Promise<void> {
   if (replicas <= 0) return;
   const node = isCluster(client) ? await nodeServing(client, key) : client;
   const wanted = Math.min(replicas, await connectedReplicas(node));

@@ -26,9 +26,7 @@ export interface AssembleRequest {
 }
 
 export type AssembleResult =
-  | { state: 'not_found'; missingChunks: string[] }
-  | { state: 'ok' }
-  | { state: 'error'; detail: string };
+  { state: 'not_found'; missingChunks: string[] } | { state: 'ok' } | { state: 'error'; detail: string };
 
 export interface AssembleLimits {
   /** Largest bundle accepted, compressed and unpacked. */
@@ -37,7 +35,12 @@ export interface AssembleLimits {
 
 const ABANDONED_CHUNK_MS = 24 * 3600_000; // chunks of uploads never assembled are dropped after a day
 
-export type AssembleBundle = (pool: Pool, req: AssembleRequest, limits: AssembleLimits, now?: Date) => Promise<AssembleResult>;
+export type AssembleBundle = (
+  pool: Pool,
+  req: AssembleRequest,
+  limits: AssembleLimits,
+  now?: Date,
+) => Promise<AssembleResult>;
 
 /**
  * Assembles (or re-links an already assembled) bundle; concurrent polls of one bundle share one
@@ -58,7 +61,13 @@ export function createAssembler(): AssembleBundle {
 async function assemble(pool: Pool, req: AssembleRequest, limits: AssembleLimits, now: Date): Promise<AssembleResult> {
   const existing = await findBundleId(pool, req.organizationId, req.checksum);
   if (existing) {
-    await linkBundle(pool, { bundleId: existing, organizationId: req.organizationId, projectIds: req.projectIds, release: req.release, dist: req.dist });
+    await linkBundle(pool, {
+      bundleId: existing,
+      organizationId: req.organizationId,
+      projectIds: req.projectIds,
+      release: req.release,
+      dist: req.dist,
+    });
     return { state: 'ok' };
   }
   const stored = await listStoredChunks(pool, req.organizationId, req.chunks);
@@ -68,10 +77,12 @@ async function assemble(pool: Pool, req: AssembleRequest, limits: AssembleLimits
   const data = await listChunkData(pool, req.organizationId, [...new Set(req.chunks)]);
   const parts = req.chunks.map((c) => data.get(c)!);
   const size = parts.reduce((n, b) => n + b.length, 0);
-  if (size > limits.maxBundleBytes) return { state: 'error', detail: `bundle is ${size} bytes; the limit is ${limits.maxBundleBytes}` };
+  if (size > limits.maxBundleBytes)
+    return { state: 'error', detail: `bundle is ${size} bytes; the limit is ${limits.maxBundleBytes}` };
   const file = Buffer.concat(parts, size);
   const sha1 = createHash('sha1').update(file).digest('hex');
-  if (sha1 !== req.checksum) return { state: 'error', detail: `checksum mismatch: the chunks hash to ${sha1}, not ${req.checksum}` };
+  if (sha1 !== req.checksum)
+    return { state: 'error', detail: `checksum mismatch: the chunks hash to ${sha1}, not ${req.checksum}` };
 
   let bundle;
   try {
@@ -80,7 +91,11 @@ async function assemble(pool: Pool, req: AssembleRequest, limits: AssembleLimits
     if (err instanceof BundleError) return { state: 'error', detail: err.message };
     throw err;
   }
-  const files = bundle.files.map((f) => ({ ...f, debugId: normalizeDebugId(f.debugId), sha1: createHash('sha1').update(f.content).digest('hex') }));
+  const files = bundle.files.map((f) => ({
+    ...f,
+    debugId: normalizeDebugId(f.debugId),
+    sha1: createHash('sha1').update(f.content).digest('hex'),
+  }));
   await withTransaction(pool, async (tx) => {
     const bundleId =
       (await insertBundle(tx, {

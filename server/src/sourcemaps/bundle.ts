@@ -27,11 +27,16 @@ export class BundleError extends Error {
 }
 
 const manifestSchema = z.object({
-  files: z.record(z.string(), z.object({
-    url: z.string(),
-    type: z.string().optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-  })).default({}),
+  files: z
+    .record(
+      z.string(),
+      z.object({
+        url: z.string(),
+        type: z.string().optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .default({}),
   debug_id: z.string().nullish(),
   release: z.string().nullish(),
   dist: z.string().nullish(),
@@ -42,9 +47,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses a bundle; `maxBytes` bounds the total uncompressed size (zip bombs). */
 export async function readArtifactBundle(buf: Buffer, maxBytes: number): Promise<ArtifactBundle> {
-  if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'SYSB') throw new BundleError('not an artifact bundle (no SYSB header)');
+  if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'SYSB')
+    throw new BundleError('not an artifact bundle (no SYSB header)');
   const version = buf.readUInt32LE(4);
-  if (version !== 2) throw new BundleError(`unsupported artifact bundle version ${version}: upload with sentry-cli 2.17 or newer`);
+  if (version !== 2)
+    throw new BundleError(`unsupported artifact bundle version ${version}: upload with sentry-cli 2.17 or newer`);
   const entries = await readZip(buf, maxBytes);
   const manifestRaw = entries.get('manifest.json');
   if (!manifestRaw) throw new BundleError('the artifact bundle has no manifest.json');
@@ -82,14 +89,22 @@ function isUtf8(b: Buffer): boolean {
 
 async function readZip(buf: Buffer, maxBytes: number): Promise<Map<string, Buffer>> {
   const zip = await new Promise<ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true }, (err, z) => (err ? reject(new BundleError(`the artifact bundle is not a valid zip: ${err.message}`, { cause: err })) : resolve(z))),
+    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true }, (err, z) =>
+      err
+        ? reject(new BundleError(`the artifact bundle is not a valid zip: ${err.message}`, { cause: err }))
+        : resolve(z),
+    ),
   );
   const out = new Map<string, Buffer>();
   let total = 0;
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
       zip.close();
-      reject(err instanceof BundleError ? err : new BundleError(`the artifact bundle cannot be read: ${err.message}`, { cause: err }));
+      reject(
+        err instanceof BundleError
+          ? err
+          : new BundleError(`the artifact bundle cannot be read: ${err.message}`, { cause: err }),
+      );
     };
     zip.on('error', fail);
     zip.on('end', () => resolve(out));

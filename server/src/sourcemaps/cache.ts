@@ -33,12 +33,12 @@ export function createSourceMapCache(maxBytes: number): SourceMapCache {
       if (hit) return hit;
       const inflight = pending.get(key);
       if (inflight) return inflight;
-      const p = loader().then(
-        (m) => {
+      const p = loader()
+        .then((m) => {
           lru.set(key, m);
           return m;
-        },
-      ).finally(() => pending.delete(key));
+        })
+        .finally(() => pending.delete(key));
       pending.set(key, p);
       return p;
     },

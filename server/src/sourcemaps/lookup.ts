@@ -23,7 +23,13 @@ export interface SymbolicateItem {
 
 /** Where a frame's map comes from, once the lookups are done. */
 export type Source =
-  | { kind: 'files'; map: ArtifactFileRef; minified: ArtifactFileRef | null; mapUrl: string; via: 'debug-id' | 'release' }
+  | {
+      kind: 'files';
+      map: ArtifactFileRef;
+      minified: ArtifactFileRef | null;
+      mapUrl: string;
+      via: 'debug-id' | 'release';
+    }
   | { kind: 'inline'; minified: ArtifactFileRef; mapUrl: string }
   | { kind: 'missing'; status: SymbolicationStatus; quiet?: boolean };
 
@@ -40,7 +46,10 @@ export interface FrameJob {
 /** Resolves `source` on every job (debug id first, then release + URL). */
 export async function findSources(jobs: FrameJob[], db: Queryable): Promise<void> {
   await findByDebugId(jobs, db);
-  await findByRelease(jobs.filter((j) => !j.source), db);
+  await findByRelease(
+    jobs.filter((j) => !j.source),
+    db,
+  );
   await touchUsedBundles(jobs, db);
 }
 
@@ -78,7 +87,10 @@ async function findByDebugId(jobs: FrameJob[], db: Queryable): Promise<void> {
     const mine = files.get(`${j.item.projectId}:${j.debugId}`) ?? [];
     const map = mine.find((f) => f.type === 'source_map');
     if (!map) continue; // falls back to release + URL; reported as a debug-id miss if that fails too
-    const minified = mine.find((f) => f.type === 'minified_source' && f.bundleId === map.bundleId) ?? mine.find((f) => f.type === 'minified_source') ?? null;
+    const minified =
+      mine.find((f) => f.type === 'minified_source' && f.bundleId === map.bundleId) ??
+      mine.find((f) => f.type === 'minified_source') ??
+      null;
     // Where the map sits relative to the page (not to the upload folder), so original source
     // paths come out the same whichever way a build was uploaded.
     const header = minified?.sourcemap;
@@ -103,21 +115,34 @@ async function findByRelease(jobs: FrameJob[], db: Queryable): Promise<void> {
     groups.set(key, [...(groups.get(key) ?? []), j]);
   }
   const keys = [...groups.keys()].map((k) => JSON.parse(k) as [string, string, string]);
-  const uploaded = await listReleasesWithBundles(db, keys.map(([projectId, release, dist]) => ({ projectId, release, dist })));
+  const uploaded = await listReleasesWithBundles(
+    db,
+    keys.map(([projectId, release, dist]) => ({ projectId, release, dist })),
+  );
   for (const [key, group] of groups) {
     if (!uploaded.has(key)) {
       for (const j of group) j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'no-release-match');
       continue;
     }
     const [projectId, release, dist] = JSON.parse(key) as [string, string, string];
-    const files = await listReleaseFiles(db, { projectId, release, dist, urls: [...new Set(group.flatMap((j) => candidateUrls(j.url)))] });
+    const files = await listReleaseFiles(db, {
+      projectId,
+      release,
+      dist,
+      urls: [...new Set(group.flatMap((j) => candidateUrls(j.url)))],
+    });
     const byUrl = firstByUrl(files.filter((f) => f.type !== 'source_map'));
     for (const j of group) {
-      j.minified = candidateUrls(j.url).map((u) => byUrl.get(u)).find((f) => f !== undefined);
+      j.minified = candidateUrls(j.url)
+        .map((u) => byUrl.get(u))
+        .find((f) => f !== undefined);
       if (!j.minified) j.source = missing(j, j.debugId ? 'missing-bundle-for-debug-id' : 'missing-source-file');
     }
   }
-  await findMapReferences(jobs.filter((j) => j.minified && !j.source), db);
+  await findMapReferences(
+    jobs.filter((j) => j.minified && !j.source),
+    db,
+  );
 }
 
 /** A miss to report — except frames from file paths of releases that uploaded nothing. */
@@ -146,10 +171,14 @@ async function findMapReferences(jobs: FrameJob[], db: Queryable): Promise<void>
   for (const [key, group] of groups) {
     const [projectId, release, dist] = JSON.parse(key) as [string, string, string];
     const urls = [...new Set(group.flatMap((j) => candidateUrls(refs.get(j)!)))];
-    const maps = firstByUrl((await listReleaseFiles(db, { projectId, release, dist, urls })).filter((f) => f.type === 'source_map'));
+    const maps = firstByUrl(
+      (await listReleaseFiles(db, { projectId, release, dist, urls })).filter((f) => f.type === 'source_map'),
+    );
     for (const j of group) {
       const ref = refs.get(j)!;
-      const map = candidateUrls(ref).map((u) => maps.get(u)).find((f) => f !== undefined);
+      const map = candidateUrls(ref)
+        .map((u) => maps.get(u))
+        .find((f) => f !== undefined);
       j.source = map
         ? { kind: 'files', map, minified: j.minified!, mapUrl: absoluteArtifactUrl(ref, j.url), via: 'release' }
         : missing(j, 'missing-sourcemap');
@@ -158,7 +187,11 @@ async function findMapReferences(jobs: FrameJob[], db: Queryable): Promise<void>
 }
 
 function groupKey(j: FrameJob): string {
-  return releaseKey({ projectId: j.item.projectId, release: j.item.event.release ?? '', dist: j.item.event.dist ?? '' });
+  return releaseKey({
+    projectId: j.item.projectId,
+    release: j.item.event.release ?? '',
+    dist: j.item.event.dist ?? '',
+  });
 }
 
 function firstByUrl(files: ArtifactFileRef[]): Map<string, ArtifactFileRef> {
@@ -173,4 +206,3 @@ function absoluteArtifactUrl(artifactUrl: string, frameUrl: string): string {
   const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]*)/i.exec(frameUrl);
   return m ? m[1] + artifactUrl.slice(1) : artifactUrl;
 }
-

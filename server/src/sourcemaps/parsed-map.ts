@@ -62,27 +62,49 @@ function decode(consumer: sm.BasicSourceMapConsumer | sm.IndexedSourceMapConsume
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
   const cols: number[][] = [[], [], [], [], [], []];
-  consumer.eachMapping((m) => {
-    if (m.source == null || m.originalLine == null) return;
-    let n = -1;
-    if (m.name) {
-      n = nameIndex.get(m.name) ?? -1;
-      if (n < 0) {
-        n = names.push(m.name) - 1;
-        nameIndex.set(m.name, n);
+  consumer.eachMapping(
+    (m) => {
+      if (m.source == null || m.originalLine == null) return;
+      let n = -1;
+      if (m.name) {
+        n = nameIndex.get(m.name) ?? -1;
+        if (n < 0) {
+          n = names.push(m.name) - 1;
+          nameIndex.set(m.name, n);
+        }
       }
-    }
-    cols[0]!.push(m.generatedLine - 1);
-    cols[1]!.push(m.generatedColumn);
-    cols[2]!.push(sourceIndex.get(m.source) ?? -1);
-    cols[3]!.push(m.originalLine - 1);
-    cols[4]!.push(m.originalColumn);
-    cols[5]!.push(n);
-  }, null, sm.SourceMapConsumer.GENERATED_ORDER);
+      cols[0]!.push(m.generatedLine - 1);
+      cols[1]!.push(m.generatedColumn);
+      cols[2]!.push(sourceIndex.get(m.source) ?? -1);
+      cols[3]!.push(m.originalLine - 1);
+      cols[4]!.push(m.originalColumn);
+      cols[5]!.push(n);
+    },
+    null,
+    sm.SourceMapConsumer.GENERATED_ORDER,
+  );
   const contents = sources.map((s) => consumer.sourceContentFor(s, true) ?? null);
-  const [genLine, genCol, src, srcLine, srcCol, name] = cols.map((c) => Int32Array.from(c)) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const [genLine, genCol, src, srcLine, srcCol, name] = cols.map((c) => Int32Array.from(c)) as [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ];
   const textBytes = [...sources, ...names, ...contents].reduce((n, s) => n + (s ? s.length * 2 + 40 : 8), 0);
-  return { sources, names, contents, genLine, genCol, src, srcLine, srcCol, name, bytes: genLine.length * 24 + textBytes + 256 };
+  return {
+    sources,
+    names,
+    contents,
+    genLine,
+    genCol,
+    src,
+    srcLine,
+    srcCol,
+    name,
+    bytes: genLine.length * 24 + textBytes + 256,
+  };
 }
 
 /**
@@ -109,5 +131,12 @@ export function originalPosition(map: ParsedMap, line: number, column: number): 
   const source = map.sources[sourceIndex];
   if (source === undefined) return null;
   const n = map.name[found]!;
-  return { sourceIndex, source, line: map.srcLine[found]! + 1, column: map.srcCol[found]! + 1, name: n >= 0 ? map.names[n]! : null, generatedColumn: map.genCol[found]! };
+  return {
+    sourceIndex,
+    source,
+    line: map.srcLine[found]! + 1,
+    column: map.srcCol[found]! + 1,
+    name: n >= 0 ? map.names[n]! : null,
+    generatedColumn: map.genCol[found]!,
+  };
 }

@@ -24,7 +24,12 @@ const UUID_RE = /^([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([
 /** Canonical lowercase hyphenated UUID; null when not a UUID (debug ids may carry an appendix). */
 export function normalizeDebugId(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
-  const m = UUID_RE.exec(raw.trim().slice(0, 36).replace(/[^0-9a-f-]/gi, ''));
+  const m = UUID_RE.exec(
+    raw
+      .trim()
+      .slice(0, 36)
+      .replace(/[^0-9a-f-]/gi, ''),
+  );
   return m ? `${m[1]}-${m[2]}-${m[3]}-${m[4]}-${m[5]}`.toLowerCase() : null;
 }
 
@@ -87,7 +92,8 @@ export function joinUrl(rawBase: string, ref: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(ref)) return ref;
   const base = rawBase.split(/[?#]/)[0]!;
   const schemeAt = base.indexOf('://');
-  const [prefix, path] = schemeAt >= 0 ? splitHost(base, schemeAt) : base.startsWith('~/') ? ['~', base.slice(1)] : ['', base];
+  const [prefix, path] =
+    schemeAt >= 0 ? splitHost(base, schemeAt) : base.startsWith('~/') ? ['~', base.slice(1)] : ['', base];
   const right = ref.startsWith('~/') ? ref.slice(1) : ref;
   if (right.startsWith('//') && schemeAt >= 0) return `${base.slice(0, schemeAt)}:${right}`;
   const segments = right.startsWith('/') ? [] : path.split('/').slice(0, -1);
@@ -110,7 +116,13 @@ function splitHost(url: string, schemeAt: number): [string, string] {
 /** The `//# sourceMappingURL=` reference of a minified file (searched from the end). */
 export function sourceMappingUrlOf(source: string): string | null {
   const tail = source.slice(-4096);
-  const m = /\/\/[#@]\s*sourceMappingURL=\s*(\S+)\s*$/m.exec(tail.split('\n').filter((l) => l.trim() !== '').slice(-3).join('\n'));
+  const m = /\/\/[#@]\s*sourceMappingURL=\s*(\S+)\s*$/m.exec(
+    tail
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-3)
+      .join('\n'),
+  );
   return m ? m[1]! : null;
 }
 
@@ -142,7 +154,11 @@ export function inAppFor(absPath: string, filename: string): boolean | null {
 const CONTEXT_LINES = 5;
 const MAX_LINE_CHARS = 140; // longer lines are cut around the column, like Sentry's context
 
-export function contextLines(lines: string[], lineno: number, colno: number): Pick<Frame, 'pre_context' | 'context_line' | 'post_context'> | null {
+export function contextLines(
+  lines: string[],
+  lineno: number,
+  colno: number,
+): Pick<Frame, 'pre_context' | 'context_line' | 'post_context'> | null {
   const i = lineno - 1;
   if (i < 0 || i >= lines.length) return null;
   const cut = (l: string, col: number) => {
@@ -168,8 +184,7 @@ export interface MapModule {
 }
 
 export type FrameResult =
-  | { ok: true; frame: Frame; tokenName: string | null }
-  | { ok: false; status: SymbolicationStatus };
+  { ok: true; frame: Frame; tokenName: string | null } | { ok: false; status: SymbolicationStatus };
 
 /**
  * Rewrites one frame through its map. `callsiteName` is the original name at the calling
@@ -198,7 +213,13 @@ export function applyMap(raw: Frame, mod: MapModule, callsiteName: string | null
   if (inApp !== null) frame.in_app = inApp;
   const lines = mod.sourceLines(pos.sourceIndex);
   if (lines) Object.assign(frame, contextLines(lines, pos.line, pos.column));
-  frame.data = { ...(raw.data ?? {}), sourcemap: mod.mapUrl, resolved_with: mod.resolvedWith, symbolicated: true, symbolicator_status: 'symbolicated' };
+  frame.data = {
+    ...(raw.data ?? {}),
+    sourcemap: mod.mapUrl,
+    resolved_with: mod.resolvedWith,
+    symbolicated: true,
+    symbolicator_status: 'symbolicated',
+  };
   return { ok: true, frame, tokenName: pos.name };
 }
 
@@ -232,7 +253,12 @@ export function fillJsFrameMeta(frame: Frame): boolean {
   }
   if (frame.in_app === undefined && /^(?:webpack|app):/.test(url)) {
     const filename = frame.filename ?? '';
-    frame.in_app = !(url.includes('node_modules/') || filename.includes('node_modules/') || filename.startsWith('~/') || url.includes('/~/'));
+    frame.in_app = !(
+      url.includes('node_modules/') ||
+      filename.includes('node_modules/') ||
+      filename.startsWith('~/') ||
+      url.includes('/~/')
+    );
     changed = true;
   }
   return changed;

@@ -25,7 +25,9 @@ export function buildScopeIndex(source: string, map: ParsedMap): ScopeIndex | nu
   const lineStarts = computeLineStarts(source);
   const found: Array<{ start: number; end: number; parent: number; name: string | null }> = [];
   // Iterative walk (minified code nests deeply); each entry carries its parent chain.
-  const stack: Array<{ node: AnyNode; parents: AnyNode[]; scope: number }> = [{ node: program as AnyNode, parents: [], scope: -1 }];
+  const stack: Array<{ node: AnyNode; parents: AnyNode[]; scope: number }> = [
+    { node: program as AnyNode, parents: [], scope: -1 },
+  ];
   while (stack.length > 0) {
     const { node, parents, scope } = stack.pop()!;
     let inner = scope;
@@ -39,7 +41,9 @@ export function buildScopeIndex(source: string, map: ParsedMap): ScopeIndex | nu
   }
   const order = found.map((_, i) => i).sort((a, b) => found[a]!.start - found[b]!.start);
   const rank = new Int32Array(found.length);
-  order.forEach((orig, pos) => { rank[orig] = pos; });
+  order.forEach((orig, pos) => {
+    rank[orig] = pos;
+  });
   const names = order.map((i) => found[i]!.name);
   return {
     lineStarts,
@@ -51,7 +55,8 @@ export function buildScopeIndex(source: string, map: ParsedMap): ScopeIndex | nu
   };
 }
 
-export type ScopeName = { kind: 'named'; name: string } | { kind: 'anonymous'; enclosing: string | null } | { kind: 'unknown' };
+export type ScopeName =
+  { kind: 'named'; name: string } | { kind: 'anonymous'; enclosing: string | null } | { kind: 'unknown' };
 
 /** The innermost function around a 0-based line/column of the minified file. */
 export function scopeNameAt(index: ScopeIndex, line: number, column: number): ScopeName {
@@ -133,11 +138,17 @@ function nameNodesOf(fn: AnyNode, parents: AnyNode[]): AnyNode[] | null {
   if (!parent) return null;
   if (parent.type === 'VariableDeclarator' && parent.init === fn) return identifierChain(parent.id as AnyNode);
   if (parent.type === 'AssignmentExpression' && parent.right === fn) return identifierChain(parent.left as AnyNode);
-  if (parent.type === 'Property' && parent.value === fn && !parent.computed) return identifierChain(parent.key as AnyNode);
-  if ((parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') && parent.value === fn && !parent.computed) {
+  if (parent.type === 'Property' && parent.value === fn && !parent.computed)
+    return identifierChain(parent.key as AnyNode);
+  if (
+    (parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') &&
+    parent.value === fn &&
+    !parent.computed
+  ) {
     const key = identifierChain(parent.key as AnyNode);
     const cls = parents.at(-3);
-    const clsId = cls && (cls.type === 'ClassDeclaration' || cls.type === 'ClassExpression') ? (cls.id as AnyNode | null) : null;
+    const clsId =
+      cls && (cls.type === 'ClassDeclaration' || cls.type === 'ClassExpression') ? (cls.id as AnyNode | null) : null;
     return key && clsId ? [clsId, ...key] : key;
   }
   return null;

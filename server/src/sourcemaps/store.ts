@@ -4,7 +4,11 @@
 import type { Queryable } from '../db/pool.js';
 import type { ArtifactType, BundleFile } from './bundle.js';
 
-export async function listStoredChunks(db: Queryable, organizationId: string, checksums: string[]): Promise<Set<string>> {
+export async function listStoredChunks(
+  db: Queryable,
+  organizationId: string,
+  checksums: string[],
+): Promise<Set<string>> {
   if (checksums.length === 0) return new Set();
   const { rows } = await db.query<{ checksum: string }>(
     `SELECT checksum FROM upload_chunks WHERE organization_id = $1 AND checksum = ANY($2::text[])`,
@@ -13,7 +17,12 @@ export async function listStoredChunks(db: Queryable, organizationId: string, ch
   return new Set(rows.map((r) => r.checksum));
 }
 
-export async function insertChunk(db: Queryable, organizationId: string, checksum: string, data: Buffer): Promise<void> {
+export async function insertChunk(
+  db: Queryable,
+  organizationId: string,
+  checksum: string,
+  data: Buffer,
+): Promise<void> {
   await db.query(
     `INSERT INTO upload_chunks (organization_id, checksum, data) VALUES ($1, $2, $3)
      ON CONFLICT (organization_id, checksum) DO NOTHING`,
@@ -21,7 +30,11 @@ export async function insertChunk(db: Queryable, organizationId: string, checksu
   );
 }
 
-export async function listChunkData(db: Queryable, organizationId: string, checksums: string[]): Promise<Map<string, Buffer>> {
+export async function listChunkData(
+  db: Queryable,
+  organizationId: string,
+  checksums: string[],
+): Promise<Map<string, Buffer>> {
   if (checksums.length === 0) return new Map();
   const { rows } = await db.query<{ checksum: string; data: Buffer }>(
     `SELECT checksum, data FROM upload_chunks WHERE organization_id = $1 AND checksum = ANY($2::text[])`,
@@ -31,7 +44,12 @@ export async function listChunkData(db: Queryable, organizationId: string, check
 }
 
 /** Removes chunks of assembled bundles, and any chunk older than `olderThan` (abandoned uploads). */
-export async function deleteChunks(db: Queryable, organizationId: string, checksums: string[], olderThan: Date): Promise<void> {
+export async function deleteChunks(
+  db: Queryable,
+  organizationId: string,
+  checksums: string[],
+  olderThan: Date,
+): Promise<void> {
   await db.query(
     `DELETE FROM upload_chunks WHERE (organization_id = $1 AND checksum = ANY($2::text[])) OR created_at < $3`,
     [organizationId, checksums, olderThan],
@@ -49,7 +67,13 @@ export async function findBundleId(db: Queryable, organizationId: string, checks
 /** Inserts the bundle row; null when a concurrent assemble of the same checksum won. */
 export async function insertBundle(
   db: Queryable,
-  args: { organizationId: string; checksum: string; bundleDebugId: string | null; fileCount: number; sizeBytes: number },
+  args: {
+    organizationId: string;
+    checksum: string;
+    bundleDebugId: string | null;
+    fileCount: number;
+    sizeBytes: number;
+  },
 ): Promise<string | null> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO artifact_bundles (organization_id, checksum, bundle_debug_id, file_count, size_bytes)
@@ -60,7 +84,11 @@ export async function insertBundle(
 }
 
 /** One INSERT per file: bundles can be large, and a single statement would hold them all at once. */
-export async function insertBundleFiles(db: Queryable, bundleId: string, files: Array<BundleFile & { debugId: string | null; sha1: string }>): Promise<void> {
+export async function insertBundleFiles(
+  db: Queryable,
+  bundleId: string,
+  files: Array<BundleFile & { debugId: string | null; sha1: string }>,
+): Promise<void> {
   for (const f of files) {
     await db.query(
       `INSERT INTO artifact_files (bundle_id, url, type, debug_id, sourcemap, sha1, size_bytes, content)
@@ -100,7 +128,11 @@ export interface ArtifactFileRef {
 const FILE_COLUMNS = `f.id, f.bundle_id AS "bundleId", f.url, f.type, f.debug_id::text AS "debugId", f.sourcemap`;
 
 /** Files carrying any of the debug ids in bundles uploaded for the project; newest bundle first. */
-export async function listFilesByDebugId(db: Queryable, projectIds: string[], debugIds: string[]): Promise<Array<ArtifactFileRef & { projectId: string }>> {
+export async function listFilesByDebugId(
+  db: Queryable,
+  projectIds: string[],
+  debugIds: string[],
+): Promise<Array<ArtifactFileRef & { projectId: string }>> {
   if (debugIds.length === 0) return [];
   const { rows } = await db.query<ArtifactFileRef & { projectId: string }>(
     `SELECT ${FILE_COLUMNS}, p.project_id AS "projectId"
@@ -114,7 +146,10 @@ export async function listFilesByDebugId(db: Queryable, projectIds: string[], de
 }
 
 /** Files with one of the URLs in bundles uploaded for the project's release + dist; newest first. */
-export async function listReleaseFiles(db: Queryable, args: { projectId: string; release: string; dist: string; urls: string[] }): Promise<ArtifactFileRef[]> {
+export async function listReleaseFiles(
+  db: Queryable,
+  args: { projectId: string; release: string; dist: string; urls: string[] },
+): Promise<ArtifactFileRef[]> {
   if (args.urls.length === 0) return [];
   const { rows } = await db.query<ArtifactFileRef>(
     `SELECT ${FILE_COLUMNS}

@@ -47,7 +47,13 @@ export async function insertSampledEvents(db: Queryable, rows: SampledEventRow[]
       ORDER BY u.project_id, u.event_id
      ON CONFLICT (project_id, event_id) DO NOTHING
      RETURNING project_id, event_id`,
-    [rows.map((r) => r.projectId), rows.map((r) => r.eventId), rows.map((r) => r.issueId), rows.map((r) => r.timestamp), rows.map((r) => r.receivedAt)],
+    [
+      rows.map((r) => r.projectId),
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.issueId),
+      rows.map((r) => r.timestamp),
+      rows.map((r) => r.receivedAt),
+    ],
   );
   return new Set(inserted.map((r) => refKey(r.project_id, r.event_id)));
 }
@@ -74,7 +80,12 @@ export async function upsertIssueSampling(db: Queryable, deltas: IssueSamplingDe
        sampled_count = issue_sampling.sampled_count + excluded.sampled_count,
        first_sampled_at = LEAST(issue_sampling.first_sampled_at, excluded.first_sampled_at),
        last_sampled_at = GREATEST(issue_sampling.last_sampled_at, excluded.last_sampled_at)`,
-    [sorted.map((d) => d.issueId), sorted.map((d) => d.count), sorted.map((d) => d.firstAt), sorted.map((d) => d.lastAt)],
+    [
+      sorted.map((d) => d.issueId),
+      sorted.map((d) => d.count),
+      sorted.map((d) => d.firstAt),
+      sorted.map((d) => d.lastAt),
+    ],
   );
 }
 
@@ -90,7 +101,9 @@ export async function findIssueSampling(db: Queryable, issueId: string): Promise
     [issueId],
   );
   const r = rows[0];
-  return r ? { sampledCount: Number(r.sampled_count), firstSampledAt: r.first_sampled_at, lastSampledAt: r.last_sampled_at } : null;
+  return r
+    ? { sampledCount: Number(r.sampled_count), firstSampledAt: r.first_sampled_at, lastSampledAt: r.last_sampled_at }
+    : null;
 }
 
 /** Deletes dedup rows older than `before` in slices (no long lock); returns how many went. */

@@ -28,7 +28,11 @@ export interface OidcIdentity {
 /** `unavailable`: the provider could not be reached or answered 5xx; `refused`: a check failed. */
 export class OidcError extends Error {
   override name = 'OidcError';
-  constructor(public readonly kind: 'unavailable' | 'refused', message: string, options?: { cause?: unknown }) {
+  constructor(
+    public readonly kind: 'unavailable' | 'refused',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -77,7 +81,8 @@ export function createOidcClient(cfg: OidcConfig): OidcClient {
         const idClaims = tokens.claims();
         if (!idClaims || !tokens.id_token) throw new OidcError('refused', 'the provider sent no ID token');
         // The library bounds exp and nbf by the tolerance, and iat only in the past: bound the future too.
-        if (idClaims.iat > Date.now() / 1000 + cfg.clockToleranceSeconds) throw new OidcError('refused', 'the ID token was issued in the future (clock skew beyond the tolerance)');
+        if (idClaims.iat > Date.now() / 1000 + cfg.clockToleranceSeconds)
+          throw new OidcError('refused', 'the ID token was issued in the future (clock skew beyond the tolerance)');
         let claims: Record<string, unknown> = { ...idClaims };
         if (config.serverMetadata().userinfo_endpoint) {
           // Providers often keep e-mail and groups out of the ID token; UserInfo checks `sub` matches.
@@ -92,7 +97,11 @@ export function createOidcClient(cfg: OidcConfig): OidcClient {
     async endSessionUrl(args) {
       const config = await configuration().catch(() => null); // logging out locally must not wait on the provider
       if (!config?.serverMetadata().end_session_endpoint) return null;
-      return oidc.buildEndSessionUrl(config, { id_token_hint: args.idToken, client_id: cfg.clientId, post_logout_redirect_uri: args.postLogoutRedirectUri });
+      return oidc.buildEndSessionUrl(config, {
+        id_token_hint: args.idToken,
+        client_id: cfg.clientId,
+        post_logout_redirect_uri: args.postLogoutRedirectUri,
+      });
     },
   };
 }
@@ -110,7 +119,10 @@ async function discover(cfg: OidcConfig): Promise<oidc.Configuration> {
       timeout: HTTP_TIMEOUT_SECONDS,
       // Verify the ID token's signature against the provider's JWKS even though it came over TLS
       // from the token endpoint (which OIDC would accept unsigned-checked): a forged token fails.
-      execute: [oidc.enableNonRepudiationChecks, ...(loopback && issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
+      execute: [
+        oidc.enableNonRepudiationChecks,
+        ...(loopback && issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : []),
+      ],
     },
   );
   config.timeout = HTTP_TIMEOUT_SECONDS;
@@ -118,7 +130,8 @@ async function discover(cfg: OidcConfig): Promise<oidc.Configuration> {
 }
 
 function toIdentity(claims: Record<string, unknown>, idToken: string): OidcIdentity {
-  const str = (v: unknown, max: number): string | null => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : null);
+  const str = (v: unknown, max: number): string | null =>
+    typeof v === 'string' && v.length > 0 && v.length <= max ? v : null;
   const issuer = str(claims.iss, 2048);
   const subject = str(claims.sub, 255);
   if (!issuer || !subject) throw new OidcError('refused', 'the ID token has no usable iss or sub');
@@ -137,8 +150,14 @@ function toIdentity(claims: Record<string, unknown>, idToken: string): OidcIdent
 function classify(err: unknown): never {
   if (err instanceof OidcError) throw err;
   const e = err as { name?: string; code?: string; message?: string };
-  const network = (err instanceof TypeError && /fetch failed/i.test(e.message ?? '')) || e.name === 'TimeoutError' || e.name === 'AbortError';
+  const network =
+    (err instanceof TypeError && /fetch failed/i.test(e.message ?? '')) ||
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError';
   const serverError = e.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || e.code === 'OAUTH_RESPONSE_IS_NOT_JSON';
-  if (network || serverError) throw new OidcError('unavailable', 'the identity provider could not be reached', { cause: err });
-  throw new OidcError('refused', `the identity provider's answer failed a check: ${e.code ?? e.name ?? 'error'}`, { cause: err });
+  if (network || serverError)
+    throw new OidcError('unavailable', 'the identity provider could not be reached', { cause: err });
+  throw new OidcError('refused', `the identity provider's answer failed a check: ${e.code ?? e.name ?? 'error'}`, {
+    cause: err,
+  });
 }

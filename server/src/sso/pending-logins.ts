@@ -23,7 +23,11 @@ export async function savePendingLogin(redis: RedisClient, prefix: string, login
 }
 
 /** The pending login, removed so it cannot be used twice; null when unknown, expired or used. */
-export async function takePendingLogin(redis: RedisClient, prefix: string, handle: string): Promise<PendingLogin | null> {
+export async function takePendingLogin(
+  redis: RedisClient,
+  prefix: string,
+  handle: string,
+): Promise<PendingLogin | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(handle)) return null;
   const raw = await redis.getdel(key(prefix, handle));
   if (raw === null) return null;

@@ -6,7 +6,10 @@ import type { UserRow } from '../users/queries.js';
 const USER_COLUMNS = `u.id, u.email, u.name, u.is_active AS "isActive", u.created_at AS "createdAt"`;
 
 /** The user an identity is linked to (active or not); bumps the identity's last_login_at. */
-export async function findUserByIdentity(db: Queryable, args: { issuer: string; subject: string }): Promise<UserRow | null> {
+export async function findUserByIdentity(
+  db: Queryable,
+  args: { issuer: string; subject: string },
+): Promise<UserRow | null> {
   const { rows } = await db.query<UserRow>(
     `WITH hit AS (
        UPDATE user_identities SET last_login_at = now() WHERE issuer = $1 AND subject = $2 RETURNING user_id
@@ -18,7 +21,10 @@ export async function findUserByIdentity(db: Queryable, args: { issuer: string; 
 }
 
 /** Links an identity to a user; false when (issuer, subject) is already linked (a concurrent login). */
-export async function insertIdentity(db: Queryable, args: { userId: string; issuer: string; subject: string; email: string | null }): Promise<boolean> {
+export async function insertIdentity(
+  db: Queryable,
+  args: { userId: string; issuer: string; subject: string; email: string | null },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO user_identities (user_id, issuer, subject, email) VALUES ($1, $2, $3, $4) ON CONFLICT (issuer, subject) DO NOTHING`,
     [args.userId, args.issuer, args.subject, args.email],
@@ -27,7 +33,9 @@ export async function insertIdentity(db: Queryable, args: { userId: string; issu
 }
 
 export async function countIdentities(db: Queryable, userId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM user_identities WHERE user_id = $1', [userId]);
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM user_identities WHERE user_id = $1', [
+    userId,
+  ]);
   return rows[0]?.n ?? 0;
 }
 
@@ -57,27 +65,45 @@ export async function isPasswordLoginOffered(db: Queryable, orgSlug: string | nu
 }
 
 export async function findPasswordLoginAllowed(db: Queryable, organizationId: string): Promise<boolean> {
-  const { rows } = await db.query<{ allowed: boolean }>('SELECT is_password_login_allowed AS allowed FROM organizations WHERE id = $1', [organizationId]);
+  const { rows } = await db.query<{ allowed: boolean }>(
+    'SELECT is_password_login_allowed AS allowed FROM organizations WHERE id = $1',
+    [organizationId],
+  );
   return rows[0]?.allowed ?? true;
 }
 
-export async function updatePasswordLoginAllowed(db: Queryable, organizationId: string, allowed: boolean): Promise<void> {
+export async function updatePasswordLoginAllowed(
+  db: Queryable,
+  organizationId: string,
+  allowed: boolean,
+): Promise<void> {
   await db.query('UPDATE organizations SET is_password_login_allowed = $2 WHERE id = $1', [organizationId, allowed]);
 }
 
 /** Organization ids of the given slugs (missing slugs are left out). */
-export async function listOrganizationIdsBySlugs(db: Queryable, slugs: string[]): Promise<Array<{ id: string; slug: string }>> {
+export async function listOrganizationIdsBySlugs(
+  db: Queryable,
+  slugs: string[],
+): Promise<Array<{ id: string; slug: string }>> {
   if (slugs.length === 0) return [];
-  const { rows } = await db.query<{ id: string; slug: string }>('SELECT id, slug FROM organizations WHERE slug = ANY($1::text[])', [slugs]);
+  const { rows } = await db.query<{ id: string; slug: string }>(
+    'SELECT id, slug FROM organizations WHERE slug = ANY($1::text[])',
+    [slugs],
+  );
   return rows;
 }
 
 export async function countMemberships(db: Queryable, userId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM memberships WHERE user_id = $1', [userId]);
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM memberships WHERE user_id = $1', [
+    userId,
+  ]);
   return rows[0]?.n ?? 0;
 }
 
-export async function insertAccessRequest(db: Queryable, args: { organizationSlug: string; userId: string }): Promise<boolean> {
+export async function insertAccessRequest(
+  db: Queryable,
+  args: { organizationSlug: string; userId: string },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO organization_access_requests (organization_id, user_id)
      SELECT o.id, $2 FROM organizations o WHERE o.slug = $1
@@ -109,7 +135,9 @@ export async function listAccessRequests(db: Queryable, organizationId: string):
 
 /** Removes a pending request; false when there is none for this user. */
 export async function deleteAccessRequest(db: Queryable, organizationId: string, userId: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM organization_access_requests WHERE organization_id = $1 AND user_id = $2', [organizationId, userId]);
+  const { rowCount } = await db.query(
+    'DELETE FROM organization_access_requests WHERE organization_id = $1 AND user_id = $2',
+    [organizationId, userId],
+  );
   return (rowCount ?? 0) > 0;
 }
-

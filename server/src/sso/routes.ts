@@ -51,17 +51,33 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
     const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, next };
     let url: URL;
     try {
-      url = await client.authorizationUrl({ redirectUri: redirectUri(deps), state: pending.state, nonce: pending.nonce, codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier) });
+      url = await client.authorizationUrl({
+        redirectUri: redirectUri(deps),
+        state: pending.state,
+        nonce: pending.nonce,
+        codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      });
     } catch (err) {
       log.warn({ err }, 'identity provider unavailable at login start');
-      return loginError(ctx, err instanceof OidcError && err.kind === 'refused' ? 'sso-misconfigured' : 'sso-unavailable', next);
+      return loginError(
+        ctx,
+        err instanceof OidcError && err.kind === 'refused' ? 'sso-misconfigured' : 'sso-unavailable',
+        next,
+      );
     }
     const handle = await savePendingLogin(deps.redis, deps.config.redis.prefix, pending).catch((err: unknown) => {
       log.warn({ err }, 'cannot store the pending login (Redis)');
       return null;
     });
     if (!handle) return loginError(ctx, 'sso-unavailable', next);
-    ctx.cookies.set(FLOW_COOKIE, handle, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/api/0/auth/oidc/', maxAge: PENDING_LOGIN_TTL_SECONDS * 1000, overwrite: true });
+    ctx.cookies.set(FLOW_COOKIE, handle, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      path: '/api/0/auth/oidc/',
+      maxAge: PENDING_LOGIN_TTL_SECONDS * 1000,
+      overwrite: true,
+    });
     ctx.redirect(url.href);
   });
 
@@ -70,7 +86,13 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
     const cfg = deps.config.oidc;
     if (!client || !cfg) return loginError(ctx, 'sso-not-configured', '/');
     const handle = ctx.cookies.get(FLOW_COOKIE) ?? '';
-    ctx.cookies.set(FLOW_COOKIE, null, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/api/0/auth/oidc/', overwrite: true });
+    ctx.cookies.set(FLOW_COOKIE, null, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      path: '/api/0/auth/oidc/',
+      overwrite: true,
+    });
     if (ctx.querystring.length > MAX_CALLBACK_QUERY) return loginError(ctx, 'sso-refused', '/');
     const pending = await takePendingLogin(deps.redis, deps.config.redis.prefix, handle).catch((err: unknown) => {
       log.warn({ err }, 'cannot read the pending login (Redis)');
@@ -91,7 +113,13 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
       return loginError(ctx, outcome.reason, pending.next);
     }
     log.info({ userId: outcome.user.id, how: outcome.how }, 'single sign-on');
-    const session = await startSession(deps.pool, { userId: outcome.user.id, ipAddress: ctx.ip, userAgent: ctx.get('user-agent'), now: new Date(), idToken: identity.idToken });
+    const session = await startSession(deps.pool, {
+      userId: outcome.user.id,
+      ipAddress: ctx.ip,
+      userAgent: ctx.get('user-agent'),
+      now: new Date(),
+      idToken: identity.idToken,
+    });
     setSessionCookies(ctx, session, csrfTokenFor(deps.config.secretKey, session.token));
     ctx.redirect(outcome.pending && pending.next === '/' ? '/settings/account/' : pending.next);
   });
@@ -99,14 +127,22 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/auth-policy/', async (ctx) => {
     requireScope(ctx, 'org:read');
     const { org } = await requireOrg(ctx, ctx.params.org!);
-    ctx.body = { passwordLogin: await q.findPasswordLoginAllowed(deps.pool, org.id), sso: deps.config.oidc ? { label: deps.config.oidc.buttonLabel } : null };
+    ctx.body = {
+      passwordLogin: await q.findPasswordLoginAllowed(deps.pool, org.id),
+      sso: deps.config.oidc ? { label: deps.config.oidc.buttonLabel } : null,
+    };
   });
 
   router.put('/organizations/:org/auth-policy/', async (ctx) => {
     requireScope(ctx, 'org:admin');
     const { org } = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner');
     const { passwordLogin } = parseBody(ctx, policyBody);
-    if (!passwordLogin && !deps.config.oidc) throw new HttpError(409, 'sso-not-configured', 'password login can only be turned off when OpenID Connect login is configured (OIDC_ISSUER): members would be locked out');
+    if (!passwordLogin && !deps.config.oidc)
+      throw new HttpError(
+        409,
+        'sso-not-configured',
+        'password login can only be turned off when OpenID Connect login is configured (OIDC_ISSUER): members would be locked out',
+      );
     await q.updatePasswordLoginAllowed(deps.pool, org.id, passwordLogin);
     ctx.body = { passwordLogin, sso: deps.config.oidc ? { label: deps.config.oidc.buttonLabel } : null };
   });
@@ -114,7 +150,12 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
   router.get('/organizations/:org/access-requests/', async (ctx) => {
     requireScope(ctx, 'member:read');
     const { org } = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner', 'admin');
-    ctx.body = (await q.listAccessRequests(deps.pool, org.id)).map((r): ApiAccessRequest => ({ userId: r.userId, email: r.email, name: r.name, dateCreated: r.createdAt.toISOString() }));
+    ctx.body = (await q.listAccessRequests(deps.pool, org.id)).map((r): ApiAccessRequest => ({
+      userId: r.userId,
+      email: r.email,
+      name: r.name,
+      dateCreated: r.createdAt.toISOString(),
+    }));
   });
 
   router.post('/organizations/:org/access-requests/:userId/', async (ctx) => {
@@ -122,9 +163,11 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
     const access = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner', 'admin');
     const userId = userIdParam(ctx);
     const { role } = parseBody(ctx, acceptBody);
-    if (!grantableRoles(access.role).includes(role)) throw new HttpError(403, 'forbidden', `an ${access.role} cannot grant the ${role} role`);
+    if (!grantableRoles(access.role).includes(role))
+      throw new HttpError(403, 'forbidden', `an ${access.role} cannot grant the ${role} role`);
     await withTransaction(deps.pool, async (tx) => {
-      if (!(await q.deleteAccessRequest(tx, access.org.id, userId))) throw new NotFoundError('access-request-not-found', 'no pending access request for this user');
+      if (!(await q.deleteAccessRequest(tx, access.org.id, userId)))
+        throw new NotFoundError('access-request-not-found', 'no pending access request for this user');
       await insertMembershipIfMissing(tx, { organizationId: access.org.id, userId, role });
     });
     const body: ApiAccessRequestAccepted = { userId, role };
@@ -134,7 +177,8 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
   router.delete('/organizations/:org/access-requests/:userId/', async (ctx) => {
     requireScope(ctx, 'org:write');
     const access = requireRole(await requireOrg(ctx, ctx.params.org!), 'owner', 'admin');
-    if (!(await q.deleteAccessRequest(deps.pool, access.org.id, userIdParam(ctx)))) throw new NotFoundError('access-request-not-found', 'no pending access request for this user');
+    if (!(await q.deleteAccessRequest(deps.pool, access.org.id, userIdParam(ctx))))
+      throw new NotFoundError('access-request-not-found', 'no pending access request for this user');
     ctx.status = 204;
   });
 }

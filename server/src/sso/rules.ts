@@ -23,7 +23,8 @@ export function parseRoleMapping(text: string): RoleMappingRule[] {
     const entry = raw.trim();
     if (entry === '') continue;
     const m = /^([^=]+)=([^:=]+):(owner|admin|member)$/.exec(entry);
-    if (!m || !SLUG.test(m[2]!.trim())) throw new Error(`bad entry "${entry}": write claimValue=organizationSlug:role (role owner, admin or member)`);
+    if (!m || !SLUG.test(m[2]!.trim()))
+      throw new Error(`bad entry "${entry}": write claimValue=organizationSlug:role (role owner, admin or member)`);
     rules.push({ value: m[1]!.trim(), org: m[2]!.trim(), role: m[3] as MemberRole });
   }
   return rules;

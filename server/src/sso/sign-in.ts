@@ -9,7 +9,13 @@ import { withTransaction } from '../db/tx.js';
 import { insertMembershipIfMissing } from '../organizations/queries.js';
 import { findUserByEmail, upsertUser, type UserRow } from '../users/queries.js';
 import type { OidcIdentity } from './oidc-client.js';
-import { countMemberships, findUserByIdentity, insertAccessRequest, insertIdentity, listOrganizationIdsBySlugs } from './queries.js';
+import {
+  countMemberships,
+  findUserByIdentity,
+  insertAccessRequest,
+  insertIdentity,
+  listOrganizationIdsBySlugs,
+} from './queries.js';
 import { claimValues, isEmailDomainAllowed, mapRoles } from './rules.js';
 
 export type SignInRefusal = 'email-missing' | 'email-not-verified' | 'domain-not-allowed' | 'account-disabled';
@@ -42,7 +48,12 @@ export async function signInWithIdentity(pool: Pool, cfg: OidcConfig, identity: 
         user = created.user;
         how = created.created ? 'created' : 'linked';
       }
-      await insertIdentity(tx, { userId: user.id, issuer: identity.issuer, subject: identity.subject, email: identity.email });
+      await insertIdentity(tx, {
+        userId: user.id,
+        issuer: identity.issuer,
+        subject: identity.subject,
+        email: identity.email,
+      });
     }
     if (!user.isActive) return { ok: false, reason: 'account-disabled' };
     const roles = mapRoles(cfg.roleMapping, claimValues(identity.claims[cfg.roleClaim]));

@@ -10,8 +10,12 @@ export class AccountError extends Error {
 }
 
 /** Creates the user unless the email exists (an existing user and password are left alone). */
-export async function ensureUser(db: Queryable, args: { email: string; password: string; name?: string }): Promise<{ user: UserRow; created: boolean }> {
-  if (args.password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+export async function ensureUser(
+  db: Queryable,
+  args: { email: string; password: string; name?: string },
+): Promise<{ user: UserRow; created: boolean }> {
+  if (args.password.length < MIN_PASSWORD_LENGTH)
+    throw new AccountError(`the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
   const existing = await findUserByEmail(db, args.email);
   if (existing) {
     const { passwordHash: _omit, ...user } = existing;
@@ -25,6 +29,12 @@ export async function issueApiToken(
   args: { userId: string; name: string; scopes?: string[] },
 ): Promise<{ id: string; token: string; createdAt: Date }> {
   const token = generateApiToken();
-  const { id, createdAt } = await insertApiToken(db, { userId: args.userId, name: args.name, tokenHash: sha256Hex(token), tokenHint: tokenHint(token), scopes: args.scopes ?? [] });
+  const { id, createdAt } = await insertApiToken(db, {
+    userId: args.userId,
+    name: args.name,
+    tokenHash: sha256Hex(token),
+    tokenHint: tokenHint(token),
+    scopes: args.scopes ?? [],
+  });
   return { id, token, createdAt };
 }

@@ -13,7 +13,12 @@ function attemptKey(prefix: string, email: string, ip: string): string {
 }
 
 /** Counts one attempt and says whether it may proceed. */
-export async function countLoginAttempt(redis: RedisClient, prefix: string, email: string, ip: string): Promise<LoginAttempt> {
+export async function countLoginAttempt(
+  redis: RedisClient,
+  prefix: string,
+  email: string,
+  ip: string,
+): Promise<LoginAttempt> {
   const key = attemptKey(prefix, email, ip);
   const results = await redis.multi().incr(key).expire(key, LOGIN_WINDOW_SECONDS, 'NX').ttl(key).exec();
   if (!results) throw new Error('login attempt counter transaction was aborted');

@@ -119,7 +119,14 @@ export async function findUserByTokenHash(db: Queryable, tokenHash: string): Pro
 
 export async function insertSession(
   db: Queryable,
-  args: { userId: string; tokenHash: string; ipAddress: string; userAgent: string; expiresAt: Date; idToken?: string | null },
+  args: {
+    userId: string;
+    tokenHash: string;
+    ipAddress: string;
+    userAgent: string;
+    expiresAt: Date;
+    idToken?: string | null;
+  },
 ): Promise<{ id: string }> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO user_sessions (user_id, token_hash, ip_address, user_agent, expires_at, id_token)
@@ -130,7 +137,10 @@ export async function insertSession(
 }
 
 /** The active user of an unexpired session; bumps last_used_at at most once a minute. */
-export async function findUserBySessionHash(db: Queryable, tokenHash: string): Promise<{ sessionId: string; user: UserRow } | null> {
+export async function findUserBySessionHash(
+  db: Queryable,
+  tokenHash: string,
+): Promise<{ sessionId: string; user: UserRow } | null> {
   const { rows } = await db.query<UserRow & { sessionId: string }>(
     `WITH hit AS (
        SELECT s.id, s.user_id FROM user_sessions s WHERE s.token_hash = $1 AND s.expires_at > now()
@@ -150,7 +160,10 @@ export async function findUserBySessionHash(db: Queryable, tokenHash: string): P
 
 /** Ends a session; returns the ID token it was started with (SSO logins), for the provider's logout. */
 export async function deleteSession(db: Queryable, sessionId: string): Promise<{ idToken: string | null } | null> {
-  const { rows } = await db.query<{ idToken: string | null }>('DELETE FROM user_sessions WHERE id = $1 RETURNING id_token AS "idToken"', [sessionId]);
+  const { rows } = await db.query<{ idToken: string | null }>(
+    'DELETE FROM user_sessions WHERE id = $1 RETURNING id_token AS "idToken"',
+    [sessionId],
+  );
   return rows[0] ?? null;
 }
 

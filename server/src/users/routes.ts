@@ -35,20 +35,39 @@ export function registerUserRoutes(router: ApiRouter, deps: Deps): void {
     const { email, password } = parseBody(ctx, loginSchema);
     const { redis, config } = deps;
     const attempt = await countLoginAttempt(redis, config.redis.prefix, email, ctx.ip).catch((err: unknown) => {
-      throw new HttpError(503, 'rate-limiter-unavailable', 'login is unavailable: the rate limiter (Redis) does not answer', { cause: err });
+      throw new HttpError(
+        503,
+        'rate-limiter-unavailable',
+        'login is unavailable: the rate limiter (Redis) does not answer',
+        { cause: err },
+      );
     });
     if (!attempt.allowed) {
       ctx.set('Retry-After', String(attempt.retryAfterSeconds));
-      throw new HttpError(429, 'too-many-login-attempts', `too many login attempts: try again in ${attempt.retryAfterSeconds} seconds`);
+      throw new HttpError(
+        429,
+        'too-many-login-attempts',
+        `too many login attempts: try again in ${attempt.retryAfterSeconds} seconds`,
+      );
     }
     const user = await findUserByEmail(deps.pool, email);
     const ok = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !ok || !user.isActive) throw new HttpError(401, 'invalid-credentials', 'invalid email or password');
     // Checked after the password so the answer does not tell strangers which accounts use SSO.
     const ssoOnly = await listPasswordlessOrganizations(deps.pool, user.id);
-    if (ssoOnly.length > 0) throw new HttpError(403, 'password-login-disabled', `password login is turned off for organization ${ssoOnly[0]}: sign in with single sign-on`);
+    if (ssoOnly.length > 0)
+      throw new HttpError(
+        403,
+        'password-login-disabled',
+        `password login is turned off for organization ${ssoOnly[0]}: sign in with single sign-on`,
+      );
     await clearLoginAttempts(redis, config.redis.prefix, email, ctx.ip);
-    const session = await startSession(deps.pool, { userId: user.id, ipAddress: ctx.ip, userAgent: ctx.get('user-agent'), now: new Date() });
+    const session = await startSession(deps.pool, {
+      userId: user.id,
+      ipAddress: ctx.ip,
+      userAgent: ctx.get('user-agent'),
+      now: new Date(),
+    });
     const csrfToken = csrfTokenFor(config.secretKey, session.token);
     setSessionCookies(ctx, session, csrfToken);
     ctx.body = await sessionBody(deps, user, csrfToken);
@@ -65,9 +84,13 @@ export function registerUserRoutes(router: ApiRouter, deps: Deps): void {
     const caller = requireCaller(ctx);
     const ended = caller.via === 'session' ? await deleteSession(deps.pool, caller.sessionId) : null;
     clearSessionCookies(ctx);
-    const logoutUrl = ended?.idToken && deps.oidc
-      ? await deps.oidc.endSessionUrl({ idToken: ended.idToken, postLogoutRedirectUri: `${deps.config.http.baseUrl}/login/` })
-      : null;
+    const logoutUrl =
+      ended?.idToken && deps.oidc
+        ? await deps.oidc.endSessionUrl({
+            idToken: ended.idToken,
+            postLogoutRedirectUri: `${deps.config.http.baseUrl}/login/`,
+          })
+        : null;
     if (!logoutUrl) {
       ctx.status = 204;
       return;

@@ -4,7 +4,14 @@ import type { ApiToken, ApiUser } from '../api/types.js';
 import type { ApiTokenRow, UserRow } from './queries.js';
 
 export function serializeUser(u: UserRow): ApiUser {
-  return { id: u.id, email: u.email, name: u.name || u.email, username: u.email, isActive: u.isActive, dateJoined: u.createdAt.toISOString() };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name || u.email,
+    username: u.email,
+    isActive: u.isActive,
+    dateJoined: u.createdAt.toISOString(),
+  };
 }
 
 export function serializeApiToken(t: ApiTokenRow): ApiToken {

@@ -13,6 +13,13 @@ export async function startSession(
   const token = generateSessionToken();
   const expiresAt = new Date(args.now.getTime() + SESSION_TTL_MS);
   await deleteExpiredSessions(db, args.userId);
-  await insertSession(db, { userId: args.userId, tokenHash: sha256Hex(token), ipAddress: args.ipAddress, userAgent: args.userAgent, expiresAt, idToken: args.idToken });
+  await insertSession(db, {
+    userId: args.userId,
+    tokenHash: sha256Hex(token),
+    ipAddress: args.ipAddress,
+    userAgent: args.userAgent,
+    expiresAt,
+    idToken: args.idToken,
+  });
   return { token, expiresAt };
 }

@@ -46,7 +46,8 @@ export function registerApiTokenRoutes(router: ApiRouter, deps: Deps): void {
   router.delete('/api-tokens/', async (ctx) => {
     const caller = requireSession(ctx);
     const { tokenId } = parseBody(ctx, revokeSchema);
-    if (tokenId === undefined) throw new HttpError(400, 'missing-token-id', 'send {"tokenId": "<id>"} or DELETE /api/0/api-tokens/<id>/');
+    if (tokenId === undefined)
+      throw new HttpError(400, 'missing-token-id', 'send {"tokenId": "<id>"} or DELETE /api/0/api-tokens/<id>/');
     await revoke(deps, caller, tokenId);
     ctx.status = 204;
   });
@@ -59,7 +60,12 @@ export function registerApiTokenRoutes(router: ApiRouter, deps: Deps): void {
 
 function requireSession(ctx: Koa.Context): Caller {
   const caller = requireCaller(ctx);
-  if (caller.via !== 'session') throw new HttpError(403, 'session-required', 'API tokens are managed from a signed-in browser session, not with a token');
+  if (caller.via !== 'session')
+    throw new HttpError(
+      403,
+      'session-required',
+      'API tokens are managed from a signed-in browser session, not with a token',
+    );
   return caller;
 }
 

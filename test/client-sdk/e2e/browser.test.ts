@@ -14,9 +14,20 @@ import { PAYLOAD_COLUMNS, withPayloads } from '../../helpers/events.js';
 import type { StoredPayload } from '../../../server/src/events/payload-codec.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SRC = new URL('../../../client-sdk/src/', import.meta.url);
-const PARSER = fileURLToPath(new URL('../../../node_modules/stacktrace-parser/dist/stack-trace-parser.esm.js', import.meta.url));
+const PARSER = fileURLToPath(
+  new URL('../../../node_modules/stacktrace-parser/dist/stack-trace-parser.esm.js', import.meta.url),
+);
 
 function page(dsn: string, envelopeUrl: string): string {
   return `<!doctype html><html><head>
@@ -54,10 +65,13 @@ function startStaticServer(html: () => string, pages: Record<string, () => strin
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html());
     if (pages[path]) return void res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path]());
-    if (path === '/stacktrace-parser.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(PARSER, 'utf8'));
+    if (path === '/stacktrace-parser.js')
+      return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(PARSER, 'utf8'));
     if (!path.startsWith('/sdk/') || path.includes('..')) return void res.writeHead(404).end();
     const source = readFileSync(new URL(path.slice('/sdk/'.length).replace(/\.js$/, '.ts'), SRC), 'utf8');
-    const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    const out = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
     res.writeHead(200, { 'content-type': 'text/javascript' }).end(out.outputText);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -73,7 +87,13 @@ interface StoredEvent {
     platform: string;
     request?: { url?: string };
     breadcrumbs?: { values: Array<Record<string, unknown>> };
-    exception?: { values: Array<{ type: string; mechanism?: Record<string, unknown>; stacktrace?: { frames: Array<{ function?: string; filename?: string; in_app?: boolean }> } }> };
+    exception?: {
+      values: Array<{
+        type: string;
+        mechanism?: Record<string, unknown>;
+        stacktrace?: { frames: Array<{ function?: string; filename?: string; in_app?: boolean }> };
+      }>;
+    };
   };
 }
 
@@ -85,7 +105,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
   beforeAll(async () => {
     faultline = await startTestServer({ ROLE: 'all', UDP_PORT: '0' });
     const envelopeUrl = `${faultline.url}/api/${faultline.project.projectId}/envelope/?sentry_key=${faultline.project.publicKey}&sentry_version=7`;
-    site = await startStaticServer(() => page(faultline.project.dsn, envelopeUrl), { '/feedback/': () => feedbackPage(faultline.project.dsn) });
+    site = await startStaticServer(() => page(faultline.project.dsn, envelopeUrl), {
+      '/feedback/': () => feedbackPage(faultline.project.dsn),
+    });
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 90_000);
@@ -99,24 +121,57 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
   it('captures an uncaught error and an unhandled rejection from a page on another origin', async () => {
     const tab = await browser.newPage();
     const consoleErrors: string[] = [];
-    tab.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    tab.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     await tab.goto(siteUrl);
-    const events = await waitFor(async () => {
-      const rows = withPayloads<StoredEvent['payload'], StoredPayload & Omit<StoredEvent, 'payload'>>((await faultline.pool.query(`SELECT title, level, release, environment, issue_id, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1`, [faultline.project.projectId])).rows);
-      return rows.length >= 2 ? rows : null;
-    }, { timeout: 40_000, message: 'browser events stored' });
-    expect(events.map((e) => e.title).sort()).toEqual(['RangeError: rejected in browser', 'TypeError: uncaught in browser']);
+    const events = await waitFor(
+      async () => {
+        const rows = withPayloads<StoredEvent['payload'], StoredPayload & Omit<StoredEvent, 'payload'>>(
+          (
+            await faultline.pool.query(
+              `SELECT title, level, release, environment, issue_id, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1`,
+              [faultline.project.projectId],
+            )
+          ).rows,
+        );
+        return rows.length >= 2 ? rows : null;
+      },
+      { timeout: 40_000, message: 'browser events stored' },
+    );
+    expect(events.map((e) => e.title).sort()).toEqual([
+      'RangeError: rejected in browser',
+      'TypeError: uncaught in browser',
+    ]);
     const uncaught = events.find((e) => e.title.startsWith('TypeError'))!;
     const rejected = events.find((e) => e.title.startsWith('RangeError'))!;
     for (const e of events) {
-      expect(e).toMatchObject({ release: 'web@2.0.0', environment: 'e2e-browser', payload: { platform: 'javascript', request: { url: siteUrl } } });
+      expect(e).toMatchObject({
+        release: 'web@2.0.0',
+        environment: 'e2e-browser',
+        payload: { platform: 'javascript', request: { url: siteUrl } },
+      });
       expect(e.payload.breadcrumbs?.values).toMatchObject([{ category: 'ui.click', message: 'button#pay' }]);
     }
     expect(uncaught.payload.exception?.values.at(-1)?.mechanism).toMatchObject({ type: 'onerror', handled: false });
-    expect(uncaught.payload.exception?.values.at(-1)?.stacktrace?.frames.at(-1)).toMatchObject({ function: 'pay', filename: siteUrl, in_app: true });
-    expect(rejected.payload.exception?.values.at(-1)?.mechanism).toMatchObject({ type: 'onunhandledrejection', handled: false });
-    const { rows: tags } = await faultline.pool.query<{ key: string; value: string }>('SELECT key, value FROM issue_tag_values WHERE issue_id = $1', [uncaught.issue_id]);
-    expect(Object.fromEntries(tags.map((t) => [t.key, t.value]))).toMatchObject({ page: 'checkout', handled: 'no', url: siteUrl });
+    expect(uncaught.payload.exception?.values.at(-1)?.stacktrace?.frames.at(-1)).toMatchObject({
+      function: 'pay',
+      filename: siteUrl,
+      in_app: true,
+    });
+    expect(rejected.payload.exception?.values.at(-1)?.mechanism).toMatchObject({
+      type: 'onunhandledrejection',
+      handled: false,
+    });
+    const { rows: tags } = await faultline.pool.query<{ key: string; value: string }>(
+      'SELECT key, value FROM issue_tag_values WHERE issue_id = $1',
+      [uncaught.issue_id],
+    );
+    expect(Object.fromEntries(tags.map((t) => [t.key, t.value]))).toMatchObject({
+      page: 'checkout',
+      handled: 'no',
+      url: siteUrl,
+    });
 
     // CORS: the page could read Faultline's answer, and the browser blocked nothing.
     const probe = await waitFor(() => tab.evaluate(() => (window as unknown as { corsProbe?: unknown }).corsProbe));
@@ -134,13 +189,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
     await dialog.getByLabel('What happened?').fill('The <b>coupon</b> field ate my order');
     await dialog.getByLabel('E-mail').fill('pat@example.com');
     await dialog.getByRole('button', { name: 'Send feedback' }).click();
-    const feedbackId = await waitFor(() => tab.evaluate(() => (window as unknown as { feedbackId?: string }).feedbackId), { message: 'the form submitted' });
+    const feedbackId = await waitFor(
+      () => tab.evaluate(() => (window as unknown as { feedbackId?: string }).feedbackId),
+      { message: 'the form submitted' },
+    );
     const errorId = await tab.evaluate(() => (window as unknown as { errorId: string }).errorId);
     expect(await tab.getByRole('dialog').count()).toBe(0);
-    const row = await waitFor(async () => (await faultline.pool.query(
-      `SELECT replace(feedback_id::text, '-', '') AS feedback_id, replace(event_id::text, '-', '') AS event_id, name, email, comments, source
-       FROM user_feedback WHERE project_id = $1 AND source = 'feedback-form'`, [faultline.project.projectId])).rows[0], { timeout: 20_000, message: 'the stored feedback' });
-    expect(row).toEqual({ feedback_id: feedbackId, event_id: errorId, name: 'Pat', email: 'pat@example.com', comments: 'The <b>coupon</b> field ate my order', source: 'feedback-form' });
+    const row = await waitFor(
+      async () =>
+        (
+          await faultline.pool.query(
+            `SELECT replace(feedback_id::text, '-', '') AS feedback_id, replace(event_id::text, '-', '') AS event_id, name, email, comments, source
+       FROM user_feedback WHERE project_id = $1 AND source = 'feedback-form'`,
+            [faultline.project.projectId],
+          )
+        ).rows[0],
+      { timeout: 20_000, message: 'the stored feedback' },
+    );
+    expect(row).toEqual({
+      feedback_id: feedbackId,
+      event_id: errorId,
+      name: 'Pat',
+      email: 'pat@example.com',
+      comments: 'The <b>coupon</b> field ate my order',
+      source: 'feedback-form',
+    });
     await tab.close();
   }, 60_000);
 });

@@ -23,9 +23,14 @@ function run(mode: string, dsn: string, release: string): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, DSN: dsn, RELEASE: release, MODE: mode };
   delete env.NODE_OPTIONS;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'test/client-sdk/e2e/programs/shop.ts'], { cwd: ROOT, env, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'test/client-sdk/e2e/programs/shop.ts'],
+      { cwd: ROOT, env, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -80,7 +85,10 @@ async function storedEvents(projectId: string): Promise<StoredEvent[]> {
 }
 
 async function issueTags(issueId: string): Promise<Record<string, string>> {
-  const { rows } = await server.pool.query<{ key: string; value: string }>('SELECT key, value FROM issue_tag_values WHERE issue_id = $1', [issueId]);
+  const { rows } = await server.pool.query<{ key: string; value: string }>(
+    'SELECT key, value FROM issue_tag_values WHERE issue_id = $1',
+    [issueId],
+  );
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }
 
@@ -93,13 +101,21 @@ describe.each(['http', 'udp'] as const)('the SDK over %s against a running Fault
 
   beforeAll(async () => {
     project = await createProject(server.pool, { baseUrl: server.url });
-    dsn = transport === 'http' ? project.dsn : `udp://${project.publicKey}@127.0.0.1:${server.running.udpPort}/${project.projectId}`;
-    const [handled, uncaught, rejection] = await Promise.all(['handled', 'uncaught', 'rejection'].map((mode) => run(mode, dsn, release)));
+    dsn =
+      transport === 'http'
+        ? project.dsn
+        : `udp://${project.publicKey}@127.0.0.1:${server.running.udpPort}/${project.projectId}`;
+    const [handled, uncaught, rejection] = await Promise.all(
+      ['handled', 'uncaught', 'rejection'].map((mode) => run(mode, dsn, release)),
+    );
     runs = { handled: handled!, uncaught: uncaught!, rejection: rejection! };
-    events = await waitFor(async () => {
-      const e = await storedEvents(project.projectId);
-      return e.length >= 5 ? e : null;
-    }, { timeout: 30_000, message: `5 events over ${transport}` });
+    events = await waitFor(
+      async () => {
+        const e = await storedEvents(project.projectId);
+        return e.length >= 5 ? e : null;
+      },
+      { timeout: 30_000, message: `5 events over ${transport}` },
+    );
   }, 90_000);
 
   const byTitle = (prefix: string) => events.find((e) => e.title.startsWith(prefix));
@@ -120,11 +136,28 @@ describe.each(['http', 'udp'] as const)('the SDK over %s against a running Fault
       'RangeError: stock sync failed',
       'TypeError: boom in timer',
     ]);
-    const { rows } = await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM issues WHERE project_id = $1', [project.projectId]);
+    const { rows } = await server.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM issues WHERE project_id = $1',
+      [project.projectId],
+    );
     expect(rows[0]!.n).toBe(5);
     for (const e of events) {
-      expect({ title: e.title, release: e.release, environment: e.environment, server_name: e.server_name, user_key: e.user_key, sdk: e.payload.sdk?.name, platform: e.payload.platform }).toEqual({
-        title: e.title, release, environment: 'e2e', server_name: 'shop-host-1', user_key: 'id:42', sdk: 'faultline.javascript', platform: 'node',
+      expect({
+        title: e.title,
+        release: e.release,
+        environment: e.environment,
+        server_name: e.server_name,
+        user_key: e.user_key,
+        sdk: e.payload.sdk?.name,
+        platform: e.payload.platform,
+      }).toEqual({
+        title: e.title,
+        release,
+        environment: 'e2e',
+        server_name: 'shop-host-1',
+        user_key: 'id:42',
+        sdk: 'faultline.javascript',
+        platform: 'node',
       });
       expect(e.payload.user).toMatchObject({ id: '42', email: 'buyer@example.com' });
       expect(e.payload.breadcrumbs?.values).toMatchObject([
@@ -132,21 +165,37 @@ describe.each(['http', 'udp'] as const)('the SDK over %s against a running Fault
         { category: 'db', message: 'SELECT orders', data: { rows: 0 } },
       ]);
     }
-    expect(byTitle('Payment')).toMatchObject({ level: 'warning', payload: { logentry: { formatted: 'Payment 1999 declined for order 981' } } });
+    expect(byTitle('Payment')).toMatchObject({
+      level: 'warning',
+      payload: { logentry: { formatted: 'Payment 1999 declined for order 981' } },
+    });
   });
 
   it('keeps the cause chain, in_app decisions and context lines of a handled error', () => {
     const values = byTitle('DbError')?.payload.exception?.values ?? [];
     expect(values.map((v) => [v.type, v.value, v.mechanism])).toEqual([
-      ['TypeError', expect.stringContaining("reading 'id'"), { type: 'chained', handled: true, source: 'cause', exception_id: 1, parent_id: 0 }],
+      [
+        'TypeError',
+        expect.stringContaining("reading 'id'"),
+        { type: 'chained', handled: true, source: 'cause', exception_id: 1, parent_id: 0 },
+      ],
       ['DbError', 'could not load order 981', { type: 'generic', handled: true, exception_id: 0 }],
     ]);
     const causeTop = values[0]?.stacktrace?.frames.at(-1);
-    expect(causeTop).toMatchObject({ function: 'readRow', module: 'test.client-sdk.e2e.programs:shop', in_app: true, context_line: '  return row.id;' });
+    expect(causeTop).toMatchObject({
+      function: 'readRow',
+      module: 'test.client-sdk.e2e.programs:shop',
+      in_app: true,
+      context_line: '  return row.id;',
+    });
     expect(causeTop?.pre_context).toHaveLength(5);
     expect(causeTop?.post_context).toHaveLength(5);
     const frames = values[1]?.stacktrace?.frames ?? [];
-    expect(frames.at(-1)).toMatchObject({ function: 'loadOrder', in_app: true, context_line: expect.stringContaining('throw new DbError') });
+    expect(frames.at(-1)).toMatchObject({
+      function: 'loadOrder',
+      in_app: true,
+      context_line: expect.stringContaining('throw new DbError'),
+    });
     const zod = frames.filter((f) => f.filename?.includes('node_modules/zod/'));
     expect(zod.length).toBeGreaterThan(0);
     expect(zod.every((f) => f.in_app === false)).toBe(true);
@@ -158,7 +207,14 @@ describe.each(['http', 'udp'] as const)('the SDK over %s against a running Fault
   it('counts the tags of each issue, scoped tags only where they were set', async () => {
     const dbError = byTitle('DbError')!;
     expect(await issueTags(dbError.issue_id)).toMatchObject({
-      region: 'eu-west', release, environment: 'e2e', server_name: 'shop-host-1', user: 'id:42', level: 'error', handled: 'yes', mechanism: 'generic',
+      region: 'eu-west',
+      release,
+      environment: 'e2e',
+      server_name: 'shop-host-1',
+      user: 'id:42',
+      level: 'error',
+      handled: 'yes',
+      mechanism: 'generic',
     });
     expect((await issueTags(dbError.issue_id)).job).toBeUndefined();
     expect(await issueTags(byTitle('RangeError')!.issue_id)).toMatchObject({ job: 'stock-sync', region: 'eu-west' });
@@ -168,16 +224,30 @@ describe.each(['http', 'udp'] as const)('the SDK over %s against a running Fault
     const uncaught = byTitle('TypeError: boom')!;
     const rejected = byTitle('Error: stock sync rejected')!;
     expect(uncaught.level).toBe('fatal');
-    expect(uncaught.payload.exception?.values.at(-1)?.mechanism).toEqual({ type: 'onuncaughtexception', handled: false });
-    expect(rejected.payload.exception?.values.at(-1)?.mechanism).toEqual({ type: 'onunhandledrejection', handled: false });
+    expect(uncaught.payload.exception?.values.at(-1)?.mechanism).toEqual({
+      type: 'onuncaughtexception',
+      handled: false,
+    });
+    expect(rejected.payload.exception?.values.at(-1)?.mechanism).toEqual({
+      type: 'onunhandledrejection',
+      handled: false,
+    });
     expect(await issueTags(uncaught.issue_id)).toMatchObject({ handled: 'no', mechanism: 'onuncaughtexception' });
   });
 
   it('stores the request counter in request_counts, where deploy health reads it', async () => {
-    const rows = await waitFor(async () => {
-      const r = await listRequestCounts(server.pool, { projectIds: [project.projectId], environment: 'e2e', from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) });
-      return r.length > 0 ? r : null;
-    }, { message: 'request counts' });
+    const rows = await waitFor(
+      async () => {
+        const r = await listRequestCounts(server.pool, {
+          projectIds: [project.projectId],
+          environment: 'e2e',
+          from: new Date(Date.now() - 3_600_000),
+          to: new Date(Date.now() + 60_000),
+        });
+        return r.length > 0 ? r : null;
+      },
+      { message: 'request counts' },
+    );
     expect(rows).toEqual([{ serverName: 'shop-host-1', release, requests: 250 }]);
   });
 });

@@ -41,17 +41,23 @@ async function startProxy(target: string): Promise<Proxy> {
       if (mode === 'hang') return void held.push(req);
       if (mode === '429') {
         entry.status = 429;
-        return void res.writeHead(429, { 'x-sentry-rate-limits': '60:error:key', 'content-type': 'application/json' }).end('{"detail":"rate limited"}');
+        return void res
+          .writeHead(429, { 'x-sentry-rate-limits': '60:error:key', 'content-type': 'application/json' })
+          .end('{"detail":"rate limited"}');
       }
       forward(req, body, res, (status) => (entry.status = status));
     });
   });
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, done: (status: number) => void): void {
-    const upstream = request(`${target}${req.url ?? '/'}`, { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
-      done(up.statusCode ?? 0);
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = request(
+      `${target}${req.url ?? '/'}`,
+      { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+      (up) => {
+        done(up.statusCode ?? 0);
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     upstream.end(body);
   }
@@ -87,20 +93,29 @@ interface Answer {
 }
 
 /** The application (programs/resilient.ts) as a child process taking one command at a time. */
-function startApp(dsn: string): { send: (line: string) => Promise<Answer>; end: () => Promise<number | null>; stderr: () => string } {
+function startApp(dsn: string): {
+  send: (line: string) => Promise<Answer>;
+  end: () => Promise<number | null>;
+  stderr: () => string;
+} {
   const env: NodeJS.ProcessEnv = { ...process.env, DSN: dsn };
   delete env.NODE_OPTIONS;
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', 'test/client-sdk/e2e/programs/resilient.ts'], { cwd: ROOT, env });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/client-sdk/e2e/programs/resilient.ts'],
+    { cwd: ROOT, env },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const waiting: Array<(a: Answer) => void> = [];
   createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(JSON.parse(line) as Answer));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
-    send: (line) => new Promise<Answer>((resolve) => {
-      waiting.push(resolve);
-      child.stdin.write(`${line}\n`);
-    }),
+    send: (line) =>
+      new Promise<Answer>((resolve) => {
+        waiting.push(resolve);
+        child.stdin.write(`${line}\n`);
+      }),
     end: () => {
       child.stdin.end();
       return exited;
@@ -122,19 +137,26 @@ describe('the SDK when Faultline is down, hangs or rate limits', () => {
   });
 
   const storedMessages = async () =>
-    (await server.pool.query<{ title: string }>('SELECT title FROM events WHERE project_id = $1', [server.project.projectId])).rows.map((r) => r.title);
+    (
+      await server.pool.query<{ title: string }>('SELECT title FROM events WHERE project_id = $1', [
+        server.project.projectId,
+      ])
+    ).rows.map((r) => r.title);
 
   it('leaves the application unaffected and reports the drops by reason once the server is back', async () => {
     const dsn = `http://${server.project.publicKey}@127.0.0.1:${proxy.port}/${server.project.projectId}`;
     const app = startApp(dsn);
-    const ok = (a: Answer) => expect({ command: a.command, threw: a.threw }).toEqual({ command: a.command, threw: false });
+    const ok = (a: Answer) =>
+      expect({ command: a.command, threw: a.threw }).toEqual({ command: a.command, threw: false });
 
     // Healthy: delivered and stored.
     const first = await app.send('capture before');
     ok(first);
     expect(first.value).toMatch(/^[0-9a-f]{32}$/);
     expect((await app.send('flush 5000')).value).toBe(true);
-    await waitFor(async () => (await storedMessages()).includes('Error: order failed: before'), { message: 'first event stored' });
+    await waitFor(async () => (await storedMessages()).includes('Error: order failed: before'), {
+      message: 'first event stored',
+    });
 
     // Down (connection refused): the event is lost at once as network_error; flush is quick.
     await proxy.setMode('down');
@@ -170,11 +192,16 @@ describe('the SDK when Faultline is down, hangs or rate limits', () => {
     expect(await app.end()).toBe(0);
     expect(app.stderr()).toBe('');
 
-    const counts = await waitFor(async () => {
-      const { rows } = await server.pool.query<{ reason: string; category: string; quantity: number }>(
-        'SELECT reason, category, quantity::int AS quantity FROM client_report_counts WHERE project_id = $1 ORDER BY reason', [server.project.projectId]);
-      return rows.length >= 2 ? rows : null;
-    }, { message: 'client report counted' });
+    const counts = await waitFor(
+      async () => {
+        const { rows } = await server.pool.query<{ reason: string; category: string; quantity: number }>(
+          'SELECT reason, category, quantity::int AS quantity FROM client_report_counts WHERE project_id = $1 ORDER BY reason',
+          [server.project.projectId],
+        );
+        return rows.length >= 2 ? rows : null;
+      },
+      { message: 'client report counted' },
+    );
     expect(counts).toEqual([
       { reason: 'network_error', category: 'error', quantity: 2 },
       { reason: 'ratelimit_backoff', category: 'error', quantity: 1 },

@@ -27,7 +27,8 @@ describe('cause chains', () => {
   });
 
   it('gives a lone error its mechanism without ids', () => {
-    const values = eventFromException(new Error('alone'), { type: 'onuncaughtexception', handled: false }, build).exception?.values;
+    const values = eventFromException(new Error('alone'), { type: 'onuncaughtexception', handled: false }, build)
+      .exception?.values;
     expect(values?.[0]?.mechanism).toEqual({ type: 'onuncaughtexception', handled: false });
   });
 
@@ -52,7 +53,9 @@ describe('values that are not errors', () => {
     ['an object', { code: 'E1', retry: true }, 'Non-Error exception captured with keys: code, retry'],
   ])('describes %s and marks the mechanism synthetic', (_, value, text) => {
     const event = eventFromException(value, handled, build);
-    expect(event.exception?.values).toEqual([{ type: 'Error', value: text, mechanism: { ...handled, synthetic: true } }]);
+    expect(event.exception?.values).toEqual([
+      { type: 'Error', value: text, mechanism: { ...handled, synthetic: true } },
+    ]);
   });
 
   it('keeps the thrown object in extra', () => {

@@ -1,13 +1,26 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createEventEnvelope, encodeDatagram, MAX_UDP_DATAGRAM_BYTES, type Event, type StackFrame } from '../../../client-sdk/src/index.js';
+import {
+  createEventEnvelope,
+  encodeDatagram,
+  MAX_UDP_DATAGRAM_BYTES,
+  type Event,
+  type StackFrame,
+} from '../../../client-sdk/src/index.js';
 import { parseEnvelope } from '../../helpers/sdk-recorder.js';
 
 const DSN = 'udp://0123456789abcdef0123456789abcdef@127.0.0.1:9125/7';
 
 function frame(i: number, contextChars = 10): StackFrame {
   const line = 'c'.repeat(contextChars);
-  return { filename: `/srv/app/f${i}.js`, function: `fn${i}`, lineno: i, pre_context: [line, line], context_line: line, post_context: [line] };
+  return {
+    filename: `/srv/app/f${i}.js`,
+    function: `fn${i}`,
+    lineno: i,
+    pre_context: [line, line],
+    context_line: line,
+    post_context: [line],
+  };
 }
 
 function bigEvent(o: { crumbs?: number; frames?: number; contextChars?: number; message?: number } = {}): Event {
@@ -16,7 +29,13 @@ function bigEvent(o: { crumbs?: number; frames?: number; contextChars?: number; 
     message: 'm'.repeat(o.message ?? 10),
     breadcrumbs: Array.from({ length: o.crumbs ?? 0 }, (_, i) => ({ message: `crumb ${i} ${'b'.repeat(100)}` })),
     exception: {
-      values: [{ type: 'Error', value: 'x', stacktrace: { frames: Array.from({ length: o.frames ?? 3 }, (_, i) => frame(i, o.contextChars)) } }],
+      values: [
+        {
+          type: 'Error',
+          value: 'x',
+          stacktrace: { frames: Array.from({ length: o.frames ?? 3 }, (_, i) => frame(i, o.contextChars)) },
+        },
+      ],
     },
   };
 }
@@ -44,21 +63,29 @@ describe('encodeDatagram', () => {
   });
 
   it('then drops context lines, pre and post before the line itself', () => {
-    const { event } = decode(encodeDatagram(createEventEnvelope(bigEvent({ frames: 5, contextChars: 300 })), { dsn: DSN, maxBytes: 3500 }));
+    const { event } = decode(
+      encodeDatagram(createEventEnvelope(bigEvent({ frames: 5, contextChars: 300 })), { dsn: DSN, maxBytes: 3500 }),
+    );
     const f = event.exception?.values[0]?.stacktrace?.frames[0];
     expect(f?.pre_context).toBeUndefined();
     expect(f?.context_line).toHaveLength(300);
   });
 
   it('then keeps only the first and last 10 frames', () => {
-    const { event } = decode(encodeDatagram(createEventEnvelope(bigEvent({ frames: 200 })), { dsn: DSN, maxBytes: 4000 }));
+    const { event } = decode(
+      encodeDatagram(createEventEnvelope(bigEvent({ frames: 200 })), { dsn: DSN, maxBytes: 4000 }),
+    );
     const st = event.exception?.values[0]?.stacktrace;
-    expect(st?.frames.map((f) => f.lineno)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199]);
+    expect(st?.frames.map((f) => f.lineno)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199,
+    ]);
     expect(st?.frames_omitted).toEqual([10, 190]);
   });
 
   it('then truncates long strings', () => {
-    const { event } = decode(encodeDatagram(createEventEnvelope(bigEvent({ message: 5000 })), { dsn: DSN, maxBytes: 2500 }));
+    const { event } = decode(
+      encodeDatagram(createEventEnvelope(bigEvent({ message: 5000 })), { dsn: DSN, maxBytes: 2500 }),
+    );
     expect(event.message).toHaveLength(1024);
     expect(event.message?.endsWith('…')).toBe(true);
   });

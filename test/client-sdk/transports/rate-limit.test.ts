@@ -7,7 +7,10 @@ describe('updateRateLimits', () => {
   it.each([
     ['60:error:key', { error: NOW + 60_000 }],
     ['60::organization', { all: NOW + 60_000 }],
-    ['2700:default;error;security:organization', { default: NOW + 2_700_000, error: NOW + 2_700_000, security: NOW + 2_700_000 }],
+    [
+      '2700:default;error;security:organization',
+      { default: NOW + 2_700_000, error: NOW + 2_700_000, security: NOW + 2_700_000 },
+    ],
     ['60:error:key, 120:transaction:org:quota', { error: NOW + 60_000, transaction: NOW + 120_000 }],
     ['0.5:error:key', { error: NOW + 500 }],
     ['soon:error:key', { error: NOW + 60_000 }],

@@ -9,16 +9,30 @@ Sentry.init({ dsn: process.env.DSN, environment: 'production', tracesSampleRate:
 const [slug, scenario] = process.argv.slice(2);
 
 const intervalConfig = {
-  schedule: { type: 'interval', value: 2, unit: 'hour' }, checkinMargin: 5, maxRuntime: 30, timezone: 'America/New_York',
-  failureIssueThreshold: 1, recoveryThreshold: 1,
+  schedule: { type: 'interval', value: 2, unit: 'hour' },
+  checkinMargin: 5,
+  maxRuntime: 30,
+  timezone: 'America/New_York',
+  failureIssueThreshold: 1,
+  recoveryThreshold: 1,
 };
-const crontabConfig = { schedule: { type: 'crontab', value: '15 4 * * *' }, checkinMargin: 10, maxRuntime: 60, timezone: 'Europe/Vienna', failureIssueThreshold: 2, recoveryThreshold: 3 };
+const crontabConfig = {
+  schedule: { type: 'crontab', value: '15 4 * * *' },
+  checkinMargin: 10,
+  maxRuntime: 60,
+  timezone: 'Europe/Vienna',
+  failureIssueThreshold: 2,
+  recoveryThreshold: 3,
+};
 
 if (scenario === 'crontab') {
   Sentry.captureCheckIn({ monitorSlug: slug, status: 'ok', duration: 0.25 }, crontabConfig);
 } else {
   const checkInId = Sentry.captureCheckIn({ monitorSlug: slug, status: 'in_progress' }, intervalConfig);
   await new Promise((r) => setTimeout(r, 50));
-  Sentry.captureCheckIn({ checkInId, monitorSlug: slug, status: scenario === 'error' ? 'error' : 'ok', duration: 1.5 }, intervalConfig);
+  Sentry.captureCheckIn(
+    { checkInId, monitorSlug: slug, status: scenario === 'error' ? 'error' : 'ok', duration: 1.5 },
+    intervalConfig,
+  );
 }
 await Sentry.flush(5000);

@@ -5,7 +5,11 @@
 import * as Sentry from '@sentry/node';
 
 Sentry.init({
-  dsn: process.env.DSN, release: process.env.RELEASE, environment: 'production', sampleRate: 1, tracesSampleRate: 0,
+  dsn: process.env.DSN,
+  release: process.env.RELEASE,
+  environment: 'production',
+  sampleRate: 1,
+  tracesSampleRate: 0,
   // Consecutive identical errors are real traffic here, not a loop.
   integrations: (defaults) => [...defaults.filter((i) => i.name !== 'Dedupe'), Sentry.featureFlagsIntegration()],
 });

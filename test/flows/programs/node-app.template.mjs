@@ -4,7 +4,15 @@
 import * as Sentry from '@sentry/node';
 import { chargeCard } from './lib/payments.mjs';
 
-Sentry.init({ dsn: process.env.DSN, release: process.env.RELEASE, environment: 'production', serverName: process.env.HOST_NAME ?? 'web-1', sampleRate: 1, tracesSampleRate: 0, defaultIntegrations: undefined });
+Sentry.init({
+  dsn: process.env.DSN,
+  release: process.env.RELEASE,
+  environment: 'production',
+  serverName: process.env.HOST_NAME ?? 'web-1',
+  sampleRate: 1,
+  tracesSampleRate: 0,
+  defaultIntegrations: undefined,
+});
 /*__PADDING__*/
 const scenario = process.argv[2];
 Sentry.addBreadcrumb({ category: 'checkout', message: 'cart loaded', level: 'info' });

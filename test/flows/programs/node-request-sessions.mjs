@@ -9,12 +9,17 @@ Sentry.init({ dsn: process.env.DSN, release: process.env.RELEASE, environment: '
 
 const server = createServer((req, res) => {
   if (req.url === '/errored') Sentry.captureException(new Error('card declined'));
-  if (req.url === '/crashed') Sentry.captureException(new Error('worker died'), { mechanism: { type: 'test', handled: false } });
+  if (req.url === '/crashed')
+    Sentry.captureException(new Error('worker died'), { mechanism: { type: 'test', handled: false } });
   res.end('done');
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${server.address().port}`;
-for (const [path, n] of [['/ok', process.env.OK], ['/errored', process.env.ERRORED], ['/crashed', process.env.CRASHED]]) {
+for (const [path, n] of [
+  ['/ok', process.env.OK],
+  ['/errored', process.env.ERRORED],
+  ['/crashed', process.env.CRASHED],
+]) {
   for (let i = 0; i < Number(n); i++) await (await fetch(`${base}${path}`)).text();
 }
 await new Promise((resolve) => server.close(resolve));

@@ -5,11 +5,21 @@
 import * as Sentry from '@sentry/node';
 
 const { PASSWORD, TOKEN, CARD } = process.env;
-Sentry.init({ dsn: process.env.DSN, release: 'shop@1.0.0', environment: 'production', sampleRate: 1, tracesSampleRate: 0 });
+Sentry.init({
+  dsn: process.env.DSN,
+  release: 'shop@1.0.0',
+  environment: 'production',
+  sampleRate: 1,
+  tracesSampleRate: 0,
+});
 Sentry.setUser({ id: 'user-7', email: 'buyer@example.com' });
 Sentry.setExtra('login', { username: 'ann', password: PASSWORD });
 Sentry.setTag('session_token', TOKEN);
-Sentry.addBreadcrumb({ category: 'http', message: `POST /charge card=${CARD}`, data: { url: `https://pay.example/charge?access_token=${TOKEN}` } });
+Sentry.addBreadcrumb({
+  category: 'http',
+  message: `POST /charge card=${CARD}`,
+  data: { url: `https://pay.example/charge?access_token=${TOKEN}` },
+});
 
 function charge() {
   throw new Error(`card ${CARD} declined`);

@@ -20,7 +20,10 @@ describe('personal API tokens (/api/0/api-tokens/)', () => {
   let bobSession: Session;
 
   async function login(m: Member): Promise<Session> {
-    const res = await call(server.url, '/api/0/auth/login/', { method: 'POST', body: { email: m.email, password: m.password } });
+    const res = await call(server.url, '/api/0/auth/login/', {
+      method: 'POST',
+      body: { email: m.email, password: m.password },
+    });
     expect(res.status).toBe(200);
     return { cookie: cookieHeader(res.cookies), csrf: res.body.csrfToken as string };
   }
@@ -44,15 +47,32 @@ describe('personal API tokens (/api/0/api-tokens/)', () => {
     expect(res.status).toBe(201);
     const token = res.body.token as string;
     expect(token).toMatch(/^sntryu_[0-9a-f]{64}$/);
-    expect(res.body).toMatchObject({ name: 'ci', scopes: ['project:read', 'event:read'], lastUsed: null, tokenLastCharacters: token.slice(-4) });
-    const { rows } = await server.pool.query<{ token_hash: string }>('SELECT token_hash FROM api_tokens WHERE id = $1', [res.body.id]);
+    expect(res.body).toMatchObject({
+      name: 'ci',
+      scopes: ['project:read', 'event:read'],
+      lastUsed: null,
+      tokenLastCharacters: token.slice(-4),
+    });
+    const { rows } = await server.pool.query<{ token_hash: string }>(
+      'SELECT token_hash FROM api_tokens WHERE id = $1',
+      [res.body.id],
+    );
     expect(rows[0]!.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
 
     const list = await as(aliceSession, '/api/0/api-tokens/');
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.body)).not.toContain(token.slice(7, 40));
     const row = list.body.find((t: { id: string }) => t.id === res.body.id);
-    expect(Object.keys(row).sort()).toEqual(['application', 'dateCreated', 'expiresAt', 'id', 'lastUsed', 'name', 'scopes', 'tokenLastCharacters']);
+    expect(Object.keys(row).sort()).toEqual([
+      'application',
+      'dateCreated',
+      'expiresAt',
+      'id',
+      'lastUsed',
+      'name',
+      'scopes',
+      'tokenLastCharacters',
+    ]);
 
     const me = await call(server.url, '/api/0/', { token });
     expect(me.body.auth.scopes).toEqual(['project:read', 'event:read']);
@@ -72,7 +92,9 @@ describe('personal API tokens (/api/0/api-tokens/)', () => {
     const b = (await create(aliceSession, { name: 'two' })).body;
     expect((await call(server.url, '/api/0/organizations/', { token: a.token })).status).toBe(200);
 
-    expect((await as(aliceSession, '/api/0/api-tokens/', { method: 'DELETE', body: { tokenId: a.id } })).status).toBe(204);
+    expect((await as(aliceSession, '/api/0/api-tokens/', { method: 'DELETE', body: { tokenId: a.id } })).status).toBe(
+      204,
+    );
     const refused = await call(server.url, '/api/0/organizations/', { token: a.token });
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('invalid-token');
@@ -90,17 +112,27 @@ describe('personal API tokens (/api/0/api-tokens/)', () => {
     const bobs = await as(bobSession, '/api/0/api-tokens/');
     expect(bobs.body.map((t: { id: string }) => t.id)).not.toContain(mine.id);
     expect((await as(bobSession, `/api/0/api-tokens/${mine.id}/`, { method: 'DELETE' })).status).toBe(404);
-    expect((await as(bobSession, '/api/0/api-tokens/', { method: 'DELETE', body: { tokenId: mine.id } })).status).toBe(404);
+    expect((await as(bobSession, '/api/0/api-tokens/', { method: 'DELETE', body: { tokenId: mine.id } })).status).toBe(
+      404,
+    );
     expect((await call(server.url, '/api/0/organizations/', { token: mine.token })).status).toBe(200);
   });
 
   it('needs a session (not a token) and the CSRF header; rejects unknown scopes', async () => {
-    const byToken = await call(server.url, '/api/0/api-tokens/', { method: 'POST', token: alice.token, body: { name: 'x' } });
+    const byToken = await call(server.url, '/api/0/api-tokens/', {
+      method: 'POST',
+      token: alice.token,
+      body: { name: 'x' },
+    });
     expect(byToken.status).toBe(403);
     expect(byToken.body.error.code).toBe('session-required');
     expect((await call(server.url, '/api/0/api-tokens/', { token: alice.token })).status).toBe(403);
     expect((await call(server.url, '/api/0/api-tokens/')).status).toBe(401);
-    const noCsrf = await call(server.url, '/api/0/api-tokens/', { method: 'POST', cookie: aliceSession.cookie, body: { name: 'x' } });
+    const noCsrf = await call(server.url, '/api/0/api-tokens/', {
+      method: 'POST',
+      cookie: aliceSession.cookie,
+      body: { name: 'x' },
+    });
     expect(noCsrf.status).toBe(403);
     expect(noCsrf.body.error.code).toBe('csrf-failed');
     expect((await create(aliceSession, { name: 'x', scopes: ['root:everything'] })).status).toBe(400);

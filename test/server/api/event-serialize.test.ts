@@ -9,7 +9,11 @@ const CAPTURES = path.resolve(import.meta.dirname, '../../fixtures/sdk-captures'
 
 /** The event JSON a recorded SDK request carried (envelope event item or store body). */
 function fixtureEvent(file: string): Record<string, unknown> {
-  const capture = JSON.parse(readFileSync(path.join(CAPTURES, file), 'utf8')) as { headers: Record<string, string>; body_base64: string; url: string };
+  const capture = JSON.parse(readFileSync(path.join(CAPTURES, file), 'utf8')) as {
+    headers: Record<string, string>;
+    body_base64: string;
+    url: string;
+  };
   let raw = Buffer.from(capture.body_base64, 'base64');
   if (capture.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
   const text = raw.toString('utf8');
@@ -18,10 +22,19 @@ function fixtureEvent(file: string): Record<string, unknown> {
 
 function row(payload: Record<string, unknown>, over: Partial<EventRow> = {}): EventRow {
   return {
-    eventId: '0123456789abcdef0123456789abcdef', projectId: '7', issueId: '12',
-    timestamp: new Date('2026-11-24T10:00:00.123Z'), receivedAt: new Date('2026-11-24T10:00:01Z'),
-    level: 'error', release: 'shop@1.4.2', environment: 'production', serverName: 'web-1', title: 'DbError: relation "orders_1999" does not exist',
-    payload, sortKey: '1795658400123000', ...over,
+    eventId: '0123456789abcdef0123456789abcdef',
+    projectId: '7',
+    issueId: '12',
+    timestamp: new Date('2026-11-24T10:00:00.123Z'),
+    receivedAt: new Date('2026-11-24T10:00:01Z'),
+    level: 'error',
+    release: 'shop@1.4.2',
+    environment: 'production',
+    serverName: 'web-1',
+    title: 'DbError: relation "orders_1999" does not exist',
+    payload,
+    sortKey: '1795658400123000',
+    ...over,
   };
 }
 
@@ -32,11 +45,25 @@ describe('serializeEvent', () => {
     const payload = {
       ...fixtureEvent('node-sdk-11.12/04-event-dberror-charge.json'),
       logentry: { message: 'charge failed for %s', params: ['1999'], formatted: 'charge failed for 1999' },
-      request: { method: 'POST', url: 'https://shop.test/charge', query_string: 'a=1&b=two%20words', headers: { 'content-type': 'application/json', 'x-request-id': 'r1' }, cookies: 'sid=abc; theme=dark', data: { amount: 1999 } },
+      request: {
+        method: 'POST',
+        url: 'https://shop.test/charge',
+        query_string: 'a=1&b=two%20words',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'r1' },
+        cookies: 'sid=abc; theme=dark',
+        data: { amount: 1999 },
+      },
     };
     const e = serializeEvent(row(payload), ctx);
 
-    expect(e).toMatchObject({ id: '0123456789abcdef0123456789abcdef', eventID: '0123456789abcdef0123456789abcdef', groupID: '12', projectID: '7', platform: 'node', type: 'error' });
+    expect(e).toMatchObject({
+      id: '0123456789abcdef0123456789abcdef',
+      eventID: '0123456789abcdef0123456789abcdef',
+      groupID: '12',
+      projectID: '7',
+      platform: 'node',
+      type: 'error',
+    });
     expect(e.dateCreated).toBe('2026-11-24T10:00:00.123Z');
     expect(e.dateReceived).toBe('2026-11-24T10:00:01.000Z');
     expect(e.entries.map((x) => x.type)).toEqual(['exception', 'message', 'breadcrumbs', 'request']);
@@ -48,25 +75,54 @@ describe('serializeEvent', () => {
     const frames = raised.stacktrace.frames as Array<Record<string, unknown>>;
     const server = frames.find((f) => f.filename === '/srv/shop/server.js')!;
     expect(server).toMatchObject({ function: '?', module: 'server', lineNo: 9, colNo: 7, inApp: true, absPath: null });
-    expect(server.context).toContainEqual([9, "try { chargeCard(1999); } catch (e) { Sentry.captureException(e); }"]);
+    expect(server.context).toContainEqual([9, 'try { chargeCard(1999); } catch (e) { Sentry.captureException(e); }']);
     expect((server.context as Array<[number, string]>)[0]![0]).toBe(4);
     expect(frames[0]).toMatchObject({ inApp: false, filename: 'node:internal/modules/run_main' });
 
-    expect(e.entries[1]!.data).toEqual({ formatted: 'charge failed for 1999', message: 'charge failed for %s', params: ['1999'] });
+    expect(e.entries[1]!.data).toEqual({
+      formatted: 'charge failed for 1999',
+      message: 'charge failed for %s',
+      params: ['1999'],
+    });
     expect(e.message).toBe('charge failed for 1999');
     const crumbs = (e.entries[2]!.data as { values: Array<Record<string, unknown>> }).values;
-    expect(crumbs[0]).toMatchObject({ category: 'http', message: 'GET /cart', level: 'info', type: 'default', timestamp: new Date(1795658359027).toISOString() });
+    expect(crumbs[0]).toMatchObject({
+      category: 'http',
+      message: 'GET /cart',
+      level: 'info',
+      type: 'default',
+      timestamp: new Date(1795658359027).toISOString(),
+    });
     expect(e.entries[3]!.data).toMatchObject({
-      method: 'POST', url: 'https://shop.test/charge', query: [['a', '1'], ['b', 'two words']],
-      cookies: [['sid', 'abc'], ['theme', 'dark']], headers: [['Content-Type', 'application/json'], ['X-Request-Id', 'r1']],
-      inferredContentType: 'application/json', data: { amount: 1999 },
+      method: 'POST',
+      url: 'https://shop.test/charge',
+      query: [
+        ['a', '1'],
+        ['b', 'two words'],
+      ],
+      cookies: [
+        ['sid', 'abc'],
+        ['theme', 'dark'],
+      ],
+      headers: [
+        ['Content-Type', 'application/json'],
+        ['X-Request-Id', 'r1'],
+      ],
+      inferredContentType: 'application/json',
+      data: { amount: 1999 },
     });
 
-    expect(e.tags).toEqual(expect.arrayContaining([
-      { key: 'region', value: 'eu-west' }, { key: 'level', value: 'error' }, { key: 'environment', value: 'production' },
-      { key: 'release', value: 'shop@1.4.2' }, { key: 'user', value: 'id:42' }, { key: 'url', value: 'https://shop.test/charge' },
-      { key: 'server_name', value: 'web-1' },
-    ]));
+    expect(e.tags).toEqual(
+      expect.arrayContaining([
+        { key: 'region', value: 'eu-west' },
+        { key: 'level', value: 'error' },
+        { key: 'environment', value: 'production' },
+        { key: 'release', value: 'shop@1.4.2' },
+        { key: 'user', value: 'id:42' },
+        { key: 'url', value: 'https://shop.test/charge' },
+        { key: 'server_name', value: 'web-1' },
+      ]),
+    );
     expect(e.tags.map((t) => t.key)).toEqual([...e.tags.map((t) => t.key)].sort());
     expect(e.user).toEqual({ id: '42', email: 'buyer@example.com' });
     expect(e.sdk).toEqual({ name: 'sentry.javascript.node', version: '11.12.0' });
@@ -89,11 +145,27 @@ describe('serializeEvent', () => {
     expect(frames.some((f) => f.vars !== null && typeof f.vars === 'object')).toBe(true);
     expect(frames.some((f) => typeof f.absPath === 'string')).toBe(true);
     const crumbs = e.entries.find((x) => x.type === 'breadcrumbs');
-    if (crumbs) for (const c of (crumbs.data as { values: Array<{ timestamp: string | null }> }).values) expect(c.timestamp).toMatch(/Z$/);
+    if (crumbs)
+      for (const c of (crumbs.data as { values: Array<{ timestamp: string | null }> }).values)
+        expect(c.timestamp).toMatch(/Z$/);
   });
 
   it('uses the stored hashes and tag pairs of a normalized payload', () => {
-    const e = serializeEvent(row({ platform: 'other', tags: [['host', 'web-3'], ['level', 'info']], hashes: ['a', 'b'], logentry: { formatted: 'Deploy failed' } }, { level: 'info' }), ctx);
+    const e = serializeEvent(
+      row(
+        {
+          platform: 'other',
+          tags: [
+            ['host', 'web-3'],
+            ['level', 'info'],
+          ],
+          hashes: ['a', 'b'],
+          logentry: { formatted: 'Deploy failed' },
+        },
+        { level: 'info' },
+      ),
+      ctx,
+    );
     expect(e.fingerprints).toEqual(['a', 'b']);
     expect(e.type).toBe('default');
     expect(e.tags).toContainEqual({ key: 'host', value: 'web-3' });
@@ -105,7 +177,15 @@ describe('serializeEvent', () => {
 
 describe('contextLines', () => {
   it.each([
-    [{ lineno: 10, context_line: 'c', pre_context: ['a', 'b'], post_context: ['d'] }, [[8, 'a'], [9, 'b'], [10, 'c'], [11, 'd']]],
+    [
+      { lineno: 10, context_line: 'c', pre_context: ['a', 'b'], post_context: ['d'] },
+      [
+        [8, 'a'],
+        [9, 'b'],
+        [10, 'c'],
+        [11, 'd'],
+      ],
+    ],
     [{ lineno: 1, context_line: 'only' }, [[1, 'only']]],
     [{ context_line: 'no line number' }, []],
     [{ lineno: 3 }, []],
@@ -116,13 +196,19 @@ describe('contextLines', () => {
 
 describe('eventTags', () => {
   it('derives handled/mechanism and runtime from the event', () => {
-    const tags = eventTags(row({
-      exception: { values: [{ type: 'E', mechanism: { type: 'onunhandledrejection', handled: false } }] },
-      contexts: { runtime: { name: 'node', version: 'v20.1.0' } },
-    }));
-    expect(tags).toEqual(expect.arrayContaining([
-      { key: 'handled', value: 'no' }, { key: 'mechanism', value: 'onunhandledrejection' },
-      { key: 'runtime', value: 'node v20.1.0' }, { key: 'runtime.name', value: 'node' },
-    ]));
+    const tags = eventTags(
+      row({
+        exception: { values: [{ type: 'E', mechanism: { type: 'onunhandledrejection', handled: false } }] },
+        contexts: { runtime: { name: 'node', version: 'v20.1.0' } },
+      }),
+    );
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        { key: 'handled', value: 'no' },
+        { key: 'mechanism', value: 'onunhandledrejection' },
+        { key: 'runtime', value: 'node v20.1.0' },
+        { key: 'runtime.name', value: 'node' },
+      ]),
+    );
   });
 });

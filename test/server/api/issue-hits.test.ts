@@ -17,7 +17,8 @@ describe('X-Hits on issue lists', () => {
     small = await createProject(server.pool, { orgSlug: 'hits', slug: 'small', baseUrl: server.url });
     big = await createProject(server.pool, { orgSlug: 'hits', slug: 'big', baseUrl: server.url });
     owner = await createMember(server.pool, { orgId: small.orgId, role: 'owner' });
-    for (const title of ['TypeError: a', 'TypeError: b', 'RangeError: c']) await createIssue(server.pool, { projectId: small.projectId, title });
+    for (const title of ['TypeError: a', 'TypeError: b', 'RangeError: c'])
+      await createIssue(server.pool, { projectId: small.projectId, title });
     await createIssue(server.pool, { projectId: small.projectId, title: 'TypeError: old', status: 'resolved' });
     await server.pool.query(
       `INSERT INTO issues (project_id, short_id, title, first_seen, last_seen)

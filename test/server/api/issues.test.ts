@@ -29,22 +29,75 @@ describe('issue API', () => {
     base = `/api/0/projects/acme/web/issues/`;
     const t = (h: number) => new Date(Date.now() - h * 3600_000);
     const hour = (h: number) => hoursAgo(h);
-    ids.db = (await createIssue(server.pool, {
-      projectId: p.projectId, title: 'DbError: relation "orders_1999" does not exist', culprit: 'chargeCard(lib/checkout)',
-      lastSeen: t(1), firstSeen: t(40), eventCount: 50, userCount: 3, lastRelease: 'shop@1.4.2', firstRelease: 'shop@1.4.0',
-      tags: { environment: { production: 40, staging: 10 }, release: { 'shop@1.4.2': 50 }, browser: { 'Chrome 120': 30, 'Firefox 121': 20 }, handled: { no: 2 } },
-      hourly: [[hour(1), 7], [hour(2), 3], [hour(30), 40]], hashes: ['aaa', 'bbb'],
-    })).id;
-    ids.syntax = (await createIssue(server.pool, {
-      projectId: p.projectId, title: 'SyntaxError: Unexpected end of JSON input', culprit: 'parseCart(lib/cart)', level: 'error',
-      lastSeen: t(2), firstSeen: t(2), eventCount: 5, userCount: 9, tags: { environment: { staging: 5 } },
-    })).id;
-    ids.warn = (await createIssue(server.pool, {
-      projectId: p.projectId, title: 'Payment 1999 declined: 100% of retries_used', culprit: '', level: 'warning',
-      lastSeen: t(3), firstSeen: t(5), eventCount: 80, userCount: 1, tags: { environment: { production: 80 } },
-    })).id;
-    ids.resolved = (await createIssue(server.pool, { projectId: p.projectId, title: 'Old resolved bug', status: 'resolved', lastSeen: t(4), firstSeen: t(100) })).id;
-    ids.ignored = (await createIssue(server.pool, { projectId: p.projectId, title: 'Noisy ignored thing', status: 'ignored', lastSeen: t(5), firstSeen: t(6) })).id;
+    ids.db = (
+      await createIssue(server.pool, {
+        projectId: p.projectId,
+        title: 'DbError: relation "orders_1999" does not exist',
+        culprit: 'chargeCard(lib/checkout)',
+        lastSeen: t(1),
+        firstSeen: t(40),
+        eventCount: 50,
+        userCount: 3,
+        lastRelease: 'shop@1.4.2',
+        firstRelease: 'shop@1.4.0',
+        tags: {
+          environment: { production: 40, staging: 10 },
+          release: { 'shop@1.4.2': 50 },
+          browser: { 'Chrome 120': 30, 'Firefox 121': 20 },
+          handled: { no: 2 },
+        },
+        hourly: [
+          [hour(1), 7],
+          [hour(2), 3],
+          [hour(30), 40],
+        ],
+        hashes: ['aaa', 'bbb'],
+      })
+    ).id;
+    ids.syntax = (
+      await createIssue(server.pool, {
+        projectId: p.projectId,
+        title: 'SyntaxError: Unexpected end of JSON input',
+        culprit: 'parseCart(lib/cart)',
+        level: 'error',
+        lastSeen: t(2),
+        firstSeen: t(2),
+        eventCount: 5,
+        userCount: 9,
+        tags: { environment: { staging: 5 } },
+      })
+    ).id;
+    ids.warn = (
+      await createIssue(server.pool, {
+        projectId: p.projectId,
+        title: 'Payment 1999 declined: 100% of retries_used',
+        culprit: '',
+        level: 'warning',
+        lastSeen: t(3),
+        firstSeen: t(5),
+        eventCount: 80,
+        userCount: 1,
+        tags: { environment: { production: 80 } },
+      })
+    ).id;
+    ids.resolved = (
+      await createIssue(server.pool, {
+        projectId: p.projectId,
+        title: 'Old resolved bug',
+        status: 'resolved',
+        lastSeen: t(4),
+        firstSeen: t(100),
+      })
+    ).id;
+    ids.ignored = (
+      await createIssue(server.pool, {
+        projectId: p.projectId,
+        title: 'Noisy ignored thing',
+        status: 'ignored',
+        lastSeen: t(5),
+        firstSeen: t(6),
+      })
+    ).id;
   });
   afterAll(async () => {
     await server?.stop();
@@ -58,10 +111,19 @@ describe('issue API', () => {
     expect(res.body.map((i: { id: string }) => i.id)).toEqual([ids.db, ids.syntax, ids.warn]);
     const issue = res.body[0];
     expect(issue).toMatchObject({
-      id: ids.db, shortId: 'WEB-1', status: 'unresolved', level: 'error', count: '50', userCount: 3, isUnhandled: true,
-      culprit: 'chargeCard(lib/checkout)', project: { id: p.projectId, slug: 'web', name: 'web' },
+      id: ids.db,
+      shortId: 'WEB-1',
+      status: 'unresolved',
+      level: 'error',
+      count: '50',
+      userCount: 3,
+      isUnhandled: true,
+      culprit: 'chargeCard(lib/checkout)',
+      project: { id: p.projectId, slug: 'web', name: 'web' },
       permalink: `${server.deps.config.http.baseUrl}/organizations/acme/issues/${ids.db}/`,
-      firstRelease: { version: 'shop@1.4.0' }, lastRelease: { version: 'shop@1.4.2' }, statusDetails: {},
+      firstRelease: { version: 'shop@1.4.0' },
+      lastRelease: { version: 'shop@1.4.2' },
+      statusDetails: {},
     });
     expect(typeof issue.count).toBe('string');
     expect(issue.stats['24h']).toHaveLength(24);
@@ -119,7 +181,16 @@ describe('issue API', () => {
     const q = await createProject(server.pool, { orgSlug: 'acme', slug: 'paged', baseUrl: server.url });
     const same = hoursAgo(1);
     const made: string[] = [];
-    for (let i = 0; i < 7; i++) made.push((await createIssue(server.pool, { projectId: q.projectId, title: `p${i}`, lastSeen: i < 4 ? same : hoursAgo(2 + i) })).id);
+    for (let i = 0; i < 7; i++)
+      made.push(
+        (
+          await createIssue(server.pool, {
+            projectId: q.projectId,
+            title: `p${i}`,
+            lastSeen: i < 4 ? same : hoursAgo(2 + i),
+          })
+        ).id,
+      );
     const path = '/api/0/projects/acme/paged/issues/?limit=3';
     const seen: string[][] = [];
     let res = await get(path);
@@ -148,7 +219,9 @@ describe('issue API', () => {
 
   it('answers the organization issue search across projects and filters by project id', async () => {
     const other = await createProject(server.pool, { orgSlug: 'acme', slug: 'api', baseUrl: server.url });
-    const otherIssue = (await createIssue(server.pool, { projectId: other.projectId, title: 'api only problem', lastSeen: hoursAgo(0) })).id;
+    const otherIssue = (
+      await createIssue(server.pool, { projectId: other.projectId, title: 'api only problem', lastSeen: hoursAgo(0) })
+    ).id;
     const all = await get('/api/0/organizations/acme/issues/?query=problem');
     expect(all.body.map((i: { id: string }) => i.id)).toEqual([otherIssue]);
     const scoped = await get(`/api/0/organizations/acme/issues/?project=${p.projectId}&query=problem`);
@@ -164,7 +237,12 @@ describe('issue API', () => {
   it('shows one issue by id or short id, with activity and tag keys', async () => {
     const byId = await get(`/api/0/issues/${ids.db}/`);
     expect(byId.status).toBe(200);
-    expect(byId.body).toMatchObject({ id: ids.db, shortId: 'WEB-1', activity: [], tags: expect.arrayContaining([{ key: 'environment', name: 'environment', totalValues: 50 }]) });
+    expect(byId.body).toMatchObject({
+      id: ids.db,
+      shortId: 'WEB-1',
+      activity: [],
+      tags: expect.arrayContaining([{ key: 'environment', name: 'environment', totalValues: 50 }]),
+    });
     expect(byId.body.stats['30d']).toHaveLength(30);
     expect((await get('/api/0/issues/web-1/')).body.id).toBe(ids.db);
     expect((await get('/api/0/organizations/acme/issues/WEB-1/')).body.id).toBe(ids.db);
@@ -177,8 +255,14 @@ describe('issue API', () => {
     const tags = await get(`/api/0/issues/${ids.db}/tags/`);
     const browser = tags.body.find((t: { key: string }) => t.key === 'browser');
     expect(browser).toMatchObject({ key: 'browser', totalValues: 50, uniqueValues: 2 });
-    expect(browser.topValues.map((v: { value: string; count: number }) => [v.value, v.count])).toEqual([['Chrome 120', 30], ['Firefox 121', 20]]);
-    expect((await get(`/api/0/issues/${ids.db}/tags/environment/`)).body).toMatchObject({ key: 'environment', uniqueValues: 2 });
+    expect(browser.topValues.map((v: { value: string; count: number }) => [v.value, v.count])).toEqual([
+      ['Chrome 120', 30],
+      ['Firefox 121', 20],
+    ]);
+    expect((await get(`/api/0/issues/${ids.db}/tags/environment/`)).body).toMatchObject({
+      key: 'environment',
+      uniqueValues: 2,
+    });
     expect((await get(`/api/0/issues/${ids.db}/tags/nope/`)).status).toBe(404);
     const values = await get(`/api/0/issues/${ids.db}/tags/environment/values/`);
     expect(values.body.map((v: { value: string }) => v.value)).toEqual(['production', 'staging']);
@@ -188,8 +272,13 @@ describe('issue API', () => {
 
   describe('status changes', () => {
     const status = async (id: string) =>
-      (await server.pool.query(`SELECT status, substatus, resolved_at, resolved_in_release, resolved_in_next_release, resolved_after_release,
-         ignore_until, ignore_count, status_details, assignee_user_id FROM issues WHERE id = $1`, [id])).rows[0];
+      (
+        await server.pool.query(
+          `SELECT status, substatus, resolved_at, resolved_in_release, resolved_in_next_release, resolved_after_release,
+         ignore_until, ignore_count, status_details, assignee_user_id FROM issues WHERE id = $1`,
+          [id],
+        )
+      ).rows[0];
     const put = (path: string, body: unknown) => call(server.url, path, { method: 'PUT', token: owner.token, body });
 
     it('resolves, ignores and unresolves one issue, recording activity', async () => {
@@ -199,8 +288,15 @@ describe('issue API', () => {
       expect(resolved.body).toMatchObject({ id, status: 'resolved', substatus: null, statusDetails: {} });
       expect((await status(id)).resolved_at).not.toBeNull();
 
-      const ignored = await put(`/api/0/issues/${id}/`, { status: 'ignored', statusDetails: { ignoreDuration: 60, ignoreCount: 5 } });
-      expect(ignored.body).toMatchObject({ status: 'ignored', substatus: 'archived_until_condition_met', statusDetails: { ignoreDuration: 60, ignoreCount: 5 } });
+      const ignored = await put(`/api/0/issues/${id}/`, {
+        status: 'ignored',
+        statusDetails: { ignoreDuration: 60, ignoreCount: 5 },
+      });
+      expect(ignored.body).toMatchObject({
+        status: 'ignored',
+        substatus: 'archived_until_condition_met',
+        statusDetails: { ignoreDuration: 60, ignoreCount: 5 },
+      });
       const row = await status(id);
       expect(row.resolved_at).toBeNull();
       expect(row.ignore_count).toBe('15');
@@ -209,17 +305,31 @@ describe('issue API', () => {
       const unresolved = await put(`/api/0/issues/${id}/`, { status: 'unresolved' });
       expect(unresolved.body).toMatchObject({ status: 'unresolved', substatus: 'ongoing', statusDetails: {} });
       expect((await status(id)).ignore_until).toBeNull();
-      expect(unresolved.body.activity.map((a: { type: string }) => a.type)).toEqual(['set_unresolved', 'set_ignored', 'set_resolved']);
+      expect(unresolved.body.activity.map((a: { type: string }) => a.type)).toEqual([
+        'set_unresolved',
+        'set_ignored',
+        'set_resolved',
+      ]);
       expect(unresolved.body.activity[0].user.id).toBe(owner.userId);
     });
 
     it('resolves in the next release and in a given release', async () => {
-      const { rows } = await server.pool.query<{ id: string }>(`INSERT INTO releases (organization_id, version) VALUES ($1, 'shop@2.0.0') RETURNING id`, [p.orgId]);
-      await server.pool.query(`INSERT INTO release_projects (release_id, project_id) VALUES ($1, $2)`, [rows[0]!.id, p.projectId]);
+      const { rows } = await server.pool.query<{ id: string }>(
+        `INSERT INTO releases (organization_id, version) VALUES ($1, 'shop@2.0.0') RETURNING id`,
+        [p.orgId],
+      );
+      await server.pool.query(`INSERT INTO release_projects (release_id, project_id) VALUES ($1, $2)`, [
+        rows[0]!.id,
+        p.projectId,
+      ]);
       const id = (await createIssue(server.pool, { projectId: p.projectId, title: 'release bound' })).id;
       const next = await put(`/api/0/issues/${id}/`, { status: 'resolvedInNextRelease' });
       expect(next.body.statusDetails).toEqual({ inNextRelease: true });
-      expect(await status(id)).toMatchObject({ status: 'resolved', resolved_in_next_release: true, resolved_after_release: 'shop@2.0.0' });
+      expect(await status(id)).toMatchObject({
+        status: 'resolved',
+        resolved_in_next_release: true,
+        resolved_after_release: 'shop@2.0.0',
+      });
       const latest = await put(`/api/0/issues/${id}/`, { status: 'resolved', statusDetails: { inRelease: 'latest' } });
       expect(latest.body.statusDetails).toEqual({ inRelease: 'shop@2.0.0' });
       expect(await status(id)).toMatchObject({ resolved_in_release: 'shop@2.0.0', resolved_in_next_release: false });
@@ -229,7 +339,8 @@ describe('issue API', () => {
       const a = (await createIssue(server.pool, { projectId: p.projectId, title: 'bulk a', level: 'fatal' })).id;
       const b = (await createIssue(server.pool, { projectId: p.projectId, title: 'bulk b', level: 'fatal' })).id;
       const elsewhere = await createProject(server.pool, { orgSlug: 'acme', slug: 'elsewhere', baseUrl: server.url });
-      const c = (await createIssue(server.pool, { projectId: elsewhere.projectId, title: 'bulk c', level: 'fatal' })).id;
+      const c = (await createIssue(server.pool, { projectId: elsewhere.projectId, title: 'bulk c', level: 'fatal' }))
+        .id;
 
       const byIds = await put(`${base}?id=${a}&id=${c}`, { status: 'resolved' });
       expect(byIds.status).toBe(200);
@@ -237,7 +348,9 @@ describe('issue API', () => {
       expect((await status(a)).status).toBe('resolved');
       expect((await status(c)).status).toBe('unresolved');
 
-      const byQuery = await put(`${base}?query=${encodeURIComponent('is:unresolved level:fatal')}`, { status: 'ignored' });
+      const byQuery = await put(`${base}?query=${encodeURIComponent('is:unresolved level:fatal')}`, {
+        status: 'ignored',
+      });
       expect(byQuery.body).toMatchObject({ status: 'ignored', substatus: 'archived_forever' });
       expect((await status(b)).status).toBe('ignored');
       expect((await status(a)).status).toBe('resolved');
@@ -254,7 +367,11 @@ describe('issue API', () => {
       const id = (await createIssue(server.pool, { projectId: p.projectId, title: 'assign me' })).id;
       const res = await put(`/api/0/issues/${id}/`, { assignedTo: 'dev@example.com' });
       expect(res.body.assignedTo).toMatchObject({ type: 'user', id: dev.userId, email: 'dev@example.com' });
-      expect((await get(`${base}?query=${encodeURIComponent('assigned:dev@example.com')}`)).body.map((i: { id: string }) => i.id)).toEqual([id]);
+      expect(
+        (await get(`${base}?query=${encodeURIComponent('assigned:dev@example.com')}`)).body.map(
+          (i: { id: string }) => i.id,
+        ),
+      ).toEqual([id]);
       expect((await put(`/api/0/issues/${id}/`, { assignedTo: `user:${stranger.userId}` })).status).toBe(400);
       expect((await put(`/api/0/issues/${id}/`, { assignedTo: '' })).body.assignedTo).toBeNull();
     });
@@ -277,24 +394,47 @@ describe('issue API', () => {
     beforeAll(async () => {
       issueId = (await createIssue(server.pool, { projectId: p.projectId, title: 'TypeError: x is undefined' })).id;
       for (let i = 0; i < 3; i++) {
-        eventIds.push(await createEvent(server.pool, {
-          projectId: p.projectId, issueId, timestamp: new Date(Date.now() - (3 - i) * 60_000 + 0.5),
-          payload: {
-            platform: 'javascript', level: 'error', release: 'shop@1.4.2', environment: 'production',
-            exception: { values: [{ type: 'TypeError', value: `x is undefined #${i}`, stacktrace: { frames: [{ filename: 'app.js', function: 'render', lineno: 3, in_app: true }] } }] },
-            breadcrumbs: { values: [{ timestamp: 1795658359.5, category: 'ui.click', message: 'button' }] },
-            tags: [['level', 'error'], ['environment', 'production']],
-            user: { id: '7' },
-            hashes: ['h-x'],
-          },
-        }));
+        eventIds.push(
+          await createEvent(server.pool, {
+            projectId: p.projectId,
+            issueId,
+            timestamp: new Date(Date.now() - (3 - i) * 60_000 + 0.5),
+            payload: {
+              platform: 'javascript',
+              level: 'error',
+              release: 'shop@1.4.2',
+              environment: 'production',
+              exception: {
+                values: [
+                  {
+                    type: 'TypeError',
+                    value: `x is undefined #${i}`,
+                    stacktrace: { frames: [{ filename: 'app.js', function: 'render', lineno: 3, in_app: true }] },
+                  },
+                ],
+              },
+              breadcrumbs: { values: [{ timestamp: 1795658359.5, category: 'ui.click', message: 'button' }] },
+              tags: [
+                ['level', 'error'],
+                ['environment', 'production'],
+              ],
+              user: { id: '7' },
+              hashes: ['h-x'],
+            },
+          }),
+        );
       }
     });
 
-    it('lists an issue\'s events newest first with pages', async () => {
+    it("lists an issue's events newest first with pages", async () => {
       const res = await get(`/api/0/issues/${issueId}/events/?limit=2`);
       expect(res.body.map((e: { eventID: string }) => e.eventID)).toEqual([eventIds[2], eventIds[1]]);
-      expect(res.body[0]).toMatchObject({ groupID: issueId, projectID: p.projectId, 'event.type': 'error', user: { id: '7' } });
+      expect(res.body[0]).toMatchObject({
+        groupID: issueId,
+        projectID: p.projectId,
+        'event.type': 'error',
+        user: { id: '7' },
+      });
       const next = links(res.headers.get('link')).next!;
       const more = await get(`/api/0/issues/${issueId}/events/?limit=2&cursor=${encodeURIComponent(next.cursor)}`);
       expect(more.body.map((e: { eventID: string }) => e.eventID)).toEqual([eventIds[0]]);
@@ -306,11 +446,20 @@ describe('issue API', () => {
       const latest = await get(`/api/0/issues/${issueId}/events/latest/`);
       expect(latest.status).toBe(200);
       expect(latest.body).toMatchObject({
-        eventID: eventIds[2], previousEventID: eventIds[1], nextEventID: null, fingerprints: ['h-x'],
-        release: { version: 'shop@1.4.2' }, environment: 'production', dateCreated: expect.stringMatching(/Z$/),
+        eventID: eventIds[2],
+        previousEventID: eventIds[1],
+        nextEventID: null,
+        fingerprints: ['h-x'],
+        release: { version: 'shop@1.4.2' },
+        environment: 'production',
+        dateCreated: expect.stringMatching(/Z$/),
       });
       expect(latest.body.entries[0].data.values[0].value).toBe('x is undefined #2');
-      expect((await get(`/api/0/issues/${issueId}/events/oldest/`)).body).toMatchObject({ eventID: eventIds[0], previousEventID: null, nextEventID: eventIds[1] });
+      expect((await get(`/api/0/issues/${issueId}/events/oldest/`)).body).toMatchObject({
+        eventID: eventIds[0],
+        previousEventID: null,
+        nextEventID: eventIds[1],
+      });
       const one = await get(`/api/0/organizations/acme/issues/${issueId}/events/${eventIds[1]}/`);
       expect(one.body).toMatchObject({ eventID: eventIds[1], previousEventID: eventIds[0], nextEventID: eventIds[2] });
       expect((await get(`/api/0/projects/acme/web/events/${eventIds[1]}/`)).body.eventID).toBe(eventIds[1]);
@@ -321,16 +470,29 @@ describe('issue API', () => {
 
   it('lists organizations, projects and DSN keys', async () => {
     const orgs = await get('/api/0/organizations/');
-    expect(orgs.body).toEqual([expect.objectContaining({ slug: 'acme', role: 'owner', require2FA: false, isEarlyAdopter: false, features: [] })]);
+    expect(orgs.body).toEqual([
+      expect.objectContaining({ slug: 'acme', role: 'owner', require2FA: false, isEarlyAdopter: false, features: [] }),
+    ]);
     expect((await get('/api/0/organizations/acme/')).body.slug).toBe('acme');
     const projects = await get('/api/0/organizations/acme/projects/');
     expect(projects.body.map((x: { slug: string }) => x.slug)).toEqual(expect.arrayContaining(['web', 'paged']));
-    expect((await get('/api/0/projects/acme/web/')).body).toMatchObject({ id: p.projectId, slug: 'web', organization: { slug: 'acme' } });
+    expect((await get('/api/0/projects/acme/web/')).body).toMatchObject({
+      id: p.projectId,
+      slug: 'web',
+      organization: { slug: 'acme' },
+    });
     const keys = await get('/api/0/projects/acme/web/keys/');
     const url = new URL(server.deps.config.http.baseUrl);
     expect(keys.body[0]).toMatchObject({
-      public: p.publicKey, secret: p.secretKey, isActive: true, rateLimit: null, projectId: Number(p.projectId),
-      dsn: { public: `http://${p.publicKey}@${url.host}/${p.projectId}`, secret: `http://${p.publicKey}:${p.secretKey}@${url.host}/${p.projectId}` },
+      public: p.publicKey,
+      secret: p.secretKey,
+      isActive: true,
+      rateLimit: null,
+      projectId: Number(p.projectId),
+      dsn: {
+        public: `http://${p.publicKey}@${url.host}/${p.projectId}`,
+        secret: `http://${p.publicKey}:${p.secretKey}@${url.host}/${p.projectId}`,
+      },
     });
   });
 });

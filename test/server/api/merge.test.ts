@@ -26,20 +26,43 @@ afterAll(async () => {
 async function send(fingerprint: string, opts: { user: string; environment: string }): Promise<string> {
   const eventId = randomBytes(16).toString('hex');
   const event = {
-    event_id: eventId, platform: 'node', level: 'error', timestamp: Date.now() / 1000, environment: opts.environment, release: 'shop@2.0.0',
-    fingerprint: [fingerprint], user: { id: opts.user }, message: `checkout failed (${fingerprint})`,
+    event_id: eventId,
+    platform: 'node',
+    level: 'error',
+    timestamp: Date.now() / 1000,
+    environment: opts.environment,
+    release: 'shop@2.0.0',
+    fingerprint: [fingerprint],
+    user: { id: opts.user },
+    message: `checkout failed (${fingerprint})`,
   };
-  const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join('\n');
+  const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join(
+    '\n',
+  );
   const p = server.project;
-  const res = await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, { headers: { 'content-type': 'application/x-sentry-envelope' }, body });
-  expect(res.status).toBe(200);
-  const row = await waitFor(async () => (await server.pool.query<{ issueId: string }>('SELECT issue_id::text AS "issueId" FROM events WHERE event_id = $1', [eventId])).rows[0], {
-    message: `event ${eventId} stored`, timeout: 20_000,
+  const res = await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, {
+    headers: { 'content-type': 'application/x-sentry-envelope' },
+    body,
   });
+  expect(res.status).toBe(200);
+  const row = await waitFor(
+    async () =>
+      (
+        await server.pool.query<{ issueId: string }>(
+          'SELECT issue_id::text AS "issueId" FROM events WHERE event_id = $1',
+          [eventId],
+        )
+      ).rows[0],
+    {
+      message: `event ${eventId} stored`,
+      timeout: 20_000,
+    },
+  );
   return row.issueId;
 }
 
-const api = (path: string, opts: { method?: string; body?: unknown } = {}) => call(server.url, path, { ...opts, token: owner.token });
+const api = (path: string, opts: { method?: string; body?: unknown } = {}) =>
+  call(server.url, path, { ...opts, token: owner.token });
 
 async function counters(issueId: string): Promise<Record<string, unknown> | undefined> {
   const { rows } = await server.pool.query(
@@ -59,7 +82,9 @@ describe('issue merge (bulk PUT {"merge": 1})', () => {
     const b = await send('checkout-b', { user: 'u3', environment: 'production' });
     expect(await send('checkout-b', { user: 'u2', environment: 'production' })).toBe(b);
     expect(b).not.toBe(a);
-    const bHashes = (await server.pool.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1', [b])).rows.map((r) => r.hash);
+    const bHashes = (
+      await server.pool.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1', [b])
+    ).rows.map((r) => r.hash);
 
     const org = server.project.orgSlug;
     const res = await api(`/api/0/organizations/${org}/issues/?id=${b}&id=${a}`, { method: 'PUT', body: { merge: 1 } });
@@ -68,25 +93,41 @@ describe('issue merge (bulk PUT {"merge": 1})', () => {
 
     // The merged-away issue redirects to its parent (Sentry's GroupRedirect): reads follow,
     // writes do not, and the path after the id and the query are kept.
-    const moved302 = await fetch(`${server.url}/api/0/organizations/${org}/issues/${b}/events/latest/?full=true`, { headers: { authorization: `Bearer ${owner.token}` }, redirect: 'manual' });
+    const moved302 = await fetch(`${server.url}/api/0/organizations/${org}/issues/${b}/events/latest/?full=true`, {
+      headers: { authorization: `Bearer ${owner.token}` },
+      redirect: 'manual',
+    });
     expect(moved302.status).toBe(302);
     expect(moved302.headers.get('location')).toBe(`/api/0/organizations/${org}/issues/${a}/events/latest/?full=true`);
     expect(((await moved302.json()) as { error: { code: string } }).error.code).toBe('resource-moved');
     const followed = await api(`/api/0/issues/${b}/`);
     expect([followed.status, followed.body.id]).toEqual([200, a]);
     expect((await api(`/api/0/issues/${b}/`, { method: 'PUT', body: { status: 'resolved' } })).status).toBe(404);
-    const outsider = await createMember(server.pool, { orgId: (await createProject(server.pool, { baseUrl: server.url })).orgId, role: 'owner' });
+    const outsider = await createMember(server.pool, {
+      orgId: (await createProject(server.pool, { baseUrl: server.url })).orgId,
+      role: 'owner',
+    });
     expect((await call(server.url, `/api/0/issues/${b}/`, { token: outsider.token })).status).toBe(404); // nothing revealed
     expect(await counters(a)).toEqual({ events: 5, users: 3, hourly: 5 });
     const { rows: moved } = await server.pool.query('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [a]);
     expect(moved[0]).toEqual({ n: 5 });
-    const { rows: hashes } = await server.pool.query<{ issueId: string }>('SELECT issue_id::text AS "issueId" FROM issue_hashes WHERE hash = ANY($1)', [bHashes]);
+    const { rows: hashes } = await server.pool.query<{ issueId: string }>(
+      'SELECT issue_id::text AS "issueId" FROM issue_hashes WHERE hash = ANY($1)',
+      [bHashes],
+    );
     expect(hashes.map((h) => h.issueId)).toEqual(bHashes.map(() => a));
     const env = await api(`/api/0/issues/${a}/tags/environment/`);
-    expect(env.body.topValues.map((v: { value: string; count: number }) => [v.value, v.count])).toEqual([['production', 4], ['staging', 1]]);
+    expect(env.body.topValues.map((v: { value: string; count: number }) => [v.value, v.count])).toEqual([
+      ['production', 4],
+      ['staging', 1],
+    ]);
     const details = await api(`/api/0/issues/${a}/`);
     expect(details.body).toMatchObject({ count: '5', userCount: 3 });
-    expect(details.body.activity[0]).toMatchObject({ type: 'merge', data: { issues: [{ id: b }] }, user: { id: owner.userId } });
+    expect(details.body.activity[0]).toMatchObject({
+      type: 'merge',
+      data: { issues: [{ id: b }] },
+      user: { id: owner.userId },
+    });
 
     // Sentry's client sends the child's fingerprint again: the event joins the parent.
     expect(await send('checkout-b', { user: 'u4', environment: 'production' })).toBe(a);
@@ -97,25 +138,48 @@ describe('issue merge (bulk PUT {"merge": 1})', () => {
     const c = await send('checkout-c', { user: 'u1', environment: 'production' });
     const d = await send('checkout-d', { user: 'u1', environment: 'production' });
     const p = server.project;
-    const res = await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${c}&id=${d}`, { method: 'PUT', body: { merge: true } });
+    const res = await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${c}&id=${d}`, {
+      method: 'PUT',
+      body: { merge: true },
+    });
     expect(res.status).toBe(200);
     expect(res.body.merge).toEqual({ parent: d, children: [c] }); // one event each: the higher id wins, as in Sentry
 
     const other = await createProject(server.pool, { orgSlug: p.orgSlug, baseUrl: server.url });
     const foreign = (await createIssue(server.pool, { projectId: other.projectId, eventCount: 9 })).id;
-    const across = await api(`/api/0/organizations/${p.orgSlug}/issues/?id=${d}&id=${foreign}`, { method: 'PUT', body: { merge: 1, status: 'resolved' } });
+    const across = await api(`/api/0/organizations/${p.orgSlug}/issues/?id=${d}&id=${foreign}`, {
+      method: 'PUT',
+      body: { merge: 1, status: 'resolved' },
+    });
     expect(across.status).toBe(400);
     expect(across.body.error.code).toBe('merge-across-projects');
-    expect((await server.pool.query('SELECT count(*)::int AS n FROM issues WHERE id = ANY($1) AND status = $2', [[d, foreign], 'unresolved'])).rows[0]).toEqual({ n: 2 });
+    expect(
+      (
+        await server.pool.query('SELECT count(*)::int AS n FROM issues WHERE id = ANY($1) AND status = $2', [
+          [d, foreign],
+          'unresolved',
+        ])
+      ).rows[0],
+    ).toEqual({ n: 2 });
 
-    const single = await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${d}`, { method: 'PUT', body: { merge: 1 } });
+    const single = await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${d}`, {
+      method: 'PUT',
+      body: { merge: 1 },
+    });
     expect(single.status).toBe(400);
     expect(single.body.error.code).toBe('merge-needs-two-issues');
 
     // Merged again: the older redirect follows to the newest parent.
     const e = await send('checkout-e2', { user: 'u1', environment: 'production' });
     await send('checkout-e2', { user: 'u2', environment: 'production' });
-    expect((await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${d}&id=${e}`, { method: 'PUT', body: { merge: 1 } })).body.merge).toEqual({ parent: e, children: [d] });
+    expect(
+      (
+        await api(`/api/0/projects/${p.orgSlug}/${p.slug}/issues/?id=${d}&id=${e}`, {
+          method: 'PUT',
+          body: { merge: 1 },
+        })
+      ).body.merge,
+    ).toEqual({ parent: e, children: [d] });
     expect((await api(`/api/0/issues/${c}/`)).body.id).toBe(e);
     expect((await api(`/api/0/issues/${d}/`)).body.id).toBe(e);
   });
@@ -124,11 +188,20 @@ describe('issue merge (bulk PUT {"merge": 1})', () => {
     const e = await send('checkout-e', { user: 'u1', environment: 'production' });
     const res = await api(`/api/0/organizations/${server.project.orgSlug}/issues/${e}/`);
     expect(res.status).toBe(200);
-    const { rows } = await server.pool.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1', [e]);
+    const { rows } = await server.pool.query<{ hash: string }>('SELECT hash FROM issue_hashes WHERE issue_id = $1', [
+      e,
+    ]);
     expect(res.body.grouping).toEqual({
       basis: 'fingerprint',
       hashes: rows.map((r) => r.hash),
-      variants: [expect.objectContaining({ name: expect.any(String), hash: rows[0]!.hash, values: ['checkout-e'], description: expect.any(String) })],
+      variants: [
+        expect.objectContaining({
+          name: expect.any(String),
+          hash: rows[0]!.hash,
+          values: ['checkout-e'],
+          description: expect.any(String),
+        }),
+      ],
     });
   });
 });

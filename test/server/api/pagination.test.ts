@@ -14,7 +14,16 @@ describe('cursors', () => {
   });
 
   // Issue 12: a 20-digit key, an id past bigint and a short event id were 500s.
-  it.each(['abc', '1:2', '1:2:3', '1:x-y:0', "1:2:0' OR 1=1", '12345678901234567890:1:0', '1:9223372036854775808:0', '1:abc:0'])('rejects %j', (c) => {
+  it.each([
+    'abc',
+    '1:2',
+    '1:2:3',
+    '1:x-y:0',
+    "1:2:0' OR 1=1",
+    '12345678901234567890:1:0',
+    '1:9223372036854775808:0',
+    '1:abc:0',
+  ])('rejects %j', (c) => {
     expect(() => parseCursor(c)).toThrow(/invalid cursor/);
   });
 
@@ -29,12 +38,21 @@ describe('cursors', () => {
 });
 
 describe('toPage', () => {
-  const rows = [{ k: 9, id: 9 }, { k: 8, id: 8 }, { k: 7, id: 7 }];
+  const rows = [
+    { k: 9, id: 9 },
+    { k: 8, id: 8 },
+    { k: 7, id: 7 },
+  ];
 
   it('first page with more rows: next has results, previous does not', () => {
     const page = toPage(rows, 2, null, key);
     expect(page.items).toEqual(rows.slice(0, 2));
-    expect(page).toMatchObject({ hasPrev: false, hasNext: true, next: { key: '8', id: '8', direction: 'next' }, prev: { key: '9', direction: 'prev' } });
+    expect(page).toMatchObject({
+      hasPrev: false,
+      hasNext: true,
+      next: { key: '8', id: '8', direction: 'next' },
+      prev: { key: '9', direction: 'prev' },
+    });
   });
 
   it('last page reached with a cursor: previous has results', () => {
@@ -43,9 +61,16 @@ describe('toPage', () => {
   });
 
   it('backwards pages come back reversed into display order', () => {
-    const fetched = [{ k: 8, id: 8 }, { k: 9, id: 9 }, { k: 10, id: 10 }]; // ascending from the cursor
+    const fetched = [
+      { k: 8, id: 8 },
+      { k: 9, id: 9 },
+      { k: 10, id: 10 },
+    ]; // ascending from the cursor
     const page = toPage(fetched, 2, parseCursor('7:7:1'), key);
-    expect(page.items).toEqual([{ k: 9, id: 9 }, { k: 8, id: 8 }]);
+    expect(page.items).toEqual([
+      { k: 9, id: 9 },
+      { k: 8, id: 8 },
+    ]);
     expect(page).toMatchObject({ hasPrev: true, hasNext: true });
   });
 });

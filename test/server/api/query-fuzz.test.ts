@@ -16,23 +16,99 @@ const fuzzTimeout = Math.max(300_000, numRuns * 100);
 const SKIP = /stream|live/;
 
 const PARAM_NAMES = [
-  'query', 'sort', 'cursor', 'limit', 'per_page', 'statsPeriod', 'start', 'end', 'environment', 'project', 'id', 'full',
-  'stat', 'resolution', 'since', 'until', 'interval', 'field', 'category', 'groupBy', 'status', 'shortIdLookup', 'key',
-  'summarize', 'detailed', 'health', 'expand', 'collapse', 'utc', 'outcome', 'reason', '__proto__', 'constructor',
+  'query',
+  'sort',
+  'cursor',
+  'limit',
+  'per_page',
+  'statsPeriod',
+  'start',
+  'end',
+  'environment',
+  'project',
+  'id',
+  'full',
+  'stat',
+  'resolution',
+  'since',
+  'until',
+  'interval',
+  'field',
+  'category',
+  'groupBy',
+  'status',
+  'shortIdLookup',
+  'key',
+  'summarize',
+  'detailed',
+  'health',
+  'expand',
+  'collapse',
+  'utc',
+  'outcome',
+  'reason',
+  '__proto__',
+  'constructor',
 ];
 const VALUES = fc.oneof(
   fc.constantFrom(
-    '', '0', '-1', '1e400', 'NaN', '99999999999999999999', '9223372036854775808', '-9223372036854775809', '__proto__', 'constructor', 'toString',
-    'a\u0000b', '999999w', '0s', '1:1:0', '12345678901234567890:1:0', '1:abc:1', '24h', '14d', '2026-13-45', '2026-01-01T00:00:00Z', '[a, b',
-    'is:unresolved', '!has:x', 'k:"v', 'level:[' + 'x,'.repeat(200) + ']', 'x:'.repeat(40), '\ud800', '%', '*', '"', "'", 'true', '{}', '[]',
+    '',
+    '0',
+    '-1',
+    '1e400',
+    'NaN',
+    '99999999999999999999',
+    '9223372036854775808',
+    '-9223372036854775809',
+    '__proto__',
+    'constructor',
+    'toString',
+    'a\u0000b',
+    '999999w',
+    '0s',
+    '1:1:0',
+    '12345678901234567890:1:0',
+    '1:abc:1',
+    '24h',
+    '14d',
+    '2026-13-45',
+    '2026-01-01T00:00:00Z',
+    '[a, b',
+    'is:unresolved',
+    '!has:x',
+    'k:"v',
+    'level:[' + 'x,'.repeat(200) + ']',
+    'x:'.repeat(40),
+    '\ud800',
+    '%',
+    '*',
+    '"',
+    "'",
+    'true',
+    '{}',
+    '[]',
   ),
   fc.string({ maxLength: 40 }),
   fc.integer().map(String),
   fc.double().map(String),
 );
 /** Raw query-string text, sent as is: malformed escapes, bare names, repeated separators. */
-const RAW = fc.constantFrom('cursor=%E0%A4%A', 'query=%', 'sort', '&&&', 'statsPeriod=%FF%FE', 'query=%00', 'limit=%2B1');
-const QUERY = fc.array(fc.oneof(fc.tuple(fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.string({ minLength: 1, maxLength: 12 })), VALUES), RAW.map((r) => ['raw', r] as [string, string])), { maxLength: 6 });
+const RAW = fc.constantFrom(
+  'cursor=%E0%A4%A',
+  'query=%',
+  'sort',
+  '&&&',
+  'statsPeriod=%FF%FE',
+  'query=%00',
+  'limit=%2B1',
+);
+const QUERY = fc.array(
+  fc.oneof(
+    fc.tuple(fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.string({ minLength: 1, maxLength: 12 })), VALUES),
+    RAW.map((r) => ['raw', r] as [string, string]),
+  ),
+  { maxLength: 6 },
+);
 
 /** Percent-encodes the UTF-8 bytes (a lone surrogate becomes U+FFFD, as a browser sends it). */
 function enc(text: string): string {
@@ -48,12 +124,33 @@ describe('fuzz: API GET routes with arbitrary query parameters never answer 5xx'
   beforeAll(async () => {
     s = await startTestServer({ ROLE: 'api' });
     const api = createApiRouter(s.deps);
-    routes = api.router.stack.filter((l) => l.methods.includes('GET')).map((l) => String(l.path)).filter((p) => !SKIP.test(p));
+    routes = api.router.stack
+      .filter((l) => l.methods.includes('GET'))
+      .map((l) => String(l.path))
+      .filter((p) => !SKIP.test(p));
     await api.close();
     owner = await createMember(s.pool, { orgId: s.project.orgId, role: 'owner' });
-    const issue = await createIssue(s.pool, { projectId: s.project.projectId, title: 'Error: fuzz', tags: { browser: { Chrome: 1 } } });
-    const eventId = await createEvent(s.pool, { projectId: s.project.projectId, issueId: issue.id, payload: { message: 'fuzz', level: 'error' } });
-    Object.assign(ids, { org: s.project.orgSlug, project: s.project.slug, issueId: issue.id, eventId, key: 'browser', keyId: s.project.keyId, userId: owner.userId, version: 'web@1.0.0', token: randomBytes(16).toString('hex') });
+    const issue = await createIssue(s.pool, {
+      projectId: s.project.projectId,
+      title: 'Error: fuzz',
+      tags: { browser: { Chrome: 1 } },
+    });
+    const eventId = await createEvent(s.pool, {
+      projectId: s.project.projectId,
+      issueId: issue.id,
+      payload: { message: 'fuzz', level: 'error' },
+    });
+    Object.assign(ids, {
+      org: s.project.orgSlug,
+      project: s.project.slug,
+      issueId: issue.id,
+      eventId,
+      key: 'browser',
+      keyId: s.project.keyId,
+      userId: owner.userId,
+      version: 'web@1.0.0',
+      token: randomBytes(16).toString('hex'),
+    });
   });
   afterAll(async () => {
     await s?.stop();
@@ -63,20 +160,27 @@ describe('fuzz: API GET routes with arbitrary query parameters never answer 5xx'
     expect(routes.length).toBeGreaterThan(40);
   });
 
-  it('answers every route and parameter mix below 500', async () => {
-    const failures: string[] = [];
-    await fc.assert(
-      fc.asyncProperty(fc.nat({ max: 10_000 }), QUERY, async (n, params) => {
-        const route = routes[n % routes.length]!;
-        const path = route.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(ids[name] ?? '1'));
-        const qs = params.map(([k, v]) => (k === 'raw' ? v : `${enc(k)}=${enc(v)}`)).join('&');
-        const res = await fetch(`${s.url}${path}?${qs}`, { headers: { authorization: `Bearer ${owner.token}` }, signal: AbortSignal.timeout(10_000) });
-        const body = await res.text();
-        if (res.status >= 500) failures.push(`GET ${path}?${qs} → ${res.status} ${body.slice(0, 200)}`);
-        return res.status < 500;
-      }),
-      { numRuns, seed },
-    );
-    expect(failures).toEqual([]);
-  }, fuzzTimeout);
+  it(
+    'answers every route and parameter mix below 500',
+    async () => {
+      const failures: string[] = [];
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: 10_000 }), QUERY, async (n, params) => {
+          const route = routes[n % routes.length]!;
+          const path = route.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(ids[name] ?? '1'));
+          const qs = params.map(([k, v]) => (k === 'raw' ? v : `${enc(k)}=${enc(v)}`)).join('&');
+          const res = await fetch(`${s.url}${path}?${qs}`, {
+            headers: { authorization: `Bearer ${owner.token}` },
+            signal: AbortSignal.timeout(10_000),
+          });
+          const body = await res.text();
+          if (res.status >= 500) failures.push(`GET ${path}?${qs} → ${res.status} ${body.slice(0, 200)}`);
+          return res.status < 500;
+        }),
+        { numRuns, seed },
+      );
+      expect(failures).toEqual([]);
+    },
+    fuzzTimeout,
+  );
 });

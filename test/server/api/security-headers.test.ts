@@ -20,14 +20,17 @@ describe('security headers', () => {
     await s?.stop();
   });
 
-  it.each(['/api/0/', '/api/0/projects/', '/healthz', `/api/${1}/store/`, '/no/such/page.txt'])('%s carries them', async (path) => {
-    const res = await fetch(`${s.url}${path}`);
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('DENY');
-    expect(res.headers.get('referrer-policy')).toBe('same-origin');
-    expect(res.headers.get('content-security-policy')).toBe(API_CSP);
-    expect(res.headers.get('x-request-id')).toMatch(/^[\w-]+$/);
-  });
+  it.each(['/api/0/', '/api/0/projects/', '/healthz', `/api/${1}/store/`, '/no/such/page.txt'])(
+    '%s carries them',
+    async (path) => {
+      const res = await fetch(`${s.url}${path}`);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('same-origin');
+      expect(res.headers.get('content-security-policy')).toBe(API_CSP);
+      expect(res.headers.get('x-request-id')).toMatch(/^[\w-]+$/);
+    },
+  );
 
   it('the UI keeps its own policy and it forbids framing too', () => {
     expect(UI_CSP).toContain("frame-ancestors 'none'");
@@ -46,10 +49,21 @@ describe('request logs', () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
-    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
     const log = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
     const deps = { config: loadConfig({}), log } as unknown as Deps;
-    const app = createApp(deps, { mounts: [async (ctx) => { ctx.body = { ok: true }; }] });
+    const app = createApp(deps, {
+      mounts: [
+        async (ctx) => {
+          ctx.body = { ok: true };
+        },
+      ],
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -58,21 +72,51 @@ describe('request logs', () => {
 
   it('logs one line per request with its id, and no credentials', async () => {
     const res = await fetch(`${base}/api/0/projects/?token=qs-secret-1`, {
-      headers: { authorization: 'Bearer hdr-secret-2', cookie: 'faultline_session=ck-secret-3', 'x-sentry-auth': 'Sentry sentry_key=sk-secret-4', 'x-request-id': 'req-123' },
+      headers: {
+        authorization: 'Bearer hdr-secret-2',
+        cookie: 'faultline_session=ck-secret-3',
+        'x-sentry-auth': 'Sentry sentry_key=sk-secret-4',
+        'x-request-id': 'req-123',
+      },
     });
     expect(res.headers.get('x-request-id')).toBe('req-123');
     await fetch(`${base}/api/1/store/?sentry_key=0123456789abcdef0123456789abcdef`, { method: 'POST', body: '{}' });
     const text = JSON.stringify(lines);
-    for (const secret of ['qs-secret-1', 'hdr-secret-2', 'ck-secret-3', 'sk-secret-4', '0123456789abcdef0123456789abcdef']) expect(text).not.toContain(secret);
-    expect(lines.find((l) => l.requestId === 'req-123')).toMatchObject({ method: 'GET', path: '/api/0/projects/', status: 200, part: 'api', level: 30 });
+    for (const secret of [
+      'qs-secret-1',
+      'hdr-secret-2',
+      'ck-secret-3',
+      'sk-secret-4',
+      '0123456789abcdef0123456789abcdef',
+    ])
+      expect(text).not.toContain(secret);
+    expect(lines.find((l) => l.requestId === 'req-123')).toMatchObject({
+      method: 'GET',
+      path: '/api/0/projects/',
+      status: 200,
+      part: 'api',
+      level: 30,
+    });
     expect(lines.find((l) => l.part === 'ingest')).toMatchObject({ level: 20 }); // debug: nothing per event at info
   });
 
   it('the root logger redacts secrets wherever they are logged', () => {
     lines.length = 0;
-    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
     const log = pino({ redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-    log.info({ req: { headers: { authorization: 'a-1', cookie: 'c-1', 'x-sentry-auth': 'x-1' } }, password: 'p-1', user: { token: 't-1', secret: 's-1' } }, 'x');
+    log.info(
+      {
+        req: { headers: { authorization: 'a-1', cookie: 'c-1', 'x-sentry-auth': 'x-1' } },
+        password: 'p-1',
+        user: { token: 't-1', secret: 's-1' },
+      },
+      'x',
+    );
     expect(JSON.stringify(lines)).not.toMatch(/a-1|c-1|x-1|p-1|t-1|s-1/);
   });
 });

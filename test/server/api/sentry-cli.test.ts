@@ -37,7 +37,8 @@ describe('sentry-cli 3.8 against the API', () => {
     return stdout;
   }
 
-  const status = async (id: string) => (await server.pool.query<{ status: string }>('SELECT status FROM issues WHERE id = $1', [id])).rows[0]!.status;
+  const status = async (id: string) =>
+    (await server.pool.query<{ status: string }>('SELECT status FROM issues WHERE id = $1', [id])).rows[0]!.status;
 
   beforeAll(async () => {
     home = await mkdtemp(path.join(tmpdir(), 'sentry-cli-home-'));
@@ -45,9 +46,34 @@ describe('sentry-cli 3.8 against the API', () => {
     p = await createProject(server.pool, { orgSlug: 'acme', slug: 'web', baseUrl: server.url });
     await server.pool.query(`UPDATE projects SET short_id_prefix = 'WEB' WHERE id = $1`, [p.projectId]);
     owner = await createMember(server.pool, { orgId: p.orgId, role: 'owner', email: 'admin@example.com' });
-    ids.push((await createIssue(server.pool, { projectId: p.projectId, title: 'TypeError: cart is undefined', lastSeen: new Date(Date.now() - 60_000) })).id);
-    ids.push((await createIssue(server.pool, { projectId: p.projectId, title: 'RangeError: Invalid array length', level: 'fatal' })).id);
-    ids.push((await createIssue(server.pool, { projectId: p.projectId, title: 'Payment declined', level: 'warning', lastSeen: new Date(Date.now() - 120_000) })).id);
+    ids.push(
+      (
+        await createIssue(server.pool, {
+          projectId: p.projectId,
+          title: 'TypeError: cart is undefined',
+          lastSeen: new Date(Date.now() - 60_000),
+        })
+      ).id,
+    );
+    ids.push(
+      (
+        await createIssue(server.pool, {
+          projectId: p.projectId,
+          title: 'RangeError: Invalid array length',
+          level: 'fatal',
+        })
+      ).id,
+    );
+    ids.push(
+      (
+        await createIssue(server.pool, {
+          projectId: p.projectId,
+          title: 'Payment declined',
+          level: 'warning',
+          lastSeen: new Date(Date.now() - 120_000),
+        })
+      ).id,
+    );
   });
   afterAll(async () => {
     await server?.stop();
@@ -75,7 +101,8 @@ describe('sentry-cli 3.8 against the API', () => {
 
   it('issues list follows the Link header cursors across pages', async () => {
     const many = await createProject(server.pool, { orgSlug: 'acme', slug: 'many', baseUrl: server.url });
-    for (let i = 0; i < 30; i++) await createIssue(server.pool, { projectId: many.projectId, title: `Paged problem ${i}` });
+    for (let i = 0; i < 30; i++)
+      await createIssue(server.pool, { projectId: many.projectId, title: `Paged problem ${i}` });
     const out = await cli('issues', 'list', '-o', 'acme', '-p', 'many');
     expect(out.match(/Paged problem \d+/g)?.length).toBe(30);
   });
@@ -107,8 +134,12 @@ describe('sentry-cli 3.8 against the API', () => {
 
   it('fails with the server message on a bad token', async () => {
     const err = await run(SENTRY_CLI, ['--url', server.url, 'organizations', 'list'], {
-      env: { PATH: process.env.PATH ?? '', HOME: home, SENTRY_AUTH_TOKEN: 'sntryu_wrong', SENTRY_LOG_LEVEL: 'warn' }, cwd: home,
-    }).then(() => null, (e: { stderr: string }) => e);
+      env: { PATH: process.env.PATH ?? '', HOME: home, SENTRY_AUTH_TOKEN: 'sntryu_wrong', SENTRY_LOG_LEVEL: 'warn' },
+      cwd: home,
+    }).then(
+      () => null,
+      (e: { stderr: string }) => e,
+    );
     expect(err?.stderr).toMatch(/invalid token/);
   });
 });

@@ -29,7 +29,10 @@ describe('planStatusChange', () => {
   });
 
   it('accepts sentry-cli mute body (snoozeDuration null)', () => {
-    expect(plan({ status: 'muted', snoozeDuration: null })).toMatchObject({ status: 'ignored', substatus: 'archived_forever' });
+    expect(plan({ status: 'muted', snoozeDuration: null })).toMatchObject({
+      status: 'ignored',
+      substatus: 'archived_forever',
+    });
   });
 
   it('ignores for a duration in minutes', () => {
@@ -41,12 +44,18 @@ describe('planStatusChange', () => {
 
   it('ignores until N more events or users', () => {
     const c = plan({ status: 'ignored', statusDetails: { ignoreCount: 100, ignoreWindow: 60, ignoreUserCount: 5 } })!;
-    expect(c).toMatchObject({ ignoreCountDelta: 100, ignoreUserCountDelta: 5, substatus: 'archived_until_condition_met' });
+    expect(c).toMatchObject({
+      ignoreCountDelta: 100,
+      ignoreUserCountDelta: 5,
+      substatus: 'archived_until_condition_met',
+    });
     expect(c.ignoreDetails).toMatchObject({ ignoreCount: 100, ignoreWindow: 60, ignoreUserCount: 5 });
   });
 
   it('ignores until escalating', () => {
-    expect(plan({ status: 'ignored', substatus: 'archived_until_escalating' })!.substatus).toBe('archived_until_escalating');
+    expect(plan({ status: 'ignored', substatus: 'archived_until_escalating' })!.substatus).toBe(
+      'archived_until_escalating',
+    );
   });
 
   it('rejects unknown statuses', () => {

@@ -38,15 +38,18 @@ describe('serveUi headers and routes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(['/', '/organizations/acme/issues/', '/organizations/acme/releases/web%401.4.2/'])('answers %s with index.html, no-cache and the CSP', async (path) => {
-    const res = await fetch(`${base}${path}`, { headers: { accept: 'text/html,application/xhtml+xml' } });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain('<div id="app">');
-    expect(res.headers.get('cache-control')).toBe('no-cache');
-    expect(res.headers.get('content-security-policy')).toBe(UI_CSP);
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('DENY');
-  });
+  it.each(['/', '/organizations/acme/issues/', '/organizations/acme/releases/web%401.4.2/'])(
+    'answers %s with index.html, no-cache and the CSP',
+    async (path) => {
+      const res = await fetch(`${base}${path}`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('<div id="app">');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toBe(UI_CSP);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    },
+  );
 
   it('keeps scripts and styles to this origin, nothing inline', () => {
     expect(UI_CSP).toContain("script-src 'self'");

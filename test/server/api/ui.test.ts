@@ -19,7 +19,10 @@ describe('serveUi', () => {
     await writeFile(path.join(dir, '..', `${path.basename(dir)}-secret.txt`), 'secret');
     const app = new Koa();
     app.use(serveUi(dir));
-    app.use((ctx) => { ctx.status = 404; ctx.body = 'fell through'; });
+    app.use((ctx) => {
+      ctx.status = 404;
+      ctx.body = 'fell through';
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

@@ -21,20 +21,46 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const api = (path: string, opts: { method?: string; body?: unknown } = {}) => call(server.url, path, { ...opts, token: owner.token });
+const api = (path: string, opts: { method?: string; body?: unknown } = {}) =>
+  call(server.url, path, { ...opts, token: owner.token });
 
 async function send(fingerprint: string, user: string): Promise<string> {
   const eventId = randomBytes(16).toString('hex');
-  const event = { event_id: eventId, platform: 'node', level: 'error', timestamp: Date.now() / 1000, release: 'shop@3.0.0', environment: 'production', fingerprint: [fingerprint], user: { id: user }, message: `unmerge ${fingerprint}` };
-  const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join('\n');
+  const event = {
+    event_id: eventId,
+    platform: 'node',
+    level: 'error',
+    timestamp: Date.now() / 1000,
+    release: 'shop@3.0.0',
+    environment: 'production',
+    fingerprint: [fingerprint],
+    user: { id: user },
+    message: `unmerge ${fingerprint}`,
+  };
+  const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join(
+    '\n',
+  );
   const p = server.project;
-  const res = await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, { headers: { 'content-type': 'application/x-sentry-envelope' }, body });
+  const res = await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, {
+    headers: { 'content-type': 'application/x-sentry-envelope' },
+    body,
+  });
   expect(res.status).toBe(200);
-  const row = await waitFor(async () => (await server.pool.query<{ issueId: string }>('SELECT issue_id::text AS "issueId" FROM events WHERE event_id = $1', [eventId])).rows[0], { timeout: 20_000 });
+  const row = await waitFor(
+    async () =>
+      (
+        await server.pool.query<{ issueId: string }>(
+          'SELECT issue_id::text AS "issueId" FROM events WHERE event_id = $1',
+          [eventId],
+        )
+      ).rows[0],
+    { timeout: 20_000 },
+  );
   return row.issueId;
 }
 
-const hashesOf = async (issueId: string) => ((await api(`/api/0/issues/${issueId}/hashes/`)).body as Array<{ id: string }>).map((h) => h.id);
+const hashesOf = async (issueId: string) =>
+  ((await api(`/api/0/issues/${issueId}/hashes/`)).body as Array<{ id: string }>).map((h) => h.id);
 
 describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
   it('splits a hash into a new issue that keeps it; counts follow; the merge redirect still resolves', async () => {
@@ -44,11 +70,18 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
     await send('pay-b', 'u1');
     await send('pay-b', 'u4');
     const org = server.project.orgSlug;
-    const merged = await api(`/api/0/organizations/${org}/issues/?id=${a}&id=${b}`, { method: 'PUT', body: { merge: 1 } });
+    const merged = await api(`/api/0/organizations/${org}/issues/?id=${a}&id=${b}`, {
+      method: 'PUT',
+      body: { merge: 1 },
+    });
     const parent: string = merged.body.merge.parent;
     const child: string = merged.body.merge.children[0];
     expect(parent).toBe(b);
-    const bHash = (await server.pool.query<{ hash: string }>(`SELECT primary_hash AS hash FROM events WHERE title = 'unmerge pay-b' LIMIT 1`)).rows[0]!.hash;
+    const bHash = (
+      await server.pool.query<{ hash: string }>(
+        `SELECT primary_hash AS hash FROM events WHERE title = 'unmerge pay-b' LIMIT 1`,
+      )
+    ).rows[0]!.hash;
     expect(await hashesOf(parent)).toHaveLength(2);
 
     const res = await api(`/api/0/organizations/${org}/issues/${parent}/hashes/?id=${bHash}`, { method: 'PUT' });
@@ -56,19 +89,35 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
     const dest: string = res.body.destination;
     expect(dest).not.toBe(parent);
     expect(await hashesOf(dest)).toEqual([bHash]); // at once, before the events have moved
-    const summaries = (await api(`/api/0/issues/${parent}/hashes/`)).body as Array<{ id: string; title: string | null; recentEvents: number }>;
+    const summaries = (await api(`/api/0/issues/${parent}/hashes/`)).body as Array<{
+      id: string;
+      title: string | null;
+      recentEvents: number;
+    }>;
     expect(summaries).toEqual([expect.objectContaining({ title: 'unmerge pay-a', recentEvents: 2 })]); // what an unmerge would take
 
-    const done = await waitFor(async () => {
-      const [u] = (await api(`/api/0/issues/${dest}/unmerges/`)).body as Array<{ status: string; moved: number; scanned: number; eventTotal: number }>;
-      return u?.status === 'done' ? u : null;
-    }, { timeout: 30_000, message: 'unmerge done' });
+    const done = await waitFor(
+      async () => {
+        const [u] = (await api(`/api/0/issues/${dest}/unmerges/`)).body as Array<{
+          status: string;
+          moved: number;
+          scanned: number;
+          eventTotal: number;
+        }>;
+        return u?.status === 'done' ? u : null;
+      },
+      { timeout: 30_000, message: 'unmerge done' },
+    );
     expect(done).toMatchObject({ moved: 3, scanned: 5, eventTotal: 5 });
 
     const [p, d] = [(await api(`/api/0/issues/${parent}/`)).body, (await api(`/api/0/issues/${dest}/`)).body];
     expect([p.count, p.userCount, d.count, d.userCount]).toEqual(['2', 2, '3', 3]);
     expect(d.title).toBe('unmerge pay-b');
-    expect(p.activity[0]).toMatchObject({ type: 'unmerge_destination', data: { issues: [{ id: dest }], fingerprints: [bHash] }, user: { id: owner.userId } });
+    expect(p.activity[0]).toMatchObject({
+      type: 'unmerge_destination',
+      data: { issues: [{ id: dest }], fingerprints: [bHash] },
+      user: { id: owner.userId },
+    });
     expect(d.activity[0]).toMatchObject({ type: 'unmerge_source', data: { issues: [{ id: parent }] } });
 
     // The split sticks: the next events of the hash go to the new issue, none to the old one.
@@ -78,14 +127,20 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
     // The issue merged away earlier still redirects to the issue it was merged into, which lives on.
     expect((await api(`/api/0/issues/${child}/`)).body.id).toBe(parent);
     // Merging them again is an explicit choice, and works.
-    const again = await api(`/api/0/organizations/${org}/issues/?id=${parent}&id=${dest}`, { method: 'PUT', body: { merge: 1 } });
+    const again = await api(`/api/0/organizations/${org}/issues/?id=${parent}&id=${dest}`, {
+      method: 'PUT',
+      body: { merge: 1 },
+    });
     expect(again.status).toBe(200);
   });
 
   it('refuses bad or impossible requests with a 4xx naming the problem', async () => {
     const c = await send('ship-c', 'u1');
     const d = await send('ship-d', 'u1');
-    await api(`/api/0/organizations/${server.project.orgSlug}/issues/?id=${c}&id=${d}`, { method: 'PUT', body: { merge: 1 } });
+    await api(`/api/0/organizations/${server.project.orgSlug}/issues/?id=${c}&id=${d}`, {
+      method: 'PUT',
+      body: { merge: 1 },
+    });
     const parent = (await api(`/api/0/issues/${c}/`)).body.id as string;
     const [h1, h2] = await hashesOf(parent);
     const put = (query: string) => api(`/api/0/issues/${parent}/hashes/?${query}`, { method: 'PUT' });
@@ -106,8 +161,15 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
       expect([res.status, res.body.error.code]).toEqual([400, code]);
       expect(res.body.error.message).toMatch(/^id: /);
     }
-    const member = await createMember(server.pool, { orgId: server.project.orgId, role: 'member', scopes: ['event:read'] });
-    expect((await call(server.url, `/api/0/issues/${parent}/hashes/?id=${h1}`, { method: 'PUT', token: member.token })).status).toBe(403);
+    const member = await createMember(server.pool, {
+      orgId: server.project.orgId,
+      role: 'member',
+      scopes: ['event:read'],
+    });
+    expect(
+      (await call(server.url, `/api/0/issues/${parent}/hashes/?id=${h1}`, { method: 'PUT', token: member.token }))
+        .status,
+    ).toBe(403);
 
     // While an unmerge runs, the issue can be neither unmerged again nor merged (its events are moving).
     await server.pool.query(`UPDATE issue_unmerges SET lease_until = now() + interval '1 hour'`); // hold the runner off
@@ -119,7 +181,10 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
     const busy = await put(`id=${h1}`);
     expect([busy.status, busy.body.error.code]).toEqual([409, 'unmerge-in-progress']);
     const e = await send('ship-e', 'u1');
-    const merge = await api(`/api/0/organizations/${server.project.orgSlug}/issues/?id=${parent}&id=${e}`, { method: 'PUT', body: { merge: 1 } });
+    const merge = await api(`/api/0/organizations/${server.project.orgSlug}/issues/?id=${parent}&id=${e}`, {
+      method: 'PUT',
+      body: { merge: 1 },
+    });
     expect([merge.status, merge.body.error?.code]).toEqual([409, 'unmerge-in-progress']);
   });
 });

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { findSuspectCommits, groupByAuthor, matchScore, splitPath } from '../../../server/src/commits/suspects.js';
 import { fileUrl, sourceLink, type CodeMapping } from '../../../server/src/commits/source-link.js';
 
-const commit = (sha: string, order: number, email: string, ...paths: string[]) => ({ sha, order, authorEmail: email, files: paths.map((path) => ({ path })) });
+const commit = (sha: string, order: number, email: string, ...paths: string[]) => ({
+  sha,
+  order,
+  authorEmail: email,
+  files: paths.map((path) => ({ path })),
+});
 
 describe('matchScore', () => {
   it.each([
@@ -35,7 +40,11 @@ describe('findSuspectCommits', () => {
       commit('cart-2', 2, 'c@x.io', 'src/cart.js'),
       commit('cart-1', 3, 'd@x.io', 'src/cart.js', 'src/main.js'),
     ];
-    expect(findSuspectCommits(frames, commits).map((s) => [s.commit.sha, s.depth])).toEqual([['cart-2', 0], ['cart-1', 0], ['newest-main', 1]]);
+    expect(findSuspectCommits(frames, commits).map((s) => [s.commit.sha, s.depth])).toEqual([
+      ['cart-2', 0],
+      ['cart-1', 0],
+      ['newest-main', 1],
+    ]);
   });
 
   it('looks at library frames only when no frame is in-app', () => {
@@ -45,31 +54,61 @@ describe('findSuspectCommits', () => {
   });
 
   it('groups suspects by author in suspect order', () => {
-    const s = findSuspectCommits(frames, [commit('x', 0, 'A@x.io', 'src/cart.js'), commit('y', 1, 'b@x.io', 'src/main.js'), commit('z', 2, 'a@x.io', 'src/main.js')]);
+    const s = findSuspectCommits(frames, [
+      commit('x', 0, 'A@x.io', 'src/cart.js'),
+      commit('y', 1, 'b@x.io', 'src/main.js'),
+      commit('z', 2, 'a@x.io', 'src/main.js'),
+    ]);
     expect(groupByAuthor(s).map((g) => g.commits.map((c) => c.sha))).toEqual([['x', 'z'], ['y']]);
   });
 });
 
 describe('source links', () => {
   const mapping = (over: Partial<CodeMapping> = {}): CodeMapping => ({
-    id: '1', repositoryId: '7', repositoryName: 'acme/shop', repositoryUrl: 'https://github.com/acme/shop', provider: null,
-    stackRoot: '/srv/app/', sourceRoot: '', defaultBranch: 'main', ...over,
+    id: '1',
+    repositoryId: '7',
+    repositoryName: 'acme/shop',
+    repositoryUrl: 'https://github.com/acme/shop',
+    provider: null,
+    stackRoot: '/srv/app/',
+    sourceRoot: '',
+    defaultBranch: 'main',
+    ...over,
   });
 
   it.each([
     ['github', 'https://github.com/acme/shop', true, 'https://github.com/acme/shop/blob/abc123/src/cart.js#L12'],
-    ['gitlab', 'https://gitlab.example.com/acme/shop', true, 'https://gitlab.example.com/acme/shop/-/blob/abc123/src/cart.js#L12'],
-    ['gitea', 'https://git.example.com/acme/shop', true, 'https://git.example.com/acme/shop/src/commit/abc123/src/cart.js#L12'],
-    ['gitea', 'https://git.example.com/acme/shop', false, 'https://git.example.com/acme/shop/src/branch/abc123/src/cart.js#L12'],
+    [
+      'gitlab',
+      'https://gitlab.example.com/acme/shop',
+      true,
+      'https://gitlab.example.com/acme/shop/-/blob/abc123/src/cart.js#L12',
+    ],
+    [
+      'gitea',
+      'https://git.example.com/acme/shop',
+      true,
+      'https://git.example.com/acme/shop/src/commit/abc123/src/cart.js#L12',
+    ],
+    [
+      'gitea',
+      'https://git.example.com/acme/shop',
+      false,
+      'https://git.example.com/acme/shop/src/branch/abc123/src/cart.js#L12',
+    ],
   ] as const)('%s form', (provider, repositoryUrl, refIsCommit, url) => {
     expect(fileUrl({ provider, repositoryUrl, path: 'src/cart.js', ref: 'abc123', refIsCommit, line: 12 })).toBe(url);
   });
 
   it('strips the stack root, adds the source root, links at the release commit or the default branch', () => {
     const frame = { absPath: '/srv/app/src/cart.js', filename: '/srv/app/src/cart.js', lineNo: 3 };
-    expect(sourceLink(frame, [mapping({ sourceRoot: 'services/shop' })], new Map([['7', 'deadbeef']]))).toBe('https://github.com/acme/shop/blob/deadbeef/services/shop/src/cart.js#L3');
+    expect(sourceLink(frame, [mapping({ sourceRoot: 'services/shop' })], new Map([['7', 'deadbeef']]))).toBe(
+      'https://github.com/acme/shop/blob/deadbeef/services/shop/src/cart.js#L3',
+    );
     expect(sourceLink(frame, [mapping()], new Map())).toBe('https://github.com/acme/shop/blob/main/src/cart.js#L3');
     expect(sourceLink({ filename: '/other/place.js', lineNo: 1 }, [mapping()], new Map())).toBeNull();
-    expect(sourceLink({ filename: 'src/a b#c.js', lineNo: null }, [mapping({ stackRoot: '' })], new Map())).toBe('https://github.com/acme/shop/blob/main/src/a%20b%23c.js');
+    expect(sourceLink({ filename: 'src/a b#c.js', lineNo: null }, [mapping({ stackRoot: '' })], new Map())).toBe(
+      'https://github.com/acme/shop/blob/main/src/a%20b%23c.js',
+    );
   });
 });

@@ -32,12 +32,35 @@ async function deployWithMoreTraffic(withCounters: boolean) {
     const rows: RequestCountRow[] = [];
     for (let m = -10; m <= 0; m++) {
       const minute = new Date(t0.getTime() + minutes(m)).toISOString();
-      for (const host of HOSTS) rows.push({ projectId: p.projectId, environment: 'production', minute, serverName: host, release: m < 0 ? OLD : NEW, requests: m < 0 ? 1000 : 2500 });
+      for (const host of HOSTS)
+        rows.push({
+          projectId: p.projectId,
+          environment: 'production',
+          minute,
+          serverName: host,
+          release: m < 0 ? OLD : NEW,
+          requests: m < 0 ? 1000 : 2500,
+        });
     }
     await upsertRequestCounts(t.db.pool, rows);
   }
-  const release = await upsertRelease(t.db.pool, { organizationId: p.orgId, version: NEW, url: null, dateStarted: null, dateReleased: null, projectIds: [p.projectId] });
-  const deploy = await insertDeploy(t.db.pool, { releaseId: release.id, environment: 'production', name: null, url: null, dateStarted: t0, dateFinished: t0, projectIds: null });
+  const release = await upsertRelease(t.db.pool, {
+    organizationId: p.orgId,
+    version: NEW,
+    url: null,
+    dateStarted: null,
+    dateReleased: null,
+    projectIds: [p.projectId],
+  });
+  const deploy = await insertDeploy(t.db.pool, {
+    releaseId: release.id,
+    environment: 'production',
+    name: null,
+    url: null,
+    dateStarted: t0,
+    dateFinished: t0,
+    projectIds: null,
+  });
   return computeDeployHealth(t.db.pool, deploy, t1, { withRollback: false, store: false });
 }
 

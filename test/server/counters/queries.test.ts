@@ -22,10 +22,20 @@ describe('request count queries', () => {
   });
 
   const row = (o: Partial<RequestCountRow>): RequestCountRow => ({
-    projectId, environment: 'production', minute: '2026-11-26T02:00:00.000Z', serverName: 'web-1', release: 'shop@1', requests: 60, ...o,
+    projectId,
+    environment: 'production',
+    minute: '2026-11-26T02:00:00.000Z',
+    serverName: 'web-1',
+    release: 'shop@1',
+    requests: 60,
+    ...o,
   });
-  const window = (from: string, to: string, projectIds = [projectId], environment = 'production') =>
-    ({ projectIds, environment, from: new Date(from), to: new Date(to) });
+  const window = (from: string, to: string, projectIds = [projectId], environment = 'production') => ({
+    projectIds,
+    environment,
+    from: new Date(from),
+    to: new Date(to),
+  });
 
   it('adds to existing minutes and skips unknown projects', async () => {
     await upsertRequestCounts(db.pool, [row({}), row({ projectId: '999999' })]);
@@ -48,32 +58,55 @@ describe('request count queries', () => {
       { serverName: null, release: null, requests: 6 },
       { serverName: 'web-1', release: 'shop@1', requests: 30 + 120 + 15 },
     ]);
-    expect(await listRequestCounts(db.pool, window('2026-11-26T03:01:00Z', '2026-11-26T03:02:00Z', [projectId, otherId]))).toEqual([
+    expect(
+      await listRequestCounts(db.pool, window('2026-11-26T03:01:00Z', '2026-11-26T03:02:00Z', [projectId, otherId])),
+    ).toEqual([
       { serverName: null, release: null, requests: 6 },
       { serverName: 'web-1', release: 'shop@1', requests: 127 },
     ]);
-    expect(await listRequestCounts(db.pool, window('2026-11-26T03:01:00Z', '2026-11-26T03:02:00Z', [projectId], 'staging'))).toEqual([
-      { serverName: 'web-1', release: 'shop@1', requests: 1000 },
-    ]);
+    expect(
+      await listRequestCounts(db.pool, window('2026-11-26T03:01:00Z', '2026-11-26T03:02:00Z', [projectId], 'staging')),
+    ).toEqual([{ serverName: 'web-1', release: 'shop@1', requests: 1000 }]);
     expect(await listRequestCounts(db.pool, window('2026-11-26T03:02:00Z', '2026-11-26T03:01:00Z'))).toEqual([]);
   });
 
   it('the deploy-health source answers null where no counters exist', async () => {
     const source = requestCountSource(db.pool);
     expect(await source.countRequests(window('2026-11-26T05:00:00Z', '2026-11-26T06:00:00Z'))).toBeNull();
-    expect(await source.countRequests(window('2026-11-26T03:01:00Z', '2026-11-26T03:02:00Z', [projectId], 'staging'))).toEqual([
-      { serverName: 'web-1', release: 'shop@1', requests: 1000 },
-    ]);
+    expect(
+      await source.countRequests(window('2026-11-26T03:01:00Z', '2026-11-26T03:02:00Z', [projectId], 'staging')),
+    ).toEqual([{ serverName: 'web-1', release: 'shop@1', requests: 1000 }]);
   });
 
   it('the worker counts faultline_counter aux jobs into request_counts', async () => {
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
       const receivedAt = Date.parse('2026-11-26T04:00:30Z');
-      const job = (payload: unknown) => ({ v: 1 as const, kind: 'faultline_counter' as const, projectId, receivedAt, payload: JSON.stringify(payload) });
-      const counter = { requests: 40, interval: 10, server_name: 'web-2', release: 'shop@2', environment: 'production', timestamp: receivedAt / 1000 };
-      const outcomes = await countAuxJobs({ pool: db.pool, redis, redisPrefix: testRedisPrefix() }, [job(counter), job(counter), job({ requests: 'many' })]);
-      expect(outcomes).toEqual([{ kind: 'counted' }, { kind: 'counted' }, { kind: 'dropped', reason: 'invalid-counter' }]);
+      const job = (payload: unknown) => ({
+        v: 1 as const,
+        kind: 'faultline_counter' as const,
+        projectId,
+        receivedAt,
+        payload: JSON.stringify(payload),
+      });
+      const counter = {
+        requests: 40,
+        interval: 10,
+        server_name: 'web-2',
+        release: 'shop@2',
+        environment: 'production',
+        timestamp: receivedAt / 1000,
+      };
+      const outcomes = await countAuxJobs({ pool: db.pool, redis, redisPrefix: testRedisPrefix() }, [
+        job(counter),
+        job(counter),
+        job({ requests: 'many' }),
+      ]);
+      expect(outcomes).toEqual([
+        { kind: 'counted' },
+        { kind: 'counted' },
+        { kind: 'dropped', reason: 'invalid-counter' },
+      ]);
       expect(await listRequestCounts(db.pool, window('2026-11-26T04:00:00Z', '2026-11-26T04:01:00Z'))).toEqual([
         { serverName: 'web-2', release: 'shop@2', requests: 80 },
       ]);

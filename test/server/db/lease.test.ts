@@ -6,8 +6,12 @@ import { createTestDatabase } from '../../helpers/db.js';
 
 describe('withLease', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  beforeAll(async () => { db = await createTestDatabase(); });
-  afterAll(async () => { await db.drop(); });
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
 
   it('runs one holder at a time and gives the lease back afterwards', async () => {
     let inner: string | null | undefined;
@@ -22,12 +26,18 @@ describe('withLease', () => {
   });
 
   it('gives the lease back when the run throws', async () => {
-    await expect(withLease(db.pool, 'job-c', 60_000, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withLease(db.pool, 'job-c', 60_000, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await withLease(db.pool, 'job-c', 60_000, async () => 'ran')).toBe('ran');
   });
 
   it('takes over the expired lease of a holder that died', async () => {
-    await db.pool.query(`INSERT INTO schedule_leases (name, holder, held_until) VALUES ('job-d', 'dead', now() + interval '1 hour')`);
+    await db.pool.query(
+      `INSERT INTO schedule_leases (name, holder, held_until) VALUES ('job-d', 'dead', now() + interval '1 hour')`,
+    );
     expect(await withLease(db.pool, 'job-d', 60_000, async () => 'ran')).toBeNull();
     await db.pool.query(`UPDATE schedule_leases SET held_until = now() - interval '1 second' WHERE name = 'job-d'`);
     expect(await withLease(db.pool, 'job-d', 60_000, async () => 'ran')).toBe('ran');

@@ -1,6 +1,11 @@
 import { DelayedError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { createRetryPolicy, errorChain, isDependencyOutage, outageDelayMs } from '../../../server/src/dead-letters/retry-policy.js';
+import {
+  createRetryPolicy,
+  errorChain,
+  isDependencyOutage,
+  outageDelayMs,
+} from '../../../server/src/dead-letters/retry-policy.js';
 import { createLogger } from '../../../server/src/shared/log.js';
 
 const withCode = (code: string) => Object.assign(new Error('x'), { code });
@@ -34,15 +39,30 @@ describe('createRetryPolicy', () => {
   const log = createLogger({ level: 'silent' });
   const job = (attemptsMade: number) => {
     const delayedTo: number[] = [];
-    return { job: { id: 'e-1-abc', attemptsMade, moveToDelayed: async (ts: number) => { delayedTo.push(ts); } } as unknown as Job, delayedTo };
+    return {
+      job: {
+        id: 'e-1-abc',
+        attemptsMade,
+        moveToDelayed: async (ts: number) => {
+          delayedTo.push(ts);
+        },
+      } as unknown as Job,
+      delayedTo,
+    };
   };
 
   it('lets other outcomes through and counts real failures up to the limit', async () => {
     const policy = createRetryPolicy({ maxAttempts: 3, log });
-    const failed = { kind: 'failed' as const, error: new Error('stage scrub failed', { cause: new Error('poisoned event') }) };
+    const failed = {
+      kind: 'failed' as const,
+      error: new Error('stage scrub failed', { cause: new Error('poisoned event') }),
+    };
     expect(await policy.review({ kind: 'counted' }, job(0).job, 't')).toEqual({ kind: 'counted' });
     expect(await policy.review(failed, job(1).job, 't')).toBe(failed);
-    expect(await policy.review(failed, job(2).job, 't')).toEqual({ kind: 'invalid', message: 'gave up after 3 attempts: stage scrub failed: poisoned event' });
+    expect(await policy.review(failed, job(2).job, 't')).toEqual({
+      kind: 'invalid',
+      message: 'gave up after 3 attempts: stage scrub failed: poisoned event',
+    });
   });
 
   it('delays jobs during an outage without using an attempt', async () => {

@@ -9,11 +9,14 @@ import { PAYLOAD_DICTIONARY_V1 } from '../../../server/src/events/payload-dictio
 
 describe('payload codec', () => {
   it('round-trips any JSON text byte for byte', () => {
-    fc.assert(fc.property(fc.json(), (json) => {
-      const stored = encodePayload(json);
-      expect(stored[0]).toBe(1);
-      expect(decodePayloadText(stored)).toBe(json);
-    }), { seed: 4242, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.json(), (json) => {
+        const stored = encodePayload(json);
+        expect(stored[0]).toBe(1);
+        expect(decodePayloadText(stored)).toBe(json);
+      }),
+      { seed: 4242, numRuns: 500 },
+    );
   });
 
   it('reads plain gzip, as rows written while 0080 added payload_gz hold', () => {

@@ -16,11 +16,47 @@ let seq = 0;
 const newEventId = () => (++seq).toString(16).padStart(32, 'd');
 
 const CASES: Array<[string, Record<string, unknown>]> = [
-  ['blank derived values', { transaction: '   ', dist: '\n\t', server_name: ' ', contexts: { runtime: { name: '  ', version: '1' }, browser: { name: ' ' } } }],
-  ['own tags colliding with derived keys', { tags: { level: 'custom', release: 'other@2', region: 'eu', browser: 'own' }, contexts: { browser: { name: 'Firefox', version: '120' } } }],
-  ['os and device contexts', { contexts: { os: { name: 'Debian', version: '12.11\n' }, device: { family: 'iPhone' }, runtime: { name: 'node', version: 'v20' } } }],
-  ['long and multi-line values', { transaction: `GET /cart\n\n  ${'x'.repeat(400)}`, request: { url: `https://shop.test/${'y'.repeat(300)}` }, tags: [['note', 'free text']] }],
-  ['users and mechanisms', { user: { id: 42, email: 'a@b.c' }, exception: { values: [{ type: 'E', value: 'v', mechanism: { type: 'onunhandledrejection', handled: false } }] } }],
+  [
+    'blank derived values',
+    {
+      transaction: '   ',
+      dist: '\n\t',
+      server_name: ' ',
+      contexts: { runtime: { name: '  ', version: '1' }, browser: { name: ' ' } },
+    },
+  ],
+  [
+    'own tags colliding with derived keys',
+    {
+      tags: { level: 'custom', release: 'other@2', region: 'eu', browser: 'own' },
+      contexts: { browser: { name: 'Firefox', version: '120' } },
+    },
+  ],
+  [
+    'os and device contexts',
+    {
+      contexts: {
+        os: { name: 'Debian', version: '12.11\n' },
+        device: { family: 'iPhone' },
+        runtime: { name: 'node', version: 'v20' },
+      },
+    },
+  ],
+  [
+    'long and multi-line values',
+    {
+      transaction: `GET /cart\n\n  ${'x'.repeat(400)}`,
+      request: { url: `https://shop.test/${'y'.repeat(300)}` },
+      tags: [['note', 'free text']],
+    },
+  ],
+  [
+    'users and mechanisms',
+    {
+      user: { id: 42, email: 'a@b.c' },
+      exception: { values: [{ type: 'E', value: 'v', mechanism: { type: 'onunhandledrejection', handled: false } }] },
+    },
+  ],
 ];
 
 describe('tags shown and tags counted', () => {
@@ -28,15 +64,38 @@ describe('tags shown and tags counted', () => {
 
   it.each(CASES)('agree for %s', async (name, fields) => {
     const { projectId } = await createProject(t.db.pool, `tags-${seq}`);
-    const event = { platform: 'node', level: 'error', timestamp: RECEIVED_AT / 1000 - 1, release: 'app@1.0.0', environment: 'production', message: `tags ${name}`, ...fields };
-    const [outcome] = await processBatch(t.deps, [{ v: 1, kind: 'event', projectId, eventId: newEventId(), receivedAt: RECEIVED_AT, payload: JSON.stringify(event), meta: {} }]);
+    const event = {
+      platform: 'node',
+      level: 'error',
+      timestamp: RECEIVED_AT / 1000 - 1,
+      release: 'app@1.0.0',
+      environment: 'production',
+      message: `tags ${name}`,
+      ...fields,
+    };
+    const [outcome] = await processBatch(t.deps, [
+      {
+        v: 1,
+        kind: 'event',
+        projectId,
+        eventId: newEventId(),
+        receivedAt: RECEIVED_AT,
+        payload: JSON.stringify(event),
+        meta: {},
+      },
+    ]);
     expect(outcome!.kind).toBe('stored');
     const issueId = (outcome as { issueId: string }).issueId;
 
-    const { rows } = await t.db.pool.query<{ key: string; value: string }>('SELECT key, value FROM issue_tag_values WHERE issue_id = $1', [issueId]);
+    const { rows } = await t.db.pool.query<{ key: string; value: string }>(
+      'SELECT key, value FROM issue_tag_values WHERE issue_id = $1',
+      [issueId],
+    );
     const counted = rows.map((r) => `${r.key}=${r.value}`).sort();
     const row = await findEvent(t.db.pool, { projectId, issueId, pick: { kind: 'latest' } });
-    const shown = serializeEvent(row!, { hashes: [], release: null, previousEventID: null, nextEventID: null }).tags.map((tag) => `${tag.key}=${tag.value}`).sort();
+    const shown = serializeEvent(row!, { hashes: [], release: null, previousEventID: null, nextEventID: null })
+      .tags.map((tag) => `${tag.key}=${tag.value}`)
+      .sort();
 
     expect(shown).toEqual(counted);
     expect(shown.length).toBeGreaterThan(2);
@@ -45,10 +104,36 @@ describe('tags shown and tags counted', () => {
 
   it.each(CASES)('agree for %s when the stored payload predates derived tags in it', (_name, fields) => {
     // Older rows hold the event's own tags only: the display derives the rest by the same rules.
-    const event = { platform: 'node', level: 'error', timestamp: RECEIVED_AT / 1000 - 1, release: 'app@1.0.0', environment: 'production', message: 'old row', ...fields };
-    const p = prepareEvent({ v: 1, kind: 'event', projectId: '1', eventId: newEventId(), receivedAt: RECEIVED_AT, payload: JSON.stringify(event), meta: {} }) as PreparedEvent;
+    const event = {
+      platform: 'node',
+      level: 'error',
+      timestamp: RECEIVED_AT / 1000 - 1,
+      release: 'app@1.0.0',
+      environment: 'production',
+      message: 'old row',
+      ...fields,
+    };
+    const p = prepareEvent({
+      v: 1,
+      kind: 'event',
+      projectId: '1',
+      eventId: newEventId(),
+      receivedAt: RECEIVED_AT,
+      payload: JSON.stringify(event),
+      meta: {},
+    }) as PreparedEvent;
     expect(p.tags).toBeDefined();
-    const row = { level: p.event.level, release: p.event.release ?? null, environment: p.event.environment ?? null, serverName: p.event.server_name ?? null, payload: { ...p.event } as Record<string, unknown> };
-    expect(eventTags(row).map((tag) => `${tag.key}=${tag.value}`).sort()).toEqual(p.tags.map(([k, v]) => `${k}=${v}`).sort());
+    const row = {
+      level: p.event.level,
+      release: p.event.release ?? null,
+      environment: p.event.environment ?? null,
+      serverName: p.event.server_name ?? null,
+      payload: { ...p.event } as Record<string, unknown>,
+    };
+    expect(
+      eventTags(row)
+        .map((tag) => `${tag.key}=${tag.value}`)
+        .sort(),
+    ).toEqual(p.tags.map(([k, v]) => `${k}=${v}`).sort());
   });
 });

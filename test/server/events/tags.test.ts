@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { eventTags, userTagValue } from '../../../server/src/events/tags.js';
 import type { NormalizedEvent } from '../../../server/src/shared/protocol/event.js';
 
-const base: NormalizedEvent = { event_id: 'a'.repeat(32), timestamp: 1, received: 1, platform: 'node', level: 'error', tags: [] };
+const base: NormalizedEvent = {
+  event_id: 'a'.repeat(32),
+  timestamp: 1,
+  received: 1,
+  platform: 'node',
+  level: 'error',
+  tags: [],
+};
 
 describe('userTagValue', () => {
   it.each([
@@ -25,10 +32,17 @@ describe('eventTags', () => {
       server_name: 'web-1',
       transaction: 'GET /cart',
       user: { id: '42' },
-      contexts: { os: { name: 'Debian', version: '12.11\n' }, runtime: { name: 'node', version: 'v20.20.2' }, browser: { name: 'Chrome' } },
+      contexts: {
+        os: { name: 'Debian', version: '12.11\n' },
+        runtime: { name: 'node', version: 'v20.20.2' },
+        browser: { name: 'Chrome' },
+      },
       request: { url: 'https://shop.example/cart' },
       exception: { values: [{ type: 'E', mechanism: { type: 'generic', handled: true } }] },
-      tags: [['region', 'eu-west'], ['level', 'custom']],
+      tags: [
+        ['region', 'eu-west'],
+        ['level', 'custom'],
+      ],
     });
     expect(tags).toEqual([
       ['level', 'error'],

@@ -31,7 +31,13 @@ const org = () => s.project.orgSlug;
 const hookPath = () => `/api/0/organizations/${org()}/flags/hooks/provider/generic/`;
 
 function change(flag: string, createdAt: Date, action = 'updated') {
-  return { action, change_id: changeSeq++, created_at: createdAt.toISOString(), created_by: { id: 'ops@example.com', type: 'email' }, flag };
+  return {
+    action,
+    change_id: changeSeq++,
+    created_at: createdAt.toISOString(),
+    created_by: { id: 'ops@example.com', type: 'email' },
+    flag,
+  };
 }
 
 async function postHook(body: string, signature: string | null) {
@@ -45,23 +51,45 @@ async function sendEvents(events: Array<Record<string, unknown>>): Promise<void>
   const auth = `Sentry sentry_key=${s.project.publicKey}, sentry_version=7, sentry_client=test/1.0`;
   const ids = events.map(() => randomBytes(16).toString('hex'));
   for (let i = 0; i < events.length; i += 25) {
-    await Promise.all(events.slice(i, i + 25).map(async (e, j) => {
-      const res = await fetch(`${s.url}/api/${s.project.projectId}/store/`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-sentry-auth': auth }, body: JSON.stringify({ event_id: ids[i + j], platform: 'javascript', level: 'error', ...e }),
-      });
-      expect(res.status).toBe(200);
-    }));
+    await Promise.all(
+      events.slice(i, i + 25).map(async (e, j) => {
+        const res = await fetch(`${s.url}/api/${s.project.projectId}/store/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-sentry-auth': auth },
+          body: JSON.stringify({ event_id: ids[i + j], platform: 'javascript', level: 'error', ...e }),
+        });
+        expect(res.status).toBe(200);
+      }),
+    );
   }
-  await waitFor(async () => {
-    const { rows } = await s.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE project_id = $1 AND event_id = ANY($2::uuid[])`, [s.project.projectId, ids]);
-    return rows[0]!.n === ids.length;
-  }, { message: `${ids.length} stored events`, timeout: 30_000, interval: 50 });
+  await waitFor(
+    async () => {
+      const { rows } = await s.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM events WHERE project_id = $1 AND event_id = ANY($2::uuid[])`,
+        [s.project.projectId, ids],
+      );
+      return rows[0]!.n === ids.length;
+    },
+    { message: `${ids.length} stored events`, timeout: 30_000, interval: 50 },
+  );
 }
 
 function errorEvent(title: string, at: Date, flags: Record<string, unknown>): Record<string, unknown> {
   return {
     timestamp: at.getTime() / 1000,
-    exception: { values: [{ type: 'Error', value: title, stacktrace: { frames: [{ filename: `app:///${title.replace(/\W/g, '')}.js`, function: 'handle', lineno: 10, in_app: true }] } }] },
+    exception: {
+      values: [
+        {
+          type: 'Error',
+          value: title,
+          stacktrace: {
+            frames: [
+              { filename: `app:///${title.replace(/\W/g, '')}.js`, function: 'handle', lineno: 10, in_app: true },
+            ],
+          },
+        },
+      ],
+    },
     contexts: { flags: { values: Object.entries(flags).map(([flag, result]) => ({ flag, result })) } },
   };
 }
@@ -76,9 +104,17 @@ describe('generic change-tracking webhook', () => {
   });
 
   it('sets the secret through the API (masked when read back)', async () => {
-    const short = await call(s.url, `/api/0/organizations/${org()}/flags/signing-secrets/`, { method: 'POST', token: owner.token, body: { provider: 'generic', secret: 'short' } });
+    const short = await call(s.url, `/api/0/organizations/${org()}/flags/signing-secrets/`, {
+      method: 'POST',
+      token: owner.token,
+      body: { provider: 'generic', secret: 'short' },
+    });
     expect(short.status).toBe(400);
-    const res = await call(s.url, `/api/0/organizations/${org()}/flags/signing-secrets/`, { method: 'POST', token: owner.token, body: { provider: 'generic', secret: SECRET } });
+    const res = await call(s.url, `/api/0/organizations/${org()}/flags/signing-secrets/`, {
+      method: 'POST',
+      token: owner.token,
+      body: { provider: 'generic', secret: SECRET },
+    });
     expect(res.status).toBe(201);
     const list = await call(s.url, `/api/0/organizations/${org()}/flags/signing-secrets/`, { token: owner.token });
     expect(list.body.data).toHaveLength(1);
@@ -109,9 +145,16 @@ describe('generic change-tracking webhook', () => {
 
     const logs = await call(s.url, `/api/0/organizations/${org()}/flags/logs/?flag=dark-mode`, { token: owner.token });
     expect(logs.status).toBe(200);
-    expect(logs.body.data).toEqual([expect.objectContaining({
-      flag: 'dark-mode', action: 'created', createdBy: 'ops@example.com', createdByType: 'email', provider: 'generic', createdAt: at.toISOString(),
-    })]);
+    expect(logs.body.data).toEqual([
+      expect.objectContaining({
+        flag: 'dark-mode',
+        action: 'created',
+        createdBy: 'ops@example.com',
+        createdByType: 'email',
+        provider: 'generic',
+        createdAt: at.toISOString(),
+      }),
+    ]);
   });
 
   it('bad payloads get a 400 naming the field; a 10 KB flag name is refused', async () => {
@@ -129,7 +172,10 @@ describe('generic change-tracking webhook', () => {
     }
     const notJson = await postHook('{"data": [', signBody(SECRET, '{"data": ['));
     expect(notJson.status).toBe(400);
-    const unknown = await call(s.url, `/api/0/organizations/${org()}/flags/hooks/provider/acme/`, { method: 'POST', body: '{}' });
+    const unknown = await call(s.url, `/api/0/organizations/${org()}/flags/hooks/provider/acme/`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(unknown.status).toBe(404);
   });
 });
@@ -142,45 +188,86 @@ describe('flag evaluations: hostile contexts are bounded, the event is kept', ()
       { ...errorEvent('not a list', now, {}), contexts: { flags: { values: 'yes please' } } },
       { ...errorEvent('flags is a string', now, {}), contexts: { flags: 'new-checkout=true' } },
       { ...errorEvent('ten thousand flags', now, {}), contexts: { flags: { values: many } } },
-      { ...errorEvent('huge flag name', now, {}), contexts: { flags: { values: [{ flag: 'n'.repeat(10_240), result: true }, { flag: 'ok-flag', result: false }, { flag: 'obj', result: { a: 1 } }] } } },
+      {
+        ...errorEvent('huge flag name', now, {}),
+        contexts: {
+          flags: {
+            values: [
+              { flag: 'n'.repeat(10_240), result: true },
+              { flag: 'ok-flag', result: false },
+              { flag: 'obj', result: { a: 1 } },
+            ],
+          },
+        },
+      },
     ]);
-    const rows = withPayloads<{ title: string; contexts?: { flags?: { values: Array<{ flag: string; result: unknown }> } }; errors?: Array<{ reason: string }> }, StoredPayload & { issue_id: string }>(
-      (await s.pool.query<StoredPayload & { issue_id: string }>(`SELECT issue_id::text, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1`, [s.project.projectId])).rows);
+    const rows = withPayloads<
+      {
+        title: string;
+        contexts?: { flags?: { values: Array<{ flag: string; result: unknown }> } };
+        errors?: Array<{ reason: string }>;
+      },
+      StoredPayload & { issue_id: string }
+    >(
+      (
+        await s.pool.query<StoredPayload & { issue_id: string }>(
+          `SELECT issue_id::text, ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1`,
+          [s.project.projectId],
+        )
+      ).rows,
+    );
     const by = (t: string) => rows.find((r) => r.payload.title.includes(t))!;
 
     expect(by('not a list').payload.contexts!.flags!.values).toEqual([]);
-    expect(by('not a list').payload.errors!.map((e) => e.reason).join()).toContain('must be a list');
+    expect(
+      by('not a list')
+        .payload.errors!.map((e) => e.reason)
+        .join(),
+    ).toContain('must be a list');
 
     const ten = by('ten thousand flags');
     expect(ten.payload.contexts!.flags!.values).toHaveLength(100);
     expect(ten.payload.contexts!.flags!.values.at(-1)).toEqual({ flag: 'flag-9999', result: false });
     expect(ten.payload.errors!.map((e) => e.reason).join()).toContain('10000 flag evaluations: kept the last 100');
-    const counted = await s.pool.query<{ n: number }>(`SELECT count(DISTINCT flag)::int AS n FROM issue_flag_values WHERE issue_id = $1`, [ten.issue_id]);
+    const counted = await s.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT flag)::int AS n FROM issue_flag_values WHERE issue_id = $1`,
+      [ten.issue_id],
+    );
     expect(counted.rows[0]!.n).toBe(100);
 
     const huge = by('huge flag name');
     expect(huge.payload.contexts!.flags!.values).toEqual([{ flag: 'ok-flag', result: false }]);
-    const hugeCounted = await s.pool.query<{ flag: string }>(`SELECT flag FROM issue_flag_values WHERE issue_id = $1`, [huge.issue_id]);
+    const hugeCounted = await s.pool.query<{ flag: string }>(`SELECT flag FROM issue_flag_values WHERE issue_id = $1`, [
+      huge.issue_id,
+    ]);
     expect(hugeCounted.rows).toEqual([{ flag: 'ok-flag' }]);
 
     // The issue endpoints answer for these issues too.
     for (const r of [ten, huge, by('flags is a string')]) {
-      const res = await call(s.url, `/api/0/organizations/${org()}/issues/${r.issue_id}/suspect/flags/`, { token: owner.token });
+      const res = await call(s.url, `/api/0/organizations/${org()}/issues/${r.issue_id}/suspect/flags/`, {
+        token: owner.token,
+      });
       expect(res.status).toBe(200);
     }
   });
 });
 
 describe('flag-change verdict and alert conditions', () => {
-  it('turns failing when errors rise only for the flag\'s true side, and fires flag_change_failing once', async () => {
+  it("turns failing when errors rise only for the flag's true side, and fires flag_change_failing once", async () => {
     const rule = await call(s.url, `/api/0/projects/${org()}/${s.project.slug}/alert-rules/`, {
-      method: 'POST', token: owner.token,
-      body: { name: 'flag turned failing', conditions: [{ type: 'flag_change_failing' }], actions: [{ type: 'email', to: ['ops@example.com'] }] },
+      method: 'POST',
+      token: owner.token,
+      body: {
+        name: 'flag turned failing',
+        conditions: [{ type: 'flag_change_failing' }],
+        actions: [{ type: 'email', to: ['ops@example.com'] }],
+      },
     });
     expect(rule.status).toBe(201);
 
     const at = new Date(Math.floor((Date.now() - 20 * 60_000) / 60_000) * 60_000); // on a minute boundary
-    const spread = (from: number, minutes: number, n: number) => Array.from({ length: n }, (_, i) => new Date(from + ((i + 0.5) * minutes * 60_000) / n));
+    const spread = (from: number, minutes: number, n: number) =>
+      Array.from({ length: n }, (_, i) => new Date(from + ((i + 0.5) * minutes * 60_000) / n));
     const before = at.getTime() - 20 * 60_000;
     await sendEvents([
       ...spread(before, 20, 20).map((t) => errorEvent('PaymentError', t, { 'pay-v3': true })),
@@ -200,11 +287,16 @@ describe('flag-change verdict and alert conditions', () => {
     const side = (r: string) => health.body.sides.find((x: { result: string }) => x.result === r);
     expect(side('true').ratio).toBeGreaterThan(3);
     expect(side('false').ratio).toBeLessThan(1.5);
-    expect(health.body.reasons[0].message).toMatch(/errors with pay-v3=true: ×[\d.]+ after the change; with false: unchanged; with true: ×/);
+    expect(health.body.reasons[0].message).toMatch(
+      /errors with pay-v3=true: ×[\d.]+ after the change; with false: unchanged; with true: ×/,
+    );
 
     await evaluateObservedFlagChanges(s.deps);
     await evaluateObservedFlagChanges(s.deps); // once per change
-    const fired = await s.pool.query<{ message: string; deploy_id: string }>(`SELECT message, deploy_id FROM alert_history WHERE rule_id = $1 AND kind = 'fired'`, [rule.body.id]);
+    const fired = await s.pool.query<{ message: string; deploy_id: string }>(
+      `SELECT message, deploy_id FROM alert_history WHERE rule_id = $1 AND kind = 'fired'`,
+      [rule.body.id],
+    );
     expect(fired.rows).toHaveLength(1);
     expect(fired.rows[0]!.deploy_id).toBe(`flag-change-${id}`);
     expect(fired.rows[0]!.message).toContain('pay-v3');
@@ -212,7 +304,8 @@ describe('flag-change verdict and alert conditions', () => {
 
   it('stays healthy when errors rise on both sides alike (a spike, not the flag)', async () => {
     const at = new Date(Math.floor((Date.now() - 30 * 60_000) / 60_000) * 60_000);
-    const spread = (from: number, minutes: number, n: number) => Array.from({ length: n }, (_, i) => new Date(from + ((i + 0.5) * minutes * 60_000) / n));
+    const spread = (from: number, minutes: number, n: number) =>
+      Array.from({ length: n }, (_, i) => new Date(from + ((i + 0.5) * minutes * 60_000) / n));
     await sendEvents([
       ...spread(at.getTime() - 5 * 60_000, 5, 10).map((t) => errorEvent('QuotaError', t, { 'cache-v2': true })),
       ...spread(at.getTime() - 5 * 60_000, 5, 10).map((t) => errorEvent('QuotaError', t, { 'cache-v2': false })),
@@ -228,15 +321,28 @@ describe('flag-change verdict and alert conditions', () => {
 
   it('new_issue_after_flag_change fires for a new issue within the window, naming the flag', async () => {
     const rule = await call(s.url, `/api/0/projects/${org()}/${s.project.slug}/alert-rules/`, {
-      method: 'POST', token: owner.token,
-      body: { name: 'new after flag', conditions: [{ type: 'new_issue_after_flag_change', minutes: 10 }], actions: [{ type: 'email', to: ['ops@example.com'] }] },
+      method: 'POST',
+      token: owner.token,
+      body: {
+        name: 'new after flag',
+        conditions: [{ type: 'new_issue_after_flag_change', minutes: 10 }],
+        actions: [{ type: 'email', to: ['ops@example.com'] }],
+      },
     });
     expect(rule.status).toBe(201);
     const body = JSON.stringify({ data: [change('checkout-v4', new Date(Date.now() - 60_000))], meta: { version: 1 } });
     expect((await postHook(body, signBody(SECRET, body))).status).toBe(200);
     await sendEvents([errorEvent('BrandNewFailure', new Date(), { 'checkout-v4': true })]);
-    const fired = await waitFor(async () => (await s.pool.query<{ message: string }>(
-      `SELECT message FROM alert_history WHERE rule_id = $1 AND kind = 'fired'`, [rule.body.id])).rows[0], { message: 'the new-issue-after-flag-change firing', timeout: 15_000 });
+    const fired = await waitFor(
+      async () =>
+        (
+          await s.pool.query<{ message: string }>(
+            `SELECT message FROM alert_history WHERE rule_id = $1 AND kind = 'fired'`,
+            [rule.body.id],
+          )
+        ).rows[0],
+      { message: 'the new-issue-after-flag-change firing', timeout: 15_000 },
+    );
     expect(fired.message).toContain('flag checkout-v4 was updated');
   });
 });

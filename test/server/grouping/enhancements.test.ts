@@ -6,8 +6,18 @@ import { makeEvent } from '../../helpers/grouping-fixtures.js';
 
 // Python frames a → b → c → d (d raised), all in-app, module "mod".
 function pyEvent(extra: Record<string, unknown> = {}, names = ['a', 'b', 'c', 'd']) {
-  const frames = names.map((fn) => ({ function: fn, module: 'mod', abs_path: `/srv/app/${fn}.py`, filename: `${fn}.py`, in_app: true }));
-  return makeEvent({ platform: 'python', exception: { values: [{ type: 'ValueError', value: 'bad 1', stacktrace: { frames } }] }, ...extra });
+  const frames = names.map((fn) => ({
+    function: fn,
+    module: 'mod',
+    abs_path: `/srv/app/${fn}.py`,
+    filename: `${fn}.py`,
+    in_app: true,
+  }));
+  return makeEvent({
+    platform: 'python',
+    exception: { values: [{ type: 'ValueError', value: 'bad 1', stacktrace: { frames } }] },
+    ...extra,
+  });
 }
 
 const appFunctions = (enhancements: string, event = pyEvent()): string[] => {
@@ -17,11 +27,20 @@ const appFunctions = (enhancements: string, event = pyEvent()): string[] => {
 
 describe('parseEnhancements', () => {
   it('parses matchers, ranges and actions, and skips comments', () => {
-    const { rules, errors } = parseEnhancements('# comment\nfunction:wrapped_view ^-group -group  # trailing\n[ module:x ] | function:y | [ !category:z ] v+app max-frames=3\n');
+    const { rules, errors } = parseEnhancements(
+      '# comment\nfunction:wrapped_view ^-group -group  # trailing\n[ module:x ] | function:y | [ !category:z ] v+app max-frames=3\n',
+    );
     expect(errors).toEqual([]);
     expect(rules).toHaveLength(2);
-    expect(rules[0]!.actions).toEqual([{ kind: 'flag', flag: false, type: 'group', range: 'up' }, { kind: 'flag', flag: false, type: 'group' }]);
-    expect(rules[1]!.frameMatchers.map((m) => [m.offset, m.negated])).toEqual([[-1, false], [0, false], [1, true]]);
+    expect(rules[0]!.actions).toEqual([
+      { kind: 'flag', flag: false, type: 'group', range: 'up' },
+      { kind: 'flag', flag: false, type: 'group' },
+    ]);
+    expect(rules[1]!.frameMatchers.map((m) => [m.offset, m.negated])).toEqual([
+      [-1, false],
+      [0, false],
+      [1, true],
+    ]);
   });
 
   it('reports invalid lines instead of throwing', () => {
@@ -62,10 +81,12 @@ describe('stack-trace rules in grouping', () => {
     const frames = ['a', 'b'].map((fn) => ({ function: fn, module: 'm', in_app: false }));
     const event = makeEvent({ platform: 'python', exception: { values: [{ type: 'E', stacktrace: { frames } }] } });
     expect(computeGrouping(event).variants.map((v) => v.name)).toEqual(['system']);
-    expect(computeGrouping(event, { enhancements: 'function:b +app' }).variants.map((v) => [v.name, v.values])).toEqual([
-      ['app', ['E', 'm', 'b']],
-      ['system', ['E', 'm', 'a', 'm', 'b']],
-    ]);
+    expect(computeGrouping(event, { enhancements: 'function:b +app' }).variants.map((v) => [v.name, v.values])).toEqual(
+      [
+        ['app', ['E', 'm', 'b']],
+        ['system', ['E', 'm', 'a', 'm', 'b']],
+      ],
+    );
   });
 
   it('built-in rules: node_modules frames are not in app even when the SDK says so', () => {
@@ -73,7 +94,9 @@ describe('stack-trace rules in grouping', () => {
       { function: 'handler', module: 'routes', filename: '/srv/app/routes.js', in_app: true },
       { function: 'query', module: 'pg.lib:client', filename: '/srv/app/node_modules/pg/lib/client.js', in_app: true },
     ];
-    const r = computeGrouping(makeEvent({ platform: 'node', exception: { values: [{ type: 'Error', value: 'x', stacktrace: { frames } }] } }));
+    const r = computeGrouping(
+      makeEvent({ platform: 'node', exception: { values: [{ type: 'Error', value: 'x', stacktrace: { frames } }] } }),
+    );
     expect(r.variants.find((v) => v.name === 'app')?.values).toEqual(['Error', 'routes', 'handler']);
   });
 
@@ -82,7 +105,9 @@ describe('stack-trace rules in grouping', () => {
       { function: 'processTicksAndRejections', module: 'task_queues', filename: 'node:internal/process/task_queues' },
       { function: 'step', module: 'tslib/tslib.es6' },
     ];
-    const r = computeGrouping(makeEvent({ platform: 'node', exception: { values: [{ type: 'Error', value: 'bad', stacktrace: { frames } }] } }));
+    const r = computeGrouping(
+      makeEvent({ platform: 'node', exception: { values: [{ type: 'Error', value: 'bad', stacktrace: { frames } }] } }),
+    );
     expect(r).toMatchObject({ basis: 'exception', variants: [{ name: 'app', values: ['Error', 'bad'] }] });
   });
 
@@ -91,10 +116,13 @@ describe('stack-trace rules in grouping', () => {
       { function: 'main', module: 'app', in_app: true },
       { function: 'step', module: '@babel/runtime/helpers/asyncToGenerator', in_app: true },
     ];
-    const event = makeEvent({ platform: 'javascript', exception: { values: [{ type: 'Error', stacktrace: { frames } }] } });
+    const event = makeEvent({
+      platform: 'javascript',
+      exception: { values: [{ type: 'Error', stacktrace: { frames } }] },
+    });
     expect(computeGrouping(event).variants.map((v) => v.values)).toEqual([['Error', 'app', 'main']]);
-    expect(computeGrouping(event, { enhancements: 'module:@babel/** +app +group' }).variants.map((v) => v.values)).toEqual([
-      ['Error', 'app', 'main', '@babel/runtime/helpers/asyncToGenerator', 'step'],
-    ]);
+    expect(
+      computeGrouping(event, { enhancements: 'module:@babel/** +app +group' }).variants.map((v) => v.values),
+    ).toEqual([['Error', 'app', 'main', '@babel/runtime/helpers/asyncToGenerator', 'step']]);
   });
 });

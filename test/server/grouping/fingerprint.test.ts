@@ -8,8 +8,21 @@ import { makeEvent } from '../../helpers/grouping-fixtures.js';
 const md5 = (...values: string[]): string => createHash('md5').update(values.join('')).digest('hex');
 
 const frames = [
-  { function: 'handle', module: 'app.views', filename: 'app/views.py', abs_path: '/srv/app/views.py', in_app: true, context_line: 'charge()' },
-  { function: 'charge', module: 'app.billing', filename: 'app/billing.py', abs_path: '/srv/app/billing.py', in_app: true },
+  {
+    function: 'handle',
+    module: 'app.views',
+    filename: 'app/views.py',
+    abs_path: '/srv/app/views.py',
+    in_app: true,
+    context_line: 'charge()',
+  },
+  {
+    function: 'charge',
+    module: 'app.billing',
+    filename: 'app/billing.py',
+    abs_path: '/srv/app/billing.py',
+    in_app: true,
+  },
 ];
 const event = (extra: Record<string, unknown> = {}) =>
   makeEvent({
@@ -31,16 +44,28 @@ describe('SDK fingerprints', () => {
 
   it('a custom fingerprint replaces everything: md5 of its strings', () => {
     const r = computeGrouping(event({ fingerprint: ['payment', 'declined'] }));
-    expect(r).toMatchObject({ basis: 'fingerprint', hashes: [md5('payment', 'declined')], variants: [{ name: 'fingerprint', values: ['payment', 'declined'] }] });
+    expect(r).toMatchObject({
+      basis: 'fingerprint',
+      hashes: [md5('payment', 'declined')],
+      variants: [{ name: 'fingerprint', values: ['payment', 'declined'] }],
+    });
   });
 
   it('a hybrid fingerprint puts the default values where {{ default }} stands', () => {
-    expect(computeGrouping(event({ fingerprint: ['{{ default }}', 'eu'] })).variants[0]!.values).toEqual([...defaultValues, 'eu']);
-    expect(computeGrouping(event({ fingerprint: ['eu', '{{ default }}'] })).variants[0]!.values).toEqual(['eu', ...defaultValues]);
+    expect(computeGrouping(event({ fingerprint: ['{{ default }}', 'eu'] })).variants[0]!.values).toEqual([
+      ...defaultValues,
+      'eu',
+    ]);
+    expect(computeGrouping(event({ fingerprint: ['eu', '{{ default }}'] })).variants[0]!.values).toEqual([
+      'eu',
+      ...defaultValues,
+    ]);
   });
 
   it('a hybrid fingerprint over an event with nothing to group on is the fallback', () => {
-    expect(computeGrouping(makeEvent({ platform: 'python', fingerprint: ['{{ default }}', 'x'] })).hashes).toEqual([md5()]);
+    expect(computeGrouping(makeEvent({ platform: 'python', fingerprint: ['{{ default }}', 'x'] })).hashes).toEqual([
+      md5(),
+    ]);
   });
 
   it.each([
@@ -59,7 +84,10 @@ describe('SDK fingerprints', () => {
   });
 
   it('keeps unknown variables literally under the 2023 config', () => {
-    expect(computeGrouping(event({ fingerprint: ['{{ nonsense }}'] }), { config: 'newstyle:2023-01-11' }).variants[0]!.values).toEqual(['{{ nonsense }}']);
+    expect(
+      computeGrouping(event({ fingerprint: ['{{ nonsense }}'] }), { config: 'newstyle:2023-01-11' }).variants[0]!
+        .values,
+    ).toEqual(['{{ nonsense }}']);
   });
 });
 
@@ -86,25 +114,38 @@ describe('server-side fingerprint rules', () => {
   });
 
   it('the first matching rule wins, project rules before built-in ones', () => {
-    const chunk = makeEvent({ platform: 'javascript', exception: { values: [{ type: 'ChunkLoadError', value: 'Loading chunk 3 failed' }] } });
+    const chunk = makeEvent({
+      platform: 'javascript',
+      exception: { values: [{ type: 'ChunkLoadError', value: 'Loading chunk 3 failed' }] },
+    });
     expect(computeGrouping(chunk).variants).toMatchObject([{ name: 'fingerprint', values: ['chunkloaderror'] }]);
-    expect(computeGrouping(chunk, { fingerprintRules: 'type:Chunk* -> mine\ntype:* -> second' }).variants[0]!.values).toEqual(['mine']);
+    expect(
+      computeGrouping(chunk, { fingerprintRules: 'type:Chunk* -> mine\ntype:* -> second' }).variants[0]!.values,
+    ).toEqual(['mine']);
   });
 
   it('a rule title is expanded and returned for the issue', () => {
-    const r = computeGrouping(event(), { fingerprintRules: 'type:PaymentError -> payments title="Payment failed in {{ transaction }}"' });
+    const r = computeGrouping(event(), {
+      fingerprintRules: 'type:PaymentError -> payments title="Payment failed in {{ transaction }}"',
+    });
     expect(r.title).toBe('Payment failed in /checkout');
   });
 
   it('built-in hydration rule groups by transaction (JavaScript only)', () => {
     const hydration = (platform: string) =>
-      makeEvent({ platform, transaction: '/shop', exception: { values: [{ type: 'Error', value: 'Text content does not match server-rendered HTML.' }] } });
+      makeEvent({
+        platform,
+        transaction: '/shop',
+        exception: { values: [{ type: 'Error', value: 'Text content does not match server-rendered HTML.' }] },
+      });
     expect(computeGrouping(hydration('javascript')).variants[0]!.values).toEqual(['hydrationerror', '/shop']);
     expect(computeGrouping(hydration('python')).basis).toBe('exception');
   });
 
   it('parseFingerprintRules reports invalid lines', () => {
-    const { rules, errors } = parseFingerprintRules('# c\ntype:A -> a\nbogus:x -> b\ntype:A\ntype:A -> "quoted value", {{ default }} title="T"');
+    const { rules, errors } = parseFingerprintRules(
+      '# c\ntype:A -> a\nbogus:x -> b\ntype:A\ntype:A -> "quoted value", {{ default }} title="T"',
+    );
     expect(errors).toHaveLength(2);
     expect(rules.map((r) => [r.fingerprint, r.attributes])).toEqual([
       [['a'], {}],

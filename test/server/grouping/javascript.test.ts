@@ -2,7 +2,13 @@
 // Python on the same inputs), URL origins, and the cross-browser function-name fuzzing.
 import { describe, expect, it } from 'vitest';
 import { deriveJsModule } from '../../../server/src/grouping/index.js';
-import { behaviorFamily, hasUrlOrigin, isLowQualityJsFrame, isUnknownJsFunction, trimJsFunction } from '../../../server/src/grouping/javascript.js';
+import {
+  behaviorFamily,
+  hasUrlOrigin,
+  isLowQualityJsFrame,
+  isUnknownJsFunction,
+  trimJsFunction,
+} from '../../../server/src/grouping/javascript.js';
 
 describe('deriveJsModule', () => {
   it.each([
@@ -10,7 +16,10 @@ describe('deriveJsModule', () => {
     ['http://host/js/v1.0/foo/bar/baz.min.js', 'foo/bar/baz'],
     ['http://localhost:4001/test.html', 'test'],
     ['webpack:///./app/components/modals/createTeamModal.jsx', 'app/components/modals/createTeamModal'],
-    ['webpack:////usr/src/app/node_modules/@babel/runtime/helpers/asyncToGenerator.js', 'usr/src/app/node_modules/@babel/runtime/helpers/asyncToGenerator'],
+    [
+      'webpack:////usr/src/app/node_modules/@babel/runtime/helpers/asyncToGenerator.js',
+      'usr/src/app/node_modules/@babel/runtime/helpers/asyncToGenerator',
+    ],
     ['https://s1.sentry-cdn.com/_static/7929ba007069f1372e3af911f1e947cd/sentry/dist/app.js', 'sentry/dist/app'], // md5 folder
     ['https://example.com/assets/3f786850e387550fdab836ed7e6dc881de23001b/app.js', 'app'], // sha1 folder
     ['https://example.com/static/js/main-3f2a1b9cd.js', 'main'], // trailing commit-ish
@@ -51,19 +60,27 @@ describe('JS helpers', () => {
   });
 
   it('knows anonymous function names of every browser', () => {
-    expect(['?', '<anonymous>', '<anonymous function>', 'Anonymous function', 'test/<'].every(isUnknownJsFunction)).toBe(true);
+    expect(
+      ['?', '<anonymous>', '<anonymous function>', 'Anonymous function', 'test/<'].every(isUnknownJsFunction),
+    ).toBe(true);
     expect(isUnknownJsFunction('renderCart')).toBe(false);
   });
 
   it('drops eval and native/anonymous-origin frames as low quality', () => {
     expect(isLowQualityJsFrame('eval', 'file:///x.html')).toBe(true);
-    expect(['[native code]', 'native code', 'eval code', '<anonymous>'].every((p) => isLowQualityJsFrame('map', p))).toBe(true);
+    expect(
+      ['[native code]', 'native code', 'eval code', '<anonymous>'].every((p) => isLowQualityJsFrame('map', p)),
+    ).toBe(true);
     expect(isLowQualityJsFrame('map', 'http://x/a.js')).toBe(false);
   });
 
   it('puts node in the javascript family and unknown platforms in "other"', () => {
-    expect([behaviorFamily('node'), behaviorFamily('javascript'), behaviorFamily('cocoa'), behaviorFamily('python'), behaviorFamily(undefined)]).toEqual([
-      'javascript', 'javascript', 'native', 'other', 'other',
-    ]);
+    expect([
+      behaviorFamily('node'),
+      behaviorFamily('javascript'),
+      behaviorFamily('cocoa'),
+      behaviorFamily('python'),
+      behaviorFamily(undefined),
+    ]).toEqual(['javascript', 'javascript', 'native', 'other', 'other']);
   });
 });

@@ -38,9 +38,9 @@ describe('normalizeMessage', () => {
   });
 
   it('keeps a URL up to the next whitespace, trailing punctuation included', () => {
-    expect(normalizeMessage('Loading chunk 158 failed.\n(timeout: https://cdn.example.com/_static/34f8a6d1/dist/app.js)')).toBe(
-      'Loading chunk <int> failed.\n(timeout: <url>',
-    );
+    expect(
+      normalizeMessage('Loading chunk 158 failed.\n(timeout: https://cdn.example.com/_static/34f8a6d1/dist/app.js)'),
+    ).toBe('Loading chunk <int> failed.\n(timeout: <url>');
   });
 
   it.each([

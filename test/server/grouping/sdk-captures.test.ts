@@ -7,8 +7,10 @@ import { sdkEvent } from '../../helpers/grouping-fixtures.js';
 
 const node = (n: string): NormalizedEvent => sdkEvent(`node-sdk-11.12/${n}.json`);
 const python = (n: string): NormalizedEvent => sdkEvent(`python-sdk-1.9.10/${n}.json`);
-const appValues = (e: NormalizedEvent): string[] | undefined => computeGrouping(e).variants.find((v) => v.name === 'app')?.values;
-const sameIssue = (a: NormalizedEvent, b: NormalizedEvent): boolean => computeGrouping(a).hashes.some((h) => computeGrouping(b).hashes.includes(h));
+const appValues = (e: NormalizedEvent): string[] | undefined =>
+  computeGrouping(e).variants.find((v) => v.name === 'app')?.values;
+const sameIssue = (a: NormalizedEvent, b: NormalizedEvent): boolean =>
+  computeGrouping(a).hashes.some((h) => computeGrouping(b).hashes.includes(h));
 
 function edited(event: NormalizedEvent, edit: (e: NormalizedEvent) => void): NormalizedEvent {
   const copy = structuredClone(event);
@@ -18,11 +20,21 @@ function edited(event: NormalizedEvent, edit: (e: NormalizedEvent) => void): Nor
 
 describe('SDK captures: summary and basis', () => {
   it.each([
-    [node('02-event-syntaxerror-json-parse'), 'stacktrace', "SyntaxError: Expected ',' or ']' after array element in JSON at position 15", 'parseCart(lib:checkout)'],
+    [
+      node('02-event-syntaxerror-json-parse'),
+      'stacktrace',
+      "SyntaxError: Expected ',' or ']' after array element in JSON at position 15",
+      'parseCart(lib:checkout)',
+    ],
     [node('03-event-dberror-with-cause'), 'stacktrace', 'DbError: could not load order 981', 'loadOrder(lib:checkout)'],
     [node('04-event-dberror-charge'), 'stacktrace', 'DbError: relation "orders_1999" does not exist', 'query(lib:db)'],
     [node('05-event-message-with-numbers'), 'stacktrace', 'Payment 1999 declined for order 981', ''],
-    [node('07-event-unhandled-rangeerror'), 'stacktrace', 'RangeError: Invalid array length in stock sync', 'Timeout._onTimeout(server)'],
+    [
+      node('07-event-unhandled-rangeerror'),
+      'stacktrace',
+      'RangeError: Invalid array length in stock sync',
+      'Timeout._onTimeout(server)',
+    ],
     [python('01-store-zerodivision-gzip'), 'stacktrace', 'ZeroDivisionError: division by zero', '__main__ in ratio'],
     [python('02-store-keyerror-gzip'), 'stacktrace', "KeyError: 'gross'", '__main__ in render_invoice'],
     [python('03-store-message-gzip'), 'message', 'Invoice 7781 sent to customer 55', ''],
@@ -47,7 +59,12 @@ describe('SDK captures: what the hash is made of', () => {
   it('Node: the system variant also hashes node internals (modules run_main, loader …), so both hashes are kept', () => {
     const r = computeGrouping(node('02-event-syntaxerror-json-parse'));
     expect(r.variants.map((v) => v.name)).toEqual(['app', 'system']);
-    expect(r.variants[1]!.values.slice(0, 4)).toEqual(['SyntaxError', 'run_main', 'asyncRunEntryPointWithESMLoader', 'loader']);
+    expect(r.variants[1]!.values.slice(0, 4)).toEqual([
+      'SyntaxError',
+      'run_main',
+      'asyncRunEntryPointWithESMLoader',
+      'loader',
+    ]);
   });
 
   it('Node: a cause chain with exception ids is hashed root first (DbError, then its TypeError cause)', () => {
@@ -57,13 +74,24 @@ describe('SDK captures: what the hash is made of', () => {
   });
 
   it('Node captureMessage with an attached stack: grouped by its call site, the message text is not hashed', () => {
-    expect(appValues(node('05-event-message-with-numbers'))).toEqual(['server', "Sentry.captureMessage('Payment 1999 declined for order 981', 'warning');"]);
+    expect(appValues(node('05-event-message-with-numbers'))).toEqual([
+      'server',
+      "Sentry.captureMessage('Payment 1999 declined for order 981', 'warning');",
+    ]);
   });
 
   it('Python: all frames in-app, so app and system hash alike and one hash is emitted', () => {
     const r = computeGrouping(python('01-store-zerodivision-gzip'));
     expect(r.hashes).toHaveLength(1);
-    expect(r.variants[0]!.values).toEqual(['ZeroDivisionError', '__main__', '<module>', 'ratio(100, 0)', '__main__', 'ratio', 'return total / count']);
+    expect(r.variants[0]!.values).toEqual([
+      'ZeroDivisionError',
+      '__main__',
+      '<module>',
+      'ratio(100, 0)',
+      '__main__',
+      'ratio',
+      'return total / count',
+    ]);
   });
 
   it('Browser (minified, not symbolicated): URL file names never count; the module symbolication derives from the URL does', () => {
@@ -77,12 +105,22 @@ describe('SDK captures: what the hash is made of', () => {
         if (module) f.module = module;
       }
     });
-    expect(appValues(withModules)).toEqual(['TypeError', 'assets/index-CXTlBatX', 'r', 'assets/index-CXTlBatX', 'assets/index-CXTlBatX', 'e', 'assets/index-CXTlBatX']);
+    expect(appValues(withModules)).toEqual([
+      'TypeError',
+      'assets/index-CXTlBatX',
+      'r',
+      'assets/index-CXTlBatX',
+      'assets/index-CXTlBatX',
+      'e',
+      'assets/index-CXTlBatX',
+    ]);
     expect(summarizeEvent(withModules).culprit).toBe('?(assets/index-CXTlBatX)');
   });
 
   it('Python message: numbers are parameterized', () => {
-    expect(computeGrouping(python('03-store-message-gzip')).variants[0]!.values).toEqual(['Invoice <int> sent to customer <int>']);
+    expect(computeGrouping(python('03-store-message-gzip')).variants[0]!.values).toEqual([
+      'Invoice <int> sent to customer <int>',
+    ]);
   });
 });
 
@@ -108,14 +146,20 @@ describe('SDK captures: same issue or not', () => {
   it('a changed in-app line of code is a new issue (context lines are hashed), a changed node internal is not', () => {
     const original = node('04-event-dberror-charge');
     const frames = (e: NormalizedEvent) => e.exception!.values[0]!.stacktrace!.frames;
-    const edit = edited(original, (e) => (frames(e).at(-1)!.context_line = '  throw new DbError(`no relation ${params[0]}`);'));
+    const edit = edited(
+      original,
+      (e) => (frames(e).at(-1)!.context_line = '  throw new DbError(`no relation ${params[0]}`);'),
+    );
     expect(sameIssue(original, edit)).toBe(false);
     const internal = edited(original, (e) => (frames(e)[0]!.function = 'somethingElse'));
     expect(sameIssue(original, internal)).toBe(true); // the app hash still matches
   });
 
   it('two Python messages differing only in numbers are the same issue', () => {
-    const other = edited(python('03-store-message-gzip'), (e) => (e.logentry = { formatted: 'Invoice 12 sent to customer 9' }));
+    const other = edited(
+      python('03-store-message-gzip'),
+      (e) => (e.logentry = { formatted: 'Invoice 12 sent to customer 9' }),
+    );
     expect(sameIssue(python('03-store-message-gzip'), other)).toBe(true);
   });
 

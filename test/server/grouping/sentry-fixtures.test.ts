@@ -20,7 +20,8 @@ const EXPECTED_EXACT_2023 = fixtures.length - Object.keys(KNOWN_MISMATCHES_2023)
 const ours = fixtures.map((f) => computeGrouping(f.event, f.options));
 const ours2023 = fixtures.map((f) => computeGrouping(f.event, { ...f.options, config: 'newstyle:2023-01-11' }));
 
-const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+const sameSet = (a: string[], b: string[]): boolean =>
+  a.length === b.length && [...a].sort().join() === [...b].sort().join();
 const intersects = (a: string[], b: string[]): boolean => a.some((h) => b.includes(h));
 
 describe('grouping parity with Sentry fixtures', () => {

@@ -6,9 +6,17 @@ const issue = (id: string, eventCount: string, projectId = '1'): MergeCandidate 
 
 describe('planMerge', () => {
   it.each<[string, MergeCandidate[], { parentId: string; childIds: string[] }]>([
-    ['the issue with the most events is the parent', [issue('7', '3'), issue('9', '12'), issue('8', '5')], { parentId: '9', childIds: ['8', '7'] }],
+    [
+      'the issue with the most events is the parent',
+      [issue('7', '3'), issue('9', '12'), issue('8', '5')],
+      { parentId: '9', childIds: ['8', '7'] },
+    ],
     ['counts compare as numbers, not strings', [issue('1', '9'), issue('2', '10')], { parentId: '2', childIds: ['1'] }],
-    ['a tie goes to the higher id (as Sentry sorts)', [issue('10', '4'), issue('9', '4')], { parentId: '10', childIds: ['9'] }],
+    [
+      'a tie goes to the higher id (as Sentry sorts)',
+      [issue('10', '4'), issue('9', '4')],
+      { parentId: '10', childIds: ['9'] },
+    ],
   ])('%s', (_name, issues, expected) => {
     expect(planMerge(issues)).toEqual({ projectId: '1', ...expected });
   });

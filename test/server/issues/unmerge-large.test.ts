@@ -26,18 +26,43 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const api = (path: string, opts: { method?: string; body?: unknown } = {}) => call(server.url, path, { ...opts, token: owner.token });
+const api = (path: string, opts: { method?: string; body?: unknown } = {}) =>
+  call(server.url, path, { ...opts, token: owner.token });
 
 /** Sends one event over HTTP; resolves with its issue and how long it took to be stored. */
 async function send(fingerprint: string): Promise<{ issueId: string; ms: number }> {
   const eventId = randomBytes(16).toString('hex');
-  const event = { event_id: eventId, platform: 'node', level: 'error', timestamp: Date.now() / 1000, release: 'big@2.0.0', environment: 'production', fingerprint: [fingerprint], user: { id: 'live' }, message: `big ${fingerprint}` };
-  const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join('\n');
+  const event = {
+    event_id: eventId,
+    platform: 'node',
+    level: 'error',
+    timestamp: Date.now() / 1000,
+    release: 'big@2.0.0',
+    environment: 'production',
+    fingerprint: [fingerprint],
+    user: { id: 'live' },
+    message: `big ${fingerprint}`,
+  };
+  const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join(
+    '\n',
+  );
   const p = server.project;
   const started = Date.now();
-  const res = await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, { headers: { 'content-type': 'application/x-sentry-envelope' }, body });
+  const res = await request(`${server.url}/api/${p.projectId}/envelope/?sentry_key=${p.publicKey}&sentry_version=7`, {
+    headers: { 'content-type': 'application/x-sentry-envelope' },
+    body,
+  });
   expect(res.status).toBe(200);
-  const row = await waitFor(async () => (await server.pool.query<{ issueId: string }>('SELECT issue_id::text AS "issueId" FROM events WHERE event_id = $1', [eventId])).rows[0], { timeout: 60_000, interval: 20 });
+  const row = await waitFor(
+    async () =>
+      (
+        await server.pool.query<{ issueId: string }>(
+          'SELECT issue_id::text AS "issueId" FROM events WHERE event_id = $1',
+          [eventId],
+        )
+      ).rows[0],
+    { timeout: 60_000, interval: 20 },
+  );
   return { issueId: row.issueId, ms: Date.now() - started };
 }
 
@@ -45,8 +70,20 @@ async function send(fingerprint: string): Promise<{ issueId: string; ms: number 
 async function seedBulk(issueId: string, hashes: [string, string]): Promise<void> {
   const variants = Array.from({ length: VARIANTS }, (_, i) => {
     const hash = hashes[i % 2]!;
-    const tags: Array<[string, string]> = [['environment', i % 3 === 0 ? 'staging' : 'production'], ['level', 'error'], ['release', `big@1.${i % 4}`], ['user', `id:u${i % 6}`]];
-    return { title: `bulk v${i}`, hash, release: `big@1.${i % 4}`, env: tags[0]![1], tags, payload: encodePayload(JSON.stringify({ message: `bulk v${i}`, hashes: [hash], tags })) };
+    const tags: Array<[string, string]> = [
+      ['environment', i % 3 === 0 ? 'staging' : 'production'],
+      ['level', 'error'],
+      ['release', `big@1.${i % 4}`],
+      ['user', `id:u${i % 6}`],
+    ];
+    return {
+      title: `bulk v${i}`,
+      hash,
+      release: `big@1.${i % 4}`,
+      env: tags[0]![1],
+      tags,
+      payload: encodePayload(JSON.stringify({ message: `bulk v${i}`, hashes: [hash], tags })),
+    };
   });
   const start = Date.now() - 21 * 3600_000;
   await server.pool.query(
@@ -55,7 +92,18 @@ async function seedBulk(issueId: string, hashes: [string, string]): Promise<void
        FROM generate_series(1, $4::int) g
        JOIN unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[]) WITH ORDINALITY AS v(title, hash, release, env, payload, ord)
          ON v.ord = g % $10 + 1`,
-    [server.project.projectId, start, issueId, BULK, variants.map((v) => v.title), variants.map((v) => v.hash), variants.map((v) => v.release), variants.map((v) => v.env), variants.map((v) => v.payload), VARIANTS],
+    [
+      server.project.projectId,
+      start,
+      issueId,
+      BULK,
+      variants.map((v) => v.title),
+      variants.map((v) => v.hash),
+      variants.map((v) => v.release),
+      variants.map((v) => v.env),
+      variants.map((v) => v.payload),
+      VARIANTS,
+    ],
   );
   const tagRows = variants.flatMap((v) => v.tags.map(([key, value]) => ({ title: v.title, key, value })));
   await server.pool.query(
@@ -87,10 +135,19 @@ describe('unmerge of an issue with 100,000 events', () => {
   it('runs in background batches while events keep being stored, shows progress, and ends exact', async () => {
     const a = (await send('big-a')).issueId;
     const b = (await send('big-b')).issueId;
-    const merged = await api(`/api/0/organizations/${server.project.orgSlug}/issues/?id=${a}&id=${b}`, { method: 'PUT', body: { merge: 1 } });
+    const merged = await api(`/api/0/organizations/${server.project.orgSlug}/issues/?id=${a}&id=${b}`, {
+      method: 'PUT',
+      body: { merge: 1 },
+    });
     expect(merged.status).toBe(200);
     const source: string = merged.body.merge.parent;
-    const hashOf = async (issue: string) => (await server.pool.query<{ hash: string }>(`SELECT hash FROM issue_hashes WHERE issue_id = $1 ORDER BY created_at`, [issue])).rows.map((r) => r.hash);
+    const hashOf = async (issue: string) =>
+      (
+        await server.pool.query<{ hash: string }>(
+          `SELECT hash FROM issue_hashes WHERE issue_id = $1 ORDER BY created_at`,
+          [issue],
+        )
+      ).rows.map((r) => r.hash);
     const [hashA, hashB] = (await hashOf(source)) as [string, string]; // big-a's hash was created first
     await seedBulk(source, [hashA, hashB]);
     const projectId = server.project.projectId;
@@ -107,7 +164,11 @@ describe('unmerge of an issue with 100,000 events', () => {
     const progress: Array<{ status: string; scanned: number; moved: number }> = [];
     let storedDuring = 0;
     for (let i = 0; ; i++) {
-      const [u] = (await api(`/api/0/issues/${source}/unmerges/`)).body as Array<{ status: string; scanned: number; moved: number }>;
+      const [u] = (await api(`/api/0/issues/${source}/unmerges/`)).body as Array<{
+        status: string;
+        scanned: number;
+        moved: number;
+      }>;
       progress.push(u!);
       if (u!.status === 'done') break;
       expect(Date.now() - started).toBeLessThan(240_000);
@@ -121,13 +182,17 @@ describe('unmerge of an issue with 100,000 events', () => {
     latencies.sort((x, y) => x - y);
     const p50 = latencies[Math.floor(latencies.length / 2)] ?? 0;
     const max = latencies.at(-1) ?? 0;
-    console.log(`unmerge of ${BULK} events: ${elapsed} ms; ${storedDuring} events stored meanwhile, time to storage p50 ${p50} ms, max ${max} ms; ${progress.length} progress polls`);
+    console.log(
+      `unmerge of ${BULK} events: ${elapsed} ms; ${storedDuring} events stored meanwhile, time to storage p50 ${p50} ms, max ${max} ms; ${progress.length} progress polls`,
+    );
 
     expect(storedDuring).toBeGreaterThanOrEqual(3);
     expect(max).toBeLessThan(10_000); // never held up behind the whole unmerge
     expect(progress.some((p) => p.status === 'running' && p.scanned > 0 && p.scanned < BULK)).toBe(true); // progress is visible
     expect(progress.at(-1)).toMatchObject({ status: 'done', scanned: expect.any(Number) });
-    const moved = (await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [destination])).rows[0]!.n;
+    const moved = (
+      await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE issue_id = $1', [destination])
+    ).rows[0]!.n;
     expect(moved).toBe(BULK / 2 + 1 + Math.floor(storedDuring / 2));
     expect(await misplacedEvents(server.pool, projectId)).toBe(0);
     expect(await storedCounters(server.pool, projectId)).toEqual(await countersFromEvents(server.pool, projectId));

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { canChangeRole, canRemoveMember, grantableRoles, isInvitationUsable } from '../../../server/src/members/roles.js';
+import {
+  canChangeRole,
+  canRemoveMember,
+  grantableRoles,
+  isInvitationUsable,
+} from '../../../server/src/members/roles.js';
 
 describe('canChangeRole', () => {
   it.each([
@@ -25,7 +30,10 @@ describe('canRemoveMember', () => {
   ] as const)('%j → %s', (args, ok) => expect(canRemoveMember(args).ok).toBe(ok));
 
   it('names the last-owner rule', () => {
-    expect(canRemoveMember({ actor: 'owner', isSelf: true, target: 'owner', ownerCount: 1 })).toMatchObject({ ok: false, code: 'last-owner' });
+    expect(canRemoveMember({ actor: 'owner', isSelf: true, target: 'owner', ownerCount: 1 })).toMatchObject({
+      ok: false,
+      code: 'last-owner',
+    });
   });
 });
 

@@ -20,10 +20,16 @@ describe('/metrics', () => {
   };
 
   it('reports ingest outcomes, the pipeline, the queue and the pool', async () => {
-    const store = (key: string) => fetch(`${s.url}/api/${s.project.projectId}/store/?sentry_key=${key}`, { method: 'POST', body: JSON.stringify({ message: 'metrics' }) });
+    const store = (key: string) =>
+      fetch(`${s.url}/api/${s.project.projectId}/store/?sentry_key=${key}`, {
+        method: 'POST',
+        body: JSON.stringify({ message: 'metrics' }),
+      });
     expect((await store(s.project.publicKey)).status).toBe(200);
     expect((await store('0'.repeat(32))).status).toBe(403);
-    await waitFor(async () => /faultline_processing_lag_seconds_count [1-9]/.test(await scrape()), { message: 'the processed event' });
+    await waitFor(async () => /faultline_processing_lag_seconds_count [1-9]/.test(await scrape()), {
+      message: 'the processed event',
+    });
     const text = await scrape();
     expect(text).toMatch(/faultline_ingest_outcomes_total\{outcome="accepted"\} 1/);
     expect(text).toMatch(/faultline_ingest_outcomes_total\{outcome="unknown-key"\} 1/);

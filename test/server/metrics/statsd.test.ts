@@ -42,10 +42,15 @@ describe('startStatsdExport', () => {
   afterAll(() => socket.close());
 
   it('pushes the registry to a StatsD server over UDP', async () => {
-    const exporter = startStatsdExport({ host: '127.0.0.1', port, prefix: 'faultline.', intervalMs: 50 }, createLogger({ level: 'silent' }));
+    const exporter = startStatsdExport(
+      { host: '127.0.0.1', port, prefix: 'faultline.', intervalMs: 50 },
+      createLogger({ level: 'silent' }),
+    );
     try {
       recordIngestOutcome('accepted');
-      await waitFor(() => received.some((l) => /^faultline\.ingest_outcomes_total\.outcome_accepted:\d+\|c$/.test(l)), { message: 'the counter line' });
+      await waitFor(() => received.some((l) => /^faultline\.ingest_outcomes_total\.outcome_accepted:\d+\|c$/.test(l)), {
+        message: 'the counter line',
+      });
     } finally {
       await exporter.stop();
     }

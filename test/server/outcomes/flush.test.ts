@@ -6,7 +6,12 @@ import pino from 'pino';
 import { createTestDatabase } from '../../helpers/db.js';
 import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
 import { createProject } from '../../helpers/factories.js';
-import { hourOf, outcomeField, outcomesKey, writeOutcomes } from '../../../server/src/shared/outcomes/outcome-counter.js';
+import {
+  hourOf,
+  outcomeField,
+  outcomesKey,
+  writeOutcomes,
+} from '../../../server/src/shared/outcomes/outcome-counter.js';
 import { flushOutcomes } from '../../../server/src/outcomes/flush.js';
 import { insertOutcomeFlush, listOutcomeCounts, upsertOutcomeCounts } from '../../../server/src/outcomes/queries.js';
 
@@ -28,15 +33,27 @@ afterAll(async () => {
 
 const deps = () => ({ pool: db.pool, redis, prefix, log });
 async function totals(projectId: string): Promise<Record<string, number>> {
-  const rows = await listOutcomeCounts(db.pool, { projectId, since: new Date((HOUR - 3600) * 1000), until: new Date((HOUR + 7200) * 1000) });
+  const rows = await listOutcomeCounts(db.pool, {
+    projectId,
+    since: new Date((HOUR - 3600) * 1000),
+    until: new Date((HOUR + 7200) * 1000),
+  });
   return Object.fromEntries(rows.map((r) => [`${r.outcome}/${r.reason}`, r.quantity]));
 }
-const field = (projectId: string, reason: string) => outcomeField(projectId, HOUR, 'error', { outcome: 'filtered', reason: reason as 'localhost' });
+const field = (projectId: string, reason: string) =>
+  outcomeField(projectId, HOUR, 'error', { outcome: 'filtered', reason: reason as 'localhost' });
 
 describe('flushOutcomes', () => {
   it('moves the live counters into Postgres and adds up repeated flushes', async () => {
     const { projectId } = await createProject(db.pool);
-    await writeOutcomes(redis, prefix, new Map([[field(projectId, 'localhost'), 4], [outcomeField(projectId, HOUR, 'error', { outcome: 'accepted' }), 10]]));
+    await writeOutcomes(
+      redis,
+      prefix,
+      new Map([
+        [field(projectId, 'localhost'), 4],
+        [outcomeField(projectId, HOUR, 'error', { outcome: 'accepted' }), 10],
+      ]),
+    );
     await flushOutcomes(deps());
     await writeOutcomes(redis, prefix, new Map([[field(projectId, 'localhost'), 1]]));
     await flushOutcomes(deps());
@@ -51,7 +68,16 @@ describe('flushOutcomes', () => {
     const snapshot = `${prefix}:{outcomes}:snapshot:died-after-commit`;
     await redis.multi().rename(outcomesKey(prefix), snapshot).sadd(`${prefix}:{outcomes}:pending`, snapshot).exec();
     await insertOutcomeFlush(db.pool, 'died-after-commit');
-    await upsertOutcomeCounts(db.pool, [{ projectId, hour: new Date(HOUR * 1000).toISOString(), category: 'error', outcome: 'filtered', reason: 'web-crawlers', quantity: 7 }]);
+    await upsertOutcomeCounts(db.pool, [
+      {
+        projectId,
+        hour: new Date(HOUR * 1000).toISOString(),
+        category: 'error',
+        outcome: 'filtered',
+        reason: 'web-crawlers',
+        quantity: 7,
+      },
+    ]);
     await flushOutcomes(deps());
     expect(await totals(projectId)).toEqual({ 'filtered/web-crawlers': 7 });
     expect(await redis.exists(snapshot)).toBe(0);

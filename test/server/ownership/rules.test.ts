@@ -2,15 +2,28 @@
 // wins, as in Sentry), parse errors with line numbers, and CODEOWNERS import.
 import { describe, expect, it } from 'vitest';
 import { convertCodeowners } from '../../../server/src/ownership/codeowners.js';
-import { codeownersMatch, findOwners, parseRules, ruleMatches, type OwnershipEvent } from '../../../server/src/ownership/rules.js';
+import {
+  codeownersMatch,
+  findOwners,
+  parseRules,
+  ruleMatches,
+  type OwnershipEvent,
+} from '../../../server/src/ownership/rules.js';
 
 const event = (over: Partial<OwnershipEvent> = {}): OwnershipEvent => ({
   frames: [
-    { absPath: '/srv/app/node_modules/express/lib/router.js', filename: '/srv/app/node_modules/express/lib/router.js', module: 'express.lib.router' },
+    {
+      absPath: '/srv/app/node_modules/express/lib/router.js',
+      filename: '/srv/app/node_modules/express/lib/router.js',
+      module: 'express.lib.router',
+    },
     { absPath: '/srv/app/src/billing/cart.js', filename: 'src/billing/cart.js', module: 'billing.cart' },
   ],
   url: 'https://shop.test/checkout/pay?x=1',
-  tags: [['browser', 'Chrome 120'], ['customer.tier', 'gold']],
+  tags: [
+    ['browser', 'Chrome 120'],
+    ['customer.tier', 'gold'],
+  ],
   ...over,
 });
 
@@ -72,11 +85,18 @@ describe('rule kinds and globs', () => {
 
 describe('precedence', () => {
   it('puts the last matching rule first and dedupes owners in that order', () => {
-    const { rules } = parseRules(['path:src/* #web a@x.io', 'url:*checkout* b@x.io', 'path:*.py c@x.io', 'module:billing.cart a@x.io d@x.io'].join('\n'));
+    const { rules } = parseRules(
+      ['path:src/* #web a@x.io', 'url:*checkout* b@x.io', 'path:*.py c@x.io', 'module:billing.cart a@x.io d@x.io'].join(
+        '\n',
+      ),
+    );
     const found = findOwners(rules, event());
     expect(found.rules.map((r) => r.line)).toEqual([4, 2, 1]);
     expect(found.owners).toEqual([
-      { type: 'user', email: 'a@x.io' }, { type: 'user', email: 'd@x.io' }, { type: 'user', email: 'b@x.io' }, { type: 'team', slug: 'web' },
+      { type: 'user', email: 'a@x.io' },
+      { type: 'user', email: 'd@x.io' },
+      { type: 'user', email: 'b@x.io' },
+      { type: 'team', slug: 'web' },
     ]);
   });
 
@@ -102,7 +122,10 @@ describe('parse errors name the line', () => {
     const { rules, errors } = parseRules('# owners\n\n  path:src/* #web   # not a comment here\n');
     expect(errors).toEqual([{ line: 3, message: '"#" is not an owner (use a member\'s e-mail or #team)' }]);
     expect(rules).toEqual([]);
-    expect(parseRules('# owners\n\n  path:src/* #web\n').rules[0]).toMatchObject({ line: 3, owners: [{ type: 'team', slug: 'web' }] });
+    expect(parseRules('# owners\n\n  path:src/* #web\n').rules[0]).toMatchObject({
+      line: 3,
+      owners: [{ type: 'team', slug: 'web' }],
+    });
   });
 });
 
@@ -119,7 +142,9 @@ describe('CODEOWNERS import', () => {
   it('converts patterns and owners into codeowners: rules', () => {
     const out = convertCodeowners(text, { '@alice-gh': 'alice@x.io' });
     expect(out.errors).toEqual([]);
-    expect(out.raw).toBe(['codeowners:* #platform', 'codeowners:/src/billing/ alice@x.io bob@x.io', 'codeowners:*.md #docs'].join('\n'));
+    expect(out.raw).toBe(
+      ['codeowners:* #platform', 'codeowners:/src/billing/ alice@x.io bob@x.io', 'codeowners:*.md #docs'].join('\n'),
+    );
     const { rules, errors } = parseRules(out.raw);
     expect(errors).toEqual([]);
     expect(findOwners(rules, event()).owners[0]).toEqual({ type: 'user', email: 'alice@x.io' });

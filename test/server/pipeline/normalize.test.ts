@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError, normalizeEvent, parseEventJson } from '../../../server/src/pipeline/normalize.js';
-import { clampTimestamp, formatParams, normalizeTags, parseTimestamp } from '../../../server/src/shared/normalize-values.js';
+import {
+  clampTimestamp,
+  formatParams,
+  normalizeTags,
+  parseTimestamp,
+} from '../../../server/src/shared/normalize-values.js';
 
 const RECEIVED_MS = Date.UTC(2026, 10, 26, 2, 0, 0); // 2026-11-26T02:00:00Z
 const RECEIVED = RECEIVED_MS / 1000;
 const EVENT_ID = '0123456789abcdef0123456789abcdef';
-const norm = (raw: Record<string, unknown>, clientIp?: string) => normalizeEvent(raw, { eventId: EVENT_ID, receivedAt: RECEIVED_MS, clientIp });
+const norm = (raw: Record<string, unknown>, clientIp?: string) =>
+  normalizeEvent(raw, { eventId: EVENT_ID, receivedAt: RECEIVED_MS, clientIp });
 
 describe('normalizeEvent', () => {
   it('rejects payloads that are not objects', () => {
-    for (const raw of [null, 'x', 42, [1, 2]]) expect(() => normalizeEvent(raw, { eventId: EVENT_ID, receivedAt: RECEIVED_MS })).toThrow(InvalidEventError);
+    for (const raw of [null, 'x', 42, [1, 2]])
+      expect(() => normalizeEvent(raw, { eventId: EVENT_ID, receivedAt: RECEIVED_MS })).toThrow(InvalidEventError);
   });
 
   it.each([
@@ -30,26 +37,75 @@ describe('normalizeEvent', () => {
   });
 
   it.each([
-    ['fatal', 'fatal'], ['critical', 'fatal'], ['error', 'error'], ['warning', 'warning'], ['WARN', 'warning'],
-    ['info', 'info'], ['log', 'info'], ['debug', 'debug'], [50, 'fatal'], [40, 'error'], [30, 'warning'],
-    [20, 'info'], [10, 'debug'], [undefined, 'error'], ['nonsense', 'error'],
+    ['fatal', 'fatal'],
+    ['critical', 'fatal'],
+    ['error', 'error'],
+    ['warning', 'warning'],
+    ['WARN', 'warning'],
+    ['info', 'info'],
+    ['log', 'info'],
+    ['debug', 'debug'],
+    [50, 'fatal'],
+    [40, 'error'],
+    [30, 'warning'],
+    [20, 'info'],
+    [10, 'debug'],
+    [undefined, 'error'],
+    ['nonsense', 'error'],
   ])('level %s → %s', (level, expected) => {
     expect(norm({ level }).level).toBe(expected);
   });
 
   it.each([
-    ['node', 'node'], ['javascript', 'javascript'], ['python', 'python'], ['cobol', 'other'], [undefined, 'other'],
+    ['node', 'node'],
+    ['javascript', 'javascript'],
+    ['python', 'python'],
+    ['cobol', 'other'],
+    [undefined, 'other'],
   ])('platform %s → %s', (platform, expected) => {
     expect(norm({ platform }).platform).toBe(expected);
   });
 
   it.each([
-    ['object', { a: '1', b: 'two' }, [['a', '1'], ['b', 'two']]],
-    ['pairs', [['a', '1'], ['b', 'two']], [['a', '1'], ['b', 'two']]],
-    ['non-string values', { t: true, f: false, n: 3, z: null }, [['t', 'True'], ['f', 'False'], ['n', '3'], ['z', '']]],
+    [
+      'object',
+      { a: '1', b: 'two' },
+      [
+        ['a', '1'],
+        ['b', 'two'],
+      ],
+    ],
+    [
+      'pairs',
+      [
+        ['a', '1'],
+        ['b', 'two'],
+      ],
+      [
+        ['a', '1'],
+        ['b', 'two'],
+      ],
+    ],
+    [
+      'non-string values',
+      { t: true, f: false, n: 3, z: null },
+      [
+        ['t', 'True'],
+        ['f', 'False'],
+        ['n', '3'],
+        ['z', ''],
+      ],
+    ],
     ['spaces in keys become dashes', { 'my key': 'v' }, [['my-key', 'v']]],
     ['invalid keys and values dropped', { 'bad/key': 'v', long: 'x'.repeat(201), nl: 'a\nb', ok: 'v' }, [['ok', 'v']]],
-    ['first key wins', [['a', '1'], ['a', '2']], [['a', '1']]],
+    [
+      'first key wins',
+      [
+        ['a', '1'],
+        ['a', '2'],
+      ],
+      [['a', '1']],
+    ],
     ['malformed pairs skipped', [['a'], 'b', ['c', 'd']], [['c', 'd']]],
   ])('tags as %s', (_name, tags, expected) => {
     expect(norm({ tags }).tags).toEqual(expected);
@@ -57,10 +113,18 @@ describe('normalizeEvent', () => {
 
   it.each([
     ['message string → formatted', { message: 'hello' }, { formatted: 'hello' }],
-    ['message object → logentry', { message: { message: 'a %s', params: ['b'] } }, { message: 'a %s', formatted: 'a b', params: ['b'] }],
+    [
+      'message object → logentry',
+      { message: { message: 'a %s', params: ['b'] } },
+      { message: 'a %s', formatted: 'a b', params: ['b'] },
+    ],
     ['message false ignored', { message: false }, undefined],
     ['logentry with formatted', { logentry: { formatted: 'x', message: 'y' } }, { formatted: 'x', message: 'y' }],
-    ['logentry with python params', { logentry: { message: 'Invoice %s for %d', params: ['a', 7.9] } }, { message: 'Invoice %s for %d', params: ['a', 7.9], formatted: 'Invoice a for 7' }],
+    [
+      'logentry with python params',
+      { logentry: { message: 'Invoice %s for %d', params: ['a', 7.9] } },
+      { message: 'Invoice %s for %d', params: ['a', 7.9], formatted: 'Invoice a for 7' },
+    ],
     ['logentry wins over message', { logentry: { formatted: 'x' }, message: 'y' }, { formatted: 'x' }],
     ['legacy interface name', { 'sentry.interfaces.Message': { message: 'm' } }, { formatted: 'm' }],
   ])('%s', (_name, raw, expected) => {
@@ -81,12 +145,21 @@ describe('normalizeEvent', () => {
 
   it('splits "Type: value" when the exception has no type, and defaults the mechanism type', () => {
     const e = norm({ exception: [{ value: 'TypeError: x is undefined', mechanism: { handled: false } }] });
-    expect(e.exception!.values[0]).toMatchObject({ type: 'TypeError', value: 'x is undefined', mechanism: { type: 'generic', handled: false } });
+    expect(e.exception!.values[0]).toMatchObject({
+      type: 'TypeError',
+      value: 'x is undefined',
+      mechanism: { type: 'generic', handled: false },
+    });
   });
 
   it('normalizes frames and drops empty exceptions', () => {
     const e = norm({
-      exception: { values: [{}, { type: 'E', stacktrace: { frames: [{ function: 'f', lineno: '12', colno: 'x', in_app: 'yes' }, 'junk'] } }] },
+      exception: {
+        values: [
+          {},
+          { type: 'E', stacktrace: { frames: [{ function: 'f', lineno: '12', colno: 'x', in_app: 'yes' }, 'junk'] } },
+        ],
+      },
     });
     expect(e.exception!.values).toHaveLength(1);
     expect(e.exception!.values[0]!.stacktrace!.frames).toEqual([{ function: 'f', lineno: 12 }]);
@@ -96,7 +169,9 @@ describe('normalizeEvent', () => {
     ['a bare array (JS)', [{ message: 'a', timestamp: '2026-11-26T01:59:50Z', level: 'warn' }]],
     ['{values} (Python)', { values: [{ message: 'a', timestamp: RECEIVED - 10, level: 'warning' }] }],
   ])('breadcrumbs as %s', (_name, breadcrumbs) => {
-    expect(norm({ breadcrumbs }).breadcrumbs).toEqual({ values: [{ message: 'a', timestamp: RECEIVED - 10, level: 'warning' }] });
+    expect(norm({ breadcrumbs }).breadcrumbs).toEqual({
+      values: [{ message: 'a', timestamp: RECEIVED - 10, level: 'warning' }],
+    });
   });
 
   it.each([
@@ -126,8 +201,22 @@ describe('normalizeEvent', () => {
   it.each([
     [
       'objects and strings',
-      { url: 'https://shop.example/cart?x=1#top', method: 'post', headers: { Host: 'shop.example', Cookie: 'a=1; b=2' } },
-      { url: 'https://shop.example/cart', method: 'POST', query_string: [['x', '1']], fragment: 'top', headers: [['Host', 'shop.example']], cookies: [['a', '1'], ['b', '2']] },
+      {
+        url: 'https://shop.example/cart?x=1#top',
+        method: 'post',
+        headers: { Host: 'shop.example', Cookie: 'a=1; b=2' },
+      },
+      {
+        url: 'https://shop.example/cart',
+        method: 'POST',
+        query_string: [['x', '1']],
+        fragment: 'top',
+        headers: [['Host', 'shop.example']],
+        cookies: [
+          ['a', '1'],
+          ['b', '2'],
+        ],
+      },
     ],
     [
       'pairs',
@@ -137,7 +226,13 @@ describe('normalizeEvent', () => {
     [
       'query and cookies as strings, query object',
       { cookies: 'k=v', query_string: '?a=1&b=2' },
-      { cookies: [['k', 'v']], query_string: [['a', '1'], ['b', '2']] },
+      {
+        cookies: [['k', 'v']],
+        query_string: [
+          ['a', '1'],
+          ['b', '2'],
+        ],
+      },
     ],
     ['query object', { query_string: { a: 1 } }, { query_string: [['a', '1']] }],
   ])('request: %s', (_name, request, expected) => {
@@ -145,7 +240,13 @@ describe('normalizeEvent', () => {
   });
 
   it('keeps release/environment only when valid, and unknown fields as they are', () => {
-    const e = norm({ release: ' shop@1.4.2 ', environment: 'production', dist: 'x/y', custom_field: { a: 1 }, culprit: 'nope' });
+    const e = norm({
+      release: ' shop@1.4.2 ',
+      environment: 'production',
+      dist: 'x/y',
+      custom_field: { a: 1 },
+      culprit: 'nope',
+    });
     expect(e).toMatchObject({ release: 'shop@1.4.2', environment: 'production', custom_field: { a: 1 } });
     expect(e.dist).toBeUndefined();
     expect(e.culprit).toBeUndefined();
@@ -171,7 +272,9 @@ describe('helpers', () => {
     expect(formatParams('%(who)s paid 100%%', { who: 'ann' })).toBe('ann paid 100%');
   });
   it('parseEventJson replaces characters Postgres cannot store', () => {
-    expect(parseEventJson('{"a\\u0000":["x\\u0000y","\\ud800","\\ud83d\\ude00"]}')).toEqual({ 'a\ufffd': ['x\ufffdy', '\ufffd', '\u{1F600}'] });
+    expect(parseEventJson('{"a\\u0000":["x\\u0000y","\\ud800","\\ud83d\\ude00"]}')).toEqual({
+      'a\ufffd': ['x\ufffdy', '\ufffd', '\u{1F600}'],
+    });
     expect(() => parseEventJson('{')).toThrow(SyntaxError);
   });
   it('normalizeTags ignores non-containers', () => {

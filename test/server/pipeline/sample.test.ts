@@ -40,7 +40,8 @@ describe('sample stage', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let redis: Redis;
   let prefix: string;
-  const depsWith = (env: Record<string, string>): PipelineDeps => buildPipelineDeps(db.pool, redis, { REDIS_PREFIX: prefix, ...env });
+  const depsWith = (env: Record<string, string>): PipelineDeps =>
+    buildPipelineDeps(db.pool, redis, { REDIS_PREFIX: prefix, ...env });
   beforeAll(async () => {
     db = await createTestDatabase();
     prefix = testRedisPrefix();
@@ -54,9 +55,13 @@ describe('sample stage', () => {
 
   const q = async <T>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params)).rows as T[];
   const kinds = (outcomes: JobOutcome[]) => outcomes.map((o) => o.kind);
-  const tally = (outcomes: JobOutcome[]) => kinds(outcomes).reduce<Record<string, number>>((t, k) => ({ ...t, [k]: (t[k] ?? 0) + 1 }), {});
+  const tally = (outcomes: JobOutcome[]) =>
+    kinds(outcomes).reduce<Record<string, number>>((t, k) => ({ ...t, [k]: (t[k] ?? 0) + 1 }), {});
   async function state(projectId: string) {
-    const [issue] = await q<{ id: string; event_count: number }>('SELECT id, event_count::int FROM issues WHERE project_id = $1 AND title LIKE $2', [projectId, 'Flood%']);
+    const [issue] = await q<{ id: string; event_count: number }>(
+      'SELECT id, event_count::int FROM issues WHERE project_id = $1 AND title LIKE $2',
+      [projectId, 'Flood%'],
+    );
     const one = async (sql: string) => (await q<{ n: number }>(sql, [issue!.id]))[0]!.n;
     return {
       count: issue!.event_count,
@@ -67,9 +72,18 @@ describe('sample stage', () => {
     };
   }
   const flood = (projectId: string, n: number): EventJob[] =>
-    Array.from({ length: n }, () => syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type: 'Flood', value: 'the same error' }));
+    Array.from({ length: n }, () =>
+      syntheticEventJob({
+        projectId,
+        receivedAt: RECEIVED_AT,
+        eventId: newEventId(),
+        type: 'Flood',
+        value: 'the same error',
+      }),
+    );
   const clearCounters = async () => {
-    for await (const keys of redis.scanStream({ match: `${prefix}:{spike}:*`, count: 1000 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
+    for await (const keys of redis.scanStream({ match: `${prefix}:{spike}:*`, count: 1000 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await redis.del(...keys);
   };
 
   it('stores the first N per issue and minute, counts all, and re-deliveries count nothing twice', async () => {
@@ -103,10 +117,15 @@ describe('sample stage', () => {
     expect(tally(first)).toEqual({ stored: expectedStored, sampled: 40 - expectedStored });
     await clearCounters();
     expect(tally(await processBatch(deps, jobs))).toEqual({ duplicate: 40 });
-    expect(await state(projectId)).toMatchObject({ count: 40, stored: expectedStored, hourly: 40, sampled: 40 - expectedStored });
+    expect(await state(projectId)).toMatchObject({
+      count: 40,
+      stored: expectedStored,
+      hourly: 40,
+      sampled: 40 - expectedStored,
+    });
   });
 
-  it('keeps each event\'s rank when a failed batch is retried event by event', async () => {
+  it("keeps each event's rank when a failed batch is retried event by event", async () => {
     // Fault injection: an event titled "poison-rank" cannot be stored, so the batch transaction
     // fails and processBatch retries its events one by one. The retry must not rank the flood's
     // events a second time (which would push stored ones past the threshold).
@@ -115,7 +134,13 @@ describe('sample stage', () => {
       const deps = depsWith({ SPIKE_EVENTS_PER_MINUTE: '3', SPIKE_SAMPLE_RATE: '0' });
       const { projectId } = await createProject(db.pool, 'spike-retry');
       const jobs = flood(projectId, 5);
-      const poison = syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type: 'Poison', value: 'poison-rank' });
+      const poison = syntheticEventJob({
+        projectId,
+        receivedAt: RECEIVED_AT,
+        eventId: newEventId(),
+        type: 'Poison',
+        value: 'poison-rank',
+      });
       const outcomes = await processBatch(deps, [...jobs, poison]);
       expect(kinds(outcomes.slice(0, 5))).toEqual(['stored', 'stored', 'stored', 'sampled', 'sampled']);
       expect(outcomes[5]!.kind).toBe('failed');
@@ -127,8 +152,14 @@ describe('sample stage', () => {
 
   it('stores everything when switched off or when Redis is unreachable', async () => {
     const { projectId } = await createProject(db.pool, 'spike-off');
-    expect(tally(await processBatch(depsWith({ SPIKE_EVENTS_PER_MINUTE: '0' }), flood(projectId, 12)))).toEqual({ stored: 12 });
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    expect(tally(await processBatch(depsWith({ SPIKE_EVENTS_PER_MINUTE: '0' }), flood(projectId, 12)))).toEqual({
+      stored: 12,
+    });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
     dead.on('error', () => {});
     const deps = { ...depsWith({ SPIKE_EVENTS_PER_MINUTE: '1' }), redis: dead };
     expect(tally(await processBatch(deps, flood(projectId, 4)))).toEqual({ stored: 4 });

@@ -42,12 +42,16 @@ describe('the step list', () => {
 
 describe('running the steps', () => {
   const t = usePipelineTestContext();
-  const job = (projectId: string, message: string) => syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: newEventId(), type: 'StepError', value: message });
+  const job = (projectId: string, message: string) =>
+    syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: newEventId(), type: 'StepError', value: message });
 
   it('times every step by name into faultline_pipeline_step_seconds', async () => {
     const { projectId } = await createProject(t.db.pool, 'steps-timed');
     const before = await stepCounts();
-    expect(kinds(await processBatch(t.deps, [job(projectId, 'one'), job(projectId, 'two')]))).toEqual(['stored', 'stored']);
+    expect(kinds(await processBatch(t.deps, [job(projectId, 'one'), job(projectId, 'two')]))).toEqual([
+      'stored',
+      'stored',
+    ]);
     const after = await stepCounts();
     for (const step of STEP_NAMES) expect(after.get(step) ?? 0, step).toBeGreaterThan(before.get(step) ?? 0);
   });
@@ -55,7 +59,11 @@ describe('running the steps', () => {
   it('fails only the event a composed step throws on, and lets the others through', async () => {
     const { projectId } = await createProject(t.db.pool, 'steps-poison');
     const pipeline = createPipeline(t.deps.config, withStepAfter('scrub', poisonStep('poison-in-step')));
-    const outcomes = await processBatch({ ...t.deps, pipeline }, [job(projectId, 'fine'), job(projectId, 'poison-in-step here'), job(projectId, 'fine too')]);
+    const outcomes = await processBatch({ ...t.deps, pipeline }, [
+      job(projectId, 'fine'),
+      job(projectId, 'poison-in-step here'),
+      job(projectId, 'fine too'),
+    ]);
     expect(kinds(outcomes)).toEqual(['stored', 'failed', 'stored']);
     const failed = outcomes[1] as Extract<JobOutcome, { kind: 'failed' }>;
     expect(failed.error.message).toMatch(/^stage poison failed/);
@@ -64,10 +72,14 @@ describe('running the steps', () => {
     expect(kinds(await processBatch(t.deps, [job(projectId, 'poison-in-step again')]))).toEqual(['stored']);
   });
 
-  it('turns a drop(reason) into the event\'s filtered outcome', async () => {
+  it("turns a drop(reason) into the event's filtered outcome", async () => {
     const { projectId } = await createProject(t.db.pool, 'steps-drop');
-    const dropper = { kind: 'event' as const, name: 'drop-marked', run: (d: { event?: { logentry?: unknown; exception?: unknown } }) =>
-      (JSON.stringify(d.event?.exception ?? '').includes('drop-me') ? drop('error-message') : CONTINUE) };
+    const dropper = {
+      kind: 'event' as const,
+      name: 'drop-marked',
+      run: (d: { event?: { logentry?: unknown; exception?: unknown } }) =>
+        JSON.stringify(d.event?.exception ?? '').includes('drop-me') ? drop('error-message') : CONTINUE,
+    };
     const pipeline = createPipeline(t.deps.config, withStepAfter('filter', dropper));
     const outcomes = await processBatch({ ...t.deps, pipeline }, [job(projectId, 'drop-me'), job(projectId, 'keep')]);
     expect(outcomes[0]).toMatchObject({ kind: 'filtered', reason: 'error-message' });
@@ -90,7 +102,10 @@ describe('running the steps', () => {
     });
     const steps: PipelineSteps = createPipeline(t.deps.config);
     expect(steps.commit.map((s) => s.name)).toEqual(['group', 'sample', 'store', 'count']);
-    const outcomes = await processBatch({ ...t.deps, pool, redis }, [job(projectId, 'ranked'), job(projectId, 'ranked')]);
+    const outcomes = await processBatch({ ...t.deps, pool, redis }, [
+      job(projectId, 'ranked'),
+      job(projectId, 'ranked'),
+    ]);
     expect(kinds(outcomes)).toEqual(['stored', 'stored']);
     const begin = calls.indexOf('BEGIN');
     const commit = calls.indexOf('COMMIT');
@@ -104,7 +119,9 @@ describe('running the steps', () => {
 async function stepCounts(): Promise<Map<string, number>> {
   const metric = await registry.getSingleMetric('faultline_pipeline_step_seconds')!.get();
   const counts = new Map<string, number>();
-  for (const v of metric.values) if ((v as { metricName?: string }).metricName === 'faultline_pipeline_step_seconds_count') counts.set(String(v.labels.step), v.value);
+  for (const v of metric.values)
+    if ((v as { metricName?: string }).metricName === 'faultline_pipeline_step_seconds_count')
+      counts.set(String(v.labels.step), v.value);
   return counts;
 }
 

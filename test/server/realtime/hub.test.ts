@@ -8,9 +8,17 @@ import { waitFor } from '../../helpers/wait.js';
 function msg(eventId: string): EventCreateMessage {
   const t = new Date().toISOString();
   return {
-    type: 'EventCreate', eventId, project: { id: '1', slug: 'web' },
+    type: 'EventCreate',
+    eventId,
+    project: { id: '1', slug: 'web' },
     issue: { id: '7', shortId: 'WEB-7', title: 'Error: boom', culprit: 'app.js', isNew: false, isRegression: false },
-    level: 'error', release: null, environment: null, serverName: null, timestamp: t, receivedAt: t, publishedAt: t,
+    level: 'error',
+    release: null,
+    environment: null,
+    serverName: null,
+    timestamp: t,
+    receivedAt: t,
+    publishedAt: t,
   };
 }
 
@@ -29,7 +37,12 @@ describe('realtime hub', () => {
       redis.disconnect();
       await cleanRedisPrefix(prefix);
     });
-    return { prefix, redis, hub, publish: (org: string, ids: string[]) => publishToStream(redis, { prefix, bufferSize }, org, ids.map(msg)) };
+    return {
+      prefix,
+      redis,
+      hub,
+      publish: (org: string, ids: string[]) => publishToStream(redis, { prefix, bufferSize }, org, ids.map(msg)),
+    };
   }
 
   it('delivers published messages to subscribers of that organization only', async () => {
@@ -64,7 +77,11 @@ describe('realtime hub', () => {
     await waitFor(() => first.length === 1);
     off();
     // Exact trimming (MAXLEN without ~) to make the gap certain for the test.
-    for (let i = 0; i < 3; i++) await publish('1', Array.from({ length: 100 }, (_, j) => `m${i}-${j}`));
+    for (let i = 0; i < 3; i++)
+      await publish(
+        '1',
+        Array.from({ length: 100 }, (_, j) => `m${i}-${j}`),
+      );
     await redis.xtrim(`${prefix}:live:1`, 'MAXLEN', 50);
     const replay = await hub.replay('1', first[0]!.id);
     expect(replay.gap).toBe(true);

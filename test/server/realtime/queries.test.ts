@@ -21,8 +21,22 @@ describe('listIssueSummaries', () => {
     const b = await createIssue(db.pool, { projectId: project.projectId });
     const rows = await listIssueSummaries(db.pool, [a.id, b.id, '999999']);
     expect(rows.sort((x, y) => Number(x.issueId) - Number(y.issueId))).toEqual([
-      { issueId: a.id, shortId: a.shortId, culprit: 'charge(app.js)', projectId: project.projectId, projectSlug: 'web', organizationId: project.orgId },
-      { issueId: b.id, shortId: b.shortId, culprit: 'app/handler', projectId: project.projectId, projectSlug: 'web', organizationId: project.orgId },
+      {
+        issueId: a.id,
+        shortId: a.shortId,
+        culprit: 'charge(app.js)',
+        projectId: project.projectId,
+        projectSlug: 'web',
+        organizationId: project.orgId,
+      },
+      {
+        issueId: b.id,
+        shortId: b.shortId,
+        culprit: 'app/handler',
+        projectId: project.projectId,
+        projectSlug: 'web',
+        organizationId: project.orgId,
+      },
     ]);
     expect(await listIssueSummaries(db.pool, [])).toEqual([]);
   });

@@ -10,9 +10,18 @@ import { openSse, type SseConnection } from '../../helpers/sse-client.js';
 function event(eventId: string, over: Partial<EventCreateMessage> = {}): EventCreateMessage {
   const t = new Date().toISOString();
   return {
-    type: 'EventCreate', eventId, project: { id: '1', slug: 'web' },
+    type: 'EventCreate',
+    eventId,
+    project: { id: '1', slug: 'web' },
     issue: { id: '7', shortId: 'WEB-7', title: 'Error: boom', culprit: 'app.js', isNew: false, isRegression: false },
-    level: 'error', release: '1.0', environment: 'production', serverName: 'web-1', timestamp: t, receivedAt: t, publishedAt: t, ...over,
+    level: 'error',
+    release: '1.0',
+    environment: 'production',
+    serverName: 'web-1',
+    timestamp: t,
+    receivedAt: t,
+    publishedAt: t,
+    ...over,
   };
 }
 
@@ -35,14 +44,20 @@ describe('GET /api/0/organizations/{org}/stream/', () => {
   });
 
   // Live behaviour without the opening backfill (tested on its own below).
-  const url = (q = '') => `${server.url}/api/0/organizations/${server.project.orgSlug}/stream/${q === '' ? '?backfill=0' : q.includes('backfill') ? q : `${q}&backfill=0`}`;
+  const url = (q = '') =>
+    `${server.url}/api/0/organizations/${server.project.orgSlug}/stream/${q === '' ? '?backfill=0' : q.includes('backfill') ? q : `${q}&backfill=0`}`;
   const connect = async (q = '', headers: Record<string, string> = {}, token = member.token) => {
     const c = await openSse(url(q), { authorization: `Bearer ${token}`, ...headers });
     open.push(c);
     return c;
   };
   const publish = (messages: EventCreateMessage[]) =>
-    publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 1000 }, server.project.orgId, messages);
+    publishToStream(
+      server.deps.redis,
+      { prefix: server.redisPrefix, bufferSize: 1000 },
+      server.project.orgId,
+      messages,
+    );
 
   it('streams published events with their stream ids after a hello frame', async () => {
     const c = await connect();
@@ -75,7 +90,11 @@ describe('GET /api/0/organizations/{org}/stream/', () => {
   it('applies project, environment, release and level filters', async () => {
     const c = await connect('?level=fatal&environment=production');
     await c.waitForFrames(1, 'StreamHello');
-    await publish([event('f1', { level: 'error' }), event('f2', { level: 'fatal', environment: 'staging' }), event('f3', { level: 'fatal' })]);
+    await publish([
+      event('f1', { level: 'error' }),
+      event('f2', { level: 'fatal', environment: 'staging' }),
+      event('f3', { level: 'fatal' }),
+    ]);
     const frames = await c.waitForFrames(1, 'EventCreate');
     expect(frames.map((f) => JSON.parse(f.data).eventId)).toEqual(['f3']);
     c.close();
@@ -85,7 +104,11 @@ describe('GET /api/0/organizations/{org}/stream/', () => {
     const c = await connect();
     await c.waitForFrames(1, 'StreamHello');
     await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, server.project.orgId, {
-      id: '5', release: '2.0', environment: 'production', dateFinished: new Date(), projects: ['web'],
+      id: '5',
+      release: '2.0',
+      environment: 'production',
+      dateFinished: new Date(),
+      projects: ['web'],
     });
     const [d] = await c.waitForFrames(1, 'DeployCreate');
     expect(JSON.parse(d!.data).deploy).toMatchObject({ id: '5', release: '2.0', environment: 'production' });
@@ -103,21 +126,33 @@ describe('GET /api/0/organizations/{org}/stream/', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('opens with the buffer\'s newest events and deploy markers marked earlier, then continues live without repeats', async () => {
+  it("opens with the buffer's newest events and deploy markers marked earlier, then continues live without repeats", async () => {
     const org = await createProject(server.pool, { baseUrl: server.url });
     const owner = await createMember(server.pool, { orgId: org.orgId });
-    const push = (messages: Parameters<typeof publishToStream>[3]) => publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 1000 }, org.orgId, messages);
+    const push = (messages: Parameters<typeof publishToStream>[3]) =>
+      publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 1000 }, org.orgId, messages);
     const old = new Date(Date.now() - 20 * 60_000).toISOString();
     await push(Array.from({ length: 120 }, (_, i) => event(`b${i}`)));
-    await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, org.orgId, { id: '9', release: '3.0', environment: 'production', dateFinished: new Date(), projects: ['web'] });
+    await publishDeploy({ redis: server.deps.redis, config: server.deps.config }, org.orgId, {
+      id: '9',
+      release: '3.0',
+      environment: 'production',
+      dateFinished: new Date(),
+      projects: ['web'],
+    });
     await push([event('after-deploy', { receivedAt: old })]);
-    const c = await openSse(`${server.url}/api/0/organizations/${org.orgSlug}/stream/`, { authorization: `Bearer ${owner.token}` });
+    const c = await openSse(`${server.url}/api/0/organizations/${org.orgSlug}/stream/`, {
+      authorization: `Bearer ${owner.token}`,
+    });
     open.push(c);
     const [hello] = await c.waitForFrames(1, 'StreamHello');
     expect(JSON.parse(hello!.data)).toMatchObject({ resumed: false, backfill: 101 });
     const earlier = await c.waitForFrames(100, 'EventCreate');
     const deploys = await c.waitForFrames(1, 'DeployCreate');
-    expect(earlier.map((f) => JSON.parse(f.data).eventId)).toEqual([...Array.from({ length: 99 }, (_, i) => `b${i + 21}`), 'after-deploy']);
+    expect(earlier.map((f) => JSON.parse(f.data).eventId)).toEqual([
+      ...Array.from({ length: 99 }, (_, i) => `b${i + 21}`),
+      'after-deploy',
+    ]);
     expect(earlier.every((f) => JSON.parse(f.data).earlier === true)).toBe(true);
     expect(JSON.parse(deploys[0]!.data)).toMatchObject({ earlier: true, deploy: { id: '9' } });
     await push([event('live-1')]);

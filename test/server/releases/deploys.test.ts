@@ -19,9 +19,15 @@ describe('deploy markers on the live stream', () => {
     server = await startTestServer({ ROLE: 'api' });
     second = await createProject(server.pool, { orgSlug: server.project.orgSlug, slug: 'worker', baseUrl: server.url });
     token = await createApiToken(server.pool, server.project.orgId);
-    const { rows } = await server.pool.query<{ id: string }>('INSERT INTO releases (organization_id, version) VALUES ($1, $2) RETURNING id', [server.project.orgId, version]);
+    const { rows } = await server.pool.query<{ id: string }>(
+      'INSERT INTO releases (organization_id, version) VALUES ($1, $2) RETURNING id',
+      [server.project.orgId, version],
+    );
     for (const projectId of [server.project.projectId, second.projectId]) {
-      await server.pool.query('INSERT INTO release_projects (release_id, project_id) VALUES ($1, $2)', [rows[0]!.id, projectId]);
+      await server.pool.query('INSERT INTO release_projects (release_id, project_id) VALUES ($1, $2)', [
+        rows[0]!.id,
+        projectId,
+      ]);
     }
   });
   afterAll(async () => {
@@ -30,21 +36,38 @@ describe('deploy markers on the live stream', () => {
 
   const key = () => streamKey(server.redisPrefix, server.project.orgId);
   const post = (body: unknown) =>
-    call(server.url, `/api/0/organizations/${server.project.orgSlug}/releases/${encodeURIComponent(version)}/deploys/`, { method: 'POST', token, body });
+    call(
+      server.url,
+      `/api/0/organizations/${server.project.orgSlug}/releases/${encodeURIComponent(version)}/deploys/`,
+      { method: 'POST', token, body },
+    );
   async function markers(): Promise<DeployCreateMessage[]> {
     const entries = await server.deps.redis.xrange(key(), '-', '+');
-    return entries.map(([, fields]) => JSON.parse(fields[1]!) as DeployCreateMessage).filter((m) => m.type === 'DeployCreate');
+    return entries
+      .map(([, fields]) => JSON.parse(fields[1]!) as DeployCreateMessage)
+      .filter((m) => m.type === 'DeployCreate');
   }
 
   it('publishes the recorded deploy before answering', async () => {
-    const res = await post({ environment: 'production', name: 'blue-green', url: 'https://ci.example.com/42', dateStarted: '2026-01-05T10:00:00Z', dateFinished: '2026-01-05T10:04:00Z' });
+    const res = await post({
+      environment: 'production',
+      name: 'blue-green',
+      url: 'https://ci.example.com/42',
+      dateStarted: '2026-01-05T10:00:00Z',
+      dateFinished: '2026-01-05T10:04:00Z',
+    });
     expect(res.status).toBe(201);
     const [marker] = await markers();
     expect(marker).toMatchObject({
       type: 'DeployCreate',
       deploy: {
-        id: res.body.id, release: version, environment: 'production', name: 'blue-green', url: 'https://ci.example.com/42',
-        dateStarted: '2026-01-05T10:00:00.000Z', dateFinished: '2026-01-05T10:04:00.000Z',
+        id: res.body.id,
+        release: version,
+        environment: 'production',
+        name: 'blue-green',
+        url: 'https://ci.example.com/42',
+        dateStarted: '2026-01-05T10:00:00.000Z',
+        dateFinished: '2026-01-05T10:04:00.000Z',
       },
     });
     expect([...marker!.deploy.projects].sort()).toEqual([server.project.slug, 'worker'].sort());
@@ -53,7 +76,12 @@ describe('deploy markers on the live stream', () => {
   it('names only the projects the deploy was recorded for', async () => {
     const res = await post({ environment: 'staging', projects: ['worker'] });
     expect(res.status).toBe(201);
-    expect((await markers()).at(-1)!.deploy).toMatchObject({ id: res.body.id, environment: 'staging', projects: ['worker'], dateStarted: null });
+    expect((await markers()).at(-1)!.deploy).toMatchObject({
+      id: res.body.id,
+      environment: 'staging',
+      projects: ['worker'],
+      dateStarted: null,
+    });
   });
 
   it('still records the deploy (201) when the stream cannot be written', async () => {

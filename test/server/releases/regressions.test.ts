@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { compareReleases, parseSemver } from '../../../server/src/releases/order.js';
-import { isRegression, resolutionColumnsFor, resolutionFromColumns, type Resolution } from '../../../server/src/releases/regressions.js';
+import {
+  isRegression,
+  resolutionColumnsFor,
+  resolutionFromColumns,
+  type Resolution,
+} from '../../../server/src/releases/regressions.js';
 
 const day = (d: number) => new Date(Date.UTC(2026, 0, d));
-const known: Record<string, Date> = { 'web@1.0.0': day(1), 'web@1.1.0': day(2), 'build-a': day(3), 'build-b': day(4), 'web@2.0.0-rc.1': day(5) };
+const known: Record<string, Date> = {
+  'web@1.0.0': day(1),
+  'web@1.1.0': day(2),
+  'build-a': day(3),
+  'build-b': day(4),
+  'web@2.0.0-rc.1': day(5),
+};
 const releaseOf = (v: string) => (known[v] ? { version: v, createdAt: known[v] } : null);
 
 describe('release order', () => {
@@ -25,7 +36,11 @@ describe('release order', () => {
   });
 
   it('parses package@version+build', () => {
-    expect(parseSemver('@acme/web@3.1.0-beta.2+45')).toEqual({ pkg: '@acme/web', nums: [3, 1, 0, 0], pre: ['beta', '2'] });
+    expect(parseSemver('@acme/web@3.1.0-beta.2+45')).toEqual({
+      pkg: '@acme/web',
+      nums: [3, 1, 0, 0],
+      pre: ['beta', '2'],
+    });
     expect(parseSemver('deadbeef')).toBeNull();
   });
 });
@@ -55,12 +70,30 @@ describe('isRegression', () => {
 describe('resolutionColumnsFor (what the API stores)', () => {
   it.each([
     [{}, 'web@1.0.0', { resolvedInRelease: null, resolvedInNextRelease: false, resolvedAfterRelease: null }],
-    [{ inNextRelease: true }, 'web@1.0.0', { resolvedInRelease: null, resolvedInNextRelease: true, resolvedAfterRelease: 'web@1.0.0' }],
-    [{ inNextRelease: true }, null, { resolvedInRelease: null, resolvedInNextRelease: false, resolvedAfterRelease: null }],
-    [{ inRelease: 'web@2.0.0' }, 'web@1.0.0', { resolvedInRelease: 'web@2.0.0', resolvedInNextRelease: false, resolvedAfterRelease: null }],
-    [{ inRelease: 'latest' }, 'web@1.0.0', { resolvedInRelease: 'web@1.0.0', resolvedInNextRelease: false, resolvedAfterRelease: null }],
+    [
+      { inNextRelease: true },
+      'web@1.0.0',
+      { resolvedInRelease: null, resolvedInNextRelease: true, resolvedAfterRelease: 'web@1.0.0' },
+    ],
+    [
+      { inNextRelease: true },
+      null,
+      { resolvedInRelease: null, resolvedInNextRelease: false, resolvedAfterRelease: null },
+    ],
+    [
+      { inRelease: 'web@2.0.0' },
+      'web@1.0.0',
+      { resolvedInRelease: 'web@2.0.0', resolvedInNextRelease: false, resolvedAfterRelease: null },
+    ],
+    [
+      { inRelease: 'latest' },
+      'web@1.0.0',
+      { resolvedInRelease: 'web@1.0.0', resolvedInNextRelease: false, resolvedAfterRelease: null },
+    ],
   ])('%j with latest %s', (details, latest, expected) => {
     expect(resolutionColumnsFor(details, latest)).toEqual(expected);
-    expect(resolutionFromColumns(expected).kind).toBe(expected.resolvedInNextRelease ? 'in-next-release' : expected.resolvedInRelease ? 'in-release' : 'plain');
+    expect(resolutionFromColumns(expected).kind).toBe(
+      expected.resolvedInNextRelease ? 'in-next-release' : expected.resolvedInRelease ? 'in-release' : 'plain',
+    );
   });
 });

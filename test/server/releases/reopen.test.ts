@@ -14,20 +14,45 @@ import { usePipelineTestContext } from '../../helpers/pipeline.js';
 const t = usePipelineTestContext();
 
 /** Sends one event of error `type` from `release` (null: none) on `host`; returns its issue id. */
-async function send(projectId: string, type: string, release: string | null, host = 'web-1'): Promise<{ issueId: string }> {
+async function send(
+  projectId: string,
+  type: string,
+  release: string | null,
+  host = 'web-1',
+): Promise<{ issueId: string }> {
   const eventId = randomBytes(16).toString('hex');
   const event = {
-    platform: 'node', level: 'error', timestamp: Date.now() / 1000 - 1, server_name: host, environment: 'production',
+    platform: 'node',
+    level: 'error',
+    timestamp: Date.now() / 1000 - 1,
+    server_name: host,
+    environment: 'production',
     ...(release ? { release } : {}),
-    exception: { values: [{ type, value: 'boom', stacktrace: { frames: [{ filename: '/srv/app/a.js', function: type.toLowerCase(), module: 'a', lineno: 1, in_app: true }] } }] },
+    exception: {
+      values: [
+        {
+          type,
+          value: 'boom',
+          stacktrace: {
+            frames: [{ filename: '/srv/app/a.js', function: type.toLowerCase(), module: 'a', lineno: 1, in_app: true }],
+          },
+        },
+      ],
+    },
   };
-  const [outcome] = await processBatch(t.deps, [{ v: 1, kind: 'event', projectId, eventId, receivedAt: Date.now(), payload: JSON.stringify(event), meta: {} }]);
+  const [outcome] = await processBatch(t.deps, [
+    { v: 1, kind: 'event', projectId, eventId, receivedAt: Date.now(), payload: JSON.stringify(event), meta: {} },
+  ]);
   if (outcome?.kind !== 'stored') throw new Error(`event not stored: ${JSON.stringify(outcome)}`);
   return { issueId: outcome.issueId };
 }
 
 /** What PUT /issues/{id}/ must write for a resolve with these statusDetails. */
-async function resolve(issueId: string, projectId: string, details: { inNextRelease?: boolean; inRelease?: string }): Promise<void> {
+async function resolve(
+  issueId: string,
+  projectId: string,
+  details: { inNextRelease?: boolean; inRelease?: string },
+): Promise<void> {
   const c = resolutionColumnsFor(details, await findLatestReleaseVersion(t.db.pool, projectId));
   await t.db.pool.query(
     `UPDATE issues SET status = 'resolved', substatus = NULL, resolved_at = now(), resolved_in_release = $2,
@@ -37,7 +62,10 @@ async function resolve(issueId: string, projectId: string, details: { inNextRele
 }
 
 async function status(issueId: string): Promise<{ status: string; substatus: string | null }> {
-  const { rows } = await t.db.pool.query<{ status: string; substatus: string | null }>(`SELECT status, substatus FROM issues WHERE id = $1`, [issueId]);
+  const { rows } = await t.db.pool.query<{ status: string; substatus: string | null }>(
+    `SELECT status, substatus FROM issues WHERE id = $1`,
+    [issueId],
+  );
   return rows[0]!;
 }
 

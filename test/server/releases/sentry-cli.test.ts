@@ -36,7 +36,10 @@ describe('sentry-cli releases', () => {
     expect(info).toContain('web@1.0.0');
     const list = await ok(['releases', 'list']);
     expect(list).toContain('web@1.0.0');
-    const { rows } = await server.pool.query(`SELECT r.version FROM releases r JOIN release_projects x ON x.release_id = r.id WHERE x.project_id = $1`, [server.project.projectId]);
+    const { rows } = await server.pool.query(
+      `SELECT r.version FROM releases r JOIN release_projects x ON x.release_id = r.id WHERE x.project_id = $1`,
+      [server.project.projectId],
+    );
     expect(rows.map((r) => r.version)).toContain('web@1.0.0');
   });
 
@@ -55,7 +58,18 @@ describe('sentry-cli releases', () => {
   it('stores what set-commits --local sends', async () => {
     const repo = path.join(cli.home, 'repo');
     await mkdir(repo, { recursive: true });
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, HOME: cli.home, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' } });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: repo,
+        env: {
+          ...process.env,
+          HOME: cli.home,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@example.test',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@example.test',
+        },
+      });
     git('init', '-q');
     await writeFile(path.join(repo, 'a.txt'), 'a');
     git('add', 'a.txt');
@@ -63,7 +77,8 @@ describe('sentry-cli releases', () => {
     await ok(['releases', 'new', 'web@1.2.0']);
     await ok(['releases', 'set-commits', 'web@1.2.0', '--local'], { cwd: repo });
     const { rows } = await server.pool.query(
-      `SELECT c.message FROM release_commits rc JOIN releases r ON r.id = rc.release_id JOIN commits c ON c.id = rc.commit_id WHERE r.version = 'web@1.2.0'`);
+      `SELECT c.message FROM release_commits rc JOIN releases r ON r.id = rc.release_id JOIN commits c ON c.id = rc.commit_id WHERE r.version = 'web@1.2.0'`,
+    );
     expect(rows.map((r) => r.message)).toEqual(['first\n']);
   });
 
@@ -78,15 +93,34 @@ describe('sentry-cli releases', () => {
 describe('sentry-cli deploys', () => {
   it('records deploys with name, url, start and finish, and lists them', async () => {
     await ok(['releases', 'new', 'web@2.0.0']);
-    await ok(['deploys', 'new', '--release', 'web@2.0.0', '-e', 'production', '--name', 'canary-1', '--url', 'https://ci.example.test/1',
-      '--started', '1767225600', '--finished', '1767225660']);
+    await ok([
+      'deploys',
+      'new',
+      '--release',
+      'web@2.0.0',
+      '-e',
+      'production',
+      '--name',
+      'canary-1',
+      '--url',
+      'https://ci.example.test/1',
+      '--started',
+      '1767225600',
+      '--finished',
+      '1767225660',
+    ]);
     await ok(['releases', 'deploys', 'web@2.0.0', 'new', '-e', 'staging']);
     const { rows } = await server.pool.query(
       `SELECT d.environment, d.name, d.url, d.date_started, d.date_finished, d.project_ids::text[] AS projects
          FROM deploys d JOIN releases r ON r.id = d.release_id WHERE r.version = 'web@2.0.0' ORDER BY d.id`,
     );
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ environment: 'production', name: 'canary-1', url: 'https://ci.example.test/1', projects: [server.project.projectId] });
+    expect(rows[0]).toMatchObject({
+      environment: 'production',
+      name: 'canary-1',
+      url: 'https://ci.example.test/1',
+      projects: [server.project.projectId],
+    });
     expect((rows[0]!.date_started as Date).toISOString()).toBe('2026-01-01T00:00:00.000Z');
     expect((rows[0]!.date_finished as Date).toISOString()).toBe('2026-01-01T00:01:00.000Z');
     expect(rows[1]).toMatchObject({ environment: 'staging', name: null, date_started: null });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { partitionDay, partitionDaysAhead, partitionsToDrop, retentionCutoff } from '../../../server/src/retention/plan.js';
+import {
+  partitionDay,
+  partitionDaysAhead,
+  partitionsToDrop,
+  retentionCutoff,
+} from '../../../server/src/retention/plan.js';
 
 describe('retention plan', () => {
   const now = new Date('2026-11-26T15:30:00Z');
@@ -10,7 +15,14 @@ describe('retention plan', () => {
   });
 
   it('drops only partitions whose whole day is before the cutoff, oldest first', () => {
-    const names = ['events_20261125', 'events_20261123', 'events_20261124', 'events_20261126', 'events_default', 'events_2026xx01'];
+    const names = [
+      'events_20261125',
+      'events_20261123',
+      'events_20261124',
+      'events_20261126',
+      'events_default',
+      'events_2026xx01',
+    ];
     expect(partitionsToDrop(names, retentionCutoff(now, 2))).toEqual(['events_20261123']);
     expect(partitionsToDrop(names, retentionCutoff(now, 1))).toEqual(['events_20261123', 'events_20261124']);
   });

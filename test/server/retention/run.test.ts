@@ -40,16 +40,29 @@ describe('runRetention', () => {
     const { projectId } = await createProject(db.pool, 'retention');
     const receivedAt = Date.now();
     const at = (daysAgo: number) => receivedAt / 1000 - daysAgo * 86_400;
-    const job = (type: string, daysAgo: number) => syntheticEventJob({ projectId, receivedAt, eventId: eventId(), type, timestamp: at(daysAgo) });
+    const job = (type: string, daysAgo: number) =>
+      syntheticEventJob({ projectId, receivedAt, eventId: eventId(), type, timestamp: at(daysAgo) });
     const outcomes = await processBatch(deps, [
-      job('KeptError', 25), job('KeptError', 25), job('KeptError', 2), // old and recent events
-      job('GoneError', 25), job('GoneError', 26), // only old events, no activity
+      job('KeptError', 25),
+      job('KeptError', 25),
+      job('KeptError', 2), // old and recent events
+      job('GoneError', 25),
+      job('GoneError', 26), // only old events, no activity
       job('TriagedError', 25), // only old events, but resolved recently
     ]);
     expect(outcomes.every((o) => o.kind === 'stored')).toBe(true);
-    const ids = Object.fromEntries((await q<{ id: string; title: string }>('SELECT id, title FROM issues WHERE project_id = $1', [projectId])).map((r) => [r.title.split(':')[0], r.id]));
-    await db.pool.query(`INSERT INTO issue_activities (issue_id, kind) VALUES ($1, 'set_resolved')`, [ids.TriagedError]);
-    const hourlyBefore = await q<{ issue_id: string; hour: Date; count: string }>('SELECT issue_id, hour, count FROM issue_hourly_counts WHERE issue_id = $1 ORDER BY hour', [ids.KeptError]);
+    const ids = Object.fromEntries(
+      (await q<{ id: string; title: string }>('SELECT id, title FROM issues WHERE project_id = $1', [projectId])).map(
+        (r) => [r.title.split(':')[0], r.id],
+      ),
+    );
+    await db.pool.query(`INSERT INTO issue_activities (issue_id, kind) VALUES ($1, 'set_resolved')`, [
+      ids.TriagedError,
+    ]);
+    const hourlyBefore = await q<{ issue_id: string; hour: Date; count: string }>(
+      'SELECT issue_id, hour, count FROM issue_hourly_counts WHERE issue_id = $1 ORDER BY hour',
+      [ids.KeptError],
+    );
 
     // Ten days later, with 30 days of retention: everything older than 20 days (today) expires.
     const later = new Date(receivedAt + 10 * DAY);
@@ -59,21 +72,42 @@ describe('runRetention', () => {
     expect(cutoff).toBe(Date.UTC(later.getUTCFullYear(), later.getUTCMonth(), later.getUTCDate()) - 30 * DAY);
 
     const partitions = await listEventPartitions(db.pool);
-    const days = partitions.map((n) => Date.UTC(Number(n.slice(7, 11)), Number(n.slice(11, 13)) - 1, Number(n.slice(13, 15))));
+    const days = partitions.map((n) =>
+      Date.UTC(Number(n.slice(7, 11)), Number(n.slice(11, 13)) - 1, Number(n.slice(13, 15))),
+    );
     expect(days.every((d) => d + DAY > cutoff)).toBe(true); // nothing wholly before the cutoff is left
     expect(result!.droppedPartitions.length).toBeGreaterThan(0);
     expect(partitions).toContain(`events_${later.toISOString().slice(0, 10).replaceAll('-', '')}`); // created ahead
-    expect(partitions).toContain(`events_${new Date(later.getTime() + 3 * DAY).toISOString().slice(0, 10).replaceAll('-', '')}`);
+    expect(partitions).toContain(
+      `events_${new Date(later.getTime() + 3 * DAY).toISOString().slice(0, 10).replaceAll('-', '')}`,
+    );
 
-    const issues = await q<{ title: string; event_count: number }>('SELECT title, event_count::int FROM issues WHERE project_id = $1 ORDER BY title', [projectId]);
-    expect(issues.map((i) => [i.title.split(':')[0], i.event_count])).toEqual([['KeptError', 3], ['TriagedError', 1]]);
+    const issues = await q<{ title: string; event_count: number }>(
+      'SELECT title, event_count::int FROM issues WHERE project_id = $1 ORDER BY title',
+      [projectId],
+    );
+    expect(issues.map((i) => [i.title.split(':')[0], i.event_count])).toEqual([
+      ['KeptError', 3],
+      ['TriagedError', 1],
+    ]);
     expect(result!.deletedIssues).toBe(1);
-    expect(await q<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [projectId])).toEqual([{ n: 1 }]);
-    expect(await q('SELECT issue_id, hour, count FROM issue_hourly_counts WHERE issue_id = $1 ORDER BY hour', [ids.KeptError])).toEqual(hourlyBefore);
+    expect(await q<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [projectId])).toEqual([
+      { n: 1 },
+    ]);
+    expect(
+      await q('SELECT issue_id, hour, count FROM issue_hourly_counts WHERE issue_id = $1 ORDER BY hour', [
+        ids.KeptError,
+      ]),
+    ).toEqual(hourlyBefore);
 
     // A second run has nothing left to do.
     const again = await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => later });
-    expect(again).toMatchObject({ droppedPartitions: [], deletedIssues: 0, deletedRequestCounts: 0, createdPartitions: 0 });
+    expect(again).toMatchObject({
+      droppedPartitions: [],
+      deletedIssues: 0,
+      deletedRequestCounts: 0,
+      createdPartitions: 0,
+    });
   });
 
   it('expires source-map bundles unused for RETENTION_DAYS, and symbolication keeps the used ones', async () => {
@@ -82,11 +116,19 @@ describe('runRetention', () => {
     const bundle = async (checksum: string, debugId: string) => {
       const { rows } = await db.pool.query<{ id: string }>(
         `INSERT INTO artifact_bundles (organization_id, checksum, file_count, size_bytes, created_at, last_used_at)
-         VALUES ($1, $2, 1, 2, $3, $3) RETURNING id`, [organizationId, checksum.repeat(40), longAgo]);
+         VALUES ($1, $2, 1, 2, $3, $3) RETURNING id`,
+        [organizationId, checksum.repeat(40), longAgo],
+      );
       const id = rows[0]!.id;
-      await db.pool.query('INSERT INTO artifact_bundle_projects (bundle_id, project_id) VALUES ($1, $2)', [id, projectId]);
-      await db.pool.query(`INSERT INTO artifact_files (bundle_id, url, type, debug_id, sha1, size_bytes, content)
-                           VALUES ($1, '~/app.min.js.map', 'source_map', $2, $3, 2, '\\x7b7d')`, [id, debugId, 'f'.repeat(40)]);
+      await db.pool.query('INSERT INTO artifact_bundle_projects (bundle_id, project_id) VALUES ($1, $2)', [
+        id,
+        projectId,
+      ]);
+      await db.pool.query(
+        `INSERT INTO artifact_files (bundle_id, url, type, debug_id, sha1, size_bytes, content)
+                           VALUES ($1, '~/app.min.js.map', 'source_map', $2, $3, 2, '\\x7b7d')`,
+        [id, debugId, 'f'.repeat(40)],
+      );
       return id;
     };
     const used = await bundle('a', '0a0a0a0a-0000-4000-8000-000000000001');
@@ -96,16 +138,47 @@ describe('runRetention', () => {
     const job = syntheticEventJob({ projectId, receivedAt: Date.now(), eventId: eventId(), type: 'MinifiedError' });
     const event = JSON.parse(job.payload) as Record<string, unknown>;
     event.platform = 'javascript';
-    event.exception = { values: [{ type: 'TypeError', value: 'x', stacktrace: { frames: [{ abs_path: 'https://shop.example/app.min.js', function: 'a', lineno: 1, colno: 10 }] } }] };
-    event.debug_meta = { images: [{ type: 'sourcemap', code_file: 'https://shop.example/app.min.js', debug_id: '0a0a0a0a-0000-4000-8000-000000000001' }] };
+    event.exception = {
+      values: [
+        {
+          type: 'TypeError',
+          value: 'x',
+          stacktrace: {
+            frames: [{ abs_path: 'https://shop.example/app.min.js', function: 'a', lineno: 1, colno: 10 }],
+          },
+        },
+      ],
+    };
+    event.debug_meta = {
+      images: [
+        {
+          type: 'sourcemap',
+          code_file: 'https://shop.example/app.min.js',
+          debug_id: '0a0a0a0a-0000-4000-8000-000000000001',
+        },
+      ],
+    };
     expect((await processBatch(deps, [{ ...job, payload: JSON.stringify(event) }]))[0]!.kind).toBe('stored');
-    const lastUsed = await q<{ id: string; recent: boolean }>(`SELECT id, last_used_at > now() - interval '1 minute' AS recent FROM artifact_bundles WHERE id = ANY($1::bigint[]) ORDER BY id`, [[used, unused]]);
-    expect(lastUsed).toEqual([{ id: used, recent: true }, { id: unused, recent: false }]);
+    const lastUsed = await q<{ id: string; recent: boolean }>(
+      `SELECT id, last_used_at > now() - interval '1 minute' AS recent FROM artifact_bundles WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [[used, unused]],
+    );
+    expect(lastUsed).toEqual([
+      { id: used, recent: true },
+      { id: unused, recent: false },
+    ]);
 
-    const result = await runRetention({ pool: db.pool, log }, { retentionDays: 90, now: () => new Date(), expireArtifacts: expireArtifactBundles });
+    const result = await runRetention(
+      { pool: db.pool, log },
+      { retentionDays: 90, now: () => new Date(), expireArtifacts: expireArtifactBundles },
+    );
     expect(result!.expiredArtifacts).toBe(1);
-    expect(await q<{ id: string }>('SELECT id FROM artifact_bundles WHERE id = ANY($1::bigint[])', [[used, unused]])).toEqual([{ id: used }]);
-    expect(await q<{ n: number }>('SELECT count(*)::int AS n FROM artifact_files WHERE bundle_id = $1', [unused])).toEqual([{ n: 0 }]);
+    expect(
+      await q<{ id: string }>('SELECT id FROM artifact_bundles WHERE id = ANY($1::bigint[])', [[used, unused]]),
+    ).toEqual([{ id: used }]);
+    expect(
+      await q<{ n: number }>('SELECT count(*)::int AS n FROM artifact_files WHERE bundle_id = $1', [unused]),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('deletes request counts older than the cutoff and keeps the recent ones', async () => {
@@ -113,7 +186,10 @@ describe('runRetention', () => {
     const now = new Date();
     const minuteAgo = (days: number) => new Date(Math.floor((now.getTime() - days * DAY) / 60_000) * 60_000);
     for (const days of [40, 31, 2]) {
-      await db.pool.query(`INSERT INTO request_counts (project_id, environment, minute, server_name, release, requests) VALUES ($1, 'production', $2, 'web-1', 'a@1', 100)`, [projectId, minuteAgo(days)]);
+      await db.pool.query(
+        `INSERT INTO request_counts (project_id, environment, minute, server_name, release, requests) VALUES ($1, 'production', $2, 'web-1', 'a@1', 100)`,
+        [projectId, minuteAgo(days)],
+      );
     }
     const result = await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => now });
     expect(result!.deletedRequestCounts).toBe(2);
@@ -123,7 +199,8 @@ describe('runRetention', () => {
 
   it('lets only one process run at a time', async () => {
     // Another process holds the retention lease (db/lease.ts: a row, no session state).
-    await db.pool.query(`INSERT INTO schedule_leases (name, holder, held_until) VALUES ('retention', 'another-process', now() + interval '1 minute')
+    await db.pool
+      .query(`INSERT INTO schedule_leases (name, holder, held_until) VALUES ('retention', 'another-process', now() + interval '1 minute')
       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until`);
     try {
       expect(await runRetention({ pool: db.pool, log }, { retentionDays: 90, now: () => new Date() })).toBeNull();

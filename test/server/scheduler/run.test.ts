@@ -41,7 +41,8 @@ describe('scheduler', () => {
     const active = new Map<string, number>();
     let overlaps = 0;
     const task = (name: string, ms: number): ScheduledTask => ({
-      name, every,
+      name,
+      every,
       run: async ({ slot }) => {
         active.set(name, (active.get(name) ?? 0) + 1);
         if (active.get(name)! > 1) overlaps++;
@@ -56,7 +57,10 @@ describe('scheduler', () => {
     const a = start(tasks());
     const b = start(tasks(), { redis: other });
     try {
-      await waitFor(() => (runs.get('pair-quick')?.length ?? 0) >= 6 && (runs.get('pair-slow')?.length ?? 0) >= 6, { timeout: 30_000, message: 'six runs of each task' });
+      await waitFor(() => (runs.get('pair-quick')?.length ?? 0) >= 6 && (runs.get('pair-slow')?.length ?? 0) >= 6, {
+        timeout: 30_000,
+        message: 'six runs of each task',
+      });
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       other.disconnect();
@@ -72,10 +76,25 @@ describe('scheduler', () => {
     let flakyCalls = 0;
     let steadyRuns = 0;
     const s = start([
-      { name: 'flaky', every: 100, run: async () => { if (++flakyCalls <= 2) throw new Error('flaky failure'); } },
-      { name: 'steady', every: 100, run: async () => { steadyRuns++; } },
+      {
+        name: 'flaky',
+        every: 100,
+        run: async () => {
+          if (++flakyCalls <= 2) throw new Error('flaky failure');
+        },
+      },
+      {
+        name: 'steady',
+        every: 100,
+        run: async () => {
+          steadyRuns++;
+        },
+      },
     ]);
-    await waitFor(async () => (await runsOf('flaky', 'success')) >= 1, { timeout: 30_000, message: 'flaky to recover' });
+    await waitFor(async () => (await runsOf('flaky', 'success')) >= 1, {
+      timeout: 30_000,
+      message: 'flaky to recover',
+    });
     const steadyBefore = steadyRuns;
     await waitFor(() => steadyRuns >= steadyBefore + 2, { timeout: 30_000, message: 'steady to keep running' });
     await s.stop();
@@ -88,13 +107,27 @@ describe('scheduler', () => {
 
   it('stop() waits for the run in progress, then releases its lock', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     let started = false;
     let finished = false;
-    const s = start([{ name: 'long-run', every: 60_000, run: async () => { started = true; await gate; finished = true; } }]);
+    const s = start([
+      {
+        name: 'long-run',
+        every: 60_000,
+        run: async () => {
+          started = true;
+          await gate;
+          finished = true;
+        },
+      },
+    ]);
     await waitFor(() => started, { message: 'the run to start' });
     let stopped = false;
-    const stopping = s.stop().then(() => { stopped = true; });
+    const stopping = s.stop().then(() => {
+      stopped = true;
+    });
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     expect(await redis.exists(lockKey(prefix, 'long-run'))).toBe(1);
     expect(stopped).toBe(false);
@@ -107,8 +140,18 @@ describe('scheduler', () => {
   it('a lease left by a process that died mid-run only delays the task until it expires', async () => {
     await redis.set(lockKey(prefix, 'orphaned'), 'a-dead-process', 'PX', 1500);
     let runs = 0;
-    start([{ name: 'orphaned', every: 100, run: async () => { runs++; } }]);
-    await waitFor(async () => (await redis.pttl(lockKey(prefix, 'orphaned'))) < 1200, { message: 'some ticks while the lease lasts' });
+    start([
+      {
+        name: 'orphaned',
+        every: 100,
+        run: async () => {
+          runs++;
+        },
+      },
+    ]);
+    await waitFor(async () => (await redis.pttl(lockKey(prefix, 'orphaned'))) < 1200, {
+      message: 'some ticks while the lease lasts',
+    });
     const seen = runs;
     const stillLeased = (await redis.pttl(lockKey(prefix, 'orphaned'))) > 0;
     if (stillLeased) expect(seen).toBe(0); // observed before the lease ended: nothing ran meanwhile
@@ -122,7 +165,18 @@ describe('scheduler', () => {
     await new Promise((r) => flaky.once('ready', r));
     flaky.disconnect();
     let runs = 0;
-    const s = start([{ name: 'no-redis', every: 100, run: async () => { runs++; } }], { redis: flaky });
+    const s = start(
+      [
+        {
+          name: 'no-redis',
+          every: 100,
+          run: async () => {
+            runs++;
+          },
+        },
+      ],
+      { redis: flaky },
+    );
     try {
       await waitFor(async () => (await runsOf('no-redis', 'failure')) >= 2, { message: 'failed claims counted' });
       expect(runs).toBe(0); // without the lock nothing runs
@@ -135,8 +189,20 @@ describe('scheduler', () => {
   });
 
   it('refuses a bad task list', () => {
-    expect(() => startScheduler([{ name: 'Bad Name', every: 1000, run: async () => {} }], { redis, prefix, log })).toThrow(/task name/);
-    expect(() => startScheduler([{ name: 'twice', every: 1000, run: async () => {} }, { name: 'twice', every: 5, run: async () => {} }], { redis, prefix, log })).toThrow(/repeated/);
-    expect(() => startScheduler([{ name: 'zero', every: 0, run: async () => {} }], { redis, prefix, log })).toThrow(/positive/);
+    expect(() =>
+      startScheduler([{ name: 'Bad Name', every: 1000, run: async () => {} }], { redis, prefix, log }),
+    ).toThrow(/task name/);
+    expect(() =>
+      startScheduler(
+        [
+          { name: 'twice', every: 1000, run: async () => {} },
+          { name: 'twice', every: 5, run: async () => {} },
+        ],
+        { redis, prefix, log },
+      ),
+    ).toThrow(/repeated/);
+    expect(() => startScheduler([{ name: 'zero', every: 0, run: async () => {} }], { redis, prefix, log })).toThrow(
+      /positive/,
+    );
   });
 });

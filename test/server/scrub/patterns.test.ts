@@ -16,7 +16,10 @@ describe('scrubString with the default rules', () => {
     ['{"user":"bob","api_key":"k-123456"}', '{"user":"bob","api_key":"[Filtered]"}'],
     ['key AKIAABCDEFGHIJKLMNOP used', 'key [Filtered] used'],
     ['token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB', 'token [Filtered]'],
-    ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'jwt [Filtered]'],
+    [
+      'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      'jwt [Filtered]',
+    ],
     ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '[Filtered]'],
   ])('%s', (input, expected) => {
     expect(scrub(input)).toBe(expected);
@@ -43,7 +46,13 @@ describe('scrubString with the default rules', () => {
   });
 
   it('without the built-in rules only the project-defined keys apply', () => {
-    const rules = compileScrubRules({ ...effectiveScrubSettings(null, { defaults: true, ipAddresses: false }), dataScrubberDefaults: false, sensitiveFields: ['pin'] });
-    expect(scrubString('card 4111 1111 1111 1111 pin=1234 password=x1', rules)).toBe('card 4111 1111 1111 1111 pin=[Filtered] password=x1');
+    const rules = compileScrubRules({
+      ...effectiveScrubSettings(null, { defaults: true, ipAddresses: false }),
+      dataScrubberDefaults: false,
+      sensitiveFields: ['pin'],
+    });
+    expect(scrubString('card 4111 1111 1111 1111 pin=1234 password=x1', rules)).toBe(
+      'card 4111 1111 1111 1111 pin=[Filtered] password=x1',
+    );
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientReport, parseSessionAggregates, parseSessionUpdate } from '../../../server/src/sessions/aux-payloads.js';
+import {
+  parseClientReport,
+  parseSessionAggregates,
+  parseSessionUpdate,
+} from '../../../server/src/sessions/aux-payloads.js';
 
 const ctx = { projectId: '7', receivedAt: Date.parse('2026-11-26T02:10:00Z') };
 const attrs = { release: 'shop@1.4.2', environment: 'production' };
@@ -16,7 +20,16 @@ describe('parseSessionUpdate', () => {
     ['no status → ok', {}, 'ok'],
   ])('%s', (_name, fields, status) => {
     const u = parseSessionUpdate({ sid: 's1', did: 'u1', started: '2026-11-26T01:59:19.022Z', attrs, ...fields }, ctx);
-    expect(u).toEqual({ projectId: '7', sid: 's1', did: 'u1', release: 'shop@1.4.2', environment: 'production', hour: '2026-11-26T01:00:00.000Z', minute: '2026-11-26T01:59:00.000Z', status });
+    expect(u).toEqual({
+      projectId: '7',
+      sid: 's1',
+      did: 'u1',
+      release: 'shop@1.4.2',
+      environment: 'production',
+      hour: '2026-11-26T01:00:00.000Z',
+      minute: '2026-11-26T01:59:00.000Z',
+      status,
+    });
   });
 
   it.each([
@@ -33,12 +46,33 @@ describe('parseSessionUpdate', () => {
 });
 
 describe('parseSessionAggregates', () => {
-  it('counts each status per started hour and minute, and the aggregate\'s user at its worst status', () => {
-    const parsed = parseSessionAggregates({ aggregates: [{ started: '2026-11-26T01:59:00Z', did: 'u9', exited: 3, crashed: 1, errored: 0 }], attrs }, ctx);
-    const bucket = { projectId: '7', release: 'shop@1.4.2', environment: 'production', hour: '2026-11-26T01:00:00.000Z', minute: '2026-11-26T01:59:00.000Z' };
+  it("counts each status per started hour and minute, and the aggregate's user at its worst status", () => {
+    const parsed = parseSessionAggregates(
+      { aggregates: [{ started: '2026-11-26T01:59:00Z', did: 'u9', exited: 3, crashed: 1, errored: 0 }], attrs },
+      ctx,
+    );
+    const bucket = {
+      projectId: '7',
+      release: 'shop@1.4.2',
+      environment: 'production',
+      hour: '2026-11-26T01:00:00.000Z',
+      minute: '2026-11-26T01:59:00.000Z',
+    };
     expect(parsed).toEqual({
-      counts: [{ ...bucket, status: 'exited', count: 3 }, { ...bucket, status: 'crashed', count: 1 }],
-      users: [{ projectId: '7', release: 'shop@1.4.2', environment: 'production', hour: '2026-11-26T01:00:00.000Z', did: 'u9', rank: 5 }],
+      counts: [
+        { ...bucket, status: 'exited', count: 3 },
+        { ...bucket, status: 'crashed', count: 1 },
+      ],
+      users: [
+        {
+          projectId: '7',
+          release: 'shop@1.4.2',
+          environment: 'production',
+          hour: '2026-11-26T01:00:00.000Z',
+          did: 'u9',
+          rank: 5,
+        },
+      ],
     });
   });
 
@@ -58,7 +92,17 @@ describe('parseClientReport', () => {
     ['string timestamp', '2026-11-26T01:30:00Z', '2026-11-26T01:00:00.000Z'],
     ['no timestamp → received', undefined, '2026-11-26T02:00:00.000Z'],
   ])('%s', (_name, timestamp, hour) => {
-    const rows = parseClientReport({ timestamp, discarded_events: [{ reason: 'queue_overflow', category: 'error', quantity: 23.7 }, { reason: 'r', category: 'c', quantity: -1 }, { category: 'c', quantity: 1 }] }, ctx);
+    const rows = parseClientReport(
+      {
+        timestamp,
+        discarded_events: [
+          { reason: 'queue_overflow', category: 'error', quantity: 23.7 },
+          { reason: 'r', category: 'c', quantity: -1 },
+          { category: 'c', quantity: 1 },
+        ],
+      },
+      ctx,
+    );
     expect(rows).toEqual([{ projectId: '7', hour, reason: 'queue_overflow', category: 'error', quantity: 23 }]);
   });
 });

@@ -31,7 +31,10 @@ describe('a session is counted once whatever the order of its updates', () => {
 
   // One session: its updates as an SDK would send them (init first, then status changes, errors).
   const session = fc.record({
-    updates: fc.array(fc.record({ status: fc.constantFrom(...STATUSES), errors: fc.constantFrom(0, 0, 1, 2) }), { minLength: 1, maxLength: 5 }),
+    updates: fc.array(fc.record({ status: fc.constantFrom(...STATUSES), errors: fc.constantFrom(0, 0, 1, 2) }), {
+      minLength: 1,
+      maxLength: 5,
+    }),
     user: fc.constantFrom('u1', 'u2', 'u3', null),
   });
   const scenario = fc.record({
@@ -41,7 +44,7 @@ describe('a session is counted once whatever the order of its updates', () => {
     duplicates: fc.integer({ min: 0, max: 6 }),
   });
 
-  it('final counts equal each session\'s worst status, and users their worst', async () => {
+  it("final counts equal each session's worst status, and users their worst", async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(scenario, async ({ sessions, seed, batches, duplicates }) => {
@@ -49,9 +52,23 @@ describe('a session is counted once whatever the order of its updates', () => {
         const started = '2026-12-01T10:15:00Z';
         const jobs: AuxJob[] = sessions.flatMap((s, i) =>
           s.updates.map((u, seq) => ({
-            v: 1 as const, kind: 'session' as const, projectId, receivedAt: Date.parse('2026-12-01T10:20:00Z'),
-            payload: JSON.stringify({ sid: `${release}-${i}`, did: s.user, init: seq === 0, seq, status: u.status, errors: u.errors, started, duration: seq, attrs: { release, environment: 'prod' } }),
-          })));
+            v: 1 as const,
+            kind: 'session' as const,
+            projectId,
+            receivedAt: Date.parse('2026-12-01T10:20:00Z'),
+            payload: JSON.stringify({
+              sid: `${release}-${i}`,
+              did: s.user,
+              init: seq === 0,
+              seq,
+              status: u.status,
+              errors: u.errors,
+              started,
+              duration: seq,
+              attrs: { release, environment: 'prod' },
+            }),
+          })),
+        );
         const rng = mulberry32(seed);
         for (let d = 0; d < duplicates; d++) jobs.push(jobs[Math.floor(rng() * jobs.length)]!);
         for (let i = jobs.length - 1; i > 0; i--) {
@@ -59,21 +76,27 @@ describe('a session is counted once whatever the order of its updates', () => {
           [jobs[i], jobs[j]] = [jobs[j]!, jobs[i]!];
         }
         const size = Math.ceil(jobs.length / batches);
-        for (let i = 0; i < jobs.length; i += size) await countAuxJobs({ pool: db.pool, redis, redisPrefix: prefix }, jobs.slice(i, i + size));
+        for (let i = 0; i < jobs.length; i += size)
+          await countAuxJobs({ pool: db.pool, redis, redisPrefix: prefix }, jobs.slice(i, i + size));
 
         const worst = sessions.map((s) => worstStatus(s.updates));
         const expected: Record<string, number> = {};
         for (const w of worst) expected[w] = (expected[w] ?? 0) + 1;
         for (const table of ['session_counts', 'session_minute_counts']) {
           const { rows } = await db.pool.query<{ status: string; n: number }>(
-            `SELECT status, sum(count)::int AS n FROM ${table} WHERE release = $1 GROUP BY status HAVING sum(count) <> 0`, [release]);
+            `SELECT status, sum(count)::int AS n FROM ${table} WHERE release = $1 GROUP BY status HAVING sum(count) <> 0`,
+            [release],
+          );
           expect(Object.fromEntries(rows.map((r) => [r.status, r.n]))).toEqual(expected);
         }
         const users: Record<string, number> = {};
         sessions.forEach((s, i) => {
           if (s.user) users[s.user] = Math.max(users[s.user] ?? 0, SESSION_STATUS_RANK[worst[i]!]);
         });
-        const { rows } = await db.pool.query<{ did: string; status_rank: number }>('SELECT did, status_rank FROM session_users WHERE release = $1', [release]);
+        const { rows } = await db.pool.query<{ did: string; status_rank: number }>(
+          'SELECT did, status_rank FROM session_users WHERE release = $1',
+          [release],
+        );
         expect(Object.fromEntries(rows.map((r) => [r.did, r.status_rank]))).toEqual(users);
       }),
       { numRuns: 40 },
@@ -83,7 +106,9 @@ describe('a session is counted once whatever the order of its updates', () => {
 
 /** What one session ends as: its highest-ranked status, `ok`/`exited` with errors being errored. */
 function worstStatus(updates: Array<{ status: SessionStatus; errors: number }>): SessionStatus {
-  const effective = updates.map((u) => (u.errors > 0 && (u.status === 'ok' || u.status === 'exited') ? 'errored' : u.status));
+  const effective = updates.map((u) =>
+    u.errors > 0 && (u.status === 'ok' || u.status === 'exited') ? 'errored' : u.status,
+  );
   return effective.reduce((w, s) => (SESSION_STATUS_RANK[s] > SESSION_STATUS_RANK[w] ? s : w));
 }
 

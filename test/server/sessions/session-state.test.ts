@@ -16,7 +16,16 @@ describe('advanceSessions', () => {
     redis.disconnect();
   });
 
-  const update = (sid: string, status: SessionStatus) => ({ projectId: '1', sid, did: null, release: 'r', environment: 'e', hour: '2026-11-26T01:00:00.000Z', minute: '2026-11-26T01:00:00.000Z', status });
+  const update = (sid: string, status: SessionStatus) => ({
+    projectId: '1',
+    sid,
+    did: null,
+    release: 'r',
+    environment: 'e',
+    hour: '2026-11-26T01:00:00.000Z',
+    minute: '2026-11-26T01:00:00.000Z',
+    status,
+  });
   const deltas = async (...updates: ReturnType<typeof update>[]) =>
     (await advanceSessions(redis, prefix, updates)).map((r) => `${r.status}${r.count > 0 ? '+' : ''}${r.count}`);
 

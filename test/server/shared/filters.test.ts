@@ -1,14 +1,22 @@
 // The inbound filters, one table per filter (cases after Relay's relay-filter tests), the glob
 // matcher, and the composition order.
 import { describe, expect, it } from 'vitest';
-import { NO_FILTERS, parseFilterSettings, shouldFilter, type FilterableEvent, type InboundFilterSettings } from '../../../server/src/shared/filters/index.js';
+import {
+  NO_FILTERS,
+  parseFilterSettings,
+  shouldFilter,
+  type FilterableEvent,
+  type InboundFilterSettings,
+} from '../../../server/src/shared/filters/index.js';
 import { globMatcher } from '../../../server/src/shared/filters/glob.js';
 import { parseBrowser } from '../../../server/src/shared/filters/user-agent.js';
 
 const on = (s: Partial<InboundFilterSettings>): InboundFilterSettings => ({ ...NO_FILTERS, ...s });
 const ua = (agent: string): FilterableEvent => ({ request: { headers: [['User-Agent', agent]] } });
 const exc = (type: string | undefined, value: string | undefined, frames?: string[]): FilterableEvent => ({
-  exception: { values: [{ type, value, stacktrace: frames ? { frames: frames.map((abs_path) => ({ abs_path })) } : undefined }] },
+  exception: {
+    values: [{ type, value, stacktrace: frames ? { frames: frames.map((abs_path) => ({ abs_path })) } : undefined }],
+  },
 });
 
 describe('glob', () => {
@@ -61,7 +69,11 @@ describe('localhost', () => {
 describe('browser-extensions', () => {
   const s = on({ browserExtensions: true });
   it.each<[string, FilterableEvent, boolean]>([
-    ['extension source', exc('Error', 'x', ['https://app.example/a.js', 'chrome-extension://abc/inject.js', '<anonymous>']), true],
+    [
+      'extension source',
+      exc('Error', 'x', ['https://app.example/a.js', 'chrome-extension://abc/inject.js', '<anonymous>']),
+      true,
+    ],
     ['moz-extension', exc('Error', 'x', ['moz-extension://abc/x.js']), true],
     ['kaspersky', exc('Error', 'x', ['https://fscr.kaspersky-labs.com/B-9B72/main.js']), true],
     ['app source', exc('Error', 'x', ['chrome-extension://abc/x.js', 'https://app.example/a.js']), false],
@@ -93,15 +105,22 @@ describe('legacy-browsers', () => {
   const IE9 = 'Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 7.1; Trident/5.0)';
   const IE10 = 'Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.1; Trident/6.0)';
   const IE11 = 'Mozilla/5.0 (Windows NT 6.3; Trident/7.0; rv:11.0) like Gecko';
-  const OPERA14 = 'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/27.0.1453.12 Safari/537.36 OPR/14.0.1116.4';
+  const OPERA14 =
+    'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/27.0.1453.12 Safari/537.36 OPR/14.0.1116.4';
   const OPERA12 = 'Opera/9.80 (X11; Linux i686; Ubuntu/14.10) Presto/2.12.388 Version/12.16';
   const OPERA_MINI7 = 'Opera/9.80 (J2ME/MIDP; Opera Mini/7.0.32796/59.323; U; fr) Presto/2.12.423 Version/12.16';
-  const ANDROID3 = 'Mozilla/5.0 (Linux; U; Android 3.2; nl-nl; GT-P6800 Build/HTJ85B) AppleWebKit/534.13 (KHTML, like Gecko) Version/4.0 Safari/534.13';
-  const ANDROID4_CHROME = 'Mozilla/5.0 (Linux; Android 4.0.4; Galaxy Nexus Build/IMM76B) AppleWebKit/535.19 (KHTML, like Gecko) Chrome/18.0.1025.133 Mobile Safari/535.19';
-  const SAFARI5 = 'Mozilla/5.0 (Windows; U; Windows NT 6.1; zh-HK) AppleWebKit/533.18.1 (KHTML, like Gecko) Version/5.0.2 Safari/533.18.5';
-  const SAFARI7 = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_3) AppleWebKit/537.75.14 (KHTML, like Gecko) Version/7.0.3 Safari/7046A194A';
-  const EDGE12 = 'Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.10136';
-  const CHROME120 = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+  const ANDROID3 =
+    'Mozilla/5.0 (Linux; U; Android 3.2; nl-nl; GT-P6800 Build/HTJ85B) AppleWebKit/534.13 (KHTML, like Gecko) Version/4.0 Safari/534.13';
+  const ANDROID4_CHROME =
+    'Mozilla/5.0 (Linux; Android 4.0.4; Galaxy Nexus Build/IMM76B) AppleWebKit/535.19 (KHTML, like Gecko) Chrome/18.0.1025.133 Mobile Safari/535.19';
+  const SAFARI5 =
+    'Mozilla/5.0 (Windows; U; Windows NT 6.1; zh-HK) AppleWebKit/533.18.1 (KHTML, like Gecko) Version/5.0.2 Safari/533.18.5';
+  const SAFARI7 =
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_3) AppleWebKit/537.75.14 (KHTML, like Gecko) Version/7.0.3 Safari/7046A194A';
+  const EDGE12 =
+    'Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.10136';
+  const CHROME120 =
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
   const FIREFOX50 = 'Mozilla/5.0 (X11; Linux x86_64; rv:50.0) Gecko/20100101 Firefox/50.0';
 
   it.each([
@@ -147,9 +166,17 @@ describe('legacy-browsers', () => {
 
 describe('error-message, release-version, environment', () => {
   it.each<[FilterableEvent, Partial<InboundFilterSettings>, string | null]>([
-    [exc('FilteredException', 'This is a filtered exception.'), { errorMessages: ['filteredexception*'] }, 'error-message'],
+    [
+      exc('FilteredException', 'This is a filtered exception.'),
+      { errorMessages: ['filteredexception*'] },
+      'error-message',
+    ],
     [exc('UnfilteredException', 'This is an unfiltered exception.'), { errorMessages: ['filteredexception*'] }, null],
-    [{ logentry: { formatted: 'ChunkLoadError: Loading chunk 552 failed.' } }, { errorMessages: ['ChunkLoadError: Loading chunk *'] }, 'error-message'],
+    [
+      { logentry: { formatted: 'ChunkLoadError: Loading chunk 552 failed.' } },
+      { errorMessages: ['ChunkLoadError: Loading chunk *'] },
+      'error-message',
+    ],
     [{ logentry: { message: 'raw message %s' } }, { errorMessages: ['raw message*'] }, 'error-message'],
     [exc(undefined, 'only a value'), { errorMessages: ['only a value'] }, 'error-message'],
     [{ release: 'web@1.0.3' }, { releases: ['web@1.0.*'] }, 'release-version'],
@@ -169,6 +196,8 @@ describe('error-message, release-version, environment', () => {
 
   it('reads stored settings leniently', () => {
     expect(parseFilterSettings(null)).toEqual(NO_FILTERS);
-    expect(parseFilterSettings({ localhost: 'yes', legacyBrowsers: ['ie', 'netscape'], releases: ['', 3, 'x'] })).toEqual({ ...NO_FILTERS, legacyBrowsers: ['ie'], releases: ['x'] });
+    expect(
+      parseFilterSettings({ localhost: 'yes', legacyBrowsers: ['ie', 'netscape'], releases: ['', 3, 'x'] }),
+    ).toEqual({ ...NO_FILTERS, legacyBrowsers: ['ie'], releases: ['x'] });
   });
 });

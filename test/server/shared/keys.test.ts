@@ -22,19 +22,40 @@ afterAll(async () => {
 /** The real pool, counting the queries that reach it. */
 function counting(pool: Queryable): Queryable & { count: () => number } {
   let n = 0;
-  return { query: ((...args: Parameters<Queryable['query']>) => { n++; return pool.query(...args); }) as Queryable['query'], count: () => n };
+  return {
+    query: ((...args: Parameters<Queryable['query']>) => {
+      n++;
+      return pool.query(...args);
+    }) as Queryable['query'],
+    count: () => n,
+  };
 }
 
 function clock() {
   let t = 1_000_000;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('createKeyLookup', () => {
   it('returns the key with its project and organization, and caches it', async () => {
     const db2 = counting(db.pool);
     const keys = createKeyLookup(db2);
-    const expected = { keyId: project.keyId, projectId: project.projectId, organizationId: project.orgId, publicKey: project.publicKey, isActive: true, rateLimit: null, quotas: { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null }, inboundFilters: {}, allowedDomains: ['*'] };
+    const expected = {
+      keyId: project.keyId,
+      projectId: project.projectId,
+      organizationId: project.orgId,
+      publicKey: project.publicKey,
+      isActive: true,
+      rateLimit: null,
+      quotas: { projectPerMinute: null, projectPerHour: null, orgPerMinute: null, orgPerHour: null },
+      inboundFilters: {},
+      allowedDomains: ['*'],
+    };
     expect(await keys.find(project.publicKey)).toEqual(expected);
     expect(await keys.find(project.publicKey)).toEqual(expected);
     expect(db2.count()).toBe(1);
@@ -42,7 +63,9 @@ describe('createKeyLookup', () => {
 
   it('reads the rate limit columns', async () => {
     const k = await createProjectKey(db.pool, project.projectId);
-    await db.pool.query('UPDATE project_keys SET rate_limit_count = 100, rate_limit_window = 60 WHERE id = $1', [k.keyId]);
+    await db.pool.query('UPDATE project_keys SET rate_limit_count = 100, rate_limit_window = 60 WHERE id = $1', [
+      k.keyId,
+    ]);
     expect((await createKeyLookup(db.pool).find(k.publicKey))?.rateLimit).toEqual({ count: 100, window: 60 });
   });
 
@@ -65,7 +88,10 @@ describe('createKeyLookup', () => {
     const keys = createKeyLookup(db.pool, { now: c.now, negativeTtlMs: 5_000 });
     const k = { publicKey: 'a'.repeat(32) };
     expect(await keys.find(k.publicKey)).toBeNull();
-    await db.pool.query(`INSERT INTO project_keys (project_id, public_key, secret_key) VALUES ($1, $2, $2)`, [project.projectId, k.publicKey]);
+    await db.pool.query(`INSERT INTO project_keys (project_id, public_key, secret_key) VALUES ($1, $2, $2)`, [
+      project.projectId,
+      k.publicKey,
+    ]);
     expect(await keys.find(k.publicKey)).toBeNull();
     c.advance(5_001);
     // Expired: the stale answer is served once while the refresh runs, then the new one.

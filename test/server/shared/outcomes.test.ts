@@ -8,7 +8,10 @@ import { outcomeOfJob } from '../../../server/src/outcomes/worker.js';
 import { buildLegacyStat, buildStats } from '../../../server/src/outcomes/series.js';
 
 describe('outcomeOfDrop', () => {
-  const limited: Drop = { ...drop('rate-limited', 429, 'x'), limits: [{ retryAfterSeconds: 5, categories: [], scope: 'project', reasonCode: 'project_quota' }] };
+  const limited: Drop = {
+    ...drop('rate-limited', 429, 'x'),
+    limits: [{ retryAfterSeconds: 5, categories: [], scope: 'project', reasonCode: 'project_quota' }],
+  };
   it.each<[Drop, unknown]>([
     [limited, { outcome: 'rate_limited', reason: 'project_quota' }],
     [drop('queue-full', 429, 'x'), { outcome: 'rate_limited', reason: 'queue_full' }],
@@ -36,12 +39,36 @@ describe('outcomeOfDrop', () => {
 
 describe('outcomeOfJob', () => {
   it.each<[Parameters<typeof outcomeOfJob>[0], Parameters<typeof outcomeOfJob>[1], unknown]>([
-    [{ kind: 'stored', eventId: 'e', issueId: '1' }, { kind: 'stored', eventId: 'e', issueId: '1' }, { outcome: 'accepted' }],
-    [{ kind: 'sampled', eventId: 'e', issueId: '1' }, { kind: 'sampled', eventId: 'e', issueId: '1' }, { outcome: 'rate_limited', reason: 'spike_protection' }],
-    [{ kind: 'filtered', eventId: 'e', reason: 'localhost' }, { kind: 'filtered', eventId: 'e', reason: 'localhost' }, { outcome: 'filtered', reason: 'localhost' }],
-    [{ kind: 'invalid', message: 'parse' }, { kind: 'invalid', message: 'parse' }, { outcome: 'invalid', reason: 'invalid-event' }],
-    [{ kind: 'failed', error: new Error('x') }, { kind: 'invalid', message: 'gave up' }, { outcome: 'internal_error', reason: 'processing-failed' }],
-    [{ kind: 'dropped', reason: 'unknown-project' }, { kind: 'dropped', reason: 'unknown-project' }, { outcome: 'invalid', reason: 'unknown-project' }],
+    [
+      { kind: 'stored', eventId: 'e', issueId: '1' },
+      { kind: 'stored', eventId: 'e', issueId: '1' },
+      { outcome: 'accepted' },
+    ],
+    [
+      { kind: 'sampled', eventId: 'e', issueId: '1' },
+      { kind: 'sampled', eventId: 'e', issueId: '1' },
+      { outcome: 'rate_limited', reason: 'spike_protection' },
+    ],
+    [
+      { kind: 'filtered', eventId: 'e', reason: 'localhost' },
+      { kind: 'filtered', eventId: 'e', reason: 'localhost' },
+      { outcome: 'filtered', reason: 'localhost' },
+    ],
+    [
+      { kind: 'invalid', message: 'parse' },
+      { kind: 'invalid', message: 'parse' },
+      { outcome: 'invalid', reason: 'invalid-event' },
+    ],
+    [
+      { kind: 'failed', error: new Error('x') },
+      { kind: 'invalid', message: 'gave up' },
+      { outcome: 'internal_error', reason: 'processing-failed' },
+    ],
+    [
+      { kind: 'dropped', reason: 'unknown-project' },
+      { kind: 'dropped', reason: 'unknown-project' },
+      { outcome: 'invalid', reason: 'unknown-project' },
+    ],
     [{ kind: 'duplicate', eventId: 'e' }, { kind: 'duplicate', eventId: 'e' }, null],
     [{ kind: 'failed', error: new Error('x') }, { kind: 'failed', error: new Error('x') }, null],
   ])('%j then %j → %j', (before, after, expected) => {
@@ -54,18 +81,33 @@ describe('outcome counter fields', () => {
     const hour = hourOf(Date.parse('2026-11-26T03:59:59Z'));
     expect(hour).toBe(Date.parse('2026-11-26T03:00:00Z') / 1000);
     const field = outcomeField('42', hour, 'error', { outcome: 'filtered', reason: 'web-crawlers' });
-    expect(parseOutcomeField(field, 3)).toEqual({ projectId: '42', hour, category: 'error', outcome: 'filtered', reason: 'web-crawlers', quantity: 3 });
+    expect(parseOutcomeField(field, 3)).toEqual({
+      projectId: '42',
+      hour,
+      category: 'error',
+      outcome: 'filtered',
+      reason: 'web-crawlers',
+      quantity: 3,
+    });
     expect(parseOutcomeField(outcomeField('42', hour, 'error', { outcome: 'accepted' }), 1)?.reason).toBe('');
     expect(parseOutcomeField('garbage', 1)).toBeNull();
   });
 });
 
 describe('flood lane', () => {
-  const event = (type: string, fn: string) => ({ exception: { values: [{ type, value: `v ${Math.random()}`, stacktrace: { frames: [{ filename: 'a.js', function: fn, lineno: 3 }] } }] } });
+  const event = (type: string, fn: string) => ({
+    exception: {
+      values: [
+        { type, value: `v ${Math.random()}`, stacktrace: { frames: [{ filename: 'a.js', function: fn, lineno: 3 }] } },
+      ],
+    },
+  });
   it('signs events by innermost exception and top frame, else by message', () => {
     expect(eventSignature(event('TypeError', 'f'))).toBe(eventSignature(event('TypeError', 'f')));
     expect(eventSignature(event('TypeError', 'f'))).not.toBe(eventSignature(event('TypeError', 'g')));
-    expect(eventSignature({ message: 'order 12 failed' })).toBe(eventSignature({ logentry: { formatted: 'order 977 failed' } }));
+    expect(eventSignature({ message: 'order 12 failed' })).toBe(
+      eventSignature({ logentry: { formatted: 'order 977 failed' } }),
+    );
     expect(eventSignature({ level: 'error' })).toBeNull();
   });
 
@@ -85,7 +127,9 @@ describe('flood lane', () => {
     let backlog = false;
     const lane = createFloodLane({ isBacklogged: () => backlog });
     const flood = JSON.stringify(event('FloodError', 'acquire'));
-    expect(Array.from({ length: 200 }, () => lane.priorityOf('1', flood, 1_000)).every((p) => p === undefined)).toBe(true);
+    expect(Array.from({ length: 200 }, () => lane.priorityOf('1', flood, 1_000)).every((p) => p === undefined)).toBe(
+      true,
+    );
     backlog = true;
     const priorities = Array.from({ length: 200 }, () => lane.priorityOf('1', flood, 1_000));
     expect(priorities[20 + 60]).toBe(FLOOD_PRIORITY); // counted from when the backlog began
@@ -106,15 +150,32 @@ describe('stats series', () => {
 
   it('buckets per hour and groups by outcome, reason and category', () => {
     const body = buildStats(rows, since, until, '1h');
-    expect(body.intervals).toEqual(['2026-11-26T00:00:00.000Z', '2026-11-26T01:00:00.000Z', '2026-11-26T02:00:00.000Z', '2026-11-26T03:00:00.000Z']);
-    expect(body.groups.find((g) => g.by.outcome === 'accepted' && g.by.category === 'error')?.series['sum(quantity)']).toEqual([0, 7, 0, 0]);
-    expect(body.totals).toEqual({ accepted: 16, filtered: 4, rate_limited: 1, invalid: 0, internal_error: 0, client_discard: 0 });
+    expect(body.intervals).toEqual([
+      '2026-11-26T00:00:00.000Z',
+      '2026-11-26T01:00:00.000Z',
+      '2026-11-26T02:00:00.000Z',
+      '2026-11-26T03:00:00.000Z',
+    ]);
+    expect(
+      body.groups.find((g) => g.by.outcome === 'accepted' && g.by.category === 'error')?.series['sum(quantity)'],
+    ).toEqual([0, 7, 0, 0]);
+    expect(body.totals).toEqual({
+      accepted: 16,
+      filtered: 4,
+      rate_limited: 1,
+      invalid: 0,
+      internal_error: 0,
+      client_discard: 0,
+    });
     expect(buildStats(rows, since, until, '1d').intervals).toEqual(['2026-11-26T00:00:00.000Z']);
   });
 
   it('answers Sentry legacy series for events only', () => {
     expect(buildLegacyStat(rows, since, until, '1h', 'received').map(([, n]) => n)).toEqual([0, 7, 0, 5]);
     expect(buildLegacyStat(rows, since, until, '1h', 'blacklisted').map(([, n]) => n)).toEqual([0, 0, 0, 4]);
-    expect(buildLegacyStat(rows, since, until, '1h', 'rejected')[3]).toEqual([Date.parse('2026-11-26T03:00:00Z') / 1000, 1]);
+    expect(buildLegacyStat(rows, since, until, '1h', 'rejected')[3]).toEqual([
+      Date.parse('2026-11-26T03:00:00Z') / 1000,
+      1,
+    ]);
   });
 });

@@ -15,18 +15,40 @@ const t = usePipelineTestContext();
 /** A browser TypeError thrown in `fn` at the given script URL (frames as @sentry/browser sends them). */
 function browserEvent(url: string, fn: string, line: number): Record<string, unknown> {
   return {
-    event_id: randomBytes(16).toString('hex'), platform: 'javascript', level: 'error', timestamp: Date.now() / 1000,
-    exception: { values: [{ type: 'TypeError', value: "Cannot read properties of undefined (reading 'id')", stacktrace: { frames: [
-      { filename: url, function: 'HTMLButtonElement.onclick', lineno: 1, colno: 90, in_app: true },
-      { filename: url, function: fn, lineno: line, colno: 17, in_app: true },
-    ] } }] },
+    event_id: randomBytes(16).toString('hex'),
+    platform: 'javascript',
+    level: 'error',
+    timestamp: Date.now() / 1000,
+    exception: {
+      values: [
+        {
+          type: 'TypeError',
+          value: "Cannot read properties of undefined (reading 'id')",
+          stacktrace: {
+            frames: [
+              { filename: url, function: 'HTMLButtonElement.onclick', lineno: 1, colno: 90, in_app: true },
+              { filename: url, function: fn, lineno: line, colno: 17, in_app: true },
+            ],
+          },
+        },
+      ],
+    },
   };
 }
 
 async function run(projectId: string, events: Array<Record<string, unknown>>): Promise<string[]> {
-  const outcomes = await processBatch(t.deps, events.map((e) => ({
-    v: 1 as const, kind: 'event' as const, projectId, eventId: e.event_id as string, receivedAt: Date.now(), payload: JSON.stringify(e), meta: {},
-  })));
+  const outcomes = await processBatch(
+    t.deps,
+    events.map((e) => ({
+      v: 1 as const,
+      kind: 'event' as const,
+      projectId,
+      eventId: e.event_id as string,
+      receivedAt: Date.now(),
+      payload: JSON.stringify(e),
+      meta: {},
+    })),
+  );
   return outcomes.map((o) => (o.kind === 'stored' ? o.issueId : `not stored: ${o.kind}`));
 }
 
@@ -40,26 +62,57 @@ describe('derived JS modules in the pipeline', () => {
     ]);
     expect(a).toBe(b);
     expect(c).not.toBe(a);
-    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>((await t.db.pool.query(
-      `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 ORDER BY timestamp, event_id`, [p.projectId])).rows);
+    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>(
+      (
+        await t.db.pool.query(
+          `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE project_id = $1 ORDER BY timestamp, event_id`,
+          [p.projectId],
+        )
+      ).rows,
+    );
     const modules = rows.map((r) => r.payload.exception.values[0]!.stacktrace.frames.map((f) => f.module));
-    expect(modules.sort()).toEqual([['cart', 'cart'], ['cart', 'cart'], ['checkout', 'checkout']]);
+    expect(modules.sort()).toEqual([
+      ['cart', 'cart'],
+      ['cart', 'cart'],
+      ['checkout', 'checkout'],
+    ]);
   });
 
   it('marks webpack: frames in app unless they come from node_modules, when the SDK did not say', async () => {
     const p = await createProject(t.db.pool);
     const event = {
-      event_id: randomBytes(16).toString('hex'), platform: 'javascript', level: 'error', timestamp: Date.now() / 1000,
-      exception: { values: [{ type: 'Error', value: 'boom', stacktrace: { frames: [
-        { abs_path: 'webpack:///./node_modules/react-dom/cjs/react-dom.development.js', function: 'invokeGuardedCallback', lineno: 4164 },
-        { abs_path: 'webpack:///./src/cart/CartButton.jsx', function: 'onClick', lineno: 21 },
-      ] } }] },
+      event_id: randomBytes(16).toString('hex'),
+      platform: 'javascript',
+      level: 'error',
+      timestamp: Date.now() / 1000,
+      exception: {
+        values: [
+          {
+            type: 'Error',
+            value: 'boom',
+            stacktrace: {
+              frames: [
+                {
+                  abs_path: 'webpack:///./node_modules/react-dom/cjs/react-dom.development.js',
+                  function: 'invokeGuardedCallback',
+                  lineno: 4164,
+                },
+                { abs_path: 'webpack:///./src/cart/CartButton.jsx', function: 'onClick', lineno: 21 },
+              ],
+            },
+          },
+        ],
+      },
     };
     const [issueId] = await run(p.projectId, [event]);
-    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>((await t.db.pool.query(
-      `SELECT ${PAYLOAD_COLUMNS} FROM events WHERE issue_id = $1`, [issueId])).rows);
+    const rows = withPayloads<{ exception: { values: Array<{ stacktrace: { frames: Frame[] } }> } }>(
+      (await t.db.pool.query(`SELECT ${PAYLOAD_COLUMNS} FROM events WHERE issue_id = $1`, [issueId])).rows,
+    );
     const frames = rows[0]!.payload.exception.values[0]!.stacktrace.frames;
-    expect(frames.map((f) => [f.module, f.in_app])).toEqual([['react-dom/cjs/react-dom.development', false], ['src/cart/CartButton', true]]);
+    expect(frames.map((f) => [f.module, f.in_app])).toEqual([
+      ['react-dom/cjs/react-dom.development', false],
+      ['src/cart/CartButton', true],
+    ]);
     const { rows: issues } = await t.db.pool.query(`SELECT culprit FROM issues WHERE id = $1`, [issueId]);
     expect(issues[0]!.culprit).toContain('onClick');
   });

@@ -3,7 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSourceMapCache } from '../../../server/src/sourcemaps/cache.js';
-import { originalPosition, parseSourceMap, SourceMapParseError, type ParsedMap } from '../../../server/src/sourcemaps/parsed-map.js';
+import {
+  originalPosition,
+  parseSourceMap,
+  SourceMapParseError,
+  type ParsedMap,
+} from '../../../server/src/sourcemaps/parsed-map.js';
 import { buildScopeIndex, scopeNameAt } from '../../../server/src/sourcemaps/scopes.js';
 
 const DIR = 'test/fixtures/sdk-captures/browser-sdk-11.12/bundle';

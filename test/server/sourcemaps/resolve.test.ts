@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  candidateUrls, contextLines, decodeDataUrl, displayFilename, fillJsFrameMeta, inAppFor, isCandidateFrame, joinUrl,
-  normalizeDebugId, sourceMappingUrlOf, sourcemapImages,
+  candidateUrls,
+  contextLines,
+  decodeDataUrl,
+  displayFilename,
+  fillJsFrameMeta,
+  inAppFor,
+  isCandidateFrame,
+  joinUrl,
+  normalizeDebugId,
+  sourceMappingUrlOf,
+  sourcemapImages,
 } from '../../../server/src/sourcemaps/resolve.js';
 import type { Frame } from '../../../server/src/shared/protocol/event.js';
 
@@ -22,9 +31,15 @@ describe('URLs', () => {
 
   it('lists release-file candidates like Sentry', () => {
     expect(candidateUrls('https://example.com/assets/bundle.min.js?foo=1#x')).toEqual([
-      'https://example.com/assets/bundle.min.js?foo=1', 'https://example.com/assets/bundle.min.js', '~/assets/bundle.min.js?foo=1', '~/assets/bundle.min.js',
+      'https://example.com/assets/bundle.min.js?foo=1',
+      'https://example.com/assets/bundle.min.js',
+      '~/assets/bundle.min.js?foo=1',
+      '~/assets/bundle.min.js',
     ]);
-    expect(candidateUrls('app:///_next/server/pages/_error.js')).toEqual(['app:///_next/server/pages/_error.js', '~/_next/server/pages/_error.js']);
+    expect(candidateUrls('app:///_next/server/pages/_error.js')).toEqual([
+      'app:///_next/server/pages/_error.js',
+      '~/_next/server/pages/_error.js',
+    ]);
   });
 
   it.each([
@@ -42,9 +57,20 @@ describe('URLs', () => {
   });
 
   it('derives modules from the filename when abs_path is missing, never over the SDK module or for local paths', () => {
-    const browser: Frame = { filename: 'http://127.0.0.1:9930/assets/index-CXTlBatX.js', lineno: 15, colno: 3, in_app: true };
+    const browser: Frame = {
+      filename: 'http://127.0.0.1:9930/assets/index-CXTlBatX.js',
+      lineno: 15,
+      colno: 3,
+      in_app: true,
+    };
     expect(fillJsFrameMeta(browser)).toBe(true);
-    expect(browser).toEqual({ filename: 'http://127.0.0.1:9930/assets/index-CXTlBatX.js', module: 'assets/index-CXTlBatX', lineno: 15, colno: 3, in_app: true });
+    expect(browser).toEqual({
+      filename: 'http://127.0.0.1:9930/assets/index-CXTlBatX.js',
+      module: 'assets/index-CXTlBatX',
+      lineno: 15,
+      colno: 3,
+      in_app: true,
+    });
     const sdkModule: Frame = { abs_path: 'https://h/js/app.js', module: 'checkout' };
     expect(fillJsFrameMeta(sdkModule)).toBe(false);
     expect(sdkModule.module).toBe('checkout');
@@ -91,18 +117,25 @@ describe('URLs', () => {
 describe('references', () => {
   it('finds sourceMappingURL at the end, and data URLs', () => {
     expect(sourceMappingUrlOf('a()\n//# sourceMappingURL=app.js.map\n')).toBe('app.js.map');
-    expect(sourceMappingUrlOf('a()\n//# sourceMappingURL=app.js.map\n//# debugId=85314830-023f-4cf1-a267-535f4e37bb17\n')).toBe('app.js.map');
+    expect(
+      sourceMappingUrlOf('a()\n//# sourceMappingURL=app.js.map\n//# debugId=85314830-023f-4cf1-a267-535f4e37bb17\n'),
+    ).toBe('app.js.map');
     expect(sourceMappingUrlOf('a() // no map')).toBeNull();
-    expect(decodeDataUrl(`data:application/json;base64,${Buffer.from('{"version":3}').toString('base64')}`)).toBe('{"version":3}');
+    expect(decodeDataUrl(`data:application/json;base64,${Buffer.from('{"version":3}').toString('base64')}`)).toBe(
+      '{"version":3}',
+    );
   });
 
   it('normalizes debug ids and reads debug_meta images', () => {
     expect(normalizeDebugId('AD100042-5A68-55A7-BAFC-D0B4C4D87383')).toBe('ad100042-5a68-55a7-bafc-d0b4c4d87383');
     expect(normalizeDebugId('ad1000425a6855a7bafcd0b4c4d87383')).toBe('ad100042-5a68-55a7-bafc-d0b4c4d87383');
     expect(normalizeDebugId('nope')).toBeNull();
-    expect([...sourcemapImages([{ type: 'sourcemap', code_file: 'http://h/a.js', debug_id: 'ad100042-5a68-55a7-bafc-d0b4c4d87383' }, { type: 'macho' }])]).toEqual([
-      ['http://h/a.js', 'ad100042-5a68-55a7-bafc-d0b4c4d87383'],
-    ]);
+    expect([
+      ...sourcemapImages([
+        { type: 'sourcemap', code_file: 'http://h/a.js', debug_id: 'ad100042-5a68-55a7-bafc-d0b4c4d87383' },
+        { type: 'macho' },
+      ]),
+    ]).toEqual([['http://h/a.js', 'ad100042-5a68-55a7-bafc-d0b4c4d87383']]);
   });
 
   it('picks frames worth resolving', () => {
@@ -116,7 +149,11 @@ describe('references', () => {
 describe('contextLines', () => {
   const lines = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`);
   it('takes five lines around, cutting long lines around the column', () => {
-    expect(contextLines(lines, 6, 1)).toEqual({ pre_context: lines.slice(0, 5), context_line: 'line 6', post_context: lines.slice(6, 11) });
+    expect(contextLines(lines, 6, 1)).toEqual({
+      pre_context: lines.slice(0, 5),
+      context_line: 'line 6',
+      post_context: lines.slice(6, 11),
+    });
     const long = `${'a'.repeat(300)}HERE${'b'.repeat(300)}`;
     const c = contextLines([long], 1, 302)!;
     expect(c.context_line).toContain('HERE');

@@ -27,7 +27,11 @@ describe('SSO routes without OpenID Connect configured', () => {
   it('offers only the password form and refuses to turn it off', async () => {
     const owner = await createMember(server.pool, { orgId: server.project.orgId, role: 'owner' });
     expect((await call(server.url, '/api/0/auth/config/')).body).toEqual({ passwordLogin: true, sso: null });
-    const res = await call(server.url, `/api/0/organizations/${server.project.orgSlug}/auth-policy/`, { method: 'PUT', token: owner.token, body: { passwordLogin: false } });
+    const res = await call(server.url, `/api/0/organizations/${server.project.orgSlug}/auth-policy/`, {
+      method: 'PUT',
+      token: owner.token,
+      body: { passwordLogin: false },
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('sso-not-configured');
     const start = await fetch(`${server.url}/api/0/auth/oidc/login/`, { redirect: 'manual' });
@@ -46,7 +50,12 @@ describe('SSO routes with OpenID Connect configured', () => {
   let org: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ ROLE: 'api', OIDC_ISSUER: await deadIssuer(), OIDC_CLIENT_ID: 'faultline', OIDC_BUTTON_LABEL: 'Sign in with Acme' });
+    server = await startTestServer({
+      ROLE: 'api',
+      OIDC_ISSUER: await deadIssuer(),
+      OIDC_CLIENT_ID: 'faultline',
+      OIDC_BUTTON_LABEL: 'Sign in with Acme',
+    });
     org = server.project.orgSlug;
     owner = await createMember(server.pool, { orgId: server.project.orgId, role: 'owner' });
     admin = await createMember(server.pool, { orgId: server.project.orgId, role: 'admin' });
@@ -59,16 +68,28 @@ describe('SSO routes with OpenID Connect configured', () => {
   });
 
   const policy = (who: Member, passwordLogin: boolean, slug = org) =>
-    call(server.url, `/api/0/organizations/${slug}/auth-policy/`, { method: 'PUT', token: who.token, body: { passwordLogin } });
-  const passwordLogin = (who: Member) => call(server.url, '/api/0/auth/login/', { method: 'POST', body: { email: who.email, password: who.password } });
+    call(server.url, `/api/0/organizations/${slug}/auth-policy/`, {
+      method: 'PUT',
+      token: who.token,
+      body: { passwordLogin },
+    });
+  const passwordLogin = (who: Member) =>
+    call(server.url, '/api/0/auth/login/', { method: 'POST', body: { email: who.email, password: who.password } });
 
   it('only owners switch password login; a bad body is a 400 naming the field', async () => {
     expect((await policy(admin, false)).status).toBe(403);
     expect((await policy(outsider, false)).status).toBe(404);
-    const bad = await call(server.url, `/api/0/organizations/${org}/auth-policy/`, { method: 'PUT', token: owner.token, body: { passwordLogin: 'no' } });
+    const bad = await call(server.url, `/api/0/organizations/${org}/auth-policy/`, {
+      method: 'PUT',
+      token: owner.token,
+      body: { passwordLogin: 'no' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('passwordLogin');
-    expect((await call(server.url, `/api/0/organizations/${org}/auth-policy/`, { token: member.token })).body).toEqual({ passwordLogin: true, sso: { label: 'Sign in with Acme' } });
+    expect((await call(server.url, `/api/0/organizations/${org}/auth-policy/`, { token: member.token })).body).toEqual({
+      passwordLogin: true,
+      sso: { label: 'Sign in with Acme' },
+    });
   });
 
   it('password login off: the endpoint refuses members, tokens work, other organizations are untouched', async () => {
@@ -82,13 +103,23 @@ describe('SSO routes with OpenID Connect configured', () => {
       expect((await passwordLogin({ ...member, password: 'wrong password' })).status).toBe(401);
       expect((await passwordLogin(outsider)).status).toBe(200);
       expect((await call(server.url, `/api/0/organizations/${org}/`, { token: member.token })).status).toBe(200);
-      expect((await call(server.url, `/api/0/auth/config/?org=${org}`)).body).toEqual({ passwordLogin: false, sso: { label: 'Sign in with Acme' } });
+      expect((await call(server.url, `/api/0/auth/config/?org=${org}`)).body).toEqual({
+        passwordLogin: false,
+        sso: { label: 'Sign in with Acme' },
+      });
       expect((await call(server.url, `/api/0/auth/config/?org=${other.orgSlug}`)).body.passwordLogin).toBe(true);
       expect((await call(server.url, '/api/0/auth/config/?org=no-such-org')).body.passwordLogin).toBe(true); // some organization still allows it
 
       // An invitation cannot create a password account in that organization.
-      const inv = await call(server.url, `/api/0/organizations/${org}/invitations/`, { method: 'POST', token: owner.token, body: { role: 'member' } });
-      const signup = await call(server.url, `/api/0/invitations/${inv.body.token}/accept/`, { method: 'POST', body: { email: 'new@example.com', password: 'long enough password' } });
+      const inv = await call(server.url, `/api/0/organizations/${org}/invitations/`, {
+        method: 'POST',
+        token: owner.token,
+        body: { role: 'member' },
+      });
+      const signup = await call(server.url, `/api/0/invitations/${inv.body.token}/accept/`, {
+        method: 'POST',
+        body: { email: 'new@example.com', password: 'long enough password' },
+      });
       expect(signup.status).toBe(403);
       expect(signup.body.error.code).toBe('password-login-disabled');
     } finally {
@@ -98,21 +129,33 @@ describe('SSO routes with OpenID Connect configured', () => {
   });
 
   it('provider down: the SSO button leads back to the login page with a clear code, keeping a safe next', async () => {
-    const res = await fetch(`${server.url}/api/0/auth/oidc/login/?next=${encodeURIComponent('/organizations/x/issues/')}`, { redirect: 'manual' });
+    const res = await fetch(
+      `${server.url}/api/0/auth/oidc/login/?next=${encodeURIComponent('/organizations/x/issues/')}`,
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe(`/login/?error=sso-unavailable&next=${encodeURIComponent('/organizations/x/issues/')}`);
-    const evil = await fetch(`${server.url}/api/0/auth/oidc/login/?next=${encodeURIComponent('//evil.example/')}`, { redirect: 'manual' });
+    expect(res.headers.get('location')).toBe(
+      `/login/?error=sso-unavailable&next=${encodeURIComponent('/organizations/x/issues/')}`,
+    );
+    const evil = await fetch(`${server.url}/api/0/auth/oidc/login/?next=${encodeURIComponent('//evil.example/')}`, {
+      redirect: 'manual',
+    });
     expect(evil.headers.get('location')).toBe('/login/?error=sso-unavailable');
   });
 
   it('refuses callbacks without a pending login (forged, replayed, another browser)', async () => {
     for (const cookie of [undefined, 'faultline_oidc=not-a-handle', `faultline_oidc=${'a'.repeat(43)}`]) {
-      const res = await fetch(`${server.url}/api/0/auth/oidc/callback/?code=abc&state=xyz`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+      const res = await fetch(`${server.url}/api/0/auth/oidc/callback/?code=abc&state=xyz`, {
+        redirect: 'manual',
+        headers: cookie ? { cookie } : {},
+      });
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe('/login/?error=sso-expired');
       expect(res.headers.getSetCookie().join(';')).not.toContain('faultline_session=');
     }
-    const long = await fetch(`${server.url}/api/0/auth/oidc/callback/?code=${'x'.repeat(9000)}`, { redirect: 'manual' });
+    const long = await fetch(`${server.url}/api/0/auth/oidc/callback/?code=${'x'.repeat(9000)}`, {
+      redirect: 'manual',
+    });
     expect(long.headers.get('location')).toBe('/login/?error=sso-refused');
   });
 
@@ -121,8 +164,20 @@ describe('SSO routes with OpenID Connect configured', () => {
     expect((await call(server.url, base, { token: member.token })).status).toBe(403);
     expect((await call(server.url, base, { token: admin.token })).body).toEqual([]);
     expect((await call(server.url, `${base}abc/`, { method: 'POST', token: admin.token, body: {} })).status).toBe(400);
-    expect((await call(server.url, `${base}${member.userId}/`, { method: 'POST', token: admin.token, body: {} })).status).toBe(404);
-    expect((await call(server.url, `${base}${member.userId}/`, { method: 'POST', token: admin.token, body: { role: 'owner' } })).status).toBe(403);
-    expect((await call(server.url, `${base}${member.userId}/`, { method: 'DELETE', token: admin.token })).status).toBe(404);
+    expect(
+      (await call(server.url, `${base}${member.userId}/`, { method: 'POST', token: admin.token, body: {} })).status,
+    ).toBe(404);
+    expect(
+      (
+        await call(server.url, `${base}${member.userId}/`, {
+          method: 'POST',
+          token: admin.token,
+          body: { role: 'owner' },
+        })
+      ).status,
+    ).toBe(403);
+    expect((await call(server.url, `${base}${member.userId}/`, { method: 'DELETE', token: admin.token })).status).toBe(
+      404,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { claimValues, isEmailDomainAllowed, mapRoles, parseRoleMapping, safeReturnPath } from '../../../server/src/sso/rules.js';
+import {
+  claimValues,
+  isEmailDomainAllowed,
+  mapRoles,
+  parseRoleMapping,
+  safeReturnPath,
+} from '../../../server/src/sso/rules.js';
 import { ConfigError, loadConfig } from '../../../server/src/config.js';
 
 describe('parseRoleMapping', () => {
@@ -32,7 +38,10 @@ describe('mapRoles', () => {
 describe('claimValues', () => {
   it.each([
     ['eng', ['eng']],
-    [['eng', 7, null, 'ops'], ['eng', 'ops']],
+    [
+      ['eng', 7, null, 'ops'],
+      ['eng', 'ops'],
+    ],
     [undefined, []],
     [{ eng: true }, []],
     ['x'.repeat(257), []],
@@ -85,17 +94,26 @@ describe('OIDC configuration', () => {
 
   it('parses the mapping, domains and scopes', () => {
     const c = loadConfig({
-      OIDC_ISSUER: 'https://sso.example.com/realms/acme', OIDC_CLIENT_ID: 'faultline', OIDC_SCOPES: 'email groups',
-      OIDC_ALLOWED_DOMAINS: ' Acme.com, @example.org ,', OIDC_ROLE_MAPPING: 'eng=acme:admin',
+      OIDC_ISSUER: 'https://sso.example.com/realms/acme',
+      OIDC_CLIENT_ID: 'faultline',
+      OIDC_SCOPES: 'email groups',
+      OIDC_ALLOWED_DOMAINS: ' Acme.com, @example.org ,',
+      OIDC_ROLE_MAPPING: 'eng=acme:admin',
     }).oidc;
     expect(c).toMatchObject({
-      clientSecret: null, scopes: 'openid email groups', allowedDomains: ['acme.com', 'example.org'],
-      roleMapping: [{ value: 'eng', org: 'acme', role: 'admin' }], clockToleranceSeconds: 60, buttonLabel: 'Sign in with SSO',
+      clientSecret: null,
+      scopes: 'openid email groups',
+      allowedDomains: ['acme.com', 'example.org'],
+      roleMapping: [{ value: 'eng', org: 'acme', role: 'admin' }],
+      clockToleranceSeconds: 60,
+      buttonLabel: 'Sign in with SSO',
     });
   });
 
   it('names a bad mapping and an out-of-range tolerance', () => {
-    expect(() => loadConfig({ OIDC_ISSUER: 'https://sso.example.com', OIDC_CLIENT_ID: 'f', OIDC_ROLE_MAPPING: 'eng=acme:god' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ OIDC_ISSUER: 'https://sso.example.com', OIDC_CLIENT_ID: 'f', OIDC_ROLE_MAPPING: 'eng=acme:god' }),
+    ).toThrow(ConfigError);
     expect(() => loadConfig({ OIDC_CLOCK_TOLERANCE_SECONDS: '3600' })).toThrow(/OIDC_CLOCK_TOLERANCE_SECONDS/);
   });
 });

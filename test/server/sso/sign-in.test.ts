@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type OidcConfig } from '../../../server/src/config.js';
 import type { Pool } from '../../../server/src/db/pool.js';
 import type { OidcIdentity } from '../../../server/src/sso/oidc-client.js';
-import { listAccessRequests, listPasswordlessOrganizations, updatePasswordLoginAllowed } from '../../../server/src/sso/queries.js';
+import {
+  listAccessRequests,
+  listPasswordlessOrganizations,
+  updatePasswordLoginAllowed,
+} from '../../../server/src/sso/queries.js';
 import { signInWithIdentity } from '../../../server/src/sso/sign-in.js';
 import { createTestDatabase } from '../../helpers/db.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
@@ -14,13 +18,28 @@ import { createMember } from '../../helpers/api-factories.js';
 const ISSUER = 'https://sso.example.com';
 
 function config(env: Record<string, string> = {}): OidcConfig {
-  return loadConfig({ OIDC_ISSUER: ISSUER, OIDC_CLIENT_ID: 'faultline', OIDC_ROLE_MAPPING: 'eng=acme:member,leads=acme:admin,ops=ops:owner', OIDC_DEFAULT_ORG: 'acme', ...env }).oidc!;
+  return loadConfig({
+    OIDC_ISSUER: ISSUER,
+    OIDC_CLIENT_ID: 'faultline',
+    OIDC_ROLE_MAPPING: 'eng=acme:member,leads=acme:admin,ops=ops:owner',
+    OIDC_DEFAULT_ORG: 'acme',
+    ...env,
+  }).oidc!;
 }
 
 let n = 0;
 function identity(o: Partial<OidcIdentity> & { groups?: string[] } = {}): OidcIdentity {
   const sub = o.subject ?? `sub-${n++}`;
-  return { issuer: ISSUER, subject: sub, email: `${sub}@acme.com`, emailVerified: true, name: sub, idToken: 'x.y.z', ...o, claims: { groups: o.groups ?? [] } };
+  return {
+    issuer: ISSUER,
+    subject: sub,
+    email: `${sub}@acme.com`,
+    emailVerified: true,
+    name: sub,
+    idToken: 'x.y.z',
+    ...o,
+    claims: { groups: o.groups ?? [] },
+  };
 }
 
 describe('signInWithIdentity', () => {
@@ -40,7 +59,14 @@ describe('signInWithIdentity', () => {
   });
 
   const roles = async (userId: string) =>
-    Object.fromEntries((await pool.query<{ slug: string; role: string }>('SELECT o.slug, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE m.user_id = $1', [userId])).rows.map((r) => [r.slug, r.role]));
+    Object.fromEntries(
+      (
+        await pool.query<{ slug: string; role: string }>(
+          'SELECT o.slug, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE m.user_id = $1',
+          [userId],
+        )
+      ).rows.map((r) => [r.slug, r.role]),
+    );
 
   it('creates the user just in time with the mapped roles, then finds it by identity', async () => {
     const id = identity({ groups: ['eng', 'leads', 'ops'] });
@@ -54,25 +80,45 @@ describe('signInWithIdentity', () => {
 
   it('links by e-mail only when verified, case-insensitively', async () => {
     const existing = await createMember(pool, { orgId: acme.orgId, role: 'member', email: 'Pat@Acme.com' });
-    expect(await signInWithIdentity(pool, config(), identity({ email: 'pat@acme.com', emailVerified: false }))).toEqual({ ok: false, reason: 'email-not-verified' });
+    expect(await signInWithIdentity(pool, config(), identity({ email: 'pat@acme.com', emailVerified: false }))).toEqual(
+      { ok: false, reason: 'email-not-verified' },
+    );
     const linked = await signInWithIdentity(pool, config(), identity({ email: 'pat@acme.com', groups: ['leads'] }));
     expect(linked).toMatchObject({ ok: true, how: 'linked', user: { id: existing.userId } });
     expect(await roles(existing.userId)).toEqual({ acme: 'member' }); // existing role kept
   });
 
   it('needs an e-mail; refuses deactivated accounts', async () => {
-    expect(await signInWithIdentity(pool, config(), identity({ email: null }))).toEqual({ ok: false, reason: 'email-missing' });
+    expect(await signInWithIdentity(pool, config(), identity({ email: null }))).toEqual({
+      ok: false,
+      reason: 'email-missing',
+    });
     const gone = await createMember(pool, { orgId: acme.orgId, email: 'gone@acme.com' });
     await pool.query('UPDATE users SET is_active = false WHERE id = $1', [gone.userId]);
-    expect(await signInWithIdentity(pool, config(), identity({ email: 'gone@acme.com' }))).toEqual({ ok: false, reason: 'account-disabled' });
+    expect(await signInWithIdentity(pool, config(), identity({ email: 'gone@acme.com' }))).toEqual({
+      ok: false,
+      reason: 'account-disabled',
+    });
   });
 
   it('with allowed domains, requires a verified e-mail in one of them on every login', async () => {
     const cfg = config({ OIDC_ALLOWED_DOMAINS: 'acme.com' });
-    expect(await signInWithIdentity(pool, cfg, identity({ email: 'x@evil.com' }))).toEqual({ ok: false, reason: 'domain-not-allowed' });
-    expect(await signInWithIdentity(pool, cfg, identity({ email: 'x@acme.com.evil.com' }))).toEqual({ ok: false, reason: 'domain-not-allowed' });
-    expect(await signInWithIdentity(pool, cfg, identity({ email: 'new1@acme.com', emailVerified: false }))).toEqual({ ok: false, reason: 'email-not-verified' });
-    expect(await signInWithIdentity(pool, cfg, identity({ email: 'new2@acme.com' }))).toMatchObject({ ok: true, how: 'created' });
+    expect(await signInWithIdentity(pool, cfg, identity({ email: 'x@evil.com' }))).toEqual({
+      ok: false,
+      reason: 'domain-not-allowed',
+    });
+    expect(await signInWithIdentity(pool, cfg, identity({ email: 'x@acme.com.evil.com' }))).toEqual({
+      ok: false,
+      reason: 'domain-not-allowed',
+    });
+    expect(await signInWithIdentity(pool, cfg, identity({ email: 'new1@acme.com', emailVerified: false }))).toEqual({
+      ok: false,
+      reason: 'email-not-verified',
+    });
+    expect(await signInWithIdentity(pool, cfg, identity({ email: 'new2@acme.com' }))).toMatchObject({
+      ok: true,
+      how: 'created',
+    });
   });
 
   it('files one access request in the default organization when the mapping grants nothing', async () => {

@@ -2,7 +2,14 @@
 // Usage: DSN=… RELEASE=… node checkout.mjs <type-error|range-error>
 import * as Sentry from '@sentry/node';
 
-Sentry.init({ dsn: process.env.DSN, release: process.env.RELEASE, environment: 'production', serverName: 'web-1', sampleRate: 1, tracesSampleRate: 0 });
+Sentry.init({
+  dsn: process.env.DSN,
+  release: process.env.RELEASE,
+  environment: 'production',
+  serverName: 'web-1',
+  sampleRate: 1,
+  tracesSampleRate: 0,
+});
 
 function loadCart(userId) {
   Sentry.addBreadcrumb({ category: 'cart', message: `cart loaded for ${userId}`, level: 'info' });

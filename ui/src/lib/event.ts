@@ -63,14 +63,21 @@ function frameNotes(f: Obj): string[] {
   const data = isObj(f.data) ? f.data : {};
   const map = str(data.sourcemap);
   const status = str(data.symbolicator_status);
-  if (map) return [`symbolicated with ${map}${str(data.resolved_with) ? ` (found by ${str(data.resolved_with)})` : ''}`];
+  if (map)
+    return [`symbolicated with ${map}${str(data.resolved_with) ? ` (found by ${str(data.resolved_with)})` : ''}`];
   if (status && status !== 'symbolicated') return [`not symbolicated: ${status}`];
   return [];
 }
 
 /** Event-level processing notes (symbolication failures and the like), one line each. */
 export function processingNotes(event: { errors?: unknown[] }): string[] {
-  return (event.errors ?? []).filter(isObj).map((e) => [str(e.type) ?? 'error', str(e.url) ?? str(e.name) ?? '', str(e.debug_id) ? `debug id ${str(e.debug_id)}` : ''].filter(Boolean).join(' · '));
+  return (event.errors ?? [])
+    .filter(isObj)
+    .map((e) =>
+      [str(e.type) ?? 'error', str(e.url) ?? str(e.name) ?? '', str(e.debug_id) ? `debug id ${str(e.debug_id)}` : '']
+        .filter(Boolean)
+        .join(' · '),
+    );
 }
 
 export function toFrame(f: Obj, i: number): FrameView {
@@ -164,7 +171,10 @@ export function breadcrumbs(event: Pick<ApiEvent, 'entries'>): BreadcrumbView[] 
 
 /** [key, value] rows from Sentry's pair lists ([[k, v]]) or plain objects. */
 export function pairs(v: unknown): Array<[string, unknown]> {
-  if (Array.isArray(v)) return v.filter((p): p is [string, unknown] => Array.isArray(p) && typeof p[0] === 'string').map(([k, x]) => [k, x]);
+  if (Array.isArray(v))
+    return v
+      .filter((p): p is [string, unknown] => Array.isArray(p) && typeof p[0] === 'string')
+      .map(([k, x]) => [k, x]);
   if (isObj(v)) return Object.entries(v);
   return [];
 }

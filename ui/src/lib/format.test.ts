@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { displayValue, issueHeadline, formatAge, formatClock, formatCount, formatDateTime, formatDuration, formatRelative, normalizeLevel, truncateMiddle } from './format.js';
+import {
+  displayValue,
+  issueHeadline,
+  formatAge,
+  formatClock,
+  formatCount,
+  formatDateTime,
+  formatDuration,
+  formatRelative,
+  normalizeLevel,
+  truncateMiddle,
+} from './format.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
@@ -64,9 +75,18 @@ describe('other formatters', () => {
 
 describe('issueHeadline', () => {
   it.each([
-    [{ title: 'TypeError: x is undefined', metadata: { type: 'TypeError', value: 'x is undefined' } }, { main: 'TypeError', rest: 'x is undefined' }],
-    [{ title: 'DbError: timeout', metadata: {} }, { main: 'DbError', rest: 'timeout' }],
-    [{ title: 'checkout took 31 ms', metadata: {} }, { main: 'checkout took 31 ms', rest: '' }],
+    [
+      { title: 'TypeError: x is undefined', metadata: { type: 'TypeError', value: 'x is undefined' } },
+      { main: 'TypeError', rest: 'x is undefined' },
+    ],
+    [
+      { title: 'DbError: timeout', metadata: {} },
+      { main: 'DbError', rest: 'timeout' },
+    ],
+    [
+      { title: 'checkout took 31 ms', metadata: {} },
+      { main: 'checkout took 31 ms', rest: '' },
+    ],
   ])('%j', (issue, out) => expect(issueHeadline(issue)).toEqual(out));
 });
 

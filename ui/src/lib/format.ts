@@ -108,7 +108,10 @@ export function displayValue(v: unknown): string {
 }
 
 /** Splits an issue title for display: exception type in bold, then its value. */
-export function issueHeadline(issue: { title: string; metadata: Record<string, unknown> }): { main: string; rest: string } {
+export function issueHeadline(issue: { title: string; metadata: Record<string, unknown> }): {
+  main: string;
+  rest: string;
+} {
   const type = issue.metadata.type;
   const value = issue.metadata.value;
   if (typeof type === 'string' && type) return { main: type, rest: typeof value === 'string' ? value : '' };

@@ -9,10 +9,14 @@ describe('parseQuery', () => {
     ['release:"1.0 beta" env', [{ key: 'release', value: '1.0 beta', negated: false }], 'env'],
     ['!browser.name:Chrome', [{ key: 'browser.name', value: 'Chrome', negated: true }], ''],
     ['"quoted text" x', [], 'quoted text x'],
-    ['server_name:web-1 url:https://x.io/a', [
-      { key: 'server_name', value: 'web-1', negated: false },
-      { key: 'url', value: 'https://x.io/a', negated: false },
-    ], ''],
+    [
+      'server_name:web-1 url:https://x.io/a',
+      [
+        { key: 'server_name', value: 'web-1', negated: false },
+        { key: 'url', value: 'https://x.io/a', negated: false },
+      ],
+      '',
+    ],
     ['level:', [], 'level:'],
   ])('parses %j', (input, filters, text) => {
     expect(parseQuery(input)).toEqual({ filters, text });

@@ -68,7 +68,9 @@ class Realtime {
   #open(): void {
     if (!this.#target) return;
     this.#status = this.#attempt === 0 ? 'connecting' : 'reconnecting';
-    const src = new EventSource(streamUrl(this.#target.org, this.#target.filter, this.#lastId), { withCredentials: true });
+    const src = new EventSource(streamUrl(this.#target.org, this.#target.filter, this.#lastId), {
+      withCredentials: true,
+    });
     this.#source = src;
     src.onopen = () => {
       this.#attempt = 0;

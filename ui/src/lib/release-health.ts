@@ -12,7 +12,9 @@ export interface HealthSummary {
 }
 
 /** Null when no project of the release (an ApiReleaseListItem asked with ?health=1) has sessions. */
-export function summarizeHealth(r: { projects: ReadonlyArray<{ healthData?: ApiHealthData | null }> }): HealthSummary | null {
+export function summarizeHealth(r: {
+  projects: ReadonlyArray<{ healthData?: ApiHealthData | null }>;
+}): HealthSummary | null {
   const hs = (r.projects ?? []).map((p) => p.healthData).filter((h): h is ApiHealthData => !!h && h.hasHealthData);
   if (hs.length === 0) return null;
   const sum = (f: (h: ApiHealthData) => number) => hs.reduce((n, h) => n + f(h), 0);
@@ -21,11 +23,25 @@ export function summarizeHealth(r: { projects: ReadonlyArray<{ healthData?: ApiH
   const weighted = (rate: (h: ApiHealthData) => number | null, weight: (h: ApiHealthData) => number, total: number) =>
     total > 0 ? hs.reduce((n, h) => n + (rate(h) ?? 100) * weight(h), 0) / total : null;
   const projectSessions = sum((h) => h.totalProjectSessions24h);
-  const series: Series = (hs[0]?.stats['24h'] ?? []).map(([t], i) => [t, hs.reduce((n, h) => n + (h.stats['24h'][i]?.[1] ?? 0), 0)]);
+  const series: Series = (hs[0]?.stats['24h'] ?? []).map(([t], i) => [
+    t,
+    hs.reduce((n, h) => n + (h.stats['24h'][i]?.[1] ?? 0), 0),
+  ]);
   return {
     sessions,
-    crashFreeSessions: weighted((h) => h.crashFreeSessions, (h) => h.totalSessions, sessions),
-    crashFreeUsers: users > 0 ? weighted((h) => h.crashFreeUsers, (h) => h.totalUsers, users) : null,
+    crashFreeSessions: weighted(
+      (h) => h.crashFreeSessions,
+      (h) => h.totalSessions,
+      sessions,
+    ),
+    crashFreeUsers:
+      users > 0
+        ? weighted(
+            (h) => h.crashFreeUsers,
+            (h) => h.totalUsers,
+            users,
+          )
+        : null,
     adoption: projectSessions > 0 ? (100 * sum((h) => h.totalSessions24h)) / projectSessions : null,
     series,
   };
@@ -47,8 +63,15 @@ export interface SessionBar {
 
 /** Per interval: healthy, errored (errored + unhandled + abnormal) and crashed sessions. */
 export function sessionBars(body: ApiSessions): SessionBar[] {
-  const of = (status: string) => body.groups.find((g) => g.by['session.status'] === status)?.series['sum(session)'] ?? [];
-  const [healthy, errored, unhandled, abnormal, crashed] = ['healthy', 'errored', 'unhandled', 'abnormal', 'crashed'].map(of);
+  const of = (status: string) =>
+    body.groups.find((g) => g.by['session.status'] === status)?.series['sum(session)'] ?? [];
+  const [healthy, errored, unhandled, abnormal, crashed] = [
+    'healthy',
+    'errored',
+    'unhandled',
+    'abnormal',
+    'crashed',
+  ].map(of);
   return body.intervals.map((at, i) => ({
     at,
     healthy: healthy![i] ?? 0,

@@ -22,7 +22,9 @@ describe('matchRoute', () => {
 
   it('builds hrefs that match back', () => {
     expect(matchRoute(href.release('acme', 'a/b 1')).params.version).toBe('a/b 1');
-    expect(href.issues('acme', { query: 'is:unresolved', sort: '' })).toBe('/organizations/acme/issues/?query=is%3Aunresolved');
+    expect(href.issues('acme', { query: 'is:unresolved', sort: '' })).toBe(
+      '/organizations/acme/issues/?query=is%3Aunresolved',
+    );
   });
 
   it('only follows same-origin next paths', () => {
@@ -31,9 +33,12 @@ describe('matchRoute', () => {
     expect(safeNext('https://evil.example/')).toBe('/');
   });
 
-  it.each(['/\\evil.example/', '/\t/evil.example/', '/x\n', 'javascript:alert(1)', `/${'a'.repeat(2048)}`])('refuses %j as a next path', (next) => {
-    expect(safeNext(next)).toBe('/');
-  });
+  it.each(['/\\evil.example/', '/\t/evil.example/', '/x\n', 'javascript:alert(1)', `/${'a'.repeat(2048)}`])(
+    'refuses %j as a next path',
+    (next) => {
+      expect(safeNext(next)).toBe('/');
+    },
+  );
 
   it.each([
     ['/organizations/acme/issues/', 'acme'],
@@ -47,7 +52,8 @@ describe('matchRoute', () => {
 
 describe('parseLinkHeader', () => {
   it('reads cursors that have results', () => {
-    const h = '<http://x/api/0/organizations/a/issues/?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", ' +
+    const h =
+      '<http://x/api/0/organizations/a/issues/?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", ' +
       '<http://x/api/0/organizations/a/issues/?cursor=0:25:0>; rel="next"; results="true"; cursor="0:25:0"';
     expect(parseLinkHeader(h)).toEqual({ previous: null, next: '0:25:0' });
     expect(parseLinkHeader(null)).toEqual({ previous: null, next: null });
@@ -56,11 +62,30 @@ describe('parseLinkHeader', () => {
 
 describe('sparkline geometry', () => {
   it('scales bars and keeps small counts visible', () => {
-    expect(barHeights([[0, 0], [1, 1], [2, 100]], 20)).toEqual([0, 1, 20]);
+    expect(
+      barHeights(
+        [
+          [0, 0],
+          [1, 1],
+          [2, 100],
+        ],
+        20,
+      ),
+    ).toEqual([0, 1, 20]);
     expect(barHeights([[0, 0]], 20)).toEqual([0]);
   });
   it('draws a polyline across the width', () => {
-    expect(sparklinePoints([[0, 0], [1, 2], [2, 1]], 10, 4)).toBe('0,4 5,0 10,2');
+    expect(
+      sparklinePoints(
+        [
+          [0, 0],
+          [1, 2],
+          [2, 1],
+        ],
+        10,
+        4,
+      ),
+    ).toBe('0,4 5,0 10,2');
   });
 });
 

@@ -88,7 +88,8 @@ export const href = {
   stream: (org: string) => `/organizations/${enc(org)}/stream/`,
   releases: (org: string) => `/organizations/${enc(org)}/releases/`,
   release: (org: string, version: string) => `/organizations/${enc(org)}/releases/${enc(version)}/`,
-  deploy: (org: string, version: string, id: string) => `/organizations/${enc(org)}/releases/${enc(version)}/deploys/${enc(id)}/`,
+  deploy: (org: string, version: string, id: string) =>
+    `/organizations/${enc(org)}/releases/${enc(version)}/deploys/${enc(id)}/`,
   monitors: (org: string) => `/organizations/${enc(org)}/crons/`,
   flagChange: (org: string, id: string) => `/organizations/${enc(org)}/flags/changes/${enc(id)}/`,
   orgSettings: (org: string) => `/settings/${enc(org)}/`,

@@ -14,9 +14,7 @@ export function sparklinePoints(series: Series, width: number, height: number): 
   if (series.length === 0) return '';
   const max = Math.max(1, ...series.map(([, c]) => c));
   const step = series.length > 1 ? width / (series.length - 1) : 0;
-  return series
-    .map(([, c], i) => `${round(i * step)},${round(height - (c / max) * height)}`)
-    .join(' ');
+  return series.map(([, c], i) => `${round(i * step)},${round(height - (c / max) * height)}`).join(' ');
 }
 
 function round(n: number): number {

@@ -1,15 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATE_WINDOW_MS, MAX_ROWS, applyMessages, clockOffset, emptyStream, eventRate, summarizeLags } from './stream.js';
+import {
+  AGGREGATE_WINDOW_MS,
+  MAX_ROWS,
+  applyMessages,
+  clockOffset,
+  emptyStream,
+  eventRate,
+  summarizeLags,
+} from './stream.js';
 import type { DeployCreateMessage, EventCreateMessage } from './types.js';
 
 const T0 = Date.parse('2026-11-26T12:00:00Z');
 
-function ev(id: string, issueId: string, opts: Partial<{ receivedAt: number; isNew: boolean; isRegression: boolean }> = {}): EventCreateMessage {
+function ev(
+  id: string,
+  issueId: string,
+  opts: Partial<{ receivedAt: number; isNew: boolean; isRegression: boolean }> = {},
+): EventCreateMessage {
   return {
     type: 'EventCreate',
     eventId: id,
     project: { id: '1', slug: 'web' },
-    issue: { id: issueId, shortId: `WEB-${issueId}`, title: 'Error: boom', culprit: 'app.js', isNew: opts.isNew ?? false, isRegression: opts.isRegression ?? false },
+    issue: {
+      id: issueId,
+      shortId: `WEB-${issueId}`,
+      title: 'Error: boom',
+      culprit: 'app.js',
+      isNew: opts.isNew ?? false,
+      isRegression: opts.isRegression ?? false,
+    },
     level: 'error',
     release: '1.0.0',
     environment: 'production',
@@ -22,7 +41,16 @@ function ev(id: string, issueId: string, opts: Partial<{ receivedAt: number; isN
 
 const deploy: DeployCreateMessage = {
   type: 'DeployCreate',
-  deploy: { id: '7', release: '1.0.1', environment: 'production', name: null, url: null, dateStarted: null, dateFinished: new Date(T0).toISOString(), projects: ['web'] },
+  deploy: {
+    id: '7',
+    release: '1.0.1',
+    environment: 'production',
+    name: null,
+    url: null,
+    dateStarted: null,
+    dateFinished: new Date(T0).toISOString(),
+    projects: ['web'],
+  },
   publishedAt: new Date(T0).toISOString(),
 };
 

@@ -75,7 +75,13 @@ export function applyMessages(state: StreamState, batch: StreamMessage[], now: n
   let total = state.total;
   for (const m of batch) {
     if (m.type === 'DeployCreate') {
-      rows.unshift({ kind: 'deploy', key: `d-${m.deploy.id}`, deploy: m.deploy, at: now, ...(m.earlier ? { earlier: true } : {}) });
+      rows.unshift({
+        kind: 'deploy',
+        key: `d-${m.deploy.id}`,
+        deploy: m.deploy,
+        at: now,
+        ...(m.earlier ? { earlier: true } : {}),
+      });
       continue;
     }
     if (m.type === 'FlagChange') {
@@ -85,7 +91,17 @@ export function applyMessages(state: StreamState, batch: StreamMessage[], now: n
     total += 1;
     if (m.earlier) {
       // Backfill: shown as it happened, never aggregated with live rows, not in rate or lag.
-      rows.unshift({ kind: 'event', key: `e-${m.eventId}`, event: m, count: 1, firstAt: now, lastAt: 0, isNew: m.issue.isNew, isRegression: m.issue.isRegression, earlier: true });
+      rows.unshift({
+        kind: 'event',
+        key: `e-${m.eventId}`,
+        event: m,
+        count: 1,
+        firstAt: now,
+        lastAt: 0,
+        isNew: m.issue.isNew,
+        isRegression: m.issue.isRegression,
+        earlier: true,
+      });
       continue;
     }
     arrivals.push(now);
@@ -94,9 +110,25 @@ export function applyMessages(state: StreamState, batch: StreamMessage[], now: n
     if (i >= 0) {
       const r = rows[i] as EventRow;
       rows.splice(i, 1);
-      rows.unshift({ ...r, event: m, count: r.count + 1, lastAt: now, isNew: r.isNew || m.issue.isNew, isRegression: r.isRegression || m.issue.isRegression });
+      rows.unshift({
+        ...r,
+        event: m,
+        count: r.count + 1,
+        lastAt: now,
+        isNew: r.isNew || m.issue.isNew,
+        isRegression: r.isRegression || m.issue.isRegression,
+      });
     } else {
-      rows.unshift({ kind: 'event', key: `e-${m.eventId}`, event: m, count: 1, firstAt: now, lastAt: now, isNew: m.issue.isNew, isRegression: m.issue.isRegression });
+      rows.unshift({
+        kind: 'event',
+        key: `e-${m.eventId}`,
+        event: m,
+        count: 1,
+        firstAt: now,
+        lastAt: now,
+        isNew: m.issue.isNew,
+        isRegression: m.issue.isRegression,
+      });
     }
   }
   if (rows.length > MAX_ROWS) rows.length = MAX_ROWS;
@@ -119,7 +151,11 @@ export interface LagSummary {
 export function summarizeLags(lags: number[]): LagSummary {
   if (lags.length === 0) return { last: null, p50: null, max: null };
   const sorted = lags.slice().sort((a, b) => a - b);
-  return { last: lags[lags.length - 1]!, p50: sorted[Math.floor((sorted.length - 1) / 2)]!, max: sorted[sorted.length - 1]! };
+  return {
+    last: lags[lags.length - 1]!,
+    p50: sorted[Math.floor((sorted.length - 1) / 2)]!,
+    max: sorted[sorted.length - 1]!,
+  };
 }
 
 /**

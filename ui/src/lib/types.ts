@@ -51,14 +51,21 @@ export type {
 } from '../../../server/src/members/serialize.js';
 export type { ApiReleaseBody as ApiReleaseListItem, ApiDeploy } from '../../../server/src/releases/serialize.js';
 export type { ApiDeployHealth } from '../../../server/src/releases/deploys.js';
-export type { Window as HealthWindow, IssueEvidence as HealthIssueEvidence, EvidenceCommit } from '../../../server/src/releases/verdict.js';
+export type {
+  Window as HealthWindow,
+  IssueEvidence as HealthIssueEvidence,
+  EvidenceCommit,
+} from '../../../server/src/releases/verdict.js';
 export type { SessionWindow } from '../../../server/src/releases/session-health.js';
 export type { HealthData as ApiHealthData } from '../../../server/src/sessions/release-health.js';
 export type { SessionsBody as ApiSessions } from '../../../server/src/sessions/series.js';
 export type { ApiAlertRule } from '../../../server/src/alerts/rule-schema.js';
 export type { ApiInboundFilter } from '../../../server/src/projects/filter-routes.js';
 export type { ApiCommit } from '../../../server/src/commits/serialize.js';
-export type { SuspectCommit as ApiSuspectCommit, Committer as ApiCommitter } from '../../../server/src/commits/committers.js';
+export type {
+  SuspectCommit as ApiSuspectCommit,
+  Committer as ApiCommitter,
+} from '../../../server/src/commits/committers.js';
 export type { ApiEventCommitters } from '../../../server/src/commits/routes.js';
 export type { FrameLink as ApiFrameLink } from '../../../server/src/commits/code-mappings.js';
 export type { ApiSourceLinks } from '../../../server/src/commits/code-mapping-routes.js';

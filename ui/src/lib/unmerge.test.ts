@@ -3,7 +3,17 @@ import type { ApiUnmerge } from './types.js';
 import { unmergeLabel, unmergePercent } from './unmerge.js';
 
 const u = (over: Partial<ApiUnmerge>): ApiUnmerge => ({
-  id: '1', status: 'running', source: '10', destination: '11', hashes: ['a'], eventTotal: 200, scanned: 50, moved: 20, dateCreated: '', dateFinished: null, ...over,
+  id: '1',
+  status: 'running',
+  source: '10',
+  destination: '11',
+  hashes: ['a'],
+  eventTotal: 200,
+  scanned: 50,
+  moved: 20,
+  dateCreated: '',
+  dateFinished: null,
+  ...over,
 });
 
 describe('unmerge progress', () => {
@@ -17,7 +27,11 @@ describe('unmerge progress', () => {
   });
 
   it('names what moves and where, from either side', () => {
-    expect(unmergeLabel(u({}), '10')).toBe('Unmerging 1 hash into a new issue: 50 of 200 events looked at, 20 events moved.');
-    expect(unmergeLabel(u({ status: 'done', hashes: ['a', 'b'], moved: 1 }), '11')).toBe('Unmerged 2 hashes from the issue it was split off: 1 event moved.');
+    expect(unmergeLabel(u({}), '10')).toBe(
+      'Unmerging 1 hash into a new issue: 50 of 200 events looked at, 20 events moved.',
+    );
+    expect(unmergeLabel(u({ status: 'done', hashes: ['a', 'b'], moved: 1 }), '11')).toBe(
+      'Unmerged 2 hashes from the issue it was split off: 1 event moved.',
+    );
   });
 });

@@ -3,10 +3,20 @@
 import { safePost, UnsafeTargetError, type SafeHttpOptions } from '../safe-http.js';
 import { DeliveryError } from './delivery-error.js';
 
-export async function postJson(url: string, body: string, headers: Record<string, string>, opts: SafeHttpOptions): Promise<string> {
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: SafeHttpOptions,
+): Promise<string> {
   let res;
   try {
-    res = await safePost(url, body, { 'content-type': 'application/json', 'user-agent': 'Faultline-Alerts/1', ...headers }, opts);
+    res = await safePost(
+      url,
+      body,
+      { 'content-type': 'application/json', 'user-agent': 'Faultline-Alerts/1', ...headers },
+      opts,
+    );
   } catch (err) {
     const permanent = err instanceof UnsafeTargetError;
     throw new DeliveryError(`POST ${redact(url)} failed: ${(err as Error).message}`, { permanent, cause: err });
@@ -14,7 +24,9 @@ export async function postJson(url: string, body: string, headers: Record<string
   if (res.status >= 200 && res.status < 300) return `HTTP ${res.status}`;
   const retry = res.status >= 500 || res.status === 408 || res.status === 429;
   const hint = res.status >= 300 && res.status < 400 ? ' (redirects are not followed: use the final URL)' : '';
-  throw new DeliveryError(`POST ${redact(url)} answered HTTP ${res.status}${hint}: ${res.body.slice(0, 300)}`, { permanent: !retry });
+  throw new DeliveryError(`POST ${redact(url)} answered HTTP ${res.status}${hint}: ${res.body.slice(0, 300)}`, {
+    permanent: !retry,
+  });
 }
 
 /** Incoming-webhook URLs carry their secret in the path; history shows only the origin. */

@@ -12,11 +12,22 @@ export function sign(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
-export async function sendWebhook(url: string, secret: string, alert: AlertContent, deliveryId: string, opts: SafeHttpOptions): Promise<string> {
+export async function sendWebhook(
+  url: string,
+  secret: string,
+  alert: AlertContent,
+  deliveryId: string,
+  opts: SafeHttpOptions,
+): Promise<string> {
   const body = JSON.stringify(renderWebhook(alert));
-  return postJson(url, body, {
-    [SIGNATURE_HEADER]: sign(secret, body),
-    'X-Faultline-Delivery': deliveryId,
-    'X-Faultline-Event': 'alert.triggered',
-  }, opts);
+  return postJson(
+    url,
+    body,
+    {
+      [SIGNATURE_HEADER]: sign(secret, body),
+      'X-Faultline-Delivery': deliveryId,
+      'X-Faultline-Event': 'alert.triggered',
+    },
+    opts,
+  );
 }

@@ -8,7 +8,13 @@ export function requestHeader(event: FilterableEvent, name: string): string | un
   const wanted = name.toLowerCase();
   if (Array.isArray(headers)) {
     for (const pair of headers as unknown[]) {
-      if (Array.isArray(pair) && typeof pair[0] === 'string' && pair[0].toLowerCase() === wanted && typeof pair[1] === 'string') return pair[1];
+      if (
+        Array.isArray(pair) &&
+        typeof pair[0] === 'string' &&
+        pair[0].toLowerCase() === wanted &&
+        typeof pair[1] === 'string'
+      )
+        return pair[1];
     }
     return undefined;
   }

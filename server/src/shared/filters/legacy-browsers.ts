@@ -19,7 +19,13 @@ const FAMILY_MINIMUM: Record<string, [BrowserFamily, number]> = {
 };
 
 /** Sentry's original default subfilter: version below the minimum of its family. */
-const DEFAULT_MINIMUM: Partial<Record<BrowserFamily, number>> = { IE: 10, Safari: 6, Opera: 15, Android: 4, 'Opera Mini': 8 };
+const DEFAULT_MINIMUM: Partial<Record<BrowserFamily, number>> = {
+  IE: 10,
+  Safari: 6,
+  Opera: 15,
+  Android: 4,
+  'Opera Mini': 8,
+};
 
 const VERSIONED: Record<string, [BrowserFamily, (major: number) => boolean]> = {
   ie_pre_9: ['IE', (v) => v <= 8],

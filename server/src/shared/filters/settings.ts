@@ -14,8 +14,23 @@ export type FilterReason =
 
 /** Legacy-browser subfilters: Sentry's current names plus the older per-version ones. */
 export const LEGACY_BROWSERS = [
-  'ie', 'edge', 'safari', 'firefox', 'chrome', 'opera', 'opera_mini', 'android',
-  'ie_pre_9', 'ie9', 'ie10', 'ie11', 'opera_pre_15', 'opera_mini_pre_8', 'android_pre_4', 'safari_pre_6', 'edge_pre_79',
+  'ie',
+  'edge',
+  'safari',
+  'firefox',
+  'chrome',
+  'opera',
+  'opera_mini',
+  'android',
+  'ie_pre_9',
+  'ie9',
+  'ie10',
+  'ie11',
+  'opera_pre_15',
+  'opera_mini_pre_8',
+  'android_pre_4',
+  'safari_pre_6',
+  'edge_pre_79',
   'default',
 ] as const;
 export type LegacyBrowser = (typeof LEGACY_BROWSERS)[number];
@@ -46,7 +61,15 @@ export const NO_FILTERS: InboundFilterSettings = Object.freeze({
 export interface FilterableEvent {
   user?: { ip_address?: unknown } | undefined;
   request?: { url?: unknown; headers?: unknown } | undefined;
-  exception?: { values?: ReadonlyArray<{ type?: unknown; value?: unknown; stacktrace?: { frames?: ReadonlyArray<{ abs_path?: unknown }> } }> } | undefined;
+  exception?:
+    | {
+        values?: ReadonlyArray<{
+          type?: unknown;
+          value?: unknown;
+          stacktrace?: { frames?: ReadonlyArray<{ abs_path?: unknown }> };
+        }>;
+      }
+    | undefined;
   logentry?: { message?: unknown; formatted?: unknown } | undefined;
   release?: unknown;
   environment?: unknown;
@@ -64,7 +87,9 @@ const MAX_PATTERN_CHARS = 500;
 export function parseFilterSettings(raw: unknown): InboundFilterSettings {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return NO_FILTERS;
   const r = raw as Record<string, unknown>;
-  const legacy = Array.isArray(r.legacyBrowsers) ? r.legacyBrowsers.filter((b): b is LegacyBrowser => (LEGACY_BROWSERS as readonly unknown[]).includes(b)) : [];
+  const legacy = Array.isArray(r.legacyBrowsers)
+    ? r.legacyBrowsers.filter((b): b is LegacyBrowser => (LEGACY_BROWSERS as readonly unknown[]).includes(b))
+    : [];
   return {
     localhost: r.localhost === true,
     browserExtensions: r.browserExtensions === true,
@@ -78,12 +103,22 @@ export function parseFilterSettings(raw: unknown): InboundFilterSettings {
 
 function patterns(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
-  return v.filter((p): p is string => typeof p === 'string' && p.length > 0 && p.length <= MAX_PATTERN_CHARS).slice(0, MAX_PATTERNS);
+  return v
+    .filter((p): p is string => typeof p === 'string' && p.length > 0 && p.length <= MAX_PATTERN_CHARS)
+    .slice(0, MAX_PATTERNS);
 }
 
 export const FILTER_LIMITS = { maxPatterns: MAX_PATTERNS, maxPatternChars: MAX_PATTERN_CHARS } as const;
 
 /** True when no filter is switched on (the pipeline then skips the stage for the project). */
 export function hasActiveFilters(s: InboundFilterSettings): boolean {
-  return s.localhost || s.browserExtensions || s.webCrawlers || s.legacyBrowsers.length > 0 || s.errorMessages.length > 0 || s.releases.length > 0 || s.environments.length > 0;
+  return (
+    s.localhost ||
+    s.browserExtensions ||
+    s.webCrawlers ||
+    s.legacyBrowsers.length > 0 ||
+    s.errorMessages.length > 0 ||
+    s.releases.length > 0 ||
+    s.environments.length > 0
+  );
 }

@@ -49,7 +49,11 @@ export interface OutcomeCounter {
   close(): Promise<void>;
 }
 
-export function createOutcomeCounter(redis: RedisClient, prefix: string, opts: { log: Logger; flushMs?: number }): OutcomeCounter {
+export function createOutcomeCounter(
+  redis: RedisClient,
+  prefix: string,
+  opts: { log: Logger; flushMs?: number },
+): OutcomeCounter {
   const flushMs = opts.flushMs ?? OUTCOMES_FLUSH_MS;
   let pending = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
@@ -74,7 +78,8 @@ export function createOutcomeCounter(redis: RedisClient, prefix: string, opts: {
   function merge(field: string, n: number): void {
     const had = pending.get(field);
     if (had === undefined && pending.size >= MAX_PENDING_FIELDS) {
-      if (droppedFields++ % 1000 === 0) opts.log.warn({ droppedFields }, 'outcome counters overflowed while Redis is unreachable');
+      if (droppedFields++ % 1000 === 0)
+        opts.log.warn({ droppedFields }, 'outcome counters overflowed while Redis is unreachable');
       return;
     }
     pending.set(field, (had ?? 0) + n);

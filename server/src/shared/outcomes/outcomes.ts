@@ -88,7 +88,13 @@ export type Outcome =
   | { outcome: 'internal_error'; reason: 'internal' | 'keys-unavailable' | 'queue-unavailable' | 'processing-failed' };
 
 export type OutcomeName = Outcome['outcome'];
-export const OUTCOME_NAMES: readonly OutcomeName[] = ['accepted', 'filtered', 'rate_limited', 'invalid', 'internal_error'];
+export const OUTCOME_NAMES: readonly OutcomeName[] = [
+  'accepted',
+  'filtered',
+  'rate_limited',
+  'invalid',
+  'internal_error',
+];
 
 /** The outcome of the items of a refused request. 503s are ours (the SDK did nothing wrong). */
 export function outcomeOfDrop(d: Drop): Outcome {

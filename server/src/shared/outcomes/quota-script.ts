@@ -29,7 +29,12 @@ return over
 const shas = new Map<string, string>();
 
 /** EVALSHA with a fallback to EVAL when the script is not cached in Redis yet (or after a flush). */
-export async function runScript(redis: RedisClient, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+export async function runScript(
+  redis: RedisClient,
+  script: string,
+  keys: string[],
+  args: Array<string | number>,
+): Promise<unknown> {
   let sha = shas.get(script);
   if (!sha) {
     sha = createHash('sha1').update(script).digest('hex');

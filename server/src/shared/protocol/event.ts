@@ -84,7 +84,15 @@ export interface NormalizedEvent {
   logentry?: LogEntry;
   exception?: { values: ExceptionValue[] };
   stacktrace?: Stacktrace;
-  threads?: { values: Array<{ id?: unknown; crashed?: boolean; current?: boolean; stacktrace?: Stacktrace; [k: string]: unknown }> };
+  threads?: {
+    values: Array<{
+      id?: unknown;
+      crashed?: boolean;
+      current?: boolean;
+      stacktrace?: Stacktrace;
+      [k: string]: unknown;
+    }>;
+  };
   breadcrumbs?: { values: Breadcrumb[] };
   tags: Array<[string, string]>;
   contexts?: Record<string, Record<string, unknown>>;

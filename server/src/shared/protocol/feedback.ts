@@ -52,20 +52,32 @@ export function parseUserReport(v: unknown, ctx: { receivedAt: number; source: s
   const text = comments(v.comments, 'comments');
   if (typeof text !== 'string') return text;
   return {
-    feedbackId: eventId, eventId, name: str(v.name, MAX_NAME_CHARS) ?? '', email: str(v.email, MAX_EMAIL_CHARS) ?? '', comments: text,
-    url: null, source: ctx.source, environment: null, release: null, createdAt: new Date(ctx.receivedAt),
+    feedbackId: eventId,
+    eventId,
+    name: str(v.name, MAX_NAME_CHARS) ?? '',
+    email: str(v.email, MAX_EMAIL_CHARS) ?? '',
+    comments: text,
+    url: null,
+    source: ctx.source,
+    environment: null,
+    release: null,
+    createdAt: new Date(ctx.receivedAt),
   };
 }
 
 /** The `feedback` item: a feedback event. `envelopeEventId`: the envelope header's event_id. */
-export function parseFeedbackEvent(v: unknown, ctx: { receivedAt: number; envelopeEventId: string | null }): FeedbackResult {
+export function parseFeedbackEvent(
+  v: unknown,
+  ctx: { receivedAt: number; envelopeEventId: string | null },
+): FeedbackResult {
   if (!isRecord(v)) return { field: 'feedback', problem: 'expected a JSON object' };
   const fb = isRecord(v.contexts) && isRecord(v.contexts.feedback) ? v.contexts.feedback : null;
   if (!fb) return { field: 'contexts.feedback', problem: 'missing' };
   const text = comments(fb.message, 'contexts.feedback.message');
   if (typeof text !== 'string') return text;
   const user = isRecord(v.user) ? v.user : {};
-  const feedbackId = ctx.envelopeEventId ?? normalizeEventId(v.event_id) ?? createHash('md5').update(JSON.stringify(fb)).digest('hex');
+  const feedbackId =
+    ctx.envelopeEventId ?? normalizeEventId(v.event_id) ?? createHash('md5').update(JSON.stringify(fb)).digest('hex');
   return {
     feedbackId,
     eventId: normalizeEventId(fb.associated_event_id),

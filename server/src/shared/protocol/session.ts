@@ -20,7 +20,8 @@ export function sessionItemProblem(type: 'session' | 'sessions', payload: unknow
   const attrsProblem = releaseProblem(payload.attrs);
   if (type === 'sessions') return attrsProblem ?? aggregatesProblem(payload.aggregates);
   if (typeof payload.sid !== 'string' || payload.sid.trim() === '' || payload.sid.length > MAX_SID_CHARS) return 'sid';
-  if (payload.status !== undefined && !(SESSION_STATUSES as readonly unknown[]).includes(payload.status)) return 'status';
+  if (payload.status !== undefined && !(SESSION_STATUSES as readonly unknown[]).includes(payload.status))
+    return 'status';
   for (const field of ['duration', 'errors', 'seq'] as const) {
     if (payload[field] !== undefined && payload[field] !== null && !isNonNegative(payload[field])) return field;
   }

@@ -5,7 +5,13 @@
 import { createInterface } from 'node:readline';
 import * as Faultline from '../../../../client-sdk/src/index.js';
 
-Faultline.init({ dsn: process.env.DSN, release: 'shop@3.0.0', environment: 'e2e', serverName: 'shop-host-2', clientReportInterval: 3600 });
+Faultline.init({
+  dsn: process.env.DSN,
+  release: 'shop@3.0.0',
+  environment: 'e2e',
+  serverName: 'shop-host-2',
+  clientReportInterval: 3600,
+});
 
 let ticks = 0;
 const heartbeat = setInterval(() => ticks++, 5); // the application's own work
@@ -14,7 +20,13 @@ async function handle(line: string): Promise<Record<string, unknown>> {
   const [command = '', arg = ''] = line.trim().split(' ');
   const started = Date.now();
   const ticksBefore = ticks;
-  const result = (value: unknown) => ({ command, value, ms: Date.now() - started, ticks: ticks - ticksBefore, threw: false });
+  const result = (value: unknown) => ({
+    command,
+    value,
+    ms: Date.now() - started,
+    ticks: ticks - ticksBefore,
+    threw: false,
+  });
   try {
     if (command === 'capture') return result(Faultline.captureException(new Error(`order failed: ${arg}`)));
     if (command === 'flush') return result(await Faultline.flush(Number(arg)));

@@ -5,7 +5,13 @@
 import { z } from 'zod';
 import * as Faultline from '../../../../client-sdk/src/index.js';
 
-Faultline.init({ dsn: process.env.DSN, release: process.env.RELEASE, environment: 'e2e', serverName: 'shop-host-1', counterInterval: 3600 });
+Faultline.init({
+  dsn: process.env.DSN,
+  release: process.env.RELEASE,
+  environment: 'e2e',
+  serverName: 'shop-host-1',
+  counterInterval: 3600,
+});
 Faultline.setTag('region', 'eu-west');
 Faultline.setUser({ id: '42', email: 'buyer@example.com' });
 Faultline.addBreadcrumb({ category: 'http', message: 'GET /cart', level: 'info' });

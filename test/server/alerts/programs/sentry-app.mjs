@@ -5,7 +5,13 @@
 //   dedupe integration keeps them; the stack, and so the issue, stays the same).
 import * as Sentry from '@sentry/node';
 
-Sentry.init({ dsn: process.env.DSN, release: 'shop@2.4.1', environment: 'production', sampleRate: 1, tracesSampleRate: 0 });
+Sentry.init({
+  dsn: process.env.DSN,
+  release: 'shop@2.4.1',
+  environment: 'production',
+  sampleRate: 1,
+  tracesSampleRate: 0,
+});
 Sentry.setUser({ id: process.env.USER_ID ?? 'user-1', email: 'buyer@example.com' });
 Sentry.setTag('shop', 'eu');
 

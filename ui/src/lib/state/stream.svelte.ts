@@ -1,6 +1,14 @@
 // The live stream page's state: folds realtime messages into rows once per animation frame
 // (smooth at hundreds of events per second), pauses by buffering, and tracks the clock offset.
-import { applyMessages, emptyStream, summarizeLags, eventRate, clockOffset, type StreamState, type LagSummary } from '../stream.js';
+import {
+  applyMessages,
+  emptyStream,
+  summarizeLags,
+  eventRate,
+  clockOffset,
+  type StreamState,
+  type LagSummary,
+} from '../stream.js';
 import type { StreamMessage, StreamHello } from '../types.js';
 
 const MAX_PENDING = 5_000; // messages kept while paused; older ones are dropped and counted

@@ -37,7 +37,15 @@ class ThemeState {
 
   /** Cycles system → light → dark → system. */
   toggle(): void {
-    this.set(this.#mode === 'system' ? (this.effective === 'dark' ? 'light' : 'dark') : this.#mode === 'light' ? 'dark' : 'system');
+    this.set(
+      this.#mode === 'system'
+        ? this.effective === 'dark'
+          ? 'light'
+          : 'dark'
+        : this.#mode === 'light'
+          ? 'dark'
+          : 'system',
+    );
   }
 
   apply(): void {
