@@ -118,8 +118,9 @@ describe('release health pages (Chromium)', { timeout: 240_000 }, () => {
     await screenshotThemes(page, 'release-health', { fullPage: true });
 
     await page.goto(`${server.url}/organizations/${org}/releases/${encodeURIComponent(NEW)}/deploys/${deployId}/`);
+    // innerText: the text as shown (line breaks in the markup collapse to one space).
     await expect
-      .poll(() => page.locator('[data-session="sides"]').textContent(), { timeout: 30_000 })
+      .poll(() => page.locator('[data-session="sides"]').innerText(), { timeout: 30_000 })
       .toContain('100 sessions of this release after the deploy vs 200 before it');
     expect(await page.locator('[data-session="crash-free-after"]').textContent()).toBe('60.0%');
     await screenshotThemes(page, 'deploy-sessions', { fullPage: true });

@@ -12,6 +12,7 @@ import { startWorker } from '../../../server/src/main-worker.js';
 import { processBatch } from '../../../server/src/pipeline/process-event.js';
 import { createProcessQueue, eventJobId, type ProcessJob } from '../../../server/src/shared/queues.js';
 import { packJobs } from '../../../ingest/src/enqueue.js';
+import { poisonStep, withStepAfter } from '../../helpers/faults.js';
 import { createProject } from '../../helpers/db-fixtures.js';
 import { fixtureJobs, syntheticEventJob } from '../../helpers/sdk-fixtures.js';
 
@@ -202,7 +203,7 @@ describe.each(['single', 'micro-batch'] as const)('worker through BullMQ (%s job
     'a poisoned item is split off: its neighbours are stored and counted once, it alone is retried and dead-lettered',
     async () => {
       const POISON = 'poison-pill-batch';
-      const deps = makeDeps({ TEST_POISON_MESSAGE: POISON, WORKER_MAX_ATTEMPTS: '2' });
+      const deps = makeDeps({ WORKER_MAX_ATTEMPTS: '2' });
       const { projectId } = await createProject(db.pool, 'wk-poison-batch');
       const receivedAt = Date.now();
       const jobs = Array.from({ length: 12 }, (_, i) =>
@@ -219,7 +220,7 @@ describe.each(['single', 'micro-batch'] as const)('worker through BullMQ (%s job
         ) as Parameters<Deps['queue']['addBulk']>[0],
       );
       expect(await deps.queue.getJobCounts('waiting')).toEqual({ waiting: 1 }); // one job holds all 12
-      const worker = await startWorker(deps);
+      const worker = await startWorker(deps, { pipeline: withStepAfter('normalize', poisonStep(POISON)) });
       try {
         await waitFor(async () => (await deps.queue.getJobCounts('failed')).failed === 1, {
           timeout: 20_000,
