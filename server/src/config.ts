@@ -21,6 +21,7 @@ export const envSchema = z.object({
   BASE_URL: z.string().url().optional(),
   SECRET_KEY: z.string().min(16).default('faultline-insecure-development-secret'),
   DATABASE_URL: z.string().url().default('postgres://127.0.0.1:5432/faultline'),
+  API_DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_REPLICA_URL: z
     .string()
@@ -151,9 +152,18 @@ export interface Config {
     statementTimeoutMs: number;
   };
   secretKey: string;
-  /** replicaUrls: streaming replicas serving the API's reads (db/read-pool.ts); replicaMaxLagMs:
-   *  a replica further behind than this is skipped and its reads go to the primary. */
-  db: { url: string; poolSize: number; runMigrations: boolean; replicaUrls: string[]; replicaMaxLagMs: number };
+  /** apiUrl: the API requests' pool (default url); behind PgBouncer it names a role whose default
+   *  carries statement_timeout (docs/scaling.md). replicaUrls: streaming replicas serving the API's
+   *  reads (db/read-pool.ts); replicaMaxLagMs: a replica further behind than this is skipped and its
+   *  reads go to the primary. */
+  db: {
+    url: string;
+    apiUrl: string;
+    poolSize: number;
+    runMigrations: boolean;
+    replicaUrls: string[];
+    replicaMaxLagMs: number;
+  };
   /** clusterNodes: Redis Cluster seeds (when non-empty they replace url); waitReplicas: replicas that
    *  must hold an enqueued event before ingest answers 200 (Redis WAIT). */
   redis: { url: string; prefix: string; clusterNodes: string[]; waitReplicas: number };
@@ -260,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.SECRET_KEY,
     db: {
       url: e.DATABASE_URL,
+      apiUrl: e.API_DATABASE_URL ?? e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
       runMigrations: e.RUN_MIGRATIONS,
       replicaUrls: splitList(e.DATABASE_REPLICA_URL),

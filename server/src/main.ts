@@ -104,7 +104,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     if (role === 'all' || role === 'api') {
       // API requests get their own pool whose sessions carry statement_timeout: a search a
       // user shapes can hold a connection for API_STATEMENT_TIMEOUT_MS at most, and never the worker's.
-      const apiPool = createPool(config.db.url, config.db.poolSize, {
+      // Behind PgBouncer (which drops that startup parameter) API_DATABASE_URL names a Postgres role
+      // whose default carries the timeout instead (docs/scaling.md).
+      const apiPool = createPool(config.db.apiUrl, config.db.poolSize, {
         statementTimeoutMs: config.http.statementTimeoutMs,
       });
       stoppers.push(() => apiPool.end().catch(() => {}));

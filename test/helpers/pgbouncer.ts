@@ -15,10 +15,15 @@ export interface PgBouncerHandle {
   stop(): Promise<void>;
 }
 
-export async function startPgBouncer(target = { host: '127.0.0.1', port: 5432 }): Promise<PgBouncerHandle> {
+/** users: roles besides postgres and root that may connect (trust auth still needs them listed). */
+export async function startPgBouncer(
+  target = { host: '127.0.0.1', port: 5432 },
+  opts: { users?: string[] } = {},
+): Promise<PgBouncerHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), 'faultline-pgbouncer-'));
   const port = await freePort();
-  writeFileSync(path.join(dir, 'users.txt'), '"postgres" ""\n"root" ""\n');
+  const users = ['postgres', 'root', ...(opts.users ?? [])];
+  writeFileSync(path.join(dir, 'users.txt'), users.map((u) => `"${u}" ""\n`).join(''));
   writeFileSync(
     path.join(dir, 'pgbouncer.ini'),
     [
@@ -34,7 +39,7 @@ export async function startPgBouncer(target = { host: '127.0.0.1', port: 5432 })
       'max_client_conn = 500',
       'default_pool_size = 10',
       // pg sends statement_timeout at connect for the API pool; PgBouncer cannot keep per-client
-      // session settings in transaction mode (docs/scaling.md: set it on the server side instead).
+      // session settings in transaction mode (docs/scaling.md: a role default, API_DATABASE_URL).
       'ignore_startup_parameters = extra_float_digits,statement_timeout',
       '',
     ].join('\n'),

@@ -34,6 +34,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SPOOL_MAX_MB: '-1' })).toThrow(/SPOOL_MAX_MB/);
   });
 
+  it('gives the API pool DATABASE_URL unless API_DATABASE_URL names another (e.g. a role behind PgBouncer)', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db:5432/f' }).db.apiUrl).toBe('postgres://db:5432/f');
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://db:5432/f',
+      API_DATABASE_URL: 'postgres://faultline_api@bouncer:6432/f',
+    });
+    expect(c.db.apiUrl).toBe('postgres://faultline_api@bouncer:6432/f');
+    expect(c.db.url).toBe('postgres://db:5432/f'); // the worker and migrations keep DATABASE_URL
+    expect(() => loadConfig({ API_DATABASE_URL: 'not a url' })).toThrow(/API_DATABASE_URL/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ BASE_URL: '', PORT: '9000' }).http.baseUrl).toBe('http://127.0.0.1:9000');
   });

@@ -12,7 +12,9 @@ export const QUERY_CANCELED = '57014';
 // only where the query casts them, so keep the default string parsing for ids.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
 
-/** statementTimeoutMs: Postgres cancels a statement of this pool's sessions after so long (0: never). */
+/** statementTimeoutMs: Postgres cancels a statement of this pool's sessions after so long (0: never).
+ *  It travels as a startup parameter, which PgBouncer in transaction mode drops: there the role in
+ *  `url` carries it as its default instead (API_DATABASE_URL, docs/scaling.md). */
 export function createPool(url: string, max = 10, opts: { statementTimeoutMs?: number } = {}): pg.Pool {
   const timeout = opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {};
   const pool = new pg.Pool({
