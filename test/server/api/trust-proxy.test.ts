@@ -29,7 +29,10 @@ describe('TRUST_PROXY', () => {
 });
 
 describe('API statement timeout', () => {
-  it('Postgres cancels a statement running past it', async () => {
+  // The timeout travels as a startup parameter of a direct connection. Through PgBouncer
+  // (scripts/test-through-pgbouncer.sh sets TEST_PG_CLIENT_URL) the pooler drops it by design;
+  // there the API role's default carries it, shown in test/scale/pgbouncer.test.ts.
+  it.skipIf(process.env.TEST_PG_CLIENT_URL)('Postgres cancels a statement running past it', async () => {
     const db = await createTestDatabase();
     const pool = createPool(db.url, 1, { statementTimeoutMs: 100 });
     try {
