@@ -50,6 +50,33 @@ afterAll(async () => {
   }
 });
 
+/** An all-in-one server whose DATABASE_URL goes through PgBouncer; `env` adds to its config. */
+async function serverThroughBouncer(
+  db: Awaited<ReturnType<typeof createTestDatabase>>,
+  prefix: string,
+  env: Record<string, string>,
+): Promise<{ running: Running; base: string; project: CreatedProject; token: string }> {
+  const running = await start(
+    loadConfig({
+      ROLE: 'all',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      UDP_ENABLED: 'false',
+      DATABASE_URL: bouncer.via(db.url),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      RUN_MIGRATIONS: 'true',
+      WORKER_BATCH_WAIT_MS: '1',
+      ...env,
+    }),
+  );
+  const base = `http://127.0.0.1:${running.port}`;
+  const project = await createProject(db.pool, { baseUrl: base });
+  const token = (await createMember(db.pool, { orgId: project.orgId, role: 'owner' })).token;
+  return { running, base, project, token };
+}
+
 describe('behind PgBouncer in transaction mode', () => {
   it('two processes migrate an empty database at once, each file applied once', { timeout: 120_000 }, async () => {
     const name = `ft_bouncer_${process.pid}_${Date.now().toString(36)}`;
@@ -85,23 +112,7 @@ describe('behind PgBouncer in transaction mode', () => {
 
     beforeAll(async () => {
       db = await createTestDatabase();
-      running = await start(
-        loadConfig({
-          ROLE: 'all',
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'silent',
-          UDP_ENABLED: 'false',
-          DATABASE_URL: bouncer.via(db.url),
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_PREFIX: prefix,
-          RUN_MIGRATIONS: 'true',
-          WORKER_BATCH_WAIT_MS: '1',
-        }),
-      );
-      base = `http://127.0.0.1:${running.port}`;
-      project = await createProject(db.pool, { baseUrl: base });
-      token = (await createMember(db.pool, { orgId: project.orgId, role: 'owner' })).token;
+      ({ running, base, project, token } = await serverThroughBouncer(db, prefix, {}));
     }, 120_000);
     afterAll(async () => {
       await running?.stop();
@@ -178,25 +189,10 @@ describe('behind PgBouncer in transaction mode', () => {
       } finally {
         await admin.end();
       }
-      running = await start(
-        loadConfig({
-          ROLE: 'all',
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'silent',
-          UDP_ENABLED: 'false',
-          DATABASE_URL: bouncer.via(db.url),
-          API_DATABASE_URL: asRole(bouncer.via(db.url)),
-          API_STATEMENT_TIMEOUT_MS: String(ROLE_TIMEOUT_MS), // sent at connect, dropped by PgBouncer
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_PREFIX: prefix,
-          RUN_MIGRATIONS: 'true',
-          WORKER_BATCH_WAIT_MS: '1',
-        }),
-      );
-      base = `http://127.0.0.1:${running.port}`;
-      project = await createProject(db.pool, { baseUrl: base });
-      token = (await createMember(db.pool, { orgId: project.orgId, role: 'owner' })).token;
+      ({ running, base, project, token } = await serverThroughBouncer(db, prefix, {
+        API_DATABASE_URL: asRole(bouncer.via(db.url)),
+        API_STATEMENT_TIMEOUT_MS: String(ROLE_TIMEOUT_MS), // sent at connect, dropped by PgBouncer
+      }));
     }, 120_000);
     afterAll(async () => {
       await running?.stop();
