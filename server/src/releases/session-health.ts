@@ -75,7 +75,11 @@ export function compareSessions(s: SessionInputs | null): SessionEvidence | null
     status,
     baselineRate: baseline[status] / baseline.total,
     releaseRate: release[status] / release.total,
-    ratio: rateRatio(release[status], release.total, baseline[status], baseline.total),
+    // None on either side is no change (the smoothed ratio would read ×2 for 0 of 100 vs 0 of 200).
+    ratio:
+      release[status] === 0 && baseline[status] === 0
+        ? 1
+        : rateRatio(release[status], release.total, baseline[status], baseline.total),
     pValue: rateIncreasePValue(release[status], release.total, baseline[status], baseline.total),
   }));
   const crashFree = (w: SessionWindow) => (w.total > 0 ? 1 - w.crashed / w.total : null);
