@@ -60,6 +60,20 @@ Faultline.showFeedbackForm({ associatedEventId: eventId, name: 'Pat', onSubmitte
 </script></head><body>shop</body></html>`;
 }
 
+/** A page load with one session of release tabs@3.0: clean, with a handled or an unhandled error (?mode=). */
+function sessionPage(dsn: string): string {
+  return `<!doctype html><html><head>
+<script type="importmap">{"imports":{"stacktrace-parser":"/stacktrace-parser.js"}}</script>
+<script type="module">
+import * as Faultline from '/sdk/index.js';
+const mode = new URLSearchParams(location.search).get('mode');
+Faultline.init({ dsn: ${JSON.stringify(dsn)}, release: 'tabs@3.0', environment: 'e2e-browser' });
+if (mode === 'handled') Faultline.captureException(new Error('coupon rejected'));
+if (mode === 'unhandled') setTimeout(() => { throw new TypeError('cart total is NaN'); });
+setTimeout(() => Faultline.flush(5000).then(() => { window.flushed = true; }), 50);
+</script></head><body>tabs</body></html>`;
+}
+
 function startStaticServer(html: () => string, pages: Record<string, () => string> = {}): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -107,6 +121,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
     const envelopeUrl = `${faultline.url}/api/${faultline.project.projectId}/envelope/?sentry_key=${faultline.project.publicKey}&sentry_version=7`;
     site = await startStaticServer(() => page(faultline.project.dsn, envelopeUrl), {
       '/feedback/': () => feedbackPage(faultline.project.dsn),
+      '/session/': () => sessionPage(faultline.project.dsn),
     });
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -179,6 +194,35 @@ describe.skipIf(!existsSync(CHROMIUM))('the SDK in Chromium against a running Fa
     expect(consoleErrors.filter((m) => /CORS|blocked/i.test(m))).toEqual([]);
     await tab.close();
   }, 60_000);
+
+  it('sends one session per page load, counted once under its status', async () => {
+    const counts = async () =>
+      Object.fromEntries(
+        (
+          await faultline.pool.query<{ status: string; n: number }>(
+            `SELECT status, sum(count)::int AS n FROM session_counts
+              WHERE project_id = $1 AND release = 'tabs@3.0' GROUP BY status HAVING sum(count) <> 0 ORDER BY status`,
+            [faultline.project.projectId],
+          )
+        ).rows.map((r) => [r.status, r.n]),
+      );
+    const load = async (mode: string, expected: Record<string, number>) => {
+      const tab = await browser.newPage();
+      await tab.goto(`${siteUrl}session/?mode=${mode}`);
+      await waitFor(() => tab.evaluate(() => (window as unknown as { flushed?: boolean }).flushed), {
+        message: `the ${mode} page flushed`,
+      });
+      await tab.close({ runBeforeUnload: true }); // the page going away sends its session again
+      await waitFor(async () => JSON.stringify(await counts()) === JSON.stringify(expected), {
+        timeout: 30_000,
+        message: `sessions after a ${mode} page load: ${JSON.stringify(expected)}`,
+      });
+    };
+    await load('clean', { ok: 1 });
+    await load('clean', { ok: 2 });
+    await load('handled', { errored: 1, ok: 2 });
+    await load('unhandled', { errored: 1, ok: 2, unhandled: 1 });
+  }, 120_000);
 
   it('shows the optional feedback form and sends what the user wrote, linked to the error', async () => {
     const tab = await browser.newPage();
