@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
 import { createMember, type Member } from '../../helpers/api-factories.js';
-import { publishToStream } from '../../../server/src/realtime/hub.js';
+import { publishToStream, streamKey } from '../../../server/src/realtime/hub.js';
 import { publishDeploy } from '../../../server/src/realtime/publish.js';
-import type { EventCreateMessage } from '../../../server/src/realtime/messages.js';
+import type { DeployCreateMessage, EventCreateMessage } from '../../../server/src/realtime/messages.js';
 import { openSse, type SseConnection } from '../../helpers/sse-client.js';
 
 function event(eventId: string, over: Partial<EventCreateMessage> = {}): EventCreateMessage {
@@ -160,6 +160,49 @@ describe('GET /api/0/organizations/{org}/stream/', () => {
     expect(JSON.parse(all[100]!.data)).toMatchObject({ eventId: 'live-1' });
     expect(JSON.parse(all[100]!.data).earlier).toBeUndefined();
     expect(new Set(all.map((f) => f.id)).size).toBe(101);
+    c.close();
+  });
+
+  it('leaves out buffered entries older than 15 minutes from the opening backfill', async () => {
+    const org = await createProject(server.pool, { baseUrl: server.url });
+    const owner = await createMember(server.pool, { orgId: org.orgId });
+    const key = streamKey(server.redisPrefix, org.orgId);
+    // Entries appended 20 minutes ago (stream ids carry the time they were added).
+    const old = Date.now() - 20 * 60_000;
+    await server.deps.redis.xadd(key, `${old}-0`, 'm', JSON.stringify(event('stale')));
+    const staleDeploy: DeployCreateMessage = {
+      type: 'DeployCreate',
+      deploy: {
+        id: '4',
+        release: '2.0',
+        environment: 'production',
+        name: null,
+        url: null,
+        dateStarted: null,
+        dateFinished: new Date(old).toISOString(),
+        projects: ['web'],
+      },
+      publishedAt: new Date(old).toISOString(),
+    };
+    await server.deps.redis.xadd(key, `${old}-1`, 'm', JSON.stringify(staleDeploy));
+    await publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 1000 }, org.orgId, [
+      event('fresh'),
+    ]);
+    const c = await openSse(`${server.url}/api/0/organizations/${org.orgSlug}/stream/`, {
+      authorization: `Bearer ${owner.token}`,
+    });
+    open.push(c);
+    const [hello] = await c.waitForFrames(1, 'StreamHello');
+    expect(JSON.parse(hello!.data)).toMatchObject({ resumed: false, backfill: 1 });
+    await publishToStream(server.deps.redis, { prefix: server.redisPrefix, bufferSize: 1000 }, org.orgId, [
+      event('live-1'),
+    ]);
+    const events = await c.waitForFrames(2, 'EventCreate');
+    expect(events.map((f) => [JSON.parse(f.data).eventId, JSON.parse(f.data).earlier ?? false])).toEqual([
+      ['fresh', true],
+      ['live-1', false],
+    ]);
+    expect(c.frames.filter((f) => f.event === 'DeployCreate')).toEqual([]);
     c.close();
   });
 });
