@@ -1,7 +1,8 @@
 // Counts a batch of aux jobs (session, sessions, client_report, faultline_counter) into
 // session_counts (hourly), session_minute_counts, session_users, client_report_counts and
 // request_counts in one short transaction. A session update is counted once per session (Redis
-// state, session-state.ts); users are idempotent; a redelivered aggregate may count twice.
+// state, session-state.ts; undone when the transaction fails, so the retry counts it); users are
+// idempotent; a redelivered aggregate may count twice.
 import type { RedisClient } from '../shared/redis.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
@@ -25,7 +26,7 @@ import {
 } from '../sessions/queries.js';
 import { upsertRequestCounts } from '../counters/queries.js';
 import { parseRequestCounter, type RequestCountRow } from '../counters/request-counter.js';
-import { advanceSessions } from '../sessions/session-state.js';
+import { advanceSessions, undoSessionAdvances, type SessionAdvance } from '../sessions/session-state.js';
 
 export type AuxOutcome =
   | { kind: 'counted' }
@@ -82,7 +83,8 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
     }
     return { kind: 'counted' };
   });
-  sessionRows.push(...(await advanceSessions(deps.redis, deps.redisPrefix, updates)));
+  const advances: SessionAdvance[] = [];
+  sessionRows.push(...(await advanceSessions(deps.redis, deps.redisPrefix, updates, advances)));
   const sessions = sumBy(
     sessionRows,
     (r) => [r.projectId, r.release, r.environment, r.hour, r.status],
@@ -109,14 +111,20 @@ export async function countAuxJobs(deps: CountAuxDeps, jobs: AuxJob[]): Promise<
     (r, n) => ({ ...r, requests: n }),
   );
   if (sessions.length > 0 || users.length > 0 || reports.length > 0 || requests.length > 0) {
-    await withTransaction(deps.pool, async (tx) => {
-      await insertSessionReleases(tx, releasesOf(sessions));
-      await upsertSessionCounts(tx, sessions);
-      await upsertSessionMinuteCounts(tx, minutes);
-      await upsertSessionUsers(tx, users);
-      await upsertClientReportCounts(tx, reports);
-      await upsertRequestCounts(tx, requests);
-    });
+    try {
+      await withTransaction(deps.pool, async (tx) => {
+        await insertSessionReleases(tx, releasesOf(sessions));
+        await upsertSessionCounts(tx, sessions);
+        await upsertSessionMinuteCounts(tx, minutes);
+        await upsertSessionUsers(tx, users);
+        await upsertClientReportCounts(tx, reports);
+        await upsertRequestCounts(tx, requests);
+      });
+    } catch (err) {
+      // Nothing was counted: put the sessions' state back so the retried batch counts them.
+      await undoSessionAdvances(deps.redis, advances).catch(() => {});
+      throw err;
+    }
   }
   return outcomes;
 }
