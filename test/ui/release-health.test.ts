@@ -115,6 +115,13 @@ describe('release health pages (Chromium)', { timeout: 240_000 }, () => {
     const chart = page.locator(`[data-deploy="${deployId}"]`);
     await expect.poll(() => chart.locator('[data-side="after"]').textContent(), { timeout: 30_000 }).toBe('60.0 %');
     expect(await chart.locator('svg rect.crashed').count()).toBeGreaterThan(0);
+    // This release's sessions all started after the deploy: no bar with sessions left of its line.
+    const markerX = Number(await chart.locator('line.marker').getAttribute('data-x'));
+    const crashedXs = await chart
+      .locator('svg rect.crashed')
+      .evaluateAll((rs) => rs.filter((r) => Number(r.getAttribute('height')) > 0).map((r) => Number(r.dataset.x)));
+    expect(crashedXs.length).toBeGreaterThan(0);
+    expect(crashedXs.filter((x) => x < markerX)).toEqual([]);
     await screenshotThemes(page, 'release-health', { fullPage: true });
 
     await page.goto(`${server.url}/organizations/${org}/releases/${encodeURIComponent(NEW)}/deploys/${deployId}/`);

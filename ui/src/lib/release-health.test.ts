@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPercent, sessionBars, summarizeHealth } from './release-health.js';
+import { deployBarIndex, formatPercent, sessionBars, summarizeHealth } from './release-health.js';
 import type { ApiHealthData } from './types.js';
 
 const health = (over: Partial<ApiHealthData>): ApiHealthData => ({
@@ -98,5 +98,16 @@ describe('sessionBars', () => {
       { at: 't0', healthy: 5, errored: 1, crashed: 0 },
       { at: 't1', healthy: 6, errored: 0, crashed: 2 },
     ]);
+  });
+});
+
+describe('deployBarIndex', () => {
+  const bars = ['2026-12-07T16:25:00Z', '2026-12-07T16:30:00Z', '2026-12-07T16:35:00Z'].map((at) => ({ at }));
+  const step = 300_000;
+  it('is the bar the deploy falls in (it counts as after), at its left edge', () => {
+    expect(deployBarIndex(bars, Date.parse('2026-12-07T16:33:34Z'), step)).toBe(1);
+    expect(deployBarIndex(bars, Date.parse('2026-12-07T16:30:00Z'), step)).toBe(1);
+    expect(deployBarIndex(bars, Date.parse('2026-12-07T16:20:00Z'), step)).toBe(0);
+    expect(deployBarIndex(bars, Date.parse('2026-12-07T16:41:00Z'), step)).toBe(3);
   });
 });

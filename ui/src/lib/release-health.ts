@@ -79,3 +79,13 @@ export function sessionBars(body: ApiSessions): SessionBar[] {
     crashed: crashed![i] ?? 0,
   }));
 }
+
+/**
+ * The bar the deploy at `at` (ms) falls in: it counts as after the deploy (as the verdict counts
+ * the deploy's minute), so the chart draws the deploy line at its left edge. 0 before the first
+ * bar, bars.length after the last.
+ */
+export function deployBarIndex(bars: ReadonlyArray<{ at: string }>, at: number, stepMs: number): number {
+  const i = bars.findIndex((b) => Date.parse(b.at) + stepMs > at);
+  return i === -1 ? bars.length : i;
+}
