@@ -1,6 +1,8 @@
 // Chromium against a real server (issue 15): the issue page shows the suspect commit of the
 // event and links in-app frames to the file at the line in the repository; the deploy page
-// lists the deploy's commits with authors and marks the suspect one. Screenshots in both themes.
+// lists the deploy's commits with authors and marks the suspect one; a team is created and given
+// a member in organization settings, and ownership rules are refused (naming the line) then saved
+// in project settings. Screenshots in both themes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { call } from '../helpers/api-client.js';
@@ -115,5 +117,36 @@ describe('suspect commits, source links and deploy commits in the UI', { timeout
     await page.getByTestId('issue-suspect').first().waitFor();
     expect(await page.getByTestId('issue-suspect').first().innerText()).toContain(SUSPECT.slice(0, 12));
     await screenshotThemes(page, 'deploy-commits');
+  });
+
+  it('creates a team in organization settings and saves ownership rules in project settings, naming a bad line', async () => {
+    await page.goto(`${bed.server.url}/settings/${org()}/`);
+    const teams = page.getByRole('region', { name: 'Teams' });
+    await teams.getByLabel('Team name').fill('Payments');
+    await teams.getByRole('button', { name: 'Create team' }).click();
+    await teams.getByText('#payments').waitFor();
+    await teams.getByLabel('Add a member to #payments').fill(bed.owner.email);
+    await teams.getByRole('button', { name: 'Add' }).click();
+    await teams.getByText('1 member', { exact: true }).waitFor();
+    expect(await teams.innerText()).toContain(bed.owner.email);
+    await screenshotThemes(page, 'org-settings-teams');
+
+    await page.goto(`${bed.server.url}/settings/${org()}/projects/${bed.server.project.slug}/`);
+    const ownership = page.getByRole('region', { name: 'Ownership rules' });
+    const rules = ownership.getByLabel('Ownership rules');
+    await rules.waitFor();
+    await rules.fill(`path:web/lib/* #payments\nmodule:shop.billing.*`);
+    await ownership.getByRole('button', { name: 'Save' }).click();
+    await ownership.getByRole('alert').waitFor();
+    expect(await ownership.getByRole('alert').innerText()).toContain('line 2');
+    await ownership.scrollIntoViewIfNeeded();
+    // The viewport, not the full page: a full-page capture paints the sticky header mid-page.
+    await screenshotThemes(page, 'project-settings-ownership-error', { fullPage: false });
+    await rules.fill(`path:web/lib/* #payments\npath:web/lib/pay.js ${bed.owner.email}`);
+    await ownership.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Ownership rules saved').waitFor();
+    expect(await ownership.getByRole('alert').count()).toBe(0);
+    const saved = await api(`/projects/${org()}/${bed.server.project.slug}/ownership/`);
+    expect(saved.body.raw).toBe(`path:web/lib/* #payments\npath:web/lib/pay.js ${bed.owner.email}`);
   });
 });

@@ -42,16 +42,20 @@ export function findSuspectCommits<C extends SuspectCommitInput>(
   considered.forEach((frame, depth) => {
     const paths = framePaths(frame);
     if (paths.length === 0) return;
+    // Per frame, only the commits tying for the longest match (Sentry's _match_commits_path):
+    // `src/cart.js` beats a root-level `cart.js` for /srv/app/src/cart.js.
+    const matches: Array<Suspect<C>> = [];
     for (const commit of commits) {
       if (best.has(commit.sha)) continue; // a shallower frame already matched this commit
+      let top: Suspect<C> | null = null;
       for (const file of commit.files) {
         const score = Math.max(...paths.map((p) => matchScore(splitPath(file.path), p)));
-        if (score > 0) {
-          best.set(commit.sha, { commit, depth, score, path: file.path });
-          break;
-        }
+        if (score > (top?.score ?? 0)) top = { commit, depth, score, path: file.path };
       }
+      if (top) matches.push(top);
     }
+    const longest = Math.max(0, ...matches.map((m) => m.score));
+    for (const m of matches) if (m.score === longest) best.set(m.commit.sha, m);
   });
   return [...best.values()].sort((a, b) => a.depth - b.depth || b.score - a.score || a.commit.order - b.commit.order);
 }
@@ -93,10 +97,12 @@ export function matchScore(file: string[], frame: string[]): number {
   return 0;
 }
 
-/** Module paths carry no extension: `cart` matches `cart.py`. */
+/** Case-insensitive (as Sentry compares); module paths carry no extension: `cart` matches `cart.py`. */
 function eqPart(fileComponent: string, frameComponent: string, last: boolean): boolean {
-  if (fileComponent === frameComponent) return true;
-  return last && !frameComponent.includes('.') && fileComponent.replace(/\.[^.]+$/, '') === frameComponent;
+  const a = fileComponent.toLowerCase();
+  const b = frameComponent.toLowerCase();
+  if (a === b) return true;
+  return last && !b.includes('.') && a.replace(/\.[^.]+$/, '') === b;
 }
 
 export interface Committer<C extends SuspectCommitInput> {

@@ -129,24 +129,13 @@ export type KeyClass = 'safe' | 'sensitive' | 'plain';
 const keyClasses = new WeakMap<ScrubRules, Map<string, KeyClass>>();
 const KEY_CLASSES_MAX = 4_096;
 
-/**
- * A frame's source code is not PII in Relay (pre_context / context_line / post_context carry
- * `pii = "false"`; frame `vars` do): scrubbing it would show a line the file does not have.
- */
-const SOURCE_CONTEXT_KEYS = new Set(['pre_context', 'context_line', 'post_context']);
-
 export function classifyKey(key: string, rules: ScrubRules): KeyClass {
   let memo = keyClasses.get(rules);
   if (!memo) keyClasses.set(rules, (memo = new Map()));
   let c = memo.get(key);
   if (c === undefined) {
     const k = normalizeKey(key);
-    c =
-      rules.safeKeys.has(k) || SOURCE_CONTEXT_KEYS.has(key)
-        ? 'safe'
-        : rules.sensitiveKeys.some((s) => k.includes(s))
-          ? 'sensitive'
-          : 'plain';
+    c = rules.safeKeys.has(k) ? 'safe' : rules.sensitiveKeys.some((s) => k.includes(s)) ? 'sensitive' : 'plain';
     if (memo.size >= KEY_CLASSES_MAX) memo.clear();
     memo.set(key, c);
   }

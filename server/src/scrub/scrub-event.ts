@@ -2,7 +2,8 @@
 // "scrub", pipeline/scrub.ts): values under sensitive keys anywhere in the event (request data,
 // headers, cookies, query, env, extra, contexts, breadcrumbs, frame vars, tags, user data) become
 // [Filtered], every other string is cleaned of secret-looking patterns (patterns.ts), and the
-// IP-address option drops the client's address. Pure.
+// IP-address option drops the client's address. A frame's source code is held out, as Relay
+// does. Pure.
 import type { NormalizedEvent } from '../shared/protocol/event.js';
 import { isCardNumber, scrubString } from './patterns.js';
 import { classifyKey, FILTERED, IP_HEADERS, type ScrubRules } from './rules.js';
@@ -28,12 +29,40 @@ const MAX_DEPTH = 64; // ingest bounds JSON depth far below this; deeper values 
 export function scrubEvent(event: NormalizedEvent, rules: ScrubRules): NormalizedEvent {
   if (rules.scrubIpAddresses) dropIpAddresses(event);
   if (!rules.enabled) return event;
+  const restoreSourceContext = holdSourceContext(event);
   for (const key of Object.keys(event)) {
     if (UNTOUCHED_KEYS.has(key)) continue;
     const c = classifyKey(key, rules);
     if (c !== 'safe') event[key] = c === 'sensitive' ? filterAll(event[key]) : scrubValue(event[key], rules, 0);
   }
+  restoreSourceContext();
   return event;
+}
+
+/**
+ * A frame's source code is not PII in Relay (pre_context / context_line / post_context carry
+ * `pii = "false"`; frame `vars` do): scrubbing it would show a line the file does not have. Held
+ * out by position, not by key name, so a `context_line` key in extra or contexts is still scrubbed.
+ */
+const SOURCE_CONTEXT_KEYS = ['pre_context', 'context_line', 'post_context'] as const;
+
+function holdSourceContext(event: NormalizedEvent): () => void {
+  const held: Array<[Record<string, unknown>, string, unknown]> = [];
+  const stacks = [
+    ...(event.exception?.values ?? []).map((v) => v.stacktrace),
+    ...(event.threads?.values ?? []).map((v) => v.stacktrace),
+    event.stacktrace,
+  ];
+  for (const stack of stacks) {
+    for (const frame of (stack?.frames ?? []) as Array<Record<string, unknown>>) {
+      for (const key of SOURCE_CONTEXT_KEYS) {
+        if (!(key in frame)) continue;
+        held.push([frame, key, frame[key]]);
+        delete frame[key];
+      }
+    }
+  }
+  return () => held.forEach(([frame, key, value]) => (frame[key] = value));
 }
 
 function scrubValue(value: unknown, rules: ScrubRules, depth: number): unknown {

@@ -205,3 +205,36 @@ describe('rollback target', () => {
     expect(health.body.rollbackTarget).toMatchObject({ version: 'web@1.0.0', deployId: null, source: 'last-seen' });
   });
 });
+
+describe('deploy health regressions', () => {
+  it('names the suspect commit of a regression the deploy brought back', async () => {
+    await api(`/organizations/${org()}/releases/`, {
+      method: 'POST',
+      body: { version: 'web@3.0.0', projects: [server.project.slug] },
+    });
+    const put = await api(`/organizations/${org()}/releases/web@3.0.0/`, {
+      method: 'PUT',
+      body: { commits: [commit('fe11', 'README.md'), commit('ba5e', 'lib/pay.js')] },
+    });
+    expect(put.status).toBe(200);
+    const deploy = await api(`/organizations/${org()}/releases/web@3.0.0/deploys/`, {
+      method: 'POST',
+      body: { environment: 'production', dateFinished: new Date(Date.now() - 60_000).toISOString() },
+    });
+    const { issueId } = await createIssueWithEvent(server.pool, server.project.projectId, 'Error: back again');
+    await server.pool.query(
+      `UPDATE issues SET first_seen = now() - interval '2 days', status = 'unresolved', substatus = 'regressed' WHERE id = $1`,
+      [issueId],
+    );
+    await server.pool.query(`UPDATE events SET release = 'web@3.0.0' WHERE issue_id = $1`, [issueId]);
+    const health = await api(`/organizations/${org()}/releases/web@3.0.0/deploys/${deploy.body.id}/health/`);
+    expect(health.body.regressions).toEqual([
+      expect.objectContaining({
+        issueId,
+        suspectCommits: [expect.objectContaining({ id: 'ba5e', author: { name: 'ann', email: 'ann@x.io' } })], // the member's name
+      }),
+    ]);
+    const reason = health.body.reasons.find((r: { issueId?: string }) => r.issueId === issueId);
+    expect(reason.message).toContain('suspect commit ba5e by ann');
+  });
+});

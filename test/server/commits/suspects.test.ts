@@ -21,6 +21,7 @@ describe('matchScore', () => {
     ['cart.js', '/srv/app/cart.js', 1],
     ['rt.js', '/srv/app/cart.js', 0],
     ['shop/cart.py', 'shop/cart', 2], // a module path (no extension)
+    ['SRC/Cart.js', '/srv/app/src/cart.js', 2], // case-insensitive
   ])('%s vs %s → %i', (file, frame, score) => {
     expect(matchScore(splitPath(file), splitPath(frame))).toBe(score);
   });
@@ -44,6 +45,18 @@ describe('findSuspectCommits', () => {
       ['cart-2', 0],
       ['cart-1', 0],
       ['newest-main', 1],
+    ]);
+  });
+
+  it('keeps, per frame, only the commits tying for the longest match', () => {
+    const commits = [
+      commit('root-cart', 0, 'a@x.io', 'cart.js'),
+      commit('src-cart', 1, 'b@x.io', 'src/cart.js'),
+      commit('also-src-cart', 2, 'c@x.io', 'README.md', 'src/cart.js'),
+    ];
+    expect(findSuspectCommits(frames, commits).map((s) => [s.commit.sha, s.score])).toEqual([
+      ['src-cart', 2],
+      ['also-src-cart', 2],
     ]);
   });
 

@@ -104,6 +104,29 @@ describe('scrubEvent', () => {
     expect(e.release).toBe('web@1.0.0');
   });
 
+  it("keeps frames' source code (Relay: not PII), not a context_line key elsewhere, and scrubs frame vars", () => {
+    const line = "  charge('4111 1111 1111 1111')";
+    const frame = {
+      filename: 'pay.rb',
+      pre_context: ['token = "sk_live_0123456789abcdef"'],
+      context_line: line,
+      vars: { n: line },
+    };
+    const e = scrubEvent(
+      event({
+        exception: { values: [{ type: 'E', stacktrace: { frames: [structuredClone(frame)] } }] },
+        threads: { values: [{ stacktrace: { frames: [structuredClone(frame)] } }] },
+        extra: { context_line: line, pre_context: ['4111 1111 1111 1111'] },
+      }),
+      DEFAULT_SCRUB_RULES,
+    );
+    for (const f of [e.exception!.values[0]!.stacktrace!.frames[0]!, e.threads!.values[0]!.stacktrace!.frames[0]!]) {
+      expect(f).toMatchObject({ context_line: line, pre_context: frame.pre_context });
+      expect(JSON.stringify(f.vars)).not.toContain('4111');
+    }
+    expect(JSON.stringify(e.extra)).not.toContain('4111');
+  });
+
   it('drops IP addresses only when asked', () => {
     const rules = compileScrubRules(
       effectiveScrubSettings({ scrubIPAddresses: true }, { defaults: true, ipAddresses: false }),
