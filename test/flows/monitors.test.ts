@@ -64,6 +64,14 @@ describe('cron monitors', { timeout: 120_000 }, () => {
         [title],
       )
       .then((r) => r.rows[0]);
+  /** Nothing waiting or running on the event and alert queues: every e-mail there will be has gone out. */
+  const settled = async () => {
+    for (const q of [s.deps.queue, s.deps.alerts.queue]) {
+      const counts = await q.getJobCounts('wait', 'waiting', 'active', 'delayed', 'prioritized');
+      if (Object.values(counts).some((n) => n > 0)) return false;
+    }
+    return true;
+  };
   const envelope = (projectDsn: { publicKey: string; projectId: string }, items: Array<[string, unknown]>) =>
     fetch(`${s.url}/api/${projectDsn.projectId}/envelope/?sentry_key=${projectDsn.publicKey}&sentry_version=7`, {
       method: 'POST',
@@ -222,7 +230,7 @@ describe('cron monitors', { timeout: 120_000 }, () => {
       timeout: 20_000,
     });
     expect(await tick(Date.parse(again.environments[0].nextCheckInLatest) + 1000)).toMatchObject({ missed: 0 }); // a tick repeated at the same time finds nothing
-    await new Promise((r) => setTimeout(r, 1500)); // room for a wrong second delivery
+    await waitFor(settled, { message: 'the queues to settle', timeout: 20_000 }); // a wrong second delivery would be sent by now
     expect(smtp.mails.filter((x) => x.to.includes('oncall@example.com'))).toHaveLength(1);
     expect((await api('/monitors/nightly-sync/')).body.environments[0]).toMatchObject({
       status: 'error',
@@ -280,8 +288,14 @@ describe('cron monitors', { timeout: 120_000 }, () => {
       timeout: 20_000,
     });
     // The job finishing late changes nothing: a timed-out check-in is final.
-    await envelope(s.project, [['check_in', { check_in_id: checkInId, monitor_slug: 'report-build', status: 'ok' }]]);
-    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      (
+        await envelope(s.project, [
+          ['check_in', { check_in_id: checkInId, monitor_slug: 'report-build', status: 'ok' }],
+        ])
+      ).status,
+    ).toBe(200);
+    await waitFor(settled, { message: 'the late check-in to be processed', timeout: 20_000 });
     expect((await checkIns('report-build'))[0]).toMatchObject({ status: 'timeout' });
   });
 
