@@ -133,7 +133,7 @@ describe('user feedback', { timeout: 180_000 }, () => {
     await context.close();
   });
 
-  it("the Python SDK's user report lands on its issue, scrubbed", async () => {
+  it("the Python SDK's user report lands on its issue, scrubbed, and shows on the issue page", async () => {
     const { stdout } = await run('/usr/bin/python3', [PYTHON_APP], {
       env: { ...process.env, DSN: bed.server.project.dsn },
       timeout: 30_000,
@@ -162,6 +162,17 @@ describe('user feedback', { timeout: 180_000 }, () => {
     expect(list[0]!.comments).toMatch(/^Export crashed again\./);
     expect(list[0]!.comments).not.toContain('hunter2');
     expect(list[0]!.comments).not.toContain('4111 1111 1111 1111');
+    // And on the issue page, as the user sees it.
+    const context = await newContext(bed.browser, { viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    await login(page, bed.server.url, bed.owner.email, bed.owner.password);
+    await page.goto(`${bed.server.url}/organizations/${bed.server.project.orgSlug}/issues/${issueId}/`);
+    const section = page.getByRole('region', { name: 'User feedback' });
+    await section.getByText('Export crashed again.', { exact: false }).waitFor();
+    const shown = (await section.textContent()) ?? '';
+    expect(shown).toContain('Ola Nordmann');
+    expect(shown).not.toContain('hunter2');
+    await context.close();
   });
 
   it('the user-feedback API and the embed endpoint store feedback; feedback without text is refused', async () => {

@@ -11,6 +11,7 @@ import { runMonitorTick, queueSubmitter } from '../../server/src/monitors/schedu
 import { createProject } from '../helpers/factories.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
+import type { EventJob } from '../../server/src/shared/queues.js';
 import { call } from '../helpers/api-client.js';
 import { createMember, startSmtp } from '../helpers/alert-fixtures.js';
 import { sentryCli, type SentryCli } from '../helpers/sentry-cli.js';
@@ -37,6 +38,9 @@ describe('cron monitors', { timeout: 120_000 }, () => {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     });
     token = (await createMember(s.pool, s.project.orgId, 'ops-lead@example.com', 'owner')).token;
+    // Environment ids apart from monitor ids, as in any database that has run a while (a query
+    // that mixed them up passed while they happened to be equal).
+    await s.pool.query(`SELECT setval('monitor_environments_id_seq', 1000)`);
     cli = await sentryCli({ url: s.url, token, org: s.project.orgSlug, project: s.project.slug });
   });
   afterAll(async () => {
@@ -64,6 +68,14 @@ describe('cron monitors', { timeout: 120_000 }, () => {
         [title],
       )
       .then((r) => r.rows[0]);
+  /** Nothing waiting or running on the event and alert queues: every e-mail there will be has gone out. */
+  const settled = async () => {
+    for (const q of [s.deps.queue, s.deps.alerts.queue]) {
+      const counts = await q.getJobCounts('wait', 'waiting', 'active', 'delayed', 'prioritized');
+      if (Object.values(counts).some((n) => n > 0)) return false;
+    }
+    return true;
+  };
   const envelope = (projectDsn: { publicKey: string; projectId: string }, items: Array<[string, unknown]>) =>
     fetch(`${s.url}/api/${projectDsn.projectId}/envelope/?sentry_key=${projectDsn.publicKey}&sentry_version=7`, {
       method: 'POST',
@@ -222,7 +234,7 @@ describe('cron monitors', { timeout: 120_000 }, () => {
       timeout: 20_000,
     });
     expect(await tick(Date.parse(again.environments[0].nextCheckInLatest) + 1000)).toMatchObject({ missed: 0 }); // a tick repeated at the same time finds nothing
-    await new Promise((r) => setTimeout(r, 1500)); // room for a wrong second delivery
+    await waitFor(settled, { message: 'the queues to settle', timeout: 20_000 }); // a wrong second delivery would be sent by now
     expect(smtp.mails.filter((x) => x.to.includes('oncall@example.com'))).toHaveLength(1);
     expect((await api('/monitors/nightly-sync/')).body.environments[0]).toMatchObject({
       status: 'error',
@@ -280,9 +292,55 @@ describe('cron monitors', { timeout: 120_000 }, () => {
       timeout: 20_000,
     });
     // The job finishing late changes nothing: a timed-out check-in is final.
-    await envelope(s.project, [['check_in', { check_in_id: checkInId, monitor_slug: 'report-build', status: 'ok' }]]);
-    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      (
+        await envelope(s.project, [
+          ['check_in', { check_in_id: checkInId, monitor_slug: 'report-build', status: 'ok' }],
+        ])
+      ).status,
+    ).toBe(200);
+    await waitFor(settled, { message: 'the late check-in to be processed', timeout: 20_000 });
     expect((await checkIns('report-build'))[0]).toMatchObject({ status: 'timeout' });
+  });
+
+  it('an ok that overtakes the failure event in the queue still resolves its issue', async () => {
+    const config = {
+      schedule: { type: 'crontab', value: '*/10 * * * *' },
+      checkin_margin: 1,
+      failure_issue_threshold: 1,
+      recovery_threshold: 1,
+    };
+    await envelope(s.project, [
+      ['check_in', { check_in_id: randomUUID(), monitor_slug: 'late-report', status: 'ok', monitor_config: config }],
+    ]);
+    await waitFor(async () => (await checkIns('late-report'))[0]?.status === 'ok', { message: 'the first ok' });
+    const latest = Date.parse((await api('/monitors/late-report/')).body.environments[0].nextCheckInLatest);
+    // The tick marks the run missed; its failure event is held back, as a busy queue would.
+    const held: EventJob[] = [];
+    const tickResult = await runMonitorTick(
+      { pool: s.deps.pool, log: s.deps.log, submit: async (jobs) => void held.push(...jobs) },
+      new Date(latest + 1000),
+    );
+    expect(tickResult).toMatchObject({ missed: 1, events: 1 });
+    // The late job reports ok before the failure event is stored.
+    await envelope(s.project, [['check_in', { check_in_id: randomUUID(), monitor_slug: 'late-report', status: 'ok' }]]);
+    await waitFor(
+      async () =>
+        (await checkIns('late-report'))[0]?.status === 'ok' ||
+        (await s.deps.queue.getJobCounts('delayed')).delayed! > 0,
+      { message: 'the ok to be tried once' },
+    );
+    await queueSubmitter(s.deps.queue)(held);
+    const title = 'Monitor failure: late-report (missed)';
+    await waitFor(async () => (await monitorIssue(title))?.status === 'resolved', {
+      message: 'the missed issue resolved by the ok',
+      timeout: 30_000,
+    });
+    expect((await checkIns('late-report')).map((c) => c.status).sort()).toEqual(['missed', 'ok', 'ok']);
+    expect((await api('/monitors/late-report/')).body.environments[0]).toMatchObject({
+      status: 'ok',
+      isFailing: false,
+    });
   });
 
   it('bad check-ins are dropped with an outcome, never a 5xx; the API names the bad field', async () => {
@@ -380,6 +438,7 @@ describe('cron monitors', { timeout: 120_000 }, () => {
     const list = (await api('/monitors/')).body as Array<{ slug: string }>;
     expect(list.map((m) => m.slug)).toEqual([
       'billing-export',
+      'late-report',
       'nightly-sync',
       'report-build',
       'sdk-job',

@@ -1,5 +1,5 @@
 // Issue merge, the writes (inside one transaction): the children's hashes, events, counters,
-// tag values, activity and alert history move to the parent, whose counts are recomputed, then
+// tag values, activity, user feedback and alert history move to the parent, whose counts are recomputed, then
 // the children are deleted, leaving redirects to the parent. Later events with a child's fingerprint find the parent through
 // issue_hashes. Locking follows the pipeline's order (hash advisory locks, then issue rows),
 // so a merge and a worker batch on the same issues wait for each other instead of deadlocking.
@@ -25,6 +25,7 @@ export async function mergeIssues(tx: Queryable, plan: MergePlan & { actorUserId
   await tx.query('UPDATE sampled_events SET issue_id = $1 WHERE issue_id = ANY($2::bigint[])', params);
   await tx.query('UPDATE alert_history SET issue_id = $1 WHERE issue_id = ANY($2::bigint[])', params);
   await tx.query('UPDATE issue_activities SET issue_id = $1 WHERE issue_id = ANY($2::bigint[])', params);
+  await tx.query('UPDATE user_feedback SET issue_id = $1 WHERE issue_id = ANY($2::bigint[])', params);
   await tx.query(
     `INSERT INTO issue_hourly_counts (issue_id, hour, count)
      SELECT $1, hour, sum(count) FROM issue_hourly_counts WHERE issue_id = ANY($2::bigint[]) GROUP BY hour

@@ -1,8 +1,8 @@
 // Issue unmerge, the writes. Start (one short transaction): the hashes move to a new issue at once,
 // so from that commit on every new event of them lands there (the split sticks: nothing merges them
 // back but an explicit merge). Then batches (one short transaction each, unmerge-runner.ts): the
-// source's stored events of those hashes move over, their counts leave the source and join the new
-// issue. Locking follows the pipeline's order (hash advisory locks, then issue rows by id, then
+// source's stored events of those hashes move over (with the user feedback about them), their counts
+// leave the source and join the new issue. Locking follows the pipeline's order (hash advisory locks, then issue rows by id, then
 // hourly and tag rows), so batches and worker transactions wait for each other, never deadlock.
 import type { Queryable } from '../db/pool.js';
 import { HttpError } from '../api/errors.js';
@@ -230,6 +230,11 @@ export async function runUnmergeBatch(
       `UPDATE events SET issue_id = $1 WHERE project_id = $2 AND issue_id = $3
           AND (event_id, timestamp) IN (SELECT * FROM unnest($4::uuid[], $5::timestamptz[]))`,
       [dst, u.projectId, src, moved.map((e) => e.eventId), moved.map((e) => e.timestamp)],
+    );
+    // Feedback about a moved event follows it (as Sentry's unmerge moves user reports).
+    await tx.query(
+      'UPDATE user_feedback SET issue_id = $1 WHERE project_id = $2 AND issue_id = $3 AND event_id = ANY($4::uuid[])',
+      [dst, u.projectId, src, moved.map((e) => e.eventId)],
     );
     boundary = await subtractFromSource(tx, src, t);
     await addToDestination(tx, dst, t);

@@ -238,13 +238,14 @@ export async function lockOverdueEnvironments(
   now: Date,
   limit: number,
 ): Promise<Array<MonitorEnvironmentRow & { monitor: MonitorRow }>> {
-  const { rows } = await db.query<MonitorEnvironmentRow & RawMonitor>(
-    `SELECT ${ENV_COLUMNS}, ${MONITOR_COLUMNS} FROM monitor_environments e JOIN monitors m ON m.id = e.monitor_id
+  // Both column lists have an `id` (the later, the monitor's, would win): the environment's comes as envId.
+  const { rows } = await db.query<MonitorEnvironmentRow & RawMonitor & { envId: string }>(
+    `SELECT ${ENV_COLUMNS}, ${MONITOR_COLUMNS}, e.id AS "envId" FROM monitor_environments e JOIN monitors m ON m.id = e.monitor_id
      WHERE e.next_checkin_latest <= $1 ORDER BY e.next_checkin_latest LIMIT $2 FOR UPDATE OF e SKIP LOCKED`,
     [now, limit],
   );
   return rows.map((r) => ({
-    id: r.id,
+    id: r.envId,
     monitorId: r.monitorId,
     environment: r.environment,
     status: r.status,

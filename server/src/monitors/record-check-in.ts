@@ -26,7 +26,7 @@ import { incidentStep, type CheckInStatus } from './state.js';
 export type RecordResult =
   | { kind: 'recorded'; events: EventJob[] }
   | { kind: 'dropped'; reason: CheckInDropReason; message: string }
-  /** Not yet: the check-in that creates its monitor may still be on its way (retry with backoff). */
+  /** Not yet: what it depends on (its monitor, the failure event it resolves) may still be on its way (retry with backoff). */
   | { kind: 'early'; message: string };
 
 /**
@@ -34,6 +34,15 @@ export type RecordResult =
  * worker first. For this long after receipt a check-in of an unknown monitor is retried, not dropped.
  */
 export const UNKNOWN_MONITOR_GRACE_MS = 10_000; // the race is one of milliseconds; retries back off 0.5, 1, 2, 4, 8 s
+
+/**
+ * A recovery resolves the issue of the environment's last failure event, which the scheduler or a
+ * failed check-in queued moments before; an ok that overtakes it in the queue would find no issue
+ * and the failure would open one afterwards that nothing resolves. For this long after receipt
+ * such an ok is retried until that event is stored (a failure event never stored, e.g. filtered,
+ * stops holding it back after that).
+ */
+export const FAILURE_EVENT_GRACE_MS = 10_000;
 
 export async function recordCheckIn(
   pool: Pool,
@@ -79,6 +88,17 @@ export async function recordCheckIn(
         : { kind: 'dropped', reason: 'unknown-monitor', message };
     }
     const env = await lockMonitorEnvironment(tx, monitor.id, checkIn.environment);
+    if (
+      checkIn.status === 'ok' &&
+      env.isFailing &&
+      env.lastFailureEventId &&
+      now - job.receivedAt < FAILURE_EVENT_GRACE_MS &&
+      !(await findIssueOfEvent(tx, monitor.projectId, env.lastFailureEventId))
+    )
+      return {
+        kind: 'early',
+        message: `the failure event ${env.lastFailureEventId} this ok may resolve is not stored yet`,
+      };
     const stored = await upsertCheckIn(tx, {
       checkInId: checkIn.checkInId,
       monitorId: monitor.id,

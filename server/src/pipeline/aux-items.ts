@@ -67,7 +67,7 @@ export async function processAuxItems(
     if (r.kind === 'early') {
       outcomes[i] = {
         kind: 'failed',
-        error: new Error(`${r.message}; retrying while the check-in that creates it may be on its way`),
+        error: new Error(`${r.message}; retrying: what it depends on may be on its way`),
       };
     } else if (r.kind === 'dropped') {
       deps.log.debug({ projectId: job.projectId, reason: r.reason, message: r.message }, 'check-in dropped');

@@ -1,7 +1,7 @@
 // Unmerge through the real ingest, worker and API (ROLE all): Sentry's PUT /issues/{id}/hashes/?id=
 // answers 202 and splits the hashes into a new issue; its events follow in the background; new
-// events of the hash land in the new issue; a merged-away issue's redirect still leads to a live
-// issue; bad input is a 4xx naming the field, never a 5xx.
+// events of the hash land in the new issue, and so does the user feedback about its moved events;
+// a merged-away issue's redirect still leads to a live issue; bad input is a 4xx naming the field, never a 5xx.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../helpers/http.js';
@@ -83,6 +83,27 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
       )
     ).rows[0]!.hash;
     expect(await hashesOf(parent)).toHaveLength(2);
+    // Feedback about one event of each hash: it stays with its event through the merge and the unmerge.
+    const feedback: Record<string, string> = {};
+    for (const title of ['unmerge pay-a', 'unmerge pay-b']) {
+      const eventId = (
+        await server.pool.query<{ id: string }>(
+          `SELECT replace(event_id::text, '-', '') AS id FROM events WHERE title = $1 ORDER BY timestamp LIMIT 1`,
+          [title],
+        )
+      ).rows[0]!.id;
+      const res = await api(`/api/0/projects/${org}/${server.project.slug}/user-feedback/`, {
+        method: 'POST',
+        body: { event_id: eventId, name: 'Pat', email: 'pat@example.com', comments: `about ${title}` },
+      });
+      expect(res.status).toBe(201);
+      feedback[title] = eventId;
+    }
+    const reportsOf = async (issueId: string) =>
+      ((await api(`/api/0/issues/${issueId}/user-reports/`)).body as Array<{ eventID: string }>)
+        .map((f) => f.eventID)
+        .sort();
+    expect(await reportsOf(parent)).toEqual(Object.values(feedback).sort());
 
     const res = await api(`/api/0/organizations/${org}/issues/${parent}/hashes/?id=${bHash}`, { method: 'PUT' });
     expect(res.status).toBe(202);
@@ -112,6 +133,8 @@ describe('unmerge (PUT /issues/{id}/hashes/?id=HASH)', () => {
 
     const [p, d] = [(await api(`/api/0/issues/${parent}/`)).body, (await api(`/api/0/issues/${dest}/`)).body];
     expect([p.count, p.userCount, d.count, d.userCount]).toEqual(['2', 2, '3', 3]);
+    expect(await reportsOf(parent)).toEqual([feedback['unmerge pay-a']]);
+    expect(await reportsOf(dest)).toEqual([feedback['unmerge pay-b']]);
     expect(d.title).toBe('unmerge pay-b');
     expect(p.activity[0]).toMatchObject({
       type: 'unmerge_destination',

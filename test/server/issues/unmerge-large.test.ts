@@ -1,7 +1,7 @@
 // Unmerge at scale, through the real server (ROLE all: ingest, worker with the unmerge runner,
 // API): an issue of 100,000 stored events across two hashes is split by the API; the events move
-// in background batches while events sent over HTTP keep being stored (their time to storage is
-// measured), progress is visible on GET /unmerges/, and at the end both issues' counters equal a
+// in background batches while events sent over HTTP keep being stored (each between two progress
+// polls that show it running; their time to storage is reported), progress is visible on GET /unmerges/, and at the end both issues' counters equal a
 // from-scratch count of their events.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,7 @@ describe('unmerge of an issue with 100,000 events', () => {
     const latencies: number[] = [];
     const progress: Array<{ status: string; scanned: number; moved: number }> = [];
     let storedDuring = 0;
+    let storedWhileRunning = 0; // stored, and the unmerge still running at the next poll
     for (let i = 0; ; i++) {
       const [u] = (await api(`/api/0/issues/${source}/unmerges/`)).body as Array<{
         status: string;
@@ -171,6 +172,7 @@ describe('unmerge of an issue with 100,000 events', () => {
       }>;
       progress.push(u!);
       if (u!.status === 'done') break;
+      if (i > 0) storedWhileRunning++;
       expect(Date.now() - started).toBeLessThan(240_000);
       const fp = i % 2 === 0 ? 'big-a' : 'big-b';
       const sent = await send(fp);
@@ -186,8 +188,9 @@ describe('unmerge of an issue with 100,000 events', () => {
       `unmerge of ${BULK} events: ${elapsed} ms; ${storedDuring} events stored meanwhile, time to storage p50 ${p50} ms, max ${max} ms; ${progress.length} progress polls`,
     );
 
-    expect(storedDuring).toBeGreaterThanOrEqual(3);
-    expect(max).toBeLessThan(10_000); // never held up behind the whole unmerge
+    // Not blocked: events were stored between progress polls that both showed the unmerge running
+    // (a whole-issue lock would hold every one of them until the end). Times are reported, not asserted.
+    expect(storedWhileRunning).toBeGreaterThanOrEqual(3);
     expect(progress.some((p) => p.status === 'running' && p.scanned > 0 && p.scanned < BULK)).toBe(true); // progress is visible
     expect(progress.at(-1)).toMatchObject({ status: 'done', scanned: expect.any(Number) });
     const moved = (
