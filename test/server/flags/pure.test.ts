@@ -45,6 +45,22 @@ describe('boundFlagsContext / eventFlags', () => {
     expect(new Set(flags.map(([f]) => f)).size).toBe(100);
   });
 
+  it('notes a flags context that is not an object (normalize has already dropped it)', () => {
+    const e = { ...event([]), contexts: {} } as NormalizedEvent;
+    boundFlagsContext(e, 'new-checkout=true');
+    expect(eventFlags(e)).toEqual([]);
+    expect(e.errors).toEqual([
+      {
+        type: 'invalid_data',
+        name: 'contexts.flags',
+        reason: 'contexts.flags must be an object {"values": [...]}, got string',
+      },
+    ]);
+    const none = { ...event([]), contexts: {} } as NormalizedEvent;
+    boundFlagsContext(none, undefined);
+    expect(none.errors).toBeUndefined();
+  });
+
   it('drops a 10 KB flag name instead of cutting it', () => {
     const e = event([
       { flag: 'x'.repeat(10_240), result: true },
