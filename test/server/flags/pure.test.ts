@@ -163,6 +163,21 @@ describe('decideChangeVerdict', () => {
     expect(v.reasons[0]?.code).toBe(code);
   });
 
+  it('a side that had no errors before reads as a count, not as a huge factor', () => {
+    const v = decideChangeVerdict({
+      ...base,
+      afterMinutes: 0.5,
+      byResult: [
+        { result: 'true', before: 0, after: 40 },
+        { result: 'false', before: 20, after: 1 },
+      ],
+    });
+    expect(v.reasons[0]!.message).toMatch(
+      /^errors with f=true: 40 after the change, none before; with false: unchanged; with true: 40, none before$/,
+    );
+    expect(v.reasons[0]!.message).not.toMatch(/×\d{3,}/);
+  });
+
   it('a new issue whose events all carry one result of the flag fails the change', () => {
     const v = decideChangeVerdict({
       ...base,
