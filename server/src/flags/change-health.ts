@@ -1,7 +1,8 @@
 // Flag-change health: gathers the counts around one flag change (queries.ts) across the
 // organization's projects, hands them to the pure verdict (change-verdict.ts) and stores it.
 // Windows as for deploys (releases/health.ts): after = up to an hour since the change, before =
-// as long, at least 10 minutes. Counts are per minute, so the change's own minute counts as after.
+// as long, at least 10 minutes. Counts are per minute, so the change's own minute counts as after,
+// and each side's rate is taken over the minutes its counters cover (countedMinutes).
 import type { Queryable } from '../db/pool.js';
 import { listProjects } from '../projects/queries.js';
 import { MIN_BASELINE_MINUTES, OBSERVATION_MINUTES } from '../releases/health.js';
@@ -57,11 +58,12 @@ export async function computeChangeHealth(
   const before = side(false);
   const after = side(true);
   const names = [...new Set(results.map((r) => r.result))];
+  const counted = countedMinutes(scope, now);
   const verdict = decideChangeVerdict({
     flag: change.flag,
     minutesSinceChange: (now.getTime() - at.getTime()) / 60_000,
-    beforeMinutes,
-    afterMinutes: Math.max(afterMinutes, 1 / 60),
+    beforeMinutes: counted.before,
+    afterMinutes: Math.max(counted.after, 1 / 60),
     overall: {
       before: before.events,
       after: after.events,
@@ -92,5 +94,21 @@ export async function computeChangeHealth(
     },
     before,
     after,
+  };
+}
+
+/**
+ * The time the minute counters of each window cover (queries.ts counts whole minute buckets): the
+ * before buckets run from beforeStart's minute up to the change's minute; the after buckets from
+ * the change's minute through the one holding afterEnd, whose data exists only up to `now`. A
+ * change at hh:mm:50 judged at hh:mm+2:00 has two minutes of counts after it, not 70 seconds.
+ */
+export function countedMinutes(s: Pick<ChangeScope, 'at' | 'beforeStart' | 'afterEnd'>, now: Date) {
+  const floor = (ms: number) => Math.floor(ms / 60_000) * 60_000;
+  const start = floor(s.at.getTime());
+  const lastBucketEnd = floor(s.afterEnd.getTime() - 1) + 60_000;
+  return {
+    before: (start - floor(s.beforeStart.getTime())) / 60_000,
+    after: Math.max(0, Math.min(now.getTime(), lastBucketEnd) - start) / 60_000,
   };
 }

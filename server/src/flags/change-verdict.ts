@@ -96,10 +96,7 @@ function sideReasons(i: ChangeInputs, sides: SideComparison[], overall: RateComp
   }
   if (risen.length === 0) return [];
   const summary = sides
-    .map(
-      (s) =>
-        `with ${s.result}: ${rose(s) ? `×${fmt(s.ratio)}` : fell(s, i) ? `fell to ×${fmt(s.ratio)}` : 'unchanged'}`,
-    )
+    .map((s) => `with ${s.result}: ${rose(s) ? rise(s) : fell(s, i) ? `fell to ×${fmt(s.ratio)}` : 'unchanged'}`)
     .join('; ');
   const others = sides.filter((s) => !rose(s));
   if (others.length === 0 && sides.length > 1) {
@@ -123,7 +120,7 @@ function sideReasons(i: ChangeInputs, sides: SideComparison[], overall: RateComp
     return {
       code: 'flag-side',
       severity: strong ? 'failing' : 'suspect',
-      message: `errors with ${i.flag}=${s.result}: ×${fmt(s.ratio)} after the change; ${summary}${caveat}`,
+      message: `errors with ${i.flag}=${s.result}: ${rise(s, ' after the change')}; ${summary}${caveat}`,
     } as ChangeReason;
   });
 }
@@ -143,6 +140,11 @@ function newIssueReasons(i: ChangeInputs): ChangeReason[] {
       },
     ];
   });
+}
+
+/** The rise as a factor; from nothing, the smoothed ratio only reflects how short the window is. */
+function rise(s: SideComparison, when = ''): string {
+  return s.eventsBefore === 0 ? `${s.eventsAfter}${when}, none before` : `×${fmt(s.ratio)}${when}`;
 }
 
 function fmt(x: number): string {

@@ -21,9 +21,14 @@ export interface FlagEvaluation {
  * evaluation of a flag wins) and records what was dropped in `event.errors`, as Relay does for
  * invalid data. Never throws: a bad flags context must not cost the event.
  */
-export function boundFlagsContext(event: NormalizedEvent): void {
+export function boundFlagsContext(event: NormalizedEvent, rawContext?: unknown): void {
   const ctx = event.contexts?.flags;
-  if (ctx === undefined) return;
+  if (ctx === undefined) {
+    // normalizeContexts drops a context that is not an object; say so, as for a bad list.
+    if (rawContext !== undefined && rawContext !== null)
+      addProblems(event, [`contexts.flags must be an object {"values": [...]}, got ${describe(rawContext)}`]);
+    return;
+  }
   const problems: string[] = [];
   const raw = ctx.values;
   let values: FlagEvaluation[] = [];
@@ -31,13 +36,13 @@ export function boundFlagsContext(event: NormalizedEvent): void {
     problems.push(`contexts.flags.values must be a list of {flag, result}, got ${describe(raw)}`);
   else values = validEvaluations(raw, problems);
   event.contexts!.flags = { type: 'flags', values };
-  if (problems.length > 0) {
-    const existing = Array.isArray(event.errors) ? (event.errors as unknown[]) : [];
-    event.errors = [
-      ...existing,
-      ...problems.map((reason) => ({ type: 'invalid_data', name: 'contexts.flags', reason })),
-    ];
-  }
+  addProblems(event, problems);
+}
+
+function addProblems(event: NormalizedEvent, problems: string[]): void {
+  if (problems.length === 0) return;
+  const existing = Array.isArray(event.errors) ? (event.errors as unknown[]) : [];
+  event.errors = [...existing, ...problems.map((reason) => ({ type: 'invalid_data', name: 'contexts.flags', reason }))];
 }
 
 function validEvaluations(raw: unknown[], problems: string[]): FlagEvaluation[] {

@@ -119,7 +119,7 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   }
   if (Object.keys(meta).length > 0) event._meta = meta;
   addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
-  boundFlagsContext(event); // feature-flag evaluations: at most 100, valid ones only (flags/evaluations.ts)
+  boundFlagsContext(event, isRecord(src.contexts) ? src.contexts.flags : undefined); // feature-flag evaluations: at most 100, valid ones only (flags/evaluations.ts)
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
   return event;
 }

@@ -163,6 +163,14 @@ describe('generic change-tracking webhook', () => {
       [{ data: [{ ...change('x', new Date()), action: 'exploded' }], meta: { version: 1 } }, 'action'],
       [{ data: 'nope', meta: { version: 1 } }, 'data'],
       [{ data: [change('x', new Date())] }, 'meta'],
+      [{ data: Array.from({ length: 1001 }, () => change('x', new Date())), meta: { version: 1 } }, 'data'],
+      [
+        {
+          data: [{ ...change('x', new Date()), created_by: { id: 'o'.repeat(101), type: 'email' } }],
+          meta: { version: 1 },
+        },
+        'created_by',
+      ],
     ];
     for (const [payload, field] of cases) {
       const body = JSON.stringify(payload);
@@ -170,6 +178,7 @@ describe('generic change-tracking webhook', () => {
       expect(res.status, body.slice(0, 80)).toBe(400);
       expect(JSON.stringify(res.body)).toContain(field);
     }
+    expect((await s.pool.query('SELECT count(*)::int AS n FROM flag_audit_logs')).rows[0]).toEqual({ n: 2 });
     const notJson = await postHook('{"data": [', signBody(SECRET, '{"data": ['));
     expect(notJson.status).toBe(400);
     const unknown = await call(s.url, `/api/0/organizations/${org()}/flags/hooks/provider/acme/`, {
@@ -225,6 +234,10 @@ describe('flag evaluations: hostile contexts are bounded, the event is kept', ()
         .join(),
     ).toContain('must be a list');
 
+    expect(by('flags is a string').payload.errors!.map((e) => e.reason)).toContain(
+      'contexts.flags must be an object {"values": [...]}, got string',
+    );
+
     const ten = by('ten thousand flags');
     expect(ten.payload.contexts!.flags!.values).toHaveLength(100);
     expect(ten.payload.contexts!.flags!.values.at(-1)).toEqual({ flag: 'flag-9999', result: false });
@@ -249,6 +262,41 @@ describe('flag evaluations: hostile contexts are bounded, the event is kept', ()
       });
       expect(res.status).toBe(200);
     }
+  });
+});
+
+describe('flag evaluations are scrubbed like any value before they are stored or counted', () => {
+  it('a card number as a flag result and a token in a flag name never reach storage or the counters', async () => {
+    const token = `sk_live_${'a1B2'.repeat(6)}`;
+    await sendEvents([
+      errorEvent('ScrubbedFlags', new Date(), { 'promo-card': '4111 1111 1111 1111', [`key-${token}`]: true }),
+    ]);
+    const { rows } = await s.pool.query<StoredPayload & { issue_id: string }>(
+      `SELECT e.issue_id::text, ${PAYLOAD_COLUMNS} FROM events e JOIN issues i ON i.id = e.issue_id
+        WHERE e.project_id = $1 AND i.title LIKE '%ScrubbedFlags%'`,
+      [s.project.projectId],
+    );
+    const [stored] = withPayloads<
+      { contexts?: { flags?: { values: Array<{ flag: string; result: unknown }> } } },
+      StoredPayload & { issue_id: string }
+    >(rows);
+    expect(stored!.payload.contexts!.flags!.values).toEqual([
+      { flag: 'promo-card', result: '[Filtered]' },
+      { flag: 'key-[Filtered]', result: true },
+    ]);
+    const counted = await s.pool.query<{ flag: string; result: string }>(
+      `SELECT flag, result FROM issue_flag_values WHERE issue_id = $1 ORDER BY flag`,
+      [stored!.issue_id],
+    );
+    expect(counted.rows).toEqual([
+      { flag: 'key-[Filtered]', result: 'true' },
+      { flag: 'promo-card', result: '[Filtered]' },
+    ]);
+    const everywhere = await s.pool.query(
+      `SELECT 1 FROM project_flag_hours WHERE flag LIKE '%sk_live%' OR result LIKE '%4111%'
+       UNION ALL SELECT 1 FROM project_flag_minutes WHERE flag LIKE '%sk_live%' OR result LIKE '%4111%'`,
+    );
+    expect(everywhere.rows).toEqual([]);
   });
 });
 

@@ -45,6 +45,22 @@ describe('boundFlagsContext / eventFlags', () => {
     expect(new Set(flags.map(([f]) => f)).size).toBe(100);
   });
 
+  it('notes a flags context that is not an object (normalize has already dropped it)', () => {
+    const e = { ...event([]), contexts: {} } as NormalizedEvent;
+    boundFlagsContext(e, 'new-checkout=true');
+    expect(eventFlags(e)).toEqual([]);
+    expect(e.errors).toEqual([
+      {
+        type: 'invalid_data',
+        name: 'contexts.flags',
+        reason: 'contexts.flags must be an object {"values": [...]}, got string',
+      },
+    ]);
+    const none = { ...event([]), contexts: {} } as NormalizedEvent;
+    boundFlagsContext(none, undefined);
+    expect(none.errors).toBeUndefined();
+  });
+
   it('drops a 10 KB flag name instead of cutting it', () => {
     const e = event([
       { flag: 'x'.repeat(10_240), result: true },
@@ -145,6 +161,21 @@ describe('decideChangeVerdict', () => {
     const v = decideChangeVerdict({ ...base, byResult });
     expect(v.verdict).toBe(verdict);
     expect(v.reasons[0]?.code).toBe(code);
+  });
+
+  it('a side that had no errors before reads as a count, not as a huge factor', () => {
+    const v = decideChangeVerdict({
+      ...base,
+      afterMinutes: 0.5,
+      byResult: [
+        { result: 'true', before: 0, after: 40 },
+        { result: 'false', before: 20, after: 1 },
+      ],
+    });
+    expect(v.reasons[0]!.message).toMatch(
+      /^errors with f=true: 40 after the change, none before; with false: unchanged; with true: 40, none before$/,
+    );
+    expect(v.reasons[0]!.message).not.toMatch(/×\d{3,}/);
   });
 
   it('a new issue whose events all carry one result of the flag fails the change', () => {

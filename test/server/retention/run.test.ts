@@ -197,6 +197,35 @@ describe('runRetention', () => {
     expect(left.map((r) => r.minute.getTime())).toEqual([minuteAgo(2).getTime()]);
   });
 
+  it('keeps minute-resolution flag counters a week (flag-change verdicts), hourly flag counts stay', async () => {
+    const { projectId } = await createProject(db.pool, 'flag-minutes');
+    const now = new Date();
+    const minuteAgo = (days: number) => new Date(Math.floor((now.getTime() - days * DAY) / 60_000) * 60_000);
+    for (const days of [8, 6]) {
+      await db.pool.query(
+        `INSERT INTO project_flag_minutes (project_id, flag, result, minute, event_count) VALUES ($1, 'new-checkout', 'true', $2, 3)`,
+        [projectId, minuteAgo(days)],
+      );
+      await db.pool.query(`INSERT INTO project_event_minutes (project_id, minute, event_count) VALUES ($1, $2, 3)`, [
+        projectId,
+        minuteAgo(days),
+      ]);
+      await db.pool.query(
+        `INSERT INTO project_flag_hours (project_id, flag, result, hour, event_count) VALUES ($1, 'new-checkout', 'true', date_trunc('hour', $2::timestamptz), 3)`,
+        [projectId, minuteAgo(days)],
+      );
+    }
+    await runRetention({ pool: db.pool, log }, { retentionDays: 30, now: () => now });
+    for (const table of ['project_flag_minutes', 'project_event_minutes']) {
+      const left = await q<{ minute: Date }>(`SELECT minute FROM ${table} WHERE project_id = $1`, [projectId]);
+      expect(
+        left.map((r) => r.minute.getTime()),
+        table,
+      ).toEqual([minuteAgo(6).getTime()]);
+    }
+    expect(await q('SELECT hour FROM project_flag_hours WHERE project_id = $1', [projectId])).toHaveLength(2);
+  });
+
   it('lets only one process run at a time', async () => {
     // Another process holds the retention lease (db/lease.ts: a row, no session state).
     await db.pool

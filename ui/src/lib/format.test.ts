@@ -7,6 +7,7 @@ import {
   formatCount,
   formatDateTime,
   formatDuration,
+  formatRateChange,
   formatRelative,
   normalizeLevel,
   truncateMiddle,
@@ -96,4 +97,16 @@ describe('formatAge', () => {
     ['2026-11-26T11:57:00Z', '3m old'],
     ['2026-09-01T00:00:00Z', '2026-09-01'],
   ])('%s → %s', (t, out) => expect(formatAge(t, NOW)).toBe(out));
+});
+
+describe('formatRateChange', () => {
+  it.each([
+    [2, 0, '×0'], // nothing yet after the change: not a jump
+    [2, 8, '×4'],
+    [3, 1, '×0.33'],
+    [0, 5, 'new'],
+    [0, 0, '—'],
+  ])('%d/min before, %d/min after: %s', (before, after, shown) => {
+    expect(formatRateChange(before, after)).toBe(shown);
+  });
 });

@@ -119,3 +119,12 @@ export function issueHeadline(issue: { title: string; metadata: Record<string, u
   if (i > 0 && i < 80) return { main: issue.title.slice(0, i), rest: issue.title.slice(i + 2) };
   return { main: issue.title, rest: '' };
 }
+
+/**
+ * The observed change of a rate, after vs before, as shown next to a verdict (the verdict's own
+ * ratio is smoothed for its test, which in the first seconds after a change reads as a jump).
+ */
+export function formatRateChange(before: number, after: number): string {
+  if (before > 0) return `×${Math.round((after / before) * 100) / 100}`;
+  return after > 0 ? 'new' : '—';
+}
