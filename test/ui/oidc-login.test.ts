@@ -195,6 +195,49 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     for (const c of [victim, attacker, other]) await c.context.close();
   });
 
+  it('refuses its own callback when the state was changed on the way (the code and PKCE verifier still match)', async () => {
+    provider.accounts.set('kim', { email: 'kim@acme.test', groups: ['engineers'] });
+    provider.forgeState = 'a-state-this-browser-never-sent';
+    try {
+      const { context, page } = await fresh();
+      await ssoLogin(page, 'kim');
+      expect(new URL(page.url()).pathname).toBe('/login/');
+      expect(new URL(page.url()).searchParams.get('error')).toBe('sso-refused');
+      expect((await context.cookies(base)).map((c) => c.name)).not.toContain('faultline_session');
+      expect(await userByEmail('kim@acme.test')).toEqual([]);
+      await context.close();
+    } finally {
+      provider.forgeState = null;
+    }
+  });
+
+  it('explains a provider that goes down during the login, and signs in once it is back', async () => {
+    provider.accounts.set('lea', { email: 'lea@acme.test', groups: ['engineers'] });
+    provider.downAfterRedirect = true; // the code comes back, the token endpoint then answers 503
+    try {
+      const { context, page } = await fresh();
+      await ssoLogin(page, 'lea', '/organizations/acme/stream/');
+      expect(provider.down).toBe(true);
+      const url = new URL(page.url());
+      expect(url.pathname).toBe('/login/');
+      expect(url.searchParams.get('error')).toBe('sso-unavailable');
+      expect(url.searchParams.get('next')).toBe('/organizations/acme/stream/');
+      await page.getByRole('alert').filter({ hasText: 'cannot be reached' }).waitFor();
+      expect(await userByEmail('lea@acme.test')).toEqual([]);
+      await screenshotThemes(page, 'login-sso-unavailable', { fullPage: false });
+
+      provider.downAfterRedirect = false;
+      provider.down = false;
+      await ssoLogin(page, 'lea', '/organizations/acme/stream/');
+      expect(page.url()).toBe(`${base}/organizations/acme/stream/`);
+      expect(await userByEmail('lea@acme.test')).toHaveLength(1);
+      await context.close();
+    } finally {
+      provider.downAfterRedirect = false;
+      provider.down = false;
+    }
+  });
+
   it.each([
     ['a wrong nonce', { claims: { nonce: 'not-the-nonce-we-sent' } }],
     ['another audience', { claims: { aud: 'some-other-client' } }],
