@@ -159,6 +159,25 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await context.close();
   });
 
+  it('never links the verified owner of an address to an account SSO made from it unverified', async () => {
+    provider.accounts.set('squatter', { email: 'nina@acme.test', emailVerified: false, groups: ['engineers'] });
+    provider.accounts.set('nina', { email: 'nina@acme.test', emailVerified: true, groups: ['eng-leads'] });
+    const first = await fresh();
+    await ssoLogin(first.page, 'squatter');
+    await first.page.waitForURL(`${base}/organizations/acme/issues/`); // no account had the address: created
+    const [made] = await userByEmail('nina@acme.test');
+    await first.context.close();
+
+    const { context, page } = await fresh();
+    await ssoLogin(page, 'nina');
+    expect(new URL(page.url()).searchParams.get('error')).toBe('email-in-use');
+    await page.getByRole('alert').filter({ hasText: 'Ask a Faultline owner' }).waitFor();
+    expect((await context.cookies(base)).map((c) => c.name)).not.toContain('faultline_session');
+    expect(await userByEmail('nina@acme.test')).toEqual([made]); // still one identity: the squatter's
+    expect(await roleIn(acme.orgId, made!.id)).toBe('member'); // nina's eng-leads group granted it nothing
+    await context.close();
+  });
+
   it('refuses a callback with a state this browser did not send, and any replay of a callback', async () => {
     provider.accounts.set('dan', { email: 'dan@acme.test', groups: ['engineers'] });
     // The victim's browser starts a login and waits at the provider (its pending state is S_A).
