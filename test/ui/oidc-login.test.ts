@@ -322,6 +322,7 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await ssoLogin(page, 'hal');
     await page.waitForURL(`${base}/settings/account/`);
     await page.getByText('waiting for an owner').waitFor();
+    await screenshotThemes(page, 'account-sso-pending', { fullPage: false });
     const [hal] = await userByEmail('hal@acme.test');
     expect(await roleIn(acme.orgId, hal!.id)).toBeNull();
     const list = await call(base, '/api/0/organizations/acme/access-requests/', { token: owner.token });
