@@ -103,6 +103,24 @@ export async function updatePasswordLoginAllowed(
   await db.query('UPDATE organizations SET is_password_login_allowed = $2 WHERE id = $1', [organizationId, allowed]);
 }
 
+/**
+ * Ends the password sessions (those without an ID token) of the organization's members, except
+ * `keepSessionId` (the owner switching passwords off); returns how many ended. SSO sessions stay.
+ */
+export async function deletePasswordSessions(
+  db: Queryable,
+  organizationId: string,
+  keepSessionId: string | null,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM user_sessions s USING memberships m
+     WHERE m.organization_id = $1 AND m.user_id = s.user_id AND s.id_token IS NULL
+       AND s.id IS DISTINCT FROM $2::bigint`,
+    [organizationId, keepSessionId],
+  );
+  return rowCount ?? 0;
+}
+
 /** Organization ids of the given slugs (missing slugs are left out). */
 export async function listOrganizationIdsBySlugs(
   db: Queryable,
