@@ -335,6 +335,8 @@ function parseOidc(e: z.output<typeof envSchema>): OidcConfig | null {
   const bad: string[] = [];
   if ((e.OIDC_ISSUER === undefined) !== (e.OIDC_CLIENT_ID === undefined))
     bad.push('  OIDC_ISSUER and OIDC_CLIENT_ID: set both to enable OpenID Connect login, or neither');
+  if (e.OIDC_ISSUER !== undefined && !isTlsOrLoopback(e.OIDC_ISSUER))
+    bad.push('  OIDC_ISSUER: use an https:// issuer URL (plain http only for 127.0.0.1 or localhost)');
   let roleMapping: RoleMappingRule[] = [];
   try {
     roleMapping = parseRoleMapping(e.OIDC_ROLE_MAPPING);
@@ -358,6 +360,13 @@ function parseOidc(e: z.output<typeof envSchema>): OidcConfig | null {
     buttonLabel: e.OIDC_BUTTON_LABEL,
     clockToleranceSeconds: e.OIDC_CLOCK_TOLERANCE_SECONDS,
   };
+}
+
+/** The provider's tokens and keys must come over TLS, except from this machine (development, tests). */
+function isTlsOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol === 'https:') return true;
+  return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
 }
 
 function tryParseTrustProxy(text: string): boolean {

@@ -1,7 +1,9 @@
 // A real OpenID provider in process (the oidc-provider package) on a free port, for SSO tests:
 // dev interactions (any password; the login name picks the account), consent granted
 // automatically, RP-initiated logout on. `tamper` re-signs the next ID tokens the token
-// endpoint issues with changed claims (or with a foreign key), to test that Faultline refuses them.
+// endpoint issues with changed claims (or with a foreign key), `forgeState` rewrites the `state`
+// of the redirect back to Faultline, and `downAfterRedirect` takes the provider down right after
+// that redirect: each tests that Faultline refuses or explains what it gets.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
@@ -30,6 +32,10 @@ export interface TestOidcProvider {
   tamper: IdTokenTamper | null;
   /** Answer 503 to every request while true (the provider is "down"). */
   down: boolean;
+  /** While set, the redirect back to the relying party carries this `state` instead of the real one. */
+  forgeState: string | null;
+  /** While true, the provider goes down (`down = true`) as soon as it redirects back with a code. */
+  downAfterRedirect: boolean;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,8 @@ export async function startOidcProvider(rpBaseUrl: string): Promise<TestOidcProv
     accounts: new Map(),
     tamper: null,
     down: false,
+    forgeState: null,
+    downAfterRedirect: false,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -104,6 +112,15 @@ export async function startOidcProvider(rpBaseUrl: string): Promise<TestOidcProv
       return;
     }
     await next();
+    const location = (ctx.response.get('location') as string | undefined) ?? '';
+    if (location.startsWith(`${rpBaseUrl}/api/0/auth/oidc/callback/`)) {
+      if (state.forgeState !== null) {
+        const url = new URL(location);
+        url.searchParams.set('state', state.forgeState);
+        ctx.redirect(url.href);
+      }
+      if (state.downAfterRedirect) state.down = true;
+    }
     const body = ctx.body as { id_token?: string } | undefined;
     if (ctx.path === '/token' && ctx.status === 200 && state.tamper && body?.id_token) {
       body.id_token = await resign(

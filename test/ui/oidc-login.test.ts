@@ -159,6 +159,25 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await context.close();
   });
 
+  it('never links the verified owner of an address to an account SSO made from it unverified', async () => {
+    provider.accounts.set('squatter', { email: 'nina@acme.test', emailVerified: false, groups: ['engineers'] });
+    provider.accounts.set('nina', { email: 'nina@acme.test', emailVerified: true, groups: ['eng-leads'] });
+    const first = await fresh();
+    await ssoLogin(first.page, 'squatter');
+    await first.page.waitForURL(`${base}/organizations/acme/issues/`); // no account had the address: created
+    const [made] = await userByEmail('nina@acme.test');
+    await first.context.close();
+
+    const { context, page } = await fresh();
+    await ssoLogin(page, 'nina');
+    expect(new URL(page.url()).searchParams.get('error')).toBe('email-in-use');
+    await page.getByRole('alert').filter({ hasText: 'Ask a Faultline owner' }).waitFor();
+    expect((await context.cookies(base)).map((c) => c.name)).not.toContain('faultline_session');
+    expect(await userByEmail('nina@acme.test')).toEqual([made]); // still one identity: the squatter's
+    expect(await roleIn(acme.orgId, made!.id)).toBe('member'); // nina's eng-leads group granted it nothing
+    await context.close();
+  });
+
   it('refuses a callback with a state this browser did not send, and any replay of a callback', async () => {
     provider.accounts.set('dan', { email: 'dan@acme.test', groups: ['engineers'] });
     // The victim's browser starts a login and waits at the provider (its pending state is S_A).
@@ -193,6 +212,49 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await other.page.waitForURL(/\/login\/\?error=sso-expired/);
     expect(await sessionCount(dan!.id)).toBe(1);
     for (const c of [victim, attacker, other]) await c.context.close();
+  });
+
+  it('refuses its own callback when the state was changed on the way (the code and PKCE verifier still match)', async () => {
+    provider.accounts.set('kim', { email: 'kim@acme.test', groups: ['engineers'] });
+    provider.forgeState = 'a-state-this-browser-never-sent';
+    try {
+      const { context, page } = await fresh();
+      await ssoLogin(page, 'kim');
+      expect(new URL(page.url()).pathname).toBe('/login/');
+      expect(new URL(page.url()).searchParams.get('error')).toBe('sso-refused');
+      expect((await context.cookies(base)).map((c) => c.name)).not.toContain('faultline_session');
+      expect(await userByEmail('kim@acme.test')).toEqual([]);
+      await context.close();
+    } finally {
+      provider.forgeState = null;
+    }
+  });
+
+  it('explains a provider that goes down during the login, and signs in once it is back', async () => {
+    provider.accounts.set('lea', { email: 'lea@acme.test', groups: ['engineers'] });
+    provider.downAfterRedirect = true; // the code comes back, the token endpoint then answers 503
+    try {
+      const { context, page } = await fresh();
+      await ssoLogin(page, 'lea', '/organizations/acme/stream/');
+      expect(provider.down).toBe(true);
+      const url = new URL(page.url());
+      expect(url.pathname).toBe('/login/');
+      expect(url.searchParams.get('error')).toBe('sso-unavailable');
+      expect(url.searchParams.get('next')).toBe('/organizations/acme/stream/');
+      await page.getByRole('alert').filter({ hasText: 'cannot be reached' }).waitFor();
+      expect(await userByEmail('lea@acme.test')).toEqual([]);
+      await screenshotThemes(page, 'login-sso-unavailable', { fullPage: false });
+
+      provider.downAfterRedirect = false;
+      provider.down = false;
+      await ssoLogin(page, 'lea', '/organizations/acme/stream/');
+      expect(page.url()).toBe(`${base}/organizations/acme/stream/`);
+      expect(await userByEmail('lea@acme.test')).toHaveLength(1);
+      await context.close();
+    } finally {
+      provider.downAfterRedirect = false;
+      provider.down = false;
+    }
   });
 
   it.each([
@@ -260,6 +322,7 @@ describe('OpenID Connect login (oidc-provider + Chromium)', { timeout: 180_000 }
     await ssoLogin(page, 'hal');
     await page.waitForURL(`${base}/settings/account/`);
     await page.getByText('waiting for an owner').waitFor();
+    await screenshotThemes(page, 'account-sso-pending', { fullPage: false });
     const [hal] = await userByEmail('hal@acme.test');
     expect(await roleIn(acme.orgId, hal!.id)).toBeNull();
     const list = await call(base, '/api/0/organizations/acme/access-requests/', { token: owner.token });

@@ -5,17 +5,21 @@ import type { UserRow } from '../users/queries.js';
 
 const USER_COLUMNS = `u.id, u.email, u.name, u.is_active AS "isActive", u.created_at AS "createdAt"`;
 
-/** The user an identity is linked to (active or not); bumps the identity's last_login_at. */
+/**
+ * The user an identity is linked to (active or not); records the identity's e-mail and whether
+ * the provider verified it, as this login says, and bumps last_login_at.
+ */
 export async function findUserByIdentity(
   db: Queryable,
-  args: { issuer: string; subject: string },
+  args: { issuer: string; subject: string; email: string | null; emailVerified: boolean },
 ): Promise<UserRow | null> {
   const { rows } = await db.query<UserRow>(
     `WITH hit AS (
-       UPDATE user_identities SET last_login_at = now() WHERE issuer = $1 AND subject = $2 RETURNING user_id
+       UPDATE user_identities SET last_login_at = now(), email = $3, is_email_verified = $4
+       WHERE issuer = $1 AND subject = $2 RETURNING user_id
      )
      SELECT ${USER_COLUMNS} FROM hit JOIN users u ON u.id = hit.user_id`,
-    [args.issuer, args.subject],
+    [args.issuer, args.subject, args.email, args.emailVerified],
   );
   return rows[0] ?? null;
 }
@@ -23,13 +27,32 @@ export async function findUserByIdentity(
 /** Links an identity to a user; false when (issuer, subject) is already linked (a concurrent login). */
 export async function insertIdentity(
   db: Queryable,
-  args: { userId: string; issuer: string; subject: string; email: string | null },
+  args: { userId: string; issuer: string; subject: string; email: string | null; emailVerified: boolean },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO user_identities (user_id, issuer, subject, email) VALUES ($1, $2, $3, $4) ON CONFLICT (issuer, subject) DO NOTHING`,
-    [args.userId, args.issuer, args.subject, args.email],
+    `INSERT INTO user_identities (user_id, issuer, subject, email, is_email_verified) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (issuer, subject) DO NOTHING`,
+    [args.userId, args.issuer, args.subject, args.email, args.emailVerified],
   );
   return (rowCount ?? 0) > 0;
+}
+
+/**
+ * Whether the account came from single sign-on with an e-mail no provider verified: it has linked
+ * identities and none of them was verified for the account's e-mail. Such an account is never
+ * linked to a new identity by e-mail (whoever created it may not own the address).
+ */
+export async function isEmailUnverifiedSsoAccount(db: Queryable, userId: string): Promise<boolean> {
+  const { rows } = await db.query<{ unverified: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id)
+        AND NOT EXISTS (
+          SELECT 1 FROM user_identities i
+          WHERE i.user_id = u.id AND i.is_email_verified AND lower(i.email) = lower(u.email)
+        ) AS unverified
+     FROM users u WHERE u.id = $1`,
+    [userId],
+  );
+  return rows[0]?.unverified ?? false;
 }
 
 export async function countIdentities(db: Queryable, userId: string): Promise<number> {
@@ -78,6 +101,24 @@ export async function updatePasswordLoginAllowed(
   allowed: boolean,
 ): Promise<void> {
   await db.query('UPDATE organizations SET is_password_login_allowed = $2 WHERE id = $1', [organizationId, allowed]);
+}
+
+/**
+ * Ends the password sessions (those without an ID token) of the organization's members, except
+ * `keepSessionId` (the owner switching passwords off); returns how many ended. SSO sessions stay.
+ */
+export async function deletePasswordSessions(
+  db: Queryable,
+  organizationId: string,
+  keepSessionId: string | null,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM user_sessions s USING memberships m
+     WHERE m.organization_id = $1 AND m.user_id = s.user_id AND s.id_token IS NULL
+       AND s.id IS DISTINCT FROM $2::bigint`,
+    [organizationId, keepSessionId],
+  );
+  return rowCount ?? 0;
 }
 
 /** Organization ids of the given slugs (missing slugs are left out). */

@@ -2,7 +2,8 @@
 //   GET /auth/config/?org=                 public: what the login page offers (password form, SSO button)
 //   GET /auth/oidc/login/?next=            302 to the provider; the flow's secrets wait in Redis
 //   GET /auth/oidc/callback/               the provider's answer: checks, signs in, 302 to `next`
-//   GET/PUT /organizations/{org}/auth-policy/           password login on/off (PUT: owners)
+//   GET/PUT /organizations/{org}/auth-policy/           password login on/off (PUT: owners; off signs
+//                                                       members' password sessions out)
 //   GET /organizations/{org}/access-requests/           owners/admins: SSO users waiting to join
 //   POST/DELETE /organizations/{org}/access-requests/{userId}/   accept ({role}) or decline
 // Failures of the browser flow land on the login page as /login/?error=<code>, never as JSON.
@@ -12,7 +13,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import type { ApiRouter } from '../api/context.js';
 import type { ApiAccessRequest, ApiAccessRequestAccepted, ApiAuthConfig } from '../api/types.js';
-import { requireOrg, requireRole, requireScope, setSessionCookies } from '../api/auth.js';
+import { requireCaller, requireOrg, requireRole, requireScope, setSessionCookies } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError, NotFoundError } from '../api/errors.js';
 import { withTransaction } from '../db/tx.js';
@@ -143,7 +144,14 @@ export function registerSsoRoutes(router: ApiRouter, deps: Deps): void {
         'sso-not-configured',
         'password login can only be turned off when OpenID Connect login is configured (OIDC_ISSUER): members would be locked out',
       );
-    await q.updatePasswordLoginAllowed(deps.pool, org.id, passwordLogin);
+    const caller = requireCaller(ctx);
+    // Turning passwords off also signs out the members' password sessions (not the caller's own).
+    const ended = await withTransaction(deps.pool, async (tx) => {
+      await q.updatePasswordLoginAllowed(tx, org.id, passwordLogin);
+      if (passwordLogin) return 0;
+      return q.deletePasswordSessions(tx, org.id, caller.via === 'session' ? caller.sessionId : null);
+    });
+    if (!passwordLogin) log.info({ organizationId: org.id, endedSessions: ended }, 'password login turned off');
     ctx.body = { passwordLogin, sso: deps.config.oidc ? { label: deps.config.oidc.buttonLabel } : null };
   });
 

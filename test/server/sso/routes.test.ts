@@ -4,8 +4,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createProject, type CreatedProject } from '../../helpers/factories.js';
-import { call } from '../../helpers/api-client.js';
+import { call, cookieHeader, cookieValue } from '../../helpers/api-client.js';
 import { createMember, type Member } from '../../helpers/api-factories.js';
+import { startSession } from '../../../server/src/users/sessions.js';
 
 async function deadIssuer(): Promise<string> {
   const srv = createServer();
@@ -90,6 +91,44 @@ describe('SSO routes with OpenID Connect configured', () => {
       passwordLogin: true,
       sso: { label: 'Sign in with Acme' },
     });
+  });
+
+  it("password login off signs out the members' password sessions, except the owner's own", async () => {
+    const sessionOf = async (who: Member) => {
+      const res = await passwordLogin(who);
+      expect(res.status).toBe(200);
+      return { cookie: cookieHeader(res.cookies), csrf: cookieValue(res.cookies, 'faultline_csrf')! };
+    };
+    const [ownerSession, memberSession, outsiderSession] = [
+      await sessionOf(owner),
+      await sessionOf(member),
+      await sessionOf(outsider),
+    ];
+    const sso = await startSession(server.pool, {
+      userId: member.userId,
+      ipAddress: '127.0.0.1',
+      userAgent: 'test',
+      now: new Date(),
+      idToken: 'header.payload.signature', // what an SSO login stores
+    });
+    const ssoSession = { cookie: `faultline_session=${sso.token}` };
+    const me = (s: { cookie: string }) => call(server.url, '/api/0/auth/', { cookie: s.cookie });
+    const off = await call(server.url, `/api/0/organizations/${org}/auth-policy/`, {
+      method: 'PUT',
+      cookie: ownerSession.cookie,
+      headers: { 'x-csrf-token': ownerSession.csrf },
+      body: { passwordLogin: false },
+    });
+    expect(off.status).toBe(200);
+    try {
+      expect((await me(memberSession)).status).toBe(401);
+      expect((await me(ssoSession)).status).toBe(200); // the member's SSO session stays
+      expect((await me(ownerSession)).status).toBe(200); // the owner who switched keeps the session in use
+      expect((await me(outsiderSession)).status).toBe(200); // another organization's member
+      expect((await call(server.url, `/api/0/organizations/${org}/`, { token: member.token })).status).toBe(200);
+    } finally {
+      expect((await policy(owner, true)).status).toBe(200);
+    }
   });
 
   it('password login off: the endpoint refuses members, tokens work, other organizations are untouched', async () => {

@@ -116,4 +116,18 @@ describe('OIDC configuration', () => {
     ).toThrow(ConfigError);
     expect(() => loadConfig({ OIDC_CLOCK_TOLERANCE_SECONDS: '3600' })).toThrow(/OIDC_CLOCK_TOLERANCE_SECONDS/);
   });
+
+  it.each(['http://sso.example.com', 'ftp://sso.example.com', 'http://127.0.0.2:8080'])(
+    'refuses the issuer %j at start: tokens must come over TLS',
+    (issuer) => {
+      expect(() => loadConfig({ OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'f' })).toThrow(/OIDC_ISSUER: use an https/);
+    },
+  );
+
+  it.each(['https://sso.example.com', 'http://127.0.0.1:9000', 'http://localhost:9000/realms/dev'])(
+    'accepts the issuer %j',
+    (issuer) => {
+      expect(loadConfig({ OIDC_ISSUER: issuer, OIDC_CLIENT_ID: 'f' }).oidc?.issuer).toBe(issuer);
+    },
+  );
 });

@@ -68,6 +68,14 @@ describe('signInWithIdentity', () => {
       ).rows.map((r) => [r.slug, r.role]),
     );
 
+  const identitiesOf = async (userId: string) =>
+    (
+      await pool.query<{ subject: string; verified: boolean | null }>(
+        'SELECT subject, is_email_verified AS verified FROM user_identities WHERE user_id = $1 ORDER BY id',
+        [userId],
+      )
+    ).rows;
+
   it('creates the user just in time with the mapped roles, then finds it by identity', async () => {
     const id = identity({ groups: ['eng', 'leads', 'ops'] });
     const first = await signInWithIdentity(pool, config(), id);
@@ -86,6 +94,39 @@ describe('signInWithIdentity', () => {
     const linked = await signInWithIdentity(pool, config(), identity({ email: 'pat@acme.com', groups: ['leads'] }));
     expect(linked).toMatchObject({ ok: true, how: 'linked', user: { id: existing.userId } });
     expect(await roles(existing.userId)).toEqual({ acme: 'member' }); // existing role kept
+  });
+
+  it('never links an account that single sign-on created from an unverified e-mail (pre-hijacking)', async () => {
+    const squatter = identity({ email: 'victim@acme.com', emailVerified: false, groups: ['eng'] });
+    const made = await signInWithIdentity(pool, config(), squatter);
+    expect(made).toMatchObject({ ok: true, how: 'created' });
+    if (!made.ok) return;
+    const owner = identity({ email: 'Victim@acme.com', emailVerified: true, groups: ['leads'] });
+    expect(await signInWithIdentity(pool, config(), owner)).toEqual({ ok: false, reason: 'email-in-use' });
+    expect(await identitiesOf(made.user.id)).toEqual([{ subject: squatter.subject, verified: false }]);
+    expect(await roles(made.user.id)).toEqual({ acme: 'member' }); // the owner's groups granted nothing to it
+
+    // Once the squatter's own provider verifies the address, the account is trusted for linking.
+    expect(await signInWithIdentity(pool, config(), { ...squatter, emailVerified: true })).toMatchObject({
+      ok: true,
+      how: 'identity',
+    });
+    expect(await signInWithIdentity(pool, config(), owner)).toMatchObject({
+      ok: true,
+      how: 'linked',
+      user: { id: made.user.id },
+    });
+  });
+
+  it('links a verified e-mail to an account made by a verified single sign-on', async () => {
+    const first = await signInWithIdentity(pool, config(), identity({ email: 'two-idps@acme.com' }));
+    expect(first).toMatchObject({ ok: true, how: 'created' });
+    const second = await signInWithIdentity(
+      pool,
+      config(),
+      identity({ issuer: 'https://other-idp.example.com', email: 'two-idps@acme.com' }),
+    );
+    expect(second).toMatchObject({ ok: true, how: 'linked', user: { id: first.ok ? first.user.id : '' } });
   });
 
   it('needs an e-mail; refuses deactivated accounts', async () => {
