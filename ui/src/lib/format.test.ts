@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  assigneeLabel,
+  assigneeValue,
   displayValue,
   issueHeadline,
   formatAge,
@@ -96,4 +98,19 @@ describe('formatAge', () => {
     ['2026-11-26T11:57:00Z', '3m old'],
     ['2026-09-01T00:00:00Z', '2026-09-01'],
   ])('%s → %s', (t, out) => expect(formatAge(t, NOW)).toBe(out));
+});
+
+describe('assignee', () => {
+  it.each([
+    [{ type: 'team', id: '7', name: 'backend' }, '#backend', 'team:7'],
+    [{ type: 'user', id: '3', name: 'Ann', email: 'ann@example.com' }, 'Ann', 'user:3'],
+    [{ type: 'user', id: '3', name: '', email: 'ann@example.com' }, 'ann@example.com', 'user:3'],
+  ] as const)('%j → %s, %s', (a, label, value) => {
+    expect(assigneeLabel(a)).toBe(label);
+    expect(assigneeValue(a)).toBe(value);
+  });
+
+  it('unassigned is the empty choice', () => {
+    expect(assigneeValue(null)).toBe('');
+  });
 });

@@ -119,3 +119,13 @@ export function issueHeadline(issue: { title: string; metadata: Record<string, u
   if (i > 0 && i < 80) return { main: issue.title.slice(0, i), rest: issue.title.slice(i + 2) };
   return { main: issue.title, rest: '' };
 }
+
+/** An issue's assignee as shown: a team as "#slug" (Sentry's team `name` is the slug), a person by name. */
+export function assigneeLabel(a: { type: 'user' | 'team'; name: string; email?: string }): string {
+  return a.type === 'team' ? `#${a.name}` : a.name || a.email || '';
+}
+
+/** The assignee picker's value for an assignee, as the API's assignedTo takes it. */
+export function assigneeValue(a: { type: 'user' | 'team'; id: string } | null): string {
+  return a ? `${a.type}:${a.id}` : '';
+}
