@@ -153,4 +153,15 @@ describe('assign', () => {
       { kind: 'assigned', data: { assignee: teamId, assigneeType: 'team', reason: 'ownership-rule' } },
     ]);
   });
+
+  it('the schema holds at most one assignee, a person or a team', async () => {
+    const { issueId } = await createIssueWithEvent(db.pool, projectId, `TypeError: boom ${++n}`);
+    await expect(
+      db.pool.query(`UPDATE issues SET assignee_user_id = $2, assignee_team_id = $3 WHERE id = $1`, [
+        issueId,
+        users.alice,
+        teamId,
+      ]),
+    ).rejects.toThrow(/issues_one_assignee/);
+  });
 });
