@@ -240,6 +240,41 @@ describe('commits, suspect commits and ownership through sentry-cli and @sentry/
     expect(deployCommits.body.map((c: { id: string }) => c.id)).toEqual([shas.carol2, shas.bob]);
   });
 
+  it('assigns the new issue to the team when a #team is its owner, and e-mails the team members', async () => {
+    const project = await createProject(server.pool, {
+      orgSlug: server.project.orgSlug,
+      slug: 'team-owned',
+      baseUrl: server.url,
+    });
+    const p = `/projects/${project.orgSlug}/${project.slug}`;
+    // #web was created (with Carol in it) by the test above.
+    expect((await api(`${p}/ownership/`, { method: 'PUT', body: { raw: 'path:src/*.mjs #web' } })).status).toBe(200);
+    await api(`${p}/alert-rules/`, {
+      method: 'POST',
+      body: { name: 'New issues to the team', conditions: [{ type: 'first_seen' }], actions: [{ type: 'owners' }] },
+    });
+    const before = smtp.mails.filter((m) => m.to.includes(AUTHORS.carol)).length;
+    await run(process.execPath, [path.join(repo, 'src/app.mjs')], {
+      cwd: repo,
+      env: { ...process.env, DSN: project.dsn, RELEASE: 'shop@1.1.0' },
+      timeout: 30_000,
+    });
+    const issues = await waitFor(
+      async () => {
+        const r = await api(`${p}/issues/?query=${encodeURIComponent('assigned:#web')}`);
+        return r.body.length > 0 ? r.body : null;
+      },
+      { message: 'the team assignment', timeout: 20_000 },
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0].assignedTo).toEqual({ type: 'team', id: expect.any(String), name: 'web' });
+    const mail = await waitFor(() => smtp.mails.filter((m) => m.to.includes(AUTHORS.carol))[before], {
+      message: 'the team member e-mail',
+      timeout: 20_000,
+    });
+    expect(mail.raw).toContain('Rule: New issues to the team');
+  });
+
   it('e-mails the person on call when no ownership rule matches the issue (owners action fallback)', async () => {
     const project = await createProject(server.pool, {
       orgSlug: server.project.orgSlug,

@@ -161,6 +161,10 @@ export interface ApiStatusDetails {
 /** [unix seconds, count] pairs, oldest first. */
 export type ApiStatSeries = Array<[number, number]>;
 
+/** Sentry's assignedTo: a member, or a team (`name` is the team's slug, as in Sentry). */
+export type ApiAssignee =
+  { type: 'user'; id: string; name: string; email: string } | { type: 'team'; id: string; name: string };
+
 export interface ApiIssue {
   id: string;
   shortId: string;
@@ -191,7 +195,7 @@ export interface ApiIssue {
   hasSeen: false;
   shareId: null;
   annotations: [];
-  assignedTo: { type: 'user'; id: string; name: string; email: string } | null;
+  assignedTo: ApiAssignee | null;
   firstRelease: ApiRelease | null;
   lastRelease: ApiRelease | null;
   /** Keyed by period ('24h', '14d', '30d'); absent when the request asked for no stats. */

@@ -33,8 +33,12 @@ export interface IssueRow {
   resolvedInNextRelease: boolean;
   project: { id: string; slug: string; name: string; platform: string | null; shortIdPrefix: string };
   organization: { id: string; slug: string };
-  assignee: { id: string; email: string; name: string } | null;
+  assignee: IssueAssignee | null;
 }
+
+/** A person or a team (issues.assignee_user_id / assignee_team_id, at most one is set). */
+export type IssueAssignee =
+  { type: 'user'; id: string; email: string; name: string } | { type: 'team'; id: string; slug: string; name: string };
 
 interface FlatIssueRow extends Omit<IssueRow, 'project' | 'organization' | 'assignee'> {
   projectSlug: string;
@@ -46,6 +50,9 @@ interface FlatIssueRow extends Omit<IssueRow, 'project' | 'organization' | 'assi
   assigneeId: string | null;
   assigneeEmail: string | null;
   assigneeName: string | null;
+  assigneeTeamId: string | null;
+  assigneeTeamSlug: string | null;
+  assigneeTeamName: string | null;
 }
 
 const ISSUE_SELECT = `
@@ -57,13 +64,15 @@ const ISSUE_SELECT = `
     i.resolved_in_next_release AS "resolvedInNextRelease",
     p.slug AS "projectSlug", p.name AS "projectName", p.platform AS "projectPlatform",
     p.short_id_prefix AS "shortIdPrefix", o.id AS "organizationId", o.slug AS "organizationSlug",
-    au.id AS "assigneeId", au.email AS "assigneeEmail", au.name AS "assigneeName"`;
+    au.id AS "assigneeId", au.email AS "assigneeEmail", au.name AS "assigneeName",
+    ateam.id AS "assigneeTeamId", ateam.slug AS "assigneeTeamSlug", ateam.name AS "assigneeTeamName"`;
 
 const ISSUE_FROM = `
   FROM issues i
   JOIN projects p ON p.id = i.project_id
   JOIN organizations o ON o.id = p.organization_id
   LEFT JOIN users au ON au.id = i.assignee_user_id
+  LEFT JOIN teams ateam ON ateam.id = i.assignee_team_id
   LEFT JOIN issue_grouping ig ON ig.issue_id = i.id`;
 
 function toIssueRow(r: FlatIssueRow): IssueRow {
@@ -77,13 +86,20 @@ function toIssueRow(r: FlatIssueRow): IssueRow {
     assigneeId,
     assigneeEmail,
     assigneeName,
+    assigneeTeamId,
+    assigneeTeamSlug,
+    assigneeTeamName,
     ...issue
   } = r;
   return {
     ...issue,
     project: { id: r.projectId, slug: projectSlug, name: projectName, platform: projectPlatform, shortIdPrefix },
     organization: { id: organizationId, slug: organizationSlug },
-    assignee: assigneeId ? { id: assigneeId, email: assigneeEmail ?? '', name: assigneeName ?? '' } : null,
+    assignee: assigneeId
+      ? { type: 'user', id: assigneeId, email: assigneeEmail ?? '', name: assigneeName ?? '' }
+      : assigneeTeamId
+        ? { type: 'team', id: assigneeTeamId, slug: assigneeTeamSlug ?? '', name: assigneeTeamName ?? '' }
+        : null,
   };
 }
 

@@ -4,7 +4,7 @@
 // Each tag subquery ends in `OFFSET 0`, which keeps Postgres from pulling it up into a semi-join:
 // pulled up, n terms make an n-way join whose planning grows combinatorially (200 terms planned
 // for 106 s); kept as a subplan, each costs one index probe per candidate issue.
-import type { IssueSearch, SearchTerm } from './search.js';
+import type { AssignedTo, IssueSearch, SearchTerm } from './search.js';
 
 /** Appends a parameter and returns its placeholder. */
 export type Bind = (value: unknown) => string;
@@ -52,10 +52,19 @@ function termCondition(term: SearchTerm, bind: Bind, callerUserId: string): stri
   }
 }
 
-function assignedCondition(to: 'anyone' | 'me' | { email: string }, bind: Bind, callerUserId: string): string {
-  if (to === 'anyone') return 'i.assignee_user_id IS NOT NULL';
-  if (to === 'me') return `coalesce(i.assignee_user_id = ${bind(callerUserId)}::bigint, false)`;
-  return `coalesce(i.assignee_user_id IN (SELECT u.id FROM users u WHERE lower(u.email) = lower(${bind(to.email)})), false)`;
+function assignedCondition(to: AssignedTo, bind: Bind, callerUserId: string): string {
+  if (to === 'anyone') return '(i.assignee_user_id IS NOT NULL OR i.assignee_team_id IS NOT NULL)';
+  const teamsOf = (users: string) =>
+    `coalesce(i.assignee_team_id IN (SELECT tm.team_id FROM team_members tm WHERE tm.user_id IN (${users})), false)`;
+  if (to === 'my_teams') return teamsOf(`${bind(callerUserId)}::bigint`);
+  if (to === 'me') {
+    const me = bind(callerUserId);
+    return `(coalesce(i.assignee_user_id = ${me}::bigint, false) OR ${teamsOf(`${me}::bigint`)})`;
+  }
+  if ('teamSlug' in to)
+    return `coalesce(i.assignee_team_id IN (SELECT t.id FROM teams t WHERE t.organization_id = p.organization_id AND t.slug = ${bind(to.teamSlug)}), false)`;
+  const users = `SELECT u.id FROM users u WHERE lower(u.email) = lower(${bind(to.email)})`;
+  return `(coalesce(i.assignee_user_id IN (${users}), false) OR ${teamsOf(users)})`;
 }
 
 function tagCondition(key: string, values: string[], bind: Bind): string {

@@ -1,6 +1,6 @@
 // Parser for the subset of Sentry's issue search syntax Faultline supports (pure, no I/O):
 // `is:unresolved|resolved|ignored` (muted/archived are aliases of ignored), `is:assigned`,
-// `is:unassigned`, `is:new|ongoing|regressed|escalating` (substatus), `assigned:me|<email>`,
+// `is:unassigned`, `is:new|ongoing|regressed|escalating` (substatus), `assigned:me|my_teams|<email>|#team`,
 // `level:`, `release:`, `environment:`, `has:<tag>`, any other `key:value` as a tag filter,
 // `!` negation, quoted values, `[a, b]` value lists, `*` wildcards in tag values, and free text
 // (matched against title and culprit). Every term must hold (AND); values in a list are ORed.
@@ -9,11 +9,14 @@ export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';
 export type SearchTerm =
   | { kind: 'status'; negated: boolean; statuses: IssueStatus[] }
   | { kind: 'substatus'; negated: boolean; substatuses: string[] }
-  | { kind: 'assigned'; negated: boolean; to: 'anyone' | 'me' | { email: string } }
+  | { kind: 'assigned'; negated: boolean; to: AssignedTo }
   | { kind: 'level'; negated: boolean; values: string[] }
   | { kind: 'tag'; negated: boolean; key: string; values: string[] }
   | { kind: 'has'; negated: boolean; key: string }
   | { kind: 'text'; negated: boolean; value: string };
+
+/** A person matches issues assigned to them or to one of their teams (Sentry's assigned_to_filter). */
+export type AssignedTo = 'anyone' | 'me' | 'my_teams' | { email: string } | { teamSlug: string };
 
 export interface IssueSearch {
   terms: SearchTerm[];
@@ -90,7 +93,7 @@ function toTerm(t: Token): SearchTerm {
     case 'assigned':
     case 'assigned_to':
       if (values.length !== 1) throw new SearchSyntaxError(`${key}: takes one value`);
-      return { kind: 'assigned', negated, to: values[0] === 'me' ? 'me' : { email: values[0]! } };
+      return { kind: 'assigned', negated, to: assignedTo(values[0]!) };
     case 'level':
       return { kind: 'level', negated, values: values.map((v) => v.toLowerCase()) };
     case 'has':
@@ -101,6 +104,11 @@ function toTerm(t: Token): SearchTerm {
     default:
       return { kind: 'tag', negated, key, values };
   }
+}
+
+function assignedTo(value: string): AssignedTo {
+  if (value === 'me' || value === 'my_teams') return value;
+  return value.startsWith('#') ? { teamSlug: value.slice(1).toLowerCase() } : { email: value };
 }
 
 function isTerm(negated: boolean, values: string[]): SearchTerm {

@@ -1,7 +1,7 @@
 // Issues in Sentry's group serializer shape (pure): string ids, `count` as a string, the
 // project reference, release objects and `stats` as [unix seconds, count] series.
-import type { ApiIssue, ApiRelease, ApiStatSeries, ApiStatusDetails } from '../api/types.js';
-import type { IssueRow, ReleaseRefRow, StatBucketRow } from './read-queries.js';
+import type { ApiAssignee, ApiIssue, ApiRelease, ApiStatSeries, ApiStatusDetails } from '../api/types.js';
+import type { IssueAssignee, IssueRow, ReleaseRefRow, StatBucketRow } from './read-queries.js';
 
 export interface IssueSerializeOptions {
   baseUrl: string;
@@ -50,14 +50,19 @@ export function serializeIssue(row: IssueRow, opts: IssueSerializeOptions): ApiI
     hasSeen: false,
     shareId: null,
     annotations: [],
-    assignedTo: row.assignee
-      ? { type: 'user', id: row.assignee.id, name: row.assignee.name || row.assignee.email, email: row.assignee.email }
-      : null,
+    assignedTo: serializeAssignee(row.assignee),
     firstRelease: serializeRelease(row.firstRelease, opts.releases),
     lastRelease: serializeRelease(row.lastRelease, opts.releases),
   };
   if (opts.stats) issue.stats = opts.stats;
   return issue;
+}
+
+/** Sentry's actor shape: a team's `name` is its slug. */
+export function serializeAssignee(a: IssueAssignee | null): ApiAssignee | null {
+  if (!a) return null;
+  if (a.type === 'team') return { type: 'team', id: a.id, name: a.slug };
+  return { type: 'user', id: a.id, name: a.name || a.email, email: a.email };
 }
 
 /** Resolutions come from the release columns, ignore conditions from status_details. */

@@ -133,13 +133,17 @@ function ignored(update: IssueUpdate, now: Date): StatusChange {
   };
 }
 
-export type AssigneeRef = { kind: 'none' } | { kind: 'user'; id: string } | { kind: 'email'; email: string };
+export type AssigneeRef =
+  { kind: 'none' } | { kind: 'user'; id: string } | { kind: 'email'; email: string } | { kind: 'team'; id: string };
 
-/** Sentry's assignedTo: "user:<id>", a bare user id, an email, or ""/null to unassign. */
-export function parseAssignee(value: string | null): AssigneeRef | 'team' {
+/**
+ * Sentry's assignedTo: "user:<id>", a bare user id, an email, "team:<id>", or ""/null to
+ * unassign. Null when it names none of these (a "team:" without a numeric id).
+ */
+export function parseAssignee(value: string | null): AssigneeRef | null {
   if (value === null || value.trim() === '') return { kind: 'none' };
   const v = value.trim();
-  if (v.startsWith('team:')) return 'team';
+  if (v.startsWith('team:')) return isBigintId(v.slice(5)) ? { kind: 'team', id: v.slice(5) } : null;
   const id = v.startsWith('user:') ? v.slice(5) : v;
   if (isBigintId(id)) return { kind: 'user', id };
   return { kind: 'email', email: v };

@@ -8,6 +8,7 @@ import type { ApiRouter, Caller } from '../api/context.js';
 import { requireIssueParam, requireOrg, requireProject, requireScope } from '../api/auth.js';
 import { parseBody } from '../api/body.js';
 import { HttpError } from '../api/errors.js';
+import type { ApiAssignee } from '../api/types.js';
 import { withTransaction } from '../db/tx.js';
 import { listProjects } from '../projects/queries.js';
 import { idsFromParams, pickProjectIds, searchFromParams } from './list-params.js';
@@ -21,7 +22,13 @@ import {
   type IssueUpdate,
   type StatusChange,
 } from './status-update.js';
-import { deleteIssues, findMemberUser, updateIssueAssignees, updateIssueStatuses } from './update-queries.js';
+import {
+  deleteIssues,
+  findMemberUser,
+  findOrganizationTeam,
+  updateIssueAssignees,
+  updateIssueStatuses,
+} from './update-queries.js';
 import { planMerge, type MergeCandidate } from './merge.js';
 import { mergeIssues } from './merge-queries.js';
 import { hasRunningUnmerge } from './unmerge-queries.js';
@@ -192,7 +199,7 @@ async function applyUpdate(
       if (assignee !== undefined)
         await updateIssueAssignees(tx, {
           ids: plan.ids,
-          assigneeUserId: assignee?.id ?? null,
+          assignee: assignee ? { type: assignee.type, id: assignee.id } : null,
           actorUserId: args.caller.user.id,
         });
     }
@@ -204,11 +211,7 @@ async function applyUpdate(
       change.status === 'ignored' ? change.ignoreDetails : change.status === 'resolved' ? resolutionDetails(first) : {};
     Object.assign(result, { status: change.status, substatus: change.substatus, statusDetails, inbox: null });
   }
-  if (assignee !== undefined) {
-    result.assignedTo = assignee
-      ? { type: 'user', id: assignee.id, name: assignee.name || assignee.email, email: assignee.email }
-      : null;
-  }
+  if (assignee !== undefined) result.assignedTo = assignee;
   return result;
 }
 
@@ -224,19 +227,22 @@ function activityData(change: StatusChange, r: ResolutionColumns): Record<string
   return r.resolvedInRelease ? { version: r.resolvedInRelease } : {};
 }
 
-async function resolveAssignee(
-  deps: Deps,
-  organizationId: string,
-  value: string | null,
-): Promise<{ id: string; email: string; name: string } | null> {
+/** The assignee in Sentry's actor shape: a member, or a team of this organization. */
+async function resolveAssignee(deps: Deps, organizationId: string, value: string | null): Promise<ApiAssignee | null> {
   const ref = parseAssignee(value);
-  if (ref === 'team')
-    throw new HttpError(400, 'unsupported-assignee', 'assigning to teams is not supported: assign a user');
+  if (ref === null)
+    throw new HttpError(400, 'invalid-assignee', 'assignedTo: expected user:<id>, team:<id>, an e-mail or ""');
   if (ref.kind === 'none') return null;
+  if (ref.kind === 'team') {
+    const team = await findOrganizationTeam(deps.pool, { organizationId, id: ref.id });
+    if (!team) throw new HttpError(400, 'unknown-assignee', 'assignedTo: the team is not a team of this organization');
+    return { type: 'team', id: team.id, name: team.slug };
+  }
   const user = await findMemberUser(deps.pool, {
     organizationId,
     ...(ref.kind === 'user' ? { id: ref.id } : { email: ref.email }),
   });
-  if (!user) throw new HttpError(400, 'unknown-assignee', 'the assignee is not a member of this organization');
-  return user;
+  if (!user)
+    throw new HttpError(400, 'unknown-assignee', 'assignedTo: the assignee is not a member of this organization');
+  return { type: 'user', id: user.id, name: user.name || user.email, email: user.email };
 }

@@ -56,26 +56,42 @@ export async function updateIssueStatuses(
   return rows.map((r) => r.issueId);
 }
 
-/** Sets (or clears, with null) the assignee; records assigned / unassigned activity. */
+/** Sets (or clears, with null) the assignee, a person or a team; records assigned / unassigned activity. */
 export async function updateIssueAssignees(
   db: Queryable,
-  args: { ids: string[]; assigneeUserId: string | null; actorUserId: string },
+  args: { ids: string[]; assignee: { type: 'user' | 'team'; id: string } | null; actorUserId: string },
 ): Promise<string[]> {
   if (args.ids.length === 0) return [];
+  const userId = args.assignee?.type === 'user' ? args.assignee.id : null;
+  const teamId = args.assignee?.type === 'team' ? args.assignee.id : null;
   const { rows } = await db.query<{ issueId: string }>(
     `WITH updated AS (
-       UPDATE issues SET assignee_user_id = $2::bigint
-       WHERE id = ANY($1::bigint[]) AND assignee_user_id IS DISTINCT FROM $2::bigint
+       UPDATE issues SET assignee_user_id = $2::bigint, assignee_team_id = $3::bigint
+       WHERE id = ANY($1::bigint[])
+         AND (assignee_user_id IS DISTINCT FROM $2::bigint OR assignee_team_id IS DISTINCT FROM $3::bigint)
        RETURNING id
      )
      INSERT INTO issue_activities (issue_id, user_id, kind, data)
-     SELECT id, $3::bigint, CASE WHEN $2::bigint IS NULL THEN 'unassigned' ELSE 'assigned' END,
-       CASE WHEN $2::bigint IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('assignee', $2::text, 'assigneeType', 'user') END
+     SELECT id, $4::bigint, CASE WHEN $5::text IS NULL THEN 'unassigned' ELSE 'assigned' END,
+       CASE WHEN $5::text IS NULL THEN '{}'::jsonb
+         ELSE jsonb_build_object('assignee', coalesce($2::bigint, $3::bigint)::text, 'assigneeType', $5::text) END
      FROM updated
      RETURNING issue_id AS "issueId"`,
-    [args.ids, args.assigneeUserId, args.actorUserId],
+    [args.ids, userId, teamId, args.actorUserId, args.assignee?.type ?? null],
   );
   return rows.map((r) => r.issueId);
+}
+
+/** A team of the organization by id (team assignees must belong to the issue's organization). */
+export async function findOrganizationTeam(
+  db: Queryable,
+  args: { organizationId: string; id: string },
+): Promise<{ id: string; slug: string; name: string } | null> {
+  const { rows } = await db.query<{ id: string; slug: string; name: string }>(
+    `SELECT id, slug, name FROM teams WHERE organization_id = $1 AND id = $2::bigint`,
+    [args.organizationId, args.id],
+  );
+  return rows[0] ?? null;
 }
 
 /** Deletes issues with their events (events have no foreign key: they are partitioned). */

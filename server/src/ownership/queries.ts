@@ -145,19 +145,28 @@ export async function upsertOwnership(
 }
 
 /**
- * Assigns an issue nobody has been assigned to yet (a person's choice is never overridden) and
- * records the activity, naming what decided it. False when it was already assigned.
+ * Assigns an issue nobody has been assigned to yet (a person's choice is never overridden) to a
+ * member or a team and records the activity, naming what decided it. False when it was already
+ * assigned.
  */
 export async function autoAssignIssue(
   db: Queryable,
-  args: { issueId: string; userId: string; reason: 'ownership-rule' | 'suspect-commit' },
+  args: {
+    issueId: string;
+    assignee: { type: 'user' | 'team'; id: string };
+    reason: 'ownership-rule' | 'suspect-commit';
+  },
 ): Promise<boolean> {
   const { rows } = await db.query(
-    `WITH updated AS (UPDATE issues SET assignee_user_id = $2 WHERE id = $1 AND assignee_user_id IS NULL RETURNING id)
+    `WITH updated AS (
+       UPDATE issues SET assignee_user_id = CASE WHEN $3::text = 'user' THEN $2::bigint END,
+         assignee_team_id = CASE WHEN $3::text = 'team' THEN $2::bigint END
+       WHERE id = $1 AND assignee_user_id IS NULL AND assignee_team_id IS NULL RETURNING id
+     )
      INSERT INTO issue_activities (issue_id, user_id, kind, data)
-     SELECT id, NULL, 'assigned', jsonb_build_object('assignee', $2::text, 'assigneeType', 'user', 'reason', $3::text) FROM updated
+     SELECT id, NULL, 'assigned', jsonb_build_object('assignee', $2::text, 'assigneeType', $3::text, 'reason', $4::text) FROM updated
      RETURNING issue_id`,
-    [args.issueId, args.userId, args.reason],
+    [args.issueId, args.assignee.id, args.assignee.type, args.reason],
   );
   return rows.length > 0;
 }

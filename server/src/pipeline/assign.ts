@@ -1,5 +1,5 @@
 // Stage "assign" (after commit, before notify): new issues go to their owner — the first owner
-// of the last matching ownership rule when that is a member — or, when no rule matches and the
+// of the last matching ownership rule, a member or a team — or, when no rule matches and the
 // project's autoAssignment says "Auto Assign to Suspect Commits", to the author of the top
 // suspect commit when that author is a member. A person's own assignment is never overridden.
 // Never throws: the events are committed; a failure is logged and the issue stays unassigned.
@@ -26,9 +26,12 @@ export async function assign(deps: Pick<Deps, 'pool' | 'log'>, events: NewIssueE
       const { owners } = await findEventOwners(deps.pool, ownership, e.payload);
       const top = owners[0];
       if (top) {
-        if (top.type === 'user')
-          await autoAssignIssue(deps.pool, { issueId: e.issueId, userId: top.id, reason: 'ownership-rule' });
-        continue; // a team owner: issues are assigned to people here; the team is reached through the owners alert action
+        await autoAssignIssue(deps.pool, {
+          issueId: e.issueId,
+          assignee: { type: top.type, id: top.id },
+          reason: 'ownership-rule',
+        });
+        continue;
       }
       if (ownership.autoAssignment !== 'Auto Assign to Suspect Commits') continue;
       const committers = await findEventCommitters(deps.pool, {
@@ -40,7 +43,11 @@ export async function assign(deps: Pick<Deps, 'pool' | 'log'>, events: NewIssueE
       });
       const author = committers.find((c) => c.author.id)?.author;
       if (author?.id)
-        await autoAssignIssue(deps.pool, { issueId: e.issueId, userId: author.id, reason: 'suspect-commit' });
+        await autoAssignIssue(deps.pool, {
+          issueId: e.issueId,
+          assignee: { type: 'user', id: author.id },
+          reason: 'suspect-commit',
+        });
     }
   } catch (err) {
     deps.log.error(

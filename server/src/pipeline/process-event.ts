@@ -41,9 +41,9 @@
 //    event cannot fail its neighbours; a failure left over is thrown and BullMQ retries it
 //    with backoff.
 // 5. After commit: publish (publish.ts) the newly stored events — never the duplicates —,
-//    assign (assign.ts) new issues to their owner (ownership rules, else the suspect commit's
-//    author when the project says so), and notify (notify.ts): alert rules evaluate them
-//    (alerts/evaluate.ts).
+//    assign (assign.ts) new issues to their owner, a member or a team (ownership rules, else
+//    the suspect commit's author when the project says so), and notify (notify.ts): alert
+//    rules evaluate them (alerts/evaluate.ts).
 //
 // Redelivery (a worker crash between commit and ack, a re-sent event) therefore stores nothing
 // twice and counts nothing twice: the events primary key includes the clamped timestamp, which

@@ -376,6 +376,85 @@ describe('issue API', () => {
       expect((await put(`/api/0/issues/${id}/`, { assignedTo: '' })).body.assignedTo).toBeNull();
     });
 
+    it("assigns to a team of the organization: team:<id>, in Sentry's actor shape, searchable", async () => {
+      const team = async (slug: string) =>
+        (
+          await call(server.url, '/api/0/organizations/acme/teams/', {
+            method: 'POST',
+            token: owner.token,
+            body: { name: slug, slug },
+          })
+        ).body as { id: string };
+      const backend = await team('backend');
+      await team('frontend');
+      expect(
+        (
+          await call(server.url, '/api/0/organizations/acme/members/owner@example.com/teams/backend/', {
+            method: 'POST',
+            token: owner.token,
+          })
+        ).status,
+      ).toBe(201);
+      const other = await createProject(server.pool, { orgSlug: 'other-org', slug: 'other', baseUrl: server.url });
+      const foreign = (
+        await server.pool.query<{ id: string }>(
+          `INSERT INTO teams (organization_id, slug, name) VALUES ($1, 'backend', 'Backend') RETURNING id`,
+          [other.orgId],
+        )
+      ).rows[0]!.id;
+      const id = (await createIssue(server.pool, { projectId: p.projectId, title: 'assign a team' })).id;
+      const search = async (q: string) =>
+        (await get(`${base}?query=${encodeURIComponent(q)}`)).body.map((i: { id: string }) => i.id);
+
+      const res = await put(`/api/0/issues/${id}/`, { assignedTo: `team:${backend.id}` });
+      expect(res.status).toBe(200);
+      expect(res.body.assignedTo).toEqual({ type: 'team', id: backend.id, name: 'backend' });
+      expect((await get(`/api/0/issues/${id}/`)).body.assignedTo).toEqual({
+        type: 'team',
+        id: backend.id,
+        name: 'backend',
+      });
+      const activity = await server.pool.query(
+        `SELECT kind, data FROM issue_activities WHERE issue_id = $1 ORDER BY id DESC LIMIT 1`,
+        [id],
+      );
+      expect(activity.rows[0]).toMatchObject({
+        kind: 'assigned',
+        data: { assignee: backend.id, assigneeType: 'team' },
+      });
+      expect(await search('assigned:#backend')).toEqual([id]);
+      expect(await search('assigned:#frontend')).toEqual([]);
+      expect(await search('assigned:me assign a team')).toEqual([id]); // the owner is on the team
+      expect(await search('assigned:my_teams')).toEqual([id]);
+      expect(await search('is:assigned assign a team')).toEqual([id]);
+      expect(await search('is:unassigned assign a team')).toEqual([]);
+
+      for (const bad of [`team:${foreign}`, 'team:backend', 'team:']) {
+        const r = await put(`/api/0/issues/${id}/`, { assignedTo: bad });
+        expect(r.status).toBe(400);
+        expect(r.body.error.message).toContain('assignedTo');
+      }
+      expect((await get(`/api/0/issues/${id}/`)).body.assignedTo).toMatchObject({ type: 'team', id: backend.id });
+
+      // A person replaces the team (one assignee); the bulk PUTs take team:<id> as well.
+      const user = await put(`/api/0/issues/${id}/`, { assignedTo: `user:${owner.userId}` });
+      expect(user.body.assignedTo).toMatchObject({ type: 'user', id: owner.userId });
+      expect(await search('assigned:#backend')).toEqual([]);
+      const second = (await createIssue(server.pool, { projectId: p.projectId, title: 'assign a team too' })).id;
+      const bulk = await put(`${base}?id=${id}&id=${second}`, { assignedTo: `team:${backend.id}` });
+      expect(bulk.body.assignedTo).toEqual({ type: 'team', id: backend.id, name: 'backend' });
+      expect((await search('assigned:#backend')).sort()).toEqual([id, second].sort());
+      const orgWide = await put(`/api/0/organizations/acme/issues/?id=${second}`, { assignedTo: `team:${foreign}` });
+      expect(orgWide.status).toBe(400);
+      expect(orgWide.body.error.message).toContain('assignedTo');
+
+      // Deleting the team leaves its issues unassigned.
+      expect(
+        (await call(server.url, '/api/0/teams/acme/backend/', { method: 'DELETE', token: owner.token })).status,
+      ).toBeLessThan(300);
+      expect((await get(`/api/0/issues/${id}/`)).body.assignedTo).toBeNull();
+    });
+
     it('deletes an issue with its events', async () => {
       const id = (await createIssue(server.pool, { projectId: p.projectId, title: 'to delete' })).id;
       await createEvent(server.pool, { projectId: p.projectId, issueId: id, payload: { platform: 'node' } });

@@ -70,7 +70,10 @@ describe('parseAssignee', () => {
     ['user:42', { kind: 'user', id: '42' }],
     ['42', { kind: 'user', id: '42' }],
     ['dev@example.com', { kind: 'email', email: 'dev@example.com' }],
-    ['team:3', 'team'],
+    ['team:3', { kind: 'team', id: '3' }],
+    [' team:3 ', { kind: 'team', id: '3' }],
+    ['team:web', null],
+    ['team:', null],
   ])('%j', (value, expected) => {
     expect(parseAssignee(value)).toEqual(expected);
   });

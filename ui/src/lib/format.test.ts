@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  assigneeLabel,
+  assigneeValue,
   displayValue,
   issueHeadline,
   formatAge,
@@ -99,6 +101,7 @@ describe('formatAge', () => {
   ])('%s → %s', (t, out) => expect(formatAge(t, NOW)).toBe(out));
 });
 
+<<<<<<< HEAD
 describe('formatRateChange', () => {
   it.each([
     [2, 0, '×0'], // nothing yet after the change: not a jump
@@ -108,5 +111,19 @@ describe('formatRateChange', () => {
     [0, 0, '—'],
   ])('%d/min before, %d/min after: %s', (before, after, shown) => {
     expect(formatRateChange(before, after)).toBe(shown);
+=======
+describe('assignee', () => {
+  it.each([
+    [{ type: 'team', id: '7', name: 'backend' }, '#backend', 'team:7'],
+    [{ type: 'user', id: '3', name: 'Ann', email: 'ann@example.com' }, 'Ann', 'user:3'],
+    [{ type: 'user', id: '3', name: '', email: 'ann@example.com' }, 'ann@example.com', 'user:3'],
+  ] as const)('%j → %s, %s', (a, label, value) => {
+    expect(assigneeLabel(a)).toBe(label);
+    expect(assigneeValue(a)).toBe(value);
+  });
+
+  it('unassigned is the empty choice', () => {
+    expect(assigneeValue(null)).toBe('');
+>>>>>>> t15
   });
 });

@@ -128,3 +128,13 @@ export function formatRateChange(before: number, after: number): string {
   if (before > 0) return `×${Math.round((after / before) * 100) / 100}`;
   return after > 0 ? 'new' : '—';
 }
+
+/** An issue's assignee as shown: a team as "#slug" (Sentry's team `name` is the slug), a person by name. */
+export function assigneeLabel(a: { type: 'user' | 'team'; name: string; email?: string }): string {
+  return a.type === 'team' ? `#${a.name}` : a.name || a.email || '';
+}
+
+/** The assignee picker's value for an assignee, as the API's assignedTo takes it. */
+export function assigneeValue(a: { type: 'user' | 'team'; id: string } | null): string {
+  return a ? `${a.type}:${a.id}` : '';
+}

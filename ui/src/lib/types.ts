@@ -13,6 +13,7 @@ export type {
   ApiProject,
   ApiProjectKey,
   ApiIssue,
+  ApiAssignee,
   ApiIssueDetails,
   ApiIssueHash,
   ApiUnmerge,
