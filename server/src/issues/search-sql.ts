@@ -73,9 +73,14 @@ function tagCondition(key: string, values: string[], bind: Bind): string {
   return `EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = i.id AND t.key = ${bind(key)} AND (${matches.join(' OR ')}) OFFSET 0)`;
 }
 
-/** Free text: a substring of the title or culprit, or the issue's exact short id (WEB-12). */
+/**
+ * Free text: a substring of the title or culprit, or the issue's exact short id (WEB-12). The
+ * substring is looked up in issue_search_text's trigram indexes (migration 0200), hashed once,
+ * rather than matched against every issue of the project.
+ */
 function textCondition(value: string, bind: Bind): string {
   const pattern = bind(`%${likePattern(value, { wildcards: false })}%`);
-  return `(i.title ILIKE ${pattern} ESCAPE '\\' OR i.culprit ILIKE ${pattern} ESCAPE '\\'
+  return `(i.id IN (SELECT s.issue_id FROM issue_search_text s
+      WHERE s.title ILIKE ${pattern} ESCAPE '\\' OR s.culprit ILIKE ${pattern} ESCAPE '\\' OFFSET 0)
     OR p.short_id_prefix || '-' || i.short_id = upper(${bind(value)}))`;
 }
