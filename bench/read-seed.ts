@@ -13,6 +13,7 @@ import { createPool, type Pool } from '../server/src/db/pool.js';
 import { migrate } from '../server/src/db/migrate.js';
 import { createRedis } from '../server/src/shared/redis.js';
 import { processBatch } from '../server/src/pipeline/process-event.js';
+import { ensureEventPartitions } from '../server/src/events/queries.js';
 import { createPipeline } from '../server/src/pipeline/pipeline.js';
 import { createAlertState } from '../server/src/alerts/state.js';
 import type { StepTimer } from '../server/src/pipeline/steps.js';
@@ -240,6 +241,7 @@ export async function storeReadEvents(
 ): Promise<void> {
   const { deps, close } = seedDeps(seed, env, tuning);
   try {
+    await createPartitions(seed, deps.pool);
     await eventStorer(seed, deps, tuning, log)(0, count);
   } finally {
     await close();
@@ -260,6 +262,7 @@ export async function seedReadEvents(
   const { deps, close } = seedDeps(seed, env, tuning);
   const store = eventStorer(seed, deps, tuning, log);
   try {
+    await createPartitions(seed, deps.pool);
     const triageAt = Math.floor(seed.shape.events * TRIAGE_AT);
     await store(0, triageAt);
     await triage(deps.pool, api, seed.db.project);
@@ -271,6 +274,15 @@ export async function seedReadEvents(
   } finally {
     await close();
   }
+}
+
+/**
+ * The span's daily partitions up front: two batches in flight that both meet a missing day race
+ * to create it, and the loser's batch falls back to one event per transaction.
+ */
+async function createPartitions(seed: Omit<ReadSeed, 'seedSeconds'>, pool: Pool): Promise<void> {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  await ensureEventPartitions(pool, day(seed.startMs), day(seed.endMs + 86_400_000));
 }
 
 /** One batch through processBatch; events that failed (retryable) go again, as the worker's jobs would. */
