@@ -75,12 +75,18 @@ function tagCondition(key: string, values: string[], bind: Bind): string {
 
 /**
  * Free text: a substring of the title or culprit, or the issue's exact short id (WEB-12). The
- * substring is looked up in issue_search_text's trigram indexes (migration 0200), hashed once,
- * rather than matched against every issue of the project.
+ * substring is looked up in issue_search_text's trigram indexes (migration 0200) and the matching
+ * ids go in as an array, and the short id is compared as prefix and number, so the issue list
+ * reads the matches by primary key and (project, short id) instead of every issue of the project.
  */
 function textCondition(value: string, bind: Bind): string {
   const pattern = bind(`%${likePattern(value, { wildcards: false })}%`);
-  return `(i.id IN (SELECT s.issue_id FROM issue_search_text s
-      WHERE s.title ILIKE ${pattern} ESCAPE '\\' OR s.culprit ILIKE ${pattern} ESCAPE '\\' OFFSET 0)
-    OR p.short_id_prefix || '-' || i.short_id = upper(${bind(value)}))`;
+  const matches = `i.id = ANY(ARRAY(SELECT s.issue_id FROM issue_search_text s
+      WHERE s.title ILIKE ${pattern} ESCAPE '\\' OR s.culprit ILIKE ${pattern} ESCAPE '\\'))`;
+  const shortId = SHORT_ID.exec(value);
+  if (!shortId) return `(${matches})`;
+  return `(${matches} OR (i.short_id = ${bind(shortId[2])}::bigint AND p.short_id_prefix = upper(${bind(shortId[1])})))`;
 }
+
+/** A short id as the API shows it: the project's prefix (which may hold '-'), '-', the number. */
+const SHORT_ID = /^(.+)-(0|[1-9][0-9]{0,17})$/;

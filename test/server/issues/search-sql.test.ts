@@ -41,6 +41,9 @@ describe('free text issue search', () => {
     expect(await search('dberrorv123')).toEqual(['DbErrorV123: timeout', 'TypeError: x']);
     expect(await search('!dberrorv123')).toEqual(['RangeError: y']);
     expect(await search(shortId)).toEqual(['RangeError: y']);
+    expect(await search(shortId.toLowerCase())).toEqual(['RangeError: y']);
+    expect(await search(`!${shortId}`)).toEqual(['DbErrorV123: timeout', 'TypeError: x']);
+    expect(await search(shortId.replace('-', '-0'))).toEqual([]);
     expect(await search('Er')).toEqual(['DbErrorV123: timeout', 'RangeError: y', 'TypeError: x']); // under 3 characters
     expect(await search('DbErrorV123', [project.projectId, other.projectId])).toHaveLength(3);
   });
