@@ -13,8 +13,10 @@ import { createPool, type Pool } from '../server/src/db/pool.js';
 import { migrate } from '../server/src/db/migrate.js';
 import { createRedis } from '../server/src/shared/redis.js';
 import { processBatch } from '../server/src/pipeline/process-event.js';
+import { ensureEventPartitions } from '../server/src/events/queries.js';
 import { createPipeline } from '../server/src/pipeline/pipeline.js';
 import { createAlertState } from '../server/src/alerts/state.js';
+import type { StepTimer } from '../server/src/pipeline/steps.js';
 import type { EventJob } from '../server/src/shared/queues.js';
 import type { CreatedProject } from '../test/helpers/factories.js';
 import { createBenchDatabase, type BenchDatabase } from './database.js';
@@ -35,6 +37,8 @@ const IN_FLIGHT = 2; // as the worker: one batch committing while the next is pr
 const TRIAGE_AT = 0.9; // triage after 90% of the events: the rest may regress resolved issues
 const DEPLOYS = 5; // the newest releases get a production deploy each
 const BULK_IDS = 100;
+/** After-commit steps that store nothing; the seed leaves them out. */
+const SKIPPED_STEPS = new Set(['publish', 'notify']);
 
 export interface ReadSeedShape {
   events: number;
@@ -146,6 +150,104 @@ export async function createReadSeedDatabase(
   return { db, shape, seededAt: now, startMs, endMs };
 }
 
+/** How the seed drives processBatch; the defaults are the seed's, the rate script varies them. */
+export interface SeedTuning {
+  /** Events per processBatch call. */
+  batch: number;
+  /** processBatch calls in flight at once. */
+  inFlight: number;
+  /** Step timings (name, seconds), e.g. to see where the seed's time goes. */
+  timer?: StepTimer;
+}
+
+export const SEED_TUNING: SeedTuning = { batch: BATCH, inFlight: IN_FLIGHT };
+
+/** The worker's deps for the seed: its own pool and Redis, the worker's pipeline. */
+function seedDeps(
+  seed: Omit<ReadSeed, 'seedSeconds'>,
+  env: { redisUrl: string; redisPrefix: string },
+  tuning: SeedTuning,
+) {
+  const config = loadConfig({
+    DATABASE_URL: seed.db.url,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
+    SPIKE_EVENTS_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+  });
+  // A bulk load: a commit need not wait for its WAL flush (a crash loses the last commits, and an
+  // incomplete seed is seeded again anyway); what is stored is the same.
+  const url = new URL(seed.db.url);
+  url.searchParams.set('options', '-c synchronous_commit=off');
+  const pool = createPool(url.toString(), tuning.inFlight + 4);
+  const redis = createRedis(env.redisUrl);
+  const alerts = createAlertState(redis, config.redis.prefix, config.alerts);
+  // Nobody listens to the seed's live stream and it has no alert rules: publish and notify are
+  // left out (they store nothing); every step that stores runs as in the worker.
+  const pipeline = createPipeline(config, {
+    ...(tuning.timer ? { timer: tuning.timer } : {}),
+    compose: (steps) => ({ ...steps, afterCommit: steps.afterCommit.filter((s) => !SKIPPED_STEPS.has(s.name)) }),
+  });
+  const deps = { pool, redis, config, alerts, pipeline, log: createLogger({ level: 'warn' }) };
+  const close = async () => {
+    await alerts.close();
+    await pool.end();
+    redis.disconnect();
+  };
+  return { deps, close };
+}
+
+/**
+ * Stores events [from, to) of the seed through processBatch, `tuning.inFlight` batches at a
+ * time. The events are taken in chronological rounds of inFlight x batch; a round is split into
+ * one batch per lane by fingerprint (k mod inFlight), so batches in flight never wait on each
+ * other's grouping locks (the same hash is locked until its batch commits), and each issue still
+ * sees its events in order. The next round starts when the round has committed.
+ */
+function eventStorer(
+  seed: Omit<ReadSeed, 'seedSeconds'>,
+  deps: Parameters<typeof processBatch>[0],
+  tuning: SeedTuning,
+  log: (m: string) => void,
+): (from: number, to: number) => Promise<void> {
+  const events = eventGenerator(seed);
+  return async (from, to) => {
+    let reported = from;
+    for (let next = from; next < to;) {
+      const lanes: EventJob[][] = Array.from({ length: tuning.inFlight }, () => []);
+      for (const end = Math.min(to, next + tuning.batch * tuning.inFlight); next < end; next++) {
+        const { job, fingerprint } = events(next);
+        lanes[fingerprint % tuning.inFlight]!.push(job);
+      }
+      await Promise.all(lanes.filter((jobs) => jobs.length > 0).map((jobs) => storeBatch(deps, jobs)));
+      if (next - reported >= seed.shape.events / 10) {
+        reported = next;
+        log(`read seed: ${next.toLocaleString('en-US')} of ${seed.shape.events.toLocaleString('en-US')} events stored`);
+      }
+    }
+  };
+}
+
+/**
+ * Stores the first `count` events of the seed and nothing else (no triage, deploys or vacuum):
+ * what the rate script times.
+ */
+export async function storeReadEvents(
+  seed: Omit<ReadSeed, 'seedSeconds'>,
+  count: number,
+  env: { redisUrl: string; redisPrefix: string },
+  tuning: SeedTuning,
+  log: (m: string) => void,
+): Promise<void> {
+  const { deps, close } = seedDeps(seed, env, tuning);
+  try {
+    await createPartitions(seed, deps.pool);
+    await eventStorer(seed, deps, tuning, log)(0, count);
+  } finally {
+    await close();
+  }
+}
+
 /**
  * Stores the events through processBatch (the worker's batch path), triages a share of the
  * issues and records deploys through the API, then vacuums and marks the seed complete.
@@ -155,51 +257,32 @@ export async function seedReadEvents(
   api: ApiClient,
   env: { redisUrl: string; redisPrefix: string },
   log: (m: string) => void,
+  tuning: SeedTuning = SEED_TUNING,
 ): Promise<void> {
-  const config = loadConfig({
-    DATABASE_URL: seed.db.url,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    SPIKE_EVENTS_PER_MINUTE: '0',
-    LOG_LEVEL: 'warn',
-  });
-  const pool = createPool(seed.db.url, 6);
-  const redis = createRedis(env.redisUrl);
-  const alerts = createAlertState(redis, config.redis.prefix, config.alerts);
-  const deps = { pool, redis, config, alerts, pipeline: createPipeline(config), log: createLogger({ level: 'warn' }) };
-  const events = eventGenerator(seed);
-  const store = async (from: number, to: number) => {
-    let next = from;
-    let reported = from;
-    const lane = async () => {
-      while (next < to) {
-        const jobs: EventJob[] = [];
-        for (const end = Math.min(to, next + BATCH); next < end; next++) jobs.push(events(next));
-        await storeBatch(deps, jobs);
-        if (next - reported >= seed.shape.events / 10) {
-          reported = next;
-          log(
-            `read seed: ${next.toLocaleString('en-US')} of ${seed.shape.events.toLocaleString('en-US')} events stored`,
-          );
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-  };
+  const { deps, close } = seedDeps(seed, env, tuning);
+  const store = eventStorer(seed, deps, tuning, log);
   try {
+    await createPartitions(seed, deps.pool);
     const triageAt = Math.floor(seed.shape.events * TRIAGE_AT);
     await store(0, triageAt);
-    await triage(pool, api, seed.db.project);
+    await triage(deps.pool, api, seed.db.project);
     await store(triageAt, seed.shape.events);
     await recordDeploys(api, seed);
     log('read seed: VACUUM ANALYZE');
-    await pool.query('VACUUM (ANALYZE)');
-    await pool.query('UPDATE bench_seed SET complete = true');
+    await deps.pool.query('VACUUM (ANALYZE)');
+    await deps.pool.query('UPDATE bench_seed SET complete = true');
   } finally {
-    await alerts.close();
-    await pool.end();
-    redis.disconnect();
+    await close();
   }
+}
+
+/**
+ * The span's daily partitions up front: two batches in flight that both meet a missing day race
+ * to create it, and the loser's batch falls back to one event per transaction.
+ */
+async function createPartitions(seed: Omit<ReadSeed, 'seedSeconds'>, pool: Pool): Promise<void> {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  await ensureEventPartitions(pool, day(seed.startMs), day(seed.endMs + 86_400_000));
 }
 
 /** One batch through processBatch; events that failed (retryable) go again, as the worker's jobs would. */
@@ -217,7 +300,7 @@ async function storeBatch(deps: Parameters<typeof processBatch>[0], jobs: EventJ
 }
 
 /** Event number i (chronological): fingerprint from a Zipf distribution, release by host rollout. */
-function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => EventJob {
+function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => { job: EventJob; fingerprint: number } {
   const { shape, startMs, endMs, db } = seed;
   const random = seededRandom(145);
   const fingerprint = zipfSampler(shape.fingerprints, 1.0, random);
@@ -262,7 +345,7 @@ function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => Eve
       },
     });
     const receivedAt = Math.round(t + 50 + random() * 450);
-    return {
+    const job: EventJob = {
       v: 1,
       kind: 'event',
       projectId: db.project.projectId,
@@ -276,6 +359,7 @@ function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => Eve
         endpoint: 'envelope',
       },
     };
+    return { job, fingerprint: k };
   };
 }
 
