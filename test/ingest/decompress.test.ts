@@ -134,3 +134,45 @@ describe('checkZstdFrames', () => {
     expect(checkZstdFrames(zstdRleBomb(3).subarray(0, 10), MiB)).toMatch(/truncated/);
   });
 });
+
+describe('readBody, small bodies with a Content-Length (decoded in one synchronous call)', () => {
+  const event = Buffer.from(JSON.stringify({ message: 'hello', extra: { n: 'x'.repeat(3000) } }));
+  const read = (body: Buffer, encoding: ContentEncoding, limit = MiB) =>
+    readBody(source(body).stream, { encoding, limit, declaredLength: body.length });
+
+  it.each(['gzip', 'deflate', 'br'] as const)('round-trips %s', async (encoding) => {
+    expect(await read(compressors[encoding](event), encoding)).toEqual(event);
+  });
+
+  it.each(['gzip', 'deflate', 'br'] as const)(
+    'answers the same as the streaming decoder for a corrupt %s body',
+    async (encoding) => {
+      const good = compressors[encoding](event);
+      for (const body of [Buffer.from('definitely not compressed'), good.subarray(0, Math.floor(good.length / 2))]) {
+        const small = await read(body, encoding);
+        const streamed = await readBody(source(body).stream, { encoding, limit: MiB });
+        expect(small).toMatchObject({ status: 400, reason: 'invalid-body', detail: 'invalid request body' });
+        expect(small).toEqual(streamed);
+      }
+    },
+  );
+
+  it('answers 413 for a small bomb under a small limit, and for one past the synchronous cap', async () => {
+    const bomb = gzipSync(Buffer.alloc(4 * MiB, 0x20));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(await read(bomb, 'gzip', 1000)).toMatchObject({ status: 413, reason: 'too-large' });
+    expect(await read(bomb, 'gzip', 2 * MiB)).toMatchObject({ status: 413, reason: 'too-large' });
+  });
+
+  it('hands a small body that inflates past the synchronous cap to the streaming decoder', async () => {
+    const big = Buffer.alloc(MiB, 0x20);
+    for (const limit of [2 * MiB, MiB]) {
+      const body = await read(gzipSync(big), 'gzip', limit);
+      expect(Buffer.isBuffer(body) && body.equals(big)).toBe(true); // toEqual on a MiB is slow
+    }
+  });
+
+  it('reads an empty gzip-declared body as empty', async () => {
+    expect(await read(Buffer.alloc(0), 'gzip')).toEqual(Buffer.alloc(0));
+  });
+});
