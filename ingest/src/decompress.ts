@@ -54,10 +54,10 @@ export async function readBody(source: Readable, opts: ReadBodyOptions): Promise
   if (opts.declaredLength !== undefined && opts.declaredLength > rawLimit) return tooLargeDrop(limit);
   const raw = { bytes: 0 };
   try {
-    if (encoding === 'identity') return await collect(rawChunks(source, rawLimit, raw), limit);
+    if (encoding === 'identity') return await readRaw(source, limit, raw);
     if (encoding === 'zstd') return await readZstd(await collect(rawChunks(source, rawLimit, raw), rawLimit), limit);
     if (opts.declaredLength !== undefined && opts.declaredLength <= SYNC_DECODE_MAX_RAW_BYTES) {
-      const body = await collect(rawChunks(source, rawLimit, raw), rawLimit);
+      const body = await readRaw(source, rawLimit, raw);
       return body.length <= SYNC_DECODE_MAX_RAW_BYTES
         ? await decodeSmall(body, encoding, limit)
         : await decodeStream([body], encoding, limit);
@@ -119,6 +119,40 @@ function zlibDecoder(encoding: 'gzip' | 'deflate' | 'br'): Transform {
   if (encoding === 'gzip') return createGunzip();
   if (encoding === 'deflate') return createInflate();
   return createBrotliDecompress();
+}
+
+/**
+ * The raw request bytes, at most `max` (else TooLarge), from the stream's own events: an async
+ * iterator costs several promises per request. Stops listening (the stream is paused, never
+ * destroyed) when it gives up early, so the caller still answers.
+ */
+function readRaw(source: Readable, max: number, count: { bytes: number }): Promise<Buffer> {
+  if (source.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise<Buffer>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    const done = (err: Error | null) => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+      if (err) {
+        source.pause();
+        reject(err);
+      } else resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, count.bytes));
+    };
+    const onData = (chunk: Buffer) => {
+      count.bytes += chunk.length;
+      if (count.bytes > max) return done(new TooLarge());
+      parts.push(chunk);
+    };
+    const onEnd = () => done(null);
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(new Error('Premature close')); // only before 'end': done() removed this on end
+    source.on('data', onData);
+    source.on('end', onEnd);
+    source.on('error', onError);
+    source.on('close', onClose);
+  });
 }
 
 /** The raw request bytes, bounded; leaves the stream usable when iteration stops early. */

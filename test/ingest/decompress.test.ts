@@ -176,3 +176,26 @@ describe('readBody, small bodies with a Content-Length (decoded in one synchrono
     expect(await read(Buffer.alloc(0), 'gzip')).toEqual(Buffer.alloc(0));
   });
 });
+
+describe('readBody, a request that ends early', () => {
+  it.each(['identity', 'gzip'] as const)(
+    'answers 400 for a %s body whose stream closes before its end',
+    async (encoding) => {
+      const stream = new Readable({ read() {} });
+      stream.push(Buffer.from('{"message":'));
+      setTimeout(() => stream.destroy(), 10);
+      const result = await readBody(stream, { encoding, limit: MiB, declaredLength: 100 });
+      expect(result).toMatchObject({ status: 400, reason: 'invalid-body', causes: ['Premature close'] });
+    },
+  );
+
+  it('answers 400 with the stream error when the request fails', async () => {
+    const stream = new Readable({ read() {} });
+    stream.push(Buffer.from('{"message":'));
+    setTimeout(() => stream.destroy(new Error('aborted')), 10);
+    expect(await readBody(stream, { encoding: 'identity', limit: MiB })).toMatchObject({
+      status: 400,
+      causes: ['aborted'],
+    });
+  });
+});
