@@ -43,14 +43,15 @@ interface Args {
   out: string | null;
   profile: boolean;
   keepDb: boolean;
-  /** Phases to run (`--only=pipeline,scale-out,read-path`); all by default. */
+  /** Phases to run (`--only=ingest,pipeline,scale-out,read-path`); all by default. `pipeline`
+   *  includes the ingest phase; `ingest` alone runs just it (ingest against bare Koa). */
   only: Set<Phase> | null;
   /** Override the plan's read-path seed size and the scale-out backlog. */
   readEvents: number | null;
   scaleOutEvents: number | null;
 }
 
-export const PHASES = ['pipeline', 'scale-out', 'read-path'] as const;
+export const PHASES = ['ingest', 'pipeline', 'scale-out', 'read-path'] as const;
 type Phase = (typeof PHASES)[number];
 
 function parseArgs(argv: string[]): Args {
@@ -167,6 +168,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
   };
   try {
     if (runs('pipeline')) await pipelinePhases();
+    else if (runs('ingest')) await ingestOnly();
     if (runs('scale-out')) {
       log('scale-out: the worker alone draining a backlog with 1, 2 and 3 processes');
       result.scaleOut = await scaleOutPhase(ctx);
@@ -187,6 +189,20 @@ export async function runBench(args: Args): Promise<BenchResult> {
     durationSec: (finished.getTime() - started.getTime()) / 1000,
   };
   return benchResultSchema.parse({ ...figures, targets: evaluateTargets(figures) });
+
+  /** `--only=ingest`: the ingest process alone against bare Koa, nothing after it. */
+  async function ingestOnly(): Promise<void> {
+    log('ingest only: starting ingest and the Koa baseline');
+    const koa = await start(startKoaBaseline());
+    const ingest = await start(startFaultline('ingest', env, { cpuProf: cpuProfDir }));
+    await Promise.all([idle(koa), idle(ingest)]);
+    const sampler = rssSampler([ingest, koa]);
+    result.ingest = await runIngestPhase(ctx, ingest, koa);
+    underLoad(sampler.take());
+    sampler.stop();
+    await koa.stop();
+    await ingest.stop();
+  }
 
   async function pipelinePhases(): Promise<void> {
     // Split mode: the ingest process alone, against the bare Koa baseline.

@@ -2,9 +2,18 @@
 // gzip/x-gzip, deflate (zlib), br through streaming node:zlib, zstd through fzstd's streaming
 // decoder. Output is counted as it is produced, so a compression bomb stops at the limit (413)
 // instead of being inflated. Never destroys the request stream: the caller still answers.
+// A small compressed body (every typical SDK request) is decoded in one synchronous call with
+// its output capped instead: a zlib stream per request costs several times the decoding itself.
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import {
+  brotliDecompressSync,
+  createBrotliDecompress,
+  createGunzip,
+  createInflate,
+  gunzipSync,
+  inflateSync,
+} from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { COMPRESSED_SLACK_BYTES, MAX_ZSTD_WINDOW_BYTES, MAX_ZSTD_WINDOW_MOVES_BYTES } from './limits.js';
 import { drop, type Drop } from '../../server/src/shared/outcomes/outcomes.js';
@@ -45,19 +54,15 @@ export async function readBody(source: Readable, opts: ReadBodyOptions): Promise
   if (opts.declaredLength !== undefined && opts.declaredLength > rawLimit) return tooLargeDrop(limit);
   const raw = { bytes: 0 };
   try {
-    if (encoding === 'identity') return await collect(rawChunks(source, rawLimit, raw), limit);
+    if (encoding === 'identity') return await readRaw(source, limit, raw);
     if (encoding === 'zstd') return await readZstd(await collect(rawChunks(source, rawLimit, raw), rawLimit), limit);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    await pipeline(rawChunks(source, rawLimit, raw), zlibDecoder(encoding), async (out: AsyncIterable<unknown>) => {
-      for await (const c of out) {
-        const chunk = c as Buffer;
-        size += chunk.length;
-        if (size > limit) throw new TooLarge();
-        chunks.push(chunk);
-      }
-    });
-    return Buffer.concat(chunks, size);
+    if (opts.declaredLength !== undefined && opts.declaredLength <= SYNC_DECODE_MAX_RAW_BYTES) {
+      const body = await readRaw(source, rawLimit, raw);
+      return body.length <= SYNC_DECODE_MAX_RAW_BYTES
+        ? await decodeSmall(body, encoding, limit)
+        : await decodeStream([body], encoding, limit);
+    }
+    return await decodeStream(rawChunks(source, rawLimit, raw), encoding, limit);
   } catch (err) {
     if (err instanceof TooLarge) return tooLargeDrop(limit);
     // An empty body stays empty whatever its declared encoding ("empty request body" later).
@@ -66,10 +71,88 @@ export async function readBody(source: Readable, opts: ReadBodyOptions): Promise
   }
 }
 
+/** Compressed bodies up to this size are decoded synchronously (SDK requests are a few KB). */
+export const SYNC_DECODE_MAX_RAW_BYTES = 64 * 1024;
+/** What a synchronous decode may produce before the stream takes over (bounds a bomb's stall). */
+export const SYNC_DECODE_MAX_OUTPUT_BYTES = 256 * 1024;
+
+/**
+ * One synchronous decode, output capped at the limit or SYNC_DECODE_MAX_OUTPUT_BYTES; past the
+ * cap (a large or bomb-like body) the streaming decoder goes on from the same bytes. zlib's
+ * errors are the streaming decoder's ("incorrect header check", "unexpected end of file").
+ */
+async function decodeSmall(body: Buffer, encoding: 'gzip' | 'deflate' | 'br', limit: number): Promise<Buffer> {
+  if (body.length === 0) throw new Error('unexpected end of file'); // readBody answers an empty body
+  const cap = Math.min(limit, SYNC_DECODE_MAX_OUTPUT_BYTES);
+  try {
+    const opts = { maxOutputLength: cap };
+    if (encoding === 'gzip') return gunzipSync(body, opts);
+    if (encoding === 'deflate') return inflateSync(body, opts);
+    return brotliDecompressSync(body, opts);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
+    if (cap === limit) throw new TooLarge();
+    return decodeStream([body], encoding, limit);
+  }
+}
+
+/** Decodes as the bytes come, counting the output: a bomb stops at the limit. */
+async function decodeStream(
+  raw: AsyncIterable<Buffer> | Iterable<Buffer>,
+  encoding: 'gzip' | 'deflate' | 'br',
+  limit: number,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await pipeline(raw, zlibDecoder(encoding), async (out: AsyncIterable<unknown>) => {
+    for await (const c of out) {
+      const chunk = c as Buffer;
+      size += chunk.length;
+      if (size > limit) throw new TooLarge();
+      chunks.push(chunk);
+    }
+  });
+  return Buffer.concat(chunks, size);
+}
+
 function zlibDecoder(encoding: 'gzip' | 'deflate' | 'br'): Transform {
   if (encoding === 'gzip') return createGunzip();
   if (encoding === 'deflate') return createInflate();
   return createBrotliDecompress();
+}
+
+/**
+ * The raw request bytes, at most `max` (else TooLarge), from the stream's own events: an async
+ * iterator costs several promises per request. Stops listening (the stream is paused, never
+ * destroyed) when it gives up early, so the caller still answers.
+ */
+function readRaw(source: Readable, max: number, count: { bytes: number }): Promise<Buffer> {
+  if (source.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise<Buffer>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    const done = (err: Error | null) => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+      if (err) {
+        source.pause();
+        reject(err);
+      } else resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, count.bytes));
+    };
+    const onData = (chunk: Buffer) => {
+      count.bytes += chunk.length;
+      if (count.bytes > max) return done(new TooLarge());
+      parts.push(chunk);
+    };
+    const onEnd = () => done(null);
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(new Error('Premature close')); // only before 'end': done() removed this on end
+    source.on('data', onData);
+    source.on('end', onEnd);
+    source.on('error', onError);
+    source.on('close', onClose);
+  });
 }
 
 /** The raw request bytes, bounded; leaves the stream usable when iteration stops early. */

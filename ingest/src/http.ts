@@ -1,6 +1,8 @@
 // The Sentry ingest endpoints over HTTP (protocol.md §2): POST /api/{id}/envelope/,
 // POST|GET /api/{id}/store/ and /api/store/, tolerant of `//` and a missing trailing slash, with
-// CORS on every answer. Handlers only read the request (bounded) and call accept().
+// CORS on every answer. Handlers only read the request (bounded) and call accept(). Event POSTs
+// take the app's ingest lane (api/app.ts: ahead of the common middleware, no router); the rest
+// (preflights, GET /store/, other methods, the embed endpoint) goes through the router here.
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { IngestDeps } from '../../server/src/shared/ingest-deps.js';
@@ -30,6 +32,8 @@ import { EMBED_PATH, handleEmbed } from './embed.js';
 import { REPLICA_WAIT_MS } from './limits.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
+/** The router's POST routes, on a normalized path: `/api/:projectId/(store|envelope)/`, `/api/store/`. */
+const POST_PATH = /^\/api\/(?:([^/]+)\/)?(store|envelope)\/$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
 /** Room for the spool's write and fsync after a failed queue add, within one request. */
 const SPOOL_APPEND_TIMEOUT_MS = 10_000;
@@ -38,6 +42,8 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 
 export function createIngestRouter(deps: IngestDeps): {
   middleware: Koa.Middleware;
+  /** For createApp's `ingestLane`: the POST endpoints, as the router below would answer them. */
+  lane: (ctx: Koa.Context) => (() => Promise<void>) | undefined;
   acceptDeps: AcceptDeps;
   spool: Spool;
   close: () => Promise<void>;
@@ -67,8 +73,9 @@ export function createIngestRouter(deps: IngestDeps): {
   );
 
   const router = new Router();
-  router.post('/api/:projectId/envelope/', (ctx) => handle(ctx, 'envelope', ad));
-  router.post(['/api/:projectId/store/', '/api/store/'], (ctx) => handle(ctx, 'store', ad));
+  const projectParam = (ctx: Koa.Context) => (ctx.params as Record<string, string | undefined>).projectId;
+  router.post('/api/:projectId/envelope/', (ctx) => handle(ctx, 'envelope', projectParam(ctx), ad));
+  router.post(['/api/:projectId/store/', '/api/store/'], (ctx) => handle(ctx, 'store', projectParam(ctx), ad));
   router.get(['/api/:projectId/store/', '/api/store/'], (ctx) => handleStoreGet(ctx, ad));
   const routes = router.routes() as unknown as Koa.Middleware;
   const allowed = router.allowedMethods() as unknown as Koa.Middleware;
@@ -87,13 +94,28 @@ export function createIngestRouter(deps: IngestDeps): {
     const reason = (ctx.state as { dropReason?: string }).dropReason;
     if (reason) log.debug({ reason, status: ctx.status, requestId: ctx.state.requestId }, 'ingest request dropped');
   };
+  const lane = (ctx: Koa.Context) => {
+    if (ctx.method !== 'POST') return undefined;
+    const path = normalizePath(ctx.path);
+    const m = POST_PATH.exec(path);
+    if (!m) return undefined;
+    const [, rawProject, endpoint] = m as unknown as [string, string | undefined, 'store' | 'envelope'];
+    if (rawProject === undefined && endpoint === 'envelope') return undefined; // no such route: 404/405 as before
+    return async () => {
+      if (path !== ctx.path) ctx.path = path;
+      setCors(ctx);
+      await handle(ctx, endpoint, rawProject === undefined ? undefined : decodeParam(rawProject), ad);
+      const reason = (ctx.state as { dropReason?: string }).dropReason;
+      if (reason) log.debug({ reason, status: ctx.status, requestId: ctx.state.requestId }, 'ingest request dropped');
+    };
+  };
   const close = async () => {
     await ad.enqueuer.close();
     await spool.close();
     await ad.outcomes?.close();
     await keyChanges.close();
   };
-  return { middleware, acceptDeps: ad, spool, close };
+  return { middleware, lane, acceptDeps: ad, spool, close };
 }
 
 /**
@@ -155,8 +177,23 @@ function normalizePath(path: string): string {
   return folded.endsWith('/') ? folded : `${folded}/`;
 }
 
-async function handle(ctx: Koa.Context, endpoint: 'envelope' | 'store', ad: AcceptDeps): Promise<void> {
-  const meta = requestMeta(ctx, endpoint);
+/** A path parameter as @koa/router hands it over: percent-decoded, or as sent when that fails. */
+function decodeParam(raw: string): string {
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+async function handle(
+  ctx: Koa.Context,
+  endpoint: 'envelope' | 'store',
+  projectIdFromPath: string | undefined,
+  ad: AcceptDeps,
+): Promise<void> {
+  const meta = requestMeta(ctx, endpoint, projectIdFromPath);
   const pre = precheck(meta);
   if ('reason' in pre) return refuse(ctx, meta, pre, ad);
   const encoding = parseContentEncoding(ctx.get('content-encoding'));
@@ -180,7 +217,7 @@ async function handle(ctx: Koa.Context, endpoint: 'envelope' | 'store', ad: Acce
 
 /** GET /store/?sentry_data=<event>&sentry_key=...: answers a pixel instead of JSON on success. */
 async function handleStoreGet(ctx: Koa.Context, ad: AcceptDeps): Promise<void> {
-  const meta = requestMeta(ctx, 'store');
+  const meta = requestMeta(ctx, 'store', (ctx.params as Record<string, string | undefined>).projectId);
   const data = ctx.URL.searchParams.get('sentry_data') ?? '';
   const result = await accept(
     { ...meta, body: { kind: 'store', bytes: Buffer.from(data, 'utf8'), contentEncoded: false } },
@@ -192,11 +229,15 @@ async function handleStoreGet(ctx: Koa.Context, ad: AcceptDeps): Promise<void> {
   ctx.body = PIXEL;
 }
 
-function requestMeta(ctx: Koa.Context, endpoint: 'envelope' | 'store'): Omit<AcceptInput, 'body'> {
+function requestMeta(
+  ctx: Koa.Context,
+  endpoint: 'envelope' | 'store',
+  projectIdFromPath: string | undefined,
+): Omit<AcceptInput, 'body'> {
   const rawQuery = ctx.querystring;
   return {
     endpoint,
-    projectIdFromPath: (ctx.params as Record<string, string | undefined>).projectId,
+    projectIdFromPath,
     auth: parseRequestAuth({
       xSentryAuth: header(ctx, 'x-sentry-auth'),
       authorization: header(ctx, 'authorization'),

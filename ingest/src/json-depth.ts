@@ -1,18 +1,18 @@
 // Nesting depth of a JSON document, measured with a byte scan (no parse): Relay's serde_json
 // rejects documents nested deeper than 128 levels, and JSON.parse has no such bound. Pure.
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
 /** True when `buf` (assumed JSON) nests arrays/objects deeper than `max`. */
 export function jsonDepthExceeds(buf: Buffer, max: number): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < buf.length; i++) {
+  const n = buf.length;
+  for (let i = 0; i < n; i++) {
     const c = buf[i];
-    if (inString) {
-      if (c === 0x5c)
-        i++; // skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === QUOTE) {
+      i = stringEnd(buf, i);
+      if (i < 0) return false; // unterminated: nothing structural follows
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > max) return true;
     } else if (c === 0x7d || c === 0x5d) {
@@ -20,4 +20,19 @@ export function jsonDepthExceeds(buf: Buffer, max: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The offset of the quote closing the string opened at `open`, or -1: the next quote not escaped
+ * by an odd run of backslashes, found with the native byte search (most of an event is strings).
+ */
+function stringEnd(buf: Buffer, open: number): number {
+  let q = open;
+  for (;;) {
+    q = buf.indexOf(QUOTE, q + 1);
+    if (q < 0) return -1;
+    let k = q - 1;
+    while (buf[k] === BACKSLASH) k--; // stops at the opening quote at the latest
+    if ((q - 1 - k) % 2 === 0) return q;
+  }
 }

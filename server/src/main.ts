@@ -83,11 +83,13 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     // Every role listens: /healthz, /readyz and /metrics; the worker serves nothing else.
     const mounts: Koa.Middleware[] = [];
     let spool: ReturnType<typeof createIngestRouter>['spool'] | undefined;
+    let ingestLane: ReturnType<typeof createIngestRouter>['lane'] | undefined;
     if (role === 'all' || role === 'ingest') {
       const ingest = createIngestRouter(deps);
       mounts.push(ingest.middleware);
       stoppers.push(ingest.close);
       spool = ingest.spool;
+      ingestLane = ingest.lane;
       const unwatchSpool = watchSpool(spool);
       stoppers.push(async () => unwatchSpool());
       if (config.udp.enabled) {
@@ -130,7 +132,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       streamClosers.push(api.close);
       mounts.push(serveUi());
     }
-    const app = createApp(deps, { mounts, spool });
+    const app = createApp(deps, { mounts, spool, ingestLane });
     server = app.listen(config.http.port, config.http.host);
     await new Promise<void>((resolve, reject) => server!.once('listening', resolve).once('error', reject));
     // Node's default keep-alive timeout is shorter than many load balancers'; avoid 502s on reuse.

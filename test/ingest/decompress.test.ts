@@ -134,3 +134,68 @@ describe('checkZstdFrames', () => {
     expect(checkZstdFrames(zstdRleBomb(3).subarray(0, 10), MiB)).toMatch(/truncated/);
   });
 });
+
+describe('readBody, small bodies with a Content-Length (decoded in one synchronous call)', () => {
+  const event = Buffer.from(JSON.stringify({ message: 'hello', extra: { n: 'x'.repeat(3000) } }));
+  const read = (body: Buffer, encoding: ContentEncoding, limit = MiB) =>
+    readBody(source(body).stream, { encoding, limit, declaredLength: body.length });
+
+  it.each(['gzip', 'deflate', 'br'] as const)('round-trips %s', async (encoding) => {
+    expect(await read(compressors[encoding](event), encoding)).toEqual(event);
+  });
+
+  it.each(['gzip', 'deflate', 'br'] as const)(
+    'answers the same as the streaming decoder for a corrupt %s body',
+    async (encoding) => {
+      const good = compressors[encoding](event);
+      for (const body of [Buffer.from('definitely not compressed'), good.subarray(0, Math.floor(good.length / 2))]) {
+        const small = await read(body, encoding);
+        const streamed = await readBody(source(body).stream, { encoding, limit: MiB });
+        expect(small).toMatchObject({ status: 400, reason: 'invalid-body', detail: 'invalid request body' });
+        expect(small).toEqual(streamed);
+      }
+    },
+  );
+
+  it('answers 413 for a small bomb under a small limit, and for one past the synchronous cap', async () => {
+    const bomb = gzipSync(Buffer.alloc(4 * MiB, 0x20));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(await read(bomb, 'gzip', 1000)).toMatchObject({ status: 413, reason: 'too-large' });
+    expect(await read(bomb, 'gzip', 2 * MiB)).toMatchObject({ status: 413, reason: 'too-large' });
+  });
+
+  it('hands a small body that inflates past the synchronous cap to the streaming decoder', async () => {
+    const big = Buffer.alloc(MiB, 0x20);
+    for (const limit of [2 * MiB, MiB]) {
+      const body = await read(gzipSync(big), 'gzip', limit);
+      expect(Buffer.isBuffer(body) && body.equals(big)).toBe(true); // toEqual on a MiB is slow
+    }
+  });
+
+  it('reads an empty gzip-declared body as empty', async () => {
+    expect(await read(Buffer.alloc(0), 'gzip')).toEqual(Buffer.alloc(0));
+  });
+});
+
+describe('readBody, a request that ends early', () => {
+  it.each(['identity', 'gzip'] as const)(
+    'answers 400 for a %s body whose stream closes before its end',
+    async (encoding) => {
+      const stream = new Readable({ read() {} });
+      stream.push(Buffer.from('{"message":'));
+      setTimeout(() => stream.destroy(), 10);
+      const result = await readBody(stream, { encoding, limit: MiB, declaredLength: 100 });
+      expect(result).toMatchObject({ status: 400, reason: 'invalid-body', causes: ['Premature close'] });
+    },
+  );
+
+  it('answers 400 with the stream error when the request fails', async () => {
+    const stream = new Readable({ read() {} });
+    stream.push(Buffer.from('{"message":'));
+    setTimeout(() => stream.destroy(new Error('aborted')), 10);
+    expect(await readBody(stream, { encoding: 'identity', limit: MiB })).toMatchObject({
+      status: 400,
+      causes: ['aborted'],
+    });
+  });
+});

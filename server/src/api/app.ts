@@ -1,14 +1,15 @@
 // The Koa application: request ids, metrics and request logs, security headers, error
 // rendering, health endpoints and /metrics, then the role's routers (ingest endpoints, the
-// /api/0/ API, the UI). One app serves every HTTP role.
+// /api/0/ API, the UI). One app serves every HTTP role. Ingest's event requests take a lane ahead
+// of that stack: one middleware that gives them the same id, headers, errors, metrics and log line.
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { ZodError } from 'zod';
 import { HttpError, MovedError } from './errors.js';
-import { observeRequests, serveMetrics } from '../metrics/http.js';
-import { requestLog } from './request-log.js';
-import { securityHeaders } from './security-headers.js';
+import { observeRequest, observeRequests, serveMetrics } from '../metrics/http.js';
+import { logRequest, requestLog, requestLogger } from './request-log.js';
+import { securityHeaders, setSecurityHeaders } from './security-headers.js';
 import { clientAddress, type TrustProxy } from './trust-proxy.js';
 import { QUERY_CANCELED } from '../db/pool.js';
 
@@ -17,7 +18,15 @@ export interface AppParts {
   mounts: Koa.Middleware[];
   /** The ingest spool (ingest roles): shown on /readyz; while it can take events, Redis down leaves the process ready. */
   spool?: SpoolReadiness | undefined;
+  /** Ingest's event requests (ingest roles), ahead of the common stack: see IngestLane. */
+  ingestLane?: IngestLane | undefined;
 }
+
+/**
+ * The handler that answers this request, or undefined when the request is not one of the lane's
+ * (it then goes through the common stack and the mounts as any other).
+ */
+export type IngestLane = (ctx: Koa.Context) => (() => Promise<void>) | undefined;
 
 /** What /readyz needs of the ingest spool (ingest/src/spool.ts). */
 export interface SpoolReadiness {
@@ -37,6 +46,7 @@ export function createApp(deps: Deps, parts: AppParts): Koa {
   const trust = deps.config.http.trustProxy;
   // Koa's own proxy mode would trust X-Forwarded-* from anyone: the client address is set below.
   const app = new Koa({ proxy: trust.kind !== 'off' });
+  if (parts.ingestLane) app.use(ingestLane(deps, parts.ingestLane));
   app.use(clientIp(trust));
   app.use(requestId());
   app.use(observeRequests());
@@ -49,21 +59,54 @@ export function createApp(deps: Deps, parts: AppParts): Koa {
   return app;
 }
 
+/**
+ * What the common stack does for a request, in one middleware and without the layers an ingest
+ * request never reaches (health, /metrics): every ingest event costs each layer's promise.
+ */
+function ingestLane(deps: Deps, lane: IngestLane): Koa.Middleware {
+  const trust = deps.config.http.trustProxy;
+  const log = requestLogger(deps.log);
+  const errorLog = deps.log.child({ component: 'api' });
+  return async (ctx, next) => {
+    const serve = lane(ctx);
+    if (!serve) return next();
+    const started = process.hrtime.bigint();
+    setClientIp(ctx, trust);
+    assignRequestId(ctx);
+    setSecurityHeaders(ctx);
+    try {
+      await serve();
+    } catch (caught) {
+      renderError(ctx, caught, deps, errorLog);
+    }
+    observeRequest(ctx, started, 'ingest');
+    logRequest(log, ctx, started, 'ingest');
+  };
+}
+
 /** ctx.ip for everything after it (login limit, rate limits, request logs), per TRUST_PROXY. */
 function clientIp(trust: TrustProxy): Koa.Middleware {
   return async (ctx, next) => {
-    ctx.request.ip = clientAddress(ctx.req.socket.remoteAddress ?? '', ctx.get('x-forwarded-for'), trust);
+    setClientIp(ctx, trust);
     await next();
   };
 }
 
+function setClientIp(ctx: Koa.Context, trust: TrustProxy): void {
+  ctx.request.ip = clientAddress(ctx.req.socket.remoteAddress ?? '', ctx.get('x-forwarded-for'), trust);
+}
+
 function requestId(): Koa.Middleware {
   return async (ctx, next) => {
-    const incoming = ctx.get('x-request-id');
-    ctx.state.requestId = /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    ctx.set('X-Request-Id', ctx.state.requestId as string);
+    assignRequestId(ctx);
     await next();
   };
+}
+
+function assignRequestId(ctx: Koa.Context): void {
+  const incoming = ctx.get('x-request-id');
+  ctx.state.requestId = /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+  ctx.set('X-Request-Id', ctx.state.requestId as string);
 }
 
 function renderErrors(deps: Deps): Koa.Middleware {
@@ -72,51 +115,55 @@ function renderErrors(deps: Deps): Koa.Middleware {
     try {
       await next();
     } catch (caught) {
-      // zod failures at a trust boundary are the caller's fault: 400 with the flattened issues.
-      const err =
-        caught instanceof ZodError
-          ? new HttpError(400, 'invalid-request', `invalid request: ${summarizeZod(caught)}`, {
-              details: caught.flatten(),
-            })
-          : caught;
-      const status = errorStatus(err);
-      const timedOut = (err as { code?: unknown }).code === QUERY_CANCELED;
-      const badValue = !(err instanceof HttpError) && isPgDataException(err);
-      const code =
-        err instanceof HttpError
-          ? err.code
-          : timedOut
-            ? 'query-timeout'
-            : badValue
-              ? 'invalid-parameter'
-              : status >= 500
-                ? 'internal-error'
-                : 'bad-request';
-      if (badValue)
-        log.warn(
-          { err, requestId: ctx.state.requestId, path: ctx.path },
-          'request value refused by postgres, answering 400',
-        );
-      const expose = status < 500 || timedOut;
-      if (timedOut)
-        log.warn(
-          { requestId: ctx.state.requestId, path: ctx.path, clientIp: ctx.ip },
-          'api query cancelled by the statement timeout',
-        );
-      else if (status >= 500) log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
-      const message = timedOut
-        ? `the query ran longer than the API statement timeout (${deps.config.http.statementTimeoutMs} ms) and was cancelled: narrow the request`
-        : badValue
-          ? 'a request parameter has a value out of range or not allowed'
-          : expose
-            ? (err as Error).message
-            : 'internal server error';
-      const details = expose && err instanceof HttpError && err.details !== undefined ? { details: err.details } : {};
-      ctx.status = status;
-      if (err instanceof MovedError) ctx.set('Location', err.location);
-      ctx.body = { error: { code, message, ...details }, detail: message };
+      renderError(ctx, caught, deps, log);
     }
   };
+}
+
+function renderError(ctx: Koa.Context, caught: unknown, deps: Deps, log: Deps['log']): void {
+  // zod failures at a trust boundary are the caller's fault: 400 with the flattened issues.
+  const err =
+    caught instanceof ZodError
+      ? new HttpError(400, 'invalid-request', `invalid request: ${summarizeZod(caught)}`, {
+          details: caught.flatten(),
+        })
+      : caught;
+  const status = errorStatus(err);
+  const timedOut = (err as { code?: unknown }).code === QUERY_CANCELED;
+  const badValue = !(err instanceof HttpError) && isPgDataException(err);
+  const code =
+    err instanceof HttpError
+      ? err.code
+      : timedOut
+        ? 'query-timeout'
+        : badValue
+          ? 'invalid-parameter'
+          : status >= 500
+            ? 'internal-error'
+            : 'bad-request';
+  if (badValue)
+    log.warn(
+      { err, requestId: ctx.state.requestId, path: ctx.path },
+      'request value refused by postgres, answering 400',
+    );
+  const expose = status < 500 || timedOut;
+  if (timedOut)
+    log.warn(
+      { requestId: ctx.state.requestId, path: ctx.path, clientIp: ctx.ip },
+      'api query cancelled by the statement timeout',
+    );
+  else if (status >= 500) log.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+  const message = timedOut
+    ? `the query ran longer than the API statement timeout (${deps.config.http.statementTimeoutMs} ms) and was cancelled: narrow the request`
+    : badValue
+      ? 'a request parameter has a value out of range or not allowed'
+      : expose
+        ? (err as Error).message
+        : 'internal server error';
+  const details = expose && err instanceof HttpError && err.details !== undefined ? { details: err.details } : {};
+  ctx.status = status;
+  if (err instanceof MovedError) ctx.set('Location', err.location);
+  ctx.body = { error: { code, message, ...details }, detail: message };
 }
 
 function summarizeZod(err: ZodError): string {

@@ -9,11 +9,15 @@ const HSTS = 'max-age=15552000; includeSubDomains'; // 180 days
 
 export function securityHeaders(): Koa.Middleware {
   return async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Referrer-Policy', 'same-origin');
-    ctx.set('Content-Security-Policy', API_CSP);
-    if (ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
+    setSecurityHeaders(ctx);
     await next();
   };
+}
+
+export function setSecurityHeaders(ctx: Koa.Context): void {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'same-origin');
+  ctx.set('Content-Security-Policy', API_CSP);
+  if (ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
 }

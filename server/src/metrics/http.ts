@@ -24,15 +24,19 @@ export function observeRequests(): Koa.Middleware {
     try {
       await next();
     } finally {
-      const part = requestPart(ctx.path);
-      httpRequests.inc({ part, status: `${Math.floor(ctx.status / 100)}xx` });
-      httpDuration.observe({ part }, Number(process.hrtime.bigint() - started) / 1e9);
-      if (part === 'ingest' && ctx.method !== 'OPTIONS') {
-        const reason = (ctx.state as { dropReason?: string }).dropReason;
-        ingestOutcomes.inc({ outcome: reason ?? (ctx.status === 200 ? 'accepted' : `http-${ctx.status}`) });
-      }
+      observeRequest(ctx, started, requestPart(ctx.path));
     }
   };
+}
+
+/** Counts one answered request (and an ingest request's outcome). */
+export function observeRequest(ctx: Koa.Context, started: bigint, part: RequestPart): void {
+  httpRequests.inc({ part, status: `${Math.floor(ctx.status / 100)}xx` });
+  httpDuration.observe({ part }, Number(process.hrtime.bigint() - started) / 1e9);
+  if (part === 'ingest' && ctx.method !== 'OPTIONS') {
+    const reason = (ctx.state as { dropReason?: string }).dropReason;
+    ingestOutcomes.inc({ outcome: reason ?? (ctx.status === 200 ? 'accepted' : `http-${ctx.status}`) });
+  }
 }
 
 export function serveMetrics(opts: { token: string | null }): Koa.Middleware {

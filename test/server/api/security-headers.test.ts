@@ -32,6 +32,36 @@ describe('security headers', () => {
     },
   );
 
+  it.each(['envelope', 'store'] as const)(
+    'POST /%s/ (the ingest lane) carries them, its CORS and the request id',
+    async (endpoint) => {
+      const auth = `Sentry sentry_version=7, sentry_key=${s.project.publicKey}`;
+      const body = endpoint === 'store' ? '{"message":"hi"}' : '{}\n{"type":"event"}\n{"message":"hi"}\n';
+      const res = await fetch(`${s.url}/api/${s.project.projectId}/${endpoint}/`, {
+        method: 'POST',
+        headers: { 'x-sentry-auth': auth, 'x-request-id': 'lane-req-1' },
+        body,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('same-origin');
+      expect(res.headers.get('content-security-policy')).toBe(API_CSP);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('x-request-id')).toBe('lane-req-1');
+      const tls = await fetch(`${s.url}/api/${s.project.projectId}/${endpoint}/`, {
+        method: 'POST',
+        headers: { 'x-sentry-auth': auth, 'x-forwarded-proto': 'https' },
+        body,
+      });
+      expect(tls.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(tls.headers.get('x-request-id')).toMatch(/^[\w-]+$/);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toMatch(/faultline_ingest_outcomes_total\{outcome="accepted"\} [1-9]/);
+      expect(metrics).toMatch(/faultline_http_requests_total\{part="ingest",status="2xx"\} [1-9]/);
+    },
+  );
+
   it('the UI keeps its own policy and it forbids framing too', () => {
     expect(UI_CSP).toContain("frame-ancestors 'none'");
     expect(API_CSP).toContain("default-src 'none'");
@@ -63,6 +93,13 @@ describe('request logs', () => {
           ctx.body = { ok: true };
         },
       ],
+      // The ingest lane (ingest/src/http.ts) for one path: its requests are logged the same way.
+      ingestLane: (ctx) =>
+        ctx.method === 'POST' && ctx.path === '/api/2/envelope/'
+          ? async () => {
+              ctx.body = { id: 'lane' };
+            }
+          : undefined,
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -98,6 +135,24 @@ describe('request logs', () => {
       level: 30,
     });
     expect(lines.find((l) => l.part === 'ingest')).toMatchObject({ level: 20 }); // debug: nothing per event at info
+  });
+
+  it('logs an ingest lane request like any other, at debug, without the key', async () => {
+    const res = await fetch(`${base}/api/2/envelope/?sentry_key=0123456789abcdef0123456789abcdef`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'lane-9' },
+      body: '{}',
+    });
+    expect(res.headers.get('x-request-id')).toBe('lane-9');
+    expect(res.headers.get('content-security-policy')).toBe(API_CSP);
+    expect(JSON.stringify(lines)).not.toContain('0123456789abcdef0123456789abcdef');
+    expect(lines.find((l) => l.requestId === 'lane-9')).toMatchObject({
+      method: 'POST',
+      path: '/api/2/envelope/',
+      status: 200,
+      part: 'ingest',
+      level: 20,
+    });
   });
 
   it('the root logger redacts secrets wherever they are logged', () => {
