@@ -15,7 +15,7 @@ const TABLES: Record<SightingKind, { table: string; key: string; value: string }
   flags: { table: 'issue_flag_values', key: 'flag', value: 'result' },
 };
 
-export const SIGHTING_KINDS: readonly SightingKind[] = ['tags', 'flags'];
+const SIGHTING_KINDS: readonly SightingKind[] = ['tags', 'flags'];
 
 /** (key, value) pairs of each kind, e.g. the values whose bounds need recomputing. */
 export type PairsByKind = Record<SightingKind, Array<[string, string]>>;
