@@ -1,8 +1,10 @@
 // What an issue's counters must be: computed here from its stored events alone (as processing
 // them from scratch, in timestamp order, would count them), and read back from the counter tables
-// to compare. Used by the unmerge tests: after any merge/unmerge both must agree exactly.
+// to compare. Used by the merge/unmerge tests: after any merge/unmerge both must agree exactly.
+// Flag evaluations are read from the payload by the pipeline's own eventFlags.
 import type { Pool } from '../../server/src/db/pool.js';
 import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from '../../server/src/events/payload-codec.js';
+import { eventFlags } from '../../server/src/flags/evaluations.js';
 import { payloadTags } from '../../server/src/issues/unmerge.js';
 
 export interface Counters {
@@ -13,7 +15,15 @@ export interface Counters {
   firstRelease: string | null;
   lastRelease: string | null;
   hourly: Record<string, number>;
-  tags: Record<string, { count: number; firstSeen: string; lastSeen: string }>;
+  tags: Record<string, Sightings>;
+  /** `flag=result` → sightings, as issue_flag_values holds them. */
+  flags: Record<string, Sightings>;
+}
+
+interface Sightings {
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
 }
 
 const PAGE = 5000;
@@ -30,7 +40,10 @@ export async function countersFromEvents(pool: Pool, projectId: string): Promise
         WHERE project_id = $1 ${cursor ? 'AND (timestamp, event_id) > ($2, $3::uuid)' : ''} ORDER BY timestamp, event_id LIMIT ${PAGE}`,
       cursor ? [projectId, ...cursor] : [projectId],
     );
-    for (const r of rows) add(out, r.issueId, r.timestamp, r.release, payloadTags(decodePayload(r)));
+    for (const r of rows) {
+      const payload = decodePayload(r);
+      add(out, r.issueId, r.timestamp, r.release, payloadTags(payload), eventFlags(payload));
+    }
     if (rows.length < PAGE) break;
     const last: EventRow = rows[rows.length - 1]!;
     cursor = [last.timestamp, last.eventId];
@@ -45,6 +58,7 @@ function add(
   ts: Date,
   release: string | null,
   tags: Array<[string, string]>,
+  flags: Array<[string, string]>,
 ): void {
   const iso = ts.toISOString();
   const c = (out[issueId] ??= {
@@ -56,6 +70,7 @@ function add(
     lastRelease: null,
     hourly: {},
     tags: {},
+    flags: {},
   });
   c.events++;
   c.lastSeen = iso; // rows come in timestamp order
@@ -70,6 +85,11 @@ function add(
     const t = (c.tags[`${k}=${v}`] ??= { count: 0, firstSeen: iso, lastSeen: iso });
     t.count++;
     t.lastSeen = iso;
+  }
+  for (const [flag, result] of flags) {
+    const f = (c.flags[`${flag}=${result}`] ??= { count: 0, firstSeen: iso, lastSeen: iso });
+    f.count++;
+    f.lastSeen = iso;
   }
 }
 
@@ -99,6 +119,7 @@ export async function storedCounters(pool: Pool, projectId: string): Promise<Rec
       lastRelease: i.lastRelease,
       hourly: {},
       tags: {},
+      flags: {},
     };
   }
   const { rows: hourly } = await pool.query<{ issueId: string; hour: Date; count: number }>(
@@ -123,6 +144,24 @@ export async function storedCounters(pool: Pool, projectId: string): Promise<Rec
       count: t.count,
       firstSeen: t.firstSeen.toISOString(),
       lastSeen: t.lastSeen.toISOString(),
+    };
+  const { rows: flags } = await pool.query<{
+    issueId: string;
+    flag: string;
+    result: string;
+    count: number;
+    firstSeen: Date;
+    lastSeen: Date;
+  }>(
+    `SELECT f.issue_id::text AS "issueId", flag, result, count::int, f.first_seen AS "firstSeen", f.last_seen AS "lastSeen"
+       FROM issue_flag_values f JOIN issues i ON i.id = f.issue_id WHERE i.project_id = $1`,
+    [projectId],
+  );
+  for (const f of flags)
+    out[f.issueId]!.flags[`${f.flag}=${f.result}`] = {
+      count: f.count,
+      firstSeen: f.firstSeen.toISOString(),
+      lastSeen: f.lastSeen.toISOString(),
     };
   return out;
 }

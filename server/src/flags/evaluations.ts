@@ -81,9 +81,14 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? 'a list' : typeof v;
 }
 
-/** The (flag, result) pairs an event is counted under; results as text ('true', 'false', …). */
-export function eventFlags(event: NormalizedEvent): Array<[string, string]> {
-  const values = event.contexts?.flags?.values;
+/**
+ * The (flag, result) pairs an event is counted under; results as text ('true', 'false', …). Takes
+ * the event in the pipeline or as stored (events.payload), so unmerge recounts exactly as counted.
+ */
+export function eventFlags(event: NormalizedEvent | Record<string, unknown>): Array<[string, string]> {
+  const contexts: unknown = event.contexts;
+  const flags: unknown = contexts && typeof contexts === 'object' ? (contexts as { flags?: unknown }).flags : undefined;
+  const values: unknown = flags && typeof flags === 'object' ? (flags as { values?: unknown }).values : undefined;
   if (!Array.isArray(values)) return [];
   const out: Array<[string, string]> = [];
   for (const v of values as unknown[]) {

@@ -1,8 +1,9 @@
-// Issue merge, the writes (inside one transaction): the children's hashes, events, counters,
-// tag values, activity, user feedback and alert history move to the parent, whose counts are recomputed, then
-// the children are deleted, leaving redirects to the parent. Later events with a child's fingerprint find the parent through
-// issue_hashes. Locking follows the pipeline's order (hash advisory locks, then issue rows),
-// so a merge and a worker batch on the same issues wait for each other instead of deadlocking.
+// Issue merge, the writes (inside one transaction): the children's hashes, events, counters, tag
+// values, feature-flag evaluations, activity, user feedback and alert history move to the parent,
+// whose counts are recomputed, then the children are deleted, leaving redirects to the parent.
+// Later events with a child's fingerprint find the parent through issue_hashes. Locking follows
+// the pipeline's order (hash advisory locks, then issue rows), so a merge and a worker batch on
+// the same issues wait for each other instead of deadlocking.
 import type { Queryable } from '../db/pool.js';
 import { lockIssueHashes, lockIssues } from './queries.js';
 import type { MergePlan } from './merge.js';
@@ -40,6 +41,16 @@ export async function mergeIssues(tx: Queryable, plan: MergePlan & { actorUserId
        count = issue_tag_values.count + excluded.count,
        first_seen = least(issue_tag_values.first_seen, excluded.first_seen),
        last_seen = greatest(issue_tag_values.last_seen, excluded.last_seen)`,
+    params,
+  );
+  await tx.query(
+    `INSERT INTO issue_flag_values (issue_id, flag, result, count, first_seen, last_seen)
+     SELECT $1, flag, result, sum(count), min(first_seen), max(last_seen)
+       FROM issue_flag_values WHERE issue_id = ANY($2::bigint[]) GROUP BY flag, result
+     ON CONFLICT (issue_id, flag, result) DO UPDATE SET
+       count = issue_flag_values.count + excluded.count,
+       first_seen = least(issue_flag_values.first_seen, excluded.first_seen),
+       last_seen = greatest(issue_flag_values.last_seen, excluded.last_seen)`,
     params,
   );
   await tx.query(

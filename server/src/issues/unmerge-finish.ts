@@ -1,23 +1,19 @@
 // Issue unmerge, the last step once every event has moved: bounds that cannot be subtracted
-// (first/last seen, first/last release, the first/last sighting of a tag value) are recomputed
-// from the stored events where a moved event held them, for the source; the new issue takes all
-// of them from its events. Tag sightings need the payloads, so they are looked up before the
-// closing transaction, page by page, without holding locks.
+// (first/last seen, first/last release, the first/last sighting of a tag value or flag result)
+// are recomputed from the stored events where a moved event held them, for the source; the new
+// issue takes all of them from its events. Sightings need the payloads, so they are looked up
+// before the closing transaction, page by page, without holding locks.
 import type { Pool, Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/tx.js';
 import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from '../events/payload-codec.js';
 import { lockIssues } from './queries.js';
-import { payloadTags } from './unmerge.js';
 import { UNMERGE_COLUMNS, type UnmergeRow } from './unmerge-queries.js';
-
-const SCAN_PAGE = 500;
-
-interface TagBound {
-  key: string;
-  value: string;
-  first: Date | null;
-  last: Date | null;
-}
+import {
+  scanSightingBounds,
+  updateSightingBounds,
+  widenSightingBounds,
+  type SightingBound,
+} from './unmerge-sightings.js';
 
 export async function finishUnmerge(pool: Pool, unmergeId: string): Promise<boolean> {
   const { rows } = await pool.query<UnmergeRow>(
@@ -26,7 +22,7 @@ export async function finishUnmerge(pool: Pool, unmergeId: string): Promise<bool
   );
   const u = rows[0];
   if (!u) return false;
-  const bounds = await scanTagBounds(pool, u.sourceIssueId, u.boundaryTags);
+  const bounds = await scanSightingBounds(pool, u.sourceIssueId, { tags: u.boundaryTags, flags: u.boundaryFlags });
   return withTransaction(pool, async (tx) => {
     const { rows: still } = await tx.query(
       `SELECT 1 FROM issue_unmerges WHERE id = $1 AND status = 'running' FOR UPDATE`,
@@ -43,7 +39,7 @@ export async function finishUnmerge(pool: Pool, unmergeId: string): Promise<bool
   });
 }
 
-async function repairSource(tx: Queryable, u: UnmergeRow, bounds: TagBound[]): Promise<void> {
+async function repairSource(tx: Queryable, u: UnmergeRow, bounds: SightingBound[]): Promise<void> {
   if (u.movedFirstSeen && u.movedLastSeen) {
     await tx.query(
       `UPDATE issues i SET
@@ -56,20 +52,7 @@ async function repairSource(tx: Queryable, u: UnmergeRow, bounds: TagBound[]): P
     );
   }
   await widenByRecentEvents(tx, u, bounds);
-  const found = bounds.filter((b) => b.first && b.last);
-  if (found.length === 0) return;
-  await tx.query(
-    `UPDATE issue_tag_values v SET first_seen = u.first_seen, last_seen = greatest(u.last_seen, u.first_seen)
-       FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(key, value, first_seen, last_seen)
-      WHERE v.issue_id = $1 AND v.key = u.key AND v.value = u.value`,
-    [
-      u.sourceIssueId,
-      found.map((b) => b.key),
-      found.map((b) => b.value),
-      found.map((b) => b.first),
-      found.map((b) => b.last),
-    ],
-  );
+  await updateSightingBounds(tx, u.sourceIssueId, bounds);
 }
 
 /** How far before the unmerge began an event may have been received and still be stored after the scan. */
@@ -80,21 +63,16 @@ const LATE_EVENT_WINDOW_MS = 10 * 60_000;
  * hash stays) can hold a newer sighting the scan missed. With the issues locked no event commits
  * now, so the source's events received since shortly before the unmerge began widen the bounds.
  */
-async function widenByRecentEvents(tx: Queryable, u: UnmergeRow, bounds: TagBound[]): Promise<void> {
+async function widenByRecentEvents(tx: Queryable, u: UnmergeRow, bounds: SightingBound[]): Promise<void> {
   if (bounds.length === 0) return;
-  const byTag = new Map(bounds.map((b) => [`${b.key}\u0000${b.value}`, b]));
   const { rows } = await tx.query<StoredPayload & { timestamp: Date }>(
     `SELECT timestamp, ${PAYLOAD_COLUMNS} FROM events WHERE issue_id = $1 AND received_at >= $2`,
     [u.sourceIssueId, new Date(u.createdAt.getTime() - LATE_EVENT_WINDOW_MS)],
   );
-  for (const r of rows) {
-    for (const [key, value] of payloadTags(decodePayload(r))) {
-      const b = byTag.get(`${key}\u0000${value}`);
-      if (!b) continue;
-      if (!b.first || r.timestamp < b.first) b.first = r.timestamp;
-      if (!b.last || r.timestamp > b.last) b.last = r.timestamp;
-    }
-  }
+  widenSightingBounds(
+    bounds,
+    rows.map((r) => ({ timestamp: r.timestamp, payload: decodePayload(r) })),
+  );
 }
 
 const EARLIEST_RELEASE = `(SELECT release FROM events WHERE issue_id = i.id AND release IS NOT NULL ORDER BY timestamp, event_id LIMIT 1)`;
@@ -120,54 +98,4 @@ async function repairDestination(tx: Queryable, u: UnmergeRow): Promise<void> {
       [u.projectId, release],
     );
   }
-}
-
-/** First and last sighting of each tag value among the issue's stored events (null: none stored). */
-export async function scanTagBounds(
-  db: Queryable,
-  issueId: string,
-  tags: Array<[string, string]>,
-): Promise<TagBound[]> {
-  const bounds = new Map(
-    tags.map(([key, value]) => [
-      `${key}\u0000${value}`,
-      { key, value, first: null as Date | null, last: null as Date | null },
-    ]),
-  );
-  if (bounds.size === 0) return [];
-  for (const direction of ['ASC', 'DESC'] as const) {
-    const pending = new Set(bounds.keys());
-    const field = direction === 'ASC' ? 'first' : 'last';
-    let cursor: { timestamp: Date; eventId: string } | null = null;
-    while (pending.size > 0) {
-      const page = await readPage(db, issueId, direction, cursor);
-      for (const r of page) {
-        for (const [key, value] of payloadTags(decodePayload(r))) {
-          const k = `${key}\u0000${value}`;
-          if (pending.delete(k)) bounds.get(k)![field] = r.timestamp;
-        }
-      }
-      if (page.length < SCAN_PAGE) break;
-      const last = page[page.length - 1]!;
-      cursor = { timestamp: last.timestamp, eventId: last.eventId };
-    }
-  }
-  return [...bounds.values()];
-}
-
-async function readPage(
-  db: Queryable,
-  issueId: string,
-  direction: 'ASC' | 'DESC',
-  cursor: { timestamp: Date; eventId: string } | null,
-) {
-  const after = direction === 'ASC' ? '>' : '<';
-  const bound = direction === 'ASC' ? '>=' : '<=';
-  const { rows } = await db.query<StoredPayload & { timestamp: Date; eventId: string }>(
-    `SELECT timestamp, event_id::text AS "eventId", ${PAYLOAD_COLUMNS} FROM events
-      WHERE issue_id = $1 ${cursor ? `AND timestamp ${bound} $2 AND (timestamp, event_id) ${after} ($2, $3::uuid)` : ''}
-      ORDER BY timestamp ${direction}, event_id ${direction} LIMIT ${SCAN_PAGE}`,
-    cursor ? [issueId, cursor.timestamp, cursor.eventId] : [issueId],
-  );
-  return rows;
 }

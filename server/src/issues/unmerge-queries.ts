@@ -1,12 +1,14 @@
 // Issue unmerge, the writes. Start (one short transaction): the hashes move to a new issue at once,
 // so from that commit on every new event of them lands there (the split sticks: nothing merges them
 // back but an explicit merge). Then batches (one short transaction each, unmerge-runner.ts): the
-// source's stored events of those hashes move over (with the user feedback about them), their counts
-// leave the source and join the new issue. Locking follows the pipeline's order (hash advisory locks, then issue rows by id, then
-// hourly and tag rows), so batches and worker transactions wait for each other, never deadlock.
+// source's stored events of those hashes move over (with the user feedback about them), their
+// counts (hourly, tag values, feature-flag results) leave the source and join the new issue.
+// Locking follows the pipeline's order (hash advisory locks, then issue rows by id, then hourly,
+// tag and flag rows), so batches and worker transactions wait for each other, never deadlock.
 import type { Queryable } from '../db/pool.js';
 import { HttpError } from '../api/errors.js';
 import { decodePayload, PAYLOAD_COLUMNS, type StoredPayload } from '../events/payload-codec.js';
+import { upsertFlagCounts } from '../flags/queries.js';
 import {
   allocateShortIds,
   insertIssues,
@@ -15,14 +17,8 @@ import {
   upsertIssueHourlyCounts,
   upsertIssueTagValues,
 } from './queries.js';
-import {
-  payloadTags,
-  primaryHashOf,
-  tallyMoved,
-  unmergeInProgress,
-  type MovedEvent,
-  type MovedTally,
-} from './unmerge.js';
+import { payloadSightings, subtractSightings, type PairsByKind } from './unmerge-sightings.js';
+import { primaryHashOf, tallyMoved, unmergeInProgress, type MovedEvent, type MovedTally } from './unmerge.js';
 
 export interface UnmergeRow {
   id: string;
@@ -40,6 +36,7 @@ export interface UnmergeRow {
   movedLastSeen: Date | null;
   movedReleases: string[];
   boundaryTags: Array<[string, string]>;
+  boundaryFlags: Array<[string, string]>;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -47,7 +44,7 @@ export interface UnmergeRow {
 export const UNMERGE_COLUMNS = `id, project_id AS "projectId", source_issue_id AS "sourceIssueId", destination_issue_id AS "destinationIssueId",
   hashes, status, event_total::int AS "eventTotal", scanned_count::int AS "scannedCount", moved_count::int AS "movedCount",
   cursor_timestamp AS "cursorTimestamp", cursor_event_id AS "cursorEventId", moved_first_seen AS "movedFirstSeen",
-  moved_last_seen AS "movedLastSeen", moved_releases AS "movedReleases", boundary_tags AS "boundaryTags",
+  moved_last_seen AS "movedLastSeen", moved_releases AS "movedReleases", boundary_tags AS "boundaryTags", boundary_flags AS "boundaryFlags",
   created_at AS "createdAt", finished_at AS "finishedAt"`;
 
 /** What the new issue starts from: the newest stored event of the hashes (read before locking). */
@@ -221,10 +218,10 @@ export async function runUnmergeBatch(
     if (r.payloadZ === null && r.payloadJson === null) continue;
     const payload = decodePayload(r);
     if (!hashes.has(primaryHashOf(r.primaryHash, payload) ?? '')) continue;
-    moved.push({ eventId: r.eventId, timestamp: r.timestamp, release: r.release, tags: payloadTags(payload) });
+    moved.push({ eventId: r.eventId, timestamp: r.timestamp, release: r.release, ...payloadSightings(payload) });
   }
   const t = tallyMoved(moved);
-  let boundary: Array<[string, string]> = [];
+  let boundary: PairsByKind = { tags: [], flags: [] };
   if (t) {
     await tx.query(
       `UPDATE events SET issue_id = $1 WHERE project_id = $2 AND issue_id = $3
@@ -247,7 +244,8 @@ export async function runUnmergeBatch(
        moved_first_seen = least(moved_first_seen, $6), moved_last_seen = greatest(moved_last_seen, $7),
        moved_releases = ARRAY(SELECT DISTINCT unnest(moved_releases || $8::text[]) ORDER BY 1),
        boundary_tags = (SELECT coalesce(jsonb_agg(DISTINCT x), '[]') FROM jsonb_array_elements(boundary_tags || $9::jsonb) x),
-       lease_until = now() + make_interval(secs => $10::double precision / 1000)
+       boundary_flags = (SELECT coalesce(jsonb_agg(DISTINCT x), '[]') FROM jsonb_array_elements(boundary_flags || $10::jsonb) x),
+       lease_until = now() + make_interval(secs => $11::double precision / 1000)
      WHERE id = $1`,
     [
       unmergeId,
@@ -258,7 +256,8 @@ export async function runUnmergeBatch(
       t?.firstSeen ?? null,
       t?.lastSeen ?? null,
       t?.releases ?? [],
-      JSON.stringify(boundary),
+      JSON.stringify(boundary.tags),
+      JSON.stringify(boundary.flags),
       leaseMs,
     ],
   );
@@ -266,10 +265,11 @@ export async function runUnmergeBatch(
 }
 
 /**
- * Takes the moved events' counts off the source. Returns the tag values still on the source whose
- * first or last sighting was a moved event: their bounds are recomputed when the unmerge finishes.
+ * Takes the moved events' counts off the source. Returns the tag values and flag results still on
+ * the source whose first or last sighting was a moved event: their bounds are recomputed when the
+ * unmerge finishes.
  */
-async function subtractFromSource(tx: Queryable, issueId: string, t: MovedTally): Promise<Array<[string, string]>> {
+async function subtractFromSource(tx: Queryable, issueId: string, t: MovedTally): Promise<PairsByKind> {
   const hours = t.hourly.map((h) => h.hour);
   await tx.query(
     `UPDATE issue_hourly_counts h SET count = h.count - u.count
@@ -280,31 +280,15 @@ async function subtractFromSource(tx: Queryable, issueId: string, t: MovedTally)
     'DELETE FROM issue_hourly_counts WHERE issue_id = $1 AND hour = ANY($2::timestamptz[]) AND count <= 0',
     [issueId, hours],
   );
-  const { rows } = await tx.query<{ key: string; value: string; boundary: boolean }>(
-    `UPDATE issue_tag_values v SET count = v.count - u.count
-       FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[]) AS u(key, value, count, first_seen, last_seen)
-      WHERE v.issue_id = $1 AND v.key = u.key AND v.value = u.value
-      RETURNING v.key, v.value, v.count > 0 AND (v.first_seen >= u.first_seen OR v.last_seen <= u.last_seen) AS boundary`,
-    [
-      issueId,
-      t.tags.map((x) => x.key),
-      t.tags.map((x) => x.value),
-      t.tags.map((x) => x.count),
-      t.tags.map((x) => x.firstSeen),
-      t.tags.map((x) => x.lastSeen),
-    ],
-  );
-  await tx.query(
-    `DELETE FROM issue_tag_values v USING unnest($2::text[], $3::text[]) AS u(key, value)
-      WHERE v.issue_id = $1 AND v.key = u.key AND v.value = u.value AND v.count <= 0`,
-    [issueId, t.tags.map((x) => x.key), t.tags.map((x) => x.value)],
-  );
+  // Lock order as the pipeline's count stage: hourly, tag, then flag rows.
+  const tags = await subtractSightings(tx, 'tags', issueId, t.tags);
+  const flags = await subtractSightings(tx, 'flags', issueId, t.flags);
   await tx.query(
     `UPDATE issues SET event_count = event_count - $2,
        user_count = (SELECT count(*) FROM issue_tag_values WHERE issue_id = $1 AND key = 'user') WHERE id = $1`,
     [issueId, t.count],
   );
-  return rows.filter((r) => r.boundary).map((r) => [r.key, r.value]);
+  return { tags, flags };
 }
 
 /** Adds the moved events' counts to the new issue, as the pipeline's count stage would. */
@@ -317,6 +301,19 @@ async function addToDestination(tx: Queryable, issueId: string, t: MovedTally): 
     tx,
     t.tags.map((x) => ({ issueId, ...x })),
   );
+  await upsertFlagCounts(tx, {
+    issueValues: t.flags.map((x) => ({
+      issueId,
+      flag: x.key,
+      result: x.value,
+      count: x.count,
+      firstSeen: x.firstSeen,
+      lastSeen: x.lastSeen,
+    })),
+    projectHours: [], // the project's baseline counts every event once, whichever issue holds it
+    projectMinutes: [],
+    eventMinutes: [],
+  });
   await tx.query(
     `UPDATE issues SET event_count = event_count + $2,
        user_count = (SELECT count(*) FROM issue_tag_values WHERE issue_id = $1 AND key = 'user'),

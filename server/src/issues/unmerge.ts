@@ -47,6 +47,17 @@ export interface MovedEvent {
   timestamp: Date;
   release: string | null;
   tags: Array<[string, string]>;
+  /** Its (flag, result) evaluations, as the pipeline counted them (flags/evaluations.ts). */
+  flags: Array<[string, string]>;
+}
+
+/** A tag value (key, value) or a flag result (flag, result) counted per issue, with its sightings. */
+export interface SightingCount {
+  key: string;
+  value: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
 }
 
 export interface MovedTally {
@@ -54,17 +65,22 @@ export interface MovedTally {
   firstSeen: Date;
   lastSeen: Date;
   hourly: Array<{ hour: string; count: number }>;
-  tags: Array<{ key: string; value: string; count: number; firstSeen: string; lastSeen: string }>;
+  tags: SightingCount[];
+  flags: SightingCount[];
   releases: string[];
 }
 
 const HOUR_MS = 3_600_000;
 
-/** What the events add up to, per hour and per tag value (empty values are not counted, as in tally.ts). */
+/**
+ * What the events add up to, per hour, per tag value (empty values are not counted, as in
+ * tally.ts) and per flag result (every evaluation, as in tally-flags.ts).
+ */
 export function tallyMoved(events: MovedEvent[]): MovedTally | null {
   if (events.length === 0) return null;
   const hourly = new Map<string, number>();
-  const tags = new Map<string, { key: string; value: string; count: number; first: number; last: number }>();
+  const tags = new Sightings();
+  const flags = new Sightings();
   const releases = new Set<string>();
   let first = Infinity;
   let last = -Infinity;
@@ -75,33 +91,49 @@ export function tallyMoved(events: MovedEvent[]): MovedTally | null {
     const hour = new Date(Math.floor(ts / HOUR_MS) * HOUR_MS).toISOString();
     hourly.set(hour, (hourly.get(hour) ?? 0) + 1);
     if (e.release) releases.add(e.release);
-    for (const [key, value] of e.tags) {
-      if (value === '') continue;
-      const k = `${key}\u0000${value}`;
-      const t = tags.get(k);
-      if (t) {
-        t.count++;
-        t.first = Math.min(t.first, ts);
-        t.last = Math.max(t.last, ts);
-      } else tags.set(k, { key, value, count: 1, first: ts, last: ts });
-    }
+    for (const [key, value] of e.tags) if (value !== '') tags.add(key, value, ts);
+    for (const [flag, result] of e.flags) flags.add(flag, result, ts);
   }
   return {
     count: events.length,
     firstSeen: new Date(first),
     lastSeen: new Date(last),
     hourly: [...hourly].map(([hour, count]) => ({ hour, count })).sort((a, b) => cmp(a.hour, b.hour)),
-    tags: [...tags.values()]
-      .map((t) => ({
-        key: t.key,
-        value: t.value,
-        count: t.count,
-        firstSeen: new Date(t.first).toISOString(),
-        lastSeen: new Date(t.last).toISOString(),
-      }))
-      .sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value)),
+    tags: tags.rows(),
+    flags: flags.rows(),
     releases: [...releases].sort(),
   };
+}
+
+/** Counts and first/last sighting per (key, value); rows sorted by key, value (lock order). */
+class Sightings {
+  private readonly byPair = new Map<
+    string,
+    { key: string; value: string; count: number; first: number; last: number }
+  >();
+
+  add(key: string, value: string, ts: number): void {
+    const k = `${key}\u0000${value}`;
+    const s = this.byPair.get(k);
+    if (!s) this.byPair.set(k, { key, value, count: 1, first: ts, last: ts });
+    else {
+      s.count++;
+      s.first = Math.min(s.first, ts);
+      s.last = Math.max(s.last, ts);
+    }
+  }
+
+  rows(): SightingCount[] {
+    return [...this.byPair.values()]
+      .map((s) => ({
+        key: s.key,
+        value: s.value,
+        count: s.count,
+        firstSeen: new Date(s.first).toISOString(),
+        lastSeen: new Date(s.last).toISOString(),
+      }))
+      .sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value));
+  }
 }
 
 /** The tag pairs of a stored payload (`tags` as the pipeline stored them: [key, value] pairs). */

@@ -1,7 +1,7 @@
 // Issue merge through the real ingest, worker and API (ROLE all): Sentry's bulk PUT with
 // {"merge": 1} folds the smaller issues into the one with the most events — hashes, events,
-// counts, tag values and hourly counts — and a later event with a child's fingerprint lands in
-// the parent. Issue details also carry the grouping record the issue was created from.
+// counts, tag values, feature-flag results and hourly counts — and a later event with a child's
+// fingerprint lands in the parent. Issue details also carry the grouping record the issue was created from.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../helpers/http.js';
@@ -10,6 +10,7 @@ import { createProject } from '../../helpers/factories.js';
 import { waitFor } from '../../helpers/wait.js';
 import { call } from '../../helpers/api-client.js';
 import { createIssue, createMember, type Member } from '../../helpers/api-factories.js';
+import { countersFromEvents, storedCounters } from '../../helpers/issues-from-scratch.js';
 
 let server: TestServer;
 let owner: Member;
@@ -23,7 +24,10 @@ afterAll(async () => {
 });
 
 /** Sends one event with an SDK fingerprint as an envelope; resolves with its issue once stored. */
-async function send(fingerprint: string, opts: { user: string; environment: string }): Promise<string> {
+async function send(
+  fingerprint: string,
+  opts: { user: string; environment: string; flags?: Record<string, boolean | string> },
+): Promise<string> {
   const eventId = randomBytes(16).toString('hex');
   const event = {
     event_id: eventId,
@@ -35,6 +39,9 @@ async function send(fingerprint: string, opts: { user: string; environment: stri
     fingerprint: [fingerprint],
     user: { id: opts.user },
     message: `checkout failed (${fingerprint})`,
+    contexts: opts.flags
+      ? { flags: { values: Object.entries(opts.flags).map(([flag, result]) => ({ flag, result })) } }
+      : undefined,
   };
   const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join(
     '\n',
@@ -132,6 +139,44 @@ describe('issue merge (bulk PUT {"merge": 1})', () => {
     // Sentry's client sends the child's fingerprint again: the event joins the parent.
     expect(await send('checkout-b', { user: 'u4', environment: 'production' })).toBe(a);
     expect(await counters(a)).toEqual({ events: 6, users: 4, hourly: 6 });
+  });
+
+  it("the parent takes the children's feature-flag counts, as a count of its events from scratch gives", async () => {
+    const a = await send('flags-a', {
+      user: 'u1',
+      environment: 'production',
+      flags: { 'new-checkout': true, tier: 'gold' },
+    });
+    expect(await send('flags-a', { user: 'u1', environment: 'production', flags: { 'new-checkout': false } })).toBe(a);
+    expect(await send('flags-a', { user: 'u2', environment: 'production', flags: { 'new-checkout': true } })).toBe(a);
+    const b = await send('flags-b', {
+      user: 'u3',
+      environment: 'production',
+      flags: { 'new-checkout': true, beta: true },
+    });
+    expect(await send('flags-b', { user: 'u3', environment: 'production', flags: { tier: 'free' } })).toBe(b);
+
+    const org = server.project.orgSlug;
+    const res = await api(`/api/0/organizations/${org}/issues/?id=${a}&id=${b}`, { method: 'PUT', body: { merge: 1 } });
+    expect(res.body).toEqual({ merge: { parent: a, children: [b] } });
+
+    const flags = await api(`/api/0/issues/${a}/flags/`);
+    expect(flags.status).toBe(200);
+    expect(Object.fromEntries(flags.body.data.map((r: { flag: string; issue: unknown }) => [r.flag, r.issue]))).toEqual(
+      {
+        'new-checkout': { true: 3, false: 1 },
+        tier: { gold: 1, free: 1 },
+        beta: { true: 1 },
+      },
+    );
+    const projectId = server.project.projectId;
+    const [stored, scratch] = [
+      await storedCounters(server.pool, projectId),
+      await countersFromEvents(server.pool, projectId),
+    ];
+    expect(stored[a]!.flags).toEqual(scratch[a]!.flags); // counts and first/last sightings
+    const { rows: left } = await server.pool.query('SELECT 1 FROM issue_flag_values WHERE issue_id = $1', [b]);
+    expect(left).toEqual([]);
   });
 
   it('merges through the project endpoint too, and refuses issues of two projects or a single issue', async () => {

@@ -1,8 +1,8 @@
 // Unmerge at scale, through the real server (ROLE all: ingest, worker with the unmerge runner,
 // API): an issue of 100,000 stored events across two hashes is split by the API; the events move
 // in background batches while events sent over HTTP keep being stored (each between two progress
-// polls that show it running; their time to storage is reported), progress is visible on GET /unmerges/, and at the end both issues' counters equal a
-// from-scratch count of their events.
+// polls that show it running; their time to storage is reported), progress is visible on GET /unmerges/, and at the end both issues' counters
+// (feature-flag results included) equal a from-scratch count of their events.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../../server/src/events/payload-codec.js';
@@ -42,6 +42,7 @@ async function send(fingerprint: string): Promise<{ issueId: string; ms: number 
     fingerprint: [fingerprint],
     user: { id: 'live' },
     message: `big ${fingerprint}`,
+    contexts: { flags: { values: [{ flag: 'new-checkout', result: true }] } },
   };
   const body = [JSON.stringify({ event_id: eventId }), JSON.stringify({ type: 'event' }), JSON.stringify(event)].join(
     '\n',
@@ -66,7 +67,7 @@ async function send(fingerprint: string): Promise<{ issueId: string; ms: number 
   return { issueId: row.issueId, ms: Date.now() - started };
 }
 
-/** 100,000 events straight into the issue (the pipeline would take minutes), counted as the pipeline counts. */
+/** 100,000 events straight into the issue (the pipeline would take minutes), counted as the pipeline counts (tags and flags). */
 async function seedBulk(issueId: string, hashes: [string, string]): Promise<void> {
   const variants = Array.from({ length: VARIANTS }, (_, i) => {
     const hash = hashes[i % 2]!;
@@ -76,13 +77,20 @@ async function seedBulk(issueId: string, hashes: [string, string]): Promise<void
       ['release', `big@1.${i % 4}`],
       ['user', `id:u${i % 6}`],
     ];
+    // Both hashes evaluate both results of new-checkout; a third of the variants also carry tier.
+    const flags = [
+      { flag: 'new-checkout', result: i % 4 < 2 },
+      ...(i % 3 === 0 ? [{ flag: 'tier', result: i % 5 < 2 ? 'gold' : 'free' }] : []),
+    ];
+    const contexts = { flags: { type: 'flags', values: flags } };
     return {
       title: `bulk v${i}`,
       hash,
       release: `big@1.${i % 4}`,
       env: tags[0]![1],
       tags,
-      payload: encodePayload(JSON.stringify({ message: `bulk v${i}`, hashes: [hash], tags })),
+      flags: flags.map((f): [string, string] => [f.flag, String(f.result)]),
+      payload: encodePayload(JSON.stringify({ message: `bulk v${i}`, hashes: [hash], tags, contexts })),
     };
   });
   const start = Date.now() - 21 * 3600_000;
@@ -120,6 +128,16 @@ async function seedBulk(issueId: string, hashes: [string, string]): Promise<void
      ON CONFLICT (issue_id, key, value) DO UPDATE SET count = issue_tag_values.count + excluded.count,
        first_seen = least(issue_tag_values.first_seen, excluded.first_seen), last_seen = greatest(issue_tag_values.last_seen, excluded.last_seen)`,
     [issueId, tagRows.map((r) => r.title), tagRows.map((r) => r.key), tagRows.map((r) => r.value)],
+  );
+  const flagRows = variants.flatMap((v) => v.flags.map(([flag, result]) => ({ title: v.title, flag, result })));
+  await server.pool.query(
+    `INSERT INTO issue_flag_values (issue_id, flag, result, count, first_seen, last_seen)
+     SELECT $1::bigint, f.flag, f.result, count(*), min(e.timestamp), max(e.timestamp)
+       FROM events e JOIN unnest($2::text[], $3::text[], $4::text[]) AS f(title, flag, result) ON f.title = e.title
+      WHERE e.issue_id = $1 GROUP BY f.flag, f.result
+     ON CONFLICT (issue_id, flag, result) DO UPDATE SET count = issue_flag_values.count + excluded.count,
+       first_seen = least(issue_flag_values.first_seen, excluded.first_seen), last_seen = greatest(issue_flag_values.last_seen, excluded.last_seen)`,
+    [issueId, flagRows.map((r) => r.title), flagRows.map((r) => r.flag), flagRows.map((r) => r.result)],
   );
   await server.pool.query(
     `UPDATE issues i SET event_count = event_count + $2,
@@ -198,6 +216,15 @@ describe('unmerge of an issue with 100,000 events', () => {
     ).rows[0]!.n;
     expect(moved).toBe(BULK / 2 + 1 + Math.floor(storedDuring / 2));
     expect(await misplacedEvents(server.pool, projectId)).toBe(0);
-    expect(await storedCounters(server.pool, projectId)).toEqual(await countersFromEvents(server.pool, projectId));
+    const stored = await storedCounters(server.pool, projectId);
+    expect(stored).toEqual(await countersFromEvents(server.pool, projectId));
+    for (const issue of [source, destination])
+      // both sides hold flag results of both kinds
+      expect(Object.keys(stored[issue]!.flags).sort()).toEqual([
+        'new-checkout=false',
+        'new-checkout=true',
+        'tier=free',
+        'tier=gold',
+      ]);
   }, 300_000);
 });

@@ -1,8 +1,9 @@
 // Property: after any sequence of ingest, merge and unmerge (with events arriving while an unmerge
 // is half done), every issue's counters — events, users, first/last seen, first/last release,
-// hourly counts, tag values with their first/last sighting — equal what its stored events add up
-// to from scratch, every event sits in the issue of its primary hash, and new events of an
-// unmerged hash land in the new issue. Real pipeline (processBatch), real Postgres.
+// hourly counts, tag values and feature-flag results with their first/last sighting — equal what
+// its stored events add up to from scratch, every event sits in the issue of its primary hash,
+// and new events of an unmerged hash land in the new issue. Real pipeline (processBatch), real
+// Postgres.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withTransaction } from '../../../server/src/db/tx.js';
@@ -32,13 +33,35 @@ interface EventSpec {
   release: number;
   env: number;
   team: number;
+  /** Three flags in base 3, each absent, or evaluated to one of two results. */
+  flags: number;
 }
 type Op =
   | { kind: 'ingest'; events: EventSpec[] }
   | { kind: 'merge'; picks: number[] }
   | { kind: 'unmerge'; pick: number; mask: number; batchSize: number; midway: EventSpec[] };
 
-const eventSpec = fc.record({ fp: fc.nat(5), user: fc.nat(4), release: fc.nat(2), env: fc.nat(1), team: fc.nat(3) });
+const eventSpec = fc.record({
+  fp: fc.nat(5),
+  user: fc.nat(4),
+  release: fc.nat(2),
+  env: fc.nat(1),
+  team: fc.nat(3),
+  flags: fc.nat(26),
+});
+const FLAGS: Array<[string, [boolean | string | number, boolean | string | number]]> = [
+  ['new-checkout', [true, false]],
+  ['tier', ['gold', 'free']],
+  ['ratio', [0.5, 1]],
+];
+
+/** The event's flags context: each flag absent or one of its two results, by the spec's digits. */
+function flagValues(n: number): Array<{ flag: string; result: boolean | string | number }> {
+  return FLAGS.flatMap(([flag, results], i) => {
+    const digit = Math.floor(n / 3 ** i) % 3;
+    return digit === 0 ? [] : [{ flag, result: results[digit - 1]! }];
+  });
+}
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('ingest' as const), events: fc.array(eventSpec, { minLength: 1, maxLength: 8 }) }),
   fc.record({ kind: fc.constant('merge' as const), picks: fc.array(fc.nat(20), { minLength: 2, maxLength: 3 }) }),
@@ -66,6 +89,7 @@ function job(projectId: string, s: EventSpec): EventJob {
     release: `app@1.${s.release}`,
     environment: ['production', 'staging'][s.env],
     tags: { team: `team-${s.team}` },
+    contexts: { flags: { values: flagValues(s.flags) } },
   };
   return { v: 1, kind: 'event', projectId, eventId, receivedAt: NOW, payload: JSON.stringify(event), meta: {} };
 }
@@ -120,7 +144,7 @@ describe('unmerge property: counters equal a from-scratch count after any merge/
       ])
     ).rows[0]!.title;
     const fp = Number(title.replace('fault ', ''));
-    const probe = job(projectId, { fp, user: 0, release: 0, env: 0, team: 0 });
+    const probe = job(projectId, { fp, user: 0, release: 0, env: 0, team: 0, flags: 0 });
     await processBatch(t.deps, [probe]);
     const { rows } = await t.db.pool.query<{ issueId: string }>(
       'SELECT issue_id::text AS "issueId" FROM events WHERE event_id = $1',
