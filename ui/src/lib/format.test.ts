@@ -101,7 +101,6 @@ describe('formatAge', () => {
   ])('%s → %s', (t, out) => expect(formatAge(t, NOW)).toBe(out));
 });
 
-<<<<<<< HEAD
 describe('formatRateChange', () => {
   it.each([
     [2, 0, '×0'], // nothing yet after the change: not a jump
@@ -111,7 +110,9 @@ describe('formatRateChange', () => {
     [0, 0, '—'],
   ])('%d/min before, %d/min after: %s', (before, after, shown) => {
     expect(formatRateChange(before, after)).toBe(shown);
-=======
+  });
+});
+
 describe('assignee', () => {
   it.each([
     [{ type: 'team', id: '7', name: 'backend' }, '#backend', 'team:7'],
@@ -124,6 +125,5 @@ describe('assignee', () => {
 
   it('unassigned is the empty choice', () => {
     expect(assigneeValue(null)).toBe('');
->>>>>>> t15
   });
 });
