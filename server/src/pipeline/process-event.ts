@@ -15,10 +15,9 @@
 //    own) to an in-memory batcher, which flushes every WORKER_BATCH_WAIT_MS or WORKER_BATCH_SIZE jobs
 //    into processBatch below. A job's promise settles when its batch has committed, so BullMQ
 //    acknowledges only durable work.
-// 3. processBatch runs the steps of pipeline.ts in their order over the whole batch (a run of
-//    per-event steps event by event, each event through all of them), each step timed by name
-//    (faultline_pipeline_step_seconds{step}); a per-event step says continue or drop(reason), a
-//    batch step does one batch's I/O. load-settings reads the batch's projects'
+// 3. processBatch runs the steps of pipeline.ts in their order, each over the whole batch and
+//    timed by name (faultline_pipeline_step_seconds{step}); a per-event step says continue or
+//    drop(reason), a batch step does one batch's I/O. load-settings reads the batch's projects'
 //    data-scrubbing settings (cached by the worker) and inbound filters. Then per event, pure
 //    CPU, no I/O: parse the JSON → normalize (every shape SDKs send becomes one canonical event;
 //    timestamp clamped to the received time when > 60 s ahead or > 30 days old) → scrub
@@ -69,7 +68,7 @@ import {
   type PipelineDeps,
   type PrepareBatch,
 } from './pipeline.js';
-import { runBatchSteps, runEventSteps, runOne, timed, type EventEnd } from './steps.js';
+import { runBatchSteps, runEventStep, runOne, timed, type EventEnd } from './steps.js';
 
 export type { PipelineDeps } from './pipeline.js';
 export { STEP_NAMES } from './pipeline.js';
@@ -169,15 +168,10 @@ async function prepareBatch(
   batch: PrepareBatch,
   end: EventEnd<EventDraft>,
 ): Promise<PreparedEvent[]> {
-  const steps = pipeline.prepare;
-  for (let i = 0; i < steps.length;) {
+  for (const step of pipeline.prepare) {
     if (batch.events.length === 0) break;
-    const step = steps[i++]!;
     if (step.kind === 'event') {
-      // Consecutive per-event steps run event by event (steps.ts runEventSteps).
-      const run = [step];
-      for (let next = steps[i]; next?.kind === 'event'; next = steps[++i]) run.push(next);
-      batch.events = await runEventSteps(run, batch.events, end, pipeline.timer);
+      batch.events = await timed(step.name, pipeline.timer, () => runEventStep(step, batch.events, end));
       continue;
     }
     try {

@@ -1,9 +1,7 @@
 // The two shapes a pipeline step takes and the runner that runs a list of them, timing each step
 // by name (faultline_pipeline_step_seconds{step}). A per-event step is pure CPU on one event and
 // says `continue` or `drop(reason)`; a batch step does the I/O for all of a batch's events at once.
-// A batch step runs over the whole batch before the next step starts; a run of consecutive per-event
-// steps takes the batch event by event (each event through all of them). Either way a step is
-// timed once per batch.
+// Each step runs over the whole batch before the next one starts, so a step is timed once per batch.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FilterReason } from './filter.js';
 
@@ -43,45 +41,23 @@ export interface EventEnd<E> {
 const YIELD_EVERY_EVENTS = 50;
 
 /**
- * Runs consecutive per-event steps event by event: each event goes through all of them before the
- * next one starts, so what one step leaves for the next (the parsed JSON, the normalized event)
- * is still in the CPU's caches and the intermediate objects die young, instead of a whole batch
- * of them living through every step. Each step's time is summed over the events it ran on and
- * reported once per batch under its name (a step no event reached is not reported). Returns the
- * events that continue. `yieldEvery` 0 runs without yielding.
+ * Runs one per-event step over the live events; returns the ones that continue. `yieldEvery`
+ * 0 runs without yielding (prepareEvent, one event).
  */
-export async function runEventSteps<E>(
-  steps: ReadonlyArray<EventStep<E>>,
+export async function runEventStep<E>(
+  step: EventStep<E>,
   events: E[],
   end: EventEnd<E>,
-  timer: StepTimer,
   yieldEvery = YIELD_EVERY_EVENTS,
 ): Promise<E[]> {
-  const ms = new Array<number>(steps.length).fill(0);
-  const ran = new Array<boolean>(steps.length).fill(false);
   const live: E[] = [];
   for (const [n, e] of events.entries()) {
     if (yieldEvery > 0 && n > 0 && n % yieldEvery === 0) await yieldToEventLoop();
-    let at = performance.now();
-    let continues = true;
-    for (let i = 0; continues && i < steps.length; i++) {
-      const step = steps[i]!;
-      const result = runOne(step, e, end);
-      const now = performance.now();
-      ms[i]! += now - at;
-      ran[i] = true;
-      at = now;
-      if (result === null) continues = false;
-      else if (result.kind === 'drop') {
-        end.dropped(e, step.name, result.reason);
-        continues = false;
-      }
-    }
-    if (continues) live.push(e);
+    const result = runOne(step, e, end);
+    if (result === null) continue;
+    if (result.kind === 'drop') end.dropped(e, step.name, result.reason);
+    else live.push(e);
   }
-  steps.forEach((step, i) => {
-    if (ran[i]) timer(step.name, ms[i]! / 1000);
-  });
   return live;
 }
 
