@@ -130,7 +130,7 @@ function normalizeExceptionValue(
     exc.mechanism = normalizeMechanism(raw.mechanism, ['exception', 'values', index, 'mechanism'], meta);
   else delete exc.mechanism;
   for (const key of ['type', 'value'] as const) if (exc[key] === undefined) delete exc[key];
-  return exc.type || exc.value || exc.stacktrace ? { ...exc } : undefined; // a fast object again (normalize.ts fastCopy)
+  return exc.type || exc.value || exc.stacktrace ? exc : undefined;
 }
 
 const MECHANISM_FLAGS = ['handled', 'synthetic', 'is_exception_group'] as const;

@@ -121,17 +121,7 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
   boundFlagsContext(event); // feature-flag evaluations: at most 100, valid ones only (flags/evaluations.ts)
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
-  return fastCopy(event);
-}
-
-/**
- * A shallow copy with the same members in the same order. An object a member was deleted from
- * (above: a field the client sent that did not survive normalization) falls into V8's slow
- * dictionary mode, which every later step pays for on each access (scrub, grouping key, tags,
- * JSON.stringify of the stored payload); a spread copy is a fast object again.
- */
-export function fastCopy<T extends object>(value: T): T {
-  return { ...value };
+  return event;
 }
 
 function withLegacyAliases(raw: Record<string, unknown>): Record<string, unknown> {
