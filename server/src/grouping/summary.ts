@@ -23,6 +23,7 @@ const MAX_METADATA_TYPE = 128;
 
 /** Sentry's truncatechars: at most `max` code points, ending in "..." when cut. */
 export function truncateChars(value: string, max: number): string {
+  if (value.length <= max) return value; // no more code points than UTF-16 units: nothing to cut
   const chars = [...value];
   return chars.length > max ? `${chars.slice(0, Math.max(0, max - 3)).join('')}...` : value;
 }

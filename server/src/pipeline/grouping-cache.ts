@@ -9,7 +9,7 @@
 // JavaScript rules (the transaction), project rules of either kind, and client fingerprints with
 // `{{ variables }}`. (The value stays in the key always: whether a stack trace contributes, and so
 // whether the value counts, is only known after grouping.) A cached result is frozen and shared.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { GroupingOptions, GroupingResult } from '../grouping/index.js';
 import { behaviorFamily } from '../grouping/javascript.js';
@@ -53,7 +53,7 @@ export function createGroupingCache(
         observe?.('skipped');
         return compute();
       }
-      const key = createHash('sha256').update(input).digest('base64');
+      const key = hash('sha256', input, 'base64'); // one-shot: no Hash object per lookup
       const cached = lru.get(key);
       if (cached) {
         hits++;

@@ -28,8 +28,21 @@ export interface Tally {
 
 const HOUR_SECONDS = 3600;
 
+// A batch formats the same instants many times (each tag row's first and last seen, the hour
+// buckets, the events' own times): remember the recent ones instead of building a Date each time.
+const ISO_MEMO_MAX = 4096;
+const isoMemo = new Map<number, string>();
+
+/** Seconds since the epoch (fractions kept to the millisecond) as an ISO 8601 UTC string. */
 export function iso(seconds: number): string {
-  return new Date(Math.round(seconds * 1000)).toISOString();
+  const ms = Math.round(seconds * 1000);
+  let text = isoMemo.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    if (isoMemo.size >= ISO_MEMO_MAX) isoMemo.clear();
+    isoMemo.set(ms, text);
+  }
+  return text;
 }
 
 export function tally(events: AssignedEvent[]): Tally {

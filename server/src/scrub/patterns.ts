@@ -52,9 +52,31 @@ export function isCardNumber(n: number): boolean {
   return s.length >= 13 && s.length <= 19 && /^[2-6]/.test(s) && isLuhnValid(s);
 }
 
+/**
+ * Scrubbed strings per rules object, like rules.ts keyClasses: events repeat the same context
+ * values, breadcrumb messages and URLs, and a lookup costs one hash of the string instead of a
+ * scan per pattern. Only short strings are kept, and the memo is cleared when full (bounded memory).
+ */
+const scrubbed = new WeakMap<ScrubRules, Map<string, string>>();
+const SCRUBBED_MAX = 4_096;
+const SCRUBBED_MAX_CHARS = 512;
+
 /** The string with every secret-looking part replaced by [Filtered]. */
 export function scrubString(value: string, rules: ScrubRules): string {
   if (value.length < MIN_SCANNED_LENGTH || value === FILTERED) return value;
+  if (value.length > SCRUBBED_MAX_CHARS) return scanString(value, rules);
+  let memo = scrubbed.get(rules);
+  if (!memo) scrubbed.set(rules, (memo = new Map()));
+  let out = memo.get(value);
+  if (out === undefined) {
+    out = scanString(value, rules);
+    if (memo.size >= SCRUBBED_MAX) memo.clear();
+    memo.set(value, out);
+  }
+  return out;
+}
+
+function scanString(value: string, rules: ScrubRules): string {
   let s = value;
   if (rules.useDefaults) s = scrubBuiltinPatterns(s);
   if (rules.sensitiveKeys.length === 0) return s;
