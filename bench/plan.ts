@@ -71,7 +71,7 @@ export const FULL_PLAN: Plan = {
   burstMs: 10_000,
   burstFactor: 3,
   drainTimeoutMs: 90_000,
-  latencyRate: 1_000,
+  latencyRate: 2_000,
   latencyMs: 20_000,
   apiPollMs: 20,
   pgBaselineMs: 5_000,
