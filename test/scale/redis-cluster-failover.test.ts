@@ -37,6 +37,9 @@ beforeAll(async () => {
     RUN_MIGRATIONS: 'false',
     UDP_ENABLED: 'false',
     LOG_LEVEL: 'info',
+    // Every event is stored: past 1,000 events of one issue a minute, spike protection would
+    // count the rest and store a 1% sample (not a loss, but not what this test checks).
+    SPIKE_EVENTS_PER_MINUTE: '0',
     WORKER_STALL_TIMEOUT_MS: '10000', // jobs a worker held during the failover come back soon (a loaded CI machine needs the margin)
   };
   procs.push(
