@@ -1,28 +1,16 @@
 // A batch of session updates whose counts could not be written (a real Postgres error) is
 // counted by its retry: the Redis state it advanced is put back, so nothing is lost or doubled.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { createTestDatabase } from '../../helpers/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '../../helpers/db-fixtures.js';
-import { cleanRedisPrefix, testRedisPrefix, TEST_REDIS_URL } from '../../helpers/redis.js';
+import { usePipelineTestContext } from '../../helpers/pipeline.js';
 import { countAuxJobs } from '../../../server/src/pipeline/count-aux.js';
 import type { AuxJob } from '../../../server/src/shared/queues.js';
 
 describe('countAuxJobs when the counts cannot be written', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let redis: Redis;
-  let prefix: string;
+  const t = usePipelineTestContext();
   let projectId: string;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ projectId } = await createProject(db.pool, 'retry'));
-    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-    prefix = testRedisPrefix();
-  });
-  afterAll(async () => {
-    await cleanRedisPrefix(prefix);
-    redis.disconnect();
-    await db.drop();
+    ({ projectId } = await createProject(t.db.pool, 'retry'));
   });
 
   const session = (sid: string, status: string, seq: number): AuxJob => ({
@@ -45,7 +33,7 @@ describe('countAuxJobs when the counts cannot be written', () => {
   const counts = async () =>
     Object.fromEntries(
       (
-        await db.pool.query<{ status: string; n: number }>(
+        await t.db.pool.query<{ status: string; n: number }>(
           `SELECT status, sum(count)::int AS n FROM session_counts WHERE release = 'retry@1'
             GROUP BY status HAVING sum(count) <> 0 ORDER BY status`,
         )
@@ -53,16 +41,18 @@ describe('countAuxJobs when the counts cannot be written', () => {
     );
   /** Runs the batch while every minute-count write fails (after the hourly one, same transaction). */
   const failing = async (jobs: AuxJob[]) => {
-    await db.pool.query(
+    await t.db.pool.query(
       'ALTER TABLE session_minute_counts ADD CONSTRAINT writes_fail CHECK (count < -1000000) NOT VALID',
     );
     try {
-      await expect(countAuxJobs({ pool: db.pool, redis, redisPrefix: prefix }, jobs)).rejects.toThrow(/writes_fail/);
+      await expect(countAuxJobs({ pool: t.db.pool, redis: t.redis, redisPrefix: t.prefix }, jobs)).rejects.toThrow(
+        /writes_fail/,
+      );
     } finally {
-      await db.pool.query('ALTER TABLE session_minute_counts DROP CONSTRAINT writes_fail');
+      await t.db.pool.query('ALTER TABLE session_minute_counts DROP CONSTRAINT writes_fail');
     }
   };
-  const run = (jobs: AuxJob[]) => countAuxJobs({ pool: db.pool, redis, redisPrefix: prefix }, jobs);
+  const run = (jobs: AuxJob[]) => countAuxJobs({ pool: t.db.pool, redis: t.redis, redisPrefix: t.prefix }, jobs);
 
   it('counts new sessions and status changes on the retry, once', async () => {
     const first = [session('a', 'ok', 0), session('b', 'ok', 0), session('b', 'crashed', 1)];
