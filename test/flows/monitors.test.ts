@@ -138,7 +138,10 @@ describe('cron monitors', { timeout: 120_000 }, () => {
   });
 
   it('sentry-cli monitors run with a failing command records an error and opens an issue', async () => {
-    const r = await cli.run(['monitors', 'run', '-s', '0 * * * *', 'billing-export', '--', '/bin/sh', '-c', 'exit 3'], {
+    // Yearly schedules here and for sdk-job: the missed-schedule test below ticks the scheduler's
+    // clock up to a quarter of an hour ahead, where an hourly or daily job of another test could
+    // fall due too (and open an issue and send an e-mail of its own).
+    const r = await cli.run(['monitors', 'run', '-s', '0 0 1 1 *', 'billing-export', '--', '/bin/sh', '-c', 'exit 3'], {
       env: { SENTRY_DSN: s.project.dsn },
     });
     expect(r.code).toBe(3); // the command's exit code is passed through
@@ -187,7 +190,7 @@ describe('cron monitors', { timeout: 120_000 }, () => {
     );
     expect(updated.config).toEqual({
       schedule_type: 'crontab',
-      schedule: '15 4 * * *',
+      schedule: '15 4 1 1 *',
       checkin_margin: 10,
       max_runtime: 60,
       timezone: 'Europe/Vienna',

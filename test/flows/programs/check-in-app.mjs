@@ -17,7 +17,7 @@ const intervalConfig = {
   recoveryThreshold: 1,
 };
 const crontabConfig = {
-  schedule: { type: 'crontab', value: '15 4 * * *' },
+  schedule: { type: 'crontab', value: '15 4 1 1 *' },
   checkinMargin: 10,
   maxRuntime: 60,
   timezone: 'Europe/Vienna',
