@@ -324,7 +324,11 @@ describe('cron monitors', { timeout: 120_000 }, () => {
       { pool: s.deps.pool, log: s.deps.log, submit: async (jobs) => void held.push(...jobs) },
       new Date(latest + 1000),
     );
-    expect(tickResult).toMatchObject({ missed: 1, events: 1 });
+    // Other tests' monitors (nightly-sync runs every 5 minutes) may fall due in the same window: the
+    // assertions look at late-report's own failure event only.
+    const ownEvents = held.filter((job) => JSON.parse(job.payload).tags?.['monitor.slug'] === 'late-report');
+    expect(ownEvents).toHaveLength(1);
+    expect(tickResult!.missed).toBeGreaterThanOrEqual(1);
     // The late job reports ok before the failure event is stored.
     await envelope(s.project, [['check_in', { check_in_id: randomUUID(), monitor_slug: 'late-report', status: 'ok' }]]);
     await waitFor(
