@@ -1,7 +1,9 @@
 // Where the DSN public key of an ingest request comes from (protocol.md §1.2, Relay
 // `auth_from_parts`): `X-Sentry-Auth: Sentry ...`, `Authorization: Sentry ...`,
 // `Authorization: Basic base64(key:)`, the `sentry_*` query string, or (envelope endpoint only,
-// when none of those exist) the envelope header `dsn`. Pure parsing; the key lookup is shared/keys.ts.
+// when none of those exist) the envelope header `dsn`. Pure parsing, memoized per distinct text
+// (memo.ts); the key lookup is shared/keys.ts.
+import { boundedMemo } from './memo.js';
 
 export type AuthSource = 'x-sentry-auth' | 'authorization' | 'basic' | 'query' | 'envelope';
 
@@ -36,7 +38,27 @@ const MULTIPLE: RequestAuth = {
   causes: [],
 };
 
+/** The request's auth; the result is shared by requests with the same headers and query (read-only). */
 export function parseRequestAuth(input: AuthInput): RequestAuth {
+  // Length-prefixed parts: an unambiguous key whatever the texts hold. Absent and empty headers parse alike.
+  const x = input.xSentryAuth ?? '';
+  const a = input.authorization ?? '';
+  return parseAuthMemo(`${x.length}:${a.length}:${x}${a}${input.rawQuery}`);
+}
+
+const parseAuthMemo = boundedMemo((key) => {
+  const c1 = key.indexOf(':');
+  const c2 = key.indexOf(':', c1 + 1);
+  const xEnd = c2 + 1 + Number(key.slice(0, c1));
+  const aEnd = xEnd + Number(key.slice(c1 + 1, c2));
+  return parseRequestAuthText({
+    xSentryAuth: key.slice(c2 + 1, xEnd),
+    authorization: key.slice(xEnd, aEnd),
+    rawQuery: key.slice(aEnd),
+  });
+});
+
+function parseRequestAuthText(input: AuthInput): RequestAuth {
   let found: SentryAuth | null = null;
   const bad = (cause: string): RequestAuth => ({
     kind: 'error',
@@ -123,8 +145,13 @@ export interface ParsedDsn {
   projectId: string;
 }
 
-/** `{scheme}://{key}[:{secret}]@{host}[:{port}][/{prefix}]/{project_id}`; returns the error text on failure. */
-export function parseDsn(dsn: string): ParsedDsn | string {
+/**
+ * `{scheme}://{key}[:{secret}]@{host}[:{port}][/{prefix}]/{project_id}`; returns the error text on
+ * failure. Every envelope of an SDK carries the same dsn: the result is shared (read-only).
+ */
+export const parseDsn: (dsn: string) => ParsedDsn | string = boundedMemo(parseDsnText);
+
+function parseDsnText(dsn: string): ParsedDsn | string {
   let url: URL;
   try {
     url = new URL(dsn);

@@ -29,6 +29,7 @@ import { createQueueDepthGuard, measureQueueLoad } from './queue-depth.js';
 import { createFloodLane, FLOOD_LANE_MIN_BACKLOG } from './flood-lane.js';
 import { createRateLimiter, formatRateLimits, retryAfterSeconds } from './rate-limit.js';
 import { EMBED_PATH, handleEmbed } from './embed.js';
+import { boundedMemo } from './memo.js';
 import { REPLICA_WAIT_MS } from './limits.js';
 
 const INGEST_PATH = /^\/api\/(?:[^/]+\/)?(?:store|envelope)\/?$/;
@@ -267,15 +268,22 @@ function requestOrigin(ctx: Koa.Context): string | undefined {
   for (const name of ['origin', 'referer']) {
     const v = ctx.get(name);
     if (!v) continue;
-    try {
-      const url = new URL(v);
-      if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
-    } catch {
-      // not a URL: try the next header, as Relay does
-    }
+    const href = httpUrl(v);
+    if (href !== null) return href;
+    // not a URL: try the next header, as Relay does
   }
   return undefined;
 }
+
+/** The normalized href of an http(s) URL, else null; a browser repeats its Origin on every request. */
+const httpUrl = boundedMemo((text: string): string | null => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+});
 
 /** A refusal before accept(): counted as accept() counts its own, then answered. */
 function refuse(

@@ -1,13 +1,15 @@
 // The Redis rate limiter on its own: quotas from key settings and config defaults, the 429
 // header grammar (protocol.md §6.1), all-or-nothing consumption, window reset (injected clock)
-// and two limiters (two processes) sharing one Redis prefix.
-import { afterAll, describe, expect, it } from 'vitest';
+// and two limiters (two processes) sharing one Redis prefix; concurrent checks share one script
+// call (the micro-batch) and are decided in arrival order, as one call each would decide them.
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import type { ProjectKeyInfo } from '../../server/src/shared/keys.js';
 import {
   createRateLimiter,
   formatRateLimits,
+  MAX_CHECKS_PER_CALL,
   NO_QUOTA_DEFAULTS,
   quotasFor,
   retryAfterSeconds,
@@ -138,6 +140,52 @@ describe('createRateLimiter (real Redis)', () => {
     const q = [quota(10, 'project:shared')];
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).check(q, 1)));
     expect(results.filter((r) => r.length === 0)).toHaveLength(10);
+  });
+
+  it('decides the checks of one micro-batch in one script call, in arrival order', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    const calls = vi.spyOn(redis, 'evalsha');
+    const limiter = createRateLimiter(redis, prefix, { log, now: () => WINDOW_START });
+    const q = [quota(3)];
+    const results = await Promise.all(Array.from({ length: 5 }, () => limiter.check(q, 1)));
+    expect(results.map((r) => r.length)).toEqual([0, 0, 0, 1, 1]);
+    expect(calls).toHaveBeenCalledTimes(1);
+    redis.disconnect();
+  });
+
+  it('consumes from every quota or from none, request by request within a micro-batch', async () => {
+    const limiter = createRateLimiter(redisA, prefix, { log, now: () => WINDOW_START });
+    const roomy = quota(10);
+    const tight = quota(1);
+    const other = quota(2);
+    const results = await Promise.all([
+      limiter.check([roomy, tight], 1), // fits: roomy 1, tight 1
+      limiter.check([roomy, tight], 1), // tight is full: consumes nothing
+      limiter.check([other, roomy], 2), // fits: other 2, roomy 3
+      limiter.check([roomy, other], 1), // other is full: consumes nothing
+      limiter.check([roomy], 7), // fits exactly: roomy 10
+      limiter.check([roomy], 1), // roomy is full
+    ]);
+    expect(results.map((r) => r.map((l) => l.reasonCode))).toEqual([
+      [],
+      ['key_quota'],
+      [],
+      ['key_quota'],
+      [],
+      ['key_quota'],
+    ]);
+    expect(Number(await redisA.get(`${prefix}:{quota}:${roomy.id}:60:${Math.floor(WINDOW_START / 60_000)}`))).toBe(10);
+    expect(await redisA.ttl(`${prefix}:{quota}:${tight.id}:60:${Math.floor(WINDOW_START / 60_000)}`)).toBeGreaterThan(
+      60,
+    );
+  });
+
+  it('splits a burst larger than one script call and still counts every request once', async () => {
+    const limiter = createRateLimiter(redisA, prefix, { log, now: () => WINDOW_START });
+    const q = [quota(MAX_CHECKS_PER_CALL + 10)];
+    const n = MAX_CHECKS_PER_CALL * 2 + 5;
+    const results = await Promise.all(Array.from({ length: n }, () => limiter.check(q, 1)));
+    expect(results.filter((r) => r.length === 0)).toHaveLength(MAX_CHECKS_PER_CALL + 10);
   });
 
   it('lets requests through when Redis is unreachable (fail open)', async () => {

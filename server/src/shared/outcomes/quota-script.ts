@@ -1,29 +1,43 @@
-// The Lua script behind the Redis rate limits (rate-limit.ts): checks every quota of a request
-// and consumes from all of them or from none, atomically, so several ingest processes sharing
-// one Redis agree. Fixed windows aligned to the epoch (as Sentry's quotas): the caller names the
-// current window's counter key, so no clock is read inside Redis.
+// The Lua script behind the Redis rate limits (rate-limit.ts): checks the quotas of every request
+// of a micro-batch, in order, and consumes each request's quantity from all of its quotas or from
+// none, atomically, so several ingest processes sharing one Redis agree and one script call
+// serves a whole window of requests. Fixed windows aligned to the epoch (as Sentry's quotas): the
+// caller names the current window's counter keys, so no clock is read inside Redis.
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis.js';
 
-// KEYS[i]    counter of quota i in the current window
-// ARGV[1]    quantity to consume
-// ARGV[2i]   limit of quota i; ARGV[2i+1] its counter's TTL in seconds
-// Returns the 1-based indexes of the quotas the quantity does not fit in (nothing consumed), or
-// an empty array after consuming from every quota.
+// KEYS[k]    the distinct counters the batch's quotas use
+// ARGV[1]    number of requests; then per request: its quantity, its number of quotas n, and n
+//            triples (index into KEYS, limit, counter TTL in seconds)
+// Returns, per request, the 1-based indexes of its quotas the quantity does not fit in (nothing
+// consumed), or an empty array after consuming from every one of them.
 export const QUOTA_SCRIPT = `
-local qty = tonumber(ARGV[1])
-local over = {}
-for i = 1, #KEYS do
-  local used = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if used + qty > tonumber(ARGV[2 * i]) then over[#over + 1] = i end
-end
-if #over > 0 then return over end
-for i = 1, #KEYS do
-  if redis.call('INCRBY', KEYS[i], qty) == qty then
-    redis.call('EXPIRE', KEYS[i], tonumber(ARGV[2 * i + 1]))
+local used, added, ttl, out = {}, {}, {}, {}
+local p = 2
+for r = 1, tonumber(ARGV[1]) do
+  local qty, n = tonumber(ARGV[p]), tonumber(ARGV[p + 1])
+  local first = p + 2
+  local over = {}
+  for i = 0, n - 1 do
+    local k = tonumber(ARGV[first + 3 * i])
+    if used[k] == nil then used[k] = tonumber(redis.call('GET', KEYS[k]) or '0') end
+    if used[k] + qty > tonumber(ARGV[first + 3 * i + 1]) then over[#over + 1] = i + 1 end
   end
+  if #over == 0 then
+    for i = 0, n - 1 do
+      local k = tonumber(ARGV[first + 3 * i])
+      used[k] = used[k] + qty
+      added[k] = (added[k] or 0) + qty
+      ttl[k] = tonumber(ARGV[first + 3 * i + 2])
+    end
+  end
+  out[r] = over
+  p = first + 3 * n
 end
-return over
+for k, inc in pairs(added) do
+  if redis.call('INCRBY', KEYS[k], inc) == inc then redis.call('EXPIRE', KEYS[k], ttl[k]) end
+end
+return out
 `;
 
 const shas = new Map<string, string>();
