@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodePayloadText, encodePayload } from '../../../server/src/events/payload-codec.js';
 import { PAYLOAD_DICTIONARY_V1 } from '../../../server/src/events/payload-dictionary-v1.js';
 
@@ -50,6 +50,27 @@ describe('payload codec', () => {
     const level1 = deflateRawSync(TYPICAL, { level: 1, dictionary: DICTIONARY }).length;
     expect(encodePayload(TYPICAL).length - 1).toBeLessThanOrEqual(level1 + 8);
     expect(TYPICAL.length / level1).toBeGreaterThan(2);
+  });
+
+  it('falls back to deflateRawSync where Node does not expose the stream the same way', async () => {
+    vi.resetModules();
+    const createDeflateRaw = vi.fn(() => ({ on: () => undefined }));
+    vi.doMock('node:zlib', async (importOriginal) => ({
+      ...(await importOriginal<typeof import('node:zlib')>()),
+      createDeflateRaw,
+    }));
+    try {
+      const codec = await import('../../../server/src/events/payload-codec.js');
+      const stored = codec.encodePayload(TYPICAL);
+      expect(stored[0]).toBe(1);
+      expect(stored.subarray(1).equals(deflateRawSync(TYPICAL, { level: 1, dictionary: DICTIONARY }))).toBe(true);
+      expect(codec.decodePayloadText(stored)).toBe(TYPICAL);
+      expect(codec.decodePayloadText(codec.encodePayload('{"a":1}'))).toBe('{"a":1}');
+      expect(createDeflateRaw).toHaveBeenCalledTimes(1); // tried once, not on every payload
+    } finally {
+      vi.doUnmock('node:zlib');
+      vi.resetModules();
+    }
   });
 
   it('round-trips a payload larger than the output space of one deflate call', () => {
