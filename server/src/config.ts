@@ -75,7 +75,7 @@ export const envSchema = z.object({
     .number()
     .int()
     .min(64 * KiB)
-    .default(32 * MiB),
+    .default(16 * MiB),
   SPOOL_DIR: z.string().min(1).default('spool'),
   SPOOL_MAX_MB: z.coerce
     .number()

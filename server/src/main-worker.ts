@@ -11,6 +11,7 @@ import { createRetryPolicy } from './dead-letters/retry-policy.js';
 import { observeBatch } from './metrics/pipeline.js';
 import { processBatch } from './pipeline/process-event.js';
 import { createJobHandler, type BatchJobOutcome } from './pipeline/job-handler.js';
+import { createFetchBudget } from './pipeline/fetch-budget.js';
 import type { JobOutcome } from './queue/job-outcome.js';
 import { createPipeline, type PipelineOptions } from './pipeline/pipeline.js';
 import { startWorkerOutcomes } from './outcomes/worker.js';
@@ -44,11 +45,26 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
   const outcomes = startWorkerOutcomes(deps); // loss accounting: one outcome per settled event job
   // A job holds one item or a micro-batch; the handler feeds each item to the batcher (job-handler.ts).
   const maxItemsInFlight = Math.max(deps.config.worker.concurrency, 2 * deps.config.worker.batchSize); // bounded memory
-  const processJob = createJobHandler({ batcher, retry, outcomes, queue: deps.queue, log, maxItemsInFlight });
-  const worker = new Worker<ProcessJob, JobOutcome | BatchJobOutcome>(QUEUE_PROCESS_EVENT, processJob, {
+  const handleJob = createJobHandler({ batcher, retry, outcomes, queue: deps.queue, log, maxItemsInFlight });
+  // Fetched jobs hold at most about one batch's worth of payload (WORKER_BATCH_MAX_BYTES) before
+  // the worker stops fetching more: bounded memory under a backlog of large events (fetch-budget.ts).
+  const budget = createFetchBudget(
+    () => worker,
+    deps.config.worker.concurrency,
+    deps.config.protection.workerBatchMaxBytes,
+  );
+  const processJob: typeof handleJob = async (job, token) => {
+    const release = budget.hold(job.data);
+    try {
+      return await handleJob(job, token);
+    } finally {
+      release();
+    }
+  };
+  const worker: Worker<ProcessJob, JobOutcome | BatchJobOutcome> = new Worker(QUEUE_PROCESS_EVENT, processJob, {
     connection,
     prefix: bullPrefix(deps.config.redis.prefix),
-    concurrency: deps.config.worker.concurrency,
+    concurrency: budget.initial, // then up to WORKER_CONCURRENCY, as the fetch budget allows
     lockDuration: deps.config.worker.stallTimeoutMs, // a killed worker's jobs return to the queue after about this
     stalledInterval: deps.config.worker.stallTimeoutMs,
     // A job whose lock could not be renewed (its worker died, or a Redis failover stalled the

@@ -54,7 +54,7 @@ const LEGACY_ALIASES: Record<string, string> = {
 };
 
 // Server-side or legacy fields clients must not set; `message` becomes logentry.
-const DISCARDED = ['message', 'culprit', 'received', 'project', 'key_id', '_meta', 'site'];
+const DISCARDED = new Set(['message', 'culprit', 'received', 'project', 'key_id', '_meta', 'site']);
 
 // JSON escapes Postgres cannot store (NUL in text/jsonb, lone UTF-16 surrogates in jsonb).
 const UNSTORABLE_ESCAPE_RE = /\\u0000|\\u[dD][89a-fA-F]/;
@@ -79,19 +79,17 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   const received = ctx.receivedAt / 1000;
   const meta = createEventMeta();
   const platform = normalizePlatform(src.platform);
-  const rest: Record<string, unknown> = { ...src };
-  for (const key of DISCARDED) delete rest[key];
-
-  const event: NormalizedEvent = {
-    ...rest,
+  // The derived fields, in the order new ones are appended after the event's own fields. The
+  // event is built in one pass, its own fields in their order first (a derived one in its place,
+  // or left out when it normalized to nothing): `delete` on a built object would turn it into a
+  // slow dictionary-mode object for every later step (tags, grouping key, serialize).
+  const derived: Partial<NormalizedEvent> = {
     event_id: ctx.eventId,
     timestamp: clampTimestamp(parseTimestamp(src.timestamp), received),
     received,
     platform,
     level: normalizeLevel(src.level),
     tags: normalizeTags(src.tags),
-  };
-  const optional: Partial<NormalizedEvent> = {
     logger: shortString(src.logger, 64),
     logentry: normalizeLogentry(src.logentry, src.message),
     exception: normalizeException(src.exception, meta),
@@ -113,15 +111,26 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
     sdk: normalizeSdk(src.sdk, meta),
     debug_meta: isRecord(src.debug_meta) ? src.debug_meta : undefined,
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value === undefined) delete event[key];
-    else event[key] = value;
+  const event = {} as NormalizedEvent;
+  for (const key of Object.keys(src)) {
+    if (DISCARDED.has(key)) continue;
+    if (!Object.hasOwn(derived, key)) setOwn(event, key, src[key]);
+    else if (derived[key] !== undefined) setOwn(event, key, derived[key]);
   }
+  for (const key of Object.keys(derived))
+    if (derived[key] !== undefined && !Object.hasOwn(event, key)) event[key] = derived[key];
   if (Object.keys(meta).length > 0) event._meta = meta;
   addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
   boundFlagsContext(event, isRecord(src.contexts) ? src.contexts.flags : undefined); // feature-flag evaluations: at most 100, valid ones only (flags/evaluations.ts)
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
   return event;
+}
+
+/** An own data property, also for a key named `__proto__` (which a plain assignment would not create). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 function withLegacyAliases(raw: Record<string, unknown>): Record<string, unknown> {

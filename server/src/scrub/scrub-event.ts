@@ -58,7 +58,7 @@ function holdSourceContext(event: NormalizedEvent): () => void {
       for (const key of SOURCE_CONTEXT_KEYS) {
         if (!(key in frame)) continue;
         held.push([frame, key, frame[key]]);
-        delete frame[key];
+        frame[key] = undefined; // not `delete`: the frame keeps its shape (fast properties) and key order
       }
     }
   }

@@ -1,0 +1,95 @@
+// `npx tsx bench/memory-run.ts [envelope|large] [seconds]`: memory of the all-in-one process under
+// load. A closed loop of 64 connections sends events to ROLE=all for the given seconds, then waits
+// until they are processed; prints the CPU ms per event, the largest RSS and the largest heap
+// figures of its /metrics. EXTRA_ENV (JSON) adds environment (e.g. {"WORKER_CONCURRENCY":"32"}),
+// BENCH_NODE_ARGS node options.
+import { createRedis } from '../server/src/shared/redis.js';
+import { bullPrefix } from '../server/src/shared/queues.js';
+import { cpuMeter } from './cpu.js';
+import { createBenchDatabase, processedEvents } from './database.js';
+import type { PayloadKind } from './payloads.js';
+import { buildDist, rssSampler, startFaultline, startLoadGenerator } from './processes.js';
+
+const [, , payloadArg = 'large', secondsArg = '30'] = process.argv;
+const tag = `rss_${process.pid}`;
+await buildDist();
+const db = await createBenchDatabase('postgres://postgres@127.0.0.1:5432/postgres', `faultline_bench_${tag}`);
+const redisUrl = 'redis://127.0.0.1:6379';
+const prefix = `faultline-bench-${tag}`;
+const env = {
+  DATABASE_URL: db.url,
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: prefix,
+  LOG_LEVEL: 'info',
+  RUN_MIGRATIONS: 'false',
+  UDP_ENABLED: 'false',
+  ...JSON.parse(process.env.EXTRA_ENV ?? '{}'),
+};
+const load = startLoadGenerator();
+const redis = createRedis(redisUrl);
+try {
+  const all = await startFaultline('all', env, {
+    nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  });
+  await new Promise((r) => setTimeout(r, 3000));
+  const sampler = rssSampler([all]);
+  const meter = cpuMeter([{ name: 'all', pids: () => [all.pid] }]);
+  const maxes: Record<string, number> = {};
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      try {
+        const text = await (await fetch(`http://127.0.0.1:${all.port}/metrics`)).text();
+        for (const m of text.matchAll(
+          /^faultline_nodejs_(heap_size_total_bytes|heap_size_used_bytes|external_memory_bytes|heap_space_size_total_bytes\{space="(?:old|new|large_object)"\}) (\d+)/gm,
+        ))
+          maxes[m[1]!] = Math.max(maxes[m[1]!] ?? 0, Number(m[2]));
+      } catch {}
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  const r = await load.run({
+    id: 'p',
+    target: {
+      origin: `http://127.0.0.1:${all.port}`,
+      projectId: db.project.projectId,
+      publicKey: db.project.publicKey,
+    },
+    payload: payloadArg as PayloadKind,
+    fingerprints: 200,
+    zipfS: 1,
+    seed: 1,
+    mode: 'closed' as const,
+    concurrency: 64,
+    connections: 64,
+    durationMs: Number(secondsArg) * 1000,
+  });
+  const t0 = performance.now();
+  while ((await processedEvents(db.pool)) < r.ok && performance.now() - t0 < 120_000)
+    await new Promise((res) => setTimeout(res, 100));
+  const ms = await meter.stop();
+  polling = false;
+  await poll;
+  process.stdout.write(
+    Object.entries(maxes)
+      .map(([k, v]) => `${k} ${Math.round(v / 2 ** 20)}`)
+      .join('; ') + '\n',
+  );
+  const rss = sampler.take();
+  process.stdout.write(
+    `accepted ${r.ok}; processed ${await processedEvents(db.pool)}; CPU ms/event ${(ms.all! / r.ok).toFixed(3)}; max RSS ${Math.round(rss['faultline-all']! / 2 ** 20)} MB\n`,
+  );
+  sampler.stop();
+  await all.stop();
+} finally {
+  await load.stop();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${bullPrefix(prefix)}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+  await db.drop();
+}
+process.exit(0);
