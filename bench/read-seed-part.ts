@@ -14,6 +14,9 @@ interface PartTask {
 
 const send = (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
+// The seeder went away (interrupted): stop rather than keep seeding a database nobody completes.
+process.once('disconnect', () => process.exit(1));
+
 process.once('message', (task: PartTask) => {
   const steps = new Map<string, number>();
   const timer = (step: string, s: number) => steps.set(step, (steps.get(step) ?? 0) + s);
