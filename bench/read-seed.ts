@@ -5,7 +5,9 @@
 // (faultline_benchread_<N>_v<SEED_VERSION>) and reused by later runs: migrations are append-only,
 // so a kept database is migrated forward (new indexes apply in place); one whose migration ledger
 // no longer matches the files (migrate refuses it) or whose seed never completed is seeded again.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../server/src/config.js';
 import { createLogger } from '../server/src/shared/log.js';
@@ -34,6 +36,7 @@ const URL_IDS = 500;
 const BATCH = 500; // events per processBatch call (WORKER_BATCH_SIZE's default)
 const ATTEMPTS = 3; // a failed event is retried, as BullMQ retries its job
 const IN_FLIGHT = 2; // as the worker: one batch committing while the next is prepared
+const PROCESSES = 2; // seeding processes, as two worker processes (each uses a core of its own)
 const TRIAGE_AT = 0.9; // triage after 90% of the events: the rest may regress resolved issues
 const DEPLOYS = 5; // the newest releases get a production deploy each
 const BULK_IDS = 100;
@@ -154,20 +157,36 @@ export async function createReadSeedDatabase(
 export interface SeedTuning {
   /** Events per processBatch call. */
   batch: number;
-  /** processBatch calls in flight at once. */
+  /** processBatch calls in flight at once, in each seeding process. */
   inFlight: number;
+  /**
+   * Seeding processes, each a worker of its own storing the events of a disjoint share of the
+   * fingerprints (k mod processes): as worker processes share a queue, except that an issue's
+   * events all go through one process, in order.
+   */
+  processes: number;
   /** Step timings (name, seconds), e.g. to see where the seed's time goes. */
   timer?: StepTimer;
 }
 
-export const SEED_TUNING: SeedTuning = { batch: BATCH, inFlight: IN_FLIGHT };
+export const SEED_TUNING: SeedTuning = { batch: BATCH, inFlight: IN_FLIGHT, processes: PROCESSES };
+
+/** What a seeding process needs to know of the seed (sent to it as JSON). */
+export interface SeedSpec {
+  db: Pick<BenchDatabase, 'url' | 'project'>;
+  shape: ReadSeedShape;
+  startMs: number;
+  endMs: number;
+}
+
+/** The share of the fingerprints one seeding process stores: those with k mod `of` = `index`. */
+export interface SeedShare {
+  index: number;
+  of: number;
+}
 
 /** The worker's deps for the seed: its own pool and Redis, the worker's pipeline. */
-function seedDeps(
-  seed: Omit<ReadSeed, 'seedSeconds'>,
-  env: { redisUrl: string; redisPrefix: string },
-  tuning: SeedTuning,
-) {
+function seedDeps(seed: SeedSpec, env: { redisUrl: string; redisPrefix: string }, tuning: SeedTuning) {
   const config = loadConfig({
     DATABASE_URL: seed.db.url,
     REDIS_URL: env.redisUrl,
@@ -198,34 +217,125 @@ function seedDeps(
 }
 
 /**
- * Stores events [from, to) of the seed through processBatch, `tuning.inFlight` batches at a
- * time. The events are taken in chronological rounds of inFlight x batch; a round is split into
- * one batch per lane by fingerprint (k mod inFlight), so batches in flight never wait on each
- * other's grouping locks (the same hash is locked until its batch commits), and each issue still
- * sees its events in order. The next round starts when the round has committed.
+ * Stores events [from, to) of the seed whose fingerprint is in `share` through processBatch,
+ * `tuning.inFlight` batches at a time. The events are taken in chronological rounds of
+ * inFlight x batch; a round is split into one batch per lane by fingerprint, so batches in
+ * flight never wait on each other's grouping locks (the same hash is locked until its batch
+ * commits), and each issue still sees its events in order. The next round starts when the round
+ * has committed. `progress` gets the number of events (of this share) stored so far.
  */
 function eventStorer(
-  seed: Omit<ReadSeed, 'seedSeconds'>,
+  seed: SeedSpec,
   deps: Parameters<typeof processBatch>[0],
-  tuning: SeedTuning,
-  log: (m: string) => void,
+  tuning: Pick<SeedTuning, 'batch' | 'inFlight'>,
+  share: SeedShare,
+  progress: (stored: number) => void,
 ): (from: number, to: number) => Promise<void> {
   const events = eventGenerator(seed);
+  let stored = 0;
   return async (from, to) => {
-    let reported = from;
+    events.skipTo(from);
     for (let next = from; next < to;) {
       const lanes: EventJob[][] = Array.from({ length: tuning.inFlight }, () => []);
-      for (const end = Math.min(to, next + tuning.batch * tuning.inFlight); next < end; next++) {
-        const { job, fingerprint } = events(next);
-        lanes[fingerprint % tuning.inFlight]!.push(job);
+      for (let taken = 0; taken < tuning.batch * tuning.inFlight && next < to; next++) {
+        const draw = events.draw(next);
+        if (draw.k % share.of !== share.index) continue;
+        lanes[Math.floor(draw.k / share.of) % tuning.inFlight]!.push(events.build(draw));
+        taken++;
       }
       await Promise.all(lanes.filter((jobs) => jobs.length > 0).map((jobs) => storeBatch(deps, jobs)));
-      if (next - reported >= seed.shape.events / 10) {
-        reported = next;
-        log(`read seed: ${next.toLocaleString('en-US')} of ${seed.shape.events.toLocaleString('en-US')} events stored`);
-      }
+      stored += lanes.reduce((n, jobs) => n + jobs.length, 0);
+      progress(stored);
     }
   };
+}
+
+/** A message from a seeding process to the seeder. */
+type PartMessage = { stored: number } | { done: true; steps: Array<[string, number]> } | { error: string };
+
+/**
+ * Stores events [from, to) with `tuning.processes` seeding processes (read-seed-part.ts), each
+ * over its share of the fingerprints; in this process when there is one.
+ */
+async function storeEvents(
+  seed: SeedSpec,
+  env: { redisUrl: string; redisPrefix: string },
+  tuning: SeedTuning,
+  range: { from: number; to: number },
+  log: (m: string) => void,
+): Promise<void> {
+  const total = seed.shape.events;
+  let reported = range.from;
+  const stored = new Array<number>(tuning.processes).fill(0);
+  const progress = (index: number, n: number) => {
+    stored[index] = n;
+    const at = range.from + stored.reduce((a, b) => a + b, 0);
+    if (at - reported >= total / 10) {
+      reported = at;
+      log(`read seed: ${at.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events stored`);
+    }
+  };
+  if (tuning.processes <= 1) {
+    await storeShare(seed, env, tuning, range, { index: 0, of: 1 }, (n) => progress(0, n));
+    return;
+  }
+  const script = fileURLToPath(new URL('./read-seed-part.ts', import.meta.url));
+  const parts = Array.from({ length: tuning.processes }, (_, index) => {
+    const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const done = new Promise<void>((resolve, reject) => {
+      let failure: string | null = null;
+      child.on('message', (m: PartMessage) => {
+        if ('stored' in m) progress(index, m.stored);
+        else if ('error' in m) failure = m.error;
+        else for (const [step, s] of m.steps) tuning.timer?.(step, s);
+      });
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0 && !failure
+          ? resolve()
+          : reject(new Error(`seeding process ${index} failed (exit ${code}): ${failure ?? 'no message'}`)),
+      );
+    });
+    const { timer: _timer, ...rest } = tuning;
+    // The seed's pool stays here: a seeding process opens its own.
+    const spec: SeedSpec = {
+      db: { url: seed.db.url, project: seed.db.project },
+      shape: seed.shape,
+      startMs: seed.startMs,
+      endMs: seed.endMs,
+    };
+    child.send({
+      seed: spec,
+      env,
+      tuning: rest,
+      timed: tuning.timer !== undefined,
+      range,
+      share: { index, of: tuning.processes },
+    });
+    return { child, done };
+  });
+  try {
+    await Promise.all(parts.map((p) => p.done));
+  } finally {
+    for (const p of parts) if (p.child.exitCode === null) p.child.kill();
+  }
+}
+
+/** One seeding process's work: its share of events [from, to), through its own worker deps. */
+export async function storeShare(
+  seed: SeedSpec,
+  env: { redisUrl: string; redisPrefix: string },
+  tuning: SeedTuning,
+  range: { from: number; to: number },
+  share: SeedShare,
+  progress: (stored: number) => void,
+): Promise<void> {
+  const { deps, close } = seedDeps(seed, env, tuning);
+  try {
+    await eventStorer(seed, deps, tuning, share, progress)(range.from, range.to);
+  } finally {
+    await close();
+  }
 }
 
 /**
@@ -239,13 +349,8 @@ export async function storeReadEvents(
   tuning: SeedTuning,
   log: (m: string) => void,
 ): Promise<void> {
-  const { deps, close } = seedDeps(seed, env, tuning);
-  try {
-    await createPartitions(seed, deps.pool);
-    await eventStorer(seed, deps, tuning, log)(0, count);
-  } finally {
-    await close();
-  }
+  await createPartitions(seed);
+  await storeEvents(seed, env, tuning, { from: 0, to: count }, log);
 }
 
 /**
@@ -259,30 +364,25 @@ export async function seedReadEvents(
   log: (m: string) => void,
   tuning: SeedTuning = SEED_TUNING,
 ): Promise<void> {
-  const { deps, close } = seedDeps(seed, env, tuning);
-  const store = eventStorer(seed, deps, tuning, log);
-  try {
-    await createPartitions(seed, deps.pool);
-    const triageAt = Math.floor(seed.shape.events * TRIAGE_AT);
-    await store(0, triageAt);
-    await triage(deps.pool, api, seed.db.project);
-    await store(triageAt, seed.shape.events);
-    await recordDeploys(api, seed);
-    log('read seed: VACUUM ANALYZE');
-    await deps.pool.query('VACUUM (ANALYZE)');
-    await deps.pool.query('UPDATE bench_seed SET complete = true');
-  } finally {
-    await close();
-  }
+  const pool = seed.db.pool;
+  await createPartitions(seed);
+  const triageAt = Math.floor(seed.shape.events * TRIAGE_AT);
+  await storeEvents(seed, env, tuning, { from: 0, to: triageAt }, log);
+  await triage(pool, api, seed.db.project);
+  await storeEvents(seed, env, tuning, { from: triageAt, to: seed.shape.events }, log);
+  await recordDeploys(api, seed);
+  log('read seed: VACUUM ANALYZE');
+  await pool.query('VACUUM (ANALYZE)');
+  await pool.query('UPDATE bench_seed SET complete = true');
 }
 
 /**
  * The span's daily partitions up front: two batches in flight that both meet a missing day race
  * to create it, and the loser's batch falls back to one event per transaction.
  */
-async function createPartitions(seed: Omit<ReadSeed, 'seedSeconds'>, pool: Pool): Promise<void> {
+async function createPartitions(seed: Omit<ReadSeed, 'seedSeconds'>): Promise<void> {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  await ensureEventPartitions(pool, day(seed.startMs), day(seed.endMs + 86_400_000));
+  await ensureEventPartitions(seed.db.pool, day(seed.startMs), day(seed.endMs + 86_400_000));
 }
 
 /** One batch through processBatch; events that failed (retryable) go again, as the worker's jobs would. */
@@ -299,26 +399,54 @@ async function storeBatch(deps: Parameters<typeof processBatch>[0], jobs: EventJ
   }
 }
 
-/** Event number i (chronological): fingerprint from a Zipf distribution, release by host rollout. */
-function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => { job: EventJob; fingerprint: number } {
+/** The random draws of one event: which fingerprint, when, where and who. */
+interface EventDraw {
+  k: number;
+  t: number;
+  env: number;
+  host: number;
+  user: number;
+  route: number;
+  urlId: number;
+  delay: number;
+}
+
+/**
+ * Event number i (chronological): fingerprint from a Zipf distribution, release by host rollout.
+ * `draw(i)` takes the event's random numbers (cheap; every seeding process draws every event, in
+ * order, so all of them see the same sequence), `build` makes the job of a drawn event.
+ */
+function eventGenerator(seed: SeedSpec): {
+  draw: (i: number) => EventDraw;
+  skipTo: (i: number) => void;
+  build: (d: EventDraw) => EventJob;
+} {
   const { shape, startMs, endMs, db } = seed;
   const random = seededRandom(145);
   const fingerprint = zipfSampler(shape.fingerprints, 1.0, random);
   const { event: base } = typicalEnvelopeParts();
   const releaseStep = (endMs - startMs) / shape.releases;
   const step = (endMs - startMs) / shape.events;
-  return (i) => {
+  let drawn = 0; // events drawn so far: the next draw is event number `drawn`
+  const draw = (i: number): EventDraw => {
+    if (i !== drawn) throw new Error(`read seed: event ${i} drawn out of order (next is ${drawn})`);
+    drawn++;
     const k = fingerprint();
     const t = startMs + (i + random()) * step;
     const env = random();
-    const environment = env < 0.85 ? 'production' : env < 0.97 ? 'staging' : 'development';
     const host = Math.floor(random() * HOSTS);
+    const user = Math.floor(random() * USERS);
+    const route = (k + (random() < 0.2 ? Math.floor(random() * ROUTES) : 0)) % ROUTES;
+    const urlId = Math.floor(random() * URL_IDS);
+    const delay = 50 + random() * 450;
+    return { k, t, env, host, user, route, urlId, delay };
+  };
+  const build = ({ k, t, env: e, host, user, route, urlId, delay }: EventDraw): EventJob => {
+    const environment = e < 0.85 ? 'production' : e < 0.97 ? 'staging' : 'development';
     const release = Math.max(
       0,
       Math.min(shape.releases - 1, Math.floor((t - startMs - (host / HOSTS) * ROLLOUT_MS) / releaseStep)),
     );
-    const user = Math.floor(random() * USERS);
-    const route = (k + (random() < 0.2 ? Math.floor(random() * ROUTES) : 0)) % ROUTES;
     const event = variantEvent(base, k);
     const exc = (
       event.exception as { values?: Array<{ mechanism?: Record<string, unknown> }> } | undefined
@@ -337,20 +465,19 @@ function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => { j
             ? `staging-${(host % 2) + 1}`
             : 'dev-laptop',
       transaction: `GET /api/route-${route}/:id`,
-      request: { url: `https://shop.example.com/api/route-${route}/${Math.floor(random() * URL_IDS)}`, method: 'GET' },
+      request: { url: `https://shop.example.com/api/route-${route}/${urlId}`, method: 'GET' },
       user: { id: String(user), email: `user${user}@example.com` },
       tags: {
         region: `eu-west-${(user % 6) + 1}`,
         customer_tier: user % 10 === 0 ? 'enterprise' : user % 3 === 0 ? 'pro' : 'free',
       },
     });
-    const receivedAt = Math.round(t + 50 + random() * 450);
-    const job: EventJob = {
+    return {
       v: 1,
       kind: 'event',
       projectId: db.project.projectId,
       eventId: event.event_id as string,
-      receivedAt,
+      receivedAt: Math.round(t + delay),
       payload: JSON.stringify(event),
       meta: {
         clientIp: `10.0.${host}.${(user % 250) + 1}`,
@@ -359,8 +486,11 @@ function eventGenerator(seed: Omit<ReadSeed, 'seedSeconds'>): (i: number) => { j
         endpoint: 'envelope',
       },
     };
-    return { job, fingerprint: k };
   };
+  const skipTo = (i: number) => {
+    while (drawn < i) draw(drawn);
+  };
+  return { draw, skipTo, build };
 }
 
 async function apiCall(api: ApiClient, method: string, path: string, body?: unknown): Promise<Response> {
