@@ -9,6 +9,7 @@ import { cpuMeter } from './cpu.js';
 import { createBenchDatabase, processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
 import { buildDist, rssSampler, startFaultline, startLoadGenerator } from './processes.js';
+import { deleteKeys } from './redis-keys.js';
 
 const [, , payloadArg = 'large', secondsArg = '30'] = process.argv;
 const tag = `rss_${process.pid}`;
@@ -83,12 +84,7 @@ try {
   await all.stop();
 } finally {
   await load.stop();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${bullPrefix(prefix)}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeys(redis, [`${bullPrefix(prefix)}*`, `${prefix}:*`]);
   redis.disconnect();
   await db.drop();
 }

@@ -12,6 +12,7 @@ import { createBenchDatabase, processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
 import { buildDist, faultlineLauncher, startFaultline, startLoadGenerator } from './processes.js';
 import { summarize } from './profile-summary.js';
+import { deleteKeys } from './redis-keys.js';
 
 const [, , what = 'ingest', secondsArg = '15', payloadArg = 'envelope'] = process.argv;
 const seconds = Number(secondsArg);
@@ -98,12 +99,7 @@ try {
 } finally {
   await load.stop();
   await queue.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${bullPrefix(prefix)}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeys(redis, [`${bullPrefix(prefix)}*`, `${prefix}:*`]);
   redis.disconnect();
   await db.drop();
 }

@@ -33,6 +33,7 @@ import { readPathPhase } from './read-phase.js';
 import { evaluateTargets, formatReport } from './report.js';
 import { scaleOutPhase } from './scale-out-phase.js';
 import { benchResultSchema, type BenchResult, type SustainedResult } from './result.js';
+import { deleteKeys } from './redis-keys.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -350,17 +351,6 @@ async function machineInfo(ctx: BenchContext): Promise<BenchResult['machine']> {
     redis: redisVersion,
     loadAvgAtStart: loadavg(),
   };
-}
-
-async function deleteKeys(redis: ReturnType<typeof createRedis>, patterns: string[]): Promise<void> {
-  for (const pattern of patterns) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

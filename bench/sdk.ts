@@ -21,6 +21,7 @@ import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { readSocketDrops } from '../server/src/metrics/udp.js';
 import { createBenchDatabase } from './database.js';
 import { startFaultline, type Proc } from './processes.js';
+import { deleteKeys } from './redis-keys.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -195,14 +196,7 @@ async function main(): Promise<void> {
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close().catch(() => {});
     queueRedis.disconnect(); // BullMQ leaves a connection it was given open
-    for (const pattern of [`${bullPrefix(redisPrefix)}*`, `${redisPrefix}:*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
+    await deleteKeys(redis, [`${bullPrefix(redisPrefix)}*`, `${redisPrefix}:*`]);
     redis.disconnect();
     await db.drop().catch((err: unknown) => log(`dropping the database failed: ${String(err)}`));
   };
