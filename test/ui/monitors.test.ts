@@ -26,7 +26,16 @@ describe('crons page (Chromium)', { timeout: 120_000 }, () => {
           body: `{}\n{"type":"check_in"}\n${JSON.stringify({ check_in_id: randomUUID(), environment: 'production', ...item })}`,
         },
       );
-    const config = { schedule: { type: 'crontab', value: '0 3 * * *' }, timezone: 'Europe/Vienna' };
+    // Nightly, half a day from now: the tick an hour ahead below must not find it due at any time of day.
+    const viennaHour = Number(
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Vienna', hour: 'numeric', hourCycle: 'h23' }).format(
+        new Date(),
+      ),
+    );
+    const config = {
+      schedule: { type: 'crontab', value: `0 ${(viennaHour + 12) % 24} * * *` },
+      timezone: 'Europe/Vienna',
+    };
     for (const status of ['ok', 'ok', 'error', 'ok', 'ok']) {
       expect(
         (await send({ monitor_slug: 'nightly-sync', status, duration: 42.5, monitor_config: config })).status,
