@@ -8,7 +8,7 @@ import { bullPrefix } from '../server/src/shared/queues.js';
 import { cpuMeter } from './cpu.js';
 import { createBenchDatabase, processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { buildDist, rssSampler, startFaultline, startLoadGenerator } from './processes.js';
+import { buildDist, faultlineEnv, rssSampler, startFaultline, startLoadGenerator } from './processes.js';
 import { deleteKeys } from './redis-keys.js';
 
 const [, , payloadArg = 'large', secondsArg = '30'] = process.argv;
@@ -17,15 +17,10 @@ await buildDist();
 const db = await createBenchDatabase('postgres://postgres@127.0.0.1:5432/postgres', `faultline_bench_${tag}`);
 const redisUrl = 'redis://127.0.0.1:6379';
 const prefix = `faultline-bench-${tag}`;
-const env = {
-  DATABASE_URL: db.url,
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: prefix,
-  LOG_LEVEL: 'info',
-  RUN_MIGRATIONS: 'false',
-  UDP_ENABLED: 'false',
-  ...JSON.parse(process.env.EXTRA_ENV ?? '{}'),
-};
+const env = faultlineEnv(
+  { databaseUrl: db.url, redisUrl, redisPrefix: prefix },
+  JSON.parse(process.env.EXTRA_ENV ?? '{}') as Record<string, string>,
+);
 const load = startLoadGenerator();
 const redis = createRedis(redisUrl);
 try {

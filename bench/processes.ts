@@ -106,6 +106,25 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * The environment every bench run gives Faultline: its database and Redis prefix, migrations
+ * already applied by the bench, no UDP listener; `extra` adds or overrides variables.
+ */
+export function faultlineEnv(
+  target: { databaseUrl: string; redisUrl: string; redisPrefix: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: target.databaseUrl,
+    REDIS_URL: target.redisUrl,
+    REDIS_PREFIX: target.redisPrefix,
+    LOG_LEVEL: 'info',
+    RUN_MIGRATIONS: 'false',
+    UDP_ENABLED: 'false',
+    ...extra,
+  };
+}
+
+/**
  * Starts Faultline with ROLE=role on a free port (every role serves /healthz and /metrics); ready
  * once the "worker started" log line appeared (worker, all) or /healthz answers (ingest, api).
  * `cpuProf` writes a V8 CPU profile into that directory when the process exits.

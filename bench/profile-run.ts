@@ -10,7 +10,7 @@ import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { cpuMeter, postgresGroup, redisGroup } from './cpu.js';
 import { createBenchDatabase, processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { buildDist, faultlineLauncher, startFaultline, startLoadGenerator } from './processes.js';
+import { buildDist, faultlineEnv, faultlineLauncher, startFaultline, startLoadGenerator } from './processes.js';
 import { summarize } from './profile-summary.js';
 import { deleteKeys } from './redis-keys.js';
 
@@ -26,14 +26,7 @@ const db = await createBenchDatabase(
 );
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `faultline-bench-${tag}`;
-const env = {
-  DATABASE_URL: db.url,
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: prefix,
-  LOG_LEVEL: 'info',
-  RUN_MIGRATIONS: 'false',
-  UDP_ENABLED: 'false',
-};
+const env = faultlineEnv({ databaseUrl: db.url, redisUrl, redisPrefix: prefix });
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
 const load = startLoadGenerator();
 const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), prefix);

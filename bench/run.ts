@@ -20,13 +20,14 @@ import { burstPhase, sustainedPhase } from './pipeline-phase.js';
 import { FULL_PLAN, QUICK_PLAN, withCpu, type BenchContext } from './plan.js';
 import {
   buildDist,
+  faultlineEnv,
   faultlineLauncher,
+  type Proc,
   readRss,
   rssSampler,
   startFaultline,
   startKoaBaseline,
   startLoadGenerator,
-  type Proc,
 } from './processes.js';
 import { drainWithWorker, fillQueue } from './queue-phase.js';
 import { readPathPhase } from './read-phase.js';
@@ -110,15 +111,7 @@ export async function runBench(args: Args): Promise<BenchResult> {
   const load = startLoadGenerator();
   // Spike protection off: every event is stored, the full path is measured (with it on, events
   // of an issue past SPIKE_EVENTS_PER_MINUTE are counted but only sampled into storage).
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: redisPrefix,
-    LOG_LEVEL: 'info',
-    RUN_MIGRATIONS: 'false',
-    UDP_ENABLED: 'false',
-    SPIKE_EVENTS_PER_MINUTE: '0',
-  };
+  const env = faultlineEnv({ databaseUrl: db.url, redisUrl, redisPrefix }, { SPIKE_EVENTS_PER_MINUTE: '0' });
   const ctx: BenchContext = { plan, db, redis, redisPrefix, queue, load, env, cpuProfDir, errors: [], cpu: [], log };
   const procs: Proc[] = [];
   const start = async (p: Promise<Proc>) => {

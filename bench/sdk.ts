@@ -20,7 +20,7 @@ import { createRedis } from '../server/src/shared/redis.js';
 import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { readSocketDrops } from '../server/src/metrics/udp.js';
 import { createBenchDatabase } from './database.js';
-import { startFaultline, type Proc } from './processes.js';
+import { faultlineEnv, type Proc, startFaultline } from './processes.js';
 import { deleteKeys } from './redis-keys.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -207,15 +207,13 @@ async function main(): Promise<void> {
     procs.push(sink);
     const ports = (await sink.first) as { httpPort: number; udpPort: number };
     const faultlineUdpPort = await freeUdpPort();
-    const faultline: Proc = await startFaultline('ingest', {
-      DATABASE_URL: db.url,
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: redisPrefix,
-      LOG_LEVEL: 'warn',
-      RUN_MIGRATIONS: 'false',
-      UDP_PORT: String(faultlineUdpPort),
-      UDP_HOST: '127.0.0.1',
-    });
+    const faultline: Proc = await startFaultline(
+      'ingest',
+      faultlineEnv(
+        { databaseUrl: db.url, redisUrl, redisPrefix },
+        { LOG_LEVEL: 'warn', UDP_ENABLED: 'true', UDP_PORT: String(faultlineUdpPort), UDP_HOST: '127.0.0.1' },
+      ),
+    );
     procs.push(faultline);
     const origin = `http://127.0.0.1:${faultline.port}`;
     const key = db.project.publicKey;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { createProcessQueue } from '../server/src/shared/queues.js';
 import { createBenchDatabase } from './database.js';
-import { faultlineLauncher, freePort, startFaultline, startLoadGenerator } from './processes.js';
+import { faultlineEnv, faultlineLauncher, freePort, startFaultline, startLoadGenerator } from './processes.js';
 import type { LoadResult } from './load.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -40,20 +40,13 @@ async function main(): Promise<void> {
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'faultline-bench-spool-'));
   let redis = await startRedis(redisPort);
   const load = startLoadGenerator();
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `bench-spool-${tag}`,
-    LOG_LEVEL: 'warn',
-    RUN_MIGRATIONS: 'false',
-    UDP_ENABLED: 'false',
-    SPOOL_DIR: spoolDir,
-  };
+  const redisPrefix = `bench-spool-${tag}`;
+  const env = faultlineEnv({ databaseUrl: db.url, redisUrl, redisPrefix }, { LOG_LEVEL: 'warn', SPOOL_DIR: spoolDir });
   const ingest = await startFaultline('ingest', env);
   const origin = `http://127.0.0.1:${ingest.port}`;
   const queueConn = new Redis(redisUrl, { maxRetriesPerRequest: null });
   queueConn.on('error', () => {}); // Redis is killed on purpose below
-  const queue = createProcessQueue(queueConn, env.REDIS_PREFIX);
+  const queue = createProcessQueue(queueConn, redisPrefix);
   const phases: Phase[] = [];
   let replay: { jobs: number; seconds: number } | null = null;
   try {
