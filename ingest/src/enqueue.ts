@@ -1,5 +1,5 @@
 // The producer side of the process-event queue. Concurrent requests are coalesced into one
-// micro-batch (a millisecond, JOB_MAX_ITEMS items or JOB_MAX_BYTES of payload), which addJobs
+// micro-batch (INGEST_LINGER_MS, JOB_MAX_ITEMS items or JOB_MAX_BYTES of payload), which addJobs
 // stores as ONE BullMQ job holding all its items, and each request's promise settles only after
 // that add did: a 200 means the event is in Redis. A dead Redis fails fast.
 import type { JobsOptions, Queue } from 'bullmq';

@@ -152,8 +152,9 @@ export function createAcceptDeps(
         isReady: () => redisReady() || spool.canAccept(),
         log,
         timeoutMs: ENQUEUE_TIMEOUT_MS + SPOOL_APPEND_TIMEOUT_MS,
+        batchWaitMs: deps.config.ingest.lingerMs,
       })
-    : createEnqueuer(queue, { isReady: redisReady, log });
+    : createEnqueuer(queue, { isReady: redisReady, log, batchWaitMs: deps.config.ingest.lingerMs });
   const queueDepth = createQueueDepthGuard({
     maxDepth: p.queueMaxDepth,
     measure: () => measureQueueLoad(deps.queue, deps.redis),

@@ -52,6 +52,7 @@ export const envSchema = z.object({
     .int()
     .positive()
     .default(20 * MiB),
+  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5),
   MAX_API_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -168,7 +169,8 @@ export interface Config {
    *  must hold an enqueued event before ingest answers 200 (Redis WAIT). */
   redis: { url: string; prefix: string; clusterNodes: string[]; waitReplicas: number };
   log: { level: string; pretty: boolean };
-  ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
+  /** lingerMs: INGEST_LINGER_MS, how long ingest's producer collects accepted items into one queue job. */
+  ingest: { maxEventBytes: number; maxEnvelopeBytes: number; lingerMs: number };
   /** Ingest protection (docs/ingest-protection.md); 0 / null switch a part off. */
   protection: ProtectionConfig;
   /** The UDP ingest listener (ingest and all roles); port 0 picks a free port; recvBufferBytes 0 keeps the OS default. */
@@ -284,7 +286,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       waitReplicas: e.REDIS_WAIT_REPLICAS ?? (splitList(e.REDIS_CLUSTER_NODES).length > 0 ? 1 : 0),
     },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
-    ingest: { maxEventBytes: e.MAX_EVENT_BYTES, maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES },
+    ingest: { maxEventBytes: e.MAX_EVENT_BYTES, maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES, lingerMs: e.INGEST_LINGER_MS },
     protection: {
       queueMaxDepth: e.QUEUE_MAX_DEPTH,
       quotas: {

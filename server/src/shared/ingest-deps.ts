@@ -11,7 +11,8 @@ export interface IngestDeps {
   config: {
     /** waitReplicas: REDIS_WAIT_REPLICAS, the replicas a queue add waits for before the 200. */
     redis: { prefix: string; waitReplicas: number };
-    ingest: { maxEventBytes: number; maxEnvelopeBytes: number };
+    /** lingerMs: INGEST_LINGER_MS (absent: ENQUEUE_BATCH_WAIT_MS). */
+    ingest: { maxEventBytes: number; maxEnvelopeBytes: number; lingerMs?: number };
     protection: { queueMaxDepth: number; quotas: KeyQuotas };
     /** SPOOL_DIR and SPOOL_MAX_MB (in bytes; 0: no spool). */
     spool: { dir: string; maxBytes: number };

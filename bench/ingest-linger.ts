@@ -1,0 +1,83 @@
+// `npx tsx bench/ingest-linger.ts [rate] [windows]`: the ingest process alone (no worker) at a
+// fixed open-loop rate of typical envelopes, once per INGEST_LINGER_MS window (e.g. `1300 1,5,10`):
+// events per queue job, CPU ms per accepted event of ingest and of the whole Redis server, and the
+// latency percentiles (Redis' figure includes emptying the queue, which no worker does here). Two
+// 6-second runs per window after a warm-up.
+import { createRedis } from '../server/src/shared/redis.js';
+import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
+import { cpuMeter, redisGroup } from './cpu.js';
+import { createBenchDatabase } from './database.js';
+import { buildDist, faultlineEnv, startFaultline, startLoadGenerator } from './processes.js';
+import { deleteKeys } from './redis-keys.js';
+
+const [, , rateArg = '1300', windowsArg = '1,5'] = process.argv;
+const rate = Number(rateArg);
+const windows = windowsArg.split(',').map(Number);
+const tag = `linger_${process.pid}`;
+await buildDist();
+const db = await createBenchDatabase(
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  `faultline_bench_${tag}`,
+);
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `faultline-bench-${tag}`;
+const load = startLoadGenerator();
+const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), prefix);
+const redis = createRedis(redisUrl);
+try {
+  for (const linger of windows) {
+    const env = faultlineEnv(
+      { databaseUrl: db.url, redisUrl, redisPrefix: prefix },
+      { INGEST_LINGER_MS: String(linger) },
+    );
+    const ingest = await startFaultline('ingest', env);
+    const spec = {
+      id: 'linger',
+      target: {
+        origin: `http://127.0.0.1:${ingest.port}`,
+        projectId: db.project.projectId,
+        publicKey: db.project.publicKey,
+      },
+      payload: 'envelope' as const,
+      fingerprints: 200,
+      zipfS: 1,
+      seed: 1,
+      connections: 64,
+    };
+    await load.run({ ...spec, mode: 'closed', concurrency: 64, durationMs: 2000 }); // warm-up
+    await queue.drain(true);
+    for (let i = 0; i < 2; i++) {
+      // Jobs are counted and removed every 200 ms, so the queue never reaches the flood lane's
+      // backlog (FLOOD_LANE_MIN_BACKLOG), past which ingest parses every event: as with a worker.
+      let jobs = 0;
+      let sweeping = Promise.resolve();
+      const sweep = () =>
+        (sweeping = sweeping.then(async () => {
+          const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed');
+          jobs += Object.values(counts).reduce((a, b) => a + b, 0);
+          await queue.drain(true);
+        }));
+      const sweeper = setInterval(() => void sweep(), 200);
+      const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
+      const r = await load.run({ ...spec, mode: 'open', rate, durationMs: 6000 });
+      const ms = await meter.stop();
+      clearInterval(sweeper);
+      await sweep();
+      const cpu = Object.entries(ms)
+        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
+        .join(', ');
+      process.stdout.write(
+        `linger ${linger} ms at ${rate}/s: ${(r.ok / Math.max(1, jobs)).toFixed(1)} events per job; ` +
+          `CPU ms per event: ${cpu}; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, failed ${r.failed}\n`,
+      );
+    }
+    await ingest.stop();
+  }
+} finally {
+  await load.stop();
+  await queue.close();
+  await deleteKeys(redis, [`${bullPrefix(prefix)}*`, `${prefix}:*`]);
+  redis.disconnect();
+  await db.drop();
+}
+process.exit(0); // the queue's own Redis connection (ours, not BullMQ's to close) would keep the process alive
