@@ -3,41 +3,21 @@
 // events per queue job, CPU ms per accepted event of ingest and of the whole Redis server, and the
 // latency percentiles (Redis' figure includes emptying the queue, which no worker does here). Two
 // 6-second runs per window after a warm-up.
-import { createRedis } from '../server/src/shared/redis.js';
-import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { cpuMeter, redisGroup } from './cpu.js';
-import { createBenchDatabase } from './database.js';
-import { buildDist, faultlineEnv, startFaultline, startLoadGenerator } from './processes.js';
-import { deleteKeys } from './redis-keys.js';
+import { buildDist, startFaultline } from './processes.js';
+import { openRig } from './rig.js';
 
 const [, , rateArg = '1300', windowsArg = '1,5'] = process.argv;
 const rate = Number(rateArg);
 const windows = windowsArg.split(',').map(Number);
-const tag = `linger_${process.pid}`;
 await buildDist();
-const db = await createBenchDatabase(
-  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  `faultline_bench_${tag}`,
-);
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `faultline-bench-${tag}`;
-const load = startLoadGenerator();
-const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), prefix);
-const redis = createRedis(redisUrl);
+const { load, queue, env, target, close } = await openRig(`linger_${process.pid}`);
 try {
   for (const linger of windows) {
-    const env = faultlineEnv(
-      { databaseUrl: db.url, redisUrl, redisPrefix: prefix },
-      { INGEST_LINGER_MS: String(linger) },
-    );
-    const ingest = await startFaultline('ingest', env);
+    const ingest = await startFaultline('ingest', env({ INGEST_LINGER_MS: String(linger) }));
     const spec = {
       id: 'linger',
-      target: {
-        origin: `http://127.0.0.1:${ingest.port}`,
-        projectId: db.project.projectId,
-        publicKey: db.project.publicKey,
-      },
+      target: target(ingest),
       payload: 'envelope' as const,
       fingerprints: 200,
       zipfS: 1,
@@ -74,10 +54,6 @@ try {
     await ingest.stop();
   }
 } finally {
-  await load.stop();
-  await queue.close();
-  await deleteKeys(redis, [`${bullPrefix(prefix)}*`, `${prefix}:*`]);
-  redis.disconnect();
-  await db.drop();
+  await close();
 }
-process.exit(0); // the queue's own Redis connection (ours, not BullMQ's to close) would keep the process alive
+process.exit(0);

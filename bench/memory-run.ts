@@ -3,26 +3,16 @@
 // until they are processed; prints the CPU ms per event, the largest RSS and the largest heap
 // figures of its /metrics. EXTRA_ENV (JSON) adds environment (e.g. {"WORKER_CONCURRENCY":"32"}),
 // BENCH_NODE_ARGS node options.
-import { createRedis } from '../server/src/shared/redis.js';
-import { bullPrefix } from '../server/src/shared/queues.js';
 import { cpuMeter } from './cpu.js';
-import { createBenchDatabase, processedEvents } from './database.js';
+import { processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { buildDist, faultlineEnv, rssSampler, startFaultline, startLoadGenerator } from './processes.js';
-import { deleteKeys } from './redis-keys.js';
+import { buildDist, rssSampler, startFaultline } from './processes.js';
+import { openRig } from './rig.js';
 
 const [, , payloadArg = 'large', secondsArg = '30'] = process.argv;
-const tag = `rss_${process.pid}`;
 await buildDist();
-const db = await createBenchDatabase('postgres://postgres@127.0.0.1:5432/postgres', `faultline_bench_${tag}`);
-const redisUrl = 'redis://127.0.0.1:6379';
-const prefix = `faultline-bench-${tag}`;
-const env = faultlineEnv(
-  { databaseUrl: db.url, redisUrl, redisPrefix: prefix },
-  JSON.parse(process.env.EXTRA_ENV ?? '{}') as Record<string, string>,
-);
-const load = startLoadGenerator();
-const redis = createRedis(redisUrl);
+const { db, load, env: rigEnv, target, close } = await openRig(`rss_${process.pid}`);
+const env = rigEnv(JSON.parse(process.env.EXTRA_ENV ?? '{}') as Record<string, string>);
 try {
   const all = await startFaultline('all', env, {
     nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
@@ -46,11 +36,7 @@ try {
   })();
   const r = await load.run({
     id: 'p',
-    target: {
-      origin: `http://127.0.0.1:${all.port}`,
-      projectId: db.project.projectId,
-      publicKey: db.project.publicKey,
-    },
+    target: target(all),
     payload: payloadArg as PayloadKind,
     fingerprints: 200,
     zipfS: 1,
@@ -78,9 +64,6 @@ try {
   sampler.stop();
   await all.stop();
 } finally {
-  await load.stop();
-  await deleteKeys(redis, [`${bullPrefix(prefix)}*`, `${prefix}:*`]);
-  redis.disconnect();
-  await db.drop();
+  await close();
 }
 process.exit(0);

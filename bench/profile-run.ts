@@ -5,41 +5,26 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRedis } from '../server/src/shared/redis.js';
-import { bullPrefix, createProcessQueue } from '../server/src/shared/queues.js';
 import { cpuMeter, postgresGroup, redisGroup } from './cpu.js';
-import { createBenchDatabase, processedEvents } from './database.js';
+import { processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { buildDist, faultlineEnv, faultlineLauncher, startFaultline, startLoadGenerator } from './processes.js';
+import { buildDist, faultlineLauncher, startFaultline } from './processes.js';
 import { summarize } from './profile-summary.js';
-import { deleteKeys } from './redis-keys.js';
+import { openRig } from './rig.js';
 
 const [, , what = 'ingest', secondsArg = '15', payloadArg = 'envelope'] = process.argv;
 const seconds = Number(secondsArg);
 const payload = payloadArg as PayloadKind;
-const tag = `prof_${process.pid}`;
 await buildDist();
 process.stdout.write(`running ${faultlineLauncher().kind}\n`);
-const db = await createBenchDatabase(
-  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  `faultline_bench_${tag}`,
-);
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `faultline-bench-${tag}`;
-const env = faultlineEnv({ databaseUrl: db.url, redisUrl, redisPrefix: prefix });
+const { db, load, queue, env: rigEnv, target, close } = await openRig(`prof_${process.pid}`);
+const env = rigEnv();
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
-const load = startLoadGenerator();
-const queue = createProcessQueue(createRedis(redisUrl, { maxRetriesPerRequest: null }), prefix);
-const redis = createRedis(redisUrl);
 try {
   const ingest = await startFaultline('ingest', env, what === 'ingest' ? { cpuProf: dir } : {});
   const spec = {
     id: 'p',
-    target: {
-      origin: `http://127.0.0.1:${ingest.port}`,
-      projectId: db.project.projectId,
-      publicKey: db.project.publicKey,
-    },
+    target: target(ingest),
     payload,
     fingerprints: 200,
     zipfS: 1,
@@ -90,10 +75,6 @@ try {
     .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
   if (file) process.stdout.write(`${summarize(JSON.parse(readFileSync(file, 'utf8')), 30)}\nprofile: ${file}\n`);
 } finally {
-  await load.stop();
-  await queue.close();
-  await deleteKeys(redis, [`${bullPrefix(prefix)}*`, `${prefix}:*`]);
-  redis.disconnect();
-  await db.drop();
+  await close();
 }
-process.exit(0); // the queue's own Redis connection (ours, not BullMQ's to close) would keep the process alive
+process.exit(0);
