@@ -11,19 +11,11 @@ const [, , rateArg = '1300', windowsArg = '1,5'] = process.argv;
 const rate = Number(rateArg);
 const windows = windowsArg.split(',').map(Number);
 await buildDist();
-const { load, queue, env, target, close } = await openRig(`linger_${process.pid}`);
+const { load, queue, env, spec: rigSpec, close } = await openRig(`linger_${process.pid}`);
 try {
   for (const linger of windows) {
     const ingest = await startFaultline('ingest', env({ INGEST_LINGER_MS: String(linger) }));
-    const spec = {
-      id: 'linger',
-      target: target(ingest),
-      payload: 'envelope' as const,
-      fingerprints: 200,
-      zipfS: 1,
-      seed: 1,
-      connections: 64,
-    };
+    const spec = rigSpec(ingest);
     await load.run({ ...spec, mode: 'closed', concurrency: 64, durationMs: 2000 }); // warm-up
     await queue.drain(true);
     for (let i = 0; i < 2; i++) {

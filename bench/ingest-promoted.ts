@@ -21,15 +21,7 @@ const rig = await openRig(`promoted_${process.pid}`);
 const port = await freePort();
 const running = await start(loadConfig(rig.env({ ROLE: 'ingest', PORT: String(port), HOST: '127.0.0.1' })));
 try {
-  const spec = {
-    id: 'promoted',
-    target: rig.target({ port } as Parameters<typeof rig.target>[0]),
-    payload: 'envelope' as const,
-    fingerprints: 200,
-    zipfS: 1,
-    seed: 1,
-    connections: 64,
-  };
+  const spec = rig.spec({ port });
   await rig.load.run({ ...spec, mode: 'closed', concurrency: 64, durationMs: 2000 }); // warm-up
   await rig.queue.drain(true);
   const session = new Session();

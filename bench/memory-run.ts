@@ -11,7 +11,7 @@ import { openRig } from './rig.js';
 
 const [, , payloadArg = 'large', secondsArg = '30'] = process.argv;
 await buildDist();
-const { db, load, env: rigEnv, target, close } = await openRig(`rss_${process.pid}`);
+const { db, load, env: rigEnv, spec, close } = await openRig(`rss_${process.pid}`);
 const env = rigEnv(JSON.parse(process.env.EXTRA_ENV ?? '{}') as Record<string, string>);
 try {
   const all = await startFaultline('all', env, {
@@ -35,15 +35,9 @@ try {
     }
   })();
   const r = await load.run({
-    id: 'p',
-    target: target(all),
-    payload: payloadArg as PayloadKind,
-    fingerprints: 200,
-    zipfS: 1,
-    seed: 1,
-    mode: 'closed' as const,
+    ...spec(all, payloadArg as PayloadKind),
+    mode: 'closed',
     concurrency: 64,
-    connections: 64,
     durationMs: Number(secondsArg) * 1000,
   });
   const t0 = performance.now();

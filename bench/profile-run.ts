@@ -17,22 +17,12 @@ const seconds = Number(secondsArg);
 const payload = payloadArg as PayloadKind;
 await buildDist();
 process.stdout.write(`running ${faultlineLauncher().kind}\n`);
-const { db, load, queue, env: rigEnv, target, close } = await openRig(`prof_${process.pid}`);
+const { db, load, queue, env: rigEnv, spec: rigSpec, close } = await openRig(`prof_${process.pid}`);
 const env = rigEnv();
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
 try {
   const ingest = await startFaultline('ingest', env, what === 'ingest' ? { cpuProf: dir } : {});
-  const spec = {
-    id: 'p',
-    target: target(ingest),
-    payload,
-    fingerprints: 200,
-    zipfS: 1,
-    seed: 1,
-    mode: 'closed' as const,
-    concurrency: 64,
-    connections: 64,
-  };
+  const spec = { ...rigSpec(ingest, payload), mode: 'closed' as const, concurrency: 64 };
   if (what === 'ingest') {
     const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
     const r = await load.run({ ...spec, durationMs: seconds * 1000 });

@@ -5,7 +5,8 @@ import type { Queue } from 'bullmq';
 import { createRedis } from '../server/src/shared/redis.js';
 import { bullPrefix, createProcessQueue, type ProcessJob } from '../server/src/shared/queues.js';
 import { createBenchDatabase, type BenchDatabase } from './database.js';
-import type { Target } from './payloads.js';
+import type { LoadSpec } from './load.js';
+import type { PayloadKind, Target } from './payloads.js';
 import { faultlineEnv, startLoadGenerator, type LoadGenerator, type Proc } from './processes.js';
 import { deleteKeys } from './redis-keys.js';
 
@@ -15,8 +16,13 @@ export interface Rig {
   queue: Queue<ProcessJob>;
   /** Faultline's environment for this database and prefix (faultlineEnv); `extra` adds or overrides. */
   env(extra?: Record<string, string>): Record<string, string>;
-  /** The load generator's target: a Faultline process of this rig (startFaultline). */
-  target(proc: Proc): Target;
+  /** The load generator's target: a Faultline process of this rig (startFaultline), or its port. */
+  target(proc: Pick<Proc, 'port'>): Target;
+  /**
+   * What the scripts' load runs share: `payload` bodies against `proc`, Zipf-sampled over the 200
+   * benchmark variants (seed 1), 64 connections; a run adds its mode, rate or concurrency and length.
+   */
+  spec(proc: Pick<Proc, 'port'>, payload?: PayloadKind): Omit<LoadSpec, 'mode' | 'durationMs'>;
   /** Stops the load generator, removes the prefix's keys and drops the database. */
   close(): Promise<void>;
 }
@@ -32,15 +38,25 @@ export async function openRig(tag: string): Promise<Rig> {
   const load = startLoadGenerator();
   const queueRedis = createRedis(redisUrl, { maxRetriesPerRequest: null });
   const queue = createProcessQueue(queueRedis, prefix);
+  const target = (proc: Pick<Proc, 'port'>): Target => ({
+    origin: `http://127.0.0.1:${proc.port ?? 0}`,
+    projectId: db.project.projectId,
+    publicKey: db.project.publicKey,
+  });
   return {
     db,
     load,
     queue,
     env: (extra = {}) => faultlineEnv({ databaseUrl: db.url, redisUrl, redisPrefix: prefix }, extra),
-    target: (proc) => ({
-      origin: `http://127.0.0.1:${proc.port ?? 0}`,
-      projectId: db.project.projectId,
-      publicKey: db.project.publicKey,
+    target,
+    spec: (proc, payload = 'envelope') => ({
+      id: tag,
+      target: target(proc),
+      payload,
+      fingerprints: 200,
+      zipfS: 1,
+      seed: 1,
+      connections: 64,
     }),
     async close() {
       await load.stop();

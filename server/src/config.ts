@@ -52,7 +52,7 @@ export const envSchema = z.object({
     .int()
     .positive()
     .default(20 * MiB),
-  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5),
+  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5), // ingest's ENQUEUE_BATCH_WAIT_MS (the server config may not import ingest)
   MAX_API_BODY_BYTES: z.coerce
     .number()
     .int()

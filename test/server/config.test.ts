@@ -34,6 +34,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SPOOL_MAX_MB: '-1' })).toThrow(/SPOOL_MAX_MB/);
   });
 
+  it("sets ingest's linger (INGEST_LINGER_MS) from 0 to 100 ms, 5 by default", () => {
+    expect(loadConfig({}).ingest.lingerMs).toBe(5);
+    expect(loadConfig({ INGEST_LINGER_MS: '0' }).ingest.lingerMs).toBe(0);
+    expect(loadConfig({ INGEST_LINGER_MS: '12' }).ingest.lingerMs).toBe(12);
+    expect(() => loadConfig({ INGEST_LINGER_MS: '101' })).toThrow(/INGEST_LINGER_MS/);
+  });
+
   it('gives the API pool DATABASE_URL unless API_DATABASE_URL names another (e.g. a role behind PgBouncer)', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://db:5432/f' }).db.apiUrl).toBe('postgres://db:5432/f');
     const c = loadConfig({
