@@ -6,8 +6,8 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# Install scripts are skipped: none is needed to build (native modules ship prebuilt, and the
-# sentry-cli download is for tests only).
+# Install scripts are skipped: none is needed to build (msgpackr's native part ships prebuilt,
+# zstd-napi is built in the deps stage, and the sentry-cli download is for tests only).
 COPY package.json package-lock.json ./
 COPY client-sdk/package.json client-sdk/package.json
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -20,9 +20,16 @@ RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
+# zstd-napi (the stored payloads' codec) is a native addon: its install script fetches a prebuilt
+# binary from GitHub or compiles it, so this stage has a compiler. The runtime stage does not.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY client-sdk/package.json client-sdk/package.json
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm rebuild zstd-napi \
+    && node -e "require('zstd-napi')" \
+    && npm cache clean --force
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \

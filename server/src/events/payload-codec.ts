@@ -1,40 +1,74 @@
 // How an event's payload is stored: the worker compresses the JSON it built into
 // events.payload_z (bytea, STORAGE EXTERNAL so Postgres does not try to compress it again), a
-// format byte followed by the body. Format 1: raw deflate with a preset dictionary of the keys,
-// SDK metadata and context shapes every event repeats (payload-dictionary-v1.ts; a dictionary
-// never changes once rows use it, a better one would be format 2). The deflate level is the
-// writer's choice and not part of the format: rows written at level 6 and at level 1 decode the
-// same way, so a build that writes either can read both. Rows written before migration 0080 keep
-// their jsonb `payload` until retention drops them; rows written while 0080 added `payload_gz`
-// hold plain gzip (migration 0126 renamed that column), decoded as well.
+// format byte followed by the body. Both formats use the same preset dictionary of the keys, SDK
+// metadata and context shapes every event repeats (payload-dictionary-v1.ts; a dictionary never
+// changes once rows use it, a better one would be a new format):
+// - format 2, written now: one Zstandard frame, the dictionary loaded as raw content. About a
+//   third of deflate's CPU per typical event for the same size, and a quarter of its decoding
+//   (docs/scaling.md, "Payload codec, zstd").
+// - format 1, written until 2026-12: raw deflate, levels 1 and 6 (the level is the writer's
+//   choice, so both decode the same way).
+// Rows written before migration 0080 keep their jsonb `payload` until retention drops them; rows
+// written while 0080 added `payload_gz` hold plain gzip (migration 0126 renamed that column),
+// decoded as well.
 //
-// Measured on the benchmark's typical events (~4.8 KB of JSON, docs/scaling.md): ~1.94 KB at
-// level 1 against ~1.79 KB at level 6, ~2.2 KB without the dictionary and ~3 KB for Postgres' own
-// lz4 on the text (~4.2 KB a row once TOAST's chunk and index are counted); below ~2 KB a payload
-// also fits one TOAST chunk.
-import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
+// Measured on the benchmark's typical events (~4.3 KB of JSON): ~1.72 KB at zstd level 3 and
+// deflate level 1 alike, ~2.1 KB without the dictionary; below ~2 KB a payload also fits one
+// TOAST chunk.
+import { gunzipSync, inflateRawSync } from 'node:zlib';
+import { Compressor, Decompressor } from 'zstd-napi';
+import binding from 'zstd-napi/binding.js';
 import { PAYLOAD_DICTIONARY_V1 } from './payload-dictionary-v1.js';
 
 const FORMAT_DEFLATE_DICT_V1 = 0x01;
+const FORMAT_ZSTD_DICT_V1 = 0x02;
 const DICTIONARY_V1 = Buffer.from(PAYLOAD_DICTIONARY_V1, 'utf8');
-/**
- * Level 1 costs about a quarter less CPU per typical event than level 6 (the level format 1 was
- * first written at) and stores ~150 bytes more, which Postgres' pages absorb (docs/scaling.md).
- * Levels 2-3 land in between on both.
- */
-const LEVEL = 1;
-const OPTIONS = { level: LEVEL, dictionary: DICTIONARY_V1 };
+/** zstd's default level: as small as deflate level 1 here and no slower than zstd's level 1. */
+export const ZSTD_LEVEL = 3;
+/** The largest payload a stored frame may claim to hold: the worker never stores more than this. */
+const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+
+// One compression and one decompression context per process, reused for every payload: the
+// dictionary is digested once, not per call (what makes node:zlib's one-shot deflate slow here).
+// Each payload is still its own frame, decodable with the dictionary alone.
+let compressor: Compressor | undefined;
+let decompressor: Decompressor | undefined;
+
+function zstdCompressor(): Compressor {
+  if (!compressor) {
+    compressor = new Compressor();
+    compressor.setParameters({ compressionLevel: ZSTD_LEVEL, checksumFlag: false, dictIDFlag: false });
+    compressor.loadDictionary(DICTIONARY_V1);
+  }
+  return compressor;
+}
+
+function zstdDecompressor(): Decompressor {
+  if (!decompressor) {
+    decompressor = new Decompressor();
+    decompressor.loadDictionary(DICTIONARY_V1);
+  }
+  return decompressor;
+}
 
 export function encodePayload(json: string): Buffer {
-  const body = deflateRawSync(json, OPTIONS);
+  const text = Buffer.from(json, 'utf8');
+  const body = zstdCompressor().compress(text);
   const out = Buffer.allocUnsafe(body.length + 1);
-  out[0] = FORMAT_DEFLATE_DICT_V1;
+  out[0] = FORMAT_ZSTD_DICT_V1;
   body.copy(out, 1);
   return out;
 }
 
 /** The JSON text of a stored payload. */
 export function decodePayloadText(stored: Buffer): string {
+  if (stored[0] === FORMAT_ZSTD_DICT_V1) {
+    const body = stored.subarray(1);
+    const size = binding.getFrameContentSize(body);
+    if (size === null || size > MAX_DECODED_BYTES)
+      throw new Error(`stored payload frame declares ${size ?? 'no'} content size`);
+    return zstdDecompressor().decompress(body).toString('utf8');
+  }
   if (stored[0] === FORMAT_DEFLATE_DICT_V1)
     return inflateRawSync(stored.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
   // Plain gzip: rows written while 0080 named the column payload_gz (renamed by 0126).

@@ -97,7 +97,7 @@ describe('events queries', () => {
       ['d'.repeat(32)],
     );
     expect(raw.rows[0]!.payload).toBeNull();
-    expect(raw.rows[0]!.z[0]).toBe(1); // format 1: deflate with the v1 dictionary
+    expect(raw.rows[0]!.z[0]).toBe(2); // format 2: zstd with the v1 dictionary
     expect(raw.rows[0]!.z.length).toBeLessThan(JSON.stringify(payload).length / 3);
     expect(raw.rows[0]!.storage).toBe('e'); // EXTERNAL on the partition too: no second compression attempt
 
