@@ -107,7 +107,7 @@ export async function runLoad(spec: LoadSpec, onProgress: (p: LoadProgress) => v
     const variant = pick();
     sent++;
     const p = pool
-      .request({ path: shape.path, method: 'POST', headers: shape.headers, body: shape.bodies[variant]! })
+      .request({ path: shape.path, method: 'POST', headers: shape.headers, body: shape.body(variant, Date.now()) })
       .then(async ({ statusCode, headers, body }) => {
         const text = spec.collectIds && statusCode === 200 ? await body.text() : (await body.dump(), '');
         const done = performance.now();

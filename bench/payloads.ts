@@ -1,7 +1,10 @@
 // Request bodies for the benchmark, built once from the real SDK captures in test/fixtures:
 // a typical Node envelope (~4.5 KB), a gzipped Python store request and a 50 KB envelope, each
 // in N variants with distinct fingerprints (exception types and in-app function names renamed).
-// Event ids and timestamps are removed so ingest assigns a fresh id to every request.
+// Event ids are removed so ingest assigns a fresh id to every request. Each request carries the
+// time it is sent as its event's timestamp, as an SDK's event does (`RequestShape.body`): an event
+// without one is dated by its receipt, which the worker treats as the rare case it is (a re-sent
+// copy would get another timestamp, so its id is looked up in every partition).
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +27,44 @@ export interface Target {
 export interface RequestShape {
   path: string;
   headers: Record<string, string>;
-  /** One body per fingerprint variant. */
+  /** One body per fingerprint variant, its timestamp a fixed time in the past (`STAMP_TEMPLATE`). */
   bodies: Buffer[];
+  /** Variant `k`'s body stamped with the time `nowMs` (the envelope's to the millisecond, the gzipped store request's to the second). */
+  body(k: number, nowMs: number): Buffer;
   /** Decompressed size of one body (what the event weighs). */
   eventBytes: number;
+}
+
+/** The timestamp every body is built with: 14 characters, as every time until 2286 prints with `toFixed(3)`. */
+const STAMP_TEMPLATE = 1_000_000_000.125;
+const STAMP_TEXT = `"timestamp":${STAMP_TEMPLATE.toFixed(3)}`;
+
+/** Rewrites the template timestamp of an uncompressed body in a copy, without parsing it. */
+function stamper(bodies: Buffer[]): (k: number, nowMs: number) => Buffer {
+  const at = bodies.map((b) => {
+    const i = b.indexOf(STAMP_TEXT);
+    if (i < 0 || b.indexOf(STAMP_TEXT, i + 1) >= 0)
+      throw new Error('a benchmark body needs exactly one template timestamp');
+    return i + STAMP_TEXT.length - STAMP_TEMPLATE.toFixed(3).length;
+  });
+  return (k, nowMs) => {
+    const copy = Buffer.from(bodies[k]!);
+    copy.write((nowMs / 1000).toFixed(3), at[k]!, 'latin1');
+    return copy;
+  };
+}
+
+/** Gzipped bodies can't be patched: each variant is re-stamped and compressed once a second. */
+function gzipStamper(texts: string[]): (k: number, nowMs: number) => Buffer {
+  const made = new Map<number, { second: number; body: Buffer }>();
+  return (k, nowMs) => {
+    const second = Math.floor(nowMs / 1000);
+    const hit = made.get(k);
+    if (hit?.second === second) return hit.body;
+    const body = gzipSync(texts[k]!.replace(STAMP_TEXT, `"timestamp":${second.toFixed(3)}`));
+    made.set(k, { second, body });
+    return body;
+  };
 }
 
 interface Capture {
@@ -45,7 +82,7 @@ function readCapture(name: string): Buffer {
 export function variantEvent(event: Json, k: number): Json {
   const copy = structuredClone(event);
   delete copy.event_id;
-  delete copy.timestamp;
+  copy.timestamp = STAMP_TEMPLATE;
   const exc = copy.exception as { values?: Array<Json & { stacktrace?: { frames?: Json[] } }> } | undefined;
   for (const v of exc?.values ?? []) {
     v.type = `${String(v.type)}V${k}`;
@@ -114,6 +151,7 @@ export function buildRequests(kind: PayloadKind, target: Target, fingerprints: n
     const event = JSON.parse(readFileSync(`${FIXTURES}${STORE_CAPTURE}`, 'utf8')) as Capture;
     const raw = JSON.parse(gunzipText(Buffer.from(event.body_base64, 'base64'))) as Json;
     const texts = range(fingerprints).map((k) => JSON.stringify(variantEvent(raw, k)));
+    const bodies = texts.map((t) => gzipSync(t));
     return {
       path: `/api/${target.projectId}/store/`,
       headers: {
@@ -122,7 +160,8 @@ export function buildRequests(kind: PayloadKind, target: Target, fingerprints: n
         'user-agent': 'sentry.python/1.9.10',
         'x-sentry-auth': `Sentry sentry_key=${target.publicKey}, sentry_version=7, sentry_client=sentry.python/1.9.10`,
       },
-      bodies: texts.map((t) => gzipSync(t)),
+      bodies,
+      body: gzipStamper(texts),
       eventBytes: Buffer.byteLength(texts[0]!),
     };
   }
@@ -133,6 +172,7 @@ export function buildRequests(kind: PayloadKind, target: Target, fingerprints: n
     path: `/api/${target.projectId}/envelope/?${query}&sentry_client=sentry.javascript.node%2F11.12.0`,
     headers: { 'content-type': 'application/x-sentry-envelope', 'user-agent': 'sentry.javascript.node/11.12.0' },
     bodies,
+    body: stamper(bodies),
     eventBytes: bodies[0]!.length,
   };
 }
