@@ -1,7 +1,10 @@
-// `npx tsx bench/profile-run.ts ingest|worker [seconds] [payload]`: profiles one Faultline
+// `npx tsx bench/profile-run.ts ingest|worker|all [seconds] [payload]`: profiles one Faultline
 // process under load (node --cpu-prof) and prints what dominated plus CPU ms per event, for the
 // "make it fast" loop. ingest: the ingest process alone under a closed loop (nothing consumes the
 // queue). worker: N events are queued first, then a worker process drains them while profiled.
+// all: one ROLE=all process under an open loop of BENCH_RATE events/s (default 1,500), until it
+// has stored what it accepted. BENCH_NODE_ARGS adds flags to the profiled process (worker, all);
+// BENCH_PROFILE=0 measures without the profiler (its sampling costs CPU too), for A/B runs.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,10 +23,28 @@ process.stdout.write(`running ${faultlineLauncher().kind}\n`);
 const { db, load, queue, env: rigEnv, spec: rigSpec, close } = await openRig(`prof_${process.pid}`);
 const env = rigEnv();
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
+const profiled = {
+  ...(process.env.BENCH_PROFILE === '0' ? {} : { cpuProf: dir }),
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+};
 try {
-  const ingest = await startFaultline('ingest', env, what === 'ingest' ? { cpuProf: dir } : {});
+  const ingest = await startFaultline('ingest', env, what === 'ingest' ? profiled : {});
   const spec = { ...rigSpec(ingest, payload), mode: 'closed' as const, concurrency: 64 };
-  if (what === 'ingest') {
+  if (what === 'all') {
+    await ingest.stop();
+    const all = await startFaultline('all', env, profiled);
+    const meter = cpuMeter([{ name: 'all', pids: () => [all.pid] }, postgresGroup(db.pool, db.name), redisGroup()]);
+    const rate = Number(process.env.BENCH_RATE ?? 1500);
+    const r = await load.run({ ...rigSpec(all, payload), mode: 'open', rate, durationMs: seconds * 1000 });
+    while ((await processedEvents(db.pool)) < r.ok) await new Promise((res) => setTimeout(res, 50));
+    const ms = await meter.stop();
+    process.stdout.write(
+      `accepted ${r.ok} at ${rate}/s offered; CPU ms per event: ${Object.entries(ms)
+        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
+        .join(', ')}\n`,
+    );
+    await all.stop();
+  } else if (what === 'ingest') {
     const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
     const r = await load.run({ ...spec, durationMs: seconds * 1000 });
     const ms = await meter.stop();
@@ -38,10 +59,7 @@ try {
     const r = await load.run({ ...spec, durationMs: 600_000, maxRequests: n });
     await ingest.stop();
     await queue.pause();
-    const worker = await startFaultline('worker', env, {
-      cpuProf: dir,
-      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-    });
+    const worker = await startFaultline('worker', env, profiled);
     const meter = cpuMeter([
       { name: 'worker', pids: () => [worker.pid] },
       postgresGroup(db.pool, db.name),

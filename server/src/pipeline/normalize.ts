@@ -73,6 +73,18 @@ function repairStrings(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [repairStrings(k) as string, repairStrings(v)]));
 }
 
+/**
+ * The events normalizeEvent dated by their receipt: no usable timestamp of their own, or one
+ * clamped (more than 60 s ahead, more than 30 days old). A copy of such an event sent again gets
+ * another receipt time, so only these need the store step's lookup by id in every partition;
+ * an SDK's own timestamp that happens to equal the receipt to the millisecond does not.
+ */
+const datedByReceipt = new WeakSet<NormalizedEvent>();
+
+export function isDatedByReceipt(event: NormalizedEvent): boolean {
+  return datedByReceipt.has(event);
+}
+
 export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedEvent {
   if (!isRecord(raw)) throw new InvalidEventError('event payload is not a JSON object');
   const src = withLegacyAliases(raw);
@@ -83,9 +95,11 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   // event is built in one pass, its own fields in their order first (a derived one in its place,
   // or left out when it normalized to nothing): `delete` on a built object would turn it into a
   // slow dictionary-mode object for every later step (tags, grouping key, serialize).
+  const ownTimestamp = parseTimestamp(src.timestamp);
+  const timestamp = clampTimestamp(ownTimestamp, received);
   const derived: Partial<NormalizedEvent> = {
     event_id: ctx.eventId,
-    timestamp: clampTimestamp(parseTimestamp(src.timestamp), received),
+    timestamp,
     received,
     platform,
     level: normalizeLevel(src.level),
@@ -123,6 +137,7 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   addUserAgentContexts(event); // browser, os and device from the request's User-Agent, where absent
   boundFlagsContext(event, isRecord(src.contexts) ? src.contexts.flags : undefined); // feature-flag evaluations: at most 100, valid ones only (flags/evaluations.ts)
   event.type = src.type === 'transaction' ? 'transaction' : event.exception ? 'error' : 'default';
+  if (timestamp !== ownTimestamp) datedByReceipt.add(event);
   return event;
 }
 

@@ -6,6 +6,7 @@ import { eventKey, findStoredEventKeys, insertEvents, type NewEventRow } from '.
 import { deleteIssues } from '../issues/queries.js';
 import { compareIds } from '../db/ids.js';
 import type { AssignedEvent } from './prepared.js';
+import { isDatedByReceipt } from './normalize.js';
 import { iso } from './tally.js';
 
 /** Returns the events that were newly inserted (a subset of `events`, same order). */
@@ -17,7 +18,10 @@ export async function store(tx: Queryable, events: AssignedEvent[], newIssueIds:
   // An event dated by its receipt gets another timestamp when it is sent again, so the primary
   // key cannot recognize the copy: look its id up in every partition instead (rare: SDKs date
   // their events).
-  const stale = await findStoredEventKeys(tx, sorted.filter(isDatedByReceipt));
+  const stale = await findStoredEventKeys(
+    tx,
+    sorted.filter((e) => isDatedByReceipt(e.event)),
+  );
   const inserted = await insertEvents(
     tx,
     sorted.filter((e) => !stale.has(eventKey(e.projectId, e.eventId))).map(eventRow),
@@ -31,11 +35,6 @@ export async function store(tx: Queryable, events: AssignedEvent[], newIssueIds:
     newIssueIds.filter((id) => !used.has(id)),
   );
   return stored;
-}
-
-/** The event had no usable timestamp of its own (none, or one clamped to the receipt time). */
-function isDatedByReceipt(e: AssignedEvent): boolean {
-  return e.event.timestamp === e.receivedAt / 1000;
 }
 
 /** What events.payload holds: the normalized event plus what the pipeline derived from it. */

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError, normalizeEvent, parseEventJson } from '../../../server/src/pipeline/normalize.js';
+import {
+  InvalidEventError,
+  isDatedByReceipt,
+  normalizeEvent,
+  parseEventJson,
+} from '../../../server/src/pipeline/normalize.js';
 import {
   clampTimestamp,
   formatParams,
@@ -17,6 +22,17 @@ describe('normalizeEvent', () => {
   it('rejects payloads that are not objects', () => {
     for (const raw of [null, 'x', 42, [1, 2]])
       expect(() => normalizeEvent(raw, { eventId: EVENT_ID, receivedAt: RECEIVED_MS })).toThrow(InvalidEventError);
+  });
+
+  it('knows which events it dated by their receipt, not by comparing the times', () => {
+    const dated = (timestamp: unknown) =>
+      isDatedByReceipt(normalizeEvent({ timestamp }, { eventId: EVENT_ID, receivedAt: RECEIVED_MS }));
+    expect(dated(undefined)).toBe(true);
+    expect(dated('yesterday')).toBe(true);
+    expect(dated(RECEIVED + 3600)).toBe(true); // ahead of the receipt: clamped
+    expect(dated(RECEIVED - 40 * 86400)).toBe(true); // past the 30 days: clamped
+    expect(dated(RECEIVED)).toBe(false); // the SDK's own time, equal to the receipt to the millisecond
+    expect(dated(RECEIVED - 10)).toBe(false);
   });
 
   it.each([

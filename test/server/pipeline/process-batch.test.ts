@@ -275,6 +275,17 @@ describe('processBatch', () => {
     expect(await q('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [projectId])).toEqual([{ n: 1 }]);
   });
 
+  it('recognizes a re-sent event whose own timestamp was clamped to its receipt, and counts it once', async () => {
+    const { projectId } = await createProject(t.db.pool, 'clamped');
+    const eventId = newEventId();
+    // 40 days old: past the 30 days an event's own time is kept, so each copy is dated by its receipt.
+    const old = (receivedAt: number) =>
+      syntheticEventJob({ projectId, receivedAt, eventId, timestamp: RECEIVED_AT / 1000 - 40 * 86400 });
+    expect(kinds(await processBatch(t.deps, [old(RECEIVED_AT)]))).toEqual(['stored']);
+    expect(kinds(await processBatch(t.deps, [old(RECEIVED_AT + 60_000)]))).toEqual(['duplicate']);
+    expect(await issueCounts(projectId)).toEqual([expect.objectContaining({ event_count: 1 })]);
+  });
+
   it('creates a missing day partition and stores the event', async () => {
     const { projectId } = await createProject(t.db.pool, 'partition');
     const ts = Date.now() - 25 * 86_400_000;
