@@ -35,15 +35,20 @@ export async function findSampledEvents(db: Queryable, refs: EventRef[]): Promis
 /**
  * Records sampled events; returns the ones newly recorded. An event already stored in full
  * (same project, id and timestamp: an earlier delivery kept it) or already recorded is skipped.
+ * The batch's time span ($6, $7) lets Postgres prune the events partitions while planning: with
+ * only the per-row timestamps it planned every day's partition each time (~1 ms a batch with 32
+ * partitions, more than the statement's execution).
  */
 export async function insertSampledEvents(db: Queryable, rows: SampledEventRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
+  const times = rows.map((r) => Date.parse(r.timestamp));
   const { rows: inserted } = await db.query<{ project_id: string; event_id: string }>(
     `INSERT INTO sampled_events (project_id, event_id, issue_id, received_at)
      SELECT u.project_id, u.event_id, u.issue_id, u.received_at
        FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::timestamptz[])
          AS u(project_id, event_id, issue_id, ts, received_at)
-      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.project_id = u.project_id AND e.event_id = u.event_id AND e.timestamp = u.ts)
+      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.project_id = u.project_id AND e.event_id = u.event_id AND e.timestamp = u.ts
+                          AND e.timestamp BETWEEN $6 AND $7)
       ORDER BY u.project_id, u.event_id
      ON CONFLICT (project_id, event_id) DO NOTHING
      RETURNING project_id, event_id`,
@@ -53,6 +58,8 @@ export async function insertSampledEvents(db: Queryable, rows: SampledEventRow[]
       rows.map((r) => r.issueId),
       rows.map((r) => r.timestamp),
       rows.map((r) => r.receivedAt),
+      new Date(Math.min(...times)).toISOString(),
+      new Date(Math.max(...times)).toISOString(),
     ],
   );
   return new Set(inserted.map((r) => refKey(r.project_id, r.event_id)));

@@ -108,6 +108,22 @@ describe('sample stage', () => {
     expect(await state(projectId)).toEqual({ count: 20, stored: 5, hourly: 20, sampled: 15, sampledRows: 15 });
   });
 
+  it('recognizes stored events re-delivered past the threshold, whichever day partition holds them', async () => {
+    const deps = depsWith({ SPIKE_EVENTS_PER_MINUTE: '5', SPIKE_SAMPLE_RATE: '0' });
+    const { projectId } = await createProject(db.pool, 'spike-days');
+    // Two hours apart: 20 events over three days, so the lookup spans several partitions.
+    const jobs = flood(projectId, 20).map((j, k) => ({
+      ...j,
+      payload: JSON.stringify({ ...JSON.parse(j.payload), timestamp: RECEIVED_AT / 1000 - k * 7200 }),
+    }));
+    expect(tally(await processBatch(deps, jobs))).toEqual({ stored: 5, sampled: 15 });
+    // Reversed, with fresh counters: the five stored events now rank past the threshold and
+    // must be found in their partitions, not recorded as sampled.
+    await clearCounters();
+    expect(tally(await processBatch(deps, [...jobs].reverse()))).toEqual({ duplicate: 20 });
+    expect(await state(projectId)).toEqual({ count: 20, stored: 5, hourly: 20, sampled: 15, sampledRows: 15 });
+  });
+
   it('keeps a hash-chosen sample past the threshold, the same one on every delivery', async () => {
     const deps = depsWith({ SPIKE_EVENTS_PER_MINUTE: '2', SPIKE_SAMPLE_RATE: '0.5' });
     const { projectId } = await createProject(db.pool, 'spike-sample');
