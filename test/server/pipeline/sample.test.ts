@@ -108,6 +108,17 @@ describe('sample stage', () => {
     expect(await state(projectId)).toEqual({ count: 20, stored: 5, hourly: 20, sampled: 15, sampledRows: 15 });
   });
 
+  it('ranks each fingerprint on its own when a batch interleaves several', async () => {
+    const deps = depsWith({ SPIKE_EVENTS_PER_MINUTE: '3', SPIKE_SAMPLE_RATE: '0' });
+    const { projectId } = await createProject(db.pool, 'spike-mixed');
+    const of = (type: string) =>
+      syntheticEventJob({ projectId, receivedAt: RECEIVED_AT, eventId: newEventId(), type, value: 'x' });
+    const jobs = Array.from({ length: 15 }, (_, i) => of(['Alpha', 'Beta', 'Gamma'][i % 3]!));
+    const outcomes = await processBatch(deps, jobs);
+    // In each fingerprint's own order: its first three are stored, the other two sampled.
+    expect(kinds(outcomes)).toEqual([...Array(9).fill('stored'), ...Array(6).fill('sampled')]);
+  });
+
   it('recognizes stored events re-delivered past the threshold, whichever day partition holds them', async () => {
     const deps = depsWith({ SPIKE_EVENTS_PER_MINUTE: '5', SPIKE_SAMPLE_RATE: '0' });
     const { projectId } = await createProject(db.pool, 'spike-days');
