@@ -4,7 +4,8 @@
 // queue). worker: N events are queued first, then a worker process drains them while profiled.
 // all: one ROLE=all process under an open loop of BENCH_RATE events/s (default 1,500), until it
 // has stored what it accepted. BENCH_NODE_ARGS adds flags to the profiled process (worker, all);
-// BENCH_PROFILE=0 measures without the profiler (its sampling costs CPU too), for A/B runs.
+// BENCH_PROFILE=0 measures without the profiler (its sampling costs CPU too), for A/B runs;
+// BENCH_FAULTLINE_ENV="NAME=value ..." sets Faultline's configuration for the run.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,14 @@ const payload = payloadArg as PayloadKind;
 await buildDist();
 process.stdout.write(`running ${faultlineLauncher().kind}\n`);
 const { db, load, queue, env: rigEnv, spec: rigSpec, close } = await openRig(`prof_${process.pid}`);
-const env = rigEnv();
+const env = rigEnv(
+  Object.fromEntries(
+    (process.env.BENCH_FAULTLINE_ENV ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ),
+);
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
 const profiled = {
   ...(process.env.BENCH_PROFILE === '0' ? {} : { cpuProf: dir }),
