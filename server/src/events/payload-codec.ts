@@ -4,7 +4,7 @@
 // metadata and context shapes every event repeats (payload-dictionary-v1.ts; a dictionary never
 // changes once rows use it, a better one would be a new format):
 // - format 2, written now: one Zstandard frame, the dictionary loaded as raw content. About a
-//   third of deflate's CPU per typical event for the same size, and a quarter of its decoding
+//   third of deflate's CPU per typical event for the same size, and a third of its decoding
 //   (docs/scaling.md, "Payload codec, zstd").
 // - format 1, written until 2026-12: raw deflate, levels 1 and 6 (the level is the writer's
 //   choice, so both decode the same way).
