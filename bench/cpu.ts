@@ -44,6 +44,13 @@ export interface CpuGroup {
   pids: () => number[] | Promise<number[]>;
 }
 
+/** A cpuMeter reading as "name 0.123, …": CPU ms per event of each group over `events` events. */
+export function perEvent(ms: Record<string, number>, events: number): string {
+  return Object.entries(ms)
+    .map(([k, v]) => `${k} ${(v / events).toFixed(3)}`)
+    .join(', ');
+}
+
 /** Measures CPU milliseconds per group between start and stop; rescans group pids while running. */
 export function cpuMeter(groups: CpuGroup[]): { stop: () => Promise<Record<string, number>> } {
   const first = new Map<number, number>();

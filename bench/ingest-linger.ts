@@ -3,7 +3,7 @@
 // events per queue job, CPU ms per accepted event of ingest and of the whole Redis server, and the
 // latency percentiles (Redis' figure includes emptying the queue, which no worker does here). Two
 // 6-second runs per window after a warm-up.
-import { cpuMeter, redisGroup } from './cpu.js';
+import { cpuMeter, perEvent, redisGroup } from './cpu.js';
 import { buildDist, startFaultline } from './processes.js';
 import { openRig } from './rig.js';
 
@@ -35,9 +35,7 @@ try {
       const ms = await meter.stop();
       clearInterval(sweeper);
       await sweep();
-      const cpu = Object.entries(ms)
-        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
-        .join(', ');
+      const cpu = perEvent(ms, r.ok);
       process.stdout.write(
         `linger ${linger} ms at ${rate}/s: ${(r.ok / Math.max(1, jobs)).toFixed(1)} events per job; ` +
           `CPU ms per event: ${cpu}; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, failed ${r.failed}\n`,

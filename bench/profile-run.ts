@@ -9,10 +9,10 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cpuMeter, postgresGroup, redisGroup } from './cpu.js';
+import { cpuMeter, perEvent, postgresGroup, redisGroup } from './cpu.js';
 import { processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { buildDist, faultlineLauncher, startFaultline } from './processes.js';
+import { buildDist, faultlineLauncher, startFaultline, type Proc } from './processes.js';
 import { summarize } from './profile-summary.js';
 import { openRig } from './rig.js';
 
@@ -26,45 +26,39 @@ const env = rigEnv(
   Object.fromEntries(
     (process.env.BENCH_FAULTLINE_ENV ?? '')
       .split(' ')
-      .filter(Boolean)
+      .filter((kv) => kv.includes('='))
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   ),
 );
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
+const closedSpec = (proc: Proc) => ({ ...rigSpec(proc, payload), mode: 'closed' as const, concurrency: 64 });
 const profiled = {
   ...(process.env.BENCH_PROFILE === '0' ? {} : { cpuProf: dir }),
   nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
 };
 try {
-  const ingest = await startFaultline('ingest', env, what === 'ingest' ? profiled : {});
-  const spec = { ...rigSpec(ingest, payload), mode: 'closed' as const, concurrency: 64 };
   if (what === 'all') {
-    await ingest.stop();
     const all = await startFaultline('all', env, profiled);
     const meter = cpuMeter([{ name: 'all', pids: () => [all.pid] }, postgresGroup(db.pool, db.name), redisGroup()]);
     const rate = Number(process.env.BENCH_RATE ?? 1500);
     const r = await load.run({ ...rigSpec(all, payload), mode: 'open', rate, durationMs: seconds * 1000 });
     while ((await processedEvents(db.pool)) < r.ok) await new Promise((res) => setTimeout(res, 50));
     const ms = await meter.stop();
-    process.stdout.write(
-      `accepted ${r.ok} at ${rate}/s offered; CPU ms per event: ${Object.entries(ms)
-        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
-        .join(', ')}\n`,
-    );
+    process.stdout.write(`accepted ${r.ok} at ${rate}/s offered; CPU ms per event: ${perEvent(ms, r.ok)}\n`);
     await all.stop();
   } else if (what === 'ingest') {
+    const ingest = await startFaultline('ingest', env, profiled);
     const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
-    const r = await load.run({ ...spec, durationMs: seconds * 1000 });
+    const r = await load.run({ ...closedSpec(ingest), durationMs: seconds * 1000 });
     const ms = await meter.stop();
     process.stdout.write(
-      `accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${Object.entries(ms)
-        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
-        .join(', ')}\n`,
+      `accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${perEvent(ms, r.ok)}\n`,
     );
     await ingest.stop();
   } else {
+    const ingest = await startFaultline('ingest', env);
     const n = Math.round(seconds * 1000);
-    const r = await load.run({ ...spec, durationMs: 600_000, maxRequests: n });
+    const r = await load.run({ ...closedSpec(ingest), durationMs: 600_000, maxRequests: n });
     await ingest.stop();
     await queue.pause();
     const worker = await startFaultline('worker', env, profiled);
@@ -79,9 +73,7 @@ try {
     const s = (performance.now() - t0) / 1000;
     const ms = await meter.stop();
     process.stdout.write(
-      `drained ${r.ok} in ${s.toFixed(1)} s (${Math.round(r.ok / s)}/s); CPU ms per event: ${Object.entries(ms)
-        .map(([k, v]) => `${k} ${(v / r.ok).toFixed(3)}`)
-        .join(', ')}\n`,
+      `drained ${r.ok} in ${s.toFixed(1)} s (${Math.round(r.ok / s)}/s); CPU ms per event: ${perEvent(ms, r.ok)}\n`,
     );
     await worker.stop();
   }

@@ -1,6 +1,8 @@
 // Size limits of the ingest tier, all measured after decompression (protocol.md §5), and the
 // per-item-type check Relay runs on a structurally valid envelope (413 names the offending type).
 // The event and envelope limits are configurable (MAX_EVENT_BYTES, MAX_ENVELOPE_BYTES).
+import { DEFAULT_INGEST_LINGER_MS } from '../../server/src/shared/ingest-deps.js';
+
 /** What the size checks read of an envelope item (limits.ts sits below envelope.ts: no import back). */
 type EnvelopeItem = { readonly type: string; readonly payload: { readonly length: number } };
 
@@ -45,7 +47,7 @@ export const REPLICA_WAIT_MS = 1_000;
  * typical events/s, 1 ms gave ~3 events per job and 5 ms ~9, with 10-20% less ingest CPU and a
  * quarter less Redis CPU per event.
  */
-export const ENQUEUE_BATCH_WAIT_MS = 5;
+export const ENQUEUE_BATCH_WAIT_MS = DEFAULT_INGEST_LINGER_MS;
 /** Flush early once this many items are waiting: one micro-batch job (JOB_MAX_ITEMS) is full. */
 export const ENQUEUE_BATCH_MAX_JOBS = 256;
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseRoleMapping, type RoleMappingRule } from './sso/rules.js';
 import { parseTrustProxy, type TrustProxy } from './api/trust-proxy.js';
+import { DEFAULT_INGEST_LINGER_MS } from './shared/ingest-deps.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -52,7 +53,7 @@ export const envSchema = z.object({
     .int()
     .positive()
     .default(20 * MiB),
-  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5), // ingest's ENQUEUE_BATCH_WAIT_MS (the server config may not import ingest)
+  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(100).default(DEFAULT_INGEST_LINGER_MS),
   MAX_API_BODY_BYTES: z.coerce
     .number()
     .int()

@@ -112,12 +112,13 @@ export async function rankEvents(deps: RankDeps, events: PreparedEvent[]): Promi
   const ranks = new Array<number>(events.length).fill(1);
   try {
     const keys = [...groups.keys()];
-    const order = [...groups.values()].flat();
+    const lists = [...groups.values()];
+    const order = lists.flat();
     const reply = (await deps.redis.eval(
       RANK_SCRIPT,
       keys.length,
       ...keys,
-      ...[...groups.values()].map((indexes) => indexes.length),
+      ...lists.map((indexes) => indexes.length),
       ...order.map((i) => events[i]!.eventId),
     )) as number[];
     if (!Array.isArray(reply) || reply.length !== order.length) throw new Error('spike ranks: unexpected reply');

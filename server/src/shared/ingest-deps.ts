@@ -7,11 +7,17 @@ import type { Queryable } from './queryable.js';
 import type { ProcessJob } from './queues.js';
 import type { RedisClient } from './redis.js';
 
+/**
+ * INGEST_LINGER_MS by default: how long ingest's producer collects accepted items into one queue
+ * job (ingest/src/limits.ts, ENQUEUE_BATCH_WAIT_MS, says why 5).
+ */
+export const DEFAULT_INGEST_LINGER_MS = 5;
+
 export interface IngestDeps {
   config: {
     /** waitReplicas: REDIS_WAIT_REPLICAS, the replicas a queue add waits for before the 200. */
     redis: { prefix: string; waitReplicas: number };
-    /** lingerMs: INGEST_LINGER_MS (absent: ENQUEUE_BATCH_WAIT_MS). */
+    /** lingerMs: INGEST_LINGER_MS (absent: DEFAULT_INGEST_LINGER_MS). */
     ingest: { maxEventBytes: number; maxEnvelopeBytes: number; lingerMs?: number };
     protection: { queueMaxDepth: number; quotas: KeyQuotas };
     /** SPOOL_DIR and SPOOL_MAX_MB (in bytes; 0: no spool). */
