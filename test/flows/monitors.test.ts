@@ -269,6 +269,9 @@ describe('cron monitors', { timeout: 120_000 }, () => {
 
   it('a run past its max runtime times out', async () => {
     const checkInId = randomUUID();
+    // A daily slot twelve hours from now: the tick six minutes ahead must not also find the slot missed
+    // (a fixed 02:00 slot made this test fail when it ran just before 02:00 UTC).
+    const farHour = (new Date().getUTCHours() + 12) % 24;
     const res = await envelope(s.project, [
       [
         'check_in',
@@ -277,7 +280,7 @@ describe('cron monitors', { timeout: 120_000 }, () => {
           monitor_slug: 'report-build',
           status: 'in_progress',
           monitor_config: {
-            schedule: { type: 'crontab', value: '0 2 * * *' },
+            schedule: { type: 'crontab', value: `0 ${farHour} * * *` },
             max_runtime: 5,
             failure_issue_threshold: 1,
           },
