@@ -1,7 +1,7 @@
 // `npx tsx bench/profile-run.ts ingest|worker|all [seconds] [payload]`: profiles one Faultline
 // process under load (node --cpu-prof) and prints what dominated plus CPU ms per event, for the
-// "make it fast" loop. ingest: the ingest process alone under a closed loop (nothing consumes the
-// queue). worker: N events are queued first, then a worker process drains them while profiled.
+// "make it fast" loop. ingest: the ingest process alone under a closed loop, or an open loop of
+// BENCH_RATE events/s when that is set (nothing consumes the queue). worker: N events are queued first, then a worker process drains them while profiled.
 // all: one ROLE=all process under an open loop of BENCH_RATE events/s (default 1,500), until it
 // has stored what it accepted. BENCH_NODE_ARGS adds flags to the profiled process (worker, all);
 // BENCH_PROFILE=0 measures without the profiler (its sampling costs CPU too), for A/B runs;
@@ -49,7 +49,12 @@ try {
   } else if (what === 'ingest') {
     const ingest = await startFaultline('ingest', env, profiled);
     const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
-    const r = await load.run({ ...closedSpec(ingest), durationMs: seconds * 1000 });
+    const rate = process.env.BENCH_RATE === undefined ? null : Number(process.env.BENCH_RATE);
+    const r = await load.run(
+      rate === null
+        ? { ...closedSpec(ingest), durationMs: seconds * 1000 }
+        : { ...rigSpec(ingest, payload), mode: 'open', rate, durationMs: seconds * 1000 },
+    );
     const ms = await meter.stop();
     process.stdout.write(
       `accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${perEvent(ms, r.ok)}\n`,
