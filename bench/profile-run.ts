@@ -1,7 +1,7 @@
 // `npx tsx bench/profile-run.ts ingest|worker|all [seconds] [payload]`: profiles one Faultline
 // process under load (node --cpu-prof) and prints what dominated plus CPU ms per event, for the
 // "make it fast" loop. ingest: the ingest process alone under a closed loop, or an open loop of
-// BENCH_RATE events/s when that is set (nothing consumes the queue). worker: N events are queued first, then a worker process drains them while profiled.
+// BENCH_RATE events/s when that is set (nothing consumes the queue), after a 2 s warm-up. worker: N events are queued first, then a worker process drains them while profiled.
 // all: one ROLE=all process under an open loop of BENCH_RATE events/s (default 1,500), until it
 // has stored what it accepted. BENCH_NODE_ARGS adds flags to the profiled process (worker, all);
 // BENCH_PROFILE=0 measures without the profiler (its sampling costs CPU too), for A/B runs;
@@ -48,16 +48,18 @@ try {
     await all.stop();
   } else if (what === 'ingest') {
     const ingest = await startFaultline('ingest', env, profiled);
-    const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
     const rate = process.env.BENCH_RATE === undefined ? null : Number(process.env.BENCH_RATE);
-    const r = await load.run(
+    const spec = (durationMs: number) =>
       rate === null
-        ? { ...closedSpec(ingest), durationMs: seconds * 1000 }
-        : { ...rigSpec(ingest, payload), mode: 'open', rate, durationMs: seconds * 1000 },
-    );
+        ? { ...closedSpec(ingest), durationMs }
+        : { ...rigSpec(ingest, payload), mode: 'open' as const, rate, durationMs };
+    await load.run(spec(2000)); // warm-up: the first second's compiles would be most of the p99
+    const meter = cpuMeter([{ name: 'ingest', pids: () => [ingest.pid] }, redisGroup()]);
+    const r = await load.run(spec(seconds * 1000));
     const ms = await meter.stop();
     process.stdout.write(
-      `accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${perEvent(ms, r.ok)}\n`,
+      `accepted ${r.ok} (${Math.round(r.acceptedPerSec)}/s); CPU ms per event: ${perEvent(ms, r.ok)}; ` +
+        `latency ms p50 ${r.latencyMs.p50.toFixed(1)} p99 ${r.latencyMs.p99.toFixed(1)} max ${r.latencyMs.max.toFixed(1)}\n`,
     );
     await ingest.stop();
   } else {
