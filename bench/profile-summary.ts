@@ -14,7 +14,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-function where(url: string): string {
+export function where(url: string): string {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1]!;
   if (url.startsWith('node:')) return url;
