@@ -321,10 +321,12 @@ function setRateLimitHeaders(ctx: Koa.Context, limits: readonly ActiveLimit[]): 
 }
 
 /** Every ingest answer, errors and 429 included, must be readable cross-origin (protocol.md §2.5). */
+/** Before anything is written, on the Node response: see setSecurityHeaders for why not ctx.set. */
 function setCors(ctx: Koa.Context): void {
-  ctx.set('Access-Control-Allow-Origin', '*');
-  ctx.set('Access-Control-Expose-Headers', 'x-sentry-error, x-sentry-rate-limits, retry-after');
-  ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
+  const res = ctx.res;
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', 'x-sentry-error, x-sentry-rate-limits, retry-after');
+  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
 }
 
 function preflight(ctx: Koa.Context): void {

@@ -105,8 +105,9 @@ function requestId(): Koa.Middleware {
 
 function assignRequestId(ctx: Koa.Context): void {
   const incoming = ctx.get('x-request-id');
-  ctx.state.requestId = /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-  ctx.set('X-Request-Id', ctx.state.requestId as string);
+  const id = /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+  ctx.state.requestId = id;
+  ctx.res.setHeader('X-Request-Id', id); // first thing of every request: see setSecurityHeaders
 }
 
 function renderErrors(deps: Deps): Koa.Middleware {

@@ -14,10 +14,16 @@ export function securityHeaders(): Koa.Middleware {
   };
 }
 
+/**
+ * Straight on the Node response, as every request runs this before anything is written: Koa 3's
+ * ctx.set builds a few arrays per call, which made its headers ~10% of what an ingest request
+ * allocates (bench/alloc-profile.ts).
+ */
 export function setSecurityHeaders(ctx: Koa.Context): void {
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Referrer-Policy', 'same-origin');
-  ctx.set('Content-Security-Policy', API_CSP);
-  if (ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
+  const res = ctx.res;
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.setHeader('Content-Security-Policy', API_CSP);
+  if (ctx.secure) res.setHeader('Strict-Transport-Security', HSTS);
 }
