@@ -6,9 +6,12 @@
 // can be asked to keep collected objects; the bench's own connections add a little of their own.
 // ingest: an open loop at BENCH_RATE events/s (default 2,000), 2 s of warm-up, then `events`
 // requests profiled. worker: `events` requests are queued through an ingest process first, then
-// the worker drains them while profiled. Writes the .heapprofile (Chrome DevTools → Memory).
+// the worker drains them while profiled. Also prints the process' garbage collections over the
+// same time (scavenges copy what is still alive, so their time says how much outlived them).
+// Writes the .heapprofile (Chrome DevTools → Memory).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { constants as perf, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../server/src/config.js';
@@ -74,8 +77,27 @@ try {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
+  const pauses: Array<{ kind: number; ms: number }> = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      pauses.push({ kind: (e as unknown as { detail: { kind: number } }).detail.kind, ms: e.duration });
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const n = await measured();
+  gc.disconnect();
   const { profile } = await session.post('HeapProfiler.stopSampling');
+  const kinds = [
+    [perf.NODE_PERFORMANCE_GC_MINOR, 'scavenges'],
+    [perf.NODE_PERFORMANCE_GC_MAJOR, 'mark-compacts'],
+    [perf.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental marking steps'],
+  ] as const;
+  for (const [kind, name] of kinds) {
+    const ms = pauses.filter((p) => p.kind === kind).map((p) => p.ms);
+    const sum = ms.reduce((a, b) => a + b, 0);
+    process.stdout.write(
+      `${name}: ${ms.length}, ${sum.toFixed(0)} ms (${((sum * 1000) / n).toFixed(1)} µs per event), longest ${Math.max(0, ...ms).toFixed(1)} ms\n`,
+    );
+  }
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'faultline-alloc-')), `${role}.heapprofile`);
   writeFileSync(file, JSON.stringify(profile));
   process.stdout.write(`${summarizeAllocations(profile.head as HeapNode, n, 25)}\nprofile: ${file}\n`);
