@@ -8,7 +8,8 @@
 // requests profiled. worker: `events` requests are queued through an ingest process first, then
 // the worker drains them while profiled. Also prints the process' garbage collections over the
 // same time (scavenges copy what is still alive, so their time says how much outlived them).
-// Writes the .heapprofile (Chrome DevTools → Memory).
+// BENCH_FAULTLINE_ENV="NAME=value ..." sets Faultline's configuration, NODE_OPTIONS V8's (e.g.
+// --max-semi-space-size=64). Writes the .heapprofile (Chrome DevTools → Memory).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { constants as perf, PerformanceObserver } from 'node:perf_hooks';
@@ -18,7 +19,7 @@ import { loadConfig } from '../server/src/config.js';
 import { start } from '../server/src/main.js';
 import { processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { freePort, startFaultline } from './processes.js';
+import { benchFaultlineEnv, freePort, startFaultline } from './processes.js';
 import { where } from './profile-summary.js';
 import { openRig } from './rig.js';
 
@@ -37,7 +38,7 @@ const events = Number(eventsArg);
 const payload = payloadArg as PayloadKind;
 const rate = Number(process.env.BENCH_RATE ?? 2000);
 const { db, load, queue, env: rigEnv, spec: rigSpec, close } = await openRig(`alloc_${process.pid}`);
-const env = rigEnv();
+const env = rigEnv(benchFaultlineEnv());
 const session = new Session();
 session.connect();
 try {

@@ -105,6 +105,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** BENCH_FAULTLINE_ENV="NAME=value ...": configuration a profiling script sets for its run. */
+export function benchFaultlineEnv(): Record<string, string> {
+  return Object.fromEntries(
+    (process.env.BENCH_FAULTLINE_ENV ?? '')
+      .split(' ')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 /**
  * The environment every bench run gives Faultline: its database and Redis prefix, migrations
  * already applied by the bench, no UDP listener; `extra` adds or overrides variables.

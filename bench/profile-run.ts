@@ -12,7 +12,7 @@ import path from 'node:path';
 import { cpuMeter, perEvent, postgresGroup, redisGroup } from './cpu.js';
 import { processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
-import { buildDist, faultlineLauncher, startFaultline, type Proc } from './processes.js';
+import { benchFaultlineEnv, buildDist, faultlineLauncher, startFaultline, type Proc } from './processes.js';
 import { summarize } from './profile-summary.js';
 import { openRig } from './rig.js';
 
@@ -22,14 +22,7 @@ const payload = payloadArg as PayloadKind;
 await buildDist();
 process.stdout.write(`running ${faultlineLauncher().kind}\n`);
 const { db, load, queue, env: rigEnv, spec: rigSpec, close } = await openRig(`prof_${process.pid}`);
-const env = rigEnv(
-  Object.fromEntries(
-    (process.env.BENCH_FAULTLINE_ENV ?? '')
-      .split(' ')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  ),
-);
+const env = rigEnv(benchFaultlineEnv());
 const dir = mkdtempSync(path.join(tmpdir(), 'faultline-prof-'));
 const closedSpec = (proc: Proc) => ({ ...rigSpec(proc, payload), mode: 'closed' as const, concurrency: 64 });
 const profiled = {
