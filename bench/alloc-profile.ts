@@ -20,7 +20,7 @@ import { start } from '../server/src/main.js';
 import { processedEvents } from './database.js';
 import type { PayloadKind } from './payloads.js';
 import { benchFaultlineEnv, freePort, startFaultline } from './processes.js';
-import { where } from './profile-summary.js';
+import { isOurs, where } from './profile-summary.js';
 import { openRig } from './rig.js';
 
 interface HeapNode {
@@ -117,7 +117,7 @@ function summarizeAllocations(head: HeapNode, n: number, top: number): string {
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   const walk = (node: HeapNode, ours: readonly string[]) => {
     const f = node.callFrame;
-    const own = /\/(server|ingest)\/src\//.test(f.url) ? `${f.functionName || '(anonymous)'} ${where(f.url)}` : null;
+    const own = isOurs(f.url) ? `${f.functionName || '(anonymous)'} ${where(f.url)}` : null;
     const chain = own && !ours.includes(own) ? [...ours, own] : ours;
     if (node.selfSize > 0) {
       total += node.selfSize;

@@ -14,6 +14,11 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/** Whether a frame's script is Faultline's own server or ingest code (the "inclusive" lists). */
+export function isOurs(url: string): boolean {
+  return /\/(server|ingest)\/src\//.test(url);
+}
+
 export function where(url: string): string {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1]!;
@@ -45,7 +50,7 @@ export function summarize(profile: Profile, top: number): string {
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const cf = byId.get(cur)!.callFrame;
-      if (!/\/(server|ingest)\/src\//.test(cf.url)) continue;
+      if (!isOurs(cf.url)) continue;
       const k = `${cf.functionName || '(anonymous)'} ${where(cf.url)}`;
       if (seen.has(k)) continue;
       seen.add(k);

@@ -320,8 +320,10 @@ function setRateLimitHeaders(ctx: Koa.Context, limits: readonly ActiveLimit[]): 
   ctx.set('X-Sentry-Rate-Limits', formatRateLimits(limits));
 }
 
-/** Every ingest answer, errors and 429 included, must be readable cross-origin (protocol.md §2.5). */
-/** Before anything is written, on the Node response: see setSecurityHeaders for why not ctx.set. */
+/**
+ * Every ingest answer, errors and 429 included, must be readable cross-origin (protocol.md §2.5).
+ * Set on the Node response before anything is written: see setSecurityHeaders for why not ctx.set.
+ */
 function setCors(ctx: Koa.Context): void {
   const res = ctx.res;
   res.setHeader('Access-Control-Allow-Origin', '*');
